@@ -1,0 +1,1 @@
+"""The ``yibao`` command line. Each sub-command lives in its own module."""

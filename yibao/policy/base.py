@@ -1,0 +1,32 @@
+"""Building blocks every policy section uses: a rule's reference to its clause."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Strict(BaseModel):
+    """Base of every policy model: unknown keys are errors, values are frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Ref(Strict):
+    """Where a rule comes from: its section in the document and the original sentence.
+
+    ``defers_to`` names another document when this one only refers to it (e.g.
+    商南's 独生子女 subsidy → 陕卫人口发〔2023〕36号); ``silent`` records that the
+    document says nothing on the matter. Either makes the rule ask the clerk to confirm.
+    """
+
+    clause: str | None = None  # None only when silent
+    text: str
+    defers_to: str | None = None
+    silent: bool = False
+
+
+class Document(Strict):
+    number: str  # 文号, e.g. 商南政办发〔2024〕57号
+    issuer: str
+    date: str  # ISO date, or "YYYY" when the paper prints no day
+    title: str
