@@ -1,9 +1,379 @@
-"""Sub-command module (placeholder until its owner fills it in)."""
+"""Sub-commands of offline outreach: ``outreach``, ``sync``, ``backup``, ``restore``, ``dayclose``.
+
+Heavy imports stay inside the handlers so ``yibao --help`` stays instant. Every refusal is
+printed in Chinese on stderr with a non-zero exit status, never a traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
+import sys
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+Handler = Callable[[argparse.Namespace], int]
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # noqa: ARG001
-    return None
+def _guard(func: Handler) -> Handler:
+    """Run a handler; a Chinese refusal becomes a message and exit status 1."""
+
+    def run(args: argparse.Namespace) -> int:
+        from yibao.db import RegistryError
+        from yibao.policy import PolicyError
+        from yibao.services.errors import ServiceError
+
+        try:
+            return func(args)
+        except (ServiceError, RegistryError, PolicyError) as exc:
+            print(f"错误：{getattr(exc, 'message', None) or exc}", file=sys.stderr)
+            return 1
+        except (ValueError, PermissionError, LookupError) as exc:  # config helpers speak Chinese
+            print(f"错误：{exc}", file=sys.stderr)
+            return 1
+        except OSError as exc:
+            print(f"错误：读写文件失败（{exc.strerror or exc}：{exc.filename or ''}）。请检查路径和U盘。", file=sys.stderr)
+            return 1
+
+    return run
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期“{text}”格式不对，请写成 2025-09-30。") from None
+
+
+class _Desk:
+    """Engine, device, clerk and clock for a command (no policy needed)."""
+
+    def __init__(self, args: argparse.Namespace, *, need_clerk: bool = True) -> None:
+        from yibao.config import ENV_CLERK, ensure_clerk, ensure_device
+        from yibao.db import open_registry, resolve_url
+        from yibao.models import utcnow
+
+        self.url = resolve_url(getattr(args, "db", None))
+        self.engine = open_registry(self.url)
+        self.now = utcnow()
+        if self.now.tzinfo is None:
+            from datetime import UTC
+
+            self.now = self.now.replace(tzinfo=UTC)
+        self.device = ensure_device(self.engine, now=self.now)
+        name = getattr(args, "clerk", None) or os.environ.get(ENV_CLERK)
+        self.clerk: Any = None
+        if name:
+            self.clerk = ensure_clerk(self.engine, name=name, device=self.device, now=self.now)
+        elif need_clerk:
+            raise ValueError("未填写经办人员姓名。请用 yibao --clerk 姓名 … 或环境变量 YIBAO_CLERK 指定。")
+
+    @property
+    def actor(self) -> Any:
+        from yibao.audit import Actor
+
+        if self.clerk is None:
+            return Actor(device_id=self.device.id)
+        return Actor(device_id=self.device.id, clerk_id=self.clerk.id, clerk_name=self.clerk.name)
+
+    @property
+    def today(self) -> date:
+        from yibao.receipts import LOCAL_TZ
+
+        return self.now.astimezone(LOCAL_TZ).date()
+
+
+# --- outreach ----------------------------------------------------------------------
+
+
+@_guard
+def _outreach_export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from yibao.outreach.export import export_outreach
+    from yibao.policy import load_policy
+    from yibao.resources import policies_dir
+
+    policy_ref = args.policy or os.environ.get("YIBAO_POLICY")
+    if not policy_ref:
+        print("错误：请用 yibao --policy 政策编号（如 shangnan-2025）指定现行政策。", file=sys.stderr)
+        return 2
+    policy = load_policy(policy_ref)
+    desk = _Desk(args)
+    result = export_outreach(
+        desk.engine,
+        to=args.to,
+        town=args.town,
+        village=args.village,
+        policy_id=policy.id,
+        policy_path=Path(policy_ref) if Path(policy_ref).is_file() else policies_dir() / f"{policy.id}.toml",
+        benefit_year=policy.benefit_year,
+        actor=desk.actor,
+        now=desk.now,
+        prefix=args.prefix,
+    )
+    c = result.counts
+    print(f"已导出外出登记数据包：{result.path}")
+    print(f"  范围：{result.town}{result.village or ''}；参保人 {c.get('person', 0)} 人，家庭户 {c.get('household', 0)} 户，"
+          f"参保登记 {c.get('enrolment', 0)} 条，缴费 {c.get('payment', 0)} 笔")
+    print(f"  外出设备收据号前缀：{result.prefix}；政策：{policy.id}")
+    print("  请妥善保管该文件（内含外出设备的签名密钥），在外出电脑上运行：yibao --db 新登记库文件 outreach open 该文件")
+    return 0
+
+
+@_guard
+def _outreach_open(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from yibao.db import open_registry, resolve_url
+    from yibao.models import utcnow
+    from yibao.outreach.export import open_outreach, read_outreach_bundle
+
+    bundle = read_outreach_bundle(args.file)
+    url = resolve_url(args.db)
+    engine = open_registry(url)
+    now = utcnow()
+    if now.tzinfo is None:
+        from datetime import UTC
+
+        now = now.replace(tzinfo=UTC)
+    result = open_outreach(engine, bundle, now=now, clerk_name=args.clerk)
+    print(f"本机已设置为外出登记设备：{result.town}{result.village or ''}，收据号前缀 {result.prefix}")
+    print(f"  参保人 {result.counts.get('person', 0)} 人，参保登记 {result.counts.get('enrolment', 0)} 条")
+    policy_hint = result.policy_id
+    if url.startswith("sqlite:///"):
+        folder = Path(url[len("sqlite:///"):]).parent
+        path = folder / f"{result.policy_id}.toml"
+        path.write_text(result.policy_toml, encoding="utf-8")
+        policy_hint = str(path)
+        print(f"  政策文件已保存：{path}")
+    print(f"  打开窗口：yibao --db {args.db or '（默认登记库）'} --policy {policy_hint} --clerk 姓名")
+    print("  回到大厅后：yibao --db 本登记库 sync export --to 回传文件")
+    return 0
+
+
+# --- sync --------------------------------------------------------------------------
+
+
+@_guard
+def _sync_export(args: argparse.Namespace) -> int:
+    from yibao.outreach.sync import export_sync
+
+    desk = _Desk(args, need_clerk=False)
+    result = export_sync(desk.engine, to=args.to, actor=desk.actor, now=desk.now)
+    total = sum(result.counts.values())
+    print(f"已导出回传数据包：{result.path}（{total} 条改动）")
+    for table, n in sorted(result.counts.items()):
+        print(f"  {table}: {n}")
+    print("请把该文件带回大厅，由经办人员运行：yibao sync import 该文件")
+    return 0
+
+
+@_guard
+def _sync_import(args: argparse.Namespace) -> int:
+    from yibao.outreach.sync import import_sync
+
+    desk = _Desk(args)
+    report = import_sync(desk.engine, args.file, actor=desk.actor, now=desk.now)
+    text = report.render()
+    print(text, end="")
+    if args.report:
+        with open(args.report, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        print(f"导入报告已保存：{args.report}")
+    return 0
+
+
+@_guard
+def _sync_conflicts(args: argparse.Namespace) -> int:
+    from sqlmodel import Session
+
+    from yibao.outreach.models import ConflictKind
+    from yibao.outreach.sync import open_conflicts
+
+    desk = _Desk(args, need_clerk=False)
+    with Session(desk.engine) as session:
+        rows = open_conflicts(session)
+        if not rows:
+            print("没有待处理的同步事项。")
+            return 0
+        for row in rows:
+            print(f"[{row.id[:8]}] {ConflictKind(row.kind).label}：{row.summary}")
+    print(f"共 {len(rows)} 项待处理。处理后运行：yibao sync resolve 编号 --how 退费|更正|核实无误 --note 说明")
+    return 0
+
+
+@_guard
+def _sync_resolve(args: argparse.Namespace) -> int:
+    from yibao.outreach.sync import resolve_conflict
+
+    desk = _Desk(args)
+    row = resolve_conflict(desk.engine, args.id, how=args.how, note=args.note, actor=desk.actor, now=desk.now)
+    print(f"已处理 [{row.id[:8]}]：{row.resolution}")
+    return 0
+
+
+# --- backup / restore ----------------------------------------------------------------
+
+
+@_guard
+def _backup(args: argparse.Namespace) -> int:
+    from yibao.db import resolve_url
+    from yibao.outreach.backup import backup
+
+    report = backup(resolve_url(args.db), args.to)
+    print(f"已备份到 {report.path}：{len(report.counts)} 张表，共 {report.total_rows} 条记录，完整性检查通过。")
+    return 0
+
+
+@_guard
+def _restore(args: argparse.Namespace) -> int:
+    from yibao.db import open_registry, resolve_url
+    from yibao.outreach.backup import restore
+
+    report, kept = restore(args.file, resolve_url(args.db), opener=open_registry)
+    print(f"已从 {args.file}（备份于 {report.created_at:%Y-%m-%d %H:%M} UTC）恢复登记库，"
+          f"{report.total_rows} 条记录逐表核对一致。")
+    if kept is not None:
+        print(f"恢复前的登记库已另存为 {kept}")
+    return 0
+
+
+# --- dayclose ------------------------------------------------------------------------
+
+
+@_guard
+def _dayclose_close(args: argparse.Namespace) -> int:
+    from yibao.outreach.dayclose import close_day, render_sheet
+
+    desk = _Desk(args)
+    day = args.date or desk.today
+    sheet = close_day(desk.engine, clerk=desk.clerk, device=desk.device, day=day, today=desk.today, now=desk.now)
+    text = render_sheet(sheet, printed_at=desk.now)
+    _emit(text, args.out)
+    return 0
+
+
+@_guard
+def _dayclose_sheet(args: argparse.Namespace) -> int:
+    from sqlmodel import Session
+
+    from yibao.outreach.dayclose import day_sheet, render_sheet
+
+    desk = _Desk(args)
+    with Session(desk.engine) as session:
+        sheet = day_sheet(session, clerk_id=desk.clerk.id, device_id=desk.device.id, day=args.date or desk.today)
+    _emit(render_sheet(sheet, printed_at=desk.now), args.out)
+    return 0
+
+
+@_guard
+def _dayclose_reopen(args: argparse.Namespace) -> int:
+    from yibao.outreach.dayclose import reopen_day
+
+    desk = _Desk(args)
+    reopen_day(desk.engine, clerk_name=args.of, day=args.date, device=desk.device, supervisor=desk.clerk,
+               reason=args.reason, now=desk.now)
+    print(f"已重新开启 {args.of} {args.date:%Y-%m-%d} 的日结（已记入操作日志）。补收后请重新日结。")
+    return 0
+
+
+@_guard
+def _dayclose_void(args: argparse.Namespace) -> int:
+    from yibao.outreach.dayclose import void_receipt
+    from yibao.receipts import yuan
+
+    desk = _Desk(args)
+    line = void_receipt(desk.engine, receipt_no=args.receipt, reason=args.reason, clerk=desk.clerk,
+                        device=desk.device, today=desk.today, now=desk.now)
+    print(f"已作废收据 {line.receipt_no}（{line.person_name}，{yuan(line.amount_fen)} 元），原因：{line.void_reason}")
+    return 0
+
+
+@_guard
+def _dayclose_pending(args: argparse.Namespace) -> int:
+    from sqlmodel import Session
+
+    from yibao.outreach.dayclose import unclosed_days
+
+    desk = _Desk(args)
+    with Session(desk.engine) as session:
+        days = unclosed_days(session, clerk_id=desk.clerk.id, device_id=desk.device.id, before=desk.today)
+    if not days:
+        print("没有未日结的日期。")
+        return 0
+    print("以下日期收了现金但尚未日结，请尽快日结并解缴：" + "、".join(f"{d:%Y-%m-%d}" for d in days))
+    return 1
+
+
+def _emit(text: str, out: str | None) -> None:
+    if out:
+        with open(out, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        print(f"日结单已保存：{out}")
+    else:
+        print(text, end="")
+
+
+# --- registration --------------------------------------------------------------------
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    outreach = sub.add_parser("outreach", help="外出登记：导出数据包 / 在外出电脑上打开")
+    o_sub = outreach.add_subparsers(dest="outreach_command", metavar="操作", required=True)
+    p = o_sub.add_parser("export", help="在大厅导出某乡镇（村）的外出登记数据包")
+    p.add_argument("--town", required=True, help="乡镇（街道）名称，按地址匹配")
+    p.add_argument("--village", help="村（社区）名称，可选")
+    p.add_argument("--to", required=True, help="数据包文件（如 U盘上的 富水镇.yibao）")
+    p.add_argument("--prefix", help="外出设备的收据号前缀（默认自动生成）")
+    p.set_defaults(func=_outreach_export)
+    p = o_sub.add_parser("open", help="在外出电脑上用数据包建立外出登记库")
+    p.add_argument("file", help="大厅导出的外出登记数据包")
+    p.set_defaults(func=_outreach_open)
+
+    sync = sub.add_parser("sync", help="外出设备回传：导出 / 在大厅导入 / 待处理事项")
+    s_sub = sync.add_subparsers(dest="sync_command", metavar="操作", required=True)
+    p = s_sub.add_parser("export", help="在外出电脑上导出自数据包以来的全部改动")
+    p.add_argument("--to", required=True, help="回传数据包文件")
+    p.set_defaults(func=_sync_export)
+    p = s_sub.add_parser("import", help="在大厅导入外出设备的回传数据包（重复导入不会重复记账）")
+    p.add_argument("file", help="回传数据包文件")
+    p.add_argument("--report", help="把导入报告另存为文本文件")
+    p.set_defaults(func=_sync_import)
+    p = s_sub.add_parser("conflicts", help="列出同步后待处理的事项（重复缴费等）")
+    p.set_defaults(func=_sync_conflicts)
+    p = s_sub.add_parser("resolve", help="登记某一待处理事项的处理结果")
+    p.add_argument("id", help="事项编号（yibao sync conflicts 列出的前 8 位即可）")
+    p.add_argument("--how", required=True, help="退费 / 更正 / 核实无误")
+    p.add_argument("--note", required=True, help="处理说明")
+    p.set_defaults(func=_sync_resolve)
+
+    p = sub.add_parser("backup", help="在线备份登记库（SQLite，窗口开着也可以）")
+    p.add_argument("--to", required=True, help="备份文件")
+    p.set_defaults(func=_backup)
+    p = sub.add_parser("restore", help="从备份文件恢复登记库（恢复前的库会另存一份）")
+    p.add_argument("file", help="yibao backup 生成的备份文件")
+    p.set_defaults(func=_restore)
+
+    day = sub.add_parser("dayclose", help="现金日结：日结、日结单、重新开启、作废收据")
+    d_sub = day.add_subparsers(dest="dayclose_command", metavar="操作", required=True)
+    p = d_sub.add_parser("close", help="为当前经办人员日结（默认今天）")
+    p.add_argument("--date", type=_date, help="日期，如 2025-09-30（默认今天）")
+    p.add_argument("--out", help="把日结单另存为文本文件（用于打印）")
+    p.set_defaults(func=_dayclose_close)
+    p = d_sub.add_parser("sheet", help="打印日结单（未日结时为草表）")
+    p.add_argument("--date", type=_date, help="日期（默认今天）")
+    p.add_argument("--out", help="另存为文本文件")
+    p.set_defaults(func=_dayclose_sheet)
+    p = d_sub.add_parser("reopen", help="审核人员重新开启某经办人员已日结的日期")
+    p.add_argument("--of", required=True, help="被重新开启日结的经办人员姓名")
+    p.add_argument("--date", required=True, type=_date, help="日期，如 2025-09-30")
+    p.add_argument("--reason", required=True, help="原因（记入操作日志）")
+    p.set_defaults(func=_dayclose_reopen)
+    p = d_sub.add_parser("void", help="作废当日开出的收据（须写原因）")
+    p.add_argument("receipt", help="收据号")
+    p.add_argument("--reason", required=True, help="作废原因")
+    p.set_defaults(func=_dayclose_void)
+    p = d_sub.add_parser("pending", help="列出收了现金但尚未日结的日期")
+    p.set_defaults(func=_dayclose_pending)

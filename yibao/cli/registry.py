@@ -1,9 +1,217 @@
-"""Sub-command module (placeholder until its owner fills it in)."""
+"""Registry commands: ``init``, ``demo``, ``lookup``, ``export``.
+
+yibao --db 窗口.sqlite3 --policy shangnan-2025 --clerk 王芳 init --prefix SN01 --device 城关1号窗口
+yibao --db demo.sqlite3 --policy meishan-2024 demo --persons 10000 --seed 7
+yibao --db 窗口.sqlite3 lookup 张三        (or zs, 1234, 611023********0012 …)
+yibao --db 窗口.sqlite3 --clerk 王芳 export --year 2025 --to 参保缴费2025.csv [--full-id]
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from yibao.cli._common import (
+    CliError,
+    actor_for,
+    clerk_name,
+    guarded,
+    load_policy,
+    open_engine,
+    policy_id,
+    registry_url,
+    remember,
+)
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # noqa: ARG001
-    return None
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "init",
+        help="创建或升级登记库，选择政策、经办人员和本机收据号前缀",
+        description="创建或升级登记库（--db），并记住所选政策（--policy）和经办人员（--clerk）。",
+    )
+    p.add_argument("--prefix", help="本机收据号前缀（2–8 位大写字母或数字，默认自动生成）")
+    p.add_argument("--device", help="本机窗口名称，如 城关镇1号窗口（默认为计算机名）")
+    p.set_defaults(func=guarded(_init))
+
+    p = sub.add_parser(
+        "demo",
+        help="生成演示登记库（合成数据）",
+        description="在空登记库中生成合成的演示数据：户、人员、特殊身份、参保登记和缴费。",
+    )
+    p.add_argument("--persons", type=int, default=10_000, help="人数（默认 10000）")
+    p.add_argument("--seed", type=int, default=1, help="随机种子：同一种子生成同样的数据")
+    p.set_defaults(func=guarded(_demo))
+
+    p = sub.add_parser(
+        "lookup",
+        help="查询人员（身份证号、尾号、姓名、拼音首字母或户号）",
+        description="查询人员：身份证号全号或后 4–6 位、姓名开头、拼音首字母（如 zs）、户号。"
+        "结果中的身份证号均已遮蔽。",
+    )
+    p.add_argument("query", nargs="+", help="查询内容")
+    p.add_argument("--limit", type=int, default=50, help="每页条数（默认 50）")
+    p.add_argument("--page", type=int, default=1, help="页码（默认第 1 页）")
+    p.set_defaults(func=guarded(_lookup))
+
+    p = sub.add_parser(
+        "export",
+        help="导出某待遇年度的参保缴费明细（CSV）",
+        description="导出参保登记和缴费明细为 CSV（UTF-8 带 BOM，Excel 可直接打开）。"
+        "身份证号默认遮蔽；--full-id 导出完整号码并记入审计日志。",
+    )
+    p.add_argument("--year", type=int, required=True, help="待遇年度，如 2025")
+    p.add_argument("--to", type=Path, required=True, help="导出文件，如 参保缴费2025.csv")
+    p.add_argument("--full-id", action="store_true", help="导出完整身份证号（记入审计日志）")
+    p.set_defaults(func=guarded(_export))
+
+
+def _init(args: Any) -> int:
+    import re
+    import socket
+
+    from yibao.config import ensure_clerk, ensure_device
+    from yibao.db import current_revision
+
+    url = registry_url(args)
+    chosen = policy_id(args, url)
+    assert chosen is not None
+    policy = load_policy(chosen)
+    clerk = clerk_name(args, url)
+    prefix = args.prefix.strip().upper() if args.prefix else None
+    if prefix is not None and not re.fullmatch(r"[A-Z0-9]{2,8}", prefix):
+        raise CliError(f"收据号前缀“{args.prefix}”不对：应为 2–8 位大写字母或数字，如 SN01。")
+    device_name = (args.device or socket.gethostname()).strip()
+    engine = open_engine(url)
+    try:
+        device = ensure_device(engine, name=device_name, prefix=prefix)
+        if prefix is not None and device.prefix != prefix:
+            raise CliError(
+                f"本机已登记为设备 {device.prefix}，收据号前缀不能再改为 {prefix}"
+                "（已开出的收据号必须保持唯一）。"
+            )
+        person = ensure_clerk(engine, name=clerk, device=device)
+        revision = current_revision(engine)
+    finally:
+        engine.dispose()
+    remember(url, policy_id=policy.id, clerk=person.name, device=device.name or device_name)
+    print(f"登记库：{_shown_url(url)}（结构版本 {revision}）")
+    print(
+        f"政策：{policy.id} {policy.jurisdiction} {policy.benefit_year} 年度（{policy.document.number}）"
+    )
+    print(f"本机：{device.name or device_name}，收据号前缀 {device.prefix}")
+    print(f"经办人员：{person.name}（{person.role.label}）")
+    print("已记住以上选择；之后在此登记库上运行 yibao 无需再写 --policy 和 --clerk。")
+    return 0
+
+
+def _shown_url(url: str) -> str:
+    import sqlalchemy as sa
+
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return parsed.database or "内存"
+    return parsed.render_as_string(hide_password=True)
+
+
+def _demo(args: Any) -> int:
+    from yibao import demo
+
+    url = registry_url(args)
+    chosen = policy_id(args, url)
+    assert chosen is not None
+    if not 1 <= args.persons <= demo.MAX_PERSONS:
+        raise CliError(f"--persons 应在 1 到 {demo.MAX_PERSONS:,} 之间。")
+    clerk = clerk_name(args, url, default=demo.DEMO_CLERK)
+    report = demo.build(
+        url=url, policy_id=chosen, persons=args.persons, seed=args.seed, clerk_name=clerk
+    )
+    print(f"已生成演示登记库 {_shown_url(url)}（政策 {chosen}，种子 {args.seed}）：")
+    for line in report.summary_lines():
+        print(f"  {line}")
+    print("以上均为合成数据，不对应任何真实人员。")
+    return 0
+
+
+def _lookup(args: Any) -> int:
+    from sqlmodel import Session
+
+    from yibao import lookup
+    from yibao.relations import LABELS as RELATIONS
+
+    if args.page < 1:
+        raise CliError("--page 应从 1 开始。")
+    query = " ".join(args.query)
+    url = registry_url(args)
+    engine = open_engine(url)
+    try:
+        with Session(engine) as session:
+            try:
+                rows = lookup.search(
+                    session, query, limit=args.limit, offset=(args.page - 1) * args.limit
+                )
+            except lookup.InvalidQuery as exc:
+                raise CliError(exc.message) from None
+    finally:
+        engine.dispose()
+    if not rows:
+        print(f"没有找到与“{query}”相符的人员。")
+        return 1
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"查询“{query}”：第 {args.page} 页，{len(rows)} 人")
+    for column in ("姓名", "身份证号", "性别", "出生日期", "户号", "与户主关系", "状态"):
+        table.add_column(column, no_wrap=True)
+    statuses = {"active": "正常", "dead": "死亡", "moved_out": "迁出"}
+    for r in rows:
+        table.add_row(
+            r.name,
+            r.id_masked,
+            {"1": "男", "2": "女"}.get(r.sex or "", ""),
+            r.birth_date.isoformat(),
+            r.household_number or "",
+            RELATIONS.get(r.relation_to_head or "", ""),
+            statuses.get(r.status, r.status),
+        )
+    console = Console(file=sys.stdout)
+    console.width = max(console.width, 110)
+    console.print(table)
+    if len(rows) == args.limit:
+        print(f"可能还有更多结果：加 --page {args.page + 1} 查看下一页。")
+    return 0
+
+
+def _export(args: Any) -> int:
+    from sqlmodel import Session
+
+    from yibao.export import export_year
+    from yibao.models import utcnow
+    from yibao.receipts import yuan
+
+    url = registry_url(args)
+    clerk = clerk_name(args, url)
+    engine = open_engine(url)
+    try:
+        actor, _device = actor_for(engine, url, clerk)
+        with Session(engine) as session:
+            report = export_year(
+                session,
+                year=args.year,
+                to=args.to,
+                full_id=args.full_id,
+                actor=actor,
+                now=utcnow(),
+            )
+            session.commit()
+    finally:
+        engine.dispose()
+    kind = "完整身份证号（已记入审计日志）" if report.full_id else "身份证号已遮蔽"
+    print(f"已导出 {report.year} 年度参保缴费明细到 {report.path}（{kind}）：")
+    print(
+        f"  {report.rows} 行，{report.persons} 人，{report.enrolments} 条参保登记，"
+        f"{report.payments} 笔缴费，有效缴费合计 {yuan(report.amount_fen)} 元"
+    )
+    return 0

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+# Money in a policy file: whole fen, never a float (400.0 yuan typed as 400.0 would hide a slip).
+Fen = Annotated[int, Field(ge=0, strict=True)]
 
 
 class Strict(BaseModel):
@@ -23,6 +28,18 @@ class Ref(Strict):
     text: str
     defers_to: str | None = None
     silent: bool = False
+    note: str = ""  # our reading of the sentence, where it needed one (shown to supervisors)
+
+    @model_validator(mode="after")
+    def _clause_unless_silent(self) -> Ref:
+        if self.clause is None and not self.silent:
+            raise ValueError("缺少 clause（条款）：只有文件未作规定（silent = true）时才可省略")
+        return self
+
+    @property
+    def settled(self) -> bool:
+        """True when the document itself decides the matter (neither silent nor deferring)."""
+        return not self.silent and self.defers_to is None
 
 
 class Document(Strict):

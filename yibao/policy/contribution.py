@@ -1,9 +1,181 @@
-"""Policy section: R1 (contribution: standard, subsidies, import order, extras). Placeholder until its owner fills it in."""
+"""Policy section ``[contribution]``: the standard fee, subsidies by identity, import order, extras.
+
+Each subsidy entry repeats the figures as printed (fixed amount, personal share,
+percentage) so that a typo in one of them fails validation instead of reaching
+a receipt.
+"""
 
 from __future__ import annotations
 
-from yibao.policy.base import Strict
+from datetime import date
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from yibao.identities import Identity
+from yibao.policy.base import Fen, Ref, Strict
+
+
+class SubsidyKind(StrEnum):
+    FULL = "full"  # 全额资助: subsidy = the standard fee
+    FIXED = "fixed"  # 定额资助: subsidy_fen as printed
+    NONE = "none"  # the document says this identity gets no subsidy (山阴 稳定脱贫)
+    DEFERRED = "deferred"  # the document refers elsewhere: the clerk confirms, we compute nothing
+
+
+class Condition(Strict):
+    """Extra conditions on an identity; every field given must hold."""
+
+    label: str  # e.g. 60周岁以上老年人
+    min_age: int | None = Field(default=None, ge=0)  # 年满（含）
+    below_age: int | None = Field(default=None, ge=1)  # 未满
+    disability_grades: tuple[int, ...] | None = None  # 残疾等级 1–4
+    with_identity: Identity | None = None  # must also hold this identity (山阴 低保户中的残疾人)
+
+    @model_validator(mode="after")
+    def _something(self) -> Condition:
+        if (
+            self.min_age is None
+            and self.below_age is None
+            and self.disability_grades is None
+            and self.with_identity is None
+        ):
+            raise ValueError(
+                "条件至少要有 min_age、below_age、disability_grades、with_identity 之一"
+            )
+        if self.disability_grades and not set(self.disability_grades) <= {1, 2, 3, 4}:
+            raise ValueError("disability_grades 只能是 1–4 级")
+        return self
+
+
+class Subsidy(Ref):
+    """资助参保: one line of the document's subsidy list."""
+
+    identities: tuple[Identity, ...] = Field(min_length=1)  # holding any one qualifies
+    label: str  # as the document names the group
+    kind: SubsidyKind
+    subsidy_fen: Fen | None = None  # FIXED: the amount; FULL: optional, must equal the standard
+    personal_fen: Fen | None = None  # the personal share if the document prints it
+    percent: int | None = Field(default=None, ge=0, le=100)  # 资助比例 if printed
+    conditions: tuple[Condition, ...] = ()  # any one suffices; empty = no condition
+    excludes: tuple[Identity, ...] = ()  # 不含已纳入…范围人员: holders of these do not qualify here
+    department: str | None = None  # 认定部门
+
+    @model_validator(mode="after")
+    def _amount_given(self) -> Subsidy:
+        if self.kind is SubsidyKind.FIXED and self.subsidy_fen is None:
+            raise ValueError("定额资助（kind = fixed）必须写 subsidy_fen")
+        if self.kind in (SubsidyKind.NONE, SubsidyKind.DEFERRED) and self.subsidy_fen:
+            raise ValueError(f"kind = {self.kind.value} 时不应写资助金额")
+        if self.kind is SubsidyKind.DEFERRED and not self.defers_to:
+            raise ValueError("kind = deferred 必须写 defers_to（转引的文件或政策）")
+        return self
+
+
+class ImportStep(Strict):
+    """眉山 三(二) 导盘顺序: one identity with its department code, in document order."""
+
+    step: int = Field(ge=1)  # groups the document joins with the same arrow step
+    department: str
+    identity: Identity
+    label: str
+    code: str = Field(pattern=r"^\d{2,6}$")
+
+
+class ImportOrder(Ref):
+    steps: tuple[ImportStep, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _ascending(self) -> ImportOrder:
+        numbers = [s.step for s in self.steps]
+        if numbers != sorted(numbers):
+            raise ValueError("导盘顺序 steps 的 step 必须按文件顺序递增")
+        codes = [s.code for s in self.steps]
+        if len(set(codes)) != len(codes):
+            raise ValueError("导盘顺序中有重复的部门代码")
+        return self
+
+    def rank(self, identity: Identity) -> int:
+        """Later steps are imported later and overwrite earlier marks; 0 when not listed."""
+        return max((s.step for s in self.steps if s.identity is identity), default=0)
+
+    def entries(self, identity: Identity) -> tuple[ImportStep, ...]:
+        return tuple(s for s in self.steps if s.identity is identity)
+
+
+class Period(Ref):
+    """A date range stated by the document, both ends included."""
+
+    start: date
+    end: date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Period:
+        if self.start > self.end:
+            raise ValueError(f"起始日 {self.start} 晚于截止日 {self.end}")
+        return self
+
+    def contains(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+
+class OutsideCentralized(Ref):
+    """Whether a subsidy applies to a payment made outside the centralized period.
+
+    ``none``: the document says no (商南 四(二)4(2)); ``silent``: it does not say → confirm.
+    """
+
+    subsidy: Literal["none", "silent"]
+
+
+class AgeReading(Ref):
+    """Which day an age condition (60周岁以上, 未成年人) is read on. A reading, not a quote."""
+
+    on: Literal["paid_on", "benefit_year_start", "benefit_year_end"]
+
+
+class Extra(Ref):
+    """An optional add-on the clerk may collect with the fee (山阴 意外伤害补充保险)."""
+
+    code: str = Field(pattern=r"^[a-z][a-z_]*$")
+    label: str
+    fee_fen: Fen
+    centralized_only: bool = False
 
 
 class ContributionRules(Strict):
-    pass
+    standard_fen: Fen
+    standard: Ref  # the sentence that sets the personal contribution standard
+    centralized: Period  # the centralized period, as the subsidy and extras rules need it
+    outside_centralized: OutsideCentralized
+    stacking: Ref  # 就高不就低、不重复享受; silent where the document does not say
+    age_reading: AgeReading
+    subsidies: tuple[Subsidy, ...] = ()
+    import_order: ImportOrder | None = None
+    extras: tuple[Extra, ...] = ()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ContributionRules:
+        standard = self.standard_fen
+        for i, s in enumerate(self.subsidies):
+            where = f"subsidies[{i}]（{s.label}）"
+            amount = standard if s.kind is SubsidyKind.FULL else (s.subsidy_fen or 0)
+            if s.kind is SubsidyKind.FULL and s.subsidy_fen not in (None, standard):
+                raise ValueError(f"{where}：全额资助金额应等于个人缴费标准 {standard} 分")
+            if amount > standard:
+                raise ValueError(f"{where}：资助 {amount} 分超过个人缴费标准 {standard} 分")
+            if s.kind is SubsidyKind.DEFERRED:
+                continue
+            if s.personal_fen is not None and amount + s.personal_fen != standard:
+                raise ValueError(
+                    f"{where}：资助 {amount} 分 + 个人 {s.personal_fen} 分 ≠ 标准 {standard} 分"
+                )
+            if s.percent is not None and amount * 100 != standard * s.percent:
+                raise ValueError(
+                    f"{where}：资助 {amount} 分不等于标准 {standard} 分的 {s.percent}%"
+                )
+        codes = [e.code for e in self.extras]
+        if len(set(codes)) != len(codes):
+            raise ValueError("extras 中有重复的 code")
+        return self

@@ -1,16 +1,230 @@
 """Policy sections: day counting, payment windows, coverage and waiting periods (owner R2).
 
-Placeholder until its owner fills it in.
+The documents state their periods in words ("出生90天内", "补缴期内…等待期3个月",
+"每月1日至25日"). These models hold those periods as dates and numbers, each with
+the clause and sentence it comes from, plus the *reading* we use where the document
+leaves the counting open, so a supervisor can see it in the TOML and change it.
 """
 
 from __future__ import annotations
 
-from yibao.policy.base import Strict
+from datetime import date
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from yibao.identities import Identity
+from yibao.policy.base import Ref, Strict
+from yibao.rules.facts import Category
+
+# --------------------------------------------------------------------------- day counting
+
+
+class WorkingDays(Ref):
+    """A delay counted in working days (山阴 三(一)1 "登记成功后1至2个工作日可以进行缴费")."""
+
+    min_days: int = Field(ge=0, le=30)
+    max_days: int = Field(ge=0, le=30)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> WorkingDays:
+        if self.min_days > self.max_days:
+            raise ValueError(
+                f"working_days.min_days（{self.min_days}）大于 max_days（{self.max_days}），请改正。"
+            )
+        return self
 
 
 class DayCounting(Strict):
-    pass
+    """How "N天内" / "N个月" are counted where the document gives no rule of its own.
+
+    ``days_after = "start_excluded"``: an N-day period after day D ends on D+N
+    (《民法典》第二百零一条：开始的当日不计入). ``"start_included"`` counts D as day 1
+    (ends on D+N−1). ``months_after = "same_day"``: an N-month period after D ends on the
+    same day N months later, or the month's last day if that day does not exist (第二百零二条).
+    """
+
+    days_after: Literal["start_excluded", "start_included"] = "start_excluded"
+    months_after: Literal["same_day"] = "same_day"
+    basis: str  # the law or clause the reading rests on, in Chinese
+    note: str  # the reading in words, for the supervisor
+    working_days: WorkingDays | None = None  # registration → payment delay, if the document sets one
+
+
+# --------------------------------------------------------------------------- windows
+
+
+class BenefitYear(Ref):
+    """待遇享受期 of the benefit year the document is about."""
+
+    start: date
+    end: date
+    note: str | None = None  # where the document does not state the period in so many words
+
+
+class MonthlyDays(Ref):
+    """Only days ``first``..``last`` of each month are open (晋城 二, 山阴 三(一))."""
+
+    first: int = Field(ge=1, le=31)
+    last: int = Field(ge=1, le=31)
+    holidays_extend: bool = False  # 山阴 "节假日不顺延"
+
+    @model_validator(mode="after")
+    def _ordered(self) -> MonthlyDays:
+        if self.first > self.last:
+            raise ValueError(f"monthly_days.first（{self.first}）晚于 last（{self.last}），请改正。")
+        return self
+
+
+class Centralized(Ref):
+    """集中缴费期: paying inside it gives the whole benefit year."""
+
+    start: date
+    end: date
+    # 商南 四: "缴费起征受理时间以税务部门公告为准" — the first month is not certain.
+    start_deferred: Ref | None = None
+    monthly_days: MonthlyDays | None = None
+    note: str | None = None  # e.g. 眉山's 9/1–12/20 organising target inside the period
+
+
+class MakeUp(Ref):
+    """补缴期 (商南 四): general people may still pay, with a fixed waiting period."""
+
+    start: date
+    end: date
+    waiting_months: int = Field(ge=0, le=12)
+    waiting: Ref  # the sentence that sets the waiting period
+
+
+class Outside(Ref):
+    """What the document says about general people paying outside every window."""
+
+    effect: Literal["refused", "confirm"]
+
+
+StartRule = Literal["payment_day", "next_day", "next_month", "nth_month"]
+
+
+class Bridge(Ref):
+    """商南 五(六): continuous insurance ≥ N years and a gap ≤ M months → no waiting period."""
+
+    min_continuous_years: int = Field(ge=0)
+    max_gap_months: int = Field(ge=0)
+
+
+class Special(Ref):
+    """A group that may pay outside the centralized period, with its own coverage start.
+
+    A person matches when their category is in ``categories`` or they hold one of
+    ``identities`` on the payment date, and every condition holds.
+    """
+
+    name: str  # stable key, e.g. "special_persons"
+    label: str  # Chinese, shown to the clerk
+    categories: tuple[Category, ...] = ()
+    identities: tuple[Identity, ...] = ()
+    # Conditions.
+    require_not_insured_this_year: bool = False  # 眉山 二(二)2 "当年度未参加过任何基本医保"
+    exit_within_months: int | None = Field(default=None, ge=0)  # pay within N months of leaving
+    exit_ref: Ref | None = None  # sentence of the N-month condition, if different
+    # Which dates: "centralized" = any day after the centralized period (to the end of the
+    # benefit year); "make_up" = only after the make-up period too (商南 四(二)4(1)).
+    opens_after: Literal["centralized", "make_up"] = "centralized"
+    also_in_centralized: bool = False  # the start rule applies to centralized payments too (students)
+    # Coverage.
+    start: StartRule
+    nth_month: int | None = Field(default=None, ge=1, le=12)  # 眉山 "缴费当月的第4个月"
+    retroactive_from_exit: bool = False  # 眉山 "中断期间待遇可追溯享受"
+    coverage: Ref | None = None  # sentence of the start rule, if different from the group's
+    bridge: Bridge | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> Special:
+        if not self.categories and not self.identities:
+            raise ValueError(f"special “{self.name}”：categories 与 identities 不能都为空。")
+        if self.start == "nth_month" and self.nth_month is None:
+            raise ValueError(f"special “{self.name}”：start = \"nth_month\" 时须填写 nth_month。")
+        if self.retroactive_from_exit and self.exit_within_months is None:
+            raise ValueError(
+                f"special “{self.name}”：retroactive_from_exit 需要同时填写 exit_within_months。"
+            )
+        return self
+
+
+class Repair(Ref):
+    """Paying back lapsed years shortens the variable waiting period (商南 四(二)4(8))."""
+
+    months_per_year: int = Field(ge=0)
+
+
+class Waiting(Ref):
+    """待遇等待期 for people who pay outside the centralized period or did not stay insured.
+
+    ``free_lapsed_years``: our reading of "每多断保1年…增加1个月": the first lapsed year
+    only brings the fixed period, each further year adds ``variable_months_per_year``
+    (variable = lapsed_years − free_lapsed_years). ``counted_from``: "参保后" read as from
+    the payment date, or from the later of payment and the start of the benefit year.
+    """
+
+    fixed_months: int = Field(ge=0, le=12)
+    variable_months_per_year: int = Field(ge=0, le=12)
+    free_lapsed_years: int = Field(ge=0)
+    repair: Repair | None = None  # None: the document says nothing about repairing
+    floor_months: int | None = Field(default=None, ge=0)
+    floor_from_lapsed_years: int | None = Field(default=None, ge=1)
+    counted_from: Literal["payment", "later_of_payment_and_benefit_start"]
+    note: str
+
+    @model_validator(mode="after")
+    def _floor_pair(self) -> Waiting:
+        if (self.floor_months is None) != (self.floor_from_lapsed_years is None):
+            raise ValueError("waiting.floor_months 与 floor_from_lapsed_years 须同时填写或同时省略。")
+        return self
+
+
+class IllnessCap(Ref):
+    """商南 四(二)4(7): 大病保险最高支付限额 incentives. Figures in fen; None = not stated."""
+
+    lapse_change_fen: int | None = None  # 断保再参保
+    continuous_from_years: int | None = None  # 连续参保满 N 年后
+    per_continuous_year_fen: int | None = None
+    zero_claims_fen: int | None = None
+    limit: Ref | None = None  # "累计提高总额不超过…封顶线的20%" — the base is not in the document
 
 
 class PeriodRules(Strict):
-    pass
+    benefit: BenefitYear
+    centralized: Centralized
+    make_up: MakeUp | None = None
+    outside: Outside
+    special: tuple[Special, ...] = ()
+    waiting: Waiting | None = None
+    illness_cap: IllnessCap | None = None
+
+    @model_validator(mode="after")
+    def _dates(self) -> PeriodRules:
+        b, c, m = self.benefit, self.centralized, self.make_up
+        if b.start > b.end:
+            raise ValueError(f"periods.benefit：start（{b.start}）晚于 end（{b.end}）。")
+        if b.start.year != b.end.year:
+            raise ValueError("periods.benefit：待遇享受期须在同一自然年度内。")
+        if c.start > c.end:
+            raise ValueError(f"periods.centralized：start（{c.start}）晚于 end（{c.end}）。")
+        if c.start > b.end:
+            raise ValueError("periods.centralized：集中缴费期不能晚于待遇享受期结束。")
+        if m is not None:
+            if m.start > m.end:
+                raise ValueError(f"periods.make_up：start（{m.start}）晚于 end（{m.end}）。")
+            if m.start <= c.end and c.start <= m.end:
+                raise ValueError(
+                    f"periods.make_up（{m.start}至{m.end}）与 periods.centralized"
+                    f"（{c.start}至{c.end}）重叠。"
+                )
+            if m.start < c.end:
+                raise ValueError("periods.make_up：补缴期须在集中缴费期之后。")
+            if m.end > b.end:
+                raise ValueError("periods.make_up：补缴期不能晚于待遇享受期结束。")
+        names = [s.name for s in self.special]
+        if len(names) != len(set(names)):
+            raise ValueError("periods.special：name 有重复。")
+        return self

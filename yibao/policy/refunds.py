@@ -1,9 +1,69 @@
-"""Policy section: R1 (退费受理). Placeholder until its owner fills it in."""
+"""Policy section ``[refunds]``: which refund requests a counter may take in, until when, and who approves."""
 
 from __future__ import annotations
 
-from yibao.policy.base import Strict
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import model_validator
+
+from yibao.policy.base import Ref, Strict
+
+
+class RefundReason(StrEnum):
+    DUPLICATE = "duplicate"  # 重复缴费
+    JOINED_EMPLOYEE = "joined_employee"  # 参加（已缴纳）职工医保
+    INSURED_ELSEWHERE = "insured_elsewhere"  # 在其他统筹区参加居民医保
+    DIED = "died"  # 待遇享受期前死亡
+    MULTI_CHANNEL = "multi_channel"  # 特殊人群同一人不同缴费渠道缴费
+    HUKOU_DUPLICATE = "hukou_duplicate"  # 重复参保到户籍地退费（眉山 附件1 提及）
+    OTHER = "other"  # 其他原因
+
+    @property
+    def label(self) -> str:
+        return LABELS[self]
+
+
+LABELS: dict[RefundReason, str] = {
+    RefundReason.DUPLICATE: "重复缴费",
+    RefundReason.JOINED_EMPLOYEE: "已参加职工医保",
+    RefundReason.INSURED_ELSEWHERE: "已在其他统筹区参加居民医保",
+    RefundReason.DIED: "待遇享受期前死亡",
+    RefundReason.MULTI_CHANNEL: "同一人不同缴费渠道重复缴费",
+    RefundReason.HUKOU_DUPLICATE: "重复参保到户籍地退费",
+    RefundReason.OTHER: "其他原因",
+}
+
+
+class RefundReasonRule(Ref):
+    code: RefundReason
+    label: str  # the document's own wording of the case
+    evidence: tuple[str, ...] = ()  # what the counter asks for (desk practice unless the text says)
+    # The document only mentions the case (眉山 附件1 教育部门职责) without rules: confirm.
+    mention_only: bool = False
 
 
 class RefundRules(Strict):
-    pass
+    accepted: Ref  # the refund clause; silent where the document has none
+    reasons: tuple[RefundReasonRule, ...] = ()
+    # ``true``: cases not listed are refused (山阴 "其余情况不予退费"); ``false``: confirm them.
+    closed_list: bool = False
+    # ``before_benefit_start``: 待遇享受期开始前 (商南); ``centralized``: 受理日期与集中缴费期一致
+    # (山阴); ``silent``: no deadline stated.
+    window: Literal["before_benefit_start", "centralized", "silent"]
+    window_ref: Ref
+    apply_to: str | None = None  # 向谁提出申请
+    approver: str | None = None  # 谁终审
+    approver_ref: Ref | None = None
+    evidence: tuple[str, ...] = ()  # asked for every refund request
+
+    @model_validator(mode="after")
+    def _unique(self) -> RefundRules:
+        codes = [r.code for r in self.reasons]
+        if len(set(codes)) != len(codes):
+            raise ValueError("reasons 中有重复的退费原因代码")
+        if self.accepted.silent and any(not r.mention_only for r in self.reasons):
+            raise ValueError(
+                "文件未规定退费（accepted.silent）时，reasons 只能是 mention_only 的提及"
+            )
+        return self

@@ -1,0 +1,110 @@
+"""The only way screens and commands change the registry.
+
+``Services(engine, policy, clerk, device, clock)`` holds one object per job:
+
+- ``persons``     register, update, households, identities, ``case``
+- ``lookup``      search by ID number / tail / name / pinyin initials (``yibao.lookup``)
+- ``enrolment``   ``assess`` → ``enrol_and_pay`` (quote, receipt, change)
+- ``payments``    receipts, reprint, a person's or a day's payments
+- ``newborns``    register by 出生医学证明, ``assess``, ``enrol``, ``link`` the ID number later
+- ``family_aid``  ``bind`` / ``bindings`` / ``assess`` / ``pay`` (one receipt per relative)
+- ``refunds``     ``assess`` / ``intake`` / ``review`` (受理 → 审核中 → 已批准/已驳回 → 已退费)
+- ``audit``       the append-only log, by person or entity
+
+Each write is one transaction with its audit row(s); errors are
+``yibao.services.errors.Refused`` (carries the Decision), ``NeedsConfirmation``
+(retry with ``confirmed=True``) and ``InvalidInput`` (Chinese ``message``, ``field``).
+Methods take keyword-only arguments after the subject id and return pydantic views.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.engine import Engine
+
+from yibao.audit import Actor
+from yibao.config import ClerkInfo, DeviceInfo
+from yibao.models import to_storage, utcnow
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+Clock = Callable[[], datetime]
+
+
+class Services:
+    def __init__(
+        self,
+        engine: Engine,
+        policy: Any,
+        clerk: ClerkInfo,
+        device: DeviceInfo,
+        clock: Clock = utcnow,
+    ) -> None:
+        from yibao.services.audit_view import AuditService
+        from yibao.services.enrolment import EnrolmentService
+        from yibao.services.family_aid import FamilyAidService
+        from yibao.services.lookup import LookupService
+        from yibao.services.newborns import NewbornService
+        from yibao.services.payments import PaymentService
+        from yibao.services.persons import PersonService
+        from yibao.services.refunds import RefundService
+
+        self.engine = engine
+        self.policy = policy  # yibao.policy.Policy
+        self.clerk = clerk
+        self.device = device
+        self.clock = clock
+        self.persons = PersonService(self)
+        self.lookup = LookupService(self)
+        self.enrolment = EnrolmentService(self)
+        self.payments = PaymentService(self)
+        self.newborns = NewbornService(self)
+        self.family_aid = FamilyAidService(self)
+        self.refunds = RefundService(self)
+        self.audit = AuditService(self)
+        self.imports: Any = None  # filled by the imports owner (yibao/imports)
+
+    # --- time ----------------------------------------------------------------
+    def now(self) -> datetime:
+        """The clock's now, as aware UTC."""
+        return to_storage(self.clock())
+
+    def today(self) -> date:
+        """Today's date at the counter (Asia/Shanghai)."""
+        return self.now().astimezone(LOCAL_TZ).date()
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(device_id=self.device.id, clerk_id=self.clerk.id, clerk_name=self.clerk.name)
+
+    @property
+    def benefit_year(self) -> int:
+        return int(self.policy.benefit_year)
+
+    @classmethod
+    def open(
+        cls,
+        *,
+        url: str | None = None,
+        policy_id: str,
+        clerk_name: str,
+        clock: Clock = utcnow,
+        device_id: str | None = None,
+        device_name: str = "",
+    ) -> Services:
+        """Open the registry (migrating it), load the policy, ensure device and clerk."""
+        from yibao.config import ensure_clerk, ensure_device
+        from yibao.db import open_registry
+        from yibao.policy import load_policy
+
+        engine = open_registry(url)
+        policy = load_policy(policy_id)
+        device = ensure_device(engine, device_id=device_id, name=device_name, now=clock())
+        clerk = ensure_clerk(engine, name=clerk_name, device=device, now=clock())
+        return cls(engine, policy, clerk, device, clock)
+
+
+__all__ = ["Services", "LOCAL_TZ"]

@@ -1,0 +1,243 @@
+"""Look-up speed at county scale: ``python benchmarks/lookup.py [--sizes 200000 1600000]``.
+
+For each size, builds a SQLite registry file through ``yibao.db.open_registry``
+(Alembic schema, the real indexes), fills ``person`` with synthetic residents of
+the jurisdiction (valid ID numbers with its region codes, see ``yibao.synthetic``)
+by ``executemany`` in one transaction, runs ``ANALYZE``, then times four kinds of
+query, each through ``yibao.lookup.search`` (SQLAlchemy session, masked rows) and
+beside it the same SQL on a raw ``sqlite3`` connection to the same file:
+
+- ID lookup (full 18-character number),
+- tail lookup (last 4 digits: 31 index seeks),
+- name prefix, first page of 50 (surname, or surname + first given character),
+- initials prefix, first page of 50 (two or three letters).
+
+Prints p50 / p95 in milliseconds. Figures only: nothing here asserts a time.
+Targets (docs/benchmarks.md): ID p95 ≤ 1 ms; prefix first page p95 ≤ 20 ms at 1.6 M.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import random
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+
+from yibao import synthetic
+from yibao.db import open_registry, sqlite_url
+from yibao.lookup import search
+
+DEVICE_ID = "00000000-0000-4000-8000-000000000001"
+NOW = "2025-01-01 00:00:00.000000"
+TODAY = date(2025, 1, 1)
+
+PERSON_COLUMNS = (
+    "id",
+    "id_number",
+    "id_tail",
+    "name",
+    "name_initials",
+    "sex",
+    "birth_date",
+    "birth_region",
+    "hukou_region",
+    "employee_insured",
+    "status",
+    "device_id",
+    "created_at",
+    "updated_at",
+)
+
+
+def person_rows(n: int, region_code: str, seed: int) -> Iterator[tuple[object, ...]]:
+    """``n`` synthetic person rows, in the column order of ``PERSON_COLUMNS``."""
+    rng = random.Random(seed)
+    taken: set[str] = set()
+    for _ in range(n):
+        male = rng.random() < 0.5
+        name = synthetic.random_surname(rng) + synthetic.random_given(rng, male=male)
+        birth = synthetic.random_birth_date(rng, TODAY)
+        number = synthetic.unique_id_number(rng, region_code, birth, male=male, taken=taken)
+        yield (
+            str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            number,
+            number[-6:],
+            name,
+            synthetic.name_initials(name),
+            "1" if male else "2",
+            birth.isoformat(),
+            number[:6],
+            region_code,
+            0,
+            "active",
+            DEVICE_ID,
+            NOW,
+            NOW,
+        )
+
+
+def build(path: Path, n: int, region_code: str, seed: int) -> float:
+    engine = open_registry(sqlite_url(path))
+    engine.dispose()
+    started = time.perf_counter()
+    connection = sqlite3.connect(path)
+    connection.execute("PRAGMA synchronous=OFF")
+    placeholders = ",".join("?" for _ in PERSON_COLUMNS)
+    with connection:  # one transaction
+        connection.executemany(
+            f"INSERT INTO person ({','.join(PERSON_COLUMNS)}) VALUES ({placeholders})",
+            person_rows(n, region_code, seed),
+        )
+    connection.execute("ANALYZE")
+    connection.close()
+    return time.perf_counter() - started
+
+
+def sample_of(path: Path) -> list[tuple[str, str]]:
+    """Every 1000th resident's (ID number, name): the population the queries are drawn from."""
+    connection = sqlite3.connect(path)
+    rows = connection.execute(
+        "SELECT id_number, name FROM person WHERE rowid % 1000 = 1"
+    ).fetchall()
+    connection.close()
+    return rows
+
+
+def timed(fn: Callable[[str], object], queries: list[str]) -> tuple[float, float]:
+    for q in queries[:20]:  # warm the page cache and statement caches
+        fn(q)
+    samples: list[float] = []
+    for q in queries:
+        t0 = time.perf_counter()
+        fn(q)
+        samples.append((time.perf_counter() - t0) * 1000)
+    samples.sort()
+    p95 = samples[min(len(samples) - 1, int(len(samples) * 0.95))]
+    return statistics.median(samples), p95
+
+
+# The SQL yibao.lookup emits on SQLite, written out for the raw sqlite3 side.
+RAW_SELECT = (
+    "SELECT id, name, id_number, sex, birth_date, household_id, relation_to_head, status "
+    "FROM person "
+)
+
+
+def raw_runners(connection: sqlite3.Connection) -> dict[str, Callable[[str], object]]:
+    def by_id(q: str) -> object:
+        return connection.execute(
+            RAW_SELECT + "WHERE id_number = ? LIMIT 50 OFFSET 0", (q,)
+        ).fetchall()
+
+    def by_tail(q: str) -> object:
+        keys = [f"{d:02d}{q}" for d in range(1, 32)]
+        marks = ",".join("?" for _ in keys)
+        return connection.execute(
+            RAW_SELECT + f"WHERE id_tail IN ({marks}) ORDER BY id_tail, rowid LIMIT 50 OFFSET 0",
+            keys,
+        ).fetchall()
+
+    def by_name(q: str) -> object:
+        upper = q[:-1] + chr(ord(q[-1]) + 1)
+        return connection.execute(
+            RAW_SELECT + "WHERE name >= ? AND name < ? ORDER BY name, rowid LIMIT 50 OFFSET 0",
+            (q, upper),
+        ).fetchall()
+
+    def by_initials(q: str) -> object:
+        upper = q[:-1] + chr(ord(q[-1]) + 1)
+        return connection.execute(
+            RAW_SELECT + "WHERE name_initials >= ? AND name_initials < ? "
+            "ORDER BY name_initials, rowid LIMIT 50 OFFSET 0",
+            (q, upper),
+        ).fetchall()
+
+    return {"id": by_id, "tail": by_tail, "name": by_name, "initials": by_initials}
+
+
+def run(
+    n: int, region_code: str, seed: int, queries_per_kind: int, keep: Path | None, reuse: bool
+) -> None:
+    from sqlalchemy.orm import Session
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = (keep or Path(tmp)) / f"lookup-{n}-{region_code}-{seed}.sqlite3"
+        if reuse and path.exists():
+            build_s = None
+        else:
+            if path.exists():
+                path.unlink()
+            build_s = build(path, n, region_code, seed)
+        sample = sample_of(path)
+        size_mb = path.stat().st_size / 1e6
+        rng = random.Random(seed + 1)
+        ids = [rng.choice(sample)[0] for _ in range(queries_per_kind)]
+        tails = [rng.choice(sample)[0][-4:] for _ in range(queries_per_kind)]
+        names: list[str] = []
+        inits: list[str] = []
+        for _ in range(queries_per_kind):
+            name = rng.choice(sample)[1]
+            names.append(name[: rng.choice((1, 2))])
+            letters = synthetic.name_initials(name)
+            inits.append(letters[: rng.choice((2, 3))])
+        queries = {"id": ids, "tail": tails, "name": names, "initials": inits}
+
+        engine = open_registry(sqlite_url(path))
+        raw = sqlite3.connect(path)
+        labels = {
+            "id": "ID lookup (full number)",
+            "tail": "tail lookup (last 4)",
+            "name": "name prefix, first page",
+            "initials": "initials prefix, first page",
+        }
+        print(f"\n## {n:,} residents (region {region_code})\n")
+        built = "reused" if build_s is None else f"built in {build_s:.1f} s"
+        print(
+            f"{built} (executemany, one transaction, then ANALYZE); "
+            f"file {size_mb:.0f} MB; {queries_per_kind} queries per kind\n"
+        )
+        print("| query | yibao.lookup p50 | p95 | raw sqlite3 p50 | p95 | rows (median) |")
+        print("|---|---:|---:|---:|---:|---:|")
+        with Session(engine) as session:
+            runners = raw_runners(raw)
+            for kind, label in labels.items():
+                qs = queries[kind]
+                counts = sorted(len(search(session, q)) for q in qs[:50])
+                y50, y95 = timed(lambda q: search(session, q), qs)
+                r50, r95 = timed(runners[kind], qs)
+                print(
+                    f"| {label} | {y50:.3f} ms | {y95:.3f} ms | {r50:.3f} ms | {r95:.3f} ms "
+                    f"| {counts[len(counts) // 2]} |"
+                )
+        raw.close()
+        engine.dispose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="yibao look-up benchmark (SQLite)")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[200_000, 1_600_000])
+    parser.add_argument("--region", default="511400", help="jurisdiction region code")
+    parser.add_argument("--seed", type=int, default=20250101)
+    parser.add_argument("--queries", type=int, default=500)
+    parser.add_argument("--keep", type=Path, help="directory to keep the registry files in")
+    parser.add_argument("--reuse", action="store_true", help="reuse a kept file of the same size")
+    args = parser.parse_args(argv)
+    print(
+        f"python {platform.python_version()}, sqlite {sqlite3.sqlite_version}, "
+        f"{platform.machine()}, {platform.system()}"
+    )
+    for n in args.sizes:
+        run(n, args.region, args.seed, args.queries, args.keep, args.reuse)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""The desk shell without a registry: keys, help, palette, setup, confirmation modal."""
+
+from __future__ import annotations
+
+from textual.app import App
+
+from tui import keymap
+from tui.app import YibaoApp
+from tui.modals.confirm import ConfirmModal
+from tui.screens.help import HelpScreen
+from tui.screens.home import HomeScreen
+from tui.screens.setup import SetupChoice, SetupScreen
+
+
+def test_every_binding_has_an_id_and_chinese_label() -> None:
+    keys = keymap.all_keys()
+    assert len({k.id for k in keys}) == len(keys)
+    for key in keys:
+        assert key.id and key.label and key.tooltip
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in key.label)
+    shown = {k.key: k.label for k in keymap.DESK_KEYS}
+    assert shown["f1"] == "帮助" and shown["f2"] == "参保登记" and shown["f6"] == "查询"
+
+
+async def test_f1_opens_help_and_esc_returns() -> None:
+    app = YibaoApp()
+    async with app.run_test(size=(120, 36)) as pilot:
+        assert isinstance(app.screen, HomeScreen)
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert isinstance(app.screen, HomeScreen)
+
+
+async def test_workflow_without_registry_asks_for_setup() -> None:
+    app = YibaoApp()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("f2")
+        assert isinstance(app.screen, HomeScreen)
+        assert "首次设置" in app.status[0]
+
+
+async def test_command_palette_finds_chinese_commands() -> None:
+    app = YibaoApp()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"帮助")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+
+
+class _Harness(App[None]):
+    def __init__(self, screen) -> None:
+        super().__init__()
+        self._screen = screen
+        self.answer: object = "unset"
+
+    def on_mount(self) -> None:
+        self.push_screen(self._screen, self._record)
+
+    def _record(self, answer: object) -> None:
+        self.answer = answer
+
+
+async def test_confirm_modal_yes_and_no() -> None:
+    app = _Harness(ConfirmModal("确认收款？", "应收 380.00 元"))
+    async with app.run_test() as pilot:
+        await pilot.press("enter")
+    assert app.answer is True
+    app = _Harness(ConfirmModal("确认收款？"))
+    async with app.run_test() as pilot:
+        await pilot.press("escape")
+    assert app.answer is False
+
+
+async def test_setup_screen_requires_every_field() -> None:
+    screen = SetupScreen([("shangnan-2025", "商南县 2025年度"), ("meishan-2024", "眉山市 2024年度")])
+    app = _Harness(screen)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("ctrl+s")
+        assert "请选择辖区及待遇年度" in str(screen.query_one("#setup-error").render())
+        await pilot.press("enter", "down", "enter")  # open the select, pick the first
+        await pilot.press("tab", *"张三", "tab", *"城关1号窗口")
+        await pilot.press("ctrl+s")
+    assert app.answer == SetupChoice("shangnan-2025", "张三", "城关1号窗口")

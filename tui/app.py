@@ -1,0 +1,189 @@
+"""The desk application and ``run_desk(args)``, the entry point of ``yibao`` with no sub-command.
+
+``YibaoApp(services=...)`` takes the services object (``yibao.services.Services``) so
+tests can give it an in-memory/temporary registry. With ``services=None`` and a
+``setup`` callback the desk first asks for the jurisdiction/benefit year and clerk.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual.app import App
+from textual.binding import Binding
+from textual.command import CommandPalette
+from textual.reactive import reactive
+from textual.screen import Screen
+
+from tui import keymap
+from tui.commands import DeskCommands
+from tui.screens import WORKFLOWS, make_screen
+from tui.screens.home import HomeScreen
+from tui.screens.setup import SetupChoice, SetupScreen
+from tui.widgets.header import DeskInfo
+
+log = logging.getLogger(__name__)
+
+SetupHandler = Callable[[SetupChoice], Any]  # opens the registry with the choice → Services
+
+
+def today_of(services: Any) -> date | None:
+    """Today's date from the services' clock (a ``today()`` method, or a clock callable)."""
+    if services is None:
+        return None
+    today = getattr(services, "today", None)
+    if callable(today):
+        return today()
+    clock = getattr(services, "clock", None)
+    if clock is None:
+        return None
+    now = clock() if callable(clock) else clock
+    if hasattr(now, "now") and callable(now.now):
+        now = now.now()
+    if isinstance(now, datetime):
+        return now.astimezone().date() if now.tzinfo else now.date()
+    return now if isinstance(now, date) else None
+
+
+def _name(value: Any) -> str:
+    """Display name of a clerk/device given as a string or a view with ``name`` / ``prefix``."""
+    if value is None:
+        return "—"
+    for attr in ("name", "prefix"):
+        text = getattr(value, attr, None)
+        if isinstance(text, str) and text:
+            return text
+    return str(value)
+
+
+def info_of(services: Any) -> DeskInfo:
+    if services is None:
+        return DeskInfo()
+    policy = getattr(services, "policy", None)
+    return DeskInfo(
+        jurisdiction=getattr(policy, "jurisdiction", "未设置辖区"),
+        benefit_year=getattr(policy, "benefit_year", None),
+        clerk=_name(getattr(services, "clerk", None)),
+        device=_name(getattr(services, "device", None)),
+        today=today_of(services),
+    )
+
+
+class YibaoApp(App[int]):
+    CSS_PATH = "app.tcss"
+    TITLE = "城乡居民医保窗口"
+    COMMANDS: ClassVar = {DeskCommands}
+    BINDINGS: ClassVar[list[Binding]] = keymap.bindings(keymap.DESK_KEYS)
+    ENABLE_COMMAND_PALETTE = True
+
+    info: reactive[DeskInfo] = reactive(DeskInfo, always_update=True)
+    status: reactive[tuple[str, str]] = reactive(("就绪。按 F1 查看帮助。", "information"))
+
+    def __init__(
+        self,
+        services: Any = None,
+        *,
+        setup: SetupHandler | None = None,
+        policies: list[tuple[str, str]] | None = None,
+        setup_defaults: dict[str, str] | None = None,
+        receipts_dir: str | Path | None = None,
+    ) -> None:
+        super().__init__()
+        self.services = services
+        self._receipts_dir = Path(receipts_dir) if receipts_dir else None
+        self._setup = setup
+        self._policies = policies or []
+        self._setup_defaults = setup_defaults or {}
+
+    @property
+    def receipts_dir(self) -> Path:
+        """Where printed receipts are saved (``YIBAO_RECEIPTS_DIR`` or the data directory)."""
+        if self._receipts_dir is None:
+            override = os.environ.get("YIBAO_RECEIPTS_DIR")
+            if override:
+                self._receipts_dir = Path(override)
+            else:
+                from yibao.config import data_dir
+
+                self._receipts_dir = data_dir() / "receipts"
+        return self._receipts_dir
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def get_default_screen(self) -> Screen:
+        return HomeScreen()
+
+    def on_mount(self) -> None:
+        self.info = info_of(self.services)
+        self.set_interval(60, self.refresh_info)
+        if self.services is None and self._setup is not None:
+            self.push_screen(
+                SetupScreen(self._policies, **self._setup_defaults), self._finish_setup
+            )
+
+    def refresh_info(self) -> None:
+        self.info = info_of(self.services)
+
+    def _finish_setup(self, choice: SetupChoice | None) -> None:
+        if choice is None or self._setup is None:
+            return
+        self.set_status("正在打开登记库……")
+        setup = self._setup
+        self.run_worker(lambda: setup(choice), thread=True, name="setup", exit_on_error=False)
+
+    def on_worker_state_changed(self, event) -> None:
+        worker = event.worker
+        if worker.name != "setup" or not worker.is_finished:
+            return
+        if worker.error is not None:
+            self.set_status(f"打开登记库失败：{worker.error}", "error")
+            self.push_screen(SetupScreen(self._policies, **self._setup_defaults), self._finish_setup)
+            return
+        self.services = worker.result
+        self.refresh_info()
+        self.set_status("设置完成。按 F2 参保登记，F6 查询。")
+
+    # -- actions --------------------------------------------------------------------------
+    def set_status(self, text: str, severity: str = "information") -> None:
+        self.status = (text, severity)
+
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(placeholder="输入关键字搜索命令，如“登记”“查询”……", id="--command-palette"))
+
+    def action_help(self) -> None:
+        from tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_home(self) -> None:
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+
+    def action_workflow(self, workflow_id: str, person_id: str | None = None) -> None:
+        if self.services is None:
+            self.set_status("请先完成首次设置（选择辖区、填写经办人员）。", "warning")
+            return
+        workflow = WORKFLOWS[workflow_id]
+        current = self.screen
+        if person_id is None and workflow.for_person:
+            person_id = getattr(current, "workflow_person_id", None)  # the case view's person
+        if getattr(current, "workflow_id", None) == workflow_id and person_id is None:
+            return  # already there
+        self.push_screen(make_screen(workflow_id, person_id=person_id))
+        self.set_status(f"{workflow.title}：按 Esc 返回。")
+
+
+def run_desk(args: Any) -> int:
+    """Open the desk for ``yibao [--db PATH] [--policy ID] [--clerk NAME] [--demo]``."""
+    from tui.launch import build_app
+
+    app = build_app(args)
+    if app is None:
+        return 2
+    return int(app.run() or 0)

@@ -1,0 +1,55 @@
+"""Display and input conversions for the desk: fen ↔ yuan text, typed dates.
+
+Pure helpers with no business rule: they only change how a value is written.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+_YUAN = re.compile(r"^\s*(?P<int>\d{1,9})(?:\.(?P<frac>\d{0,2}))?\s*(?:元)?\s*$")
+_DATE_DASH = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
+_DATE_COMPACT = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})\s*$")
+
+
+def yuan(fen: int | None, *, unit: bool = True) -> str:
+    """``38000`` → ``"380.00 元"``; ``None`` → ``"—"``."""
+    if fen is None:
+        return "—"
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(int(fen)), 100)
+    text = f"{sign}{whole:,}.{cents:02d}"
+    return f"{text} 元" if unit else text
+
+
+def parse_yuan(text: str) -> int:
+    """``"380"`` / ``"380.5"`` / ``"380.50元"`` → fen. Raises ``ValueError`` in Chinese."""
+    match = _YUAN.match(text.replace(",", "").replace("，", ""))
+    if not match:
+        raise ValueError("金额格式不对：请输入元，最多两位小数，如 380 或 380.00")
+    frac = (match["frac"] or "").ljust(2, "0")
+    return int(match["int"]) * 100 + int(frac)
+
+
+def parse_date(text: str) -> date:
+    """``"2025-01-05"`` or ``"20250105"`` → date. Raises ``ValueError`` in Chinese."""
+    match = _DATE_DASH.match(text) or _DATE_COMPACT.match(text)
+    if not match:
+        raise ValueError("日期格式不对：请按 YYYY-MM-DD 或 YYYYMMDD 输入，如 2025-01-05")
+    year, month, day = (int(part) for part in match.groups())
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise ValueError(f"没有这一天：{year}年{month}月{day}日，请核对后重新输入") from None
+
+
+def show_date(day: date | None) -> str:
+    return day.isoformat() if day is not None else "—"
+
+
+def mask_id(id_number: str) -> str:
+    """Fallback mask (first 6 + ******** + last 4) for text the services did not mask."""
+    if len(id_number) < 10:
+        return id_number
+    return f"{id_number[:6]}********{id_number[-4:]}"

@@ -1,0 +1,70 @@
+"""Key bindings as data. Every binding has a stable ``id`` so keys can be remapped
+(``App.set_keymap({"desk.lookup": "f7"})``) without touching the screens.
+
+The footer, the help screen and the command palette all read these tables, so a
+key shown to the clerk is always the key that works.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+
+@dataclass(frozen=True)
+class Key:
+    id: str
+    key: str
+    action: str
+    label: str  # short Chinese label for the footer
+    tooltip: str  # one Chinese sentence for the help screen / palette
+    show: bool = True
+    priority: bool = False
+    key_display: str | None = None
+
+    def binding(self) -> Binding:
+        return Binding(
+            self.key,
+            self.action,
+            self.label,
+            show=self.show,
+            priority=self.priority,
+            key_display=self.key_display,
+            tooltip=self.tooltip,
+            id=self.id,
+        )
+
+    @property
+    def display(self) -> str:
+        if self.key_display:
+            return self.key_display
+        return "+".join(part.capitalize() if len(part) > 1 else part.upper() for part in self.key.split("+"))
+
+
+# Desk-wide keys: work on every screen (priority so a focused input does not swallow them).
+DESK_KEYS: tuple[Key, ...] = (
+    Key("desk.help", "f1", "app.help", "帮助", "查看按键和操作说明", priority=True, key_display="F1"),
+    Key("desk.register", "f2", "app.workflow('register')", "参保登记", "办理城乡居民参保登记并缴费", priority=True, key_display="F2"),
+    Key("desk.newborn", "f3", "app.workflow('newborn')", "新生儿参保", "办理新生儿参保缴费", priority=True, key_display="F3"),
+    Key("desk.family_aid", "f4", "app.workflow('family_aid')", "家庭共济", "用职工医保个人账户为家庭成员缴费", priority=True, key_display="F4"),
+    Key("desk.refund", "f5", "app.workflow('refund')", "退费受理", "受理参保缴费退费申请", priority=True, key_display="F5"),
+    Key("desk.lookup", "f6", "app.workflow('lookup')", "查询", "按身份证号、姓名、拼音首字母或户号查询", priority=True, key_display="F6"),
+    Key("desk.palette", "ctrl+p", "app.command_palette", "命令", "打开命令面板，所有操作都可在此搜索", priority=True, key_display="Ctrl+P"),
+    Key("desk.quit", "ctrl+q", "app.quit", "退出", "退出窗口终端", show=False, priority=True, key_display="Ctrl+Q"),
+)
+
+# Keys of a workflow / form screen.
+BACK = Key("screen.back", "escape", "back", "返回", "返回上一屏（未提交的内容不保存）", key_display="Esc")
+SUBMIT = Key("screen.submit", "ctrl+s", "submit", "确认提交", "确认并提交本屏内容", priority=True, key_display="Ctrl+S")
+
+FORM_KEYS: tuple[Key, ...] = (BACK, SUBMIT)
+VIEW_KEYS: tuple[Key, ...] = (BACK,)
+
+
+def bindings(keys: tuple[Key, ...]) -> list[Binding]:
+    return [key.binding() for key in keys]
+
+
+def all_keys() -> tuple[Key, ...]:
+    return DESK_KEYS + FORM_KEYS

@@ -1,0 +1,237 @@
+"""F2's side of the services: what its workers call and how its answers are shown.
+
+The worker functions here (``open_person``, ``register``, ``pay``) only chain
+service calls in the order the counter does them (person → household →
+enrolment → payment) and save the receipt file; every rule is in the services.
+The display helpers turn an ``AssessmentView`` into figures with their clauses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from tui.formatting import show_date, yuan
+from tui.widgets.decision import Figure
+
+CHANNELS: tuple[tuple[str, str], ...] = (("cash", "现金"), ("bank", "银行代收"), ("online", "线上缴费"))
+WINDOW_LABELS = {
+    "centralized": "集中缴费期",
+    "make_up": "补缴期",
+    "any_time": "随时可缴",
+    "outside": "不在缴费期内",
+}
+
+
+def category_options() -> list[tuple[str, str]]:
+    from yibao.rules.facts import Category
+
+    return [(c.label, c.value) for c in Category if c.value != "newborn"]
+
+
+def channel_options() -> list[tuple[str, str]]:
+    return [(label, code) for code, label in CHANNELS]
+
+
+def channel_label(code: str) -> str:
+    return dict(CHANNELS).get(code, code)
+
+
+def mask(id_number: str) -> str:
+    from yibao.idnumbers import mask as mask_id
+
+    return mask_id(id_number)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """The person part of the F2 form, as typed."""
+
+    id_number: str
+    name: str
+    hukou_region: str
+    residence_permit_region: str | None
+    household_number: str | None
+    relation_to_head: str | None
+    employee_insured: bool
+    category: str
+
+
+@dataclass(frozen=True)
+class Opened:
+    """An existing person, the identities on file, and the assessment for the year."""
+
+    person: Any  # PersonView
+    household_number: str | None
+    identities: tuple[Any, ...]  # IdentityView
+    assessment: Any  # AssessmentView
+
+
+@dataclass(frozen=True)
+class Paid:
+    receipt: Any  # ReceiptView
+    path: Path
+
+
+# -- worker functions (run in a thread; never touch a widget) ----------------------------
+
+
+def open_person(services: Any, *, person_id: str | None = None, id_number: str | None = None) -> Opened | None:
+    person = services.persons.get(person_id) if person_id else services.persons.by_id_number(id_number)
+    if person is None:
+        return None
+    household_number = None
+    if person.household_id:
+        household_number = services.persons.household(person.household_id).number
+    identities = tuple(services.persons.identities(person.id))
+    assessment = services.enrolment.assess(person.id)
+    return Opened(person, household_number, identities, assessment)
+
+
+def _household_id(services: Any, draft: Draft) -> str | None:
+    """The household with the typed 户号, created when there is none yet."""
+    if not draft.household_number:
+        return None
+    for row in services.lookup.search(f"户{draft.household_number}", limit=1):
+        if row.household_id:
+            return row.household_id
+    created = services.persons.create_household(number=draft.household_number, hukou_region=draft.hukou_region)
+    return created.id
+
+
+def register(services: Any, draft: Draft, person_id: str | None) -> Opened:
+    """参保登记: save (or correct) the person and household, register the enrolment, assess."""
+    if person_id is None:
+        person = services.persons.register(
+            name=draft.name,
+            id_number=draft.id_number,
+            hukou_region=draft.hukou_region,
+            residence_permit_region=draft.residence_permit_region,
+            employee_insured=draft.employee_insured,
+        )
+    else:
+        person = services.persons.get(person_id)
+        changes = {
+            key: value
+            for key, value in (
+                ("name", draft.name),
+                ("hukou_region", draft.hukou_region),
+                ("residence_permit_region", draft.residence_permit_region),
+                ("employee_insured", draft.employee_insured),
+            )
+            if getattr(person, key) != value
+        }
+        if changes:
+            person = services.persons.update(person.id, **changes)
+    household_id = _household_id(services, draft)
+    if household_id and (household_id != person.household_id or draft.relation_to_head != person.relation_to_head):
+        person = services.persons.join_household(
+            person.id, household_id=household_id, relation_to_head=draft.relation_to_head or ""
+        )
+    services.enrolment.register(person.id, category=draft.category)
+    assessment = services.enrolment.assess(person.id, category=draft.category)
+    identities = tuple(services.persons.identities(person.id))
+    return Opened(person, draft.household_number, identities, assessment)
+
+
+def pay(
+    services: Any,
+    receipts_dir: Path,
+    person_id: str,
+    *,
+    category: str,
+    channel: str,
+    received_fen: int | None,
+    confirmed: bool,
+) -> Paid:
+    receipt = services.enrolment.enrol_and_pay(
+        person_id, channel=channel, received_fen=received_fen, category=category, confirmed=confirmed
+    )
+    return Paid(receipt, save_receipt(receipt, receipts_dir))
+
+
+def save_receipt(receipt: Any, directory: Path) -> Path:
+    """Write the plain-text receipt, ready to print; returns its path."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{receipt.receipt_no}.txt"
+    path.write_text(receipt.text.rstrip("\n") + "\n", encoding="utf-8")
+    return path
+
+
+# -- display --------------------------------------------------------------------------------
+
+
+def _clause(decision: Any, *words: str) -> str:
+    """The clause of the first reason of ``decision`` mentioning one of ``words`` (or the first)."""
+    reasons = getattr(decision, "reasons", ()) or ()
+    for reason in reasons:
+        if not words or any(word in reason.text for word in words):
+            return reason.clause.cite()
+    return reasons[0].clause.cite() if reasons else ""
+
+
+def figures(view: Any) -> list[Figure]:
+    """The quote as rows: standard, subsidy (and the identity that gave it), personal share,
+    extras, payment window, coverage or waiting period — each with its clause."""
+    from yibao.identities import label as identity_label
+    from yibao.rules.facts import CATEGORY_LABELS, Category
+
+    a = view.decision
+    rows = [Figure("参保类别", CATEGORY_LABELS.get(Category(view.category), view.category), _clause(getattr(a, "eligibility", None)))]
+    quote = getattr(a, "quote", None)
+    if quote is not None and hasattr(quote, "standard_fen"):
+        rows.append(Figure("个人缴费标准", yuan(quote.standard_fen), _clause(quote, "缴费标准")))
+        if quote.subsidy_fen:
+            who = identity_label(quote.subsidy_identity) if quote.subsidy_identity else "资助"
+            rows.append(Figure("资助", f"-{yuan(quote.subsidy_fen)}（{who}）", _clause(quote, "资助", who)))
+        else:
+            rows.append(Figure("资助", "无", ""))
+        rows.append(Figure("个人应缴", yuan(quote.personal_fen), ""))
+        for _code, label, fen in quote.extras:
+            rows.append(Figure(label, yuan(fen), _clause(quote, label)))
+    window = getattr(a, "payment_window", None)
+    if window is not None:
+        text = WINDOW_LABELS.get(str(window.window), str(window.window))
+        if window.earliest_payment_on:
+            text += f"，最早 {show_date(window.earliest_payment_on)} 可缴"
+        rows.append(Figure("缴费期", text, _clause(window)))
+    coverage = getattr(a, "coverage", None)
+    if coverage is not None and coverage.start is not None:
+        rows.append(Figure("待遇享受期", f"{show_date(coverage.start)} 至 {show_date(coverage.end)}", _clause(coverage, "待遇", "享受")))
+        waiting = f"{coverage.waiting_months}个月" if coverage.waiting_months else "无"
+        rows.append(Figure("等待期", waiting, _clause(coverage, "等待期") if coverage.waiting_months else ""))
+    if view.due_fen is not None:
+        rows.append(Figure("本次应收", yuan(view.due_fen), ""))
+    return rows
+
+
+def payable(view: Any) -> bool:
+    """Whether the F2 form may go on to payment (the services decide; this only reads it)."""
+    return view is not None and view.due_fen is not None and not view.decision.refused
+
+
+def total_due(view: Any) -> int | None:
+    return None if view is None else view.due_fen
+
+
+def identities_text(identities: tuple[Any, ...]) -> str:
+    shown = [
+        f"{i.label}（{i.department or '部门未记'}，{show_date(i.valid_from)}起）" for i in identities if not i.revoked
+    ]
+    return "；".join(shown) if shown else "无"
+
+
+def result_text(paid: Paid) -> str:
+    r = paid.receipt
+    when = r.payment.paid_at.astimezone() if isinstance(r.payment.paid_at, datetime) else r.payment.paid_at
+    lines = [
+        f"[b green]已收款[/]　收据号 [b]{r.receipt_no}[/]　{r.person_name}（{r.id_masked}）",
+        f"实缴 {yuan(r.amount_fen)}" + (f"　找零 {yuan(r.change_fen)}" if r.change_fen is not None else ""),
+        f"待遇享受期 {show_date(r.enrolment.coverage_start)} 至 {show_date(r.enrolment.coverage_end)}",
+        f"收据已保存：{paid.path}",
+        f"时间 {when:%Y-%m-%d %H:%M}",
+        "按 Esc 返回，或按 F2 办理下一位。",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,112 @@
+"""The case view: one person, household, identities, enrolments, payments, refunds, history.
+
+Any workflow started from here (F2–F5, or the palette) is for this person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import partial
+from typing import Any, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import DataTable, Static, TabbedContent, TabPane
+
+from tui import case_views as cv
+from tui.commands import PaletteCommand
+from tui.messages import ServiceDone, ServiceFailed, ServiceInvalid
+from tui.screens import WORKFLOWS
+from tui.screens.base import DeskScreen
+
+TABS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("members", "家庭成员", ("姓名", "身份证号码", "与户主关系", "出生日期", "性别")),
+    ("identities", "特殊身份", ("身份", "认定部门", "认定日期", "有效期自", "有效期至", "状态")),
+    ("enrolments", "参保记录", ("年度", "类别", "参保地", "状态", "登记日期", "待遇起", "待遇止", "等待期")),
+    ("payments", "缴费记录", ("收据号", "年度", "缴费日期", "方式", "标准", "资助", "个人缴费", "实缴", "状态")),
+    ("refunds", "退费", ("收据号", "原因", "金额", "状态", "受理日期", "办结期限")),
+    ("bindings", "家庭共济", ("方向", "对方", "身份证号码", "关系", "绑定日期", "状态")),
+    ("history", "操作记录", ("时间", "经办人", "操作", "结果", "摘要")),
+)
+
+
+class CaseScreen(DeskScreen):
+    TITLE = "个人档案"
+    BINDINGS: ClassVar[list[Binding]] = [
+        Binding("r", "reload", "刷新", id="case.reload", tooltip="重新读取此人的档案"),
+    ]
+
+    def __init__(self, person_id: str) -> None:
+        super().__init__()
+        self.person_id = person_id
+        self.case: Any = None
+        self._member_ids: list[str] = []
+
+    @property
+    def workflow_person_id(self) -> str:
+        """Desk keys F2–F5 pressed here act for this person."""
+        return self.person_id
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="case-body"):
+            yield Static("正在读取档案……", id="case-person")
+            yield Static("", id="case-year")
+            with TabbedContent(id="case-tabs"):
+                for tab_id, title, _columns in TABS:
+                    with TabPane(title, id=f"tab-{tab_id}"):
+                        yield DataTable(id=f"case-{tab_id}", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        for tab_id, _title, columns in TABS:
+            self.query_one(f"#case-{tab_id}", DataTable).add_columns(*columns)
+        self.action_reload()
+
+    def on_screen_resume(self) -> None:
+        if self.case is not None:  # back from a workflow: show what it changed
+            self.action_reload()
+
+    def action_reload(self) -> None:
+        self.call_service("case", self.services.persons.case, self.person_id)
+
+    @on(ServiceDone)
+    def _loaded(self, message: ServiceDone) -> None:
+        if message.op != "case":
+            return
+        case = self.case = message.result
+        self.query_one("#case-person", Static).update(cv.person_text(case))
+        self.query_one("#case-year", Static).update(cv.year_text(case))
+        rows = cv.tab_rows(case)
+        for tab_id, _title, _columns in TABS:
+            table = self.query_one(f"#case-{tab_id}", DataTable)
+            table.clear()
+            for key, cells in rows[tab_id]:
+                table.add_row(*cells, key=key)
+        self._member_ids = [key for key, _cells in rows["members"]]
+        self.status(f"{case.person.name} 的档案。F2–F5 为此人办理业务，Enter 打开家庭成员。")
+
+    @on(ServiceInvalid)
+    def _invalid(self, message: ServiceInvalid) -> None:
+        self.query_one("#case-person", Static).update(f"[b red]{message.message}[/]")
+
+    @on(ServiceFailed)
+    def _failed(self, message: ServiceFailed) -> None:
+        self.status(f"读取档案出错：{message.error}", "error")
+
+    @on(DataTable.RowSelected, "#case-members")
+    def _open_member(self, event: DataTable.RowSelected) -> None:
+        key = event.row_key.value
+        if key and key != self.person_id:
+            self.app.push_screen(CaseScreen(key))
+
+    def palette_commands(self) -> Iterable[PaletteCommand]:
+        name = self.case.person.name if self.case is not None else "此人"
+        for workflow in WORKFLOWS.values():
+            if workflow.for_person:
+                yield PaletteCommand(
+                    f"为{name}：{workflow.title}",
+                    f"为当前档案中的 {name} 办理{workflow.title}",
+                    partial(self.desk.action_workflow, workflow.id, self.person_id),
+                )
+        yield PaletteCommand(f"档案：刷新{name}的档案", "重新读取档案", self.action_reload)

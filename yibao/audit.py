@@ -1,0 +1,145 @@
+"""The append-only audit log: who, when, what, before, after.
+
+Services call ``record`` inside the same session (transaction) as the change, so the
+audit row and the change are committed or rolled back together. ``snapshot`` turns a
+row into JSON with ID numbers masked: the log never holds an ID number in clear.
+Refused attempts are recorded too (``outcome="refused"``), in their own transaction.
+"""
+
+from __future__ import annotations
+
+import re
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+from sqlmodel import Session, SQLModel, col, select
+
+from yibao.idnumbers import mask, mask_birth_cert
+from yibao.models import AuditLog, AuditOutcome, to_storage
+
+# Columns that hold ID numbers, and how each is masked in the log.
+_MASKED: dict[str, Any] = {
+    "id_number": mask,
+    "birth_cert_no": mask_birth_cert,
+}
+_DROPPED = {"id_tail"}
+_ID_LIKE = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])|(?<![0-9A-Za-z])\d{15}(?![0-9A-Za-z])")  # the tail adds nothing to a masked number
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who acts: the clerk (may be None for system actions) and the device."""
+
+    device_id: str
+    clerk_id: str | None = None
+    clerk_name: str | None = None
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready value; nested mappings have their ID-number keys masked too."""
+    if isinstance(value, datetime):
+        return to_storage(value).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Mapping):
+        return _masked_mapping(value)
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_plain(v) for v in value]
+    if isinstance(value, SQLModel):
+        return _masked_mapping(value.model_dump())
+    if isinstance(value, str) and _ID_LIKE.search(value):
+        # Belt and braces: an ID number under any other key is masked as well.
+        return _ID_LIKE.sub(lambda m: mask(m.group(0)), value)
+    return value
+
+
+def _masked_mapping(data: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        key = str(key)
+        if key in _DROPPED:
+            continue
+        if key in _MASKED and isinstance(value, str) and value:
+            out[key] = _MASKED[key](value)
+        else:
+            out[key] = _plain(value)
+    return out
+
+
+def snapshot(
+    row: SQLModel | Mapping[str, Any] | None, *, fields: tuple[str, ...] | None = None
+) -> dict[str, Any] | None:
+    """A JSON-ready copy of ``row`` (or a mapping) with ID numbers masked, at any depth."""
+    if row is None:
+        return None
+    data = dict(row) if isinstance(row, Mapping) else row.model_dump()
+    if fields is not None:
+        data = {k: v for k, v in data.items() if k in fields}
+    return _masked_mapping(data)
+
+
+def diff(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Only the keys that changed, as (before, after)."""
+    before = before or {}
+    after = after or {}
+    keys = [k for k in {*before, *after} if before.get(k) != after.get(k)]
+    return {k: before.get(k) for k in keys}, {k: after.get(k) for k in keys}
+
+
+def record(
+    session: Session,
+    *,
+    actor: Actor,
+    at: datetime,
+    action: str,
+    entity: str,
+    entity_id: str | None,
+    summary: str,
+    person_id: str | None = None,
+    before: Mapping[str, Any] | SQLModel | None = None,
+    after: Mapping[str, Any] | SQLModel | None = None,
+    outcome: AuditOutcome = AuditOutcome.DONE,
+) -> AuditLog:
+    """Add one audit row to ``session`` (the caller commits with the change)."""
+    row = AuditLog(
+        at=to_storage(at),
+        clerk_id=actor.clerk_id,
+        clerk_name=actor.clerk_name,
+        device_id=actor.device_id,
+        action=action,
+        outcome=outcome.value,
+        entity=entity,
+        entity_id=entity_id,
+        person_id=person_id,
+        summary=summary,
+        before=snapshot(before) if before is not None else None,
+        after=snapshot(after) if after is not None else None,
+    )
+    session.add(row)
+    return row
+
+
+def history(
+    session: Session,
+    *,
+    person_id: str | None = None,
+    entity: str | None = None,
+    entity_id: str | None = None,
+    limit: int = 200,
+) -> list[AuditLog]:
+    """Audit rows, oldest first, filtered by person and/or entity."""
+    stmt = select(AuditLog)
+    if person_id is not None:
+        stmt = stmt.where(AuditLog.person_id == person_id)
+    if entity is not None:
+        stmt = stmt.where(AuditLog.entity == entity)
+    if entity_id is not None:
+        stmt = stmt.where(AuditLog.entity_id == entity_id)
+    stmt = stmt.order_by(col(AuditLog.at), col(AuditLog.id)).limit(limit)
+    return list(session.exec(stmt).all())

@@ -1,0 +1,176 @@
+"""What the registry sub-commands share: options resolved, errors in Chinese, no traceback.
+
+``--db`` / ``--policy`` / ``--clerk`` live on the main parser. What is not given comes
+from the environment (``YIBAO_DATABASE_URL``, ``YIBAO_POLICY``, ``YIBAO_CLERK``) or
+from the choice remembered for that registry by ``yibao init`` or the desk (the same
+``desk.json`` in the user's data directory, keyed by registry URL).
+
+Nothing heavy is imported at module level: ``yibao --help`` must stay instant.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ENV_POLICY = "YIBAO_POLICY"
+ENV_CLERK = "YIBAO_CLERK"
+ENV_DEBUG = "YIBAO_DEBUG"
+
+
+class CliError(Exception):
+    """A bad input or state; ``message`` (Chinese) is printed and the exit status is 1."""
+
+    def __init__(self, message: str, status: int = 1) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def fail(message: str, status: int = 1) -> int:
+    print(message, file=sys.stderr)
+    return status
+
+
+def guarded(handler: Callable[[Any], int]) -> Callable[[Any], int]:
+    """Run ``handler``; every error becomes a Chinese line on stderr and a non-zero status.
+
+    Set ``YIBAO_DEBUG=1`` to see the traceback of an unexpected error.
+    """
+
+    def run(args: Any) -> int:
+        try:
+            return int(handler(args) or 0)
+        except CliError as exc:
+            return fail(exc.message, exc.status)
+        except KeyboardInterrupt:
+            return fail("已中断，未完成的操作没有写入登记库。", 130)
+        except Exception as exc:  # every module raises its own Chinese-message error
+            message = getattr(exc, "message", None)
+            if message is None and _is_ours(exc):
+                message = str(exc)
+            if message:
+                return fail(str(message))
+            if os.environ.get(ENV_DEBUG):
+                traceback.print_exc()
+            return fail(
+                f"发生内部错误（{type(exc).__name__}），操作没有完成，登记库未改动。"
+                f"请把这条信息告诉维护人员；设置环境变量 {ENV_DEBUG}=1 可看到详细信息。"
+            )
+
+    return run
+
+
+def _is_ours(exc: Exception) -> bool:
+    from yibao.db import RegistryError
+
+    names = {type(exc).__name__, *(c.__name__ for c in type(exc).__mro__)}
+    return (
+        isinstance(exc, RegistryError | PermissionError | LookupError)
+        or bool(names & {"PolicyError", "InvalidInput", "Refused", "InvalidIdNumber"})
+        or (isinstance(exc, ValueError) and _has_han(str(exc)))
+    )
+
+
+def _has_han(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+# --- remembered choices (shared with the desk: data_dir()/desk.json) ----------------
+
+
+def _prefs_path() -> Path:
+    from yibao.config import data_dir
+
+    return data_dir() / "desk.json"
+
+
+def remembered(url: str) -> dict[str, str]:
+    try:
+        data = json.loads(_prefs_path().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    entry = data.get(url, {}) if isinstance(data, dict) else {}
+    return entry if isinstance(entry, dict) else {}
+
+
+def remember(url: str, *, policy_id: str, clerk: str, device: str) -> None:
+    path = _prefs_path()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            data = {}
+    except (OSError, ValueError):
+        data = {}
+    data[url] = {"policy_id": policy_id, "clerk": clerk, "device": device}
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+# --- options --------------------------------------------------------------------------
+
+
+def registry_url(args: Any) -> str:
+    from yibao.db import resolve_url
+
+    return resolve_url(getattr(args, "db", None))
+
+
+def policy_id(args: Any, url: str, *, required: bool = True) -> str | None:
+    chosen = (
+        getattr(args, "policy", None)
+        or os.environ.get(ENV_POLICY)
+        or remembered(url).get("policy_id")
+    )
+    if not chosen and required:
+        raise CliError(
+            f"未选择政策。请用 --policy 指定，如 --policy shangnan-2025。{_policy_hint()}"
+        )
+    return chosen
+
+
+def _policy_hint() -> str:
+    try:
+        from yibao.policy import list_policies
+
+        ids = [p.id for p in list_policies()]
+    except Exception:  # a broken policy file must not hide the real message
+        return ""
+    return f"可选：{'、'.join(ids)}。" if ids else ""
+
+
+def load_policy(policy: str) -> Any:
+    from yibao.policy import load_policy as load
+
+    return load(policy)
+
+
+def clerk_name(args: Any, url: str, *, default: str | None = None) -> str:
+    name = getattr(args, "clerk", None) or os.environ.get(ENV_CLERK) or remembered(url).get("clerk")
+    name = (name or default or "").strip()
+    if not name:
+        raise CliError("未填写经办人员。请用 --clerk 姓名 指定，或先运行 yibao init。")
+    return name
+
+
+def open_engine(url: str) -> Any:
+    from yibao.db import open_registry
+
+    return open_registry(url)
+
+
+def actor_for(engine: Any, url: str, clerk: str, *, device_name: str | None = None) -> Any:
+    """Device and clerk rows (created on first use) as an ``audit.Actor``."""
+    import socket
+
+    from yibao.audit import Actor
+    from yibao.config import ensure_clerk, ensure_device
+
+    name = device_name or remembered(url).get("device") or socket.gethostname()
+    device = ensure_device(engine, name=name)
+    person = ensure_clerk(engine, name=clerk, device=device)
+    return Actor(device_id=device.id, clerk_id=person.id, clerk_name=person.name), device

@@ -1,0 +1,191 @@
+"""Where yibao keeps its files, and who this installation and its clerk are.
+
+- ``data_dir()``: the user's data directory (platformdirs), ``YIBAO_DATA_DIR`` overrides.
+- The device (installation) identity lives in the registry's ``device`` table: the row
+  with ``is_local`` is this installation. Its ``prefix`` starts every receipt number.
+  On a shared PostgreSQL registry each desk passes its own ``device_id``
+  (``YIBAO_DEVICE_ID``), because the local row would otherwise be shared.
+- Clerks are rows of ``clerk``; ``ensure_clerk`` creates one on first use.
+
+Each function takes the engine and writes in its own transaction with its audit row.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import datetime
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from yibao.models import AuditLog, Clerk, Device, ReceiptSequence, Role, to_storage, utcnow
+
+ENV_DATA_DIR = "YIBAO_DATA_DIR"
+ENV_DEVICE_ID = "YIBAO_DEVICE_ID"
+ENV_CLERK = "YIBAO_CLERK"
+_PREFIX_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no I, O, 0, 1: read aloud without doubt
+
+
+class DeviceInfo(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    prefix: str
+    name: str = ""
+
+
+class ClerkInfo(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    name: str
+    role: Role = Role.CLERK
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.role is Role.SUPERVISOR
+
+
+def data_dir() -> Path:
+    """The user's data directory for yibao (created if missing)."""
+    override = os.environ.get(ENV_DATA_DIR)
+    if override:
+        path = Path(override).expanduser()
+    else:
+        from platformdirs import user_data_dir
+
+        path = Path(user_data_dir("yibao", appauthor=False))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def new_prefix(length: int = 4) -> str:
+    return "".join(secrets.choice(_PREFIX_ALPHABET) for _ in range(length))
+
+
+def _device_info(row: Device) -> DeviceInfo:
+    return DeviceInfo(id=row.id, prefix=row.prefix, name=row.name)
+
+
+def ensure_device(
+    engine: Engine,
+    *,
+    device_id: str | None = None,
+    name: str = "",
+    prefix: str | None = None,
+    now: datetime | None = None,
+) -> DeviceInfo:
+    """This installation's device row, created (with its receipt sequence) on first use.
+
+    ``device_id`` (or ``YIBAO_DEVICE_ID``) picks a specific device, e.g. on a shared
+    PostgreSQL registry; without it the row marked ``is_local`` is used.
+    """
+    device_id = device_id or os.environ.get(ENV_DEVICE_ID) or None
+    moment = to_storage(now) if now else utcnow()
+    with Session(engine) as session:
+        if device_id:
+            row = session.get(Device, device_id)
+        else:
+            row = session.exec(select(Device).where(Device.is_local == True)).first()  # noqa: E712
+        if row is not None:
+            return _device_info(row)
+        taken = set(session.exec(select(Device.prefix)).all())
+        chosen = prefix
+        if chosen is None:
+            chosen = new_prefix()
+            while chosen in taken:
+                chosen = new_prefix()
+        elif chosen in taken:
+            raise ValueError(f"收据号前缀 {chosen} 已被其他设备使用，请换一个前缀。")
+        row = Device(prefix=chosen, name=name, is_local=device_id is None, created_at=moment)
+        if device_id:
+            row.id = device_id
+        session.add(row)
+        session.flush()
+        session.add(ReceiptSequence(device_id=row.id, last_value=0))
+        session.add(
+            AuditLog(
+                at=moment,
+                device_id=row.id,
+                action="device.create",
+                entity="device",
+                entity_id=row.id,
+                summary=f"本机登记为设备 {chosen}（收据号前缀）",
+                after={"id": row.id, "prefix": chosen, "name": name},
+            )
+        )
+        info = _device_info(row)
+        session.commit()
+        return info
+
+
+def ensure_clerk(
+    engine: Engine,
+    *,
+    name: str,
+    device: DeviceInfo,
+    role: Role | str = Role.CLERK,
+    now: datetime | None = None,
+) -> ClerkInfo:
+    """The clerk called ``name`` (created with ``role`` on first use).
+
+    An existing clerk keeps the role stored in the registry; change roles with
+    ``set_clerk_role``.
+    """
+    clean = (name or "").strip()
+    if not clean:
+        raise ValueError("未填写经办人员姓名。请用 --clerk 姓名 或环境变量 YIBAO_CLERK 指定。")
+    moment = to_storage(now) if now else utcnow()
+    with Session(engine) as session:
+        row = session.exec(select(Clerk).where(Clerk.name == clean)).first()
+        if row is None:
+            row = Clerk(
+                name=clean, role=Role(role).value, device_id=device.id, created_at=moment,
+                updated_at=moment,
+            )
+            session.add(row)
+            session.add(
+                AuditLog(
+                    at=moment,
+                    device_id=device.id,
+                    action="clerk.create",
+                    entity="clerk",
+                    entity_id=row.id,
+                    summary=f"新增经办人员 {clean}（{Role(role).label}）",
+                    after={"id": row.id, "name": clean, "role": Role(role).value},
+                )
+            )
+            session.commit()
+            session.refresh(row)
+        return ClerkInfo(id=row.id, name=row.name, role=Role(row.role))
+
+
+def set_clerk_role(
+    engine: Engine, *, clerk_id: str, role: Role | str, by: ClerkInfo, device: DeviceInfo,
+    now: datetime | None = None,
+) -> ClerkInfo:
+    """Change a clerk's role (only a supervisor may)."""
+    if not by.is_supervisor:
+        raise PermissionError("只有审核人员可以调整经办人员的角色。")
+    moment = to_storage(now) if now else utcnow()
+    with Session(engine) as session:
+        row = session.get(Clerk, clerk_id)
+        if row is None:
+            raise LookupError("找不到该经办人员。")
+        before = {"role": row.role}
+        row.role = Role(role).value
+        row.updated_at = moment
+        session.add(row)
+        session.add(
+            AuditLog(
+                at=moment, clerk_id=by.id, clerk_name=by.name, device_id=device.id,
+                action="clerk.role", entity="clerk", entity_id=row.id,
+                summary=f"{row.name} 的角色改为 {Role(role).label}",
+                before=before, after={"role": row.role},
+            )
+        )
+        session.commit()
+        return ClerkInfo(id=row.id, name=row.name, role=Role(row.role))

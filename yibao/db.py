@@ -1,0 +1,181 @@
+"""Opening the registry: engine, SQLite pragmas, Alembic upgrade to head.
+
+``open_registry(url)`` is the only way the program gets an engine. Nothing is created
+at import time. The schema comes from Alembic migrations (``yibao/migrations``),
+never from ``create_all``.
+
+- SQLite (default): a file in the user's data directory (platformdirs), WAL journal,
+  foreign keys on, a busy timeout so two windows on one file wait instead of failing.
+- PostgreSQL: ``postgresql+psycopg://user@host/db``; same code, same migrations.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.pool import StaticPool
+
+ENV_URL = "YIBAO_DATABASE_URL"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+class RegistryError(RuntimeError):
+    """The registry cannot be opened or upgraded; the message is Chinese."""
+
+
+def default_database_url() -> str:
+    """``YIBAO_DATABASE_URL`` if set, else a SQLite file in the user's data directory."""
+    env = os.environ.get(ENV_URL)
+    if env:
+        return env
+    from yibao.config import data_dir
+
+    return sqlite_url(data_dir() / "registry.sqlite3")
+
+
+def sqlite_url(path: str | os.PathLike[str]) -> str:
+    return f"sqlite:///{Path(path).expanduser().resolve()}"
+
+
+def resolve_url(db: str | None) -> str:
+    """Turn the ``--db`` argument into a URL: a URL stays, a path becomes a SQLite URL."""
+    if not db:
+        return default_database_url()
+    if "://" in db:
+        return db
+    return sqlite_url(db)
+
+
+def _is_memory(url: sa.URL) -> bool:
+    return url.get_backend_name() == "sqlite" and (url.database in (None, "", ":memory:"))
+
+
+def create_registry_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine with the registry's connection settings; does not migrate."""
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        connect_args = dict(kwargs.pop("connect_args", {}))
+        connect_args.setdefault("check_same_thread", False)  # desk workers run in threads
+        connect_args.setdefault("timeout", 15)
+        if _is_memory(parsed):
+            kwargs.setdefault("poolclass", StaticPool)
+        else:
+            db_path = Path(parsed.database or "")
+            try:
+                db_path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise RegistryError(
+                    f"无法创建登记库所在目录 {db_path.parent}：{exc}。请检查路径和权限，或用 --db 指定其他位置。"
+                ) from exc
+        engine = sa.create_engine(url, connect_args=connect_args, **kwargs)
+        memory = _is_memory(parsed)
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            try:
+                if not memory:
+                    cursor.execute("PRAGMA journal_mode=WAL")
+                    cursor.execute("PRAGMA synchronous=NORMAL")
+                cursor.execute("PRAGMA foreign_keys=ON")
+                cursor.execute("PRAGMA busy_timeout=15000")
+            finally:
+                cursor.close()
+
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def alembic_config(engine_or_url: Engine | str | None = None) -> Any:
+    """An Alembic ``Config`` pointing at the packaged migrations (works when installed).
+
+    Developers make a new revision with::
+
+        python -m yibao.db revision -m "what changed" [--autogenerate]
+    """
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("version_locations", str(MIGRATIONS_DIR / "versions"))
+    if isinstance(engine_or_url, str):
+        config.set_main_option("sqlalchemy.url", engine_or_url.replace("%", "%%"))
+    elif engine_or_url is not None:
+        config.attributes["engine"] = engine_or_url
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema of ``engine`` up to ``revision`` (default: head)."""
+    from alembic import command
+
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def open_registry(url: str | None = None, **kwargs: Any) -> Engine:
+    """Open (and create if needed) the registry at ``url`` and upgrade it to head.
+
+    ``url`` defaults to ``default_database_url()``. Raises ``RegistryError`` with a
+    Chinese message when the database cannot be reached or upgraded.
+    """
+    url = url or default_database_url()
+    engine = create_registry_engine(url, **kwargs)
+    try:
+        upgrade(engine)
+    except sa.exc.OperationalError as exc:
+        engine.dispose()
+        raise RegistryError(
+            f"无法打开登记库（{sa.make_url(url).render_as_string(hide_password=True)}）："
+            f"{exc.orig}。请检查 --db 参数或 {ENV_URL} 设置。"
+        ) from exc
+    return engine
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Developer entry: ``python -m yibao.db revision -m MSG [--autogenerate] [--url URL]``."""
+    import argparse
+
+    from alembic import command
+
+    parser = argparse.ArgumentParser(prog="python -m yibao.db")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    rev = sub.add_parser("revision")
+    rev.add_argument("-m", "--message", required=True)
+    rev.add_argument("--autogenerate", action="store_true")
+    rev.add_argument("--url", default="sqlite://")
+    rev.add_argument("--rev-id", default=None)
+    up = sub.add_parser("upgrade")
+    up.add_argument("--url", default=None)
+    args = parser.parse_args(argv)
+    if args.cmd == "revision":
+        engine = create_registry_engine(args.url)
+        if args.autogenerate:
+            upgrade(engine)
+        config = alembic_config()
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.revision(
+                config, message=args.message, autogenerate=args.autogenerate, rev_id=args.rev_id
+            )
+        return 0
+    open_registry(args.url)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,189 @@
+"""居民身份证号码 (GB 11643) and 出生医学证明编号: normalise, validate, derive, mask.
+
+Validation is python-stdnum's ``stdnum.cn.ric`` (length, check digit, birth date,
+birth place as it was in the year of birth); what this module adds is the counter's
+side: full-width digits and a lower-case ``x`` are accepted, 15-digit (first
+generation) numbers are upgraded to 18, and every refusal is a Chinese sentence that
+says what is wrong and what to do.
+
+ID numbers are never logged in clear: use ``mask()`` for lists, receipts, logs.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+from stdnum.cn import ric
+from stdnum.exceptions import ValidationError
+
+_SEPARATORS = re.compile(r"[\s\-_.·]")
+_BIRTH_CERT = re.compile(r"^[A-Z]\d{9}$")
+
+
+class InvalidIdNumber(ValueError):
+    """A number that cannot be a 居民身份证号码; ``str(exc)`` is the Chinese message."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class IdInfo:
+    number: str  # normalised, 18 characters
+    birth_date: date
+    sex: str  # GB/T 2261.1: "1" 男, "2" 女
+    region_code: str  # first six digits: where the number was first issued
+    region_name: str  # as stdnum knows it in the year of birth, e.g. 陕西省商洛市商南县
+    upgraded_from_15: bool = False
+
+    @property
+    def sex_label(self) -> str:
+        return "男" if self.sex == "1" else "女"
+
+    @property
+    def masked(self) -> str:
+        return mask(self.number)
+
+
+def _halfwidth(raw: str) -> str:
+    # NFKC folds full-width digits and letters (１２３ｘ) to ASCII.
+    return unicodedata.normalize("NFKC", raw)
+
+
+def normalise(raw: str) -> str:
+    """Fold full-width characters, drop spaces and separators, upper-case ``x``.
+
+    Does not validate; a 15-digit number stays 15 digits (see ``validate``).
+    """
+    return _SEPARATORS.sub("", _halfwidth(raw or "")).upper()
+
+
+def upgrade_15(number15: str) -> str:
+    """A first-generation 15-digit number as its 18-digit form (year 19xx, check digit added)."""
+    first17 = number15[:6] + "19" + number15[6:]
+    return first17 + ric.calc_check_digit(first17 + "0")
+
+
+def validate(raw: str, *, today: date | None = None) -> str:
+    """The normalised 18-character ID number, or ``InvalidIdNumber`` with a Chinese message.
+
+    ``today`` (optional) refuses a birth date in the future.
+    """
+    return parse(raw, today=today).number
+
+
+def parse(raw: str, *, today: date | None = None) -> IdInfo:
+    """Validate ``raw`` and derive birth date, sex and birth region."""
+    number = normalise(raw)
+    shown = mask(number) if len(number) >= 10 else "所输号码"
+    if not number:
+        raise InvalidIdNumber("未输入身份证号码。请输入18位居民身份证号码。")
+    upgraded = False
+    if len(number) == 15:
+        if not number.isdigit():
+            raise InvalidIdNumber(
+                f"15位身份证号码 {shown} 只能由数字组成。请核对证件后重新输入。"
+            )
+        number = upgrade_15(number)
+        upgraded = True
+    if len(number) != 18:
+        raise InvalidIdNumber(
+            f"身份证号码应为18位（或旧版15位），现在输入的是{len(number)}位。请核对证件后重新输入。"
+        )
+    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+        raise InvalidIdNumber(
+            "身份证号码前17位必须是数字，最后一位是数字或字母X。请核对证件后重新输入。"
+        )
+    try:
+        birth = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        raise InvalidIdNumber(
+            f"身份证号码 {shown} 中的出生日期（第7至14位 {number[6:14]}）不是有效日期。请核对证件后重新输入。"
+        ) from None
+    if birth.year < 1880 or (today is not None and birth > today):
+        raise InvalidIdNumber(
+            f"身份证号码 {shown} 中的出生日期 {birth.isoformat()} 不合理。请核对证件后重新输入。"
+        )
+    expected = ric.calc_check_digit(number)
+    if number[17] != expected:
+        raise InvalidIdNumber(
+            f"身份证号码 {shown} 的校验码（最后一位）与前17位不符，号码中有抄错的数字。"
+            "请逐位核对证件后重新输入，不要只改最后一位。"
+        )
+    try:
+        place = ric.get_birth_place(number)
+    except ValidationError:
+        raise InvalidIdNumber(
+            f"身份证号码 {shown} 的前6位地址码 {number[:6]} 在 {birth.year} 年不是有效的行政区划代码。"
+            "请核对证件；确属有效证件的，请报经办机构核实。"
+        ) from None
+    region_name = "".join(
+        part for part in (place.get("province"), place.get("prefecture"), place.get("county")) if part
+    )
+    sex = "1" if int(number[16]) % 2 == 1 else "2"
+    return IdInfo(
+        number=number,
+        birth_date=birth,
+        sex=sex,
+        region_code=number[:6],
+        region_name=region_name,
+        upgraded_from_15=upgraded,
+    )
+
+
+def is_valid(raw: str) -> bool:
+    try:
+        parse(raw)
+    except InvalidIdNumber:
+        return False
+    return True
+
+
+def tail(number: str, length: int = 6) -> str:
+    """The last ``length`` characters (stored as ``person.id_tail`` for look-up by tail)."""
+    return number[-length:]
+
+
+def mask(number: str | None) -> str:
+    """First 6 + ``********`` + last 4, e.g. ``611023********0012``. Short input is fully hidden."""
+    if not number:
+        return ""
+    if len(number) < 10:
+        return "*" * len(number)
+    return number[:6] + "********" + number[-4:]
+
+
+# --- 出生医学证明编号 --------------------------------------------------------------
+
+
+def normalise_birth_cert(raw: str) -> str:
+    return _SEPARATORS.sub("", _halfwidth(raw or "")).upper()
+
+
+def validate_birth_cert(raw: str) -> str:
+    """The normalised 出生医学证明编号: one capital letter and nine digits (e.g. ``Q610123456``).
+
+    Raises ``InvalidIdNumber`` with a Chinese message otherwise.
+    """
+    number = normalise_birth_cert(raw)
+    if not number:
+        raise InvalidIdNumber("未输入出生医学证明编号。请按证明右上角的编号输入（1位字母加9位数字）。")
+    if not _BIRTH_CERT.match(number):
+        raise InvalidIdNumber(
+            f"出生医学证明编号“{number}”格式不对：应为1位字母加9位数字（如 Q610123456）。"
+            "请按证明右上角的编号重新输入。"
+        )
+    return number
+
+
+def mask_birth_cert(number: str | None) -> str:
+    """First letter + 5 stars + last 4."""
+    if not number:
+        return ""
+    if len(number) < 6:
+        return "*" * len(number)
+    return number[0] + "*****" + number[-4:]

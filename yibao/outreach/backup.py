@@ -1,0 +1,248 @@
+"""Backup and restore of a SQLite registry while the desk stays open.
+
+``backup`` copies the registry with SQLite's online backup API (a consistent snapshot even
+while a clerk is taking money), writes the row count of every table into the copy
+(``yibao_backup_info``), checks the copy (``PRAGMA integrity_check``) and renames it into
+place. ``restore`` checks the backup the same way, makes a working copy, opens it with the
+registry's own opener (so migrations run), compares its counts with the recorded ones,
+keeps the current registry aside as ``<file>.before-restore-<time>``, then copies the
+working copy onto the registry with the backup API (in one step) and counts once more.
+
+PostgreSQL registries are backed up with ``pg_dump``; these functions refuse them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from yibao.outreach.errors import OutreachError
+
+INFO_TABLE = "yibao_backup_info"
+
+
+@dataclass(frozen=True)
+class BackupReport:
+    path: Path
+    created_at: datetime
+    counts: dict[str, int]
+
+    @property
+    def total_rows(self) -> int:
+        return sum(self.counts.values())
+
+
+def sqlite_path(db: str | Path) -> Path:
+    """The file behind a registry given as a path or a ``sqlite:///`` URL."""
+    text = str(db)
+    if "://" not in text:
+        return Path(text)
+    if not text.startswith("sqlite"):
+        raise OutreachError(
+            "备份/恢复命令只适用于 SQLite 登记库。PostgreSQL 登记库请由管理员用 pg_dump / pg_restore 备份恢复。"
+        )
+    rest = text.split("://", 1)[1]
+    rest = rest[1:] if rest.startswith("/") else rest
+    rest = rest.split("?", 1)[0]
+    if rest in ("", ":memory:"):
+        raise OutreachError("内存中的登记库无法备份或恢复。请用 --db 指定登记库文件。")
+    return Path(rest)
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    con = sqlite3.connect(str(path), timeout=30)
+    con.execute("PRAGMA busy_timeout = 30000")
+    return con
+
+
+def table_counts(con: sqlite3.Connection) -> dict[str, int]:
+    names = [
+        row[0]
+        for row in con.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+            "AND name <> ? ORDER BY name",
+            (INFO_TABLE,),
+        )
+    ]
+    return {name: con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in names}
+
+
+def _integrity_ok(con: sqlite3.Connection) -> bool:
+    try:
+        rows = con.execute("PRAGMA integrity_check").fetchall()
+    except sqlite3.DatabaseError:
+        return False
+    return rows == [("ok",)]
+
+
+def _tmp_beside(target: Path, tag: str) -> Path:
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.{tag}-", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    return Path(name)
+
+
+def _remove_db(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def backup(db: str | Path, to: str | Path, *, now: datetime | None = None) -> BackupReport:
+    src_path = sqlite_path(db)
+    target = Path(to)
+    if not src_path.is_file():
+        raise OutreachError(f"找不到登记库文件：{src_path}。请用 --db 指定正确的登记库。")
+    if not target.parent.exists():
+        raise OutreachError(f"备份目标文件夹不存在：{target.parent}。请先插好U盘或换一个位置。")
+    if target.exists() and target.resolve() == src_path.resolve():
+        raise OutreachError("备份文件不能与登记库是同一个文件。请换一个文件名。")
+    created = (now or datetime.now(UTC)).astimezone(UTC)
+    tmp = _tmp_beside(target, "backup")
+    try:
+        src = _connect(src_path)
+        dst = sqlite3.connect(str(tmp))
+        try:
+            src.backup(dst)  # one step: a consistent snapshot, even while the desk writes
+        except sqlite3.DatabaseError as exc:
+            raise OutreachError(f"读取登记库失败（{exc}），未生成备份。请稍后重试。") from exc
+        finally:
+            src.close()
+        try:
+            dst.execute("PRAGMA journal_mode = DELETE")
+            counts = table_counts(dst)
+            dst.execute(f"CREATE TABLE {INFO_TABLE} (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            dst.executemany(
+                f"INSERT INTO {INFO_TABLE} (key, value) VALUES (?, ?)",
+                [
+                    ("created_at", created.isoformat()),
+                    ("source", src_path.name),
+                    ("counts", json.dumps(counts, sort_keys=True)),
+                ],
+            )
+            dst.commit()
+            if not _integrity_ok(dst):
+                raise OutreachError("备份副本完整性检查未通过，未生成备份。请检查磁盘后重试。")
+        finally:
+            dst.close()
+        os.replace(tmp, target)
+    except BaseException:
+        _remove_db(tmp)
+        raise
+    return BackupReport(path=target, created_at=created, counts=counts)
+
+
+def read_backup_info(path: Path) -> BackupReport:
+    """Open a backup file read-only and return what it says about itself, or refuse it."""
+    if not path.is_file():
+        raise OutreachError(f"找不到备份文件：{path}。")
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        try:
+            info = dict(con.execute(f"SELECT key, value FROM {INFO_TABLE}").fetchall())
+            counts = {str(k): int(v) for k, v in json.loads(info["counts"]).items()}
+            created = datetime.fromisoformat(info["created_at"])
+        except (sqlite3.DatabaseError, KeyError, ValueError, TypeError) as exc:
+            raise OutreachError(
+                f"{path.name} 不是医保终端的备份文件，或已损坏。请换用 yibao backup 生成的文件。"
+            ) from exc
+        if not _integrity_ok(con):
+            raise OutreachError(f"{path.name} 完整性检查未通过（文件被截断或损坏），不能用于恢复。")
+        if table_counts(con) != counts:
+            raise OutreachError(f"{path.name} 中的记录数与备份时记录的不一致，文件可能被改动，不能用于恢复。")
+    finally:
+        con.close()
+    return BackupReport(path=path, created_at=created, counts=counts)
+
+
+Opener = Callable[[str], object]
+
+
+def restore(
+    backup_file: str | Path,
+    db: str | Path,
+    *,
+    opener: Opener | None = None,
+    now: datetime | None = None,
+) -> tuple[BackupReport, Path | None]:
+    """Restore ``backup_file`` onto the registry ``db``.
+
+    ``opener(url)`` opens a registry (``yibao.db.open_registry``): it must accept the working
+    copy (migrations run there, before the registry is touched). Returns the backup's report
+    and where the previous registry was kept (None when there was none).
+    """
+    source = Path(backup_file)
+    report = read_backup_info(source)
+    target = sqlite_path(db)
+    if not target.parent.exists():
+        raise OutreachError(f"登记库所在文件夹不存在：{target.parent}。")
+    stamp = (now or datetime.now(UTC)).astimezone(UTC).strftime("%Y%m%d%H%M%S")
+    work = _tmp_beside(target, "restore")
+    kept: Path | None = None
+    try:
+        src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+        dst = sqlite3.connect(str(work))
+        try:
+            src.backup(dst)
+            dst.execute(f"DROP TABLE {INFO_TABLE}")
+            dst.commit()
+        finally:
+            src.close()
+            dst.close()
+        if opener is not None:
+            engine = opener(f"sqlite:///{work}")
+            with contextlib.suppress(AttributeError):
+                engine.dispose()  # type: ignore[attr-defined]
+        work_con = sqlite3.connect(str(work))
+        try:
+            work_con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            got = table_counts(work_con)
+        finally:
+            work_con.close()
+        _check_counts(report.counts, got, "恢复副本")
+        if target.exists():
+            kept = target.with_name(f"{target.name}.before-restore-{stamp}")
+            cur = _connect(target)
+            keep = sqlite3.connect(str(kept))
+            try:
+                cur.backup(keep)
+            finally:
+                cur.close()
+                keep.close()
+        src = sqlite3.connect(str(work))
+        dst = _connect(target)
+        try:
+            src.backup(dst)  # one step: the registry is either the old one or the restored one
+        except sqlite3.OperationalError as exc:
+            raise OutreachError(
+                f"登记库正被使用（{exc}），未恢复。请先关闭所有窗口界面后再恢复。"
+            ) from exc
+        finally:
+            src.close()
+            dst.close()
+        final = _connect(target)
+        try:
+            if not _integrity_ok(final):
+                raise OutreachError("恢复后的登记库完整性检查未通过。原登记库已保存在 "
+                                    f"{kept}，请联系管理员。")
+            _check_counts(report.counts, table_counts(final), "恢复后的登记库")
+        finally:
+            final.close()
+    finally:
+        _remove_db(work)
+    return report, kept
+
+
+def _check_counts(expected: dict[str, int], got: dict[str, int], what: str) -> None:
+    diffs = [
+        f"{name}：备份 {expected.get(name, 0)} 条，{what} {got.get(name, 0)} 条"
+        for name in sorted(set(expected) | set(got))
+        if expected.get(name, 0) != got.get(name, 0)
+    ]
+    if diffs:
+        raise OutreachError(f"{what}的记录数与备份不一致：" + "；".join(diffs) + "。未完成恢复。")

@@ -1,0 +1,140 @@
+"""家庭共济: an employee-insured payer pays a relative's resident-insurance fee from their account."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from yibao.policy.base import Ref
+from yibao.policy.model import Policy
+from yibao.rules.decision import Decision, Outcome, Reason, combine
+from yibao.rules.facts import PersonFacts
+from yibao.rules.quote import quote, yuan
+from yibao.rules.relations import Relation
+
+
+class FamilyAidDecision(Decision):
+    amount_fen: int  # the relative's personal share (from ``quote``), 0 when refused
+    relation: Relation
+
+
+def family_aid(
+    policy: Policy,
+    payer: PersonFacts,
+    relative: PersonFacts,
+    relation: Relation,
+    on: date,
+) -> FamilyAidDecision:
+    rules = policy.family_aid
+    relation = Relation(relation)
+    reasons: list[Reason] = []
+    outcomes: list[Outcome] = []
+    permitted = rules.permitted
+
+    def refused(text: str, clause_ref: Ref) -> FamilyAidDecision:
+        reasons.append(Reason(text=text, clause=policy.clause(clause_ref)))
+        return FamilyAidDecision(
+            rule="family_aid",
+            outcome=Outcome.REFUSED,
+            reasons=tuple(reasons),
+            amount_fen=0,
+            relation=relation,
+        )
+
+    if permitted.silent:
+        outcomes.append(Outcome.CONFIRM)
+        reasons.append(
+            Reason(
+                text="本文件未规定家庭共济（以职工医保个人账户为亲属缴纳居民医保费），请经办人员按上级规定核实。",
+                clause=policy.clause(permitted),
+            )
+        )
+
+    if not payer.employee_insured:
+        return refused("缴费人未参加职工医保，不能通过家庭共济为亲属缴费。", permitted)
+    if relative.employee_insured:
+        return refused(
+            "被缴费的亲属正在参加职工医保，家庭共济只能为参加居民医保的亲属缴费。", permitted
+        )
+
+    if relation in rules.relations:
+        if not rules.relations_ref.silent:
+            reasons.append(
+                Reason(
+                    text=f"{relation.label}属可由家庭共济代缴的亲属范围。",
+                    clause=policy.clause(rules.relations_ref),
+                )
+            )
+    elif relation in rules.relations_to_confirm:
+        outcomes.append(Outcome.CONFIRM)
+        reasons.append(
+            Reason(
+                text=(
+                    f"文件只说为“家庭成员”缴费；{relation.label}须与缴费人共同生活才属家庭成员"
+                    "（民法典第一千零四十五条第三款），请经办人员核实。"
+                ),
+                clause=policy.clause(rules.relations_ref),
+            )
+        )
+    else:
+        allowed = "、".join(r.label for r in rules.relations + rules.relations_to_confirm)
+        return refused(
+            f"{relation.label}不在可共济的亲属范围（{allowed}）内，不能通过家庭共济缴费。",
+            rules.relations_ref,
+        )
+
+    centralized = policy.contribution.centralized
+    inside = centralized.contains(on)
+    period = f"{centralized.start}至{centralized.end}"
+    if rules.period == "centralized_only":
+        if not inside:
+            return refused(
+                f"家庭共济只能在集中征缴期（{period}）内办理，{on}不在此期间。", rules.period_ref
+            )
+        reasons.append(
+            Reason(
+                text=f"{on}在集中征缴期（{period}）内，可办理家庭共济缴费。",
+                clause=policy.clause(rules.period_ref),
+            )
+        )
+    elif not inside:
+        outcomes.append(Outcome.CONFIRM)
+        reasons.append(
+            Reason(
+                text=f"文件未规定家庭共济的办理时段；{on}不在集中缴费期（{period}）内，请经办人员核实能否办理。",
+                clause=policy.clause(rules.period_ref),
+            )
+        )
+    elif not permitted.silent:
+        reasons.append(
+            Reason(
+                text=f"文件未对家庭共济另定办理时段；{on}在集中缴费期（{period}）内，按正常缴费办理。",
+                clause=policy.clause(rules.period_ref),
+            )
+        )
+
+    if not permitted.silent:
+        outcomes.append(Outcome.ALLOWED)
+        reasons.insert(
+            0,
+            Reason(
+                text="职工医保参保人员可通过家庭共济为参加居民医保的亲属缴纳居民医保费。",
+                clause=policy.clause(permitted),
+            ),
+        )
+
+    share = quote(policy, relative, on)
+    outcomes.append(share.outcome)
+    reasons.append(
+        Reason(
+            text=f"代缴金额为该亲属的个人缴费部分{yuan(share.personal_fen)}。",
+            clause=policy.clause(policy.contribution.standard),
+        )
+    )
+    reasons.extend(share.reasons[1:])  # how the relative's share was reached
+    return FamilyAidDecision(
+        rule="family_aid",
+        outcome=combine(outcomes),
+        reasons=tuple(reasons),
+        amount_fen=share.personal_fen,
+        relation=relation,
+    )

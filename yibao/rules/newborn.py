@@ -1,0 +1,336 @@
+"""新生儿参保: the window after birth, the fee, coverage dates and the year-end choice (``newborn``).
+
+商南 四(二)2: within 90 days of birth → from birth to 31 Dec; later in the birth year → from the
+month after payment; born fewer than 90 days before 31 Dec → the birth year or the next year,
+as the guardian chooses; a baby who dies after being paid for in time is covered.
+眉山 二(二)4: enrol within one year; paid within 90 days (含) → from birth, else from the next day.
+山阴 三(二)2: local babies born on/after 2025-01-01 registered within 90 days → free, from birth.
+晋城: the document says nothing → CONFIRM.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+from yibao.rules.days import days_after, first_of_month, months_after
+from yibao.rules.decision import Decision, Outcome, Reason, combine
+from yibao.rules.facts import Category, PersonFacts
+
+if TYPE_CHECKING:
+    from yibao.policy.model import Policy
+
+
+class NewbornDecision(Decision):
+    rule: str = "newborn"
+    within_window: bool | None = None  # None: the document has no window
+    window_end: date | None = None  # last day of the window (day counting of the policy file)
+    fee_fen: int | None = None
+    coverage_start: date | None = None
+    coverage_end: date | None = None
+    benefit_year: int | None = None
+    choices: tuple[int, ...] = ()  # benefit years the guardian may choose between
+    retroactive: bool = False  # coverage starts before the payment date, by the document
+
+
+def _fee(policy: Policy, year: int) -> tuple[int | None, Reason]:
+    nb = policy.newborn
+    assert nb.fee is not None
+    clause = policy.clause(nb.fee)
+    if year != policy.benefit_year:
+        return None, Reason(
+            text=f"待遇年度为{year}年，本文件只规定{policy.benefit_year}年度的参保缴费，"
+            f"{year}年度的缴费标准和待遇以该年度文件为准，请核实",
+            clause=clause,
+        )
+    if nb.fee.kind == "none":
+        return 0, Reason(text="新生儿无需缴费", clause=clause)
+    standard = policy.contribution.standard_fen
+    return standard, Reason(
+        text=f"按个人缴费标准缴纳{standard // 100}元（{policy.benefit_year}年度）",
+        clause=policy.clause(policy.contribution.standard),
+    )
+
+
+def _as_general(policy: Policy, baby: PersonFacts, paid_on: date, base: NewbornDecision, why: Reason) -> NewbornDecision:
+    """Past the newborn rules: the general rules decide (商南 四(二)2(2) says so)."""
+    from yibao.rules.coverage import coverage  # local: coverage delegates newborns back here
+
+    general = coverage(policy, baby.model_copy(update={"category": Category.GENERAL}), paid_on)
+    fee = policy.contribution.standard_fen if general.start is not None else None
+    return base.model_copy(
+        update={
+            "outcome": general.outcome,
+            "coverage_start": general.start,
+            "coverage_end": general.end,
+            "benefit_year": policy.benefit_year if general.start is not None else None,
+            "retroactive": general.retroactive,
+            "fee_fen": fee,
+            "reasons": (*base.reasons, why, *general.reasons),
+        }
+    )
+
+
+def newborn(policy: Policy, baby: PersonFacts, paid_on: date, *, year_choice: int | None = None) -> NewbornDecision:
+    """The newborn's window, fee and coverage for a payment (or registration) on ``paid_on``."""
+    nb = policy.newborn
+    if nb.window is None:
+        silent = nb.silent
+        clause = policy.clause(silent) if silent is not None else policy.silent("新生儿参保")
+        return NewbornDecision(
+            outcome=Outcome.CONFIRM,
+            reasons=(
+                Reason(
+                    text="文件未规定新生儿参保缴费的期限、费用和待遇起始日期，请向医保经办机构核实后办理",
+                    clause=clause,
+                ),
+            ),
+        )
+    birth = baby.birth_date
+    if paid_on < birth:
+        raise ValueError(f"缴费日期 {paid_on.isoformat()} 早于出生日期 {birth.isoformat()}，请检查。")
+
+    window = nb.window
+    wclause = policy.clause(window)
+    window_end = days_after(policy.day_counting, birth, window.days)
+    within = paid_on <= window_end
+    year_end = date(birth.year, 12, 31)
+    choices: tuple[int, ...] = (birth.year,)
+    if nb.year_end_choice is not None and (year_end - birth).days < nb.year_end_choice.days:
+        choices = (birth.year, birth.year + 1)
+    reasons: list[Reason] = [
+        Reason(
+            text=f"{birth.isoformat()}出生，出生{window.days}天内为{birth.isoformat()}至{window_end.isoformat()}，"
+            f"{paid_on.isoformat()}" + ("在期限内" if within else "已超过期限"),
+            clause=wclause,
+        )
+    ]
+    base = NewbornDecision(outcome=Outcome.ALLOWED, within_window=within, window_end=window_end, choices=choices)
+
+    if nb.effective is not None:
+        eff = nb.effective
+        day = birth if eff.on == "birth" else paid_on
+        if day < eff.start:
+            what = "出生" if eff.on == "birth" else "缴费"
+            return base.model_copy(
+                update={
+                    "outcome": Outcome.CONFIRM,
+                    "reasons": (
+                        *reasons,
+                        Reason(
+                            text=f"该新生儿政策自{eff.start.isoformat()}起执行，{what}日期{day.isoformat()}在此之前，"
+                            "请按此前规定办理并核实",
+                            clause=policy.clause(eff),
+                        ),
+                    ),
+                }
+            )
+    if nb.local_hukou_only is not None and baby.hukou_region != policy.region_code:
+        where = "未登记户籍地" if baby.hukou_region is None else f"户籍地为{baby.hukou_region}"
+        return base.model_copy(
+            update={
+                "outcome": Outcome.CONFIRM,
+                "reasons": (
+                    *reasons,
+                    Reason(
+                        text=f"该条只适用于{policy.jurisdiction}户籍新生儿，本人{where}，文件对此未作规定，请核实",
+                        clause=policy.clause(nb.local_hukou_only),
+                    ),
+                ),
+            }
+        )
+
+    outcome = Outcome.ALLOWED
+    if baby.died_on is not None:
+        if nb.death is not None and within:
+            reasons.append(
+                Reason(
+                    text=f"新生儿于{baby.died_on.isoformat()}死亡，监护人在出生之日起{window.days}天内参保缴费，"
+                    "出生后发生的医疗费用按政策规定予以报销",
+                    clause=policy.clause(nb.death),
+                )
+            )
+        else:
+            outcome = Outcome.CONFIRM
+            clause = policy.clause(nb.death) if nb.death is not None else policy.silent("新生儿死亡后参保")
+            reasons.append(
+                Reason(
+                    text=f"新生儿于{baby.died_on.isoformat()}死亡，文件对此情形（"
+                    + ("超过期限缴费" if nb.death is not None else "死亡后参保")
+                    + "）未作规定，请核实",
+                    clause=clause,
+                )
+            )
+
+    if within:
+        if len(choices) > 1 and year_choice is None:
+            assert nb.year_end_choice is not None
+            return base.model_copy(
+                update={
+                    "outcome": Outcome.CONFIRM,
+                    "reasons": (
+                        *reasons,
+                        Reason(
+                            text=f"出生日期距当年12月31日不足{nb.year_end_choice.days}天，可选择享受出生当年"
+                            f"（{choices[0]}年）或出生次年（{choices[1]}年）待遇，请监护人选择缴费年度",
+                            clause=policy.clause(nb.year_end_choice),
+                        ),
+                    ),
+                }
+            )
+        year = year_choice if year_choice is not None else birth.year
+        if year not in choices:
+            allowed = "、".join(f"{y}年" for y in choices)
+            raise ValueError(f"新生儿可选择的缴费年度为{allowed}，不能选择{year}年。")
+        if year == birth.year:
+            start, end = birth, year_end
+            reasons.append(
+                Reason(
+                    text=f"自出生之日起享受待遇：{start.isoformat()}至{end.isoformat()}",
+                    clause=policy.clause(nb.coverage) if nb.coverage else wclause,
+                )
+            )
+        else:
+            assert nb.year_end_choice is not None
+            start, end = date(year, 1, 1), date(year, 12, 31)
+            reasons.append(
+                Reason(
+                    text=f"选择出生次年待遇，须在出生后{window.days}天内缴纳{year}年度医疗保险费，"
+                    f"待遇享受期为{start.isoformat()}至{end.isoformat()}",
+                    clause=policy.clause(nb.year_end_choice),
+                )
+            )
+        if baby.died_on is not None and baby.died_on < end:
+            end = baby.died_on
+        fee, fee_reason = _fee(policy, year)
+        reasons.append(fee_reason)
+        if fee is None:
+            outcome = combine((outcome, Outcome.CONFIRM))
+        return base.model_copy(
+            update={
+                "outcome": outcome,
+                "coverage_start": start,
+                "coverage_end": end,
+                "benefit_year": year,
+                "fee_fen": fee,
+                "retroactive": start < paid_on,
+                "reasons": tuple(reasons),
+            }
+        )
+
+    # After the window.
+    if len(choices) > 1 and nb.year_end_choice is not None:
+        why = Reason(
+            text=f"出生日期距当年12月31日不足{nb.year_end_choice.days}天且未在{window.days}天内缴费，按一般人员规定执行",
+            clause=policy.clause(nb.year_end_choice.late),
+        )
+        base = base.model_copy(update={"reasons": tuple(reasons)})
+        return _as_general(policy, baby, paid_on, base, why)
+    late = nb.late
+    if late is None:
+        return base.model_copy(
+            update={
+                "outcome": Outcome.CONFIRM,
+                "reasons": (
+                    *reasons,
+                    Reason(
+                        text=f"文件未规定出生{window.days}天后办理的新生儿参保及待遇，请向医保经办机构核实",
+                        clause=policy.silent(f"出生{window.days}天后办理的新生儿参保"),
+                    ),
+                ),
+            }
+        )
+    lclause = policy.clause(late)
+    if nb.enrol_within is not None:
+        last = months_after(policy.day_counting, birth, nb.enrol_within.months)
+        if paid_on > last:
+            why = Reason(
+                text=f"新生儿须在出生后{nb.enrol_within.months}个月内（至{last.isoformat()}）办理，已超过，按一般人员规定执行",
+                clause=policy.clause(nb.enrol_within),
+            )
+            base = base.model_copy(update={"reasons": tuple(reasons)})
+            return _as_general(policy, baby, paid_on, base, why)
+    if late.start == "next_day":
+        start = paid_on + timedelta(days=1)
+        year = start.year
+        text = f"出生{window.days}天后缴费，从缴费次日{start.isoformat()}起享受待遇"
+    else:
+        if paid_on.year != birth.year:
+            why = Reason(
+                text=f"出生当年未在{window.days}天内缴费，出生当年已过，按一般人员规定执行",
+                clause=lclause,
+            )
+            base = base.model_copy(update={"reasons": tuple(reasons)})
+            return _as_general(policy, baby, paid_on, base, why)
+        start = first_of_month(paid_on, 1)
+        year = birth.year
+        text = f"出生当年未在{window.days}天内缴费，待遇享受期从缴费次月{start.isoformat()}起至{year}年12月31日"
+    end = date(year, 12, 31)
+    if start.year != year or year != policy.benefit_year:
+        return base.model_copy(
+            update={
+                "outcome": Outcome.CONFIRM,
+                "reasons": (
+                    *reasons,
+                    Reason(
+                        text=f"{text}；该日期不在本文件待遇年度（{policy.benefit_year}年）内，请按对应年度规定办理",
+                        clause=lclause,
+                    ),
+                ),
+            }
+        )
+    reasons.append(Reason(text=f"{text}，至{end.isoformat()}", clause=lclause))
+    if baby.died_on is not None and baby.died_on < end:
+        end = baby.died_on
+    fee, fee_reason = _fee(policy, year)
+    reasons.append(fee_reason)
+    if fee is None:
+        outcome = combine((outcome, Outcome.CONFIRM))
+    return base.model_copy(
+        update={
+            "outcome": outcome,
+            "coverage_start": start,
+            "coverage_end": end,
+            "benefit_year": year,
+            "fee_fen": fee,
+            "retroactive": False,
+            "reasons": tuple(reasons),
+        }
+    )
+
+
+def newborn_payment_open(policy: Policy, baby: PersonFacts, on: date) -> tuple[Outcome, Reason] | None:
+    """Whether the newborn rules let this baby pay on ``on``; None: the general windows decide."""
+    nb = policy.newborn
+    if nb.window is None or on < baby.birth_date:
+        return None
+    if nb.effective is not None:
+        day = baby.birth_date if nb.effective.on == "birth" else on
+        if day < nb.effective.start:
+            return None
+    if nb.local_hukou_only is not None and baby.hukou_region != policy.region_code:
+        return None
+    window_end = days_after(policy.day_counting, baby.birth_date, nb.window.days)
+    if on <= window_end:
+        return Outcome.ALLOWED, Reason(
+            text=f"新生儿出生{nb.window.days}天内（至{window_end.isoformat()}）可办理参保",
+            clause=policy.clause(nb.window),
+        )
+    if nb.late is None:
+        return None
+    if nb.enrol_within is not None:
+        last = months_after(policy.day_counting, baby.birth_date, nb.enrol_within.months)
+        if on <= last:
+            return Outcome.ALLOWED, Reason(
+                text=f"新生儿出生{nb.enrol_within.months}个月内（至{last.isoformat()}）可随时办理参保缴费",
+                clause=policy.clause(nb.enrol_within),
+            )
+        return None
+    if nb.late.start == "next_month_in_birth_year" and on.year == baby.birth_date.year:
+        if nb.year_end_choice is not None and (date(on.year, 12, 31) - baby.birth_date).days < nb.year_end_choice.days:
+            return None  # 四(二)2(2): after 90 days the general rules apply
+        return Outcome.ALLOWED, Reason(
+            text="新生儿出生当年未在期限内缴费的，当年内可按个人缴费标准参保缴费",
+            clause=policy.clause(nb.late),
+        )
+    return None

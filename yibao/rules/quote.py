@@ -1,0 +1,359 @@
+"""What a person pays: the standard fee, the one subsidy they get, the extras the clerk ticks.
+
+The documents list subsidies by identity. A person may hold several; they get
+the highest, never two. Where a document defers (商南 独生子女 → 陕卫人口发〔2023〕36号,
+晋城 "继续执行原有的参保资助政策") or says nothing about an identity the person
+holds, the quote asks the clerk to confirm and counts no subsidy for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from yibao.identities import Identity
+from yibao.identities import label as identity_label
+from yibao.policy.contribution import Condition, ContributionRules, Subsidy, SubsidyKind
+from yibao.policy.model import Policy
+from yibao.rules.decision import Decision, Outcome, Reason, combine
+from yibao.rules.facts import PersonFacts
+
+
+class Quote(Decision):
+    standard_fen: int
+    subsidy_fen: int
+    personal_fen: int  # standard − subsidy, never negative
+    subsidy_identity: Identity | None = None
+    extras: tuple[tuple[str, str, int], ...] = ()  # (code, label, fen)
+    total_fen: int  # personal share + extras: what the clerk collects
+    window_note: str = ""
+
+
+def yuan(fen: int) -> str:
+    """``16000`` → ``160.00元`` (for reasons; the desk formats its own columns)."""
+    return f"{fen // 100}.{fen % 100:02d}元"
+
+
+def subsidy_amount(entry: Subsidy, standard_fen: int) -> int:
+    if entry.kind is SubsidyKind.FULL:
+        return standard_fen
+    if entry.kind is SubsidyKind.FIXED:
+        return entry.subsidy_fen or 0
+    return 0
+
+
+def age_reference_day(policy: Policy, paid_on: date) -> date:
+    """The day age conditions are read on (see ``[contribution.age_reading]``)."""
+    reading = policy.contribution.age_reading.on
+    if reading == "benefit_year_start":
+        return date(policy.benefit_year, 1, 1)
+    if reading == "benefit_year_end":
+        return date(policy.benefit_year, 12, 31)
+    return paid_on
+
+
+def _condition_holds(
+    cond: Condition, person: PersonFacts, held: set[Identity], age_day: date
+) -> bool | None:
+    """True / False, or None when a fact it needs (the disability grade) is not recorded."""
+    age = person.age_on(age_day)
+    if cond.min_age is not None and age < cond.min_age:
+        return False
+    if cond.below_age is not None and age >= cond.below_age:
+        return False
+    if cond.with_identity is not None and cond.with_identity not in held:
+        return False
+    if cond.disability_grades is not None:
+        if person.disability_grade is None:
+            # Unknown only for someone recorded as disabled; otherwise there is no grade to have.
+            disabled = held & {Identity.DISABILITY, Identity.SEVERE_DISABILITY}
+            return None if disabled else False
+        if person.disability_grade not in cond.disability_grades:
+            return False
+    return True
+
+
+class _Candidate:
+    __slots__ = ("entry", "identity", "amount", "rank")
+
+    def __init__(self, entry: Subsidy, identity: Identity, amount: int, rank: int) -> None:
+        self.entry = entry
+        self.identity = identity
+        self.amount = amount
+        self.rank = rank
+
+
+def _addressed(rules: ContributionRules) -> set[Identity]:
+    """Identities the document speaks about in its subsidy list (even to refuse them)."""
+    out: set[Identity] = set()
+    for entry in rules.subsidies:
+        out.update(entry.identities)
+    return out
+
+
+def quote(
+    policy: Policy,
+    person: PersonFacts,
+    paid_on: date,
+    *,
+    extras: Sequence[str] = (),
+) -> Quote:
+    rules = policy.contribution
+    standard = rules.standard_fen
+    reasons: list[Reason] = [
+        Reason(
+            text=f"个人缴费标准为每人每年{yuan(standard)}。",
+            clause=policy.clause(rules.standard),
+        )
+    ]
+    outcomes: list[Outcome] = [Outcome.ALLOWED]
+
+    held_facts = person.identities_on(paid_on)
+    held = {fact.code for fact in held_facts}
+    expired = {fact.code for fact in person.identities} - held
+    for code in sorted(expired):
+        entry = next((e for e in rules.subsidies if code in e.identities), None)
+        if entry is not None:  # only worth saying where the identity would have counted
+            reasons.append(
+                Reason(
+                    text=f"“{identity_label(code)}”身份在缴费之日（{paid_on}）不在有效期内，不享受该项资助。",
+                    clause=policy.clause(entry),
+                )
+            )
+    age_day = age_reference_day(policy, paid_on)
+    order = rules.import_order
+
+    candidates: list[_Candidate] = []
+    deferred: list[Subsidy] = []
+    for entry in rules.subsidies:
+        matching = [code for code in entry.identities if code in held]
+        if not matching:
+            continue
+        excluded = [code for code in entry.excludes if code in held]
+        if excluded:
+            names = "、".join(identity_label(c) for c in excluded)
+            reasons.append(
+                Reason(
+                    text=f"“{entry.label}”的资助不含已为{names}的人员，本项不适用。",
+                    clause=policy.clause(entry),
+                )
+            )
+            continue
+        if entry.conditions:
+            results = [_condition_holds(c, person, held, age_day) for c in entry.conditions]
+            if not any(r is True for r in results):
+                if any(r is None for r in results):
+                    outcomes.append(Outcome.CONFIRM)
+                    reasons.append(
+                        Reason(
+                            text=f"“{entry.label}”的资助取决于残疾等级，登记资料中无残疾等级，请核实后补录。",
+                            clause=policy.clause(entry),
+                        )
+                    )
+                else:
+                    wanted = "、".join(c.label for c in entry.conditions)
+                    reasons.append(
+                        Reason(
+                            text=f"“{entry.label}”的资助限于{wanted}，本人不符合，不计此项资助。",
+                            clause=policy.clause(entry),
+                        )
+                    )
+                continue
+        if entry.kind is SubsidyKind.DEFERRED:
+            deferred.append(entry)
+            continue
+        identity = max(matching, key=lambda c: order.rank(c) if order else 0)
+        rank = order.rank(identity) if order else 0
+        candidates.append(_Candidate(entry, identity, subsidy_amount(entry, standard), rank))
+
+    # Highest subsidy wins; on a tie the identity imported later (眉山 导盘顺序) wins,
+    # then the one listed first in the document.
+    best: _Candidate | None = None
+    for cand in candidates:
+        if best is None or (cand.amount, cand.rank) > (best.amount, best.rank):
+            best = cand
+    subsidy = best.amount if best else 0
+    full = subsidy >= standard
+
+    if best is not None:
+        reasons.append(_subsidy_reason(policy, best, standard))
+        # An entry whose condition names another identity (山阴 低保户中的三级与四级残疾人)
+        # already settles that combination: it is no rival.
+        settled = {c.with_identity for c in best.entry.conditions if c.with_identity}
+        rivals = [
+            c for c in candidates if c is not best and c.amount > 0 and c.identity not in settled
+        ]
+        if rivals:
+            reasons.append(_stacking_reason(policy, best, rivals, outcomes, full=full))
+
+    for entry in deferred:
+        if full:
+            continue  # nothing deferred can exceed a full subsidy
+        outcomes.append(Outcome.CONFIRM)
+        reasons.append(
+            Reason(
+                text=(
+                    f"“{entry.label}”的资助按{entry.defers_to}执行，本文件未给出金额，"
+                    f"本系统不计此项资助（暂按{yuan(subsidy)}资助计），请经办人员核实后确定。"
+                ),
+                clause=policy.clause(entry),
+            )
+        )
+
+    unaddressed = sorted(held - _addressed(rules))
+    if unaddressed and not full:
+        outcomes.append(Outcome.CONFIRM)
+        names = "、".join(identity_label(c) for c in unaddressed)
+        reasons.append(
+            Reason(
+                text=(
+                    f"本文件的参保资助政策未提及“{names}”身份，本系统不计此项资助，"
+                    "如另有资助规定请经办人员核实。"
+                ),
+                clause=policy.silent(f"参保资助政策未提及：{names}"),
+            )
+        )
+
+    inside = rules.centralized.contains(paid_on)
+    period = f"{rules.centralized.start}至{rules.centralized.end}"
+    if inside:
+        window_note = f"缴费日在集中缴费期（{period}）内。"
+    else:
+        window_note = f"缴费日不在集中缴费期（{period}）内。"
+        if subsidy > 0 or deferred:
+            outside = rules.outside_centralized
+            if outside.subsidy == "none":
+                reasons.append(
+                    Reason(
+                        text=(
+                            f"未在集中缴费期（{period}）参保缴费，不享受个人缴费分类资助，"
+                            f"按个人缴费标准{yuan(standard)}缴费。"
+                        ),
+                        clause=policy.clause(outside),
+                    )
+                )
+            else:
+                outcomes.append(Outcome.CONFIRM)
+                reasons.append(
+                    Reason(
+                        text=(
+                            f"缴费日不在集中缴费期（{period}）内，文件未规定此时能否享受资助；"
+                            f"暂按不资助、个人缴费{yuan(standard)}计，请经办人员核实。"
+                        ),
+                        clause=policy.clause(outside),
+                    )
+                )
+            subsidy = 0
+            best = None
+
+    personal = max(standard - subsidy, 0)
+    chosen, extra_outcome, extra_reasons = _extras(policy, extras, inside, paid_on)
+    outcomes.append(extra_outcome)
+    reasons.extend(extra_reasons)
+    total = personal + sum(fen for _, _, fen in chosen)
+
+    return Quote(
+        rule="quote",
+        outcome=combine(outcomes),
+        reasons=tuple(reasons),
+        standard_fen=standard,
+        subsidy_fen=subsidy,
+        personal_fen=personal,
+        subsidy_identity=best.identity if best and subsidy > 0 else None,
+        extras=chosen,
+        total_fen=total,
+        window_note=window_note,
+    )
+
+
+def _subsidy_reason(policy: Policy, best: _Candidate, standard: int) -> Reason:
+    entry = best.entry
+    personal = max(standard - best.amount, 0)
+    who = identity_label(best.identity)
+    group = "" if entry.label == who else f"，属“{entry.label}”"
+    if entry.kind is SubsidyKind.NONE:
+        text = f"本人为{who}{group}，不享受资助参保政策，个人全额缴纳{yuan(standard)}。"
+    elif entry.kind is SubsidyKind.FULL:
+        text = f"本人为{who}{group}，个人缴费部分全额资助{yuan(best.amount)}，个人缴纳0.00元。"
+    else:
+        text = f"本人为{who}{group}，定额资助{yuan(best.amount)}，个人缴纳{yuan(personal)}。"
+    return Reason(text=text, clause=policy.clause(entry))
+
+
+def _stacking_reason(
+    policy: Policy,
+    best: _Candidate,
+    rivals: list[_Candidate],
+    outcomes: list[Outcome],
+    *,
+    full: bool,
+) -> Reason:
+    rules = policy.contribution
+    others = "、".join(f"{identity_label(c.identity)}（{yuan(c.amount)}）" for c in rivals)
+    chosen = f"{identity_label(best.identity)}（{yuan(best.amount)}）"
+    amounts_differ = any(c.amount != best.amount for c in rivals)
+    if rules.stacking.silent:
+        # A full subsidy cannot be beaten, so only a partial one leaves a doubt.
+        if amounts_differ and not full:
+            outcomes.append(Outcome.CONFIRM)
+            return Reason(
+                text=(
+                    f"本人同时具有多种资助身份（另有{others}）。文件未规定多重身份如何资助，"
+                    f"暂按就高不重复取{chosen}，请经办人员核实。"
+                ),
+                clause=policy.clause(rules.stacking),
+            )
+        return Reason(
+            text=f"本人同时具有多种资助身份（另有{others}），按{chosen}计，只享受一项资助。",
+            clause=policy.clause(rules.stacking),
+        )
+    order = rules.import_order
+    if order is not None:
+        steps = order.entries(best.identity)
+        codes = "、".join(f"{s.label} {s.code}" for s in steps)
+        department = steps[0].department if steps else ""
+        return Reason(
+            text=(
+                f"本人同时具有多种资助身份（另有{others}）。按导盘顺序，后导入的"
+                f"{department}（{codes}）身份为准，取{chosen}，不重复享受。"
+            ),
+            clause=policy.clause(order),
+        )
+    return Reason(
+        text=f"本人同时具有多种资助身份（另有{others}），资助标准就高不就低，取{chosen}，不重复享受。",
+        clause=policy.clause(rules.stacking),
+    )
+
+
+def _extras(
+    policy: Policy, codes: Sequence[str], inside: bool, paid_on: date
+) -> tuple[tuple[tuple[str, str, int], ...], Outcome, list[Reason]]:
+    available = {extra.code: extra for extra in policy.contribution.extras}
+    chosen: list[tuple[str, str, int]] = []
+    reasons: list[Reason] = []
+    outcome = Outcome.ALLOWED
+    for code in codes:
+        extra = available.get(str(code))
+        if extra is None:
+            offered = "、".join(f"{e.code}（{e.label}）" for e in available.values()) or "无"
+            raise ValueError(f"{policy.jurisdiction}的政策没有附加险种“{code}”。可选：{offered}。")
+        if extra.centralized_only and not inside:
+            outcome = Outcome.CONFIRM
+            reasons.append(
+                Reason(
+                    text=(
+                        f"{extra.label}随集中征缴期同步缴费，缴费日（{paid_on}）不在集中缴费期内，"
+                        "文件未规定此时能否缴纳，未计入本次应收，请经办人员核实。"
+                    ),
+                    clause=policy.clause(extra),
+                )
+            )
+            continue
+        chosen.append((extra.code, extra.label, extra.fee_fen))
+        reasons.append(
+            Reason(
+                text=f"本人自愿参加{extra.label}，另收{yuan(extra.fee_fen)}。",
+                clause=policy.clause(extra),
+            )
+        )
+    return tuple(chosen), outcome, reasons

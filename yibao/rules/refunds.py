@@ -1,0 +1,204 @@
+"""退费受理: may the counter take in this refund request, until when, with what papers, for whom."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from yibao.policy.model import Policy
+from yibao.policy.refunds import RefundReason, RefundReasonRule
+from yibao.rules.decision import Decision, Outcome, Reason, combine
+
+__all__ = ["RefundDecision", "RefundReason", "refund_intake"]
+
+
+class RefundDecision(Decision):
+    reason: RefundReason
+    deadline: date | None = None  # last day a request may be taken in; None when not stated
+    evidence: tuple[str, ...] = ()  # papers to ask for, in Chinese
+    approver: str | None = None  # who gives final approval, as the document names it
+    apply_to: str | None = None  # where the request is lodged
+
+
+def refund_intake(
+    policy: Policy,
+    reason: RefundReason,
+    paid_on: date,
+    on: date,
+    *,
+    benefit_start: date | None = None,
+    died_on: date | None = None,
+) -> RefundDecision:
+    """Check a refund request taken in on ``on`` for a fee paid on ``paid_on``.
+
+    ``benefit_start``: when the refunded coverage starts (待遇享受期开始); by default the
+    start of the policy's benefit year.
+    """
+    rules = policy.refunds
+    reason = RefundReason(reason)
+    if benefit_start is None:
+        benefit_start = _benefit_year_start(policy)
+    if paid_on > on:
+        raise ValueError(f"缴费日期（{paid_on}）晚于申请日期（{on}），请核对后重新录入。")
+    entry: RefundReasonRule | None = next((r for r in rules.reasons if r.code is reason), None)
+    evidence = rules.evidence + (entry.evidence if entry else ())
+    reasons: list[Reason] = []
+    outcomes: list[Outcome] = []
+
+    def decide(deadline: date | None = None) -> RefundDecision:
+        if Outcome.REFUSED not in outcomes and (who := _approver_reason(policy)) is not None:
+            reasons.append(who)
+        return RefundDecision(
+            rule="refund_intake",
+            outcome=combine(outcomes),
+            reasons=tuple(reasons),
+            reason=reason,
+            deadline=deadline,
+            evidence=evidence,
+            approver=rules.approver,
+            apply_to=rules.apply_to,
+        )
+
+    # 1. Does the document say anything about refunds at all?
+    if rules.accepted.silent:
+        outcomes.append(Outcome.CONFIRM)
+        if entry is not None and entry.mention_only:
+            reasons.append(
+                Reason(
+                    text=(
+                        f"本文件仅提及“{entry.label}”，未规定退费的条件、时限和审批，"
+                        "请经办人员按上级规定核实后受理。"
+                    ),
+                    clause=policy.clause(entry),
+                )
+            )
+        reasons.append(
+            Reason(
+                text="本文件未规定居民医保退费的情形、时限和审批，请经办人员按上级规定核实后受理。",
+                clause=policy.clause(rules.accepted),
+            )
+        )
+        return decide()
+
+    # 2. Is this reason one the document accepts?
+    if entry is None or entry.mention_only:
+        listed = "、".join(r.label for r in rules.reasons if not r.mention_only)
+        if rules.closed_list:
+            outcomes.append(Outcome.REFUSED)
+            reasons.append(
+                Reason(
+                    text=f"“{reason.label}”不在可退费的情形（{listed}）之内，其余情况不予退费。",
+                    clause=policy.clause(rules.accepted),
+                )
+            )
+            return decide()
+        outcomes.append(Outcome.CONFIRM)
+        reasons.append(
+            Reason(
+                text=f"文件列明的退费情形为：{listed}；未提及“{reason.label}”，请经办人员核实能否受理。",
+                clause=policy.clause(rules.accepted),
+            )
+        )
+    else:
+        outcomes.append(Outcome.ALLOWED)
+        reasons.append(
+            Reason(text=f"“{entry.label}”属文件列明的退费情形。", clause=policy.clause(entry))
+        )
+
+    # 3. Death must come before the benefit period.
+    if reason is RefundReason.DIED and entry is not None:
+        if died_on is None:
+            outcomes.append(Outcome.CONFIRM)
+            reasons.append(
+                Reason(
+                    text="因死亡申请退费须录入死亡日期，请补录后再审核。",
+                    clause=policy.clause(entry),
+                )
+            )
+        elif died_on >= benefit_start:
+            outcomes.append(Outcome.REFUSED)
+            reasons.append(
+                Reason(
+                    text=(
+                        f"参保人于{died_on}死亡，已在待遇享受期（{benefit_start}起）内，"
+                        "只有待遇享受期前死亡的才可退费。"
+                    ),
+                    clause=policy.clause(entry),
+                )
+            )
+            return decide()
+
+    # 4. The deadline.
+    window = rules.window
+    if window == "before_benefit_start":
+        deadline = benefit_start - timedelta(days=1)
+        if on > deadline:
+            outcomes.append(Outcome.REFUSED)
+            reasons.append(
+                Reason(
+                    text=(
+                        f"已进入待遇享受期（{benefit_start}起），个人缴费不再退回；"
+                        f"退费须在{deadline}（含）前申请。"
+                    ),
+                    clause=policy.clause(rules.window_ref),
+                )
+            )
+        else:
+            reasons.append(
+                Reason(
+                    text=f"申请日{on}在待遇享受期开始前，可在{deadline}（含）前终止参保关系并办理退费。",
+                    clause=policy.clause(rules.window_ref),
+                )
+            )
+        return decide(deadline)
+    if window == "centralized":
+        period = policy.contribution.centralized
+        deadline = period.end
+        if not period.contains(on):
+            outcomes.append(Outcome.REFUSED)
+            reasons.append(
+                Reason(
+                    text=(
+                        f"退费受理日期与集中缴费期（{period.start}至{period.end}）一致，"
+                        f"{on}不在此期间，不予受理。"
+                    ),
+                    clause=policy.clause(rules.window_ref),
+                )
+            )
+        else:
+            reasons.append(
+                Reason(
+                    text=f"申请日{on}在集中缴费期（{period.start}至{period.end}）内，可以受理。",
+                    clause=policy.clause(rules.window_ref),
+                )
+            )
+        return decide(deadline)
+    outcomes.append(Outcome.CONFIRM)
+    reasons.append(
+        Reason(
+            text="文件未规定退费申请的受理时限，请经办人员核实。",
+            clause=policy.clause(rules.window_ref),
+        )
+    )
+    return decide()
+
+
+def _approver_reason(policy: Policy) -> Reason | None:
+    rules = policy.refunds
+    ref = rules.approver_ref
+    if ref is None:
+        return None
+    if rules.approver:
+        lodge = f"由缴费人向{rules.apply_to}提出申请，" if rules.apply_to else ""
+        return Reason(
+            text=f"退费{lodge}经{rules.approver}终审通过后办理退费。",
+            clause=policy.clause(ref),
+        )
+    where = f"按{ref.defers_to}" if ref.defers_to else "按规定"
+    return Reason(text=f"文件未写明退费由哪一机构终审，{where}办理。", clause=policy.clause(ref))
+
+
+def _benefit_year_start(policy: Policy) -> date:
+    # [periods.benefit] is R2's section; fall back on 1 January of the benefit year.
+    benefit = getattr(getattr(policy, "periods", None), "benefit", None)
+    start = getattr(benefit, "start", None)
+    return start if isinstance(start, date) else date(policy.benefit_year, 1, 1)

@@ -1,0 +1,94 @@
+"""Which special group (``[[periods.special]]``) a person falls in on a given day.
+
+Shared by the payment window and coverage: the group decides both whether a
+person may pay outside the centralized period and when their coverage starts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+from yibao.identities import label as identity_label
+from yibao.rules.days import months_after
+from yibao.rules.decision import Reason
+from yibao.rules.facts import PersonFacts
+
+if TYPE_CHECKING:
+    from yibao.policy.model import Policy
+    from yibao.policy.periods import Special
+
+
+@dataclass(frozen=True)
+class SpecialMatch:
+    """The group that applies (or None), and why groups the person belongs to did not."""
+
+    group: Special | None
+    misses: tuple[Reason, ...] = ()
+
+
+def in_group(group: Special, person: PersonFacts, on: date) -> bool:
+    if person.category in group.categories:
+        return True
+    held = {fact.code for fact in person.identities_on(on)}
+    return any(code in held for code in group.identities)
+
+
+def _who(group: Special, person: PersonFacts, on: date) -> str:
+    if person.category in group.categories:
+        return person.category.label
+    held = [identity_label(f.code) for f in person.identities_on(on) if f.code in group.identities]
+    return "、".join(held) or group.label
+
+
+def match_special(policy: Policy, person: PersonFacts, on: date) -> SpecialMatch:
+    """The first special group whose every condition holds on ``on`` (outside the centralized period)."""
+    periods = policy.periods
+    misses: list[Reason] = []
+    for group in periods.special:
+        if not in_group(group, person, on):
+            continue
+        clause = policy.clause(group)
+        who = _who(group, person, on)
+        if group.require_not_insured_this_year and person.insured_in_benefit_year:
+            misses.append(
+                Reason(
+                    text=f"该条适用于当年度未参加过任何基本医保的人员，登记显示本人{policy.benefit_year}年度已参保，不适用",
+                    clause=clause,
+                )
+            )
+            continue
+        if group.exit_within_months is not None:
+            exit_clause = policy.clause(group.exit_ref) if group.exit_ref else clause
+            if person.other_scheme_exit_on is None:
+                misses.append(
+                    Reason(
+                        text=f"{who}须在退出原保障{group.exit_within_months}个月内办理，"
+                        "未登记退出（中断）日期，无法判断，请补录退出日期",
+                        clause=exit_clause,
+                    )
+                )
+                continue
+            last = months_after(policy.day_counting, person.other_scheme_exit_on, group.exit_within_months)
+            if on > last:
+                misses.append(
+                    Reason(
+                        text=f"{who}须在退出原保障{group.exit_within_months}个月内办理："
+                        f"{person.other_scheme_exit_on.isoformat()}退出，期限至{last.isoformat()}，"
+                        f"{on.isoformat()}已超过期限，不适用该条",
+                        clause=exit_clause,
+                    )
+                )
+                continue
+        if group.opens_after == "make_up" and periods.make_up is not None and on <= periods.make_up.end:
+            misses.append(
+                Reason(
+                    text=f"{who}按该条须在集中缴费期和补缴期之后办理，{on.isoformat()}仍在补缴期及以前，"
+                    "按补缴期规定办理",
+                    clause=clause,
+                )
+            )
+            continue
+        return SpecialMatch(group=group, misses=tuple(misses))
+    return SpecialMatch(group=None, misses=tuple(misses))

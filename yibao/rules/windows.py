@@ -1,0 +1,258 @@
+"""May this person pay on this day, and in which window? (``payment_window``)
+
+Windows, in the order they are tried:
+- ``centralized``: the 集中缴费期, with 晋城/山阴's "每月1日至25日" and 商南's start that
+  the tax department announces;
+- ``any_time``: a special group the document lets pay outside the centralized period
+  (``[[periods.special]]``: 眉山 二(二)2/3, 商南 四(二)1/3/4, 山阴 三(二)3), and newborns
+  inside their own window (``[newborn]``);
+- ``make_up``: 商南's 补缴期;
+- ``outside``: refused where the document says so (商南 四(一)), CONFIRM where it is silent.
+
+The registration-to-payment delay in working days (山阴 三(一)1) moves
+``earliest_payment_on`` for a newly registered person.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Literal
+
+from yibao.rules.days import working_days_after
+from yibao.rules.decision import Decision, Outcome, Reason, combine
+from yibao.rules.facts import Category, PersonFacts
+from yibao.rules.special import match_special
+
+if TYPE_CHECKING:
+    from yibao.policy.model import Policy
+
+Window = Literal["centralized", "make_up", "any_time", "outside"]
+
+
+class WindowDecision(Decision):
+    rule: str = "payment_window"
+    window: Window
+    can_pay: bool
+    earliest_payment_on: date | None = None
+    special: str | None = None  # name of the ``[[periods.special]]`` group that applies
+
+
+def next_open_day(policy: Policy, day: date) -> date | None:
+    """The first day on or after ``day`` inside the centralized period that is open for payment."""
+    c = policy.periods.centralized
+    day = max(day, c.start)
+    if day > c.end:
+        return None
+    md = c.monthly_days
+    if md is None:
+        return day
+    if day.day < md.first:
+        day = day.replace(day=md.first)
+    elif day.day > md.last:
+        year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
+        day = date(year, month, md.first)
+    return day if day <= c.end else None
+
+
+def _centralized(policy: Policy, on: date) -> WindowDecision:
+    c = policy.periods.centralized
+    clause = policy.clause(c)
+    md = c.monthly_days
+    if md is not None and not (md.first <= on.day <= md.last):
+        nxt = next_open_day(policy, on)
+        tail = f"下一可缴费日为{nxt.isoformat()}" if nxt else "集中缴费期内已无可缴费日"
+        extend = "" if md.holidays_extend else "，节假日不顺延"
+        return WindowDecision(
+            outcome=Outcome.REFUSED,
+            window="centralized",
+            can_pay=False,
+            earliest_payment_on=nxt,
+            reasons=(
+                Reason(
+                    text=f"集中缴费期内每月{md.first}日至{md.last}日可办理缴费{extend}；"
+                    f"{on.isoformat()}是当月{on.day}日，当天不能缴费，{tail}",
+                    clause=policy.clause(md),
+                ),
+            ),
+        )
+    reasons = [
+        Reason(
+            text=f"{on.isoformat()}在集中缴费期（{c.start.isoformat()}至{c.end.isoformat()}）内，可以缴费",
+            clause=clause,
+        )
+    ]
+    outcome = Outcome.ALLOWED
+    deferred = c.start_deferred
+    if deferred is not None and (on.year, on.month) == (c.start.year, c.start.month):
+        outcome = Outcome.CONFIRM
+        reasons.append(
+            Reason(
+                text=f"集中缴费期自{c.start.year}年{c.start.month}月开始，具体起征受理日期以"
+                f"{deferred.defers_to or '税务部门公告'}为准，请先核实税务部门是否已开始受理",
+                clause=policy.clause(deferred),
+            )
+        )
+    return WindowDecision(outcome=outcome, window="centralized", can_pay=True, earliest_payment_on=on, reasons=tuple(reasons))
+
+
+def _newborn_window(policy: Policy, person: PersonFacts, on: date) -> WindowDecision | None:
+    """A newborn may pay within their own window; None lets the general windows decide."""
+    from yibao.rules.newborn import newborn_payment_open  # local: newborn imports this module
+
+    opened = newborn_payment_open(policy, person, on)
+    if opened is None:
+        return None
+    outcome, reason = opened
+    return WindowDecision(
+        outcome=outcome,
+        window="any_time",
+        can_pay=outcome is not Outcome.REFUSED,
+        earliest_payment_on=on if outcome is not Outcome.REFUSED else None,
+        special="newborn",
+        reasons=(reason,),
+    )
+
+
+def _classify(policy: Policy, person: PersonFacts, on: date) -> WindowDecision:
+    """The window on ``on``, before the registration delay is applied."""
+    periods = policy.periods
+    c, b = periods.centralized, periods.benefit
+    if c.start <= on <= c.end:
+        return _centralized(policy, on)
+    if on < c.start:
+        return WindowDecision(
+            outcome=Outcome.REFUSED,
+            window="outside",
+            can_pay=False,
+            earliest_payment_on=next_open_day(policy, c.start),
+            reasons=(
+                Reason(
+                    text=f"{policy.benefit_year}年度集中缴费期自{c.start.isoformat()}开始，{on.isoformat()}尚未开始缴费",
+                    clause=policy.clause(c),
+                ),
+            ),
+        )
+    if on > b.end:
+        return WindowDecision(
+            outcome=Outcome.REFUSED,
+            window="outside",
+            can_pay=False,
+            reasons=(
+                Reason(
+                    text=f"{policy.benefit_year}年度待遇享受期已于{b.end.isoformat()}结束，"
+                    "不能再缴纳本年度费用，请按下一年度的文件办理",
+                    clause=policy.clause(b),
+                ),
+            ),
+        )
+    if person.category is Category.NEWBORN:
+        decided = _newborn_window(policy, person, on)
+        if decided is not None:
+            return decided
+    match = match_special(policy, person, on)
+    if match.group is not None:
+        group = match.group
+        return WindowDecision(
+            outcome=Outcome.ALLOWED,
+            window="any_time",
+            can_pay=True,
+            earliest_payment_on=on,
+            special=group.name,
+            reasons=(
+                *match.misses,
+                Reason(text=f"{group.label}可在集中缴费期外办理参保缴费", clause=policy.clause(group)),
+            ),
+        )
+    m = periods.make_up
+    if m is not None and m.start <= on <= m.end:
+        return WindowDecision(
+            outcome=Outcome.ALLOWED,
+            window="make_up",
+            can_pay=True,
+            earliest_payment_on=on,
+            reasons=(
+                *match.misses,
+                Reason(
+                    text=f"{on.isoformat()}在补缴期（{m.start.isoformat()}至{m.end.isoformat()}）内，可以缴费，"
+                    f"缴费后设置待遇等待期{m.waiting_months}个月",
+                    clause=policy.clause(m),
+                ),
+            ),
+        )
+    out = periods.outside
+    if out.effect == "refused":
+        nxt = m.start if m is not None and on < m.start else None
+        return WindowDecision(
+            outcome=Outcome.REFUSED,
+            window="outside",
+            can_pay=False,
+            earliest_payment_on=nxt,
+            reasons=(
+                *match.misses,
+                Reason(
+                    text=f"{on.isoformat()}不在集中缴费期"
+                    + ("或补缴期" if m is not None else "")
+                    + f"内，{person.category.label}不能缴纳{policy.benefit_year}年度费用",
+                    clause=policy.clause(out),
+                ),
+            ),
+        )
+    return WindowDecision(
+        outcome=Outcome.CONFIRM,
+        window="outside",
+        can_pay=False,
+        reasons=(
+            *match.misses,
+            Reason(
+                text=f"{on.isoformat()}不在集中缴费期（{c.start.isoformat()}至{c.end.isoformat()}）内，"
+                f"文件未规定集中缴费期外能否参保缴费，请经办人员向医保经办机构核实",
+                clause=policy.clause(out),
+            ),
+        ),
+    )
+
+
+def payment_window(policy: Policy, person: PersonFacts, on: date) -> WindowDecision:
+    """Which window ``on`` falls in for ``person``, whether they can pay, and from when."""
+    decided = _classify(policy, person, on)
+    rule = policy.day_counting.working_days
+    if rule is None or person.registered_on is None or not decided.can_pay:
+        return decided
+    first = working_days_after(person.registered_on, rule.min_days)
+    sure = working_days_after(person.registered_on, rule.max_days)
+    clause = policy.clause(rule)
+    said = f"{person.registered_on.isoformat()}登记，登记成功后{rule.min_days}至{rule.max_days}个工作日可以缴费"
+    if on < first:
+        # The first day that is both after the delay and open (e.g. not the 26th).
+        earliest = _classify(policy, person, first).earliest_payment_on
+        return decided.model_copy(
+            update={
+                "outcome": Outcome.REFUSED,
+                "can_pay": False,
+                "earliest_payment_on": earliest,
+                "reasons": (
+                    *decided.reasons,
+                    Reason(text=f"{said}，最早{first.isoformat()}可以缴费，当天尚不能缴费", clause=clause),
+                ),
+            }
+        )
+    if on < sure:
+        return decided.model_copy(
+            update={
+                "outcome": combine((decided.outcome, Outcome.CONFIRM)),
+                "reasons": (
+                    *decided.reasons,
+                    Reason(
+                        text=f"{said}；当天为登记后第{rule.min_days}个工作日，登记信息可能尚未同步，"
+                        f"如无法缴费请于{sure.isoformat()}再缴",
+                        clause=clause,
+                    ),
+                ),
+            }
+        )
+    return decided
+
+
+def earliest_payment(policy: Policy, person: PersonFacts, on: date) -> date | None:
+    """The first day on or after ``on`` this person can pay (None if not in this benefit year)."""
+    return payment_window(policy, person, on).earliest_payment_on

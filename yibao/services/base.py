@@ -1,0 +1,120 @@
+"""What every service shares: its container, a transaction, the actor, refusals."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlmodel import Session
+
+from yibao import audit
+from yibao.models import AuditOutcome, Person
+from yibao.rules.decision import Decision, Outcome
+from yibao.services.errors import NeedsConfirmation, NotFound, Refused
+
+if TYPE_CHECKING:
+    from yibao.services import Services
+
+
+class ServiceBase:
+    def __init__(self, services: Services) -> None:
+        self._services = services
+
+    # --- context -------------------------------------------------------------
+    @property
+    def policy(self) -> Any:
+        return self._services.policy
+
+    def now(self) -> datetime:
+        return self._services.now()
+
+    def today(self) -> date:
+        return self._services.today()
+
+    @property
+    def actor(self) -> audit.Actor:
+        return self._services.actor
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One operation = one transaction: commit on success, roll back on any error."""
+        with Session(self._services.engine, expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        with Session(self._services.engine, expire_on_commit=False) as session:
+            yield session
+
+    # --- helpers -------------------------------------------------------------
+    @staticmethod
+    def person_or_404(session: Session, person_id: str, *, for_update: bool = False) -> Person:
+        person = session.get(Person, person_id, with_for_update=for_update or None)
+        if person is None:
+            raise NotFound("登记库中找不到此人，请重新查询后再办理。", field="person_id")
+        return person
+
+    def audit(self, session: Session, **kwargs: Any) -> None:
+        audit.record(session, actor=self.actor, at=self.now(), **kwargs)
+
+    @staticmethod
+    def check(decision: Decision, *, confirmed: bool = False) -> None:
+        """Raise ``Refused`` / ``NeedsConfirmation`` unless ``decision`` lets the operation go on."""
+        if decision.outcome is Outcome.ALLOWED:
+            return
+        if decision.outcome is Outcome.CONFIRM:
+            if confirmed:
+                return
+            raise NeedsConfirmation(decision)
+        raise Refused(decision)
+
+    @contextmanager
+    def operation(
+        self,
+        *,
+        action: str,
+        entity: str,
+        person_id: str | None = None,
+        attempt: dict[str, Any] | None = None,
+    ) -> Iterator[Session]:
+        """A write transaction; a ``Refused`` raised inside rolls it back and is then
+        recorded in the audit log (outcome ``refused``) in a transaction of its own."""
+        try:
+            with self.transaction() as session:
+                yield session
+        except NeedsConfirmation:
+            raise
+        except Refused as exc:
+            self.log_refusal(
+                exc.decision, action=action, entity=entity, person_id=person_id, attempt=attempt
+            )
+            raise
+
+    def log_refusal(
+        self,
+        decision: Decision,
+        *,
+        action: str,
+        entity: str,
+        entity_id: str | None = None,
+        person_id: str | None = None,
+        attempt: dict[str, Any] | None = None,
+    ) -> None:
+        with self.transaction() as session:
+            self.audit(
+                session,
+                action=action,
+                entity=entity,
+                entity_id=entity_id,
+                person_id=person_id,
+                outcome=AuditOutcome.REFUSED,
+                summary="不予办理：" + "；".join(decision.explain()),
+                after={"attempt": attempt or {}, "reasons": decision.explain()},
+            )

@@ -1,0 +1,175 @@
+"""Newborns (新生儿): register by 出生医学证明, assess the 90-day (or local) window, enrol and
+pay, and link the ID number once the baby has one.
+
+The newborn rule (``yibao.rules.newborn``) decides the window, the fee, the coverage
+and the benefit year (a baby born near year end may be paid for this year or the
+next: ``year_choice``, from ``decision.choices``).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session
+
+from yibao.models import Channel, Person
+from yibao.rules.decision import Outcome, combine
+from yibao.rules.facts import Category
+from yibao.services import ruling
+from yibao.services.base import ServiceBase
+from yibao.services.errors import InvalidInput, Refused
+from yibao.services.facts import build_facts
+from yibao.services.payments import parse_channel
+from yibao.services.views import NewbornAssessmentView, PaymentView, PersonView, ReceiptView
+
+
+class NewbornService(ServiceBase):
+    def register(
+        self,
+        *,
+        name: str,
+        birth_date: date,
+        sex: str,
+        birth_cert_no: str | None = None,
+        id_number: str | None = None,
+        guardian_person_id: str | None = None,
+        household_id: str | None = None,
+        relation_to_head: str | None = None,
+        hukou_region: str | None = None,
+        residence_permit_region: str | None = None,
+        address: str | None = None,
+        phone: str | None = None,
+    ) -> PersonView:
+        """Register a baby: by ``birth_cert_no`` (then ``link`` the ID number later) or by
+        ``id_number`` if it already has one. ``guardian_person_id`` is a parent on file.
+        Same errors as ``persons.register``."""
+        return self._services.persons.register(
+            name=name,
+            id_number=id_number,
+            birth_cert_no=birth_cert_no,
+            birth_date=birth_date,
+            sex=sex,
+            guardian_person_id=guardian_person_id,
+            household_id=household_id,
+            relation_to_head=relation_to_head,
+            hukou_region=hukou_region,
+            residence_permit_region=residence_permit_region,
+            address=address,
+            phone=phone,
+        )
+
+    def link(self, person_id: str, *, id_number: str) -> PersonView:
+        """The baby now has an ID number: store it on the same person (history kept)."""
+        return self._services.persons.link_id_number(person_id, id_number=id_number)
+
+    def _rule(
+        self, session: Session, person: Person, *, paid_on: date, year_choice: int | None
+    ) -> tuple[Any, Any, Any, int, ruling.Amounts | None, Any]:
+        """(facts, newborn decision, eligibility, benefit year, amounts, coverage ruling)."""
+        year = year_choice or self._services.benefit_year
+        facts = build_facts(
+            session, person, benefit_year=year, category=Category.NEWBORN,
+            insured_region=self.policy.region_code,
+        )
+        if paid_on < person.birth_date:
+            raise InvalidInput("办理日期早于出生日期，请核对出生日期。", field="birth_date")
+        try:
+            decision = ruling.newborn(self.policy, facts, paid_on, year_choice=year_choice)
+        except ValueError as exc:
+            raise InvalidInput(str(exc), field="year_choice") from None
+        year = decision.benefit_year or year
+        enrol = ruling.assess_enrolment(self.policy, facts, paid_on)
+        if decision.fee_fen is not None:
+            amounts: ruling.Amounts | None = ruling.Amounts.fee(int(decision.fee_fen))
+        else:
+            amounts = enrol.amounts
+        return facts, decision, enrol.eligibility, year, amounts, enrol
+
+    def assess(
+        self, person_id: str, *, year_choice: int | None = None, on: date | None = None
+    ) -> NewbornAssessmentView:
+        """What the rules say about the baby paying today (or ``on``). Writes nothing.
+
+        ``decision`` is the rules' ``NewbornDecision``: ``within_window``, ``window_end``,
+        ``fee_fen``, ``coverage_start``/``coverage_end``, ``benefit_year``, ``choices``.
+        """
+        day = on or self.today()
+        with self.reading() as session:
+            person = self.person_or_404(session, person_id)
+            facts, decision, eligibility, year, amounts, _enrol = self._rule(
+                session, person, paid_on=day, year_choice=year_choice
+            )
+            outcomes = [decision.outcome] + ([eligibility.outcome] if eligibility else [])
+            existing = self._services.payments.paid_payment(session, person.id, year)
+            outcome = combine(outcomes)
+            due = amounts.total_fen if amounts and outcome is not Outcome.REFUSED else None
+            if existing is not None:
+                outcome, due = Outcome.REFUSED, None
+            return NewbornAssessmentView(
+                person=PersonView.of(person),
+                paid_on=day,
+                decision=decision,
+                eligibility=eligibility,
+                outcome=outcome,
+                benefit_year=year,
+                facts=facts,
+                due_fen=due,
+                existing_payment=PaymentView.of(existing) if existing else None,
+            )
+
+    def enrol(
+        self,
+        person_id: str,
+        *,
+        channel: Channel | str,
+        received_fen: int | None = None,
+        year_choice: int | None = None,
+        paid_on: date | None = None,
+        confirmed: bool = False,
+    ) -> ReceiptView:
+        """Enrol the baby and take the newborn fee today.
+
+        ``paid_on`` may be given only as today's date (the desk passes what it showed).
+        Raises ``Refused`` / ``NeedsConfirmation`` / ``InvalidInput`` like
+        ``enrolment.enrol_and_pay``. Returns the receipt.
+        """
+        chan = parse_channel(channel)
+        today = self.today()
+        if paid_on is not None and paid_on != today:
+            raise InvalidInput(
+                f"缴费日期只能是今天（{today.isoformat()}），不能补登其他日期的缴费。", field="paid_on"
+            )
+        with self.operation(
+            action="newborn.enrol", entity="payment", person_id=person_id,
+            attempt={"channel": chan.value, "year_choice": year_choice, "received_fen": received_fen},
+        ) as session:
+            person = self.person_or_404(session, person_id, for_update=True)
+            facts, decision, eligibility, year, amounts, enrol = self._rule(
+                session, person, paid_on=today, year_choice=year_choice
+            )
+            if eligibility is not None and eligibility.refused:
+                raise Refused(eligibility)
+            self.check(decision, confirmed=confirmed)
+            if eligibility is not None:
+                self.check(eligibility, confirmed=confirmed)
+            if amounts is None:
+                raise InvalidInput(
+                    "政策文件未规定新生儿的缴费金额，无法收费。请向医保经办机构核实。", field="person_id"
+                )
+            start = decision.coverage_start or enrol.coverage_start
+            end = decision.coverage_end or enrol.coverage_end
+            return self._services.payments.take(
+                session,
+                person,
+                benefit_year=year,
+                category=Category.NEWBORN,
+                insured_region=self.policy.region_code,
+                channel=chan,
+                received_fen=received_fen,
+                amounts=amounts,
+                coverage_start=start,
+                coverage_end=end,
+                waiting_months=0 if decision.coverage_start else enrol.waiting_months,
+                action="newborn.enrol",
+            )
