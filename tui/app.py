@@ -173,9 +173,15 @@ class YibaoApp(App[int]):
         current = self.screen
         if person_id is None and workflow.for_person:
             person_id = getattr(current, "workflow_person_id", None)  # the case view's person
-        if getattr(current, "workflow_id", None) == workflow_id and person_id is None:
-            return  # already there
-        self.push_screen(make_screen(workflow_id, person_id=person_id))
+        screen = make_screen(workflow_id, person_id=person_id)
+        if getattr(current, "workflow_id", None) == workflow_id:
+            if getattr(current, "finished", False):
+                self.switch_screen(screen)  # next person: a fresh form in place of the done one
+                self.set_status(f"{workflow.title}：下一位。")
+            else:
+                self.set_status(f"已在{workflow.title}。按 Esc 返回。")
+            return
+        self.push_screen(screen)
         self.set_status(f"{workflow.title}：按 Esc 返回。")
 
 

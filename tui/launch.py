@@ -13,10 +13,14 @@ import os
 import socket
 import sys
 import tempfile
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from tui.app import YibaoApp
+from tui.formatting import show_date
 from tui.screens.setup import SetupChoice
 
 ENV_POLICY = "YIBAO_POLICY"
@@ -55,21 +59,37 @@ def policy_choices() -> list[tuple[str, str]]:
     return [(p.id, f"{p.jurisdiction} {p.benefit_year}年度（{p.document.number}）") for p in list_policies()]
 
 
-def _open(url: str, choice: SetupChoice) -> Any:
+def _open(url: str, choice: SetupChoice, clock: Callable[[], datetime] | None = None) -> Any:
     from yibao.services import Services
 
-    return Services.open(url=url, policy_id=choice.policy_id, clerk_name=choice.clerk, device_name=choice.device)
+    extra = {"clock": clock} if clock is not None else {}
+    return Services.open(
+        url=url, policy_id=choice.policy_id, clerk_name=choice.clerk, device_name=choice.device, **extra
+    )
 
 
-def build_demo(directory: Path) -> str:
+def demo_moment(policy_id: str) -> datetime:
+    """The demo's fixed "now": 10:00 at the counter, 45 days into the policy's centralized
+    collection period, so the demo can take payments whatever today's date is."""
+    from yibao.policy import load_policy
+
+    window = load_policy(policy_id).periods.centralized
+    day = min(window.start + timedelta(days=45), window.end)
+    return datetime.combine(day, time(10, 0), tzinfo=ZoneInfo("Asia/Shanghai")).astimezone(UTC)
+
+
+def build_demo(directory: Path, policy_id: str, moment: datetime) -> str:
     """A throw-away registry filled by the demo generator; returns its URL."""
+    from yibao import demo
     from yibao.db import sqlite_url
 
     url = sqlite_url(directory / "demo.sqlite3")
-    from yibao import demo
-
-    demo.build(url=url, policy_id=DEMO_POLICY)
+    demo.build(url=url, policy_id=policy_id, now=moment)
     return url
+
+
+def demo_day(moment: datetime) -> date:
+    return moment.astimezone(ZoneInfo("Asia/Shanghai")).date()
 
 
 def build_app(args: Any) -> YibaoApp | None:
@@ -77,10 +97,15 @@ def build_app(args: Any) -> YibaoApp | None:
 
     if getattr(args, "demo", False):
         workdir = Path(tempfile.mkdtemp(prefix="yibao-demo-"))
-        os.environ.setdefault("YIBAO_RECEIPTS_DIR", str(workdir / "receipts"))
-        url = build_demo(workdir)
-        choice = SetupChoice(args.policy or DEMO_POLICY, args.clerk or DEMO_CLERK, "演示窗口")
-        return YibaoApp(services=_open(url, choice), receipts_dir=workdir / "receipts")
+        policy_id = args.policy or DEMO_POLICY
+        moment = demo_moment(policy_id)
+        url = build_demo(workdir, policy_id, moment)
+        from yibao.demo import DEMO_DEVICE
+
+        choice = SetupChoice(policy_id, args.clerk or DEMO_CLERK, DEMO_DEVICE)
+        app = YibaoApp(services=_open(url, choice, lambda: moment), receipts_dir=workdir / "receipts")
+        app.status = (f"演示登记库（{workdir}），日期固定为 {show_date(demo_day(moment))}。按 F6 查询，F2 参保登记。", "warning")
+        return app
 
     url = resolve_url(args.db)
     stored = remembered(url)

@@ -9,7 +9,6 @@ The display helpers turn an ``AssessmentView`` into figures with their clauses.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -166,10 +165,12 @@ def save_receipt(receipt: Any, directory: Path) -> Path:
 def _clause(decision: Any, *words: str) -> str:
     """The clause of the first reason of ``decision`` mentioning one of ``words`` (or the first)."""
     reasons = getattr(decision, "reasons", ()) or ()
-    for reason in reasons:
-        if not words or any(word in reason.text for word in words):
-            return reason.clause.cite()
-    return reasons[0].clause.cite() if reasons else ""
+    chosen = next((r for r in reasons if not words or any(w in r.text for w in words)), None)
+    if chosen is None and reasons:
+        chosen = reasons[0]
+    if chosen is None:
+        return ""
+    return chosen.clause.section or "未作规定"
 
 
 def figures(view: Any) -> list[Figure]:
@@ -194,7 +195,7 @@ def figures(view: Any) -> list[Figure]:
     window = getattr(a, "payment_window", None)
     if window is not None:
         text = WINDOW_LABELS.get(str(window.window), str(window.window))
-        if window.earliest_payment_on:
+        if window.earliest_payment_on and window.earliest_payment_on > view.on:
             text += f"，最早 {show_date(window.earliest_payment_on)} 可缴"
         rows.append(Figure("缴费期", text, _clause(window)))
     coverage = getattr(a, "coverage", None)
@@ -225,13 +226,14 @@ def identities_text(identities: tuple[Any, ...]) -> str:
 
 def result_text(paid: Paid) -> str:
     r = paid.receipt
-    when = r.payment.paid_at.astimezone() if isinstance(r.payment.paid_at, datetime) else r.payment.paid_at
+    from tui.case_views import local_time
+
     lines = [
         f"[b green]已收款[/]　收据号 [b]{r.receipt_no}[/]　{r.person_name}（{r.id_masked}）",
         f"实缴 {yuan(r.amount_fen)}" + (f"　找零 {yuan(r.change_fen)}" if r.change_fen is not None else ""),
         f"待遇享受期 {show_date(r.enrolment.coverage_start)} 至 {show_date(r.enrolment.coverage_end)}",
         f"收据已保存：{paid.path}",
-        f"时间 {when:%Y-%m-%d %H:%M}",
+        f"时间 {local_time(r.payment.paid_at)}",
         "按 Esc 返回，或按 F2 办理下一位。",
     ]
     return "\n".join(lines)

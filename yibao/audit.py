@@ -9,7 +9,6 @@ Refused attempts are recorded too (``outcome="refused"``), in their own transact
 from __future__ import annotations
 
 import re
-
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime

@@ -102,6 +102,7 @@ def alembic_config(engine_or_url: Engine | str | None = None) -> Any:
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("path_separator", "os")
     config.set_main_option("version_locations", str(MIGRATIONS_DIR / "versions"))
     if isinstance(engine_or_url, str):
         config.set_main_option("sqlalchemy.url", engine_or_url.replace("%", "%%"))

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from yibao.idnumbers import mask, normalise, upgrade_15
 from yibao.models import Household, Person
+from yibao.pinyin import is_han_text
 
 MAX_LIMIT = 500
 
@@ -91,9 +92,7 @@ def classify(query: str) -> tuple[QueryKind, str]:
         raise InvalidQuery("身份证号应为 18 位（最后一位可为 X），尾号为 4–6 位。请核对后重输。")
     if _LATIN.match(text.lower()):
         return QueryKind.INITIALS, text.lower()
-    if any(not (ch.isascii() and ch.isalnum()) for ch in text) and not any(
-        ch.isascii() and ch.isalnum() for ch in text
-    ):
+    if is_han_text(text):
         return QueryKind.NAME, text
     raise InvalidQuery(
         f"无法识别“{query.strip()}”：请只输入身份证号、姓名或拼音首字母中的一种，不要混合。"

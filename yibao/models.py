@@ -21,6 +21,9 @@ convention below is in place.
 
 from __future__ import annotations
 
+import secrets
+import threading
+import time
 import uuid
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -43,6 +46,31 @@ SQLModel.metadata.naming_convention = NAMING_CONVENTION
 def new_id() -> str:
     """A fresh primary key (UUID4, string form)."""
     return str(uuid.uuid4())
+
+
+_ORDER_LOCK = threading.Lock()
+_ORDER_STATE = [0, 0]  # last millisecond, counter within it
+
+
+def new_ordered_id() -> str:
+    """A UUID (version 7 layout) that sorts in creation order within this process.
+
+    Used for audit rows, so entries written in the same clock tick (a fixed test clock,
+    or two rows of one operation) still list in the order they were written.
+    """
+    with _ORDER_LOCK:
+        ms = time.time_ns() // 1_000_000
+        last_ms, counter = _ORDER_STATE
+        if ms <= last_ms:
+            ms, counter = last_ms, counter + 1
+            if counter > 0xFFF:
+                ms, counter = ms + 1, 0
+        else:
+            counter = 0
+        _ORDER_STATE[:] = [ms, counter]
+    value = (ms & (2**48 - 1)) << 80 | 0x7 << 76 | counter << 64 | 0b10 << 62
+    value |= secrets.randbits(62)
+    return str(uuid.UUID(int=value))
 
 
 def utcnow() -> datetime:
@@ -489,7 +517,7 @@ class AuditLog(SQLModel, table=True):
         sa.Index("ix_audit_log_at", "at"),
     )
 
-    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    id: str = Field(default_factory=new_ordered_id, primary_key=True, max_length=36)
     at: datetime  # aware UTC, from the injected clock
     clerk_id: str | None = Field(default=None, max_length=36)
     clerk_name: str | None = Field(default=None, max_length=50)
@@ -532,6 +560,7 @@ __all__ = [
     "Role",
     "Sex",
     "new_id",
+    "new_ordered_id",
     "to_storage",
     "utcnow",
 ]

@@ -73,13 +73,16 @@ def _integer(n: int) -> str:
         groups.append(n % 10000)
         n //= 10000
     out = ""
+    skipped = False
     for index in range(len(groups) - 1, -1, -1):
         group = groups[index]
         if group == 0:
+            skipped = bool(out)
             continue
-        if out and group < 1000:
+        if out and (skipped or group < 1000):
             out += "零"
         out += _four(group) + _BIG_UNITS[index]
+        skipped = False
     return out
 
 
@@ -119,6 +122,7 @@ class ReceiptText(BaseModel):
     jurisdiction: str
     person_name: str
     id_masked: str
+    id_label: str = "身份证号"  # 出生医学证明编号 for a newborn without an ID number yet
     benefit_year: int
     category_label: str
     lines: tuple[ReceiptLine, ...]
@@ -144,7 +148,7 @@ def render(receipt: ReceiptText, *, width: int = 40) -> str:
         f"收据号：{receipt.receipt_no}",
         rule,
         f"参保人：{receipt.person_name}",
-        f"身份证号：{receipt.id_masked}",
+        f"{receipt.id_label}：{receipt.id_masked}",
         f"参保年度：{receipt.benefit_year}年度（{receipt.category_label}）",
     ]
     if receipt.coverage_start and receipt.coverage_end:

@@ -130,7 +130,9 @@ def test_unknown_identity_code(tmp_path: Path) -> None:
 
 
 def test_period_end_before_start(tmp_path: Path) -> None:
-    path = _broken(tmp_path, "end = 2025-02-25\nclause = \"三(一)\"", "end = 2024-08-01\nclause = \"三(一)\"")
+    path = _broken(
+        tmp_path, 'end = 2025-02-25\nclause = "三(一)"', 'end = 2024-08-01\nclause = "三(一)"'
+    )
     err = _error(path)
     assert "contribution.centralized" in str(err)
     assert "晚于截止日" in str(err)
@@ -167,3 +169,56 @@ def test_toml_syntax_error(tmp_path: Path) -> None:
     err = _error(path)
     assert "shanyin-2025.toml" in str(err)
     assert "TOML" in str(err)
+
+
+# --------------------------------------------------------------------------- yibao policy
+
+
+def test_cli_policy_show_prints_amounts_in_yuan(capsys: pytest.CaptureFixture[str]) -> None:
+    from yibao.cli.main import main
+
+    assert main(["policy", "show", "shangnan-2025"]) == 0
+    out = capsys.readouterr().out
+    assert "商南政办发〔2024〕57号" in out
+    assert "160.00" in out  # 低保: 400 − 240
+    assert "陕卫人口发〔2023〕36号" in out
+    assert "原缴费地医保经办机构" in out
+
+
+def test_cli_policy_list(capsys: pytest.CaptureFixture[str]) -> None:
+    from yibao.cli.main import main
+
+    assert main(["policy", "list"]) == 0
+    out = capsys.readouterr().out
+    for policy_id in IDS:
+        assert policy_id in out
+
+
+def test_cli_unknown_policy_lists_ids(capsys: pytest.CaptureFixture[str]) -> None:
+    from yibao.cli.main import main
+
+    assert main(["policy", "show", "xian-2030"]) == 1
+    err = capsys.readouterr().err
+    assert "xian-2030" in err and "shanyin-2025" in err
+
+
+def test_centralized_dates_must_match_periods_section(tmp_path: Path) -> None:
+    # [contribution.centralized] end moved one day: the two sections disagree.
+    path = _broken(
+        tmp_path, 'end = 2025-02-25\nclause = "三(一)"', 'end = 2025-02-24\nclause = "三(一)"'
+    )
+    err = _error(path)
+    assert "contribution.centralized" in str(err)
+    assert "periods.centralized" in str(err)
+
+
+def test_same_identity_twice_without_condition(tmp_path: Path) -> None:
+    # 山阴 四3 given a second, conflicting unconditional line for 返贫致贫人口.
+    path = _broken(
+        tmp_path,
+        'identities = ["returned_to_poverty"]',
+        'identities = ["returned_to_poverty", "minimum_living"]',
+    )
+    err = _error(path)
+    assert "minimum_living" in str(err)
+    assert "subsidies[4]" in str(err)

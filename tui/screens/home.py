@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
@@ -17,6 +20,7 @@ _KEYS = {key.id: key for key in keymap.DESK_KEYS}
 
 class HomeScreen(DeskScreen):
     TITLE = "首页"
+    BINDINGS: ClassVar[list[Binding]] = [Binding("escape", "back", "返回", show=False)]
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="home-body"):

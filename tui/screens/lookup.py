@@ -84,8 +84,10 @@ class LookupScreen(DeskScreen):
             person_id, cells = hit_row(hit)
             self._ids.append(person_id)
             table.add_row(*cells, key=person_id)
-        total = getattr(message.result, "total", None)
-        shown = f"共 {total} 人，显示前 {len(hits)} 人" if total and total > len(hits) else f"共 {len(hits)} 人"
+        if len(hits) >= LIMIT:
+            shown = f"显示前 {LIMIT} 人，可能还有更多：请输入更完整的姓名或身份证号"
+        else:
+            shown = f"共 {len(hits)} 人"
         self.query_one("#lookup-count", Static).update(
             f"{shown}。↓ 进入列表，回车打开。" if hits else "没有找到。可换用身份证号码、姓名或拼音首字母再试。"
         )

@@ -15,7 +15,8 @@ from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from tui import registration_views as rv
@@ -26,8 +27,6 @@ from tui.screens.base import FormScreen
 from tui.views import relation_options
 from tui.widgets.decision import DecisionPanel
 from tui.widgets.inputs import IdNumberInput, MoneyInput
-
-PERSON_FIELDS = ("#reg-name", "#reg-hukou", "#reg-permit", "#reg-household", "#reg-relation", "#reg-employee", "#reg-category")
 
 
 def _id_problem(value: str) -> str | None:
@@ -50,6 +49,11 @@ def _region_problem(value: str) -> str | None:
     return None
 
 
+def _row(label: str, widget: Widget) -> Horizontal:
+    """One line of the paper form: the label, then the field."""
+    return Horizontal(Label(label, classes="field-label"), widget, classes="row")
+
+
 class RegistrationScreen(FormScreen):
     TITLE = "参保登记"
 
@@ -60,38 +64,33 @@ class RegistrationScreen(FormScreen):
         self.paid: rv.Paid | None = None
         self._find_token = 0
 
+    @property
+    def finished(self) -> bool:
+        """Paid and done: the desk key F2 then opens a fresh form."""
+        return self.paid is not None
+
     # -- layout ----------------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="reg-columns"):
             with VerticalScroll(id="reg-person", classes="form"):
-                yield Label("居民身份证号码")
-                yield IdNumberInput(_id_problem, id="reg-id")
-                yield Static("", id="reg-id-info", classes="hint")
-                yield Label("姓名")
-                yield Input(placeholder="与身份证一致", id="reg-name", max_length=50)
-                yield Label("户籍地（行政区划代码）")
-                yield Input(placeholder="6位代码，如 611023", id="reg-hukou", restrict=r"\d*", max_length=6)
-                yield Static("", id="reg-hukou-info", classes="hint")
-                yield Label("居住证发证地（无则不填）")
-                yield Input(placeholder="6位代码", id="reg-permit", restrict=r"\d*", max_length=6)
-                yield Label("户号（无则不填）")
-                yield Input(placeholder="户口簿上的户号", id="reg-household", max_length=40)
-                yield Label("与户主关系")
-                yield Select(relation_options(), prompt="请选择", id="reg-relation")
-                yield Checkbox("正在参加职工医保", id="reg-employee")
-                yield Label("已登记的特殊身份")
-                yield Static("（输入身份证号码后显示）", id="reg-identities", classes="hint")
-                yield Label("参保类别")
-                yield Select(rv.category_options(), id="reg-category", value="general", allow_blank=False)
+                yield _row("居民身份证号码", IdNumberInput(_id_problem, id="reg-id"))
+                yield Static("", id="reg-id-info", classes="hint field-hint")
+                yield _row("姓名", Input(placeholder="与身份证一致", id="reg-name", max_length=50))
+                yield _row("户籍地", Input(placeholder="6位行政区划代码，如 611023", id="reg-hukou", restrict=r"\d*", max_length=6))
+                yield Static("", id="reg-hukou-info", classes="hint field-hint")
+                yield _row("居住证发证地", Input(placeholder="无则不填", id="reg-permit", restrict=r"\d*", max_length=6))
+                yield _row("户号", Input(placeholder="户口簿上的户号，无则不填", id="reg-household", max_length=40))
+                yield _row("与户主关系", Select(relation_options(), prompt="请选择", id="reg-relation"))
+                yield _row("职工医保", Checkbox("否（空格键切换）", id="reg-employee"))
+                yield _row("特殊身份", Static("（输入身份证号码后显示）", id="reg-identities", classes="hint"))
+                yield _row("参保类别", Select(rv.category_options(), id="reg-category", value="general", allow_blank=False))
             with VerticalScroll(id="reg-right"):
                 yield Static("填好左侧信息后按 Ctrl+S 登记并核定缴费。", id="reg-step", classes="hint")
                 yield DecisionPanel(id="reg-quote")
-                with VerticalScroll(id="reg-payment", classes="form"):
-                    yield Label("缴费方式")
-                    yield Select(rv.channel_options(), id="reg-channel", value="cash", allow_blank=False)
-                    yield Label("实收金额（元）")
-                    yield MoneyInput(id="reg-received", allow_empty=True)
-                    yield Static("", id="reg-change", classes="hint")
+                with Vertical(id="reg-payment", classes="form"):
+                    yield _row("缴费方式", Select(rv.channel_options(), id="reg-channel", value="cash", allow_blank=False))
+                    yield _row("实收金额（元）", MoneyInput(id="reg-received", allow_empty=True))
+                    yield Static("", id="reg-change", classes="hint field-hint")
                 yield Static("", id="reg-result")
 
     def on_mount(self) -> None:
@@ -145,6 +144,10 @@ class RegistrationScreen(FormScreen):
             from yibao.regions import full_name
 
             info.update(full_name(event.value))
+
+    @on(Checkbox.Changed, "#reg-employee")
+    def _employee_changed(self, event: Checkbox.Changed) -> None:
+        event.checkbox.label = "是：正在参加职工医保" if event.value else "否（空格键切换）"
 
     @on(Input.Changed, "#reg-received")
     @on(Select.Changed, "#reg-channel")
@@ -352,5 +355,7 @@ class RegistrationScreen(FormScreen):
         self.paid = paid
         self.query_one("#reg-payment").display = False
         self.query_one("#reg-step", Static).update("")
-        self.query_one("#reg-result", Static).update(rv.result_text(paid))
+        result = self.query_one("#reg-result", Static)
+        result.update(rv.result_text(paid))
+        self.call_after_refresh(result.scroll_visible)
         self.status(f"收款成功，收据号 {paid.receipt.receipt_no}，收据已保存：{paid.path}")

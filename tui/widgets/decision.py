@@ -22,7 +22,7 @@ _OUTCOME_STYLE = {"allowed": "bold green", "refused": "bold red", "confirm": "bo
 class Figure:
     label: str
     value: str
-    clause: str = ""  # e.g. "商南政办发〔2024〕57号 四(二)2(1)"
+    clause: str = ""  # the section, e.g. "四(二)2(1)"; the document is cited in the reasons
 
 
 def outcome_of(decision: Any) -> tuple[str, str]:
@@ -53,7 +53,11 @@ class DecisionPanel(Static):
         self.border_title = "政策核定"
         self.add_class("-empty")
 
+    plain: str = ""
+    """The panel as plain text (for tests and the log)."""
+
     def clear(self) -> None:
+        self.plain = ""
         self.update("")
         self.add_class("-empty")
 
@@ -71,15 +75,25 @@ class DecisionPanel(Static):
         if figures:
             table = Table(box=None, show_header=True, header_style="bold", expand=True, pad_edge=False)
             table.add_column("项目", no_wrap=True)
-            table.add_column("核定", no_wrap=True)
-            table.add_column("依据", ratio=1)
+            table.add_column("核定", ratio=3, overflow="fold")
+            table.add_column("条款", ratio=1, style="dim", overflow="fold")
             for figure in figures:
-                table.add_row(figure.label, figure.value, Text(figure.clause, style="dim"))
+                table.add_row(figure.label, figure.value, figure.clause)
             parts.append(table)
-        reasons = list(reasons)
-        if reasons:
+        unique = list(dict.fromkeys(reasons))  # the same sentence from two checks is read once
+        if unique:
             parts.append(Text("理由：", style="bold"))
-            parts.extend(Text(f"· {reason}") for reason in reasons)
+            grid = Table.grid(padding=(0, 1))
+            grid.add_column(no_wrap=True)
+            grid.add_column(ratio=1, overflow="fold")
+            for reason in unique:
+                grid.add_row("·", reason)
+            parts.append(grid)
+        self.plain = "\n".join(
+            [f"结论：{outcome_label}"]
+            + [f"{f.label} {f.value} {f.clause}" for f in figures]
+            + [f"· {reason}" for reason in unique]
+        )
         self.update(Group(*parts))
         self.remove_class("-empty")
         self.set_class(outcome == "refused", "-refused")

@@ -84,7 +84,7 @@ def _table(
     lines.append("  ".join("─" * w for w in widths))
     for row in rows:
         lines.append("  ".join(_pad(c, widths[i], i in right) for i, c in enumerate(row)))
-    return "\n".join(lines)
+    return "\n".join(line.rstrip() for line in lines)
 
 
 def _cite(ref: Any) -> str:
@@ -97,7 +97,6 @@ def _cite(ref: Any) -> str:
 
 
 def render(policy: Any) -> str:
-    from yibao.identities import label as identity_label
     from yibao.policy.contribution import SubsidyKind
     from yibao.rules.relations import Relation
 
@@ -125,9 +124,7 @@ def render(policy: Any) -> str:
         )
     ]
     for s in c.subsidies:
-        who = "、".join(identity_label(i) for i in s.identities)
-        if s.conditions:
-            who += "（限" + "、".join(k.label for k in s.conditions) + "）"
+        who = s.label  # the document's own name for the group
         if s.kind is SubsidyKind.DEFERRED:
             sub, personal = "待核实", "待核实"
         elif s.kind is SubsidyKind.FULL:
@@ -142,7 +139,12 @@ def render(policy: Any) -> str:
         ]
         rows.append((who, kind, yuan(c.standard_fen), sub, personal, _cite(s)))
     out.append(_table(("身份", "方式", "标准", "资助", "个人缴纳", "条款"), rows, right={2, 3, 4}))
-    stacking = "文件未作规定（暂按就高、不重复，需核实）" if c.stacking.silent else c.stacking.text
+    if c.stacking.silent:
+        stacking = "文件未作规定（暂按就高、不重复，需核实）"
+    elif c.import_order is not None:
+        stacking = "按导盘顺序，后导入的身份为准（资助由低到高排列，即就高），不重复享受"
+    else:
+        stacking = c.stacking.text
     out.append(f"多重身份：{stacking}（{_cite(c.stacking)}）")
     outside = "不享受资助" if c.outside_centralized.subsidy == "none" else "文件未作规定，需核实"
     out.append(f"集中缴费期外缴费的资助：{outside}（{_cite(c.outside_centralized)}）")
@@ -159,7 +161,10 @@ def render(policy: Any) -> str:
         out.append(f"附加险种（自愿）：{extra.label} {yuan(extra.fee_fen)} 元（{_cite(extra)}）")
 
     out += ["", "二、缴费期与待遇期"]
-    out.append(_render_generic(policy.periods))
+    try:
+        out.extend(_render_periods(policy.periods))
+    except AttributeError:  # [periods] changed shape: show it field by field
+        out.append(_render_generic(policy.periods))
 
     e = policy.enrolment
     out += ["", "三、参保条件"]
@@ -206,6 +211,47 @@ def render(policy: Any) -> str:
     elif r.approver_ref is not None:
         out.append(f"终审：{_cite(r.approver_ref)}")
     return "\n".join(out)
+
+
+START_RULES = {
+    "payment_day": "缴费当日起",
+    "next_day": "缴费次日起",
+    "next_month": "缴费次月起",
+}
+
+
+def _render_periods(periods: Any) -> list[str]:
+    """[periods] (R2's section) in words; raises AttributeError if its shape changed."""
+    lines: list[str] = []
+    b = periods.benefit
+    lines.append(f"待遇享受期：{b.start} 至 {b.end}（{_cite(b)}）")
+    c = periods.centralized
+    monthly = ""
+    if c.monthly_days is not None:
+        m = c.monthly_days
+        extend = "，节假日顺延" if m.holidays_extend else ""
+        monthly = f"，每月 {m.first}—{m.last} 日可缴费{extend}"
+    lines.append(f"集中缴费期：{c.start} 至 {c.end}{monthly}（{_cite(c)}）")
+    if periods.make_up is not None:
+        mk = periods.make_up
+        lines.append(
+            f"补缴期：{mk.start} 至 {mk.end}，待遇等待期 {mk.waiting_months} 个月（{_cite(mk)}）"
+        )
+    effect = {"refused": "不能参保", "confirm": "需核实"}.get(periods.outside.effect, "")
+    lines.append(f"其他时间（一般人员）：{effect}（{_cite(periods.outside)}）")
+    for sp in periods.special:
+        if sp.start == "nth_month":
+            start = f"缴费当月起第 {sp.nth_month} 个月"
+        else:
+            start = START_RULES.get(sp.start, sp.start)
+        lines.append(f"特殊人员：{sp.label}，待遇{start}（{_cite(sp)}）")
+    w = periods.waiting
+    if w is not None:
+        lines.append(
+            f"待遇等待期：固定 {w.fixed_months} 个月，每多断保 1 年加 "
+            f"{w.variable_months_per_year} 个月（{_cite(w)}）"
+        )
+    return lines
 
 
 def _render_generic(section: Any, indent: str = "") -> str:

@@ -8,9 +8,10 @@
    policy's department code such as 眉山 ``2303``), dates — and keeps each refusal
    with its row number and a Chinese reason;
 3. applies the good rows in the caller's transaction: a new identity is added, a
-   known one left alone (or its dates corrected), and an identity of the same
-   department and type that is missing from this list is *ended* (``valid_to`` =
-   the day before the batch month), never deleted;
+   known one left alone (or its dates corrected; one entered at the counter is
+   marked as confirmed by this list), and an identity of the same department and
+   type that came from an earlier list and is missing from this one is *ended*
+   (``valid_to`` = the day before the batch month), never deleted;
 4. writes one audit row per change and one for the batch. A run that changes
    nothing writes nothing: importing the same file twice is harmless.
 
@@ -112,6 +113,7 @@ class ImportReport:
     rows_read: int = 0
     imported: int = 0  # identities added
     updated: int = 0  # identities whose dates or grade were corrected
+    confirmed: int = 0  # identities entered at the counter that this list confirms
     unchanged: int = 0
     ended: int = 0  # identities missing from this list, ended
     persons_created: int = 0
@@ -124,13 +126,16 @@ class ImportReport:
 
     @property
     def changed(self) -> bool:
-        return bool(self.imported or self.updated or self.ended or self.persons_created)
+        return bool(
+            self.imported or self.updated or self.confirmed or self.ended or self.persons_created
+        )
 
     def summary_lines(self) -> list[str]:
         return [
             f"读取 {self.rows_read} 行",
             f"新增身份 {self.imported} 条",
             f"更正身份 {self.updated} 条",
+            f"确认身份 {self.confirmed} 条（窗口录入、本次名单印证）",
             f"未变 {self.unchanged} 条",
             f"终止身份 {self.ended} 条（本次名单中已无此人）",
             f"拒收 {self.refused} 行",
@@ -201,7 +206,7 @@ def _check_rows(
             source, department_codes, default_identity, allowed, department, today
         )
         if isinstance(reasons, list):
-            problems.extend(Problem(source.number, r) for r in reasons)
+            problems.append(Problem(source.number, "".join(reasons)))
             continue
         row = reasons
         key = (row.id_number, row.identity)
@@ -244,6 +249,11 @@ def _row_reasons(
     raw_id = cells.get("id_number", "")
     if not raw_id:
         reasons.append("缺少身份证号码。")
+    elif "id_number" in source.numeric and len(raw_id) >= 16:
+        reasons.append(
+            "身份证号码在 Excel 中被存成了数字，第 16 位以后已丢失。"
+            "请部门把该列设为“文本”后重新录入号码（不能只改格式）。"
+        )
     else:
         try:
             info = parse(raw_id, today=today)
@@ -541,6 +551,12 @@ def import_identities(
                 )
                 if value is not None and getattr(existing, name) != value
             }
+            confirmed_only = False
+            if existing.import_batch_id is None:
+                # entered at the counter, now confirmed by the department's list: from
+                # here on a later list that drops the person ends it
+                confirmed_only = not changes
+                changes["import_batch_id"] = batch_row.id
             if not changes:
                 report.unchanged += 1
             else:
@@ -550,14 +566,20 @@ def import_identities(
                         setattr(existing, name, value)
                     existing.updated_at = moment
                     session.add(existing)
-                report.updated += 1
+                if confirmed_only:
+                    report.confirmed += 1
+                else:
+                    report.updated += 1
                 pending_audit.append(
                     dict(
                         action="identity.update",
                         entity="person_identity",
                         entity_id=existing.id,
                         person_id=person.id,
-                        summary=f"{person.name} 的{identity_label(row.identity)}信息按{canonical}名单更正",
+                        summary=f"{person.name} 的{identity_label(row.identity)}"
+                        + ("经" if confirmed_only else "信息按")
+                        + f"{canonical} {batch_start:%Y-%m} 名单"
+                        + ("确认" if confirmed_only else "更正"),
                         before=before,
                         after=changes,
                     )
@@ -570,6 +592,8 @@ def import_identities(
     for key, existing in sorted(by_key.items()):
         if key in listed or existing.valid_to is not None or existing.id not in running_ids:
             continue
+        if existing.import_batch_id is None:
+            continue  # entered at the counter and never on a list: the clerk decides
         if existing.valid_from is not None and existing.valid_from > end_on:
             continue  # began after the day this list ends it: leave for the clerk
         if not dry_run:
@@ -592,7 +616,9 @@ def import_identities(
 
     if dry_run or not report.changed:
         return report
-    batch_row.accepted_count = report.imported + report.updated + report.unchanged
+    batch_row.accepted_count = (
+        report.imported + report.updated + report.confirmed + report.unchanged
+    )
     batch_row.rejected_count = report.refused
     session.add(batch_row)
     session.flush()  # the batch row before the identities that point at it
@@ -615,6 +641,7 @@ def import_identities(
             "rows_read": report.rows_read,
             "imported": report.imported,
             "updated": report.updated,
+            "confirmed": report.confirmed,
             "unchanged": report.unchanged,
             "ended": report.ended,
             "refused": report.refused,

@@ -25,6 +25,9 @@ _HEADER_SEARCH_ROWS = 15
 class SourceRow:
     number: int  # row number in the file (1-based)
     cells: dict[str, str]  # canonical column → text ("" when empty)
+    numeric: frozenset[str] = (
+        frozenset()
+    )  # columns Excel stored as numbers (ID numbers lose digits)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,10 +141,15 @@ def read_table(path: Path, aliases: dict[str, tuple[str, ...]], required: Sequen
             if not any(cells):
                 continue
             values = {canonical: "" for canonical in header_map.values()}
+            numeric: set[str] = set()
             for index, canonical in header_map.items():
                 if index < len(cells):
                     values[canonical] = cells[index]
-            rows.append(SourceRow(number, values))
+                    if isinstance(raw_row[index], int | float) and not isinstance(
+                        raw_row[index], bool
+                    ):
+                        numeric.add(canonical)
+            rows.append(SourceRow(number, values, frozenset(numeric)))
     except csv.Error as exc:
         raise ImportFileError(f"CSV 文件格式有误：{exc}。请检查引号和分隔符。") from exc
     if header_map is None:

@@ -13,6 +13,7 @@ clerk who issued it or a supervisor; the payment keeps its receipt number with s
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -273,7 +274,7 @@ def void_receipt(
         raise OutreachError("请写明作废原因（如：金额收错、收错人）。")
     with Session(engine, expire_on_commit=False) as session, session.begin():
         payment = session.exec(
-            select(Payment).where(Payment.receipt_no == receipt_no.strip()).with_for_update()
+            select(Payment).where(Payment.receipt_no == receipt_no.strip().upper()).with_for_update()
         ).first()
         if payment is None:
             raise OutreachError(f"找不到收据号 {receipt_no}，请核对后重新输入。")
@@ -398,13 +399,13 @@ def render_sheet(sheet: DaySheet, *, jurisdiction: str = "", printed_at: datetim
         f"{jurisdiction}城乡居民基本医疗保险 现金缴费日结单".strip(),
         f"日期：{sheet.day:%Y年%m月%d日}　经办人：{sheet.clerk_name}　设备：{sheet.device_prefix}　状态：{state}",
         rule,
-        f"{'序号':<4}{'收据号':<16}{'参保人':<8}{'身份证号':<20}{'年度':<6}{'金额(元)':>10}",
+        _row("序号", "收据号", "参保人", "身份证号", "年度", "金额(元)"),
     ]
     for i, line in enumerate(sheet.lines, 1):
         note = "" if line.status == PaymentStatus.PAID.value else f"（{_status_label(line.status)}）"
         out.append(
-            f"{i:<4}{line.receipt_no:<16}{line.person_name:<8}{line.id_masked:<20}"
-            f"{line.benefit_year:<6}{yuan(line.amount_fen):>10}{note}"
+            _row(str(i), line.receipt_no, line.person_name, line.id_masked, str(line.benefit_year),
+                 yuan(line.amount_fen)) + note
         )
     if not sheet.lines:
         out.append("（当日无现金收据）")
@@ -428,6 +429,18 @@ def render_sheet(sheet: DaySheet, *, jurisdiction: str = "", printed_at: datetim
     out.append("经办人签字：______________　复核人签字：______________")
     out.append("解缴银行：__________________　回单号：______________　解缴金额：__________ 元")
     return "\n".join(out) + "\n"
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _row(*cells: str) -> str:
+    """One line of the sheet in fixed columns (a Chinese character is two columns wide)."""
+    widths = (6, 16, 10, 20, 6)
+    head = "".join(cell + " " * max(1, w - _width(cell)) for cell, w in zip(cells, widths, strict=False))
+    last = cells[-1]
+    return head + " " * max(1, 10 - _width(last)) + last
 
 
 def _status_label(status: str) -> str:

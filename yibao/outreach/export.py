@@ -163,7 +163,7 @@ def export_outreach(
         raise OutreachError("未填写乡镇名称。请用 --town 乡镇名 指定外出登记的乡镇。")
     policy_text = policy_path.read_text(encoding="utf-8")
     target = Path(to)
-    with Session(engine) as session, session.begin():
+    with Session(engine, expire_on_commit=False) as session, session.begin():
         conn = session.connection()
         hall_device = session.get(Device, actor.device_id)
         if hall_device is None:

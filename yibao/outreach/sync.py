@@ -303,7 +303,7 @@ class _Importer:
         label = _LABELS.get(table.name, table.name)
         if table.name == "person":
             return f"{label} {_person_label(row)}"
-        person = self.persons.get(str(row.get("person_id")))
+        person = self.person_row(row.get("person_id"))
         who = f" {_person_label(person)}" if person else ""
         if table.name == "payment":
             return f"{label}{who} {row['benefit_year']}年度 收据 {row['receipt_no']} {yuan(row['amount_fen'])} 元"
@@ -312,6 +312,12 @@ class _Importer:
         if table.name == "clerk":
             return f"{label} {row['name']}"
         return f"{label}{who}"
+
+    def person_row(self, person_id: Any) -> dict[str, Any] | None:
+        if not person_id:
+            return None
+        here = self.one(R.table("person"), str(person_id))
+        return here or self.persons.get(str(person_id))
 
     # -- pre-pass: who is already here -------------------------------------
     def match_persons(self) -> None:
@@ -347,9 +353,7 @@ class _Importer:
     def run(self) -> None:
         self.match_persons()
         tables = ordered_tables()
-        for index, table in enumerate(tables):
-            if index == len(tables) // 2:
-                crashpoint("sync.import")
+        for table in tables:
             rows = self.bundle.rows(table.name)
             deferred: list[dict[str, Any]] = []
             for row in rows:
@@ -365,6 +369,8 @@ class _Importer:
                     deferred.append(out)
             if deferred:  # tables that point at themselves: all rows first, then the links
                 R.insert_rows(self.conn, table, deferred)
+            if table.name == "payment":
+                crashpoint("sync.import")  # tests: a power cut with the money half-written
 
     def on_row(
         self, table: sa.Table, key: str, row: dict[str, Any], incoming: str, prev: _Prev | None,
@@ -650,7 +656,10 @@ def import_sync(engine: Engine, path: Path | str, *, actor: Actor, now: datetime
             device_id=actor.device_id,
         )
         session.add(log)
-        session.flush()
+        try:
+            session.flush()
+        except sa.exc.IntegrityError as exc:  # another desk imported it a moment ago
+            raise OutreachError(f"{name} 刚刚已由其他窗口导入，本次未导入任何内容。") from exc
         report.sync_log_id = log.id
         importer = _Importer(session, bundle, report)
         importer.run()

@@ -175,6 +175,18 @@ class ContributionRules(Strict):
                 raise ValueError(
                     f"{where}：资助 {amount} 分不等于标准 {standard} 分的 {s.percent}%"
                 )
+        # The same identity in two unconditional entries would make the amount ambiguous.
+        seen: dict[Identity, int] = {}
+        for i, s in enumerate(self.subsidies):
+            if s.conditions or s.excludes:
+                continue
+            for identity in s.identities:
+                if identity in seen:
+                    raise ValueError(
+                        f"身份 {identity.value} 同时出现在 subsidies[{seen[identity]}] 与 "
+                        f"subsidies[{i}] 中且都无条件，资助金额不明确"
+                    )
+                seen[identity] = i
         codes = [e.code for e in self.extras]
         if len(set(codes)) != len(codes):
             raise ValueError("extras 中有重复的 code")

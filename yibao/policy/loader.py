@@ -117,7 +117,9 @@ def _load_cached(path: Path, mtime_ns: int) -> Policy:  # noqa: ARG001 - mtime k
         field = dotted(first["loc"])
         message = chinese(first)
         if len(errors) > 1:
-            others = "；".join(f"{dotted(e['loc'])}：{chinese(e).rstrip('。')}" for e in errors[1:6])
+            others = "；".join(
+                f"{dotted(e['loc'])}：{chinese(e).rstrip('。')}" for e in errors[1:6]
+            )
             more = "……" if len(errors) > 6 else ""
             message += f"（另有 {len(errors) - 1} 处错误：{others}{more}）"
         raise PolicyError(path, message, field) from None

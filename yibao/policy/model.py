@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from yibao.policy.base import Document, Ref, Strict
 from yibao.policy.contribution import ContributionRules
@@ -27,6 +27,20 @@ class Policy(Strict):
     newborn: NewbornRules
     family_aid: FamilyAidRules
     refunds: RefundRules
+
+    @model_validator(mode="after")
+    def _one_centralized_period(self) -> Policy:
+        # [contribution.centralized] repeats the dates of [periods.centralized] so the subsidy,
+        # extras, family-aid and refund rules can cite their own clause; the two must agree.
+        central = getattr(self.periods, "centralized", None)
+        start, end = getattr(central, "start", None), getattr(central, "end", None)
+        mine = self.contribution.centralized
+        if start is not None and end is not None and (start, end) != (mine.start, mine.end):
+            raise ValueError(
+                f"contribution.centralized（{mine.start}至{mine.end}）与 periods.centralized"
+                f"（{start}至{end}）的集中缴费期不一致，请改成同一起止日。"
+            )
+        return self
 
     def clause(self, ref: Ref) -> Clause:
         """The citable clause for a rule entry of this policy."""

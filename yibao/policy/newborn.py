@@ -15,7 +15,7 @@ from yibao.policy.base import Ref, Strict
 
 
 class Window(Ref):
-    """"出生90天内": pay (or register) within ``days`` after birth to be covered from birth."""
+    """ "出生90天内": pay (or register) within ``days`` after birth to be covered from birth."""
 
     days: int = Field(ge=1, le=366)
 
@@ -82,5 +82,5 @@ class NewbornRules(Strict):
             and self.window is not None
             and self.enrol_within.months * 28 < self.window.days
         ):
-                raise ValueError("newborn.enrol_within：参保期限短于 window.days，请检查。")
+            raise ValueError("newborn.enrol_within：参保期限短于 window.days，请检查。")
         return self

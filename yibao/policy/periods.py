@@ -48,7 +48,9 @@ class DayCounting(Strict):
     months_after: Literal["same_day"] = "same_day"
     basis: str  # the law or clause the reading rests on, in Chinese
     note: str  # the reading in words, for the supervisor
-    working_days: WorkingDays | None = None  # registration → payment delay, if the document sets one
+    working_days: WorkingDays | None = (
+        None  # registration → payment delay, if the document sets one
+    )
 
 
 # --------------------------------------------------------------------------- windows
@@ -72,7 +74,9 @@ class MonthlyDays(Ref):
     @model_validator(mode="after")
     def _ordered(self) -> MonthlyDays:
         if self.first > self.last:
-            raise ValueError(f"monthly_days.first（{self.first}）晚于 last（{self.last}），请改正。")
+            raise ValueError(
+                f"monthly_days.first（{self.first}）晚于 last（{self.last}），请改正。"
+            )
         return self
 
 
@@ -130,7 +134,9 @@ class Special(Ref):
     # Which dates: "centralized" = any day after the centralized period (to the end of the
     # benefit year); "make_up" = only after the make-up period too (商南 四(二)4(1)).
     opens_after: Literal["centralized", "make_up"] = "centralized"
-    also_in_centralized: bool = False  # the start rule applies to centralized payments too (students)
+    also_in_centralized: bool = (
+        False  # the start rule applies to centralized payments too (students)
+    )
     # Coverage.
     start: StartRule
     nth_month: int | None = Field(default=None, ge=1, le=12)  # 眉山 "缴费当月的第4个月"
@@ -143,7 +149,7 @@ class Special(Ref):
         if not self.categories and not self.identities:
             raise ValueError(f"special “{self.name}”：categories 与 identities 不能都为空。")
         if self.start == "nth_month" and self.nth_month is None:
-            raise ValueError(f"special “{self.name}”：start = \"nth_month\" 时须填写 nth_month。")
+            raise ValueError(f'special “{self.name}”：start = "nth_month" 时须填写 nth_month。')
         if self.retroactive_from_exit and self.exit_within_months is None:
             raise ValueError(
                 f"special “{self.name}”：retroactive_from_exit 需要同时填写 exit_within_months。"
@@ -178,7 +184,9 @@ class Waiting(Ref):
     @model_validator(mode="after")
     def _floor_pair(self) -> Waiting:
         if (self.floor_months is None) != (self.floor_from_lapsed_years is None):
-            raise ValueError("waiting.floor_months 与 floor_from_lapsed_years 须同时填写或同时省略。")
+            raise ValueError(
+                "waiting.floor_months 与 floor_from_lapsed_years 须同时填写或同时省略。"
+            )
         return self
 
 

@@ -40,7 +40,9 @@ class EnrolmentAssessment(Decision):
     waiting_months: int = 0
 
 
-def assess_enrolment(policy: Policy, person: PersonFacts, on: date, *, extras: Sequence[str] = ()) -> EnrolmentAssessment:
+def assess_enrolment(
+    policy: Policy, person: PersonFacts, on: date, *, extras: Sequence[str] = ()
+) -> EnrolmentAssessment:
     """Every check the desk runs before taking a payment on ``on``, combined."""
     # Local imports: R1's modules import yibao.policy, which imports this package.
     from yibao.rules.eligibility import check_enrolment
@@ -65,7 +67,8 @@ def assess_enrolment(policy: Policy, person: PersonFacts, on: date, *, extras: S
     parts: list[Decision] = [eligibility, window, quoted]
     if cover is not None:
         parts.append(cover)
-    reasons = tuple(r for part in parts for r in part.reasons)
+    # Coverage repeats the window's reasons; show each sentence once, in order.
+    reasons = tuple(dict.fromkeys(r for part in parts for r in part.reasons))
     outcome = combine(p.outcome for p in parts)
     if outcome is Outcome.ALLOWED and not window.can_pay:  # defensive: never allow without a window
         outcome = Outcome.REFUSED

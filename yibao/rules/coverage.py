@@ -22,7 +22,7 @@ from yibao.rules.decision import Decision, Outcome, Reason, combine
 from yibao.rules.facts import Category, PersonFacts
 from yibao.rules.special import in_group
 from yibao.rules.waiting import lapsed_years, start_after_waiting, waiting_period
-from yibao.rules.windows import _classify
+from yibao.rules.windows import classify_window
 
 if TYPE_CHECKING:
     from yibao.policy.model import Policy
@@ -38,16 +38,24 @@ class CoverageDecision(Decision):
     variable_months: int = 0
     repaired_months: int = 0
     retroactive: bool = False  # starts before the payment date, because the document says so
-    illness_cap_change_fen: int | None = None  # 大病保险最高支付限额 change this year (商南 四(二)4(7))
+    illness_cap_change_fen: int | None = (
+        None  # 大病保险最高支付限额 change this year (商南 四(二)4(7))
+    )
     window: str | None = None
     special: str | None = None
 
 
-def _group_start(policy: Policy, group: Special, person: PersonFacts, paid_on: date) -> tuple[date, bool, str]:
+def _group_start(
+    policy: Policy, group: Special, person: PersonFacts, paid_on: date
+) -> tuple[date, bool, str]:
     """(start, retroactive, words) for a special group's start rule."""
     if group.retroactive_from_exit and person.other_scheme_exit_on is not None:
         start = person.other_scheme_exit_on + timedelta(days=1)
-        return start, start < paid_on, f"从缴费之日起享受待遇，中断期间待遇追溯至{start.isoformat()}"
+        return (
+            start,
+            start < paid_on,
+            f"从缴费之日起享受待遇，中断期间待遇追溯至{start.isoformat()}",
+        )
     if group.start == "payment_day":
         return paid_on, False, f"自缴费之日（{paid_on.isoformat()}）起享受待遇"
     if group.start == "next_day":
@@ -93,17 +101,24 @@ def _illness_cap(policy: Policy, person: PersonFacts) -> tuple[int | None, list[
                     clause=clause,
                 )
             )
-    elif cap.continuous_from_years is None and cap.per_continuous_year_fen is None and person.enrolled_previous_year:
+    elif (
+        cap.continuous_from_years is None
+        and cap.per_continuous_year_fen is None
+        and person.enrolled_previous_year
+    ):
         unknown = True
     if person.zero_claims_last_year and cap.zero_claims_fen is not None:
         change += cap.zero_claims_fen
         reasons.append(
-            Reason(text=f"上年度基金零报销，本年度大病保险最高支付限额提高{cap.zero_claims_fen // 100}元", clause=clause)
+            Reason(
+                text=f"上年度基金零报销，本年度大病保险最高支付限额提高{cap.zero_claims_fen // 100}元",
+                clause=clause,
+            )
         )
     if unknown:
         reasons.append(
             Reason(
-                text=f"连续参保人员大病保险最高支付限额予以提高，文件未列明本人适用的具体金额（{cap.text}），请核实",
+                text="连续参保人员大病保险最高支付限额予以提高，文件未列明本人适用的具体金额，请核实",
                 clause=clause,
             )
         )
@@ -136,7 +151,7 @@ def coverage(policy: Policy, person: PersonFacts, paid_on: date) -> CoverageDeci
 
     periods = policy.periods
     b = periods.benefit
-    w = _classify(policy, person, paid_on)
+    w = classify_window(policy, person, paid_on)
     if not w.can_pay:
         return CoverageDecision(outcome=w.outcome, reasons=w.reasons, window=w.window)
 
@@ -154,7 +169,12 @@ def coverage(policy: Policy, person: PersonFacts, paid_on: date) -> CoverageDeci
             start, _, words = _group_start(policy, group, person, paid_on)
             start = max(start, b.start)
             fields["special"] = group.name
-            reasons.append(Reason(text=f"{group.label}{words}，不早于{b.start.isoformat()}", clause=policy.clause(group.coverage or group)))
+            reasons.append(
+                Reason(
+                    text=f"{group.label}{words}，不早于{b.start.isoformat()}",
+                    clause=policy.clause(group.coverage or group),
+                )
+            )
         else:
             start = b.start
             wp = waiting_period(policy, person, in_centralized=True)
@@ -208,7 +228,11 @@ def coverage(policy: Policy, person: PersonFacts, paid_on: date) -> CoverageDeci
         wp = waiting_period(policy, person, in_centralized=False, fixed_months=m.waiting_months)
         reasons.extend(wp.reasons)
         outcome = combine((outcome, wp.outcome))
-        start = start_after_waiting(policy, paid_on, wp.waiting_months) if wp.waiting_months else paid_on
+        start = (
+            start_after_waiting(policy, paid_on, wp.waiting_months)
+            if wp.waiting_months
+            else paid_on
+        )
         reasons.append(
             Reason(
                 text=f"补缴期内{paid_on.isoformat()}缴费，等待期{wp.waiting_months}个月，待遇自{start.isoformat()}起",
@@ -221,13 +245,21 @@ def coverage(policy: Policy, person: PersonFacts, paid_on: date) -> CoverageDeci
             variable_months=wp.variable_months,
             repaired_months=wp.repaired_months,
         )
-    else:  # pragma: no cover - _classify only lets centralized/any_time/make_up pay
+    else:  # pragma: no cover - classify_window only lets centralized/any_time/make_up pay
         return CoverageDecision(outcome=Outcome.CONFIRM, reasons=tuple(reasons), window=w.window)
 
     if start > b.end:
         reasons.append(
             Reason(
                 text=f"待遇起始日{start.isoformat()}已晚于本年度待遇享受期结束日{b.end.isoformat()}，本年度无待遇，请核实是否仍应缴纳本年度费用",
+                clause=policy.clause(b),
+            )
+        )
+        return CoverageDecision(outcome=Outcome.CONFIRM, reasons=tuple(reasons), **fields)  # type: ignore[arg-type]
+    if person.died_on is not None and person.died_on < start:
+        reasons.append(
+            Reason(
+                text=f"登记的死亡日期{person.died_on.isoformat()}早于待遇起始日{start.isoformat()}，无待遇期，请核实",
                 clause=policy.clause(b),
             )
         )
@@ -248,7 +280,9 @@ def coverage(policy: Policy, person: PersonFacts, paid_on: date) -> CoverageDeci
     )
 
 
-def _bridge(policy: Policy, group: Special, person: PersonFacts, paid_on: date, reasons: list[Reason]) -> Outcome:
+def _bridge(
+    policy: Policy, group: Special, person: PersonFacts, paid_on: date, reasons: list[Reason]
+) -> Outcome:
     """商南 五(六): ≥2 years insured and a gap ≤3 months → no waiting period; else confirm."""
     bridge = group.bridge
     assert bridge is not None
@@ -266,10 +300,14 @@ def _bridge(policy: Policy, group: Special, person: PersonFacts, paid_on: date, 
                 )
             )
             return Outcome.ALLOWED
-    why = "未登记中断日期" if exit_on is None else (
-        f"连续参保{years}年，不足{bridge.min_continuous_years}年"
-        if years < bridge.min_continuous_years
-        else f"中断超过{bridge.max_gap_months}个月"
+    why = (
+        "未登记中断日期"
+        if exit_on is None
+        else (
+            f"连续参保{years}年，不足{bridge.min_continuous_years}年"
+            if years < bridge.min_continuous_years
+            else f"中断超过{bridge.max_gap_months}个月"
+        )
     )
     reasons.append(
         Reason(

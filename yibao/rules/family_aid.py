@@ -85,6 +85,13 @@ def family_aid(
     centralized = policy.contribution.centralized
     inside = centralized.contains(on)
     period = f"{centralized.start}至{centralized.end}"
+    # A 共济 payment is a payment: inside the period only the open days of each month count
+    # (晋城 二, 山阴 三(一) "每月1日至25日"), as [periods.centralized] records.
+    days = getattr(getattr(policy.periods, "centralized", None), "monthly_days", None)
+    if inside and days is not None and not (days.first <= on.day <= days.last):
+        return refused(
+            f"集中缴费期内每月{days.first}日至{days.last}日才可办理缴费，{on}不可办理。", days
+        )
     if rules.period == "centralized_only":
         if not inside:
             return refused(

@@ -52,7 +52,9 @@ def _fee(policy: Policy, year: int) -> tuple[int | None, Reason]:
     )
 
 
-def _as_general(policy: Policy, baby: PersonFacts, paid_on: date, base: NewbornDecision, why: Reason) -> NewbornDecision:
+def _as_general(
+    policy: Policy, baby: PersonFacts, paid_on: date, base: NewbornDecision, why: Reason
+) -> NewbornDecision:
     """Past the newborn rules: the general rules decide (商南 四(二)2(2) says so)."""
     from yibao.rules.coverage import coverage  # local: coverage delegates newborns back here
 
@@ -71,7 +73,9 @@ def _as_general(policy: Policy, baby: PersonFacts, paid_on: date, base: NewbornD
     )
 
 
-def newborn(policy: Policy, baby: PersonFacts, paid_on: date, *, year_choice: int | None = None) -> NewbornDecision:
+def newborn(
+    policy: Policy, baby: PersonFacts, paid_on: date, *, year_choice: int | None = None
+) -> NewbornDecision:
     """The newborn's window, fee and coverage for a payment (or registration) on ``paid_on``."""
     nb = policy.newborn
     if nb.window is None:
@@ -88,7 +92,9 @@ def newborn(policy: Policy, baby: PersonFacts, paid_on: date, *, year_choice: in
         )
     birth = baby.birth_date
     if paid_on < birth:
-        raise ValueError(f"缴费日期 {paid_on.isoformat()} 早于出生日期 {birth.isoformat()}，请检查。")
+        raise ValueError(
+            f"缴费日期 {paid_on.isoformat()} 早于出生日期 {birth.isoformat()}，请检查。"
+        )
 
     window = nb.window
     wclause = policy.clause(window)
@@ -105,7 +111,9 @@ def newborn(policy: Policy, baby: PersonFacts, paid_on: date, *, year_choice: in
             clause=wclause,
         )
     ]
-    base = NewbornDecision(outcome=Outcome.ALLOWED, within_window=within, window_end=window_end, choices=choices)
+    base = NewbornDecision(
+        outcome=Outcome.ALLOWED, within_window=within, window_end=window_end, choices=choices
+    )
 
     if nb.effective is not None:
         eff = nb.effective
@@ -152,7 +160,11 @@ def newborn(policy: Policy, baby: PersonFacts, paid_on: date, *, year_choice: in
             )
         else:
             outcome = Outcome.CONFIRM
-            clause = policy.clause(nb.death) if nb.death is not None else policy.silent("新生儿死亡后参保")
+            clause = (
+                policy.clause(nb.death)
+                if nb.death is not None
+                else policy.silent("新生儿死亡后参保")
+            )
             reasons.append(
                 Reason(
                     text=f"新生儿于{baby.died_on.isoformat()}死亡，文件对此情形（"
@@ -199,6 +211,19 @@ def newborn(policy: Policy, baby: PersonFacts, paid_on: date, *, year_choice: in
                     f"待遇享受期为{start.isoformat()}至{end.isoformat()}",
                     clause=policy.clause(nb.year_end_choice),
                 )
+            )
+        if baby.died_on is not None and baby.died_on < start:
+            return base.model_copy(
+                update={
+                    "outcome": Outcome.CONFIRM,
+                    "reasons": (
+                        *reasons,
+                        Reason(
+                            text=f"新生儿已于{baby.died_on.isoformat()}死亡，早于所选待遇起始日{start.isoformat()}，无待遇期，请核实",
+                            clause=policy.clause(nb.death) if nb.death else wclause,
+                        ),
+                    ),
+                }
             )
         if baby.died_on is not None and baby.died_on < end:
             end = baby.died_on
@@ -280,6 +305,19 @@ def newborn(policy: Policy, baby: PersonFacts, paid_on: date, *, year_choice: in
             }
         )
     reasons.append(Reason(text=f"{text}，至{end.isoformat()}", clause=lclause))
+    if baby.died_on is not None and baby.died_on < start:
+        return base.model_copy(
+            update={
+                "outcome": Outcome.CONFIRM,
+                "reasons": (
+                    *reasons,
+                    Reason(
+                        text=f"新生儿已于{baby.died_on.isoformat()}死亡，早于待遇起始日，无待遇期，请核实",
+                        clause=lclause,
+                    ),
+                ),
+            }
+        )
     if baby.died_on is not None and baby.died_on < end:
         end = baby.died_on
     fee, fee_reason = _fee(policy, year)
@@ -299,7 +337,9 @@ def newborn(policy: Policy, baby: PersonFacts, paid_on: date, *, year_choice: in
     )
 
 
-def newborn_payment_open(policy: Policy, baby: PersonFacts, on: date) -> tuple[Outcome, Reason] | None:
+def newborn_payment_open(
+    policy: Policy, baby: PersonFacts, on: date
+) -> tuple[Outcome, Reason] | None:
     """Whether the newborn rules let this baby pay on ``on``; None: the general windows decide."""
     nb = policy.newborn
     if nb.window is None or on < baby.birth_date:
@@ -327,7 +367,10 @@ def newborn_payment_open(policy: Policy, baby: PersonFacts, on: date) -> tuple[O
             )
         return None
     if nb.late.start == "next_month_in_birth_year" and on.year == baby.birth_date.year:
-        if nb.year_end_choice is not None and (date(on.year, 12, 31) - baby.birth_date).days < nb.year_end_choice.days:
+        if (
+            nb.year_end_choice is not None
+            and (date(on.year, 12, 31) - baby.birth_date).days < nb.year_end_choice.days
+        ):
             return None  # 四(二)2(2): after 90 days the general rules apply
         return Outcome.ALLOWED, Reason(
             text="新生儿出生当年未在期限内缴费的，当年内可按个人缴费标准参保缴费",

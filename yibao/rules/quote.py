@@ -74,13 +74,21 @@ def _condition_holds(
 
 
 class _Candidate:
-    __slots__ = ("entry", "identity", "amount", "rank")
+    __slots__ = ("entry", "identity", "amount", "rank", "department_code")
 
-    def __init__(self, entry: Subsidy, identity: Identity, amount: int, rank: int) -> None:
+    def __init__(
+        self,
+        entry: Subsidy,
+        identity: Identity,
+        amount: int,
+        rank: int,
+        department_code: str | None = None,
+    ) -> None:
         self.entry = entry
         self.identity = identity
         self.amount = amount
         self.rank = rank
+        self.department_code = department_code
 
 
 def _addressed(rules: ContributionRules) -> set[Identity]:
@@ -162,9 +170,11 @@ def quote(
         if entry.kind is SubsidyKind.DEFERRED:
             deferred.append(entry)
             continue
-        identity = max(matching, key=lambda c: order.rank(c) if order else 0)
-        rank = order.rank(identity) if order else 0
-        candidates.append(_Candidate(entry, identity, subsidy_amount(entry, standard), rank))
+        for identity in matching:  # one candidate per identity, so the import order can speak
+            rank = order.rank(identity) if order else 0
+            code = next((f.department_code for f in held_facts if f.code is identity), None)
+            amount = subsidy_amount(entry, standard)
+            candidates.append(_Candidate(entry, identity, amount, rank, code))
 
     # Highest subsidy wins; on a tie the identity imported later (眉山 导盘顺序) wins,
     # then the one listed first in the document.
@@ -310,6 +320,9 @@ def _stacking_reason(
     order = rules.import_order
     if order is not None:
         steps = order.entries(best.identity)
+        # The person's own department code (e.g. 烈士遗属 9925) names the step precisely.
+        if best.department_code:
+            steps = tuple(s for s in steps if s.code == best.department_code) or steps
         codes = "、".join(f"{s.label} {s.code}" for s in steps)
         department = steps[0].department if steps else ""
         return Reason(

@@ -70,7 +70,9 @@ def match_special(policy: Policy, person: PersonFacts, on: date) -> SpecialMatch
                     )
                 )
                 continue
-            last = months_after(policy.day_counting, person.other_scheme_exit_on, group.exit_within_months)
+            last = months_after(
+                policy.day_counting, person.other_scheme_exit_on, group.exit_within_months
+            )
             if on > last:
                 misses.append(
                     Reason(
@@ -81,7 +83,11 @@ def match_special(policy: Policy, person: PersonFacts, on: date) -> SpecialMatch
                     )
                 )
                 continue
-        if group.opens_after == "make_up" and periods.make_up is not None and on <= periods.make_up.end:
+        if (
+            group.opens_after == "make_up"
+            and periods.make_up is not None
+            and on <= periods.make_up.end
+        ):
             misses.append(
                 Reason(
                     text=f"{who}按该条须在集中缴费期和补缴期之后办理，{on.isoformat()}仍在补缴期及以前，"

@@ -39,7 +39,9 @@ def lapsed_years(person: PersonFacts) -> int:
     return 0
 
 
-def waiting_period(policy: Policy, person: PersonFacts, *, in_centralized: bool, fixed_months: int = 0) -> WaitingPeriod:
+def waiting_period(
+    policy: Policy, person: PersonFacts, *, in_centralized: bool, fixed_months: int = 0
+) -> WaitingPeriod:
     """The waiting period for a general person paying in (or outside) the centralized period.
 
     ``fixed_months`` is a fixed period another clause sets (商南 补缴期 "等待期3个月"); the
@@ -55,7 +57,10 @@ def waiting_period(policy: Policy, person: PersonFacts, *, in_centralized: bool,
                 fixed_months=fixed_months,
                 lapsed_years=lapsed,
                 reasons=(
-                    Reason(text=f"补缴期内缴费，设置固定待遇等待期{fixed_months}个月", clause=policy.clause(policy.periods.make_up.waiting)),
+                    Reason(
+                        text=f"补缴期内缴费，设置固定待遇等待期{fixed_months}个月",
+                        clause=policy.clause(policy.periods.make_up.waiting),
+                    ),
                 ),
             )
         return WaitingPeriod(outcome=Outcome.ALLOWED, lapsed_years=lapsed)
@@ -101,7 +106,12 @@ def waiting_period(policy: Policy, person: PersonFacts, *, in_centralized: bool,
             )
 
     total = fixed + variable - repaired
-    if rule.floor_months is not None and rule.floor_from_lapsed_years is not None and lapsed >= rule.floor_from_lapsed_years and total < rule.floor_months:
+    if (
+        rule.floor_months is not None
+        and rule.floor_from_lapsed_years is not None
+        and lapsed >= rule.floor_from_lapsed_years
+        and total < rule.floor_months
+    ):
         # The floor limits what repair can take off; it never adds to an unrepaired period.
         repaired = max(0, fixed + variable - rule.floor_months)
         total = fixed + variable - repaired

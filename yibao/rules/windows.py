@@ -92,7 +92,13 @@ def _centralized(policy: Policy, on: date) -> WindowDecision:
                 clause=policy.clause(deferred),
             )
         )
-    return WindowDecision(outcome=outcome, window="centralized", can_pay=True, earliest_payment_on=on, reasons=tuple(reasons))
+    return WindowDecision(
+        outcome=outcome,
+        window="centralized",
+        can_pay=True,
+        earliest_payment_on=on,
+        reasons=tuple(reasons),
+    )
 
 
 def _newborn_window(policy: Policy, person: PersonFacts, on: date) -> WindowDecision | None:
@@ -113,7 +119,7 @@ def _newborn_window(policy: Policy, person: PersonFacts, on: date) -> WindowDeci
     )
 
 
-def _classify(policy: Policy, person: PersonFacts, on: date) -> WindowDecision:
+def classify_window(policy: Policy, person: PersonFacts, on: date) -> WindowDecision:
     """The window on ``on``, before the registration delay is applied."""
     periods = policy.periods
     c, b = periods.centralized, periods.benefit
@@ -160,7 +166,9 @@ def _classify(policy: Policy, person: PersonFacts, on: date) -> WindowDecision:
             special=group.name,
             reasons=(
                 *match.misses,
-                Reason(text=f"{group.label}可在集中缴费期外办理参保缴费", clause=policy.clause(group)),
+                Reason(
+                    text=f"{group.label}可在集中缴费期外办理参保缴费", clause=policy.clause(group)
+                ),
             ),
         )
     m = periods.make_up
@@ -205,7 +213,7 @@ def _classify(policy: Policy, person: PersonFacts, on: date) -> WindowDecision:
             *match.misses,
             Reason(
                 text=f"{on.isoformat()}不在集中缴费期（{c.start.isoformat()}至{c.end.isoformat()}）内，"
-                f"文件未规定集中缴费期外能否参保缴费，请经办人员向医保经办机构核实",
+                f"文件未明确规定集中缴费期外能否参保缴费及待遇起始日期，请经办人员向医保经办机构核实",
                 clause=policy.clause(out),
             ),
         ),
@@ -214,7 +222,7 @@ def _classify(policy: Policy, person: PersonFacts, on: date) -> WindowDecision:
 
 def payment_window(policy: Policy, person: PersonFacts, on: date) -> WindowDecision:
     """Which window ``on`` falls in for ``person``, whether they can pay, and from when."""
-    decided = _classify(policy, person, on)
+    decided = classify_window(policy, person, on)
     rule = policy.day_counting.working_days
     if rule is None or person.registered_on is None or not decided.can_pay:
         return decided
@@ -224,7 +232,7 @@ def payment_window(policy: Policy, person: PersonFacts, on: date) -> WindowDecis
     said = f"{person.registered_on.isoformat()}登记，登记成功后{rule.min_days}至{rule.max_days}个工作日可以缴费"
     if on < first:
         # The first day that is both after the delay and open (e.g. not the 26th).
-        earliest = _classify(policy, person, first).earliest_payment_on
+        earliest = classify_window(policy, person, first).earliest_payment_on
         return decided.model_copy(
             update={
                 "outcome": Outcome.REFUSED,
@@ -232,7 +240,10 @@ def payment_window(policy: Policy, person: PersonFacts, on: date) -> WindowDecis
                 "earliest_payment_on": earliest,
                 "reasons": (
                     *decided.reasons,
-                    Reason(text=f"{said}，最早{first.isoformat()}可以缴费，当天尚不能缴费", clause=clause),
+                    Reason(
+                        text=f"{said}，最早{first.isoformat()}可以缴费，当天尚不能缴费",
+                        clause=clause,
+                    ),
                 ),
             }
         )

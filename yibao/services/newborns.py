@@ -148,6 +148,14 @@ class NewbornService(ServiceBase):
             facts, decision, eligibility, year, amounts, enrol = self._rule(
                 session, person, paid_on=today, year_choice=year_choice
             )
+            existing = self._services.payments.paid_payment(session, person.id, year)
+            if existing is not None:
+                raise Refused(
+                    ruling.duplicate_payment_refusal(
+                        self.policy, person_name=person.name, year=year,
+                        receipt_no=existing.receipt_no,
+                    )
+                )
             if eligibility is not None and eligibility.refused:
                 raise Refused(eligibility)
             self.check(decision, confirmed=confirmed)

@@ -246,6 +246,7 @@ class PaymentService(ServiceBase):
                 jurisdiction=self.policy.jurisdiction,
                 person_name=person.name,
                 id_masked=id_masked,
+                id_label="身份证号" if person.id_number else "出生医学证明编号",
                 benefit_year=payment.benefit_year,
                 category_label=category_label,
                 lines=tuple(lines),

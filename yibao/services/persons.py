@@ -212,7 +212,7 @@ class PersonService(ServiceBase):
         elif birth_cert_no:
             if birth_date is None or sex_code is None:
                 raise InvalidInput(
-                    "按出生医学证明登记时，须填写出生日期和性别（见出生医学证明）。",
+                    "按出生医学证明登记时，须填写出生日期和性别。请按出生医学证明上的内容填写。",
                     field="birth_date" if birth_date is None else "sex",
                 )
             if birth_date > self.today():

@@ -1,0 +1,134 @@
+"""Shared fixtures: a fresh registry per test, on SQLite and (when configured) PostgreSQL.
+
+- ``registry_url``: parametrised over a temporary SQLite file (a copy of a registry
+  migrated once per session) and, when ``YIBAO_TEST_DATABASE_URL`` is set (e.g.
+  ``postgresql+psycopg://postgres@127.0.0.1:5432/test``), a fresh PostgreSQL schema
+  per test (dropped afterwards). Either way the URL opens with ``open_registry``.
+- ``engine``: ``open_registry(registry_url)``, disposed after the test.
+- ``clock``: a settable fixed clock (aware UTC), default 2024-10-15 10:00 Asia/Shanghai.
+- ``services``: ``Services`` on ``engine`` with the shangnan-2025 policy, a clerk and a
+  device; ``supervisor_services``: the same registry with a supervisor clerk.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+PG_ENV = "YIBAO_TEST_DATABASE_URL"
+
+
+def _backends() -> list[object]:
+    params: list[object] = ["sqlite"]
+    if os.environ.get(PG_ENV):
+        params.append(pytest.param("postgresql", marks=pytest.mark.postgres))
+    return params
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from yibao.db import open_registry, sqlite_url
+
+    path = tmp_path_factory.mktemp("template") / "registry.sqlite3"
+    engine = open_registry(sqlite_url(path))
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+def _pg_schema_url(base: str, schema: str) -> str:
+    url = sa.make_url(base)
+    return url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+        hide_password=False
+    )
+
+
+@pytest.fixture(params=_backends())
+def registry_url(
+    request: pytest.FixtureRequest, tmp_path: Path, _sqlite_template: Path
+) -> Iterator[str]:
+    if request.param == "sqlite":
+        from yibao.db import sqlite_url
+
+        path = tmp_path / "registry.sqlite3"
+        shutil.copyfile(_sqlite_template, path)
+        yield sqlite_url(path)
+        return
+    base = os.environ[PG_ENV]
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    admin = sa.create_engine(base)
+    with admin.begin() as connection:
+        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield _pg_schema_url(base, schema)
+    finally:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.dispose()
+
+
+@pytest.fixture
+def engine(registry_url: str) -> Iterator[sa.Engine]:
+    from yibao.db import open_registry
+
+    eng = open_registry(registry_url)
+    yield eng
+    eng.dispose()
+
+
+class Clock:
+    """A settable clock returning an aware UTC datetime."""
+
+    def __init__(self, moment: datetime) -> None:
+        self.moment = moment
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+    def set_local(self, year: int, month: int, day: int, hour: int = 10) -> None:
+        from zoneinfo import ZoneInfo
+
+        local = datetime(year, month, day, hour, tzinfo=ZoneInfo("Asia/Shanghai"))
+        self.moment = local.astimezone(UTC)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    c = Clock(datetime(2024, 10, 15, 2, 0, tzinfo=UTC))  # 10:00 in Asia/Shanghai
+    return c
+
+
+@pytest.fixture
+def policy_id() -> str:
+    return "shangnan-2025"
+
+
+@pytest.fixture
+def services(engine: sa.Engine, clock: Clock, policy_id: str):  # type: ignore[no-untyped-def]
+    from yibao.config import ensure_clerk, ensure_device
+    from yibao.policy import load_policy
+    from yibao.services import Services
+
+    device = ensure_device(engine, name="测试窗口", now=clock())
+    clerk = ensure_clerk(engine, name="王芳", device=device, now=clock())
+    return Services(engine, load_policy(policy_id), clerk, device, clock)
+
+
+@pytest.fixture
+def supervisor_services(services, clock: Clock):  # type: ignore[no-untyped-def]
+    from yibao.config import ensure_clerk
+    from yibao.models import Role
+    from yibao.services import Services
+
+    clerk = ensure_clerk(
+        services.engine, name="李审核", device=services.device, role=Role.SUPERVISOR, now=clock()
+    )
+    return Services(services.engine, services.policy, clerk, services.device, clock)

@@ -1,0 +1,214 @@
+"""The demo registry: valid, realistic, deterministic, and never mixed with real data."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, date, datetime
+from types import SimpleNamespace
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import Session
+from stdnum.cn import ric
+
+from yibao.audit import Actor
+from yibao.config import ensure_clerk, ensure_device
+from yibao.db import open_registry
+from yibao.demo import DemoError, DemoSettings, build_demo
+from yibao.idgen import codes_for_year, jurisdiction_spans
+from yibao.models import Enrolment, Household, Payment, Person, PersonIdentity, ReceiptSequence
+from yibao.pinyin import initials
+from yibao.relations import LABELS as RELATIONS
+
+NOW = datetime(2024, 11, 20, 2, 0, tzinfo=UTC)
+SETTINGS = DemoSettings(
+    policy_id="meishan-2024",
+    region_code="511400",
+    benefit_year=2024,
+    standard_fen=38000,
+    subsidy_fen={"minimum_living": 28500, "extreme_poverty": 38000},
+    centralized_start=date(2023, 9, 1),
+    centralized_end=date(2024, 2, 29),
+)
+
+
+def _build(url: str, persons: int = 1500, seed: int = 5):
+    engine = open_registry(url)
+    device = ensure_device(engine, now=NOW)
+    clerk = ensure_clerk(engine, name="演示经办员", device=device, now=NOW)
+    actor = Actor(device_id=device.id, clerk_id=clerk.id, clerk_name=clerk.name)
+    with Session(engine) as s:
+        report = build_demo(
+            s, persons=persons, settings=SETTINGS, seed=seed, actor=actor,
+            device_prefix=device.prefix, now=NOW,
+        )  # fmt: skip
+        s.commit()
+    return engine, report, actor, device
+
+
+@pytest.fixture
+def demo(registry_url: str):
+    engine, report, actor, device = _build(registry_url)
+    yield engine, report, actor, device
+    engine.dispose()
+
+
+def test_every_id_number_is_valid_and_local(demo) -> None:
+    engine, report, _actor, _device = demo
+    spans = {s.code for s in jurisdiction_spans("511400")}
+    with Session(engine) as s:
+        rows = s.execute(
+            sa.select(
+                Person.id_number,
+                Person.id_tail,
+                Person.birth_date,
+                Person.sex,
+                Person.name,
+                Person.name_initials,
+            )
+        ).all()
+    assert len(rows) == report.persons == 1500
+    assert len({r.id_number for r in rows}) == len(rows)
+    for r in rows:
+        assert ric.is_valid(r.id_number), r.id_number
+        assert r.id_number[:6] in spans or r.id_number[:6] in codes_for_year(
+            "511400", r.birth_date.year
+        )
+        assert ric.get_birth_date(r.id_number) == r.birth_date
+        assert r.sex == ("1" if int(r.id_number[16]) % 2 else "2")
+        assert r.id_tail == r.id_number[-6:]
+        assert r.name_initials == initials(r.name)
+        assert 2 <= len(r.name) <= 4
+
+
+def test_households_have_one_head_and_standard_relations(demo) -> None:
+    engine, report, _actor, _device = demo
+    with Session(engine) as s:
+        members = s.execute(sa.select(Person.household_id, Person.relation_to_head)).all()
+        households = s.execute(sa.select(sa.func.count()).select_from(Household)).scalar_one()
+    assert households == report.households
+    heads = Counter(h for h, relation in members if relation == "02")
+    assert set(heads.values()) == {1} and len(heads) == households
+    assert {relation for _h, relation in members} <= set(RELATIONS)
+
+
+def test_identity_shares_are_realistic(demo) -> None:
+    engine, report, _actor, _device = demo
+    with Session(engine) as s:
+        codes = Counter(s.execute(sa.select(PersonIdentity.code)).scalars())
+    share = {code: n / report.persons for code, n in codes.items()}
+    assert 0.01 <= share.get("minimum_living", 0) <= 0.06
+    assert share.get("extreme_poverty", 0) <= 0.02
+    monitored = sum(
+        share.get(c, 0)
+        for c in (
+            "monitored_unstable",
+            "monitored_marginal",
+            "monitored_sudden",
+            "stable_out_of_poverty",
+        )
+    )
+    assert 0.02 <= monitored <= 0.10
+
+
+def test_payments_follow_the_settings_and_receipts_are_unique(demo) -> None:
+    engine, report, _actor, device = demo
+    with Session(engine) as s:
+        payments = s.execute(
+            sa.select(Payment.standard_fen, Payment.subsidy_fen, Payment.personal_fen, Payment.amount_fen,
+                      Payment.subsidy_identity, Payment.receipt_no, Payment.paid_on)
+        ).all()  # fmt: skip
+        enrolled = s.execute(sa.select(sa.func.count()).select_from(Enrolment)).scalar_one()
+        last = s.get(ReceiptSequence, device.id)
+    assert report.payments == len(payments) > 0 and enrolled == report.enrolments
+    assert report.payments < report.enrolments < report.persons
+    for p in payments:
+        assert p.standard_fen == 38000
+        assert p.subsidy_fen == SETTINGS.subsidy_fen.get(p.subsidy_identity or "", 0)
+        assert p.personal_fen == p.amount_fen == p.standard_fen - p.subsidy_fen
+        assert SETTINGS.centralized_start <= p.paid_on <= SETTINGS.centralized_end
+        assert p.receipt_no.startswith(device.prefix + "-")
+    assert len({p.receipt_no for p in payments}) == len(payments)
+    assert last is not None and last.last_value == len(payments)
+
+
+def test_same_seed_same_people(registry_url: str, tmp_path) -> None:
+    engine_a, *_ = _build(registry_url, persons=200, seed=9)
+    engine_b, *_ = _build(f"sqlite:///{tmp_path / 'b.sqlite3'}", persons=200, seed=9)
+    query = sa.select(Person.id_number, Person.name, Person.relation_to_head).order_by(
+        Person.id_number
+    )
+    with Session(engine_a) as a, Session(engine_b) as b:
+        assert a.execute(query).all() == b.execute(query).all()
+    engine_a.dispose()
+    engine_b.dispose()
+
+
+def test_refuses_a_registry_that_holds_people(demo) -> None:
+    engine, _report, actor, device = demo
+    with Session(engine) as s, pytest.raises(DemoError, match="空登记库"):
+        build_demo(
+            s,
+            persons=10,
+            settings=SETTINGS,
+            seed=1,
+            actor=actor,
+            device_prefix=device.prefix,
+            now=NOW,
+        )
+
+
+def test_settings_from_policy_shape() -> None:
+    line = lambda ids, kind, fen=None: SimpleNamespace(identities=ids, kind=kind, subsidy_fen=fen)  # noqa: E731
+    policy = SimpleNamespace(
+        id="shangnan-2025",
+        region_code="611023",
+        benefit_year=2025,
+        contribution=SimpleNamespace(
+            standard_fen=40000,
+            subsidies=(
+                line(("extreme_poverty", "orphan"), "full"),
+                line(("minimum_living",), "fixed", 24000),
+                line(("only_child_family",), "deferred"),
+            ),
+            centralized=SimpleNamespace(start=date(2024, 9, 1), end=date(2024, 12, 20)),
+        ),
+    )
+    settings = DemoSettings.from_policy(policy)
+    assert settings.subsidy_fen == {
+        "extreme_poverty": 40000,
+        "orphan": 40000,
+        "minimum_living": 24000,
+    }
+    assert settings.centralized_end == date(2024, 12, 20)
+
+
+def test_cli_init_demo_lookup(tmp_path, capsys, monkeypatch) -> None:
+    from yibao.cli.main import main
+
+    monkeypatch.setenv("YIBAO_DATA_DIR", str(tmp_path / "data"))
+    for name in ("YIBAO_POLICY", "YIBAO_CLERK", "YIBAO_DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    db = str(tmp_path / "desk.sqlite3")
+    assert (
+        main(
+            ["--db", db, "--policy", "shangnan-2025", "--clerk", "王芳", "init", "--prefix", "SN01"]
+        )
+        == 0
+    )
+    out, _ = capsys.readouterr()
+    assert "SN01" in out and "商南" in out
+    assert main(["--db", db, "demo", "--persons", "300", "--seed", "4"]) == 0  # policy remembered
+    out, _ = capsys.readouterr()
+    assert "人员 300 人" in out
+    assert main(["--db", db, "lookup", "王"]) == 0
+    out, _ = capsys.readouterr()
+    assert "王" in out and "********" in out
+    assert not __import__("re").search(r"\d{17}[\dX]", out)
+    assert main(["--db", db, "demo", "--persons", "10"]) == 1  # not an empty registry
+    assert main(["--db", db, "lookup", "张a"]) == 1
+    _, err = capsys.readouterr()
+    assert "空登记库" in err and "无法识别" in err and "Traceback" not in err
+    assert main(["--db", db, "--policy", "nowhere-2020", "init"]) == 1
+    _, err = capsys.readouterr()
+    assert "nowhere-2020" in err and "Traceback" not in err

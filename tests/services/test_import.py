@@ -1,0 +1,327 @@
+"""Department lists of special identities: checks, idempotence, ending, xlsx and GBK."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from yibao.audit import Actor
+from yibao.config import ensure_clerk, ensure_device
+from yibao.db import open_registry
+from yibao.identities import Identity
+from yibao.idgen import make_id_number
+from yibao.imports.errors import ImportFileError
+from yibao.imports.identities import import_identities
+from yibao.models import AuditLog, ImportBatch, Person, PersonIdentity
+from yibao.pinyin import initials
+
+NOW = datetime(2024, 9, 10, 2, 0, tzinfo=UTC)
+LATER = datetime(2024, 10, 10, 2, 0, tzinfo=UTC)
+
+A = make_id_number("612524", date(1950, 1, 2), 11)
+B = make_id_number("612524", date(1960, 3, 4), 22)
+C = make_id_number("612524", date(1970, 5, 6), 33)
+NEW = make_id_number("612524", date(1980, 7, 8), 45)  # not in the registry
+BAD = A[:-1] + ("0" if A[-1] != "0" else "1")  # wrong check digit
+
+
+@pytest.fixture
+def registry(registry_url: str):
+    engine = open_registry(registry_url)
+    device = ensure_device(engine, now=NOW)
+    clerk = ensure_clerk(engine, name="导入员", device=device, now=NOW)
+    actor = Actor(device_id=device.id, clerk_id=clerk.id, clerk_name=clerk.name)
+    with Session(engine) as s:
+        for number, name in ((A, "张三"), (B, "李四"), (C, "王五")):
+            s.add(
+                Person(
+                    id_number=number,
+                    id_tail=number[-6:],
+                    name=name,
+                    name_initials=initials(name),
+                    birth_date=date(int(number[6:10]), int(number[10:12]), int(number[12:14])),
+                    device_id=device.id,
+                )
+            )
+        s.commit()
+    yield engine, actor
+    engine.dispose()
+
+
+def _run(engine, actor, path: Path, *, dept: str = "民政", batch: str = "2024-09", now=NOW, **kw):
+    with Session(engine) as s:
+        report = import_identities(
+            s, path, department=dept, batch=batch, actor=actor, now=now, **kw
+        )
+        s.commit()
+        return report
+
+
+def _counts(engine) -> dict[str, int]:
+    with Session(engine) as s:
+        return {
+            t.__tablename__: s.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
+            for t in (Person, PersonIdentity, AuditLog, ImportBatch)
+        }
+
+
+def _csv(tmp_path: Path, lines: list[str], name: str = "list.csv", encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
+    return path
+
+
+def test_bad_rows_are_reported_with_row_numbers(registry, tmp_path: Path) -> None:
+    engine, actor = registry
+    path = _csv(
+        tmp_path,
+        [
+            "某县民政局 2024年9月 低保名单",  # title line above the header
+            "序号,姓名,身份证号码,身份类别,认定日期",
+            f"1,张三,{A},低保对象,2024-08-01",  # row 3: good
+            f"2,李四,{BAD},低保对象,2024-08-01",  # row 4: check digit
+            f"3,李五,{B},低保对象,2024-08-01",  # row 5: name differs from registry
+            f"4,王五,{C},贫困户,2024-08-01",  # row 6: unknown identity
+            f"5,王五,{C},特困人员,2024-13-01",  # row 7: bad date
+            f"6,张三,{A},低保,2024-08-01",  # row 8: duplicate of row 3
+            f"7,王五,{C},重度残疾人,",  # row 9: not a 民政 identity
+            f"8,,{C},特困人员,",  # row 10: no name
+            f"9,赵六,{NEW},特困人员,2024/8/15",  # row 11: good, new person
+        ],
+    )
+    report = _run(engine, actor, path)
+    reasons = {p.row: p.reason for p in report.problems}
+    assert sorted(reasons) == [4, 5, 6, 7, 8, 9, 10]
+    assert "校验码" in reasons[4]
+    assert "不一致" in reasons[5] and "李四" in reasons[5]
+    assert "贫困户" in reasons[6] and "无法识别" in reasons[6]
+    assert "2024-13-01" in reasons[7]
+    assert "与第 3 行重复" in reasons[8]
+    assert "不由民政认定" in reasons[9]
+    assert "缺少姓名" in reasons[10]
+    assert all(A not in r and B not in r for r in reasons.values())  # masked in messages
+    assert (report.rows_read, report.imported, report.refused) == (9, 2, 7)
+    assert report.persons_created == 1
+    with Session(engine) as s:
+        created = s.exec(select(Person).where(Person.id_number == NEW)).one()
+        assert created.name == "赵六" and created.birth_date == date(1980, 7, 8)
+        assert created.name_initials == "zl" and "民政" in (created.note or "")
+        identity = s.exec(
+            select(PersonIdentity).where(PersonIdentity.person_id == created.id)
+        ).one()
+        assert identity.code == Identity.EXTREME_POVERTY.value
+        assert identity.recognised_on == date(2024, 8, 15)
+        actions = [a for (a,) in s.execute(sa.select(AuditLog.action))]
+        assert actions.count("identity.import") == 2 and actions.count("person.import") == 1
+        assert actions.count("import.identities") == 1
+        for after in s.execute(sa.select(AuditLog.after)).scalars():
+            assert NEW not in str(after) and A not in str(after)
+
+
+def test_same_file_twice_changes_nothing(registry, tmp_path: Path) -> None:
+    engine, actor = registry
+    path = _csv(
+        tmp_path,
+        [
+            "姓名,身份证号,身份类别",
+            f"张三,{A},低保对象",
+            f"李四,{B},低保对象",
+            f"赵六,{NEW},特困人员",
+        ],
+    )
+    first = _run(engine, actor, path)
+    assert (first.imported, first.unchanged, first.persons_created) == (3, 0, 1)
+    before = _counts(engine)
+    second = _run(engine, actor, path)
+    assert (second.imported, second.unchanged, second.ended, second.refused) == (0, 3, 0, 0)
+    assert second.batch_id is None and not second.changed
+    assert _counts(engine) == before
+
+
+def test_missing_from_later_list_is_ended_not_deleted(registry, tmp_path: Path) -> None:
+    engine, actor = registry
+    september = _csv(
+        tmp_path,
+        [
+            "姓名,身份证号,身份类别",
+            f"张三,{A},低保对象",
+            f"李四,{B},低保对象",
+            f"王五,{C},特困人员",
+        ],
+        "sep.csv",
+    )
+    _run(engine, actor, september)
+    october = _csv(tmp_path, ["姓名,身份证号,身份类别", f"张三,{A},低保对象"], "oct.csv")
+    report = _run(engine, actor, october, batch="2024-10", now=LATER)
+    assert (report.unchanged, report.ended, report.imported) == (1, 1, 0)
+    with Session(engine) as s:
+        rows = {
+            (number, code): valid_to
+            for number, code, valid_to in s.execute(
+                sa.select(Person.id_number, PersonIdentity.code, PersonIdentity.valid_to).join(
+                    Person, Person.id == PersonIdentity.person_id
+                )
+            )
+        }
+    assert rows[(B, "minimum_living")] == date(2024, 9, 30)  # ended, still there
+    assert rows[(A, "minimum_living")] is None
+    assert rows[(C, "extreme_poverty")] is None  # another type: not in the October list's types
+    # back on a later list: a new period begins
+    november = _csv(
+        tmp_path, ["姓名,身份证号,身份类别", f"张三,{A},低保对象", f"李四,{B},低保"], "nov.csv"
+    )
+    report = _run(engine, actor, november, batch="2024-11", now=LATER)
+    assert (report.imported, report.unchanged) == (1, 1)
+    # an older list after a newer one is refused as a whole
+    with pytest.raises(ImportFileError, match="更早"):
+        _run(engine, actor, september, batch="2024-09", now=LATER)
+
+
+def test_xlsx_with_title_row_and_excel_dates(registry, tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    engine, actor = registry
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["残联 2024年9月 重度残疾人名单"])
+    sheet.append(["姓名", "公民身份号码", "人员类别", "残疾等级", "认定日期"])
+    sheet.append(["张三", A, "重度残疾人", "一级", datetime(2024, 8, 1)])
+    sheet.append(["李四", B, "残疾人", 3, date(2024, 8, 2)])
+    sheet.append(["王五", "611023", "残疾人", 9, "昨天"])
+    sheet.append(["赵六", float(NEW[:-1] + "0"), "残疾人", 4, None])
+    path = tmp_path / "残联.xlsx"
+    book.save(path)
+    report = _run(engine, actor, path, dept="残联")
+    assert report.imported == 2
+    assert [p.row for p in report.problems] == [5, 6]
+    reason = report.problems[0].reason
+    assert "18位" in reason and "残疾等级" in reason and "昨天" in reason
+    assert "存成了数字" in report.problems[1].reason
+    with Session(engine) as s:
+        grades = dict(
+            s.execute(sa.select(PersonIdentity.code, PersonIdentity.disability_grade)).all()
+        )
+    assert grades == {"severe_disability": 1, "disability": 3}
+
+
+def test_gbk_csv_and_department_codes(registry, tmp_path: Path) -> None:
+    engine, actor = registry
+    path = _csv(
+        tmp_path,
+        ["姓名,身份证号码,身份代码", f"张三,{A},2303", f"李四,{B},2305", f"王五,{C},9999"],
+        "gbk.csv",
+        encoding="gbk",
+    )
+    codes = {"2303": Identity.MINIMUM_LIVING, "2305": Identity.LOW_INCOME}
+    report = _run(engine, actor, path, department_codes=codes)
+    assert report.encoding == "gb18030"
+    assert report.imported == 2 and [p.row for p in report.problems] == [4]
+    assert "9999" in report.problems[0].reason
+    with Session(engine) as s:
+        stored = set(s.execute(sa.select(PersonIdentity.code, PersonIdentity.department_code)))
+    assert stored == {("minimum_living", "2303"), ("low_income", "2305")}
+
+
+def test_whole_list_identity_and_dry_run(registry, tmp_path: Path) -> None:
+    engine, actor = registry
+    path = _csv(tmp_path, ["姓名,身份证号", f"张三,{A}", f"李四,{B}"])
+    before = _counts(engine)
+    report = _run(
+        engine, actor, path, dept="农业农村", default_identity="边缘易致贫户", dry_run=True
+    )
+    assert report.imported == 2 and report.batch_id is None
+    assert _counts(engine) == before
+    with pytest.raises(ImportFileError, match="身份证号"):
+        _run(engine, actor, _csv(tmp_path, ["名字,号码", "张三,1"], "nohead.csv"), dept="民政")
+    with pytest.raises(ImportFileError, match="部门"):
+        _run(engine, actor, path, dept="公安")
+    with pytest.raises(ImportFileError, match="批次"):
+        _run(engine, actor, path, batch="2024年9月")
+    with pytest.raises(ImportFileError, match="找不到文件"):
+        _run(engine, actor, tmp_path / "none.csv")
+
+
+def test_cli_reports_rows_and_exits_non_zero(
+    registry_url: str, tmp_path: Path, capsys, monkeypatch
+) -> None:
+    from yibao.cli.main import main
+
+    monkeypatch.setenv("YIBAO_DATA_DIR", str(tmp_path / "data"))
+    path = _csv(
+        tmp_path, ["姓名,身份证号,身份类别", f"赵六,{NEW},低保对象", f"张三,{BAD},低保对象"]
+    )
+    status = main(
+        [
+            "--db",
+            registry_url,
+            "--clerk",
+            "导入员",
+            "import",
+            "identities",
+            str(path),
+            "--dept",
+            "民政",
+            "--batch",
+            "2024-09",
+        ]
+    )
+    out, err = capsys.readouterr()
+    assert status == 3
+    assert "第 3 行" in err and "校验码" in err
+    assert "新增身份 1 条" in out and "拒收 1 行" in out
+    status = main(
+        [
+            "--db",
+            registry_url,
+            "--clerk",
+            "导入员",
+            "import",
+            "identities",
+            str(tmp_path / "x.csv"),
+            "--dept",
+            "民政",
+            "--batch",
+            "2024-09",
+        ]
+    )
+    out, err = capsys.readouterr()
+    assert status != 0 and "找不到文件" in err and "Traceback" not in err
+
+
+def test_counter_entries_are_confirmed_not_ended_by_a_first_list(registry, tmp_path: Path) -> None:
+    engine, actor = registry
+    with Session(engine) as s:
+        person = s.exec(select(Person).where(Person.id_number == B)).one()
+        s.add(
+            PersonIdentity(
+                person_id=person.id,
+                code="minimum_living",
+                department="民政",
+                device_id=actor.device_id,
+            )
+        )
+        s.commit()
+    only_a = _csv(tmp_path, ["姓名,身份证号,身份类别", f"张三,{A},低保对象"], "a.csv")
+    assert _run(engine, actor, only_a).ended == 0  # never on a list: left to the clerk
+    both = _csv(
+        tmp_path, ["姓名,身份证号,身份类别", f"张三,{A},低保对象", f"李四,{B},低保对象"], "ab.csv"
+    )
+    report = _run(engine, actor, both, batch="2024-10", now=LATER)
+    assert (report.confirmed, report.unchanged, report.imported) == (1, 1, 0)
+    assert _run(engine, actor, both, batch="2024-10", now=LATER).changed is False
+    report = _run(engine, actor, only_a, batch="2024-11", now=LATER)
+    assert report.ended == 1
+
+
+def test_through_the_services_container(services, tmp_path: Path) -> None:
+    from yibao.imports.service import ImportService
+
+    path = _csv(tmp_path, ["姓名,身份证号,身份类别", f"赵六,{NEW},低保对象"])
+    report = ImportService(services).identities(path, department="民政", batch="2024-09")
+    assert (report.imported, report.persons_created) == (1, 1)
+    again = ImportService(services).identities(path, department="民政", batch="2024-09")
+    assert again.unchanged == 1 and not again.changed

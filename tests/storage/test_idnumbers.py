@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from stdnum.cn import ric
+
+from tests.ids import id_number, with_wrong_check_digit
+from yibao import idnumbers
+
+
+def test_valid_number_is_parsed_and_derived() -> None:
+    number = id_number(date(2010, 3, 4), seq=12)
+    info = idnumbers.parse(number)
+    assert info.number == number
+    assert info.birth_date == date(2010, 3, 4)
+    assert info.sex == "2" and info.sex_label == "女"
+    assert info.region_code == "611023"
+    assert "商南" in info.region_name
+
+
+def test_full_width_digits_and_lower_case_x_are_accepted() -> None:
+    # find a number whose check digit is X
+    seq = next(s for s in range(1, 999) if id_number(date(1990, 1, 2), s).endswith("X"))
+    number = id_number(date(1990, 1, 2), seq)
+    typed = number[:-1].translate(str.maketrans("0123456789", "０１２３４５６７８９")) + "x"
+    assert idnumbers.validate(" " + typed + " ") == number
+
+
+def test_fifteen_digit_number_is_upgraded() -> None:
+    eighteen = id_number(date(1965, 7, 8), seq=21, county="611023")
+    fifteen = eighteen[:6] + eighteen[8:17]
+    info = idnumbers.parse(fifteen)
+    assert info.upgraded_from_15
+    assert info.number == eighteen
+    assert ric.is_valid(info.number)
+
+
+@pytest.mark.parametrize(
+    ("raw", "words"),
+    [
+        ("", "未输入"),
+        ("12345", "18位"),
+        ("61102320100304001A", "前17位"),
+    ],
+)
+def test_bad_shapes_are_explained(raw: str, words: str) -> None:
+    with pytest.raises(idnumbers.InvalidIdNumber) as exc:
+        idnumbers.parse(raw)
+    assert words in exc.value.message
+    assert "请" in exc.value.message
+
+
+def test_wrong_check_digit_is_refused_without_revealing_the_digit() -> None:
+    bad = with_wrong_check_digit(id_number(date(2000, 1, 1)))
+    with pytest.raises(idnumbers.InvalidIdNumber) as exc:
+        idnumbers.parse(bad)
+    assert "校验码" in exc.value.message
+    assert bad not in exc.value.message  # never in clear
+
+
+def test_impossible_date_and_future_birth() -> None:
+    first17 = "61102320101304123"
+    with pytest.raises(idnumbers.InvalidIdNumber, match="不是有效日期"):
+        idnumbers.parse(first17 + ric.calc_check_digit(first17 + "0"))
+    future = id_number(date(2030, 1, 1))
+    with pytest.raises(idnumbers.InvalidIdNumber, match="不合理"):
+        idnumbers.parse(future, today=date(2024, 10, 15))
+
+
+def test_birth_place_must_exist_in_the_year_of_birth() -> None:
+    # 611023 (商南县) exists only since 2001; a 1980 birth there is impossible.
+    first17 = "611023198001010011"[:17]
+    number = first17 + ric.calc_check_digit(first17 + "0")
+    with pytest.raises(idnumbers.InvalidIdNumber, match="地址码"):
+        idnumbers.parse(number)
+
+
+def test_mask() -> None:
+    number = id_number(date(2010, 3, 4))
+    assert idnumbers.mask(number) == number[:6] + "********" + number[-4:]
+    assert idnumbers.mask(None) == ""
+    assert idnumbers.mask("1234") == "****"
+
+
+def test_birth_certificate_numbers() -> None:
+    assert idnumbers.validate_birth_cert(" ｑ610123456 ") == "Q610123456"
+    with pytest.raises(idnumbers.InvalidIdNumber, match="1位字母加9位数字"):
+        idnumbers.validate_birth_cert("12345")
+    assert idnumbers.mask_birth_cert("Q610123456") == "Q*****3456"

@@ -1,0 +1,69 @@
+"""Desk fixtures: the shared ``services`` (fresh registry, fixed clock 2024-10-15 10:00,
+shangnan-2025, clerk 王芳, device 测试窗口) wrapped in a ``YibaoApp``, and people to find."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from tui.app import YibaoApp
+
+SIZE = (120, 36)
+
+
+def id_number(birth: date, sequence: int) -> str:
+    """A valid 商南 ID number (612524 before 2012? the code of the birth year)."""
+    from yibao.idgen import codes_for_year, make_id_number
+
+    return make_id_number(codes_for_year("611023", birth.year)[0], birth, sequence)
+
+
+@pytest.fixture
+def registry_url(tmp_path: Path, _sqlite_template: Path) -> str:
+    """The desk runs on SQLite only (the storage tests cover PostgreSQL); this keeps
+    snapshot names free of a backend parameter."""
+    from yibao.db import sqlite_url
+
+    path = tmp_path / "registry.sqlite3"
+    shutil.copyfile(_sqlite_template, path)
+    return sqlite_url(path)
+
+
+@pytest.fixture
+def app(services, tmp_path: Path) -> YibaoApp:  # type: ignore[no-untyped-def]
+    return YibaoApp(services=services, receipts_dir=tmp_path / "receipts")
+
+
+@dataclass(frozen=True)
+class Family:
+    head_id: str
+    spouse_id: str
+    child_id: str
+    head_number: str
+    household_number: str
+
+
+@pytest.fixture
+def family(services) -> Family:  # type: ignore[no-untyped-def]
+    """户 0001：张建国 (户主), 李秀英 (配偶), 张小明 (子), on file, not yet paid for 2025."""
+    p = services.persons
+    household = p.create_household(number="0001", hukou_region="611023")
+    head_number = id_number(date(1970, 3, 8), 11)
+    head = p.register(name="张建国", id_number=head_number, hukou_region="611023",
+                      household_id=household.id, relation_to_head="02")
+    spouse = p.register(name="李秀英", id_number=id_number(date(1972, 6, 1), 22), hukou_region="611023",
+                        household_id=household.id, relation_to_head="10")
+    child = p.register(name="张小明", id_number=id_number(date(2015, 9, 9), 33), hukou_region="611023",
+                       household_id=household.id, relation_to_head="20")
+    return Family(head.id, spouse.id, child.id, head_number, "0001")
+
+
+async def settle(app: YibaoApp, pilot) -> None:  # type: ignore[no-untyped-def]
+    """Let workers finish and their messages be handled."""
+    for _ in range(3):
+        await app.workers.wait_for_complete()
+        await pilot.pause()

@@ -1,0 +1,88 @@
+"""F4 家庭共济缴费 end to end (商南, 2024-10-15, inside the centralized period)."""
+
+from __future__ import annotations
+
+from tests.tui.conftest import SIZE, settle
+from tests.tui.d2_helpers import shown
+from tui.modals.confirm import ConfirmModal
+from tui.screens.family_aid import FamilyAidScreen
+
+
+def _text(app, selector: str) -> str:  # type: ignore[no-untyped-def]
+    return shown(app.screen.query_one(selector))
+
+
+async def _bind(app, pilot, number: str, relation_downs: int, evidence_downs: int) -> None:  # type: ignore[no-untyped-def]
+    """Type the relative's ID number, pick relation and evidence by keyboard, Ctrl+B."""
+    await pilot.press(*number, "tab")
+    await pilot.press("enter", *["down"] * relation_downs, "enter", "tab")
+    await pilot.press("enter", *["down"] * evidence_downs, "enter")
+    await pilot.press("ctrl+b")
+    await settle(app, pilot)
+
+
+async def test_employee_binds_two_relatives_and_pays_both(app, services, family, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    services.persons.update(family.head_id, employee_insured=True)
+    spouse = services.persons.get(family.spouse_id)
+    child = services.persons.get(family.child_id)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f4")
+        assert isinstance(app.screen, FamilyAidScreen)
+        await pilot.press(*family.head_number)
+        await settle(app, pilot)
+        assert "张建国" in _text(app, "#fa-payer-info") and "职工医保参保" in _text(app, "#fa-payer-info")
+        assert app.focused.id == "fa-relative"  # nobody bound yet: the bind fields next
+        await _bind(app, pilot, spouse.id_number, 1, 2)  # 配偶, 结婚证
+        # 商南's document says nothing on 家庭共济: the clerk confirms after checking.
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert "李秀英" in _text(app, "#fa-step")
+        assert app.focused.id == "fa-relatives"
+        await pilot.press("tab")
+        await _bind(app, pilot, child.id_number, 3, 1)  # 子女, 户口簿
+        await pilot.press("enter")
+        await settle(app, pilot)
+        total = _text(app, "#fa-total")
+        assert "已勾选 2 人" in total and "800.00 元" in total
+        assert "需人工核实" in _text(app, "#fa-decision") and "文件未作规定" in _text(app, "#fa-decision")
+        await pilot.press("ctrl+s")
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        result = _text(app, "#fa-result")
+        assert "已代缴 2 人" in result
+    bindings = services.family_aid.bindings(family.head_id)
+    assert [(b.relative_name, b.relation, b.evidence) for b in bindings] == [
+        ("李秀英", "spouse", "结婚证"), ("张小明", "child", "户口簿"),
+    ]
+    for relative_id in (family.spouse_id, family.child_id):
+        payment = services.payments.paid_for(relative_id)
+        assert payment is not None
+        assert (payment.channel, payment.payer_person_id, payment.amount_fen) == (
+            "family_account", family.head_id, 40000,
+        )
+        assert (tmp_path / "receipts" / f"{payment.receipt_no}.txt").is_file()
+        assert payment.receipt_no in result
+    actions = [a.action for a in services.persons.case(family.head_id).history]
+    assert actions.count("family.bind") == 2
+    assert "family.pay" in [a.action for a in services.persons.case(family.child_id).history]
+
+
+async def test_payer_not_employee_insured_is_refused_with_clause(app, services, family) -> None:  # type: ignore[no-untyped-def]
+    child = services.persons.get(family.child_id)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f4", *family.head_number)
+        await settle(app, pilot)
+        assert "未参加职工医保" in _text(app, "#fa-payer-info")
+        await _bind(app, pilot, child.id_number, 3, 1)
+        assert not isinstance(app.screen, ConfirmModal)
+        decision = _text(app, "#fa-decision")
+        assert "不予办理" in decision and "缴费人未参加职工医保" in decision
+        assert "商南政办发〔2024〕57号" in decision
+        assert "不予绑定" in _text(app, "#fa-step")
+        await pilot.press("ctrl+s")  # nothing to pay
+        assert not isinstance(app.screen, ConfirmModal)
+    assert services.family_aid.bindings(family.head_id) == []
+    refused = [a for a in services.persons.case(family.head_id).history if a.action == "family.bind"]
+    assert refused and refused[-1].outcome == "refused"

@@ -1,0 +1,73 @@
+"""F6 查询: search as you type, Enter opens the case; workflows start from the case view."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable
+
+from tests.tui.conftest import SIZE, settle
+from tui.screens.case import CaseScreen
+from tui.screens.lookup import LookupScreen
+from tui.screens.registration import RegistrationScreen
+
+
+async def test_search_by_initials_then_enter_opens_the_case(app, family) -> None:  # type: ignore[no-untyped-def]
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f6")
+        assert isinstance(app.screen, LookupScreen)
+        await pilot.press(*"zj")
+        await settle(app, pilot)
+        table = app.screen.query_one("#lookup-results", DataTable)
+        assert table.row_count == 1
+        row = table.get_row_at(0)
+        assert row[0] == "张建国" and "********" in row[2]  # ID number masked on lists
+        await pilot.press("enter")  # a single hit opens straight away
+        await settle(app, pilot)
+        assert isinstance(app.screen, CaseScreen)
+        person = str(app.screen.query_one("#case-person").render())
+        assert "张建国" in person and "户号 0001" in person
+        members = app.screen.query_one("#case-members", DataTable)
+        assert members.row_count == 3
+        assert "未缴费" in str(app.screen.query_one("#case-year").render())
+
+
+async def test_household_search_lists_members_and_down_enter_opens_one(app, family) -> None:  # type: ignore[no-untyped-def]
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f6", *"户0001")
+        await settle(app, pilot)
+        table = app.screen.query_one("#lookup-results", DataTable)
+        assert table.row_count == 3
+        assert "共 3 人" in str(app.screen.query_one("#lookup-count").render())
+        await pilot.press("down", "down", "enter")  # into the list, second row
+        await settle(app, pilot)
+        assert isinstance(app.screen, CaseScreen)
+        assert app.screen.person_id == table.coordinate_to_cell_key((1, 0)).row_key.value
+
+
+async def test_bad_query_says_why(app, family) -> None:  # type: ignore[no-untyped-def]
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f6", *"12")
+        await settle(app, pilot)
+        assert "至少" in str(app.screen.query_one("#lookup-count").render())
+
+
+async def test_f2_from_the_case_view_is_for_that_person_and_history_shows_it(app, services, family) -> None:  # type: ignore[no-untyped-def]
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f6", *"张小")
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CaseScreen)
+        await pilot.press("f2")
+        await settle(app, pilot)
+        assert isinstance(app.screen, RegistrationScreen)
+        assert app.screen.query_one("#reg-name").value == "张小明"
+        await pilot.press(*"400", "ctrl+s", "enter")
+        await settle(app, pilot)
+        await pilot.press("escape")  # back to the case view, which reloads
+        await settle(app, pilot)
+        assert isinstance(app.screen, CaseScreen)
+        assert "已缴费" in str(app.screen.query_one("#case-year").render())
+        assert app.screen.query_one("#case-payments", DataTable).row_count == 1
+        history = app.screen.query_one("#case-history", DataTable)
+        assert history.row_count >= 2
+    assert services.payments.paid_for(family.child_id) is not None

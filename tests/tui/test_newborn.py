@@ -1,0 +1,167 @@
+"""F3 新生儿参保 end to end, typed as a clerk would; results checked in the registry."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from tests.tui.conftest import SIZE, settle
+from tests.tui.d2_helpers import shown
+from tui.app import YibaoApp
+from tui.modals.confirm import ConfirmModal
+from tui.screens.newborn import NewbornScreen
+
+
+def _text(app, selector: str) -> str:  # type: ignore[no-untyped-def]
+    """What a Static shows, as plain text (markup and rich renderables rendered)."""
+    return shown(app.screen.query_one(selector))
+
+
+def _audit_actions(services, person_id: str) -> list[str]:  # type: ignore[no-untyped-def]
+    return [entry.action for entry in services.persons.case(person_id).history]
+
+
+async def _type_baby(pilot, *, guardian: str, cert: str, name: str, birth: str) -> None:  # type: ignore[no-untyped-def]
+    """The paper form, top to bottom: guardian ID, certificate, (no ID), name, sex, birth date."""
+    await pilot.press(*guardian, "tab", *cert, "tab", "tab", *name, "tab")
+    await pilot.press("enter", "down", "enter")  # 性别: open the list, pick 男… then 女
+    await pilot.press("tab", *birth)
+
+
+async def test_newborn_within_90_days_paid_with_receipt(app, services, family, clock, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    clock.set_local(2025, 5, 10)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f3")
+        assert isinstance(app.screen, NewbornScreen)
+        await pilot.press(*family.head_number)
+        await settle(app, pilot)
+        assert "张建国" in _text(app, "#nb-guardian-info")
+        await pilot.press("tab", *"Q611023001", "tab", "tab", *"张小宝", "tab")
+        await pilot.press("enter", "down", "enter")
+        await pilot.press("tab", *"20250301")
+        await pilot.press("ctrl+s")  # 登记并核定
+        await settle(app, pilot)
+        decision = _text(app, "#nb-decision")
+        assert "准予办理" in decision and "400.00 元" in decision
+        assert "2025-03-01 至 2025-12-31" in decision and "四(二)2(1)" in decision
+        assert app.focused.id == "nb-received"
+        await pilot.press(*"500")
+        assert "找零 100.00 元" in _text(app, "#nb-change")
+        await pilot.press("ctrl+s")
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        result = _text(app, "#nb-result")
+        assert "已办理新生儿参保" in result
+    rows = services.lookup.search("张小宝")
+    assert len(rows) == 1
+    baby = services.persons.get(rows[0].person_id)
+    assert baby.guardian_person_id == family.head_id and baby.birth_date == date(2025, 3, 1)
+    payment = services.payments.paid_for(baby.id)
+    assert payment is not None
+    assert (payment.amount_fen, payment.received_fen, payment.change_fen) == (40000, 50000, 10000)
+    case = services.persons.case(baby.id)
+    enrolment = case.enrolments[0]
+    assert (enrolment.category, enrolment.coverage_start, enrolment.coverage_end) == (
+        "newborn", date(2025, 3, 1), date(2025, 12, 31),
+    )
+    assert {"person.register", "enrolment.paid", "newborn.enrol"} <= set(_audit_actions(services, baby.id))
+    receipt = tmp_path / "receipts" / f"{payment.receipt_no}.txt"
+    assert receipt.is_file() and str(receipt) in result
+
+
+async def test_newborn_past_window_in_birth_year_covered_from_next_month(app, services, family, clock) -> None:  # type: ignore[no-untyped-def]
+    """Born 120 days ago, same year (商南 四(二)2(1)): pay at the standard, covered from next month."""
+    clock.set_local(2025, 5, 10)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f3")
+        await _type_baby(pilot, guardian=family.head_number, cert="Q611023002", name="张二宝", birth="20250110")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        decision = _text(app, "#nb-decision")
+        assert "已超过期限" in decision and "2025-06-01 至 2025-12-31" in decision
+        await pilot.press(*"400", "ctrl+s", "enter")
+        await settle(app, pilot)
+    baby = services.persons.get(services.lookup.search("张二宝")[0].person_id)
+    enrolment = services.persons.case(baby.id).enrolments[0]
+    assert enrolment.coverage_start == date(2025, 6, 1)
+
+
+async def test_newborn_refused_after_window_born_near_year_end(app, services, family, clock) -> None:  # type: ignore[no-untyped-def]
+    """Born 2024-12-01, asked 2025-05-10: past 90 days, general rules, outside the windows → refused."""
+    clock.set_local(2025, 5, 10)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f3")
+        await _type_baby(pilot, guardian=family.head_number, cert="Q611023003", name="张三宝", birth="2024-12-01")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        decision = _text(app, "#nb-decision")
+        assert "不予办理" in decision and "四(二)2(2)" in decision and "四(一)" in decision
+        assert not app.screen.query_one("#nb-payment").display
+        await pilot.press("ctrl+s")  # nothing to pay: asks the rules again, still refused
+        await settle(app, pilot)
+        assert not isinstance(app.screen, ConfirmModal)
+    baby = services.persons.get(services.lookup.search("张三宝")[0].person_id)
+    assert services.payments.for_person(baby.id) == []
+
+
+async def test_newborn_year_end_choice_next_year(app, services, family, clock) -> None:  # type: ignore[no-untyped-def]
+    """Born 2024-12-20 (<90 days to year end), asked 2025-01-10: the guardian chooses the year."""
+    clock.set_local(2025, 1, 10)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f3")
+        await _type_baby(pilot, guardian=family.head_number, cert="Q611023004", name="张四宝", birth="20241220")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert "请监护人选择待遇年度" in _text(app, "#nb-step")
+        assert app.focused.id == "nb-year"
+        assert not app.screen.query_one("#nb-payment").display
+        await pilot.press("enter", "down", "down", "enter")  # 2025年（出生次年）
+        await settle(app, pilot)
+        decision = _text(app, "#nb-decision")
+        assert "2025-01-01 至 2025-12-31" in decision and "四(二)2(2)" in decision
+        assert app.focused.id == "nb-received"
+        await pilot.press(*"400", "ctrl+s", "enter")
+        await settle(app, pilot)
+        assert "已办理新生儿参保" in _text(app, "#nb-result")
+    baby = services.persons.get(services.lookup.search("张四宝")[0].person_id)
+    payment = services.payments.paid_for(baby.id, benefit_year=2025)
+    assert payment is not None and payment.amount_fen == 40000
+
+
+@pytest.fixture
+def shanyin_app(engine, clock, tmp_path: Path) -> YibaoApp:  # type: ignore[no-untyped-def]
+    from yibao.config import ensure_clerk, ensure_device
+    from yibao.policy import load_policy
+    from yibao.services import Services
+
+    clock.set_local(2025, 4, 10)
+    device = ensure_device(engine, name="测试窗口", now=clock())
+    clerk = ensure_clerk(engine, name="王芳", device=device, now=clock())
+    services = Services(engine, load_policy("shanyin-2025"), clerk, device, clock)
+    return YibaoApp(services=services, receipts_dir=tmp_path / "receipts")
+
+
+async def test_shanyin_newborn_enrols_free(shanyin_app) -> None:  # type: ignore[no-untyped-def]
+    app = shanyin_app
+    services = app.services
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f3", "tab", *"Q140621001", "tab", "tab", *"赵小花", "tab")
+        await pilot.press("enter", "down", "down", "enter")  # 女
+        await pilot.press("tab", *"20250301")
+        assert _text(app, "#nb-hukou-info")  # 山阴县, filled from the policy
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert "无需缴费" in _text(app, "#nb-decision")
+        assert not app.screen.query_one("#nb-payment").display
+        await pilot.press("ctrl+s")
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert "免缴费参保" in _text(app, "#nb-result")
+    baby = services.persons.get(services.lookup.search("赵小花")[0].person_id)
+    assert baby.sex == "2"
+    payment = services.payments.paid_for(baby.id)
+    assert payment is not None and payment.amount_fen == 0

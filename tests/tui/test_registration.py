@@ -1,0 +1,108 @@
+"""F2 参保登记 end to end, typed as a clerk would; results checked in the registry."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from tests.tui.conftest import SIZE, id_number, settle
+from tui.modals.confirm import ConfirmModal
+from tui.screens.registration import RegistrationScreen
+
+
+def _text(app, selector: str) -> str:  # type: ignore[no-untyped-def]
+    widget = app.screen.query_one(selector)
+    return getattr(widget, "plain", None) or str(widget.render())
+
+
+async def test_new_person_registered_quoted_paid_and_receipt_saved(app, services, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    number = id_number(date(1980, 1, 1), 1)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2")
+        assert isinstance(app.screen, RegistrationScreen)
+        await pilot.press(*number)
+        await settle(app, pilot)
+        assert "出生日期 1980-01-01" in _text(app, "#reg-id-info")
+        assert app.focused.id == "reg-name"  # not on file: the form goes on
+        await pilot.press(*"李四")
+        await pilot.press("ctrl+s")  # 登记 + 核定
+        await settle(app, pilot)
+        quote = _text(app, "#reg-quote")
+        assert "准予办理" in quote and "400.00 元" in quote and "商南政办发〔2024〕57号" in quote
+        assert app.focused.id == "reg-received"
+        await pilot.press(*"500")
+        assert "找零 100.00 元" in _text(app, "#reg-change")
+        await pilot.press("ctrl+s")
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        result = _text(app, "#reg-result")
+    person = services.persons.by_id_number(number)
+    assert person is not None and person.name == "李四" and person.hukou_region == "611023"
+    payment = services.payments.paid_for(person.id)
+    assert payment is not None
+    assert (payment.amount_fen, payment.received_fen, payment.change_fen) == (40000, 50000, 10000)
+    receipt = tmp_path / "receipts" / f"{payment.receipt_no}.txt"
+    assert receipt.is_file() and str(receipt) in result
+    text = receipt.read_text(encoding="utf-8")
+    assert number not in text and "612524********0017"[:6] in text
+    assert "肆佰元整" in text and "王芳" in text
+
+
+async def test_invalid_id_number_shows_the_chinese_reason(app, services) -> None:  # type: ignore[no-untyped-def]
+    good = id_number(date(1980, 1, 1), 1)
+    bad = good[:-1] + ("0" if good[-1] != "0" else "1")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2", *bad)
+        await settle(app, pilot)
+        assert "校验码" in _text(app, "#reg-id-info")
+        assert "校验码" in app.status[0]
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.focused.id == "reg-id"
+    assert services.lookup.search(bad[-6:]) == []
+
+
+async def test_employee_insured_person_is_refused_and_nothing_paid(app, services) -> None:  # type: ignore[no-untyped-def]
+    number = id_number(date(1985, 5, 5), 7)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2", *number)
+        await settle(app, pilot)
+        await pilot.press(*"王五")
+        app.screen.query_one("#reg-employee").focus()
+        await pilot.press("space")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        panel = _text(app, "#reg-quote")
+        assert "不予办理" in panel and "职工" in panel
+        assert app.screen.query_one("#reg-payment").display is False
+        await pilot.press("ctrl+s")  # nothing to pay: stays refused
+        await settle(app, pilot)
+        assert not isinstance(app.screen, ConfirmModal)
+    person = services.persons.by_id_number(number)
+    assert person is not None and person.employee_insured
+    assert services.payments.paid_for(person.id) is None
+
+
+async def test_existing_person_is_opened_and_quoted_at_once(app, services, family) -> None:  # type: ignore[no-untyped-def]
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2", *family.head_number)
+        await settle(app, pilot)
+        assert app.screen.query_one("#reg-name").value == "张建国"
+        assert app.screen.query_one("#reg-household").value == "0001"
+        assert "准予办理" in _text(app, "#reg-quote")
+        assert "已调出 张建国" in app.status[0]
+        await pilot.press(*"400", "ctrl+s", "enter")
+        await settle(app, pilot)
+    payment = services.payments.paid_for(family.head_id)
+    assert payment is not None and payment.change_fen == 0
+
+
+async def test_second_payment_in_the_year_is_refused(app, services, family) -> None:  # type: ignore[no-untyped-def]
+    services.enrolment.enrol_and_pay(family.spouse_id, channel="bank")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2")
+        spouse = services.persons.get(family.spouse_id)
+        await pilot.press(*spouse.id_number)
+        await settle(app, pilot)
+        assert "不予办理" in _text(app, "#reg-quote")
+        assert "已缴费" in _text(app, "#reg-step")

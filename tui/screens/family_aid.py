@@ -1,0 +1,454 @@
+"""F4 家庭共济缴费: an employee-insured payer pays bound relatives' shares from their account.
+
+The form follows the paper form: the payer's ID number (looked up; their bound
+relatives are listed with what ``family_aid.assess`` says for each), the relatives to
+pay for (Space ticks one; a refused relative cannot be ticked), and — to bind a new
+relative — the relative's ID number, the relation, the evidence seen and the 承诺书.
+
+Ctrl+B binds the relative typed below (``family_aid.bind``); Ctrl+S pays for the
+ticked relatives after one confirmation (``family_aid.pay``: all or none, one receipt
+per relative, each saved to a file). Where the document is silent the rules answer
+“需人工核实” and the confirmation says the clerk has checked. A refusal shows its
+reasons (with clauses) and stops there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Checkbox, Input, Select, SelectionList, Static
+from textual.widgets.selection_list import Selection
+
+from tui import keymap
+from tui import registration_views as rv
+from tui import workflow_views as wv
+from tui.formatting import show_date, yuan
+from tui.messages import ServiceDone, ServiceFailed, ServiceInvalid, ServiceRefused
+from tui.modals.confirm import ConfirmModal
+from tui.screens.base import FormScreen
+from tui.widgets.decision import DecisionPanel, Figure
+from tui.widgets.inputs import IdNumberInput
+
+EVIDENCE: tuple[str, ...] = ("户口簿", "结婚证", "出生医学证明", "承诺书", "其他关系证明")
+BIND = keymap.Key(
+    "family_aid.bind", "ctrl+b", "bind", "绑定亲属", "按下方填写的亲属信息办理家庭共济绑定",
+    priority=True, key_display="Ctrl+B",
+)
+
+
+def relation_options() -> list[tuple[str, str]]:
+    from yibao.rules.relations import Relation
+
+    return [(r.label, r.value) for r in Relation]
+
+
+@dataclass(frozen=True)
+class Payer:
+    person: Any  # PersonView
+    views: tuple[Any, ...]  # FamilyAidAssessmentView, one per bound relative
+
+
+@dataclass(frozen=True)
+class Bound:
+    binding: Any  # BindingView
+    views: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Paid:
+    receipts: tuple[Any, ...]  # ReceiptView
+    paths: tuple[Path, ...]
+
+
+# -- worker functions (run in a thread; never touch a widget) ------------------------------
+
+
+def open_payer(services: Any, *, id_number: str | None = None, person_id: str | None = None) -> Payer | None:
+    person = services.persons.get(person_id) if person_id else services.persons.by_id_number(id_number)
+    if person is None:
+        return None
+    return Payer(person, tuple(services.family_aid.assess(person.id)))
+
+
+def bind(
+    services: Any, payer_id: str, relative_id_number: str, *, relation: str, evidence: str,
+    commitment_signed: bool, confirmed: bool,
+) -> Bound:
+    from yibao.services.errors import InvalidInput
+
+    relative = services.persons.by_id_number(relative_id_number)
+    if relative is None:
+        raise InvalidInput(
+            "登记库中没有这位亲属。请先按 F2 为其办理参保登记，再回来绑定。", field="relative"
+        )
+    binding = services.family_aid.bind(
+        payer_person_id=payer_id, relative_person_id=relative.id, relation=relation,
+        evidence=evidence, commitment_signed=commitment_signed, confirmed=confirmed,
+    )
+    return Bound(binding, tuple(services.family_aid.assess(payer_id)))
+
+
+def pay(services: Any, receipts_dir: Path, payer_id: str, relative_ids: list[str], *, confirmed: bool) -> Paid:
+    receipts = tuple(
+        services.family_aid.pay(payer_id, relative_person_ids=relative_ids, confirmed=confirmed)
+    )
+    return Paid(receipts, tuple(rv.save_receipt(r, receipts_dir) for r in receipts))
+
+
+# -- display ------------------------------------------------------------------------------
+
+
+def answer_label(view: Any) -> str:
+    if view.existing_payment is not None:
+        return f"本年度已缴费（{view.existing_payment.receipt_no}）"
+    outcome = str(view.outcome)
+    if outcome == "refused":
+        return "不予办理"
+    due = yuan(view.due_fen)
+    return f"{due}（需核实）" if outcome == "confirm" else due
+
+
+def option_text(view: Any) -> str:
+    b = view.binding
+    return f"{b.relative_name}　{b.relative_id_masked}　{b.relation_label}　{answer_label(view)}"
+
+
+def figures(view: Any) -> list[Figure]:
+    b = view.binding
+    d = view.decision
+    rows = [
+        Figure("亲属", f"{b.relative_name}（{b.relative_id_masked}）", ""),
+        Figure("关系", b.relation_label, wv.clause_of(d, b.relation_label, "亲属", "家庭成员")),
+        Figure("证明材料", b.evidence + ("，已签承诺书" if b.commitment_signed else ""), ""),
+        Figure("绑定日期", show_date(b.bound_on), ""),
+    ]
+    if view.existing_payment is not None:
+        rows.append(Figure("已缴费", f"收据号 {view.existing_payment.receipt_no}", ""))
+    if view.due_fen is not None:
+        rows.append(Figure("代缴金额", yuan(view.due_fen), wv.clause_of(d, "代缴金额")))
+    coverage = getattr(view.enrolment, "coverage", None)
+    if coverage is not None and coverage.start is not None:
+        rows.append(
+            Figure("待遇享受期", f"{show_date(coverage.start)} 至 {show_date(coverage.end)}",
+                   wv.clause_of(coverage, "待遇", "享受"))
+        )
+    return rows
+
+
+def result_text(paid: Paid) -> str:
+    lines = [f"[b green]已代缴 {len(paid.receipts)} 人[/]（职工医保个人账户家庭共济）"]
+    for receipt, path in zip(paid.receipts, paid.paths, strict=True):
+        lines.append(
+            f"收据号 [b]{receipt.receipt_no}[/]　{receipt.person_name}（{receipt.id_masked}）"
+            f"　{yuan(receipt.amount_fen)}"
+        )
+        lines.append(f"　收据已保存：{path}")
+    lines.append("按 Esc 返回，或继续为其他亲属办理。")
+    return "\n".join(lines)
+
+
+class FamilyAidScreen(FormScreen):
+    TITLE = "家庭共济缴费"
+    BINDINGS: ClassVar[list[Binding]] = [*keymap.bindings(keymap.FORM_KEYS), BIND.binding()]
+
+    DEFAULT_CSS = """
+    FamilyAidScreen #fa-columns { height: 1fr; }
+    FamilyAidScreen #fa-form { width: 62; height: 1fr; padding: 1 1 0 0; }
+    FamilyAidScreen #fa-right { width: 1fr; height: 1fr; padding: 1 1 0 1; }
+    FamilyAidScreen #fa-relatives { height: auto; max-height: 8; margin: 0 0 1 2; border: round $primary 50%; }
+    FamilyAidScreen #fa-relatives:focus { border: round $primary; }
+    FamilyAidScreen .section-title { margin: 0 0 1 2; }
+    FamilyAidScreen #fa-step, FamilyAidScreen #fa-total { margin-bottom: 1; height: auto; }
+    FamilyAidScreen #fa-result { margin-top: 1; height: auto; }
+    """
+
+    def __init__(self, person_id: str | None = None) -> None:
+        super().__init__()
+        self.person_id = person_id  # from the case view: the payer
+        self.payer: Any = None  # PersonView
+        self.views: dict[str, Any] = {}  # relative_person_id → FamilyAidAssessmentView
+        self._find_token = 0
+        self._bind_args: dict[str, Any] = {}
+        self._reloading = False  # re-reading the payer after paying: keep the result shown
+
+    # -- layout ----------------------------------------------------------------------------
+    def compose_body(self) -> ComposeResult:
+        with Horizontal(id="fa-columns"):
+            with VerticalScroll(id="fa-form", classes="form"):
+                yield wv.row("缴费人身份证号", IdNumberInput(wv.id_problem, id="fa-payer"))
+                yield Static("须为职工医保参保人员", id="fa-payer-info", classes="hint field-hint")
+                yield Static("已绑定的亲属（空格勾选要代缴的人）", classes="section-title")
+                yield SelectionList[str](id="fa-relatives")
+                yield Static("绑定新亲属（填好后按 Ctrl+B）", classes="section-title")
+                yield wv.row("亲属身份证号", IdNumberInput(wv.id_problem, id="fa-relative"))
+                yield Static("", id="fa-relative-info", classes="hint field-hint")
+                yield wv.row("与缴费人关系", Select(relation_options(), prompt="请选择", id="fa-relation"))
+                yield wv.row("证明材料", Select([(e, e) for e in EVIDENCE], prompt="请选择", id="fa-evidence"))
+                yield wv.row("承诺书", Checkbox("缴费人已签署承诺书", value=True, id="fa-commitment"))
+            with VerticalScroll(id="fa-right"):
+                yield Static("输入缴费人身份证号，调出已绑定的亲属。", id="fa-step", classes="hint")
+                yield Static("", id="fa-total")
+                yield DecisionPanel(id="fa-decision")
+                yield Static("", id="fa-result")
+
+    def on_mount(self) -> None:
+        self.query_one("#fa-relatives", SelectionList).border_title = "亲属"
+        self.query_one("#fa-payer", IdNumberInput).focus()
+        if self.person_id:
+            self._find_token = self.call_service("payer", open_payer, self.services, person_id=self.person_id)
+
+    # -- the payer and the relative: validated as typed, looked up when complete -------------
+    @on(Input.Changed, "#fa-payer")
+    def _payer_changed(self, event: Input.Changed) -> None:
+        info = self.query_one("#fa-payer-info", Static)
+        value = event.value.strip()
+        self._find_token = 0
+        if self.payer is not None and value != (self.payer.id_number or ""):
+            self._clear_payer()
+        if not value:
+            info.update("须为职工医保参保人员")
+        elif len(value) < 18:
+            info.update(f"已输入 {len(value)} 位，还差 {18 - len(value)} 位")
+        elif problem := wv.id_problem(value):
+            info.update(f"[b red]{problem}[/]")
+            self.status(problem, "error")
+        elif self.payer is None:
+            info.update("正在查找……")
+            self._find_token = self.call_service("payer", open_payer, self.services, id_number=value)
+
+    @on(Input.Changed, "#fa-relative")
+    def _relative_changed(self, event: Input.Changed) -> None:
+        info = self.query_one("#fa-relative-info", Static)
+        value = event.value.strip()
+        if not value:
+            info.update("")
+        elif len(value) < 18:
+            info.update(f"已输入 {len(value)} 位，还差 {18 - len(value)} 位")
+        elif problem := wv.id_problem(value):
+            info.update(f"[b red]{problem}[/]")
+        else:
+            info.update(wv.id_info(value))
+
+    @on(Input.Submitted)
+    def _next_field(self) -> None:
+        self.focus_next()
+
+    @on(SelectionList.SelectionHighlighted, "#fa-relatives")
+    def _highlighted(self, event: SelectionList.SelectionHighlighted) -> None:
+        view = self.views.get(event.selection.value)
+        if view is not None:
+            self._show_view(view)
+
+    @on(SelectionList.SelectedChanged, "#fa-relatives")
+    def _selected(self) -> None:
+        self._show_total()
+
+    def _clear_payer(self) -> None:
+        self.payer = None
+        self.views = {}
+        self.query_one("#fa-relatives", SelectionList).clear_options()
+        self.query_one("#fa-decision", DecisionPanel).clear()
+        self.query_one("#fa-total", Static).update("")
+
+    # -- what the clerk has ticked -----------------------------------------------------------------
+    def _ticked(self) -> list[Any]:
+        selected = set(self.query_one("#fa-relatives", SelectionList).selected)
+        return [v for rid, v in self.views.items() if rid in selected]
+
+    def _show_total(self) -> None:
+        ticked = self._ticked()
+        total = self.query_one("#fa-total", Static)
+        if not ticked:
+            total.update("未勾选亲属。" if self.views else "")
+            return
+        amount = sum(int(v.due_fen or 0) for v in ticked)
+        names = "、".join(v.binding.relative_name for v in ticked)
+        total.update(f"已勾选 {len(ticked)} 人（{names}），合计 [b]{yuan(amount)}[/]。按 Ctrl+S 缴费。")
+
+    # -- Ctrl+B: bind; Ctrl+S: pay ------------------------------------------------------------------
+    def action_bind(self) -> None:
+        if self.payer is None:
+            self.status("请先输入缴费人身份证号，调出缴费人。", "error")
+            self.query_one("#fa-payer").focus()
+            return
+        number = self.query_one("#fa-relative", Input).value.strip()
+        relation = self.query_one("#fa-relation", Select).value
+        evidence = self.query_one("#fa-evidence", Select).value
+        checks: list[tuple[str, str | None]] = [
+            ("#fa-relative", wv.id_problem(number) if number else "请输入亲属的居民身份证号码。"),
+            ("#fa-relation", "请选择亲属与缴费人的关系。" if relation is Select.NULL else None),
+            ("#fa-evidence", "请选择所查验的关系证明材料。" if evidence is Select.NULL else None),
+        ]
+        for selector, problem in checks:
+            if problem:
+                self.status(problem, "error")
+                self.query_one(selector).focus()
+                return
+        self._bind_args = {
+            "relation": str(relation), "evidence": str(evidence),
+            "commitment_signed": self.query_one("#fa-commitment", Checkbox).value,
+        }
+        self.status("正在绑定……")
+        self.call_service(
+            "bind", bind, self.services, self.payer.id, number, **self._bind_args, confirmed=False
+        )
+
+    def action_submit(self) -> None:
+        if self.payer is None:
+            self.status("请先输入缴费人身份证号，调出缴费人。", "error")
+            self.query_one("#fa-payer").focus()
+            return
+        ticked = self._ticked()
+        if not ticked:
+            self.status("请在亲属列表中用空格勾选要代缴的亲属。", "error")
+            self.query_one("#fa-relatives").focus()
+            return
+        confirm = any(str(v.outcome) == "confirm" for v in ticked)
+        total = sum(int(v.due_fen or 0) for v in ticked)
+        body = [f"缴费人 {wv.person_line(self.payer)}，从职工医保个人账户代缴："]
+        body += [f"　{v.binding.relative_name}（{v.binding.relation_label}）{yuan(v.due_fen)}" for v in ticked]
+        body.append(f"合计 {yuan(total)}，每人一张收据。")
+        if confirm:
+            body.append("注意：有事项需经办人员核实（见核定理由），确认即表示已核实。")
+        ids = [v.binding.relative_person_id for v in ticked]
+        payer_id = self.payer.id
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.status("正在缴费……")
+                self.call_service(
+                    "pay", pay, self.services, self.desk.receipts_dir, payer_id, ids, confirmed=confirm
+                )
+
+        self.app.push_screen(ConfirmModal("确认家庭共济缴费？", "\n".join(body), yes="确认缴费"), answered)
+
+    # -- answers from the services -----------------------------------------------------------
+    @on(ServiceDone)
+    def _done(self, message: ServiceDone) -> None:
+        match message.op:
+            case "payer" if message.token == self._find_token:
+                self._show_payer(message.result, reloaded=self._reloading)
+                self._reloading = False
+            case "bind":
+                self._show_bound(message.result)
+            case "pay":
+                self._show_paid(message.result)
+
+    @on(ServiceRefused)
+    def _refused(self, message: ServiceRefused) -> None:
+        decision = message.decision
+        panel = self.query_one("#fa-decision", DecisionPanel)
+        if message.op == "bind" and decision.needs_confirmation:
+            panel.show_decision(decision, title="绑定：需人工核实")
+            args = dict(self._bind_args)
+            number = self.query_one("#fa-relative", Input).value.strip()
+            payer_id = self.payer.id
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self.status("正在绑定……")
+                    self.call_service(
+                        "bind", bind, self.services, payer_id, number, **args, confirmed=True
+                    )
+                else:
+                    self.status("未绑定。")
+
+            body = "\n".join(decision.explain()) + "\n\n经办人员已核实，确认绑定？"
+            self.app.push_screen(ConfirmModal("文件未作规定，需人工核实", body, yes="已核实，绑定"), answered)
+            return
+        what = "不予绑定" if message.op == "bind" else "不予办理"
+        panel.show_decision(decision, title=what)
+        self.query_one("#fa-step", Static).update(f"[b red]{what}，理由如下。[/]")
+        self.status(f"{what}：理由见右侧。", "error")
+
+    @on(ServiceInvalid)
+    def _invalid(self, message: ServiceInvalid) -> None:
+        self.status(message.message, "error")
+        target = {
+            "id_number": "#fa-payer" if message.op == "payer" else "#fa-relative",
+            "relative": "#fa-relative", "relative_person_id": "#fa-relative",
+            "relation": "#fa-relation", "relation_code": "#fa-relation", "evidence": "#fa-evidence",
+            "relative_person_ids": "#fa-relatives",
+        }.get(message.field or "")
+        if target:
+            self.query_one(target).focus()
+
+    @on(ServiceFailed)
+    def _failed(self, message: ServiceFailed) -> None:
+        self.status(f"出错了：{message.error}", "error")
+
+    def _show_payer(self, payer: Payer | None, *, reloaded: bool = False) -> None:
+        info = self.query_one("#fa-payer-info", Static)
+        if payer is None:
+            info.update("[b red]登记库中没有此人[/]：请核对号码，或先按 F2 登记。")
+            self.status("登记库中没有此人。", "error")
+            return
+        person = payer.person
+        self.payer = person
+        if person.id_number and self.query_one("#fa-payer", Input).value != person.id_number:
+            with self.prevent(Input.Changed):
+                self.query_one("#fa-payer", Input).value = person.id_number
+        scheme = "职工医保参保" if person.employee_insured else "[b red]登记为未参加职工医保[/]"
+        info.update(f"缴费人 [b]{wv.person_line(person)}[/]　{scheme}")
+        self._list(payer.views)
+        if reloaded:
+            return
+        if payer.views:
+            self.query_one("#fa-step", Static).update("勾选要代缴的亲属后按 Ctrl+S；绑定新亲属请填写左下方后按 Ctrl+B。")
+            self.status(f"{person.name} 已绑定 {len(payer.views)} 位亲属。")
+            self.query_one("#fa-relatives").focus()
+        else:
+            self.query_one("#fa-step", Static).update("此人尚未绑定亲属：填写左下方亲属信息后按 Ctrl+B 绑定。")
+            self.status(f"{person.name} 尚未绑定亲属。")
+            self.query_one("#fa-relative").focus()
+
+    def _list(self, views: tuple[Any, ...], *, tick: str | None = None) -> None:
+        """Fill the relatives list; refused relatives are listed but cannot be ticked."""
+        selection = self.query_one("#fa-relatives", SelectionList)
+        before = set(selection.selected)
+        if tick:
+            before.add(tick)
+        self.views = {v.binding.relative_person_id: v for v in views}
+        selection.clear_options()
+        for view in views:
+            rid = view.binding.relative_person_id
+            payable = view.due_fen is not None and str(view.outcome) != "refused"
+            selection.add_option(Selection(option_text(view), rid, payable and rid in before, disabled=not payable))
+        if views:
+            selection.highlighted = 0
+            self._show_view(views[0])
+        self._show_total()
+
+    def _show_view(self, view: Any) -> None:
+        name = view.binding.relative_name
+        self.query_one("#fa-decision", DecisionPanel).show_decision(view, figures(view), title=f"{name}：政策核定")
+
+    def _show_bound(self, bound: Bound) -> None:
+        b = bound.binding
+        with self.prevent(Input.Changed):
+            self.query_one("#fa-relative", Input).value = ""
+        self.query_one("#fa-relative-info", Static).update("")
+        self.query_one("#fa-relation", Select).clear()
+        self.query_one("#fa-evidence", Select).clear()
+        self._list(bound.views, tick=b.relative_person_id)
+        view = self.views.get(b.relative_person_id)
+        if view is not None:
+            self._show_view(view)
+        self.query_one("#fa-step", Static).update(f"已绑定 {b.relative_name}（{b.relation_label}）。勾选后按 Ctrl+S 缴费。")
+        self.status(f"已绑定 {b.relative_name}（{b.relation_label}，{b.evidence}）。")
+        self.query_one("#fa-relatives").focus()
+
+    def _show_paid(self, paid: Paid) -> None:
+        self.query_one("#fa-result", Static).update(result_text(paid))
+        self.query_one("#fa-step", Static).update("")
+        nos = "、".join(r.receipt_no for r in paid.receipts)
+        self.status(f"缴费成功，收据号 {nos}，收据已保存。")
+        if self.payer is not None:  # the list now shows them as paid
+            self._reloading = True
+            self._find_token = self.call_service("payer", open_payer, self.services, person_id=self.payer.id)

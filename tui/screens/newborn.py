@@ -1,0 +1,604 @@
+"""F3 新生儿参保: guardian → baby → the rules' answer (90 days, fee, coverage, year) → payment.
+
+The form follows the paper form: the guardian's ID number (looked up in the
+registry), the baby's 出生医学证明编号 (or ID number if it already has one), name,
+sex, birth date and hukou place.
+
+Ctrl+S is the counter's next step: first 登记并核定 (save the baby, or open it when the
+certificate is already on file, then show what ``newborns.assess`` says with each
+clause); where the policy lets the guardian choose the benefit year (商南 四(二)2(2)) a
+year selector appears and the answer is asked again for the year chosen; then 收款
+(confirm, ``newborns.enrol``, save the receipt and show its path). When the policy
+says the baby enrols free (山阴), the payment fields stay hidden and Ctrl+S confirms
+the free enrolment. A refusal shows its reasons and stops there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Input, Select, Static
+
+from tui import registration_views as rv
+from tui import workflow_views as wv
+from tui.formatting import show_date, yuan
+from tui.messages import ServiceDone, ServiceFailed, ServiceInvalid, ServiceRefused
+from tui.modals.confirm import ConfirmModal
+from tui.screens.base import FormScreen
+from tui.widgets.decision import DecisionPanel, Figure
+from tui.widgets.inputs import DateInput, IdNumberInput, MoneyInput
+
+SEX_OPTIONS: list[tuple[str, str]] = [("男", "1"), ("女", "2")]
+
+
+@dataclass(frozen=True)
+class BabyDraft:
+    """The form as typed (validated for shape only; the services check the rest)."""
+
+    guardian_id_number: str | None
+    birth_cert_no: str | None
+    id_number: str | None
+    name: str
+    sex: str | None
+    birth_date: date | None
+    hukou_region: str
+
+
+@dataclass(frozen=True)
+class Assessed:
+    baby: Any  # PersonView
+    guardian: Any  # PersonView | None
+    assessment: Any  # NewbornAssessmentView
+    draft: BabyDraft | None
+
+
+@dataclass(frozen=True)
+class Enrolled:
+    receipt: Any  # ReceiptView
+    path: Path
+
+
+# -- worker functions (run in a thread; never touch a widget) ------------------------------
+
+
+def find_guardian(services: Any, id_number: str) -> Any:
+    return services.persons.by_id_number(id_number)
+
+
+def register_and_assess(
+    services: Any, draft: BabyDraft, baby_id: str | None, year_choice: int | None
+) -> Assessed:
+    """Save the baby (or open the one already on file) and ask the rules about it."""
+    from yibao.services.errors import AlreadyRegistered, InvalidInput
+
+    guardian = None
+    if draft.guardian_id_number:
+        guardian = services.persons.by_id_number(draft.guardian_id_number)
+        if guardian is None:
+            raise InvalidInput(
+                "登记库中没有这位监护人。请先按 F2 登记监护人，或不填监护人后办理。",
+                field="guardian",
+            )
+    if baby_id is None:
+        try:
+            baby = services.newborns.register(
+                name=draft.name,
+                birth_date=draft.birth_date,
+                sex=draft.sex,
+                birth_cert_no=draft.birth_cert_no,
+                id_number=draft.id_number,
+                guardian_person_id=guardian.id if guardian else None,
+                hukou_region=draft.hukou_region,
+            )
+        except AlreadyRegistered as error:
+            baby_id = error.person_id
+    if baby_id is not None:
+        baby = services.persons.get(baby_id)
+        if baby.birth_date != draft.birth_date and draft.birth_date is not None:
+            raise InvalidInput(
+                f"登记库中{baby.name}的出生日期为 {baby.birth_date.isoformat()}，与填写的不一致。"
+                "请核对出生医学证明。",
+                field="birth_date",
+            )
+        changes: dict[str, Any] = {}
+        if draft.name and draft.name != baby.name:
+            changes["name"] = draft.name
+        if draft.hukou_region and draft.hukou_region != baby.hukou_region:
+            changes["hukou_region"] = draft.hukou_region
+        if guardian is not None and guardian.id != baby.guardian_person_id:
+            changes["guardian_person_id"] = guardian.id
+        if changes:
+            baby = services.persons.update(baby.id, **changes)
+        if draft.id_number and not baby.has_id_number:
+            baby = services.newborns.link(baby.id, id_number=draft.id_number)
+    assessment = services.newborns.assess(baby.id, year_choice=year_choice)
+    return Assessed(baby, guardian, assessment, draft)
+
+
+def open_person(services: Any, person_id: str) -> Assessed | Any:
+    """From the case view: the baby (assessed) when registered as one, else the guardian."""
+    person = services.persons.get(person_id)
+    if person.guardian_person_id:
+        guardian = services.persons.get(person.guardian_person_id)
+        return Assessed(person, guardian, services.newborns.assess(person.id), None)
+    return person
+
+
+def reassess(services: Any, baby_id: str, year_choice: int | None) -> Any:
+    return services.newborns.assess(baby_id, year_choice=year_choice)
+
+
+def enrol(
+    services: Any,
+    receipts_dir: Path,
+    baby_id: str,
+    *,
+    channel: str,
+    received_fen: int | None,
+    year_choice: int | None,
+    paid_on: date,
+    confirmed: bool,
+) -> Enrolled:
+    receipt = services.newborns.enrol(
+        baby_id, channel=channel, received_fen=received_fen, year_choice=year_choice,
+        paid_on=paid_on, confirmed=confirmed,
+    )
+    return Enrolled(receipt, rv.save_receipt(receipt, receipts_dir))
+
+
+# -- display ------------------------------------------------------------------------------
+
+
+def figures(view: Any) -> list[Figure]:
+    """The newborn answer as rows (window, year, fee, coverage, choice), each with its clause."""
+    d = view.decision
+    rows = [Figure("出生日期", show_date(view.person.birth_date), "")]
+    if getattr(d, "window_end", None) is not None:
+        inside = "在期限内" if d.within_window else "已超过期限"
+        rows.append(
+            Figure("出生后参保期限", f"至 {show_date(d.window_end)}（{inside}）", wv.clause_of(d, "出生"))
+        )
+    choices = tuple(getattr(d, "choices", ()) or ())
+    if len(choices) > 1:
+        rows.append(
+            Figure("可选待遇年度", "、".join(f"{y}年" for y in choices), wv.clause_of(d, "选择"))
+        )
+    if getattr(d, "benefit_year", None):
+        rows.append(Figure("待遇年度", f"{d.benefit_year}年", ""))
+    fee = getattr(d, "fee_fen", None)
+    if fee is not None:
+        rows.append(Figure("缴费金额", "无需缴费" if fee == 0 else yuan(fee), wv.clause_of(d, "缴费", "缴纳")))
+    if getattr(d, "coverage_start", None) is not None:
+        rows.append(
+            Figure(
+                "待遇享受期",
+                f"{show_date(d.coverage_start)} 至 {show_date(d.coverage_end)}",
+                wv.clause_of(d, "享受", "待遇"),
+            )
+        )
+    if view.existing_payment is not None:
+        rows.append(Figure("已缴费", f"收据号 {view.existing_payment.receipt_no}", ""))
+    if view.due_fen is not None:
+        rows.append(Figure("本次应收", yuan(view.due_fen), ""))
+    return rows
+
+
+def result_text(done: Enrolled) -> str:
+    r = done.receipt
+    paid = "免缴费参保" if r.amount_fen == 0 else f"实缴 {yuan(r.amount_fen)}"
+    change = f"　找零 {yuan(r.change_fen)}" if r.change_fen else ""
+    return "\n".join(
+        (
+            f"[b green]已办理新生儿参保[/]　收据号 [b]{r.receipt_no}[/]　{r.person_name}（{r.id_masked or '—'}）",
+            f"{paid}{change}　{r.enrolment.benefit_year}年度",
+            f"待遇享受期 {show_date(r.enrolment.coverage_start)} 至 {show_date(r.enrolment.coverage_end)}",
+            f"收据已保存：{done.path}",
+            "按 Esc 返回，或按 F3 办理下一位。",
+        )
+    )
+
+
+class NewbornScreen(FormScreen):
+    TITLE = "新生儿参保"
+
+    DEFAULT_CSS = """
+    NewbornScreen #nb-columns { height: 1fr; }
+    NewbornScreen #nb-form { width: 62; height: 1fr; padding: 1 1 0 0; }
+    NewbornScreen #nb-right { width: 1fr; height: 1fr; padding: 1 1 0 1; }
+    NewbornScreen #nb-step { margin-bottom: 1; }
+    NewbornScreen #nb-year-row, NewbornScreen #nb-payment { height: auto; padding: 1 0 0 0; }
+    NewbornScreen #nb-result { margin-top: 1; height: auto; }
+    """
+
+    def __init__(self, person_id: str | None = None) -> None:
+        super().__init__()
+        self.person_id = person_id  # from the case view: the baby or the guardian
+        self.baby: Any = None  # PersonView once saved or opened
+        self.assessment: Any = None  # NewbornAssessmentView
+        self.draft: BabyDraft | None = None  # the form as it was assessed
+        self.done: Enrolled | None = None
+        self._guardian_token = 0
+
+    # -- layout ----------------------------------------------------------------------------
+    def compose_body(self) -> ComposeResult:
+        with Horizontal(id="nb-columns"):
+            with VerticalScroll(id="nb-form", classes="form"):
+                yield wv.row("监护人身份证号", IdNumberInput(wv.id_problem, id="nb-guardian"))
+                yield Static("", id="nb-guardian-info", classes="hint field-hint")
+                yield wv.row(
+                    "出生医学证明编号",
+                    Input(placeholder="1位字母加9位数字，如 Q610123456", id="nb-cert",
+                          restrict=r"[A-Za-z0-9]*", max_length=10),
+                )
+                yield Static("", id="nb-cert-info", classes="hint field-hint")
+                yield wv.row(
+                    "新生儿身份证号",
+                    Input(placeholder="已办理身份证的填写，否则不填", id="nb-idno",
+                          restrict=r"[0-9Xx]*", max_length=18),
+                )
+                yield Static("", id="nb-idno-info", classes="hint field-hint")
+                yield wv.row("新生儿姓名", Input(placeholder="与出生医学证明一致", id="nb-name", max_length=50))
+                yield wv.row("性别", Select(SEX_OPTIONS, prompt="请选择", id="nb-sex"))
+                yield wv.row("出生日期", DateInput(id="nb-birth"))
+                yield wv.row(
+                    "户籍地",
+                    Input(placeholder="6位行政区划代码", id="nb-hukou", restrict=r"\d*", max_length=6),
+                )
+                yield Static("", id="nb-hukou-info", classes="hint field-hint")
+            with VerticalScroll(id="nb-right"):
+                yield Static("填好左侧信息后按 Ctrl+S 登记并核定。", id="nb-step", classes="hint")
+                yield DecisionPanel(id="nb-decision")
+                with Vertical(id="nb-year-row", classes="form"):
+                    yield wv.row("待遇年度", Select([], prompt="请选择", id="nb-year"))
+                with Vertical(id="nb-payment", classes="form"):
+                    yield wv.row(
+                        "缴费方式",
+                        Select(rv.channel_options(), id="nb-channel", value="cash", allow_blank=False),
+                    )
+                    yield wv.row("实收金额（元）", MoneyInput(id="nb-received", allow_empty=True))
+                    yield Static("", id="nb-change", classes="hint field-hint")
+                yield Static("", id="nb-result")
+
+    def on_mount(self) -> None:
+        self.query_one("#nb-payment").display = False
+        self.query_one("#nb-year-row").display = False
+        region = str(getattr(self.services.policy, "region_code", "") or "")
+        self.query_one("#nb-hukou", Input).value = region
+        self.query_one("#nb-guardian", IdNumberInput).focus()
+        if self.person_id:
+            self.call_service("open", open_person, self.services, self.person_id)
+
+    # -- field hints as typed ----------------------------------------------------------------
+    @on(Input.Changed, "#nb-guardian")
+    def _guardian_changed(self, event: Input.Changed) -> None:
+        info = self.query_one("#nb-guardian-info", Static)
+        value = event.value.strip()
+        self._guardian_token = 0
+        if not value:
+            info.update("")
+        elif len(value) < 18:
+            info.update(f"已输入 {len(value)} 位，还差 {18 - len(value)} 位")
+        elif problem := wv.id_problem(value):
+            info.update(f"[b red]{problem}[/]")
+        else:
+            info.update("正在查找……")
+            self._guardian_token = self.call_service("guardian", find_guardian, self.services, value)
+
+    @on(Input.Changed, "#nb-cert")
+    def _cert_changed(self, event: Input.Changed) -> None:
+        value = event.value.strip()
+        problem = wv.birth_cert_problem(value) if len(value) >= 10 else None
+        self.query_one("#nb-cert-info", Static).update(f"[b red]{problem}[/]" if problem else "")
+
+    @on(Input.Changed, "#nb-idno")
+    def _idno_changed(self, event: Input.Changed) -> None:
+        value = event.value.strip()
+        info = self.query_one("#nb-idno-info", Static)
+        if len(value) < 18:
+            info.update(f"已输入 {len(value)} 位，还差 {18 - len(value)} 位" if value else "")
+        elif problem := wv.id_problem(value):
+            info.update(f"[b red]{problem}[/]")
+        else:
+            info.update(wv.id_info(value))
+
+    @on(Input.Changed, "#nb-hukou")
+    def _hukou_changed(self, event: Input.Changed) -> None:
+        info = self.query_one("#nb-hukou-info", Static)
+        if len(event.value) < 6:
+            info.update("")
+        elif problem := wv.region_problem(event.value):
+            info.update(f"[b red]{problem}[/]")
+        else:
+            info.update(wv.region_name(event.value))
+
+    @on(Input.Changed, "#nb-received")
+    @on(Select.Changed, "#nb-channel")
+    def _money_changed(self) -> None:
+        self._show_change()
+
+    @on(Select.Changed, "#nb-year")
+    def _year_changed(self, event: Select.Changed) -> None:
+        if self.baby is None or event.value is Select.NULL or self.done is not None:
+            return
+        self.status("正在按所选待遇年度重新核定……")
+        self.call_service("reassess", reassess, self.services, self.baby.id, int(event.value))
+
+    @on(Input.Submitted)
+    def _next_field(self, event: Input.Submitted) -> None:
+        """Enter moves on like Tab; Enter in 实收金额 submits."""
+        if event.input.id == "nb-received":
+            self.action_submit()
+        else:
+            self.focus_next()
+
+    # -- reading the form --------------------------------------------------------------------
+    def _year_choice(self) -> int | None:
+        value = self.query_one("#nb-year", Select).value
+        return None if value is Select.NULL else int(value)
+
+    def _read_draft(self) -> BabyDraft | None:
+        """The form, or None with the reason in the status line and focus on the field."""
+        guardian = self.query_one("#nb-guardian", Input).value.strip()
+        cert = self.query_one("#nb-cert", Input).value.strip().upper()
+        idno = self.query_one("#nb-idno", Input).value.strip().upper()
+        name = self.query_one("#nb-name", Input).value.strip()
+        sex = self.query_one("#nb-sex", Select).value
+        birth = self.query_one("#nb-birth", DateInput)
+        hukou = self.query_one("#nb-hukou", Input).value.strip()
+        checks: list[tuple[str, str | None]] = [
+            ("#nb-guardian", wv.id_problem(guardian) if guardian else None),
+            ("#nb-cert", wv.birth_cert_problem(cert) if cert else None),
+            ("#nb-idno", wv.id_problem(idno) if idno else None),
+            ("#nb-cert", None if cert or idno else "请填写出生医学证明编号（已办身份证的填写身份证号）。"),
+            ("#nb-name", None if name else "请填写新生儿姓名。"),
+            ("#nb-sex", "请选择性别。" if sex is Select.NULL and not idno else None),
+            ("#nb-birth", None if birth.date or idno else "请填写出生日期（YYYY-MM-DD 或 YYYYMMDD）。"),
+            ("#nb-hukou", wv.region_problem(hukou)),
+        ]
+        for selector, problem in checks:
+            if problem:
+                self.status(problem, "error")
+                self.query_one(selector).focus()
+                return None
+        birth_date = birth.date
+        if idno and birth_date is None:
+            from yibao.idnumbers import parse
+
+            birth_date = parse(idno).birth_date
+        return BabyDraft(
+            guardian_id_number=guardian or None,
+            birth_cert_no=cert or None,
+            id_number=idno or None,
+            name=name,
+            sex=None if sex is Select.NULL else str(sex),
+            birth_date=birth_date,
+            hukou_region=hukou,
+        )
+
+    def _payable(self) -> bool:
+        """Whether the answer lets the counter take the fee (a year offered must be chosen)."""
+        view = self.assessment
+        if view is None or view.due_fen is None or str(view.outcome) == "refused":
+            return False
+        return not (self._choice_pending(view) and self._year_choice() is None)
+
+    @staticmethod
+    def _choice_pending(view: Any) -> bool:
+        d = view.decision
+        return len(getattr(d, "choices", ()) or ()) > 1 and bool(getattr(d, "within_window", False))
+
+    def _show_change(self) -> None:
+        label = self.query_one("#nb-change", Static)
+        due = self.assessment.due_fen if self._payable() else None
+        received = self.query_one("#nb-received", MoneyInput).fen
+        if due is None:
+            label.update("")
+        elif self.query_one("#nb-channel", Select).value != "cash":
+            label.update(f"应收 {yuan(due)}")
+        elif received is None:
+            label.update(f"应收 {yuan(due)}，请输入实收金额")
+        elif received < due:
+            label.update(f"[b red]实收不足：应收 {yuan(due)}，还差 {yuan(due - received)}[/]")
+        else:
+            label.update(f"应收 {yuan(due)}　找零 [b]{yuan(received - due)}[/]")
+
+    # -- Ctrl+S: 登记并核定, then 收款 ----------------------------------------------------------------
+    def action_submit(self) -> None:
+        if self.done is not None:
+            self.status("本次业务已办结。按 Esc 返回，或按 F3 办理下一位。")
+            return
+        draft = self._read_draft()
+        if draft is None:
+            return
+        if self._payable() and self.draft is not None and self._same(draft):
+            self._confirm()
+            return
+        self.status("正在登记并核定……")
+        baby_id = self.baby.id if self.baby is not None else None
+        self.call_service(
+            "register", register_and_assess, self.services, draft, baby_id, self._year_choice()
+        )
+
+    def _same(self, draft: BabyDraft) -> bool:
+        """Whether the form is what was assessed (else 登记并核定 again before paying)."""
+        return draft == self.draft
+
+    def _confirm(self) -> None:
+        view = self.assessment
+        due = int(view.due_fen)
+        free = due == 0
+        channel = "cash" if free else str(self.query_one("#nb-channel", Select).value)
+        received = 0 if free else self.query_one("#nb-received", MoneyInput).fen
+        if channel == "cash" and (received is None or received < due):
+            self.status(f"请输入实收金额（应收 {yuan(due)}）。", "error")
+            self.query_one("#nb-received").focus()
+            return
+        baby = view.person
+        body = [f"新生儿 {wv.person_line(baby)}　{view.benefit_year}年度"]
+        if free:
+            body.append("按政策免缴费参保。")
+        else:
+            body.append(f"应收 {yuan(due)}　方式：{rv.channel_label(channel)}")
+            if channel == "cash":
+                body.append(f"实收 {yuan(received)}　找零 {yuan(received - due)}")
+        confirmed = str(view.outcome) == "confirm"
+        if confirmed:
+            body.append("注意：有事项需经办人员核实（见核定理由），确认即表示已核实。")
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.status("正在办理……")
+                self.call_service(
+                    "enrol", enrol, self.services, self.desk.receipts_dir, baby.id,
+                    channel=channel, received_fen=received if channel == "cash" else None,
+                    year_choice=self._year_choice(), paid_on=view.paid_on, confirmed=confirmed,
+                )
+
+        title = "确认免费参保？" if free else "确认收款？"
+        self.app.push_screen(ConfirmModal(title, "\n".join(body), yes="确认办理" if free else "确认收款"), answered)
+
+    # -- answers from the services -----------------------------------------------------------
+    @on(ServiceDone)
+    def _done(self, message: ServiceDone) -> None:
+        match message.op:
+            case "guardian" if message.token == self._guardian_token:
+                self._show_guardian(message.result)
+            case "open":
+                if isinstance(message.result, Assessed):
+                    self._fill(message.result)
+                    self._show_assessed(message.result)
+                else:
+                    self._fill_guardian(message.result)
+            case "register":
+                self._show_assessed(message.result)
+            case "reassess":
+                self._show_assessment(message.result)
+            case "enrol":
+                self._show_done(message.result)
+
+    @on(ServiceRefused)
+    def _refused(self, message: ServiceRefused) -> None:
+        self.query_one("#nb-decision", DecisionPanel).show_decision(message.decision, title="不予办理")
+        self.query_one("#nb-payment").display = False
+        self.query_one("#nb-step", Static).update("[b red]不予办理，理由如下。[/]")
+        self.assessment = None
+        self.status("不予办理：理由见右侧。", "error")
+
+    @on(ServiceInvalid)
+    def _invalid(self, message: ServiceInvalid) -> None:
+        if message.op == "guardian":
+            self.query_one("#nb-guardian-info", Static).update(f"[b red]{message.message}[/]")
+            return
+        self.status(message.message, "error")
+        target = {
+            "guardian": "#nb-guardian", "guardian_person_id": "#nb-guardian",
+            "birth_cert_no": "#nb-cert", "id_number": "#nb-idno", "name": "#nb-name",
+            "sex": "#nb-sex", "birth_date": "#nb-birth", "hukou_region": "#nb-hukou",
+            "year_choice": "#nb-year", "received_fen": "#nb-received", "channel": "#nb-channel",
+        }.get(message.field or "")
+        if target and self.query_one(target).display:
+            self.query_one(target).focus()
+
+    @on(ServiceFailed)
+    def _failed(self, message: ServiceFailed) -> None:
+        self.status(f"出错了：{message.error}", "error")
+
+    def _show_guardian(self, person: Any) -> None:
+        info = self.query_one("#nb-guardian-info", Static)
+        if person is None:
+            info.update("[b red]登记库中没有此人[/]：请先按 F2 登记监护人，或清空此项后办理。")
+        else:
+            info.update(f"监护人 [b]{wv.person_line(person)}[/]")
+
+    def _fill_guardian(self, person: Any) -> None:
+        if person.id_number:
+            self.query_one("#nb-guardian", Input).value = person.id_number
+        self.query_one("#nb-cert").focus()
+
+    def _fill(self, assessed: Assessed) -> None:
+        baby = assessed.baby
+        with self.prevent(Input.Changed):
+            if assessed.guardian is not None and assessed.guardian.id_number:
+                self.query_one("#nb-guardian", Input).value = assessed.guardian.id_number
+                self._show_guardian(assessed.guardian)
+            self.query_one("#nb-idno", Input).value = baby.id_number or ""
+            self.query_one("#nb-name", Input).value = baby.name
+            self.query_one("#nb-birth", DateInput).value = baby.birth_date.isoformat()
+            self.query_one("#nb-hukou", Input).value = baby.hukou_region or ""
+        if baby.sex in ("1", "2"):
+            self.query_one("#nb-sex", Select).value = baby.sex
+        self.query_one("#nb-cert-info", Static).update(
+            f"已登记：{baby.birth_cert_masked}" if baby.birth_cert_masked else ""
+        )
+
+    def _show_assessed(self, assessed: Assessed) -> None:
+        self.baby = assessed.baby
+        if assessed.draft is not None:
+            self.draft = assessed.draft
+        else:  # opened from the case view: the form as filled is what was assessed
+            self.draft = self._read_draft()
+        self._show_assessment(assessed.assessment)
+
+    def _show_assessment(self, view: Any) -> None:
+        self.assessment = view
+        panel = self.query_one("#nb-decision", DecisionPanel)
+        panel.show_decision(view, figures(view), title=f"{view.benefit_year}年度 新生儿参保核定")
+        self._show_year_choice(view)
+        step = self.query_one("#nb-step", Static)
+        payment = self.query_one("#nb-payment")
+        if self._payable():
+            free = view.due_fen == 0
+            payment.display = not free
+            if free:
+                step.update("按政策免缴费参保。核对无误后按 Ctrl+S 确认办理。")
+                self.status("免缴费参保：按 Ctrl+S 确认办理。")
+            else:
+                self._show_change()
+                step.update("核定如下。选择缴费方式、输入实收金额后按 Ctrl+S 收款。")
+                self.status(f"应收 {yuan(view.due_fen)}。输入实收金额后按 Ctrl+S 确认提交。")
+                self.query_one("#nb-received").focus()
+        else:
+            payment.display = False
+            if view.existing_payment is not None:
+                step.update(
+                    f"[b red]本年度已缴费（收据号 {view.existing_payment.receipt_no}），"
+                    "如需退费请按 F5。[/]"
+                )
+                self.status("不予办理：本年度已缴费。", "error")
+            elif self._choice_pending(view) and self._year_choice() is None:
+                step.update("[b yellow]请监护人选择待遇年度，选择后重新核定。[/]")
+                self.status("请选择待遇年度。")
+                self.query_one("#nb-year").focus()
+            else:
+                step.update("[b red]不予办理，理由如下。[/]")
+                self.status("不予办理：理由见右侧。", "error")
+
+    def _show_year_choice(self, view: Any) -> None:
+        choices = tuple(getattr(view.decision, "choices", ()) or ())
+        row = self.query_one("#nb-year-row")
+        select = self.query_one("#nb-year", Select)
+        if not self._choice_pending(view):
+            row.display = False
+            return
+        current = select.value
+        options = [(f"{year}年（{'出生当年' if i == 0 else '出生次年'}）", year) for i, year in enumerate(choices)]
+        if not row.display:
+            with self.prevent(Select.Changed):
+                select.set_options(options)
+                if current in choices:
+                    select.value = current
+        row.display = True
+
+    def _show_done(self, done: Enrolled) -> None:
+        self.done = done
+        self.query_one("#nb-payment").display = False
+        self.query_one("#nb-year-row").display = False
+        self.query_one("#nb-step", Static).update("")
+        self.query_one("#nb-result", Static).update(result_text(done))
+        self.status(f"办理成功，收据号 {done.receipt.receipt_no}，收据已保存：{done.path}")

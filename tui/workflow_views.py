@@ -1,0 +1,84 @@
+"""Shared pieces of the F3–F5 workflow screens (新生儿参保, 家庭共济缴费, 退费受理).
+
+Presentation only: the form row, field checks that call the domain validators,
+and helpers that pick the clause of a decision's reason to print next to a figure.
+No rule decides anything here; every figure comes from a service view.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.containers import Horizontal
+from textual.widget import Widget
+from textual.widgets import Label
+
+
+def row(label: str, widget: Widget, *, id: str | None = None) -> Horizontal:  # noqa: A002
+    """One line of the paper form: the label, then the field."""
+    return Horizontal(Label(label, classes="field-label"), widget, classes="row", id=id)
+
+
+def id_problem(value: str) -> str | None:
+    """Why ``value`` is not a valid 居民身份证号码, in Chinese; None when it is."""
+    from yibao.idnumbers import InvalidIdNumber, parse
+
+    try:
+        parse(value)
+    except InvalidIdNumber as error:
+        return error.message
+    return None
+
+
+def id_info(value: str) -> str:
+    """``出生日期 … · 男 · 发证地 …`` for a valid ID number."""
+    from yibao.idnumbers import parse
+
+    parsed = parse(value)
+    return f"出生日期 {parsed.birth_date.isoformat()} · {parsed.sex_label} · 发证地 {parsed.region_name}"
+
+
+def birth_cert_problem(value: str) -> str | None:
+    from yibao.idnumbers import InvalidIdNumber, validate_birth_cert
+
+    try:
+        validate_birth_cert(value)
+    except InvalidIdNumber as error:
+        return error.message
+    return None
+
+
+def region_problem(value: str) -> str | None:
+    from yibao.regions import InvalidRegion, validate
+
+    try:
+        validate(value)
+    except InvalidRegion as error:
+        return str(error)
+    return None
+
+
+def region_name(value: str) -> str:
+    from yibao.regions import full_name
+
+    return full_name(value)
+
+
+def clause_of(decision: Any, *words: str) -> str:
+    """The clause of the first reason mentioning one of ``words`` (or of the first reason)."""
+    reasons = getattr(decision, "reasons", ()) or ()
+    for reason in reasons:
+        if not words or any(word in reason.text for word in words):
+            return reason.clause.cite()
+    return reasons[0].clause.cite() if reasons else ""
+
+
+def hint_for(field: str | None, targets: dict[str, str]) -> str | None:
+    """The selector of the widget a service's ``InvalidInput.field`` points at."""
+    return targets.get(field or "")
+
+
+def person_line(person: Any) -> str:
+    """``张三（611023********0012）`` for the person served (masked even here: it is a list line)."""
+    shown = person.id_masked or person.birth_cert_masked or "无证件号"
+    return f"{person.name}（{shown}）"
