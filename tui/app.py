@@ -63,7 +63,7 @@ def _name(value: Any) -> str:
 
 def info_of(services: Any) -> DeskInfo:
     if services is None:
-        return DeskInfo()
+        return DeskInfo(today=date.today())  # before setup: the machine's date
     policy = getattr(services, "policy", None)
     return DeskInfo(
         jurisdiction=getattr(policy, "jurisdiction", "未设置辖区"),

@@ -56,7 +56,8 @@ DESK_KEYS: tuple[Key, ...] = (
 
 # Keys of a workflow / form screen.
 BACK = Key("screen.back", "escape", "back", "返回", "返回上一屏（未提交的内容不保存）", key_display="Esc")
-SUBMIT = Key("screen.submit", "ctrl+s", "submit", "确认提交", "确认并提交本屏内容", priority=True, key_display="Ctrl+S")
+# Not priority: the key then queues behind characters still being typed into the focused input.
+SUBMIT = Key("screen.submit", "ctrl+s", "submit", "确认提交", "确认并提交本屏内容", key_display="Ctrl+S")
 
 FORM_KEYS: tuple[Key, ...] = (BACK, SUBMIT)
 VIEW_KEYS: tuple[Key, ...] = (BACK,)

@@ -11,7 +11,8 @@ from typing import Any
 
 from textual.containers import Horizontal
 from textual.widget import Widget
-from textual.widgets import Label
+from textual.visual import VisualType
+from textual.widgets import Label, Static
 
 
 def row(label: str, widget: Widget, *, id: str | None = None) -> Horizontal:  # noqa: A002
@@ -64,13 +65,38 @@ def region_name(value: str) -> str:
     return full_name(value)
 
 
+def section(clause: Any) -> str:
+    """A clause as the figures table shows it: the section only (the document is in the
+    panel title); ``文件未作规定`` when the document is silent."""
+    return clause.section or "文件未作规定"
+
+
 def clause_of(decision: Any, *words: str) -> str:
-    """The clause of the first reason mentioning one of ``words`` (or of the first reason)."""
+    """The section of the first reason mentioning one of ``words`` (or of the first reason)."""
     reasons = getattr(decision, "reasons", ()) or ()
     for reason in reasons:
         if not words or any(word in reason.text for word in words):
-            return reason.clause.cite()
-    return reasons[0].clause.cite() if reasons else ""
+            return section(reason.clause)
+    return section(reasons[0].clause) if reasons else ""
+
+
+def document_of(services: Any) -> str:
+    """The policy document number, e.g. ``商南政办发〔2024〕57号``."""
+    document = getattr(getattr(services, "policy", None), "document", None)
+    return str(getattr(document, "number", "") or "")
+
+
+class Hint(Static):
+    """The hint line under a field (what was found, why a value is wrong); empty, it takes
+    no line."""
+
+    def __init__(self, content: str = "", *, id: str | None = None) -> None:  # noqa: A002
+        super().__init__(content, id=id, classes="hint field-hint")
+        self.display = bool(content)
+
+    def update(self, content: VisualType = "", *, layout: bool = True) -> None:
+        super().update(content, layout=layout)
+        self.display = bool(content)
 
 
 def hint_for(field: str | None, targets: dict[str, str]) -> str | None:

@@ -26,7 +26,9 @@ _MASKED: dict[str, Any] = {
     "birth_cert_no": mask_birth_cert,
 }
 _DROPPED = {"id_tail"}
-_ID_LIKE = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])|(?<![0-9A-Za-z])\d{15}(?![0-9A-Za-z])")  # the tail adds nothing to a masked number
+_ID_LIKE = re.compile(
+    r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])|(?<![0-9A-Za-z])\d{15}(?![0-9A-Za-z])"
+)  # the tail adds nothing to a masked number
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +85,9 @@ def snapshot(
     return _masked_mapping(data)
 
 
-def diff(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> tuple[dict[str, Any], dict[str, Any]]:
+def diff(
+    before: Mapping[str, Any] | None, after: Mapping[str, Any] | None
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Only the keys that changed, as (before, after)."""
     before = before or {}
     after = after or {}

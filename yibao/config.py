@@ -62,6 +62,11 @@ def data_dir() -> Path:
     return path
 
 
+def default_clerk_name() -> str | None:
+    """The clerk named by ``YIBAO_CLERK``, if any (``--clerk`` takes precedence)."""
+    return (os.environ.get(ENV_CLERK) or "").strip() or None
+
+
 def new_prefix(length: int = 4) -> str:
     return "".join(secrets.choice(_PREFIX_ALPHABET) for _ in range(length))
 
@@ -143,7 +148,10 @@ def ensure_clerk(
         row = session.exec(select(Clerk).where(Clerk.name == clean)).first()
         if row is None:
             row = Clerk(
-                name=clean, role=Role(role).value, device_id=device.id, created_at=moment,
+                name=clean,
+                role=Role(role).value,
+                device_id=device.id,
+                created_at=moment,
                 updated_at=moment,
             )
             session.add(row)
@@ -164,7 +172,12 @@ def ensure_clerk(
 
 
 def set_clerk_role(
-    engine: Engine, *, clerk_id: str, role: Role | str, by: ClerkInfo, device: DeviceInfo,
+    engine: Engine,
+    *,
+    clerk_id: str,
+    role: Role | str,
+    by: ClerkInfo,
+    device: DeviceInfo,
     now: datetime | None = None,
 ) -> ClerkInfo:
     """Change a clerk's role (only a supervisor may)."""
@@ -181,10 +194,16 @@ def set_clerk_role(
         session.add(row)
         session.add(
             AuditLog(
-                at=moment, clerk_id=by.id, clerk_name=by.name, device_id=device.id,
-                action="clerk.role", entity="clerk", entity_id=row.id,
+                at=moment,
+                clerk_id=by.id,
+                clerk_name=by.name,
+                device_id=device.id,
+                action="clerk.role",
+                entity="clerk",
+                entity_id=row.id,
                 summary=f"{row.name} 的角色改为 {Role(role).label}",
-                before=before, after={"role": row.role},
+                before=before,
+                after={"role": row.role},
             )
         )
         session.commit()

@@ -22,6 +22,14 @@ from sqlalchemy.pool import StaticPool
 
 ENV_URL = "YIBAO_DATABASE_URL"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+IMMEDIATE_OPTION = "yibao_sqlite_immediate"
+
+
+def write_engine(engine: Engine) -> Engine:
+    """The same engine, marked so that its transactions take the write lock at once
+    (``BEGIN IMMEDIATE`` on SQLite; no effect on PostgreSQL). Services use it for
+    every operation that writes."""
+    return engine.execution_options(**{IMMEDIATE_OPTION: True})
 
 
 class RegistryError(RuntimeError):
@@ -86,6 +94,20 @@ def create_registry_engine(url: str, **kwargs: Any) -> Engine:
                 cursor.execute("PRAGMA busy_timeout=15000")
             finally:
                 cursor.close()
+            # SQLAlchemy, not the sqlite3 module, decides where transactions begin
+            # (see "Serializable isolation / Savepoints / Transactional DDL" in the
+            # SQLAlchemy SQLite dialect docs).
+            dbapi_connection.isolation_level = None
+
+        @event.listens_for(engine, "begin")
+        def _begin(connection: sa.Connection) -> None:
+            # A write operation asks for BEGIN IMMEDIATE (``WRITE_OPTIONS``): it takes
+            # the write lock before its first read, so check-then-write is atomic
+            # between desks sharing one file. Reads use a plain (deferred) BEGIN.
+            if connection.get_execution_options().get(IMMEDIATE_OPTION):
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            else:
+                connection.exec_driver_sql("BEGIN")
 
         return engine
     return sa.create_engine(url, pool_pre_ping=True, **kwargs)

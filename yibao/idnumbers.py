@@ -85,9 +85,7 @@ def parse(raw: str, *, today: date | None = None) -> IdInfo:
     upgraded = False
     if len(number) == 15:
         if not number.isdigit():
-            raise InvalidIdNumber(
-                f"15位身份证号码 {shown} 只能由数字组成。请核对证件后重新输入。"
-            )
+            raise InvalidIdNumber(f"15位身份证号码 {shown} 只能由数字组成。请核对证件后重新输入。")
         number = upgrade_15(number)
         upgraded = True
     if len(number) != 18:
@@ -122,7 +120,9 @@ def parse(raw: str, *, today: date | None = None) -> IdInfo:
             "请核对证件；确属有效证件的，请报经办机构核实。"
         ) from None
     region_name = "".join(
-        part for part in (place.get("province"), place.get("prefecture"), place.get("county")) if part
+        part
+        for part in (place.get("province"), place.get("prefecture"), place.get("county"))
+        if part
     )
     sex = "1" if int(number[16]) % 2 == 1 else "2"
     return IdInfo(
@@ -171,7 +171,9 @@ def validate_birth_cert(raw: str) -> str:
     """
     number = normalise_birth_cert(raw)
     if not number:
-        raise InvalidIdNumber("未输入出生医学证明编号。请按证明右上角的编号输入（1位字母加9位数字）。")
+        raise InvalidIdNumber(
+            "未输入出生医学证明编号。请按证明右上角的编号输入（1位字母加9位数字）。"
+        )
     if not _BIRTH_CERT.match(number):
         raise InvalidIdNumber(
             f"出生医学证明编号“{number}”格式不对：应为1位字母加9位数字（如 Q610123456）。"

@@ -398,7 +398,9 @@ class FamilyBinding(SQLModel, table=True):
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     payer_person_id: str = Field(foreign_key="person.id", max_length=36)
     relative_person_id: str = Field(foreign_key="person.id", max_length=36)
-    relation: str = Field(max_length=30)  # yibao.rules.relations.Relation: relative as seen from the payer
+    relation: str = Field(
+        max_length=30
+    )  # yibao.rules.relations.Relation: relative as seen from the payer
     relation_code: str | None = Field(default=None, max_length=2)  # GB/T 4761, when recorded
     evidence: str = Field(max_length=200)  # 户口簿 / 结婚证 / 出生医学证明 …
     commitment_signed: bool = Field(default=False)  # 承诺书

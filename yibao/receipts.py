@@ -164,7 +164,9 @@ def render(receipt: ReceiptText, *, width: int = 40) -> str:
     if receipt.payer:
         lines.append(f"代缴人：{receipt.payer}")
     if receipt.received_fen is not None:
-        lines.append(f"收到：{yuan(receipt.received_fen)} 元　找零：{yuan(receipt.change_fen or 0)} 元")
+        lines.append(
+            f"收到：{yuan(receipt.received_fen)} 元　找零：{yuan(receipt.change_fen or 0)} 元"
+        )
     lines.append(rule)
     lines.append(f"经办人：{receipt.clerk_name}　设备：{receipt.device_prefix}")
     lines.append(f"时间：{local.strftime('%Y-%m-%d %H:%M:%S')}")

@@ -57,7 +57,9 @@ def regions() -> dict[str, Region]:
     """Current regions of the bundled provinces, by code."""
     out: dict[str, Region] = {}
     for row in _csv_rows(_regions_dir() / "regions.csv"):
-        out[row["code"]] = Region(row["code"], row["name"], row["level"], row["parent_code"] or None)
+        out[row["code"]] = Region(
+            row["code"], row["name"], row["level"], row["parent_code"] or None
+        )
     return out
 
 
@@ -86,7 +88,9 @@ def counties_of(region_code: str) -> tuple[str, ...]:
     if region_code in _jurisdictions():
         return _jurisdictions()[region_code]
     return tuple(
-        code for code, r in regions().items() if r.parent_code == region_code and r.level == "county"
+        code
+        for code, r in regions().items()
+        if r.parent_code == region_code and r.level == "county"
     ) or (region_code,)
 
 

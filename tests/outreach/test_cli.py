@@ -84,7 +84,7 @@ def test_trip_through_the_commands(tmp_path: Path, capsys: pytest.CaptureFixture
     assert code == 0 and "共 1 项待处理" in out
     short = out.split("[", 1)[1][:8]
     code, out, _ = _run(capsys, "--db", str(hall_db), "--clerk", "王大厅", "sync", "resolve", short,
-                        "--how", "退费", "--note", "已受理退费")
+                        "--how", "更正", "--note", "外出收据系误收，已当面退还现金并注明")
     assert code == 0 and "已处理" in out
 
 

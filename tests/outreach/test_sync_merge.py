@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from tests.outreach.helpers import (
+    FEE_FEN,
     Clock,
     count,
     export_and_open,
@@ -18,7 +19,7 @@ from tests.outreach.helpers import (
     register,
     services_for,
 )
-from yibao.models import AuditLog, Household, Person
+from yibao.models import AuditLog, Household, Payment, Person, RefundRequest
 from yibao.outreach.errors import OutreachError
 from yibao.outreach.models import ConflictKind, SyncConflict
 from yibao.outreach.sync import export_sync, import_sync, open_conflicts, resolve_conflict
@@ -124,6 +125,14 @@ def test_resolving_a_conflict_is_audited_and_needs_a_note(trip) -> None:  # type
         resolve_conflict(hall.engine, conflict.id[:8], how="退费", note="", actor=hall.actor, now=clock())
     with pytest.raises(OutreachError, match="处理方式"):
         resolve_conflict(hall.engine, conflict.id[:8], how="删除", note="x", actor=hall.actor, now=clock())
+    with pytest.raises(OutreachError, match="先为其中一笔办理退费受理"):
+        resolve_conflict(hall.engine, conflict.id[:8], how="退费", note="外出收据已受理退费",
+                         actor=hall.actor, now=clock())
+    with Session(hall.engine) as session:  # the refund intake (the refunds service's job)
+        session.add(RefundRequest(person_id=conflict.person_id, payment_id=conflict.row_id,
+                                  reason="duplicate", amount_fen=FEE_FEN, received_on=DAY,
+                                  policy_id="shangnan-2025", device_id=hall.device.id))
+        session.commit()
     done = resolve_conflict(hall.engine, conflict.id[:8], how="退费", note="外出收据已受理退费",
                             actor=hall.actor, now=clock())
     assert done.status == "resolved" and report_conflicts(hall) == []
@@ -132,3 +141,23 @@ def test_resolving_a_conflict_is_audited_and_needs_a_note(trip) -> None:  # type
     assert audit.clerk_name == "王大厅" and "外出收据已受理退费" in audit.summary
     with pytest.raises(OutreachError, match="已处理过"):
         resolve_conflict(hall.engine, conflict.id, how="退费", note="again", actor=hall.actor, now=clock())
+
+
+def test_a_conflicting_payment_changed_again_on_the_laptop_stays_in_conflict(trip) -> None:  # type: ignore[no-untyped-def]
+    hall, laptop, people, clock, tmp = trip
+    receipt = pay_cash(laptop, people["甲"].id)
+    pay_cash(hall, people["甲"].id)
+    _sync(laptop, hall, clock, tmp / "b1.yibao")
+    with laptop.engine.begin() as conn:  # e.g. the team corrected the payment's record
+        conn.execute(sa.text("UPDATE payment SET received_fen = 50000 WHERE id = :id"),
+                     {"id": receipt.payment.id})
+    clock.moment = local_noon(date(2024, 10, 9))
+    report = _sync(laptop, hall, clock, tmp / "b2.yibao")
+    with Session(hall.engine) as session:
+        statuses = sorted(
+            p.status for p in session.exec(select(Payment).where(Payment.person_id == people["甲"].id))
+        )
+        stored = session.get(Payment, receipt.payment.id)
+    assert statuses == ["conflict", "paid"]
+    assert stored is not None and stored.received_fen == 50000
+    assert report.flagged == [] and len(report_conflicts(hall)) == 1

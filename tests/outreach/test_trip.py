@@ -114,6 +114,7 @@ def test_the_whole_trip(registry_url: str, tmp_path: Path) -> None:
     voided = [p for p in hall_after if p.status == "voided"]
     assert [p.receipt_no for p in voided] == [wrong.payment.receipt_no]
     assert report.receipts == 5 and report.voided == 1 and report.cash_fen == 4 * FEE_FEN
+    assert f"收据号 {trip.prefix}-00000001 至 {trip.prefix}-00000005 全部到齐" in report.render()
 
     # The person seen on both sides is one person; the laptop-only one arrived.
     with Session(hall.engine) as session:

@@ -49,6 +49,7 @@ def adult_case(draw: st.DrawFn) -> tuple[str, PersonFacts, date]:
         other_scheme_exit_on=exit_on,
         insured_in_benefit_year=draw(st.booleans()),
         basic_insurance_years_continuous=draw(st.integers(min_value=0, max_value=10)),
+        resident_insurance_years_continuous=draw(st.integers(min_value=0, max_value=10)),
         zero_claims_last_year=draw(st.booleans()),
     )
     return pid, person, paid_on

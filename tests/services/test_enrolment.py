@@ -31,8 +31,15 @@ def test_assess_then_pay_cash_with_change(services) -> None:  # type: ignore[no-
     assert "人民币大写：肆佰元整" in receipt.text
     assert person.id_number not in receipt.text and receipt.id_masked in receipt.text
     (enrolment,) = rows(services.engine, Enrolment)
-    assert (enrolment.status, enrolment.category, enrolment.benefit_year) == ("paid", "general", 2025)
-    assert (enrolment.coverage_start, enrolment.coverage_end) == (date(2025, 1, 1), date(2025, 12, 31))
+    assert (enrolment.status, enrolment.category, enrolment.benefit_year) == (
+        "paid",
+        "general",
+        2025,
+    )
+    assert (enrolment.coverage_start, enrolment.coverage_end) == (
+        date(2025, 1, 1),
+        date(2025, 12, 31),
+    )
     assert enrolment.registered_on == date(2024, 10, 15)
     (payment,) = rows(services.engine, Payment)
     assert (payment.standard_fen, payment.subsidy_fen, payment.personal_fen) == (40000, 0, 40000)

@@ -19,7 +19,10 @@ def policy_id() -> str:
 def family(services):  # type: ignore[no-untyped-def]
     def person(name: str, born: date, seq: int, **kw):  # type: ignore[no-untyped-def]
         return services.persons.register(
-            name=name, id_number=id_number(born, seq=seq, county="140621"), hukou_region="140621", **kw
+            name=name,
+            id_number=id_number(born, seq=seq, county="140621"),
+            hukou_region="140621",
+            **kw,
         )
 
     return {
@@ -32,8 +35,11 @@ def family(services):  # type: ignore[no-untyped-def]
 
 def _bind(services, family, who: str, relation: str):  # type: ignore[no-untyped-def]
     return services.family_aid.bind(
-        payer_person_id=family["payer"].id, relative_person_id=family[who].id,
-        relation=relation, evidence="户口簿", relation_code="20" if relation == "child" else None,
+        payer_person_id=family["payer"].id,
+        relative_person_id=family[who].id,
+        relation=relation,
+        evidence="户口簿",
+        relation_code="20" if relation == "child" else None,
     )
 
 
@@ -53,8 +59,10 @@ def test_bind_and_list(services, family) -> None:  # type: ignore[no-untyped-def
 def test_bind_refused_for_payer_outside_employee_insurance(services, family) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(Refused, match="未参加职工医保"):
         services.family_aid.bind(
-            payer_person_id=family["son"].id, relative_person_id=family["mother"].id,
-            relation="parent", evidence="户口簿",
+            payer_person_id=family["son"].id,
+            relative_person_id=family["mother"].id,
+            relation="parent",
+            evidence="户口簿",
         )
     assert counts(services.engine, FamilyBinding)["family_binding"] == 0
     (entry,) = rows(services.engine, AuditLog, outcome="refused")
@@ -63,8 +71,10 @@ def test_bind_refused_for_payer_outside_employee_insurance(services, family) -> 
         _bind(services, family, "stranger", "unrelated")
     with pytest.raises(InvalidInput, match="证明材料"):
         services.family_aid.bind(
-            payer_person_id=family["payer"].id, relative_person_id=family["son"].id,
-            relation="child", evidence=" ",
+            payer_person_id=family["payer"].id,
+            relative_person_id=family["son"].id,
+            relation="child",
+            evidence=" ",
         )
 
 

@@ -19,12 +19,17 @@ def policy_id() -> str:
 def baby(services, clock):  # type: ignore[no-untyped-def]
     clock.set_local(2024, 3, 10)
     mother = services.persons.register(
-        name="李母", id_number=id_number(date(1995, 5, 6), seq=12, county="511402"),
+        name="李母",
+        id_number=id_number(date(1995, 5, 6), seq=12, county="511402"),
         hukou_region="511402",
     )
     return services.newborns.register(
-        name="李宝", birth_date=date(2024, 2, 1), sex="男", birth_cert_no="q510123456",
-        guardian_person_id=mother.id, hukou_region="511402",
+        name="李宝",
+        birth_date=date(2024, 2, 1),
+        sex="男",
+        birth_cert_no="q510123456",
+        guardian_person_id=mother.id,
+        hukou_region="511402",
     )
 
 
@@ -46,7 +51,10 @@ def test_assess_and_enrol_within_90_days(services, baby) -> None:  # type: ignor
     assert receipt.change_fen == 2000 and "出生医学证明编号：Q*****3456" in receipt.text
     (enrolment,) = rows(services.engine, Enrolment)
     assert enrolment.category == "newborn" and enrolment.benefit_year == 2024
-    assert (enrolment.coverage_start, enrolment.coverage_end) == (date(2024, 2, 1), date(2024, 12, 31))
+    assert (enrolment.coverage_start, enrolment.coverage_end) == (
+        date(2024, 2, 1),
+        date(2024, 12, 31),
+    )
     (payment,) = rows(services.engine, Payment)
     assert payment.amount_fen == 38000 and payment.person_id == baby.id
     assert audit_actions(services.engine, person_id=baby.id)[-1] == ("newborn.enrol", "done")

@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+
 from tests.ids import id_number, with_wrong_check_digit
 from tests.services.helpers import audit_actions, counts, rows
 from yibao.models import AuditLog, Household, Person, PersonIdentity
@@ -11,7 +12,10 @@ from yibao.services.errors import AlreadyRegistered, InvalidInput, NotFound
 
 def test_register_stores_normalised_person_and_audit(services) -> None:  # type: ignore[no-untyped-def]
     number = id_number(date(1980, 5, 6), seq=11)
-    typed = number[:-1].translate(str.maketrans("0123456789", "０１２３４５６７８９")) + number[-1].lower()
+    typed = (
+        number[:-1].translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+        + number[-1].lower()
+    )
     view = services.persons.register(name=" 张三 ", id_number=typed, hukou_region="611023")
     assert view.id_number == number and view.id_masked.endswith(number[-4:])
     assert view.birth_date == date(1980, 5, 6) and view.sex == "1"
@@ -67,7 +71,10 @@ def test_wrong_check_digit_and_inconsistent_birth_date(services) -> None:  # typ
 def test_household_head_and_members(services) -> None:  # type: ignore[no-untyped-def]
     house = services.persons.create_household(number="H001", hukou_region="611023")
     head = services.persons.register(
-        name="张父", id_number=id_number(date(1960, 1, 1)), household_id=house.id, relation_to_head="02"
+        name="张父",
+        id_number=id_number(date(1960, 1, 1)),
+        household_id=house.id,
+        relation_to_head="02",
     )
     child = services.persons.register(name="张子", id_number=id_number(date(1990, 1, 1), seq=13))
     services.persons.join_household(child.id, household_id=house.id, relation_to_head="20")
@@ -83,8 +90,12 @@ def test_household_head_and_members(services) -> None:  # type: ignore[no-untype
 def test_identities_add_revoke_and_facts(services) -> None:  # type: ignore[no-untyped-def]
     person = services.persons.register(name="低保户", id_number=id_number(date(1970, 1, 1)))
     ident = services.persons.add_identity(
-        person.id, code="minimum_living", department="民政", recognised_on=date(2024, 3, 1),
-        valid_from=date(2024, 3, 1), valid_to=date(2025, 2, 28),
+        person.id,
+        code="minimum_living",
+        department="民政",
+        recognised_on=date(2024, 3, 1),
+        valid_from=date(2024, 3, 1),
+        valid_to=date(2025, 2, 28),
     )
     assert ident.label == "低保对象"
     facts = services.persons.facts(person.id)
@@ -135,4 +146,7 @@ def test_failure_mid_register_leaves_nothing(services, monkeypatch) -> None:  # 
     monkeypatch.setattr(yibao.audit, "record", boom)
     with pytest.raises(RuntimeError):
         services.persons.register(name="甲", id_number=id_number(date(1990, 1, 1)))
-    assert counts(services.engine, Person, AuditLog) == {"person": 0, "audit_log": 2}  # device, clerk
+    assert counts(services.engine, Person, AuditLog) == {
+        "person": 0,
+        "audit_log": 2,
+    }  # device, clerk

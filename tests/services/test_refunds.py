@@ -54,7 +54,10 @@ def test_intake_review_and_refund(services, supervisor_services, paid) -> None: 
     assert rows(services.engine, Payment)[0].status == "refunded"
     assert rows(services.engine, Enrolment)[0].status == "refunded"
     assert [a for a, _ in audit_actions(services.engine, entity="refund_request")] == [
-        "refund.intake", "refund.reviewing", "refund.approved", "refund.refunded",
+        "refund.intake",
+        "refund.reviewing",
+        "refund.approved",
+        "refund.refunded",
     ]
     with pytest.raises(InvalidInput, match="已办结"):
         services.refunds.start_review(request.id)
@@ -80,7 +83,8 @@ def test_after_the_benefit_period_starts_intake_is_refused(services, paid, clock
     with pytest.raises(Refused, match="不再退回"):
         services.refunds.intake(paid.payment.id, reason="duplicate")
     assert counts(services.engine, RefundRequest, RefundTransition) == {
-        "refund_request": 0, "refund_transition": 0,
+        "refund_request": 0,
+        "refund_transition": 0,
     }
     (entry,) = rows(services.engine, AuditLog, outcome="refused")
     assert entry.action == "refund.intake"

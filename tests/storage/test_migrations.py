@@ -75,8 +75,12 @@ def test_foreign_keys_are_enforced(engine: sa.Engine) -> None:
     with Session(engine) as session:
         session.add(
             Enrolment(
-                person_id="missing", benefit_year=2025, category="general",
-                insured_region="611023", policy_id="p", registered_on=date(2024, 10, 1),
+                person_id="missing",
+                benefit_year=2025,
+                category="general",
+                insured_region="611023",
+                policy_id="p",
+                registered_on=date(2024, 10, 1),
                 device_id="d",
             )
         )

@@ -11,7 +11,12 @@ def test_four_jurisdictions_and_their_names() -> None:
     assert regions.full_name("511400") == "四川省眉山市"
     assert regions.full_name("140500") == "山西省晋城市"
     assert set(regions.counties_of("140500")) == {
-        "140502", "140521", "140522", "140524", "140525", "140581"
+        "140502",
+        "140521",
+        "140522",
+        "140524",
+        "140525",
+        "140581",
     }
 
 

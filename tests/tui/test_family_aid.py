@@ -53,9 +53,9 @@ async def test_employee_binds_two_relatives_and_pays_both(app, services, family,
         result = _text(app, "#fa-result")
         assert "已代缴 2 人" in result
     bindings = services.family_aid.bindings(family.head_id)
-    assert [(b.relative_name, b.relation, b.evidence) for b in bindings] == [
+    assert {(b.relative_name, b.relation, b.evidence) for b in bindings} == {
         ("李秀英", "spouse", "结婚证"), ("张小明", "child", "户口簿"),
-    ]
+    }
     for relative_id in (family.spouse_id, family.child_id):
         payment = services.payments.paid_for(relative_id)
         assert payment is not None

@@ -86,3 +86,61 @@ async def test_setup_screen_requires_every_field() -> None:
         await pilot.press("tab", *"张三", "tab", *"城关1号窗口")
         await pilot.press("ctrl+s")
     assert app.answer == SetupChoice("shangnan-2025", "张三", "城关1号窗口")
+
+
+async def test_unbuilt_workflows_open_a_placeholder(app) -> None:  # type: ignore[no-untyped-def]
+    from tui.screens import WORKFLOWS, screen_class
+    from tui.screens.placeholder import PlaceholderScreen
+
+    async with app.run_test(size=(120, 36)) as pilot:
+        for key, workflow_id in (("f3", "newborn"), ("f4", "family_aid"), ("f5", "refund")):
+            await pilot.press(key)
+            if screen_class(WORKFLOWS[workflow_id]) is None:  # until D2's screen lands
+                assert isinstance(app.screen, PlaceholderScreen)
+                assert "建设中" in str(app.screen.query_one("#placeholder").render())
+            assert app.screen.workflow_id == workflow_id
+            await pilot.press("escape")
+        assert isinstance(app.screen, HomeScreen)
+
+
+async def test_keys_can_be_remapped_by_id(app) -> None:  # type: ignore[no-untyped-def]
+    from tui.screens.lookup import LookupScreen
+
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.set_keymap({"desk.lookup": "f7"})
+        await pilot.press("f7")
+        assert isinstance(app.screen, LookupScreen)
+
+
+async def test_palette_in_the_case_view_offers_workflows_for_that_person(app, family) -> None:  # type: ignore[no-untyped-def]
+    from tests.tui.conftest import settle
+    from tui.screens.case import CaseScreen
+    from tui.screens.registration import RegistrationScreen
+
+    async with app.run_test(size=(120, 36)) as pilot:
+        await app.push_screen(CaseScreen(family.spouse_id))
+        await settle(app, pilot)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"为李秀英：参保")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, RegistrationScreen)
+        assert app.screen.query_one("#reg-name").value == "李秀英"
+
+
+async def test_f2_after_a_finished_payment_opens_a_fresh_form(app, family) -> None:  # type: ignore[no-untyped-def]
+    from tests.tui.conftest import settle
+    from tui.screens.registration import RegistrationScreen
+
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("f2", *family.head_number)
+        await settle(app, pilot)
+        await pilot.press(*"400", "ctrl+s", "enter")
+        await settle(app, pilot)
+        first = app.screen
+        assert first.finished
+        await pilot.press("f2")
+        assert isinstance(app.screen, RegistrationScreen) and app.screen is not first
+        assert app.screen.query_one("#reg-id").value == ""
+        assert len(app.screen_stack) == 2  # replaced, not stacked

@@ -66,7 +66,7 @@ class DeskScreen(Screen):
         yield DeskHeader(self.TITLE)
         yield from self.compose_body()
         yield StatusLine()
-        yield Footer()
+        yield Footer(compact=True)
 
     def compose_body(self) -> ComposeResult:
         yield from ()

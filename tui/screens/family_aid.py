@@ -182,12 +182,12 @@ class FamilyAidScreen(FormScreen):
         with Horizontal(id="fa-columns"):
             with VerticalScroll(id="fa-form", classes="form"):
                 yield wv.row("缴费人身份证号", IdNumberInput(wv.id_problem, id="fa-payer"))
-                yield Static("须为职工医保参保人员", id="fa-payer-info", classes="hint field-hint")
+                yield wv.Hint("须为职工医保参保人员", id="fa-payer-info")
                 yield Static("已绑定的亲属（空格勾选要代缴的人）", classes="section-title")
                 yield SelectionList[str](id="fa-relatives")
                 yield Static("绑定新亲属（填好后按 Ctrl+B）", classes="section-title")
                 yield wv.row("亲属身份证号", IdNumberInput(wv.id_problem, id="fa-relative"))
-                yield Static("", id="fa-relative-info", classes="hint field-hint")
+                yield wv.Hint("", id="fa-relative-info")
                 yield wv.row("与缴费人关系", Select(relation_options(), prompt="请选择", id="fa-relation"))
                 yield wv.row("证明材料", Select([(e, e) for e in EVIDENCE], prompt="请选择", id="fa-evidence"))
                 yield wv.row("承诺书", Checkbox("缴费人已签署承诺书", value=True, id="fa-commitment"))

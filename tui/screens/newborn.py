@@ -230,19 +230,19 @@ class NewbornScreen(FormScreen):
         with Horizontal(id="nb-columns"):
             with VerticalScroll(id="nb-form", classes="form"):
                 yield wv.row("监护人身份证号", IdNumberInput(wv.id_problem, id="nb-guardian"))
-                yield Static("", id="nb-guardian-info", classes="hint field-hint")
+                yield wv.Hint("", id="nb-guardian-info")
                 yield wv.row(
-                    "出生医学证明编号",
+                    "出生医学证明号",
                     Input(placeholder="1位字母加9位数字，如 Q610123456", id="nb-cert",
                           restrict=r"[A-Za-z0-9]*", max_length=10),
                 )
-                yield Static("", id="nb-cert-info", classes="hint field-hint")
+                yield wv.Hint("", id="nb-cert-info")
                 yield wv.row(
                     "新生儿身份证号",
                     Input(placeholder="已办理身份证的填写，否则不填", id="nb-idno",
                           restrict=r"[0-9Xx]*", max_length=18),
                 )
-                yield Static("", id="nb-idno-info", classes="hint field-hint")
+                yield wv.Hint("", id="nb-idno-info")
                 yield wv.row("新生儿姓名", Input(placeholder="与出生医学证明一致", id="nb-name", max_length=50))
                 yield wv.row("性别", Select(SEX_OPTIONS, prompt="请选择", id="nb-sex"))
                 yield wv.row("出生日期", DateInput(id="nb-birth"))
@@ -250,7 +250,7 @@ class NewbornScreen(FormScreen):
                     "户籍地",
                     Input(placeholder="6位行政区划代码", id="nb-hukou", restrict=r"\d*", max_length=6),
                 )
-                yield Static("", id="nb-hukou-info", classes="hint field-hint")
+                yield wv.Hint("", id="nb-hukou-info")
             with VerticalScroll(id="nb-right"):
                 yield Static("填好左侧信息后按 Ctrl+S 登记并核定。", id="nb-step", classes="hint")
                 yield DecisionPanel(id="nb-decision")
@@ -262,7 +262,7 @@ class NewbornScreen(FormScreen):
                         Select(rv.channel_options(), id="nb-channel", value="cash", allow_blank=False),
                     )
                     yield wv.row("实收金额（元）", MoneyInput(id="nb-received", allow_empty=True))
-                    yield Static("", id="nb-change", classes="hint field-hint")
+                    yield wv.Hint("", id="nb-change")
                 yield Static("", id="nb-result")
 
     def on_mount(self) -> None:

@@ -62,7 +62,7 @@ class SetupScreen(Screen[SetupChoice]):
             yield Input(self._device, placeholder="如：城关镇1号窗口", id="setup-device")
             yield Static("", id="setup-error", classes="error")
         yield StatusLine()
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#setup-policy", Select).focus()

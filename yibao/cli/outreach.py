@@ -20,12 +20,19 @@ def _guard(func: Handler) -> Handler:
     """Run a handler; a Chinese refusal becomes a message and exit status 1."""
 
     def run(args: argparse.Namespace) -> int:
+        from sqlalchemy.exc import SQLAlchemyError
+
         from yibao.db import RegistryError
         from yibao.policy import PolicyError
         from yibao.services.errors import ServiceError
 
         try:
             return func(args)
+        except SQLAlchemyError as exc:  # the statement may hold ID numbers: name the kind only
+            orig = getattr(exc, "orig", None) or exc
+            print(f"错误：登记库读写失败（{type(orig).__name__}），本次操作未生效。请稍后重试；"
+                  "如一再出现，请联系管理员。", file=sys.stderr)
+            return 1
         except (ServiceError, RegistryError, PolicyError) as exc:
             print(f"错误：{getattr(exc, 'message', None) or exc}", file=sys.stderr)
             return 1
@@ -257,13 +264,26 @@ def _dayclose_close(args: argparse.Namespace) -> int:
 
 @_guard
 def _dayclose_sheet(args: argparse.Namespace) -> int:
-    from sqlmodel import Session
+    from sqlmodel import Session, select
 
+    from yibao.models import Clerk, Device
     from yibao.outreach.dayclose import day_sheet, render_sheet
+    from yibao.outreach.errors import OutreachError
 
     desk = _Desk(args)
     with Session(desk.engine) as session:
-        sheet = day_sheet(session, clerk_id=desk.clerk.id, device_id=desk.device.id, day=args.date or desk.today)
+        clerk_id, device_id = desk.clerk.id, desk.device.id
+        if args.of:
+            clerk = session.exec(select(Clerk).where(Clerk.name == args.of.strip())).first()
+            if clerk is None:
+                raise OutreachError(f"登记库中没有名为 {args.of} 的经办人员。")
+            clerk_id = clerk.id
+        if args.device:
+            device = session.exec(select(Device).where(Device.prefix == args.device.strip().upper())).first()
+            if device is None:
+                raise OutreachError(f"登记库中没有收据号前缀为 {args.device} 的设备。")
+            device_id = device.id
+        sheet = day_sheet(session, clerk_id=clerk_id, device_id=device_id, day=args.date or desk.today)
     _emit(render_sheet(sheet, printed_at=desk.now), args.out)
     return 0
 
@@ -364,6 +384,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_dayclose_close)
     p = d_sub.add_parser("sheet", help="打印日结单（未日结时为草表）")
     p.add_argument("--date", type=_date, help="日期（默认今天）")
+    p.add_argument("--of", help="经办人员姓名（默认本人）")
+    p.add_argument("--device", help="设备的收据号前缀（默认本机；外出设备回传后可在大厅查看）")
     p.add_argument("--out", help="另存为文本文件")
     p.set_defaults(func=_dayclose_sheet)
     p = d_sub.add_parser("reopen", help="审核人员重新开启某经办人员已日结的日期")

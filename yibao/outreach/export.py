@@ -16,10 +16,11 @@ row, marks the new device as this installation, keeps the hash of every row rece
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -163,124 +164,129 @@ def export_outreach(
         raise OutreachError("未填写乡镇名称。请用 --town 乡镇名 指定外出登记的乡镇。")
     policy_text = policy_path.read_text(encoding="utf-8")
     target = Path(to)
-    with Session(engine, expire_on_commit=False) as session, session.begin():
-        conn = session.connection()
-        hall_device = session.get(Device, actor.device_id)
-        if hall_device is None:
-            raise OutreachError("本机尚未登记为设备，无法导出。请先在大厅打开一次窗口界面完成设置。")
-        person_ids, household_ids = _persons_for(conn, town, village)
-        if not person_ids:
-            place = town + (village or "")
-            raise OutreachError(
-                f"登记库中没有地址含“{place}”的参保人，未导出。请检查乡镇、村名称的写法。"
-            )
-        hall = hall_identity(session, now=now)
-        taken = set(session.exec(select(Device.prefix)).all())
-        if prefix:
-            if prefix in taken:
-                raise OutreachError(f"收据号前缀 {prefix} 已被其他设备使用，请换一个前缀。")
-            chosen = prefix
-        else:
-            chosen = new_prefix()
-            while chosen in taken:
+    written = False
+    try:
+        with Session(engine, expire_on_commit=False) as session, session.begin():
+            conn = session.connection()
+            hall_device = session.get(Device, actor.device_id)
+            if hall_device is None:
+                raise OutreachError("本机尚未登记为设备，无法导出。请先在大厅打开一次窗口界面完成设置。")
+            person_ids, household_ids = _persons_for(conn, town, village)
+            if not person_ids:
+                place = town + (village or "")
+                raise OutreachError(
+                    f"登记库中没有地址含“{place}”的参保人，未导出。请检查乡镇、村名称的写法。"
+                )
+            hall = hall_identity(session, now=now)
+            taken = set(session.exec(select(Device.prefix)).all())
+            if prefix:
+                prefix = prefix.strip().upper()
+                if not re.fullmatch(r"[A-Z0-9]{2,8}", prefix):
+                    raise OutreachError("收据号前缀须为 2 至 8 位大写字母或数字，如 FS01。")
+                if prefix in taken:
+                    raise OutreachError(f"收据号前缀 {prefix} 已被其他设备使用，请换一个前缀。")
+                chosen = prefix
+            else:
                 chosen = new_prefix()
-        moment = to_storage(now)
-        laptop = Device(
-            prefix=chosen,
-            name=f"外出登记 {town}{village or ''}",
-            is_local=False,
-            created_at=moment,
-        )
-        session.add(laptop)
-        session.flush()
-        session.add(ReceiptSequence(device_id=laptop.id, last_value=0))
-        issued = OutreachDevice(
-            device_id=laptop.id,
-            hall_id=hall.id,
-            town=town,
-            village=village,
-            policy_id=policy_id,
-            issued_at=moment,
-            issued_by=actor.clerk_id,
-        )
-        session.add(issued)
-        session.flush()
+                while chosen in taken:
+                    chosen = new_prefix()
+            moment = to_storage(now)
+            laptop = Device(
+                prefix=chosen,
+                name=f"外出登记 {town}{village or ''}",
+                is_local=False,
+                created_at=moment,
+            )
+            session.add(laptop)
+            session.flush()
+            session.add(ReceiptSequence(device_id=laptop.id, last_value=0))
+            issued = OutreachDevice(
+                device_id=laptop.id,
+                hall_id=hall.id,
+                town=town,
+                village=village,
+                policy_id=policy_id,
+                issued_at=moment,
+                issued_by=actor.clerk_id,
+            )
+            session.add(issued)
+            session.flush()
 
-        years = (benefit_year - 1, benefit_year)
-        t = R.table
-        payments = [
-            r
-            for r in _fetch_in(conn, t("payment"), "person_id", person_ids)
-            if r["benefit_year"] in years
-        ]
-        payment_ids = {r["id"] for r in payments}
-        identities = _fetch_in(conn, t("person_identity"), "person_id", person_ids)
-        refunds = _fetch_in(conn, t("refund_request"), "payment_id", payment_ids)
-        bindings = {
-            r["id"]: r
-            for col in ("payer_person_id", "relative_person_id")
-            for r in _fetch_in(conn, t("family_binding"), col, person_ids)
-        }
-        chosen_rows: dict[str, list[R.Row]] = {
-            "device": R.fetch(conn, t("device")),
-            "receipt_sequence": R.fetch(conn, t("receipt_sequence"), t("receipt_sequence").c.device_id == laptop.id),
-            "clerk": R.fetch(conn, t("clerk")),
-            "household": _fetch_in(conn, t("household"), "id", household_ids),
-            "person": _fetch_in(conn, t("person"), "id", person_ids),
-            "import_batch": _fetch_in(
-                conn, t("import_batch"), "id", {r["import_batch_id"] for r in identities if r["import_batch_id"]}
-            ),
-            "person_identity": identities,
-            "enrolment": [
+            years = (benefit_year - 1, benefit_year)
+            t = R.table
+            payments = [
                 r
-                for r in _fetch_in(conn, t("enrolment"), "person_id", person_ids)
+                for r in _fetch_in(conn, t("payment"), "person_id", person_ids)
                 if r["benefit_year"] in years
-            ],
-            "family_binding": list(bindings.values()),
-            "payment": payments,
-            "refund_request": refunds,
-            "refund_transition": _fetch_in(
-                conn, t("refund_transition"), "refund_id", {r["id"] for r in refunds}
-            ),
-            "receipt_void": _fetch_in(conn, t("receipt_void"), "payment_id", payment_ids),
-        }
-        records = [
-            {"t": table.name, "r": row}
-            for table in R.sync_tables()
-            for row in chosen_rows.get(table.name, [])
-        ]
-        records.append(
-            {
-                "t": POLICY_RECORD,
-                "r": {
-                    "id": policy_id,
-                    "sha256": hashlib.sha256(policy_text.encode()).hexdigest(),
-                    "toml": policy_text,
-                },
+            ]
+            payment_ids = {r["id"] for r in payments}
+            identities = _fetch_in(conn, t("person_identity"), "person_id", person_ids)
+            refunds = _fetch_in(conn, t("refund_request"), "payment_id", payment_ids)
+            bindings = {
+                r["id"]: r
+                for col in ("payer_person_id", "relative_person_id")
+                for r in _fetch_in(conn, t("family_binding"), col, person_ids)
             }
-        )
-        key = device_key(bytes.fromhex(hall.key_hex), laptop.id)
-        write_bundle(
-            target,
-            kind="outreach",
-            hall_id=hall.id,
-            source_device_id=actor.device_id,
-            target_device_id=laptop.id,
-            key=key,
-            records=records,
-            created_at=now,
-            extra={
-                "town": town,
-                "village": village,
-                "policy_id": policy_id,
-                "benefit_year": benefit_year,
-                "prefix": chosen,
-                "hall_prefix": hall_device.prefix,
-                # The laptop signs its sync bundles with this key; keep the file with the team.
-                "device_key": key.hex(),
-            },
-        )
-        try:
+            chosen_rows: dict[str, list[R.Row]] = {
+                "device": R.fetch(conn, t("device")),
+                "receipt_sequence": R.fetch(conn, t("receipt_sequence"), t("receipt_sequence").c.device_id == laptop.id),
+                "clerk": R.fetch(conn, t("clerk")),
+                "household": _fetch_in(conn, t("household"), "id", household_ids),
+                "person": _fetch_in(conn, t("person"), "id", person_ids),
+                "import_batch": _fetch_in(
+                    conn, t("import_batch"), "id", {r["import_batch_id"] for r in identities if r["import_batch_id"]}
+                ),
+                "person_identity": identities,
+                "enrolment": [
+                    r
+                    for r in _fetch_in(conn, t("enrolment"), "person_id", person_ids)
+                    if r["benefit_year"] in years
+                ],
+                "family_binding": list(bindings.values()),
+                "payment": payments,
+                "refund_request": refunds,
+                "refund_transition": _fetch_in(
+                    conn, t("refund_transition"), "refund_id", {r["id"] for r in refunds}
+                ),
+                "receipt_void": _fetch_in(conn, t("receipt_void"), "payment_id", payment_ids),
+            }
+            records = [
+                {"t": table.name, "r": row}
+                for table in R.sync_tables()
+                for row in chosen_rows.get(table.name, [])
+            ]
+            records.append(
+                {
+                    "t": POLICY_RECORD,
+                    "r": {
+                        "id": policy_id,
+                        "sha256": hashlib.sha256(policy_text.encode()).hexdigest(),
+                        "toml": policy_text,
+                    },
+                }
+            )
+            key = device_key(bytes.fromhex(hall.key_hex), laptop.id)
+            write_bundle(
+                target,
+                kind="outreach",
+                hall_id=hall.id,
+                source_device_id=actor.device_id,
+                target_device_id=laptop.id,
+                key=key,
+                records=records,
+                created_at=now,
+                extra={
+                    "town": town,
+                    "village": village,
+                    "policy_id": policy_id,
+                    "benefit_year": benefit_year,
+                    "prefix": chosen,
+                    "hall_prefix": hall_device.prefix,
+                    # The laptop signs its sync bundles with this key; keep the file with the team.
+                    "device_key": key.hex(),
+                },
+            )
+            written = True
             issued.bundle_sha256 = hashlib.sha256(target.read_bytes()).hexdigest()
             counts = {name: len(rows) for name, rows in chosen_rows.items() if rows}
             record(
@@ -297,9 +303,10 @@ def export_outreach(
                 after={"prefix": chosen, "town": town, "village": village, "counts": counts},
             )
             session.flush()
-        except BaseException:
+    except BaseException:
+        if written:  # the registry did not take it: the file must not exist either
             target.unlink(missing_ok=True)
-            raise
+        raise
     return ExportResult(
         path=target, device_id=laptop.id, prefix=chosen, town=town, village=village, counts=counts
     )
@@ -385,7 +392,3 @@ def open_outreach(engine: Engine, bundle: Bundle, *, now: datetime, clerk_name: 
             counts={k: v for k, v in counts.items() if v},
         )
     return result
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)

@@ -25,7 +25,6 @@ bundle, so a lost file loses nothing.
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -112,50 +111,57 @@ class SyncExportResult:
 
 def export_sync(engine: Engine, *, to: Path | str, actor: Actor, now: datetime) -> SyncExportResult:
     target = Path(to)
-    with Session(engine) as session, session.begin():
-        origin = session.exec(select(OutreachOrigin)).first()
-        if origin is None:
-            raise OutreachError(
-                "本登记库不是外出登记设备（没有从外出登记数据包打开过），无需回传。"
-                "在大厅请使用 yibao sync import 导入外出设备的回传数据包。"
+    manifest: Manifest | None = None
+    try:
+        with Session(engine) as session, session.begin():
+            origin = session.exec(select(OutreachOrigin)).first()
+            if origin is None:
+                raise OutreachError(
+                    "本登记库不是外出登记设备（没有从外出登记数据包打开过），无需回传。"
+                    "在大厅请使用 yibao sync import 导入外出设备的回传数据包。"
+                )
+            record(
+                session,
+                actor=actor,
+                at=now,
+                action="sync.export",
+                entity="device",
+                entity_id=origin.device_id,
+                summary=f"导出回传数据包 {target.name}",
             )
-        record(
-            session,
-            actor=actor,
-            at=now,
-            action="sync.export",
-            entity="device",
-            entity_id=origin.device_id,
-            summary=f"导出回传数据包 {target.name}",
-        )
-        session.flush()
-        conn = session.connection()
-        base = {
-            (b.table_name, b.row_id): b.row_hash for b in session.exec(select(OutreachBaseline))
-        }
-        records: list[dict[str, Any]] = []
-        counts: Counter[str] = Counter()
-        for table in ordered_tables():
-            for row in R.fetch(conn, table):
-                key = R.row_key(table, row)
-                was = base.get((table.name, key))
-                if was == R.row_hash(row):
-                    continue
-                records.append({"t": table.name, "r": row})
-                counts[table.name] += 1
-                if was is not None:
-                    records.append({"t": BASE_RECORD, "r": {"table": table.name, "id": key, "hash": was}})
-        manifest = write_bundle(
-            target,
-            kind="sync",
-            hall_id=origin.hall_id,
-            source_device_id=origin.device_id,
-            target_device_id=origin.hall_device_id,
-            key=bytes.fromhex(origin.key_hex),
-            records=records,
-            created_at=now,
-            extra={"town": origin.town, "village": origin.village},
-        )
+            session.flush()
+            conn = session.connection()
+            base = {
+                (b.table_name, b.row_id): b.row_hash for b in session.exec(select(OutreachBaseline))
+            }
+            records: list[dict[str, Any]] = []
+            counts: Counter[str] = Counter()
+            for table in ordered_tables():
+                for row in R.fetch(conn, table):
+                    key = R.row_key(table, row)
+                    was = base.get((table.name, key))
+                    if was == R.row_hash(row):
+                        continue
+                    records.append({"t": table.name, "r": row})
+                    counts[table.name] += 1
+                    if was is not None:
+                        records.append({"t": BASE_RECORD, "r": {"table": table.name, "id": key, "hash": was}})
+            manifest = write_bundle(
+                target,
+                kind="sync",
+                hall_id=origin.hall_id,
+                source_device_id=origin.device_id,
+                target_device_id=origin.hall_device_id,
+                key=bytes.fromhex(origin.key_hex),
+                records=records,
+                created_at=now,
+                extra={"town": origin.town, "village": origin.village},
+            )
+    except BaseException:
+        if manifest is not None:  # written, but the laptop did not commit: no stray file
+            target.unlink(missing_ok=True)
+        raise
+    assert manifest is not None
     return SyncExportResult(path=target, manifest=manifest, counts=dict(counts))
 
 
@@ -180,6 +186,8 @@ class SyncReport:
     receipts: int = 0
     cash_fen: int = 0
     voided: int = 0
+    receipt_last: int = 0  # the laptop's receipt sequence
+    receipt_gaps: int = 0
 
     def count(self, what: str) -> int:
         return sum(c[what] for c in self.tally.values())
@@ -194,6 +202,8 @@ class SyncReport:
             "receipts": self.receipts,
             "cash_fen": self.cash_fen,
             "voided": self.voided,
+            "receipt_last": self.receipt_last,
+            "receipt_gaps": self.receipt_gaps,
         }
 
     def render(self) -> str:
@@ -213,6 +223,10 @@ class SyncReport:
             f"外出设备收据：{self.receipts} 张（其中作废 {self.voided} 张），"
             f"现金合计 {yuan(self.cash_fen)} 元。"
         )
+        if self.receipt_last and not self.receipt_gaps:
+            lines.append(
+                f"收据号 {self.source_prefix}-{1:08d} 至 {self.source_prefix}-{self.receipt_last:08d} 全部到齐。"
+            )
         for title, items in (
             ("新增", self.added),
             ("合并", self.merged),
@@ -514,7 +528,12 @@ class _Importer:
 
     def on_payment(self, table: sa.Table, key: str, row: dict[str, Any], incoming: str, prev: _Prev | None) -> dict[str, Any] | None:
         new = self.remap(table, row)
-        if self.one(table, self.idmap.get(("payment", key), key)) is not None or new["status"] != "paid":
+        hall = self.one(table, self.idmap.get(("payment", key), key))
+        if hall is not None:
+            if hall["status"] == PAYMENT_CONFLICT_STATUS and row["status"] == "paid":
+                row = {**row, "status": PAYMENT_CONFLICT_STATUS}  # still waiting for a clerk
+            return self.on_row(table, key, row, incoming, prev)
+        if new["status"] != "paid":
             return self.on_row(table, key, row, incoming, prev)
         other = self.conn.execute(
             sa.select(table.c.id, table.c.receipt_no, table.c.amount_fen).where(
@@ -585,7 +604,9 @@ class _Importer:
             elif row.channel == "cash":
                 self.report.cash_fen += row.amount_fen
         self.report.receipts = len(rows)
+        self.report.receipt_last = last
         missing = sorted(set(range(1, last + 1)) - numbers)
+        self.report.receipt_gaps = len(missing)
         if not missing:
             return
         shown = "、".join(f"{prefix}-{n:08d}" for n in missing[:20]) + ("……" if len(missing) > 20 else "")
@@ -662,9 +683,15 @@ def import_sync(engine: Engine, path: Path | str, *, actor: Actor, now: datetime
             raise OutreachError(f"{name} 刚刚已由其他窗口导入，本次未导入任何内容。") from exc
         report.sync_log_id = log.id
         importer = _Importer(session, bundle, report)
-        importer.run()
-        importer.check_receipts(report.source_prefix)
-        _write_bookkeeping(session, importer, log, actor, now)
+        try:
+            importer.run()
+            importer.check_receipts(report.source_prefix)
+            _write_bookkeeping(session, importer, log, actor, now)
+        except sa.exc.IntegrityError as exc:  # never print the statement: it may hold ID numbers
+            raise OutreachError(
+                f"{name} 中有与大厅登记库相抵触的数据（{_constraint(exc)}），未导入任何内容。"
+                "请把该文件和导入时间报给管理员核查。"
+            ) from exc
         issued = session.get(OutreachDevice, m.source_device_id)
         if issued is not None:
             issued.last_sync_at = to_storage(now)
@@ -724,8 +751,13 @@ def _write_bookkeeping(session: Session, importer: _Importer, log: SyncLog, acto
     session.flush()
 
 
-def bundle_digest(path: Path | str) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+def _constraint(exc: sa.exc.IntegrityError) -> str:
+    """The name of the violated constraint or index, without any of the row's values."""
+    text = str(exc.orig)
+    for word in text.replace('"', " ").split():
+        if word.startswith(("uq_", "pk_", "fk_", "ix_")) or "." in word and word.split(".")[0].isidentifier():
+            return word.strip(",.:")
+    return type(exc.orig).__name__
 
 
 # ---------------------------------------------------------------------------
@@ -758,6 +790,15 @@ def resolve_conflict(engine: Engine, conflict_id: str, *, how: str, note: str, a
         row = rows[0]
         if row.status != ConflictStatus.OPEN.value:
             raise OutreachError("该事项已处理过。")
+        if how == "退费" and row.kind == ConflictKind.DUPLICATE_PAYMENT.value:
+            refund = R.table("refund_request")
+            filed = session.connection().scalar(
+                sa.select(sa.func.count())
+                .select_from(refund)
+                .where(refund.c.payment_id.in_([row.row_id, row.other_id]))
+            )
+            if not filed:
+                raise OutreachError("这两笔缴费都还没有退费申请。请先为其中一笔办理退费受理，再登记处理结果。")
         before = {"status": row.status}
         row.status = ConflictStatus.RESOLVED.value
         row.resolution = f"{how}：{note}"

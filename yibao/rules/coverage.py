@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from yibao.rules.days import first_of_month, months_after
+from yibao.rules.days import cn, first_of_month, months_after
 from yibao.rules.decision import Decision, Outcome, Reason, combine
 from yibao.rules.facts import Category, PersonFacts
 from yibao.rules.special import in_group
@@ -38,9 +38,8 @@ class CoverageDecision(Decision):
     variable_months: int = 0
     repaired_months: int = 0
     retroactive: bool = False  # starts before the payment date, because the document says so
-    illness_cap_change_fen: int | None = (
-        None  # 大病保险最高支付限额 change this year (商南 四(二)4(7))
-    )
+    # 大病保险最高支付限额 change this year (商南 四(二)4(7)); None: no figure in the document.
+    illness_cap_change_fen: int | None = None
     window: str | None = None
     special: str | None = None
 
@@ -54,19 +53,19 @@ def _group_start(
         return (
             start,
             start < paid_on,
-            f"从缴费之日起享受待遇，中断期间待遇追溯至{start.isoformat()}",
+            f"从缴费之日起享受待遇，中断期间待遇追溯至{cn(start)}",
         )
     if group.start == "payment_day":
-        return paid_on, False, f"自缴费之日（{paid_on.isoformat()}）起享受待遇"
+        return paid_on, False, f"自缴费之日（{cn(paid_on)}）起享受待遇"
     if group.start == "next_day":
         start = paid_on + timedelta(days=1)
-        return start, False, f"从缴费次日（{start.isoformat()}）起享受待遇"
+        return start, False, f"从缴费次日（{cn(start)}）起享受待遇"
     if group.start == "next_month":
         start = first_of_month(paid_on, 1)
-        return start, False, f"待遇享受期从缴费后的次月（{start.isoformat()}）起"
+        return start, False, f"待遇享受期从缴费后的次月（{cn(start)}）起"
     n = group.nth_month or 1
     start = first_of_month(paid_on, n - 1)
-    return start, False, f"待遇从缴费当月起的第{n}个月（{start.isoformat()}）开始享受"
+    return start, False, f"待遇从缴费当月起的第{n}个月（{cn(start)}）开始享受"
 
 
 def _illness_cap(policy: Policy, person: PersonFacts) -> tuple[int | None, list[Reason]]:
@@ -87,7 +86,7 @@ def _illness_cap(policy: Policy, person: PersonFacts) -> tuple[int | None, list[
     change = 0
     reasons: list[Reason] = []
     unknown = False
-    years = person.basic_insurance_years_continuous + 1  # this benefit year included
+    years = person.resident_insurance_years_continuous + 1  # this benefit year included
     if cap.continuous_from_years is not None and years > cap.continuous_from_years:
         extra = years - cap.continuous_from_years
         if cap.per_continuous_year_fen is None:
@@ -171,7 +170,7 @@ def coverage(policy: Policy, person: PersonFacts, paid_on: date) -> CoverageDeci
             fields["special"] = group.name
             reasons.append(
                 Reason(
-                    text=f"{group.label}{words}，不早于{b.start.isoformat()}",
+                    text=f"{group.label}{words}，不早于{cn(b.start)}",
                     clause=policy.clause(group.coverage or group),
                 )
             )
@@ -183,10 +182,15 @@ def coverage(policy: Policy, person: PersonFacts, paid_on: date) -> CoverageDeci
                 outcome = combine((outcome, wp.outcome, Outcome.CONFIRM))
                 reasons.extend(wp.reasons)
                 assert periods.waiting is not None
+                counted = (
+                    f"待遇享受期开始（{cn(b.start)}）"
+                    if periods.waiting.counted_from == "later_of_payment_and_benefit_start"
+                    else f"缴费次日（{cn(paid_on)}的次日）"
+                )
                 reasons.append(
                     Reason(
-                        text=f"等待期{wp.waiting_months}个月，待遇自{start.isoformat()}起。集中缴费期内缴费的断保人员，"
-                        f"等待期从何日起算文件未写明，本系统的理解：{periods.waiting.note}，请核实",
+                        text="集中缴费期内缴费的断保人员，文件只说“参保后”设等待期，未写明从何日起算；"
+                        f"本系统按自{counted}起算，等待期{wp.waiting_months}个月，待遇自{cn(start)}起，请核实",
                         clause=policy.clause(periods.waiting),
                     )
                 )
@@ -200,7 +204,7 @@ def coverage(policy: Policy, person: PersonFacts, paid_on: date) -> CoverageDeci
                 note = f"（{b.note}）" if b.note else ""
                 reasons.append(
                     Reason(
-                        text=f"集中缴费期内缴费，待遇享受期为{b.start.isoformat()}至{b.end.isoformat()}{note}",
+                        text=f"集中缴费期内缴费，待遇享受期为{cn(b.start)}至{cn(b.end)}{note}",
                         clause=policy.clause(b),
                     )
                 )
@@ -208,8 +212,8 @@ def coverage(policy: Policy, person: PersonFacts, paid_on: date) -> CoverageDeci
             retroactive = True
             reasons.append(
                 Reason(
-                    text=f"缴费日{paid_on.isoformat()}在待遇享受期开始之后但仍在集中缴费期内，"
-                    f"待遇按文件自{start.isoformat()}起计算",
+                    text=f"缴费日{cn(paid_on)}在待遇享受期开始之后但仍在集中缴费期内，"
+                    f"待遇按文件自{cn(start)}起计算",
                     clause=policy.clause(periods.centralized),
                 )
             )
@@ -218,7 +222,7 @@ def coverage(policy: Policy, person: PersonFacts, paid_on: date) -> CoverageDeci
         start, retroactive, words = _group_start(policy, group, person, paid_on)
         if start < b.start:
             start, retroactive = b.start, b.start < paid_on
-            words += f"，不早于待遇享受期开始日{b.start.isoformat()}"
+            words += f"，不早于待遇享受期开始日{cn(b.start)}"
         reasons.append(Reason(text=words, clause=policy.clause(group.coverage or group)))
         if group.bridge is not None:
             outcome = combine((outcome, _bridge(policy, group, person, paid_on, reasons)))
@@ -235,7 +239,7 @@ def coverage(policy: Policy, person: PersonFacts, paid_on: date) -> CoverageDeci
         )
         reasons.append(
             Reason(
-                text=f"补缴期内{paid_on.isoformat()}缴费，等待期{wp.waiting_months}个月，待遇自{start.isoformat()}起",
+                text=f"补缴期内{cn(paid_on)}缴费，等待期{wp.waiting_months}个月，待遇自{cn(start)}起",
                 clause=policy.clause(m.waiting),
             )
         )
@@ -251,7 +255,7 @@ def coverage(policy: Policy, person: PersonFacts, paid_on: date) -> CoverageDeci
     if start > b.end:
         reasons.append(
             Reason(
-                text=f"待遇起始日{start.isoformat()}已晚于本年度待遇享受期结束日{b.end.isoformat()}，本年度无待遇，请核实是否仍应缴纳本年度费用",
+                text=f"待遇起始日{cn(start)}已晚于本年度待遇享受期结束日{cn(b.end)}，本年度无待遇，请核实是否仍应缴纳本年度费用",
                 clause=policy.clause(b),
             )
         )
@@ -259,7 +263,7 @@ def coverage(policy: Policy, person: PersonFacts, paid_on: date) -> CoverageDeci
     if person.died_on is not None and person.died_on < start:
         reasons.append(
             Reason(
-                text=f"登记的死亡日期{person.died_on.isoformat()}早于待遇起始日{start.isoformat()}，无待遇期，请核实",
+                text=f"登记的死亡日期{cn(person.died_on)}早于待遇起始日{cn(start)}，无待遇期，请核实",
                 clause=policy.clause(b),
             )
         )
@@ -295,7 +299,7 @@ def _bridge(
             reasons.append(
                 Reason(
                     text=f"已连续参加基本医保{years}年，中断缴费未超过{bridge.max_gap_months}个月"
-                    f"（{exit_on.isoformat()}至{last.isoformat()}内缴费），不设待遇等待期",
+                    f"（{cn(exit_on)}至{cn(last)}内缴费），不设待遇等待期",
                     clause=clause,
                 )
             )

@@ -22,6 +22,11 @@ class CalendarNotCovered(ValueError):
     """The working-day calendar has no data for the date asked about."""
 
 
+def cn(day: date) -> str:
+    """A date as a clerk reads it out: 2025年5月1日."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 def add_months(day: date, months: int) -> date:
     """The same day ``months`` later (or earlier), clamped to the month's last day."""
     index = day.year * 12 + (day.month - 1) + months
@@ -67,7 +72,7 @@ def is_workday(day: date) -> bool:
         return bool(chinese_calendar.is_workday(day))
     except NotImplementedError:
         raise CalendarNotCovered(
-            f"节假日日历没有 {day.year} 年的数据，无法计算工作日（{day.isoformat()}）。"
+            f"节假日日历没有 {day.year} 年的数据，无法计算工作日（{cn(day)}）。"
             "请升级 chinesecalendar（pip install -U chinesecalendar）后再办理，"
             "或由经办人员按国务院办公厅当年节假日安排人工确认。"
         ) from None

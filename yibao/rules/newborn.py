@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from yibao.rules.days import days_after, first_of_month, months_after
+from yibao.rules.days import cn, days_after, first_of_month, months_after
 from yibao.rules.decision import Decision, Outcome, Reason, combine
 from yibao.rules.facts import Category, PersonFacts
 
@@ -92,9 +92,7 @@ def newborn(
         )
     birth = baby.birth_date
     if paid_on < birth:
-        raise ValueError(
-            f"缴费日期 {paid_on.isoformat()} 早于出生日期 {birth.isoformat()}，请检查。"
-        )
+        raise ValueError(f"缴费日期 {cn(paid_on)} 早于出生日期 {cn(birth)}，请检查。")
 
     window = nb.window
     wclause = policy.clause(window)
@@ -106,8 +104,8 @@ def newborn(
         choices = (birth.year, birth.year + 1)
     reasons: list[Reason] = [
         Reason(
-            text=f"{birth.isoformat()}出生，出生{window.days}天内为{birth.isoformat()}至{window_end.isoformat()}，"
-            f"{paid_on.isoformat()}" + ("在期限内" if within else "已超过期限"),
+            text=f"{cn(birth)}出生，出生{window.days}天内为{cn(birth)}至{cn(window_end)}，"
+            f"{cn(paid_on)}" + ("在期限内" if within else "已超过期限"),
             clause=wclause,
         )
     ]
@@ -126,7 +124,7 @@ def newborn(
                     "reasons": (
                         *reasons,
                         Reason(
-                            text=f"该新生儿政策自{eff.start.isoformat()}起执行，{what}日期{day.isoformat()}在此之前，"
+                            text=f"该新生儿政策自{cn(eff.start)}起执行，{what}日期{cn(day)}在此之前，"
                             "请按此前规定办理并核实",
                             clause=policy.clause(eff),
                         ),
@@ -153,7 +151,7 @@ def newborn(
         if nb.death is not None and within:
             reasons.append(
                 Reason(
-                    text=f"新生儿于{baby.died_on.isoformat()}死亡，监护人在出生之日起{window.days}天内参保缴费，"
+                    text=f"新生儿于{cn(baby.died_on)}死亡，监护人在出生之日起{window.days}天内参保缴费，"
                     "出生后发生的医疗费用按政策规定予以报销",
                     clause=policy.clause(nb.death),
                 )
@@ -167,7 +165,7 @@ def newborn(
             )
             reasons.append(
                 Reason(
-                    text=f"新生儿于{baby.died_on.isoformat()}死亡，文件对此情形（"
+                    text=f"新生儿于{cn(baby.died_on)}死亡，文件对此情形（"
                     + ("超过期限缴费" if nb.death is not None else "死亡后参保")
                     + "）未作规定，请核实",
                     clause=clause,
@@ -198,7 +196,7 @@ def newborn(
             start, end = birth, year_end
             reasons.append(
                 Reason(
-                    text=f"自出生之日起享受待遇：{start.isoformat()}至{end.isoformat()}",
+                    text=f"自出生之日起享受待遇：{cn(start)}至{cn(end)}",
                     clause=policy.clause(nb.coverage) if nb.coverage else wclause,
                 )
             )
@@ -208,7 +206,7 @@ def newborn(
             reasons.append(
                 Reason(
                     text=f"选择出生次年待遇，须在出生后{window.days}天内缴纳{year}年度医疗保险费，"
-                    f"待遇享受期为{start.isoformat()}至{end.isoformat()}",
+                    f"待遇享受期为{cn(start)}至{cn(end)}",
                     clause=policy.clause(nb.year_end_choice),
                 )
             )
@@ -219,7 +217,7 @@ def newborn(
                     "reasons": (
                         *reasons,
                         Reason(
-                            text=f"新生儿已于{baby.died_on.isoformat()}死亡，早于所选待遇起始日{start.isoformat()}，无待遇期，请核实",
+                            text=f"新生儿已于{cn(baby.died_on)}死亡，早于所选待遇起始日{cn(start)}，无待遇期，请核实",
                             clause=policy.clause(nb.death) if nb.death else wclause,
                         ),
                     ),
@@ -270,7 +268,7 @@ def newborn(
         last = months_after(policy.day_counting, birth, nb.enrol_within.months)
         if paid_on > last:
             why = Reason(
-                text=f"新生儿须在出生后{nb.enrol_within.months}个月内（至{last.isoformat()}）办理，已超过，按一般人员规定执行",
+                text=f"新生儿须在出生后{nb.enrol_within.months}个月内（至{cn(last)}）办理，已超过，按一般人员规定执行",
                 clause=policy.clause(nb.enrol_within),
             )
             base = base.model_copy(update={"reasons": tuple(reasons)})
@@ -278,7 +276,7 @@ def newborn(
     if late.start == "next_day":
         start = paid_on + timedelta(days=1)
         year = start.year
-        text = f"出生{window.days}天后缴费，从缴费次日{start.isoformat()}起享受待遇"
+        text = f"出生{window.days}天后缴费，从缴费次日{cn(start)}起享受待遇"
     else:
         if paid_on.year != birth.year:
             why = Reason(
@@ -289,7 +287,7 @@ def newborn(
             return _as_general(policy, baby, paid_on, base, why)
         start = first_of_month(paid_on, 1)
         year = birth.year
-        text = f"出生当年未在{window.days}天内缴费，待遇享受期从缴费次月{start.isoformat()}起至{year}年12月31日"
+        text = f"出生当年未在{window.days}天内缴费，待遇享受期从缴费次月{cn(start)}起至{year}年12月31日"
     end = date(year, 12, 31)
     if start.year != year or year != policy.benefit_year:
         return base.model_copy(
@@ -304,7 +302,7 @@ def newborn(
                 ),
             }
         )
-    reasons.append(Reason(text=f"{text}，至{end.isoformat()}", clause=lclause))
+    reasons.append(Reason(text=f"{text}，至{cn(end)}", clause=lclause))
     if baby.died_on is not None and baby.died_on < start:
         return base.model_copy(
             update={
@@ -312,7 +310,7 @@ def newborn(
                 "reasons": (
                     *reasons,
                     Reason(
-                        text=f"新生儿已于{baby.died_on.isoformat()}死亡，早于待遇起始日，无待遇期，请核实",
+                        text=f"新生儿已于{cn(baby.died_on)}死亡，早于待遇起始日，无待遇期，请核实",
                         clause=lclause,
                     ),
                 ),
@@ -353,16 +351,16 @@ def newborn_payment_open(
     window_end = days_after(policy.day_counting, baby.birth_date, nb.window.days)
     if on <= window_end:
         return Outcome.ALLOWED, Reason(
-            text=f"新生儿出生{nb.window.days}天内（至{window_end.isoformat()}）可办理参保",
+            text=f"新生儿出生{nb.window.days}天内（至{cn(window_end)}）可办理参保",
             clause=policy.clause(nb.window),
         )
-    if nb.late is None:
-        return None
+    if nb.late is None or on > policy.periods.benefit.end:
+        return None  # late payments after the benefit year belong to the next year's document
     if nb.enrol_within is not None:
         last = months_after(policy.day_counting, baby.birth_date, nb.enrol_within.months)
         if on <= last:
             return Outcome.ALLOWED, Reason(
-                text=f"新生儿出生{nb.enrol_within.months}个月内（至{last.isoformat()}）可随时办理参保缴费",
+                text=f"新生儿出生{nb.enrol_within.months}个月内（至{cn(last)}）可随时办理参保缴费",
                 clause=policy.clause(nb.enrol_within),
             )
         return None

@@ -11,7 +11,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from yibao.identities import label as identity_label
-from yibao.rules.days import months_after
+from yibao.rules.days import cn, months_after
 from yibao.rules.decision import Reason
 from yibao.rules.facts import PersonFacts
 
@@ -77,8 +77,8 @@ def match_special(policy: Policy, person: PersonFacts, on: date) -> SpecialMatch
                 misses.append(
                     Reason(
                         text=f"{who}须在退出原保障{group.exit_within_months}个月内办理："
-                        f"{person.other_scheme_exit_on.isoformat()}退出，期限至{last.isoformat()}，"
-                        f"{on.isoformat()}已超过期限，不适用该条",
+                        f"{cn(person.other_scheme_exit_on)}退出，期限至{cn(last)}，"
+                        f"{cn(on)}已超过期限，不适用该条",
                         clause=exit_clause,
                     )
                 )
@@ -90,7 +90,7 @@ def match_special(policy: Policy, person: PersonFacts, on: date) -> SpecialMatch
         ):
             misses.append(
                 Reason(
-                    text=f"{who}按该条须在集中缴费期和补缴期之后办理，{on.isoformat()}仍在补缴期及以前，"
+                    text=f"{who}按该条须在集中缴费期和补缴期之后办理，{cn(on)}仍在补缴期及以前，"
                     "按补缴期规定办理",
                     clause=clause,
                 )

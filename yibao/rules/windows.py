@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Literal
 
-from yibao.rules.days import working_days_after
+from yibao.rules.days import cn, working_days_after
 from yibao.rules.decision import Decision, Outcome, Reason, combine
 from yibao.rules.facts import Category, PersonFacts
 from yibao.rules.special import match_special
@@ -60,7 +60,7 @@ def _centralized(policy: Policy, on: date) -> WindowDecision:
     md = c.monthly_days
     if md is not None and not (md.first <= on.day <= md.last):
         nxt = next_open_day(policy, on)
-        tail = f"下一可缴费日为{nxt.isoformat()}" if nxt else "集中缴费期内已无可缴费日"
+        tail = f"下一可缴费日为{cn(nxt)}" if nxt else "集中缴费期内已无可缴费日"
         extend = "" if md.holidays_extend else "，节假日不顺延"
         return WindowDecision(
             outcome=Outcome.REFUSED,
@@ -70,14 +70,14 @@ def _centralized(policy: Policy, on: date) -> WindowDecision:
             reasons=(
                 Reason(
                     text=f"集中缴费期内每月{md.first}日至{md.last}日可办理缴费{extend}；"
-                    f"{on.isoformat()}是当月{on.day}日，当天不能缴费，{tail}",
+                    f"{cn(on)}是当月{on.day}日，当天不能缴费，{tail}",
                     clause=policy.clause(md),
                 ),
             ),
         )
     reasons = [
         Reason(
-            text=f"{on.isoformat()}在集中缴费期（{c.start.isoformat()}至{c.end.isoformat()}）内，可以缴费",
+            text=f"{cn(on)}在集中缴费期（{cn(c.start)}至{cn(c.end)}）内，可以缴费",
             clause=clause,
         )
     ]
@@ -123,6 +123,12 @@ def classify_window(policy: Policy, person: PersonFacts, on: date) -> WindowDeci
     """The window on ``on``, before the registration delay is applied."""
     periods = policy.periods
     c, b = periods.centralized, periods.benefit
+    if on >= c.start and person.category is Category.NEWBORN:
+        # The newborn's own window comes first: 山阴 registers babies free on any day,
+        # 商南 lets a late-year baby pay the next year's fee after 31 Dec (四(二)2(2)).
+        decided = _newborn_window(policy, person, on)
+        if decided is not None:
+            return decided
     if c.start <= on <= c.end:
         return _centralized(policy, on)
     if on < c.start:
@@ -133,7 +139,7 @@ def classify_window(policy: Policy, person: PersonFacts, on: date) -> WindowDeci
             earliest_payment_on=next_open_day(policy, c.start),
             reasons=(
                 Reason(
-                    text=f"{policy.benefit_year}年度集中缴费期自{c.start.isoformat()}开始，{on.isoformat()}尚未开始缴费",
+                    text=f"{policy.benefit_year}年度集中缴费期自{cn(c.start)}开始，{cn(on)}尚未开始缴费",
                     clause=policy.clause(c),
                 ),
             ),
@@ -145,16 +151,12 @@ def classify_window(policy: Policy, person: PersonFacts, on: date) -> WindowDeci
             can_pay=False,
             reasons=(
                 Reason(
-                    text=f"{policy.benefit_year}年度待遇享受期已于{b.end.isoformat()}结束，"
+                    text=f"{policy.benefit_year}年度待遇享受期已于{cn(b.end)}结束，"
                     "不能再缴纳本年度费用，请按下一年度的文件办理",
                     clause=policy.clause(b),
                 ),
             ),
         )
-    if person.category is Category.NEWBORN:
-        decided = _newborn_window(policy, person, on)
-        if decided is not None:
-            return decided
     match = match_special(policy, person, on)
     if match.group is not None:
         group = match.group
@@ -181,7 +183,7 @@ def classify_window(policy: Policy, person: PersonFacts, on: date) -> WindowDeci
             reasons=(
                 *match.misses,
                 Reason(
-                    text=f"{on.isoformat()}在补缴期（{m.start.isoformat()}至{m.end.isoformat()}）内，可以缴费，"
+                    text=f"{cn(on)}在补缴期（{cn(m.start)}至{cn(m.end)}）内，可以缴费，"
                     f"缴费后设置待遇等待期{m.waiting_months}个月",
                     clause=policy.clause(m),
                 ),
@@ -198,7 +200,7 @@ def classify_window(policy: Policy, person: PersonFacts, on: date) -> WindowDeci
             reasons=(
                 *match.misses,
                 Reason(
-                    text=f"{on.isoformat()}不在集中缴费期"
+                    text=f"{cn(on)}不在集中缴费期"
                     + ("或补缴期" if m is not None else "")
                     + f"内，{person.category.label}不能缴纳{policy.benefit_year}年度费用",
                     clause=policy.clause(out),
@@ -212,7 +214,7 @@ def classify_window(policy: Policy, person: PersonFacts, on: date) -> WindowDeci
         reasons=(
             *match.misses,
             Reason(
-                text=f"{on.isoformat()}不在集中缴费期（{c.start.isoformat()}至{c.end.isoformat()}）内，"
+                text=f"{cn(on)}不在集中缴费期（{cn(c.start)}至{cn(c.end)}）内，"
                 f"文件未明确规定集中缴费期外能否参保缴费及待遇起始日期，请经办人员向医保经办机构核实",
                 clause=policy.clause(out),
             ),
@@ -229,7 +231,7 @@ def payment_window(policy: Policy, person: PersonFacts, on: date) -> WindowDecis
     first = working_days_after(person.registered_on, rule.min_days)
     sure = working_days_after(person.registered_on, rule.max_days)
     clause = policy.clause(rule)
-    said = f"{person.registered_on.isoformat()}登记，登记成功后{rule.min_days}至{rule.max_days}个工作日可以缴费"
+    said = f"{cn(person.registered_on)}登记，登记成功后{rule.min_days}至{rule.max_days}个工作日可以缴费"
     if on < first:
         # The first day that is both after the delay and open (e.g. not the 26th).
         earliest = classify_window(policy, person, first).earliest_payment_on
@@ -241,7 +243,7 @@ def payment_window(policy: Policy, person: PersonFacts, on: date) -> WindowDecis
                 "reasons": (
                     *decided.reasons,
                     Reason(
-                        text=f"{said}，最早{first.isoformat()}可以缴费，当天尚不能缴费",
+                        text=f"{said}，最早{cn(first)}可以缴费，当天尚不能缴费",
                         clause=clause,
                     ),
                 ),
@@ -255,7 +257,7 @@ def payment_window(policy: Policy, person: PersonFacts, on: date) -> WindowDecis
                     *decided.reasons,
                     Reason(
                         text=f"{said}；当天为登记后第{rule.min_days}个工作日，登记信息可能尚未同步，"
-                        f"如无法缴费请于{sure.isoformat()}再缴",
+                        f"如无法缴费请于{cn(sure)}再缴",
                         clause=clause,
                     ),
                 ),

@@ -10,6 +10,7 @@
 - ``family_aid``  ``bind`` / ``bindings`` / ``assess`` / ``pay`` (one receipt per relative)
 - ``refunds``     ``assess`` / ``intake`` / ``review`` (受理 → 审核中 → 已批准/已驳回 → 已退费)
 - ``audit``       the append-only log, by person or entity
+- ``imports``     department identity lists (``yibao.imports.service``, S2)
 
 Each write is one transaction with its audit row(s); errors are
 ``yibao.services.errors.Refused`` (carries the Decision), ``NeedsConfirmation``
@@ -52,7 +53,10 @@ class Services:
         from yibao.services.persons import PersonService
         from yibao.services.refunds import RefundService
 
+        from yibao.db import write_engine
+
         self.engine = engine
+        self.write_engine = write_engine(engine)
         self.policy = policy  # yibao.policy.Policy
         self.clerk = clerk
         self.device = device
@@ -65,7 +69,9 @@ class Services:
         self.family_aid = FamilyAidService(self)
         self.refunds = RefundService(self)
         self.audit = AuditService(self)
-        self.imports: Any = None  # filled by the imports owner (yibao/imports)
+        from yibao.imports.service import ImportService  # S2: department lists
+
+        self.imports = ImportService(self)
 
     # --- time ----------------------------------------------------------------
     def now(self) -> datetime:

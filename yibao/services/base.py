@@ -39,8 +39,11 @@ class ServiceBase:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """One operation = one transaction: commit on success, roll back on any error."""
-        with Session(self._services.engine, expire_on_commit=False) as session:
+        """One operation = one transaction: commit on success, roll back on any error.
+
+        On SQLite the transaction takes the write lock at its start (BEGIN IMMEDIATE),
+        so what it checks cannot change before it writes."""
+        with Session(self._services.write_engine, expire_on_commit=False) as session:
             try:
                 yield session
                 session.commit()

@@ -42,7 +42,8 @@ def parse_category(category: Category | str | None) -> Category | None:
         return Category(category)
     except ValueError:
         raise InvalidInput(
-            f"参保类别“{category}”不对。可选：" + "、".join(f"{c.value}（{c.label}）" for c in Category),
+            f"参保类别“{category}”不对。可选："
+            + "、".join(f"{c.value}（{c.label}）" for c in Category),
             field="category",
         ) from None
 
@@ -97,8 +98,13 @@ class EnrolmentService(ServiceBase):
         with self.reading() as session:
             person = self.person_or_404(session, person_id)
             facts, result = self._rule(
-                session, person, category=cat, insured_region=insured_region, on=day,
-                extras=extras_codes(extras), overrides=overrides,
+                session,
+                person,
+                category=cat,
+                insured_region=insured_region,
+                on=day,
+                extras=extras_codes(extras),
+                overrides=overrides,
             )
             existing = self._services.payments.paid_payment(
                 session, person.id, self._services.benefit_year
@@ -153,13 +159,20 @@ class EnrolmentService(ServiceBase):
         year = self._services.benefit_year
         region = self._insured_region(insured_region)
         with self.operation(
-            action="enrolment.register", entity="enrolment", person_id=person_id,
+            action="enrolment.register",
+            entity="enrolment",
+            person_id=person_id,
             attempt={"category": cat.value, "insured_region": region},
         ) as session:
             person = self.person_or_404(session, person_id, for_update=True)
             facts, result = self._rule(
-                session, person, category=cat, insured_region=region, on=self.today(),
-                extras=(), overrides=None,
+                session,
+                person,
+                category=cat,
+                insured_region=region,
+                on=self.today(),
+                extras=(),
+                overrides=None,
             )
             eligibility = ruling.eligibility_of(result)
             if eligibility is not None and eligibility.refused:
@@ -236,9 +249,15 @@ class EnrolmentService(ServiceBase):
         chan = parse_channel(channel)
         codes = extras_codes(extras)
         with self.operation(
-            action="payment.record", entity="payment", person_id=person_id,
-            attempt={"channel": chan.value, "category": cat.value if cat else None,
-                     "extras": list(codes), "received_fen": received_fen},
+            action="payment.record",
+            entity="payment",
+            person_id=person_id,
+            attempt={
+                "channel": chan.value,
+                "category": cat.value if cat else None,
+                "extras": list(codes),
+                "received_fen": received_fen,
+            },
         ) as session:
             person = self.person_or_404(session, person_id, for_update=True)
             existing = self._services.payments.paid_payment(
@@ -247,13 +266,20 @@ class EnrolmentService(ServiceBase):
             if existing is not None:
                 raise Refused(
                     ruling.duplicate_payment_refusal(
-                        self.policy, person_name=person.name,
-                        year=self._services.benefit_year, receipt_no=existing.receipt_no,
+                        self.policy,
+                        person_name=person.name,
+                        year=self._services.benefit_year,
+                        receipt_no=existing.receipt_no,
                     )
                 )
             facts, result = self._rule(
-                session, person, category=cat, insured_region=insured_region,
-                on=self.today(), extras=codes, overrides=overrides,
+                session,
+                person,
+                category=cat,
+                insured_region=insured_region,
+                on=self.today(),
+                extras=codes,
+                overrides=overrides,
             )
             self.check(result.decision, confirmed=confirmed)
             if result.amounts is None:
@@ -275,7 +301,5 @@ class EnrolmentService(ServiceBase):
     def for_person(self, person_id: str) -> list[EnrolmentView]:
         with self.reading() as session:
             self.person_or_404(session, person_id)
-            rows = session.exec(
-                select(Enrolment).where(Enrolment.person_id == person_id)
-            ).all()
+            rows = session.exec(select(Enrolment).where(Enrolment.person_id == person_id)).all()
             return sorted((EnrolmentView.of(r) for r in rows), key=lambda e: -e.benefit_year)

@@ -131,7 +131,8 @@ def build_facts(
         category = Category(category)
     except ValueError:
         raise InvalidInput(
-            f"参保类别“{category}”不对。可选：" + "、".join(f"{c.value}（{c.label}）" for c in Category),
+            f"参保类别“{category}”不对。可选："
+            + "、".join(f"{c.value}（{c.label}）" for c in Category),
             field="category",
         ) from None
     data: dict[str, Any] = {

@@ -53,7 +53,9 @@ class FamilyAidService(ServiceBase):
 
     def _facts(self, session: Session, person: Person) -> PersonFacts:
         return build_facts(
-            session, person, benefit_year=self._services.benefit_year,
+            session,
+            person,
+            benefit_year=self._services.benefit_year,
             insured_region=self.policy.region_code,
         )
 
@@ -92,7 +94,9 @@ class FamilyAidService(ServiceBase):
             except gbt4761.InvalidRelation as exc:
                 raise InvalidInput(str(exc), field="relation_code") from None
         with self.operation(
-            action="family.bind", entity="family_binding", person_id=payer_person_id,
+            action="family.bind",
+            entity="family_binding",
+            person_id=payer_person_id,
             attempt={"relative_person_id": relative_person_id, "relation": rel.value},
         ) as session:
             payer = self.person_or_404(session, payer_person_id)
@@ -113,7 +117,10 @@ class FamilyAidService(ServiceBase):
             # period rule (a matter of *when to pay*) does not block the binding itself.
             reference_day = self.policy.contribution.centralized.start
             decision = ruling.family_aid(
-                self.policy, self._facts(session, payer), self._facts(session, relative), rel,
+                self.policy,
+                self._facts(session, payer),
+                self._facts(session, relative),
+                rel,
                 reference_day,
             )
             self.check(decision, confirmed=confirmed)
@@ -208,7 +215,8 @@ class FamilyAidService(ServiceBase):
         missing = [rid for rid in relative_ids if rid not in by_relative]
         if missing:
             raise InvalidInput(
-                "所选亲属中有人尚未与缴费人绑定家庭共济，请先办理绑定。", field="relative_person_ids"
+                "所选亲属中有人尚未与缴费人绑定家庭共济，请先办理绑定。",
+                field="relative_person_ids",
             )
         return [by_relative[rid] for rid in dict.fromkeys(relative_ids)]
 
@@ -275,17 +283,22 @@ class FamilyAidService(ServiceBase):
             raise InvalidInput("请选择要代缴的亲属。", field="relative_person_ids")
         day = self.today()
         with self.operation(
-            action="family.pay", entity="payment", person_id=payer_person_id,
+            action="family.pay",
+            entity="payment",
+            person_id=payer_person_id,
             attempt={"relative_person_ids": list(relative_person_ids)},
         ) as session:
             payer = self.person_or_404(session, payer_person_id, for_update=True)
             receipts: list[ReceiptView] = []
             for binding in self._active(session, payer.id, relative_person_ids):
-                view, enrol, relative, relative_facts = self._assess_one(session, payer, binding, day)
+                view, enrol, relative, relative_facts = self._assess_one(
+                    session, payer, binding, day
+                )
                 if view.existing_payment is not None:
                     raise Refused(
                         ruling.duplicate_payment_refusal(
-                            self.policy, person_name=relative.name,
+                            self.policy,
+                            person_name=relative.name,
                             year=self._services.benefit_year,
                             receipt_no=view.existing_payment.receipt_no,
                         )
@@ -321,4 +334,3 @@ class FamilyAidService(ServiceBase):
                     )
                 )
             return receipts
-

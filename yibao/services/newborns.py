@@ -69,7 +69,10 @@ class NewbornService(ServiceBase):
         """(facts, newborn decision, eligibility, benefit year, amounts, coverage ruling)."""
         year = year_choice or self._services.benefit_year
         facts = build_facts(
-            session, person, benefit_year=year, category=Category.NEWBORN,
+            session,
+            person,
+            benefit_year=year,
+            category=Category.NEWBORN,
             insured_region=self.policy.region_code,
         )
         if paid_on < person.birth_date:
@@ -138,11 +141,18 @@ class NewbornService(ServiceBase):
         today = self.today()
         if paid_on is not None and paid_on != today:
             raise InvalidInput(
-                f"缴费日期只能是今天（{today.isoformat()}），不能补登其他日期的缴费。", field="paid_on"
+                f"缴费日期只能是今天（{today.isoformat()}），不能补登其他日期的缴费。",
+                field="paid_on",
             )
         with self.operation(
-            action="newborn.enrol", entity="payment", person_id=person_id,
-            attempt={"channel": chan.value, "year_choice": year_choice, "received_fen": received_fen},
+            action="newborn.enrol",
+            entity="payment",
+            person_id=person_id,
+            attempt={
+                "channel": chan.value,
+                "year_choice": year_choice,
+                "received_fen": received_fen,
+            },
         ) as session:
             person = self.person_or_404(session, person_id, for_update=True)
             facts, decision, eligibility, year, amounts, enrol = self._rule(
@@ -152,7 +162,9 @@ class NewbornService(ServiceBase):
             if existing is not None:
                 raise Refused(
                     ruling.duplicate_payment_refusal(
-                        self.policy, person_name=person.name, year=year,
+                        self.policy,
+                        person_name=person.name,
+                        year=year,
                         receipt_no=existing.receipt_no,
                     )
                 )
@@ -163,7 +175,8 @@ class NewbornService(ServiceBase):
                 self.check(eligibility, confirmed=confirmed)
             if amounts is None:
                 raise InvalidInput(
-                    "政策文件未规定新生儿的缴费金额，无法收费。请向医保经办机构核实。", field="person_id"
+                    "政策文件未规定新生儿的缴费金额，无法收费。请向医保经办机构核实。",
+                    field="person_id",
                 )
             start = decision.coverage_start or enrol.coverage_start
             end = decision.coverage_end or enrol.coverage_end

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
@@ -85,6 +86,13 @@ def change_for(channel: Channel, amount_fen: int, received_fen: int | None) -> i
 
 class PaymentService(ServiceBase):
     # --- the one way money is written -----------------------------------------
+    @staticmethod
+    def _taken_elsewhere(person: Person, year: int) -> InvalidInput:
+        return InvalidInput(
+            f"{person.name} {year}年度的参保缴费刚刚已由其他窗口办理，请刷新后查看，不要重复收费。",
+            field="person_id",
+        )
+
     def paid_payment(self, session: Session, person_id: str, year: int) -> Payment | None:
         return session.exec(
             select(Payment).where(
@@ -122,7 +130,10 @@ class PaymentService(ServiceBase):
         if existing is not None:
             raise Refused(
                 duplicate_payment_refusal(
-                    policy, person_name=person.name, year=benefit_year, receipt_no=existing.receipt_no
+                    policy,
+                    person_name=person.name,
+                    year=benefit_year,
+                    receipt_no=existing.receipt_no,
                 )
             )
         amount_fen = amounts.total_fen
@@ -156,7 +167,10 @@ class PaymentService(ServiceBase):
         enrolment.subsidy_identity = amounts.subsidy_identity
         enrolment.updated_at = now
         session.add(enrolment)
-        session.flush()
+        try:
+            session.flush()
+        except IntegrityError:
+            raise self._taken_elsewhere(person, benefit_year) from None
         receipt_no = receipts.next_receipt_no(
             session, device_id=self.actor.device_id, prefix=self._services.device.prefix
         )
@@ -191,10 +205,7 @@ class PaymentService(ServiceBase):
             session.flush()
         except IntegrityError:
             # Another desk took this person's payment a moment ago (unique index).
-            raise InvalidInput(
-                f"{person.name} {benefit_year}年度的缴费刚刚已由其他窗口办理，请刷新后查看，不要重复收费。",
-                field="person_id",
-            ) from None
+            raise self._taken_elsewhere(person, benefit_year) from None
         self.audit(
             session,
             action="enrolment.paid",
@@ -218,6 +229,11 @@ class PaymentService(ServiceBase):
         )
         return self._receipt_view(payment, enrolment, person, payer)
 
+    def record(self, person_id: str, **kwargs: Any) -> ReceiptView:
+        """Record a counter payment: the same as ``enrolment.enrol_and_pay`` (same
+        keyword arguments, same errors); here for callers that think in payments."""
+        return self._services.enrolment.enrol_and_pay(person_id, **kwargs)
+
     # --- read ----------------------------------------------------------------
     def _receipt_view(
         self, payment: Payment, enrolment: Enrolment, person: Person, payer: Person | None
@@ -227,7 +243,9 @@ class PaymentService(ServiceBase):
             lines.append(receipts.ReceiptLine(label="资助", fen=-payment.subsidy_fen))
         for _code, label, fen in payment.extras or ():
             lines.append(receipts.ReceiptLine(label=str(label), fen=int(fen)))
-        clerk_name = self._services.clerk.name if payment.clerk_id == self._services.clerk.id else ""
+        clerk_name = (
+            self._services.clerk.name if payment.clerk_id == self._services.clerk.id else ""
+        )
         if not clerk_name and payment.clerk_id:
             from yibao.models import Clerk
 
@@ -283,7 +301,9 @@ class PaymentService(ServiceBase):
                 raise NotFound(f"找不到收据号 {receipt_no}。请核对收据号。", field="receipt_no")
             enrolment = session.get(Enrolment, payment.enrolment_id)
             person = session.get(Person, payment.person_id)
-            payer = session.get(Person, payment.payer_person_id) if payment.payer_person_id else None
+            payer = (
+                session.get(Person, payment.payer_person_id) if payment.payer_person_id else None
+            )
             assert enrolment is not None and person is not None
             return self._receipt_view(payment, enrolment, person, payer)
 

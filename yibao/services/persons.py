@@ -307,7 +307,9 @@ class PersonService(ServiceBase):
         return person
 
     @staticmethod
-    def _ensure_no_other_head(session: Session, household_id: str | None, person_id: str | None) -> None:
+    def _ensure_no_other_head(
+        session: Session, household_id: str | None, person_id: str | None
+    ) -> None:
         if household_id is None:
             return
         head = session.exec(
@@ -406,7 +408,9 @@ class PersonService(ServiceBase):
                         .order_by(col(RefundTransition.at), col(RefundTransition.created_at))
                     ).all()
                 )
-                payment = by_payment.get(refund.payment_id) or session.get(Payment, refund.payment_id)
+                payment = by_payment.get(refund.payment_id) or session.get(
+                    Payment, refund.payment_id
+                )
                 assert payment is not None
                 refunds.append(RefundView.of(refund, payment, transitions))
             bindings = session.exec(
@@ -457,7 +461,9 @@ class PersonService(ServiceBase):
         unknown = set(changes) - UPDATABLE
         if unknown:
             raise InvalidInput(
-                "这些信息不能在此修改：" + "、".join(sorted(unknown)) + "。身份证号码请用“补录身份证号”办理。",
+                "这些信息不能在此修改："
+                + "、".join(sorted(unknown))
+                + "。身份证号码请用“补录身份证号”办理。",
                 field=sorted(unknown)[0],
             )
         clean: dict[str, Any] = {}
@@ -481,7 +487,10 @@ class PersonService(ServiceBase):
             clean[key] = value
         with self.transaction() as session:
             person = self.person_or_404(session, person_id, for_update=True)
-            if clean.get("guardian_person_id") and session.get(Person, clean["guardian_person_id"]) is None:
+            if (
+                clean.get("guardian_person_id")
+                and session.get(Person, clean["guardian_person_id"]) is None
+            ):
                 raise NotFound("找不到所选监护人，请重新查询。", field="guardian_person_id")
             before = {k: getattr(person, k) for k in clean}
             for key, value in clean.items():
@@ -558,7 +567,11 @@ class PersonService(ServiceBase):
 
     # --- households ---------------------------------------------------------
     def create_household(
-        self, *, number: str | None = None, hukou_region: str | None = None, address: str | None = None
+        self,
+        *,
+        number: str | None = None,
+        hukou_region: str | None = None,
+        address: str | None = None,
     ) -> HouseholdView:
         """A new household (户). Members join with ``join_household``."""
         region = _region(hukou_region, "hukou_region")
@@ -566,7 +579,9 @@ class PersonService(ServiceBase):
             if number:
                 clash = session.exec(select(Household).where(Household.number == number)).first()
                 if clash is not None:
-                    raise InvalidInput(f"户号 {number} 已存在。请查询该户后添加成员。", field="number")
+                    raise InvalidInput(
+                        f"户号 {number} 已存在。请查询该户后添加成员。", field="number"
+                    )
             now = self.now()
             row = Household(
                 number=number or None,
@@ -611,7 +626,10 @@ class PersonService(ServiceBase):
                 raise NotFound("找不到该家庭户，请重新查询。", field="household_id")
             if relation == relations.HEAD:
                 self._ensure_no_other_head(session, household_id, person.id)
-            before = {"household_id": person.household_id, "relation_to_head": person.relation_to_head}
+            before = {
+                "household_id": person.household_id,
+                "relation_to_head": person.relation_to_head,
+            }
             person.household_id = household_id
             person.relation_to_head = relation
             person.updated_at = self.now()
@@ -653,18 +671,41 @@ class PersonService(ServiceBase):
             identity = Identity(code)
         except ValueError:
             raise InvalidInput(
-                f"特殊身份代码“{code}”不对。可选：" + "、".join(f"{i.value}（{identity_label(i.value)}）" for i in Identity),
+                f"特殊身份代码“{code}”不对。可选："
+                + "、".join(f"{i.value}（{identity_label(i.value)}）" for i in Identity),
                 field="code",
             ) from None
         if valid_from and valid_to and valid_to < valid_from:
             raise InvalidInput("有效期结束日期早于开始日期。请核对认定文件。", field="valid_to")
         grade = _grade(disability_grade)
         if session is not None:
-            return self._add_identity(session, person_id, identity, department, department_code,
-                                      recognised_on, valid_from, valid_to, grade, import_batch_id, note)
+            return self._add_identity(
+                session,
+                person_id,
+                identity,
+                department,
+                department_code,
+                recognised_on,
+                valid_from,
+                valid_to,
+                grade,
+                import_batch_id,
+                note,
+            )
         with self.transaction() as own:
-            return self._add_identity(own, person_id, identity, department, department_code,
-                                      recognised_on, valid_from, valid_to, grade, import_batch_id, note)
+            return self._add_identity(
+                own,
+                person_id,
+                identity,
+                department,
+                department_code,
+                recognised_on,
+                valid_from,
+                valid_to,
+                grade,
+                import_batch_id,
+                note,
+            )
 
     def _add_identity(
         self,

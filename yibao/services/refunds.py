@@ -140,7 +140,8 @@ class RefundService(ServiceBase):
         code = parse_reason(reason)
         today = self.today()
         with self.operation(
-            action="refund.intake", entity="refund_request",
+            action="refund.intake",
+            entity="refund_request",
             attempt={"payment_id": payment_id, "reason": code},
         ) as session:
             payment = self._payment(session, payment_id)
@@ -217,7 +218,10 @@ class RefundService(ServiceBase):
         refunded. Approve and reject need a supervisor; reject needs a ``note``.
         Each move records a transition (who, when, note) and an audit row."""
         target = _state(to_state)
-        if target in (RefundState.APPROVED, RefundState.REJECTED) and not self._services.clerk.is_supervisor:
+        if (
+            target in (RefundState.APPROVED, RefundState.REJECTED)
+            and not self._services.clerk.is_supervisor
+        ):
             raise NotPermitted("批准或驳回退费须由审核人员办理。请由审核人员登录后操作。")
         if target is RefundState.REJECTED and not (note or "").strip():
             raise InvalidInput("驳回退费申请须填写驳回理由。", field="note")
@@ -306,7 +310,9 @@ class RefundService(ServiceBase):
                 raise NotFound("找不到该退费申请。", field="refund_id")
             return self._view(session, row)
 
-    def requests(self, *, state: RefundState | str | None = None, limit: int = 200) -> list[RefundView]:
+    def requests(
+        self, *, state: RefundState | str | None = None, limit: int = 200
+    ) -> list[RefundView]:
         """Refund requests (optionally in one state), oldest first — the review queue."""
         with self.reading() as session:
             stmt = select(RefundRequest)

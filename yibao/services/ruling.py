@@ -99,7 +99,9 @@ def newborn(
     return rules_newborn(policy, facts, paid_on, year_choice=year_choice)
 
 
-def family_aid(policy: Any, payer: PersonFacts, relative: PersonFacts, relation: Any, on: date) -> Any:
+def family_aid(
+    policy: Any, payer: PersonFacts, relative: PersonFacts, relation: Any, on: date
+) -> Any:
     from yibao.rules.family_aid import family_aid as rules_family_aid
 
     return rules_family_aid(policy, payer, relative, relation, on)
@@ -128,7 +130,9 @@ def registry_refusal(policy: Any, text: str, *, rule: str, ref: Any | None = Non
     return Decision(rule=rule, outcome=Outcome.REFUSED, reasons=(Reason(text=text, clause=clause),))
 
 
-def duplicate_payment_refusal(policy: Any, *, person_name: str, year: int, receipt_no: str) -> Decision:
+def duplicate_payment_refusal(
+    policy: Any, *, person_name: str, year: int, receipt_no: str
+) -> Decision:
     """A second payment for the same person and year: refused, pointing to refund intake."""
     ref = None
     for rule in getattr(getattr(policy, "refunds", None), "reasons", ()) or ():

@@ -1,0 +1,123 @@
+"""F5 退费受理 end to end (商南: refunds before the benefit period starts, 五(四))."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from tests.tui.conftest import SIZE, settle
+from tests.tui.d2_helpers import shown
+from tui.modals.confirm import ConfirmModal
+from tui.screens.refund import RefundScreen
+
+
+def _text(app, selector: str) -> str:  # type: ignore[no-untyped-def]
+    return shown(app.screen.query_one(selector))
+
+
+def _pay(services, person_id: str):  # type: ignore[no-untyped-def]
+    return services.enrolment.enrol_and_pay(person_id, channel="cash", received_fen=40000)
+
+
+async def test_refund_taken_in_before_benefit_start(app, services, family) -> None:  # type: ignore[no-untyped-def]
+    receipt = _pay(services, family.child_id)
+    child = services.persons.get(family.child_id)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f5")
+        assert isinstance(app.screen, RefundScreen)
+        await pilot.press(*child.id_number, "enter")
+        await settle(app, pilot)
+        assert "张小明" in _text(app, "#rf-query-info")
+        assert app.focused.id == "rf-payments"
+        await pilot.press("enter")  # this payment → 退费原因
+        assert app.focused.id == "rf-reason"
+        await pilot.press("enter", "down", "enter")  # 待遇享受期前重复缴费
+        await settle(app, pilot)
+        decision = _text(app, "#rf-decision")
+        assert "准予办理" in decision and "2024-12-31（含）前" in decision
+        assert "五(四)" in decision and "原缴费地医保经办机构" in decision
+        await pilot.press("ctrl+s")  # papers not ticked yet: refused by the form, says which
+        assert not isinstance(app.screen, ConfirmModal)
+        assert "材料未收齐" in app.status[0]
+        assert app.focused.id == "rf-evidence"
+        await pilot.press("space", "down", "space", "down", "space")
+        await pilot.press("tab", *"张建国", "tab", *"13800000000", "tab", *"另一笔在线上缴费")
+        await pilot.press("ctrl+s")
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        result = _text(app, "#rf-result")
+        assert "已受理退费申请" in result and "受理" in result
+    [request] = services.refunds.requests()
+    assert (request.state, request.state_label, request.reason) == ("received", "受理", "duplicate")
+    assert (request.receipt_no, request.amount_fen) == (receipt.receipt_no, 40000)
+    assert request.deadline == date(2024, 12, 31) and request.approver == "原缴费地医保经办机构"
+    assert "两笔缴费的凭证或税务缴费记录" in request.evidence
+    assert "另一笔在线上缴费" in (request.reason_note or "")
+    assert [t.to_label for t in request.transitions] == ["受理"]
+    actions = [a.action for a in services.persons.case(family.child_id).history]
+    assert "refund.intake" in actions
+
+
+async def test_refund_after_benefit_start_is_refused(app, services, family, clock) -> None:  # type: ignore[no-untyped-def]
+    receipt = _pay(services, family.child_id)
+    clock.set_local(2025, 1, 6)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f5", *receipt.receipt_no, "enter")
+        await settle(app, pilot)
+        await pilot.press("enter", "enter", "down", "enter")
+        await settle(app, pilot)
+        decision = _text(app, "#rf-decision")
+        assert "不予办理" in decision and "个人缴费不再退回" in decision and "五(四)" in decision
+        assert "不予受理" in _text(app, "#rf-step")
+        await pilot.press("ctrl+s")
+        assert not isinstance(app.screen, ConfirmModal)
+    assert services.refunds.requests() == []
+
+
+async def test_supervisor_moves_the_request_on_from_the_case_view(supervisor_services, family, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tui.app import YibaoApp
+    from tui.modals.refund_review import RefundReviewModal, review_selected
+    from tui.screens.case import CaseScreen
+
+    services = supervisor_services
+    receipt = _pay(services, family.child_id)
+    request = services.refunds.intake(receipt.payment.id, reason="duplicate")
+    app = YibaoApp(services=services, receipts_dir=tmp_path / "receipts")
+    async with app.run_test(size=SIZE) as pilot:
+        await app.push_screen(CaseScreen(family.child_id))
+        await settle(app, pilot)
+        review_selected(app.screen)  # what the case view's key does
+        await settle(app, pilot)
+        assert isinstance(app.screen, RefundReviewModal)
+        assert "当前状态 受理" in _text(app, "#rr-summary")
+        await pilot.press("ctrl+s")  # 受理 → 审核中 (the only move, preselected)
+        await settle(app, pilot)
+        assert "当前状态 审核中" in _text(app, "#rr-summary")
+        await pilot.press("tab", *"材料齐全同意退费", "ctrl+s")  # → 已批准 (first offered)
+        await settle(app, pilot)
+        assert "当前状态 已批准" in _text(app, "#rr-summary")
+        await pilot.press("ctrl+s")  # → 已退费
+        await settle(app, pilot)
+        assert "已办结" in _text(app, "#rr-message")
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CaseScreen)
+    done = services.refunds.get(request.id)
+    assert [t.to_label for t in done.transitions] == ["受理", "审核中", "已批准", "已退费"]
+    assert done.decision_note == "材料齐全同意退费"
+    assert services.payments.for_person(family.child_id)[0].status == "refunded"
+
+
+async def test_clerk_cannot_approve(app, services, family) -> None:  # type: ignore[no-untyped-def]
+    from tui.modals.refund_review import RefundReviewModal
+
+    receipt = _pay(services, family.child_id)
+    request = services.refunds.intake(receipt.payment.id, reason="duplicate")
+    services.refunds.start_review(request.id)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.push_screen(RefundReviewModal(request.id))
+        await settle(app, pilot)
+        await pilot.press("ctrl+s")  # → 已批准
+        await settle(app, pilot)
+        assert "审核人员" in _text(app, "#rr-message")
+    assert services.refunds.get(request.id).state == "reviewing"
