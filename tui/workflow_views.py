@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from textual.containers import Horizontal
-from textual.widget import Widget
 from textual.visual import VisualType
+from textual.widget import Widget
 from textual.widgets import Label, Static
 
 

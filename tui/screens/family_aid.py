@@ -427,7 +427,9 @@ class FamilyAidScreen(FormScreen):
 
     def _show_view(self, view: Any) -> None:
         name = view.binding.relative_name
-        self.query_one("#fa-decision", DecisionPanel).show_decision(view, figures(view), title=f"{name}：政策核定")
+        self.query_one("#fa-decision", DecisionPanel).show_decision(
+            view, figures(view), title=f"{name}：政策核定 · {wv.document_of(self.services)}"
+        )
 
     def _show_bound(self, bound: Bound) -> None:
         b = bound.binding

@@ -548,7 +548,10 @@ class NewbornScreen(FormScreen):
     def _show_assessment(self, view: Any) -> None:
         self.assessment = view
         panel = self.query_one("#nb-decision", DecisionPanel)
-        panel.show_decision(view, figures(view), title=f"{view.benefit_year}年度 新生儿参保核定")
+        panel.show_decision(
+            view, figures(view),
+            title=f"{view.benefit_year}年度 新生儿参保核定 · {wv.document_of(self.services)}",
+        )
         self._show_year_choice(view)
         step = self.query_one("#nb-step", Static)
         payment = self.query_one("#nb-payment")

@@ -349,7 +349,10 @@ class RefundScreen(FormScreen):
         self.assessment = view
         decision = view.decision
         panel = self.query_one("#rf-decision", DecisionPanel)
-        panel.show_decision(decision, figures(view, self._reason_label(view.reason)), title="退费受理核定")
+        panel.show_decision(
+            decision, figures(view, self._reason_label(view.reason)),
+            title=f"退费受理核定 · {wv.document_of(self.services)}",
+        )
         evidence = self.query_one("#rf-evidence", SelectionList)
         ticked = set(evidence.selected)
         evidence.clear_options()

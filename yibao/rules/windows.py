@@ -1,11 +1,11 @@
 """May this person pay on this day, and in which window? (``payment_window``)
 
 Windows, in the order they are tried:
+- ``any_time`` for a newborn inside their own window (``[newborn]``), on any day;
 - ``centralized``: the 集中缴费期, with 晋城/山阴's "每月1日至25日" and 商南's start that
   the tax department announces;
 - ``any_time``: a special group the document lets pay outside the centralized period
-  (``[[periods.special]]``: 眉山 二(二)2/3, 商南 四(二)1/3/4, 山阴 三(二)3), and newborns
-  inside their own window (``[newborn]``);
+  (``[[periods.special]]``: 眉山 二(二)2/3, 商南 四(二)1/3/4, 山阴 三(二)3);
 - ``make_up``: 商南's 补缴期;
 - ``outside``: refused where the document says so (商南 四(一)), CONFIRM where it is silent.
 
