@@ -48,9 +48,17 @@ class DeskCommands(Provider):
     """Provider whose commands depend on the screen the palette was opened from."""
 
     def _commands(self) -> Iterable[PaletteCommand]:
-        screen_commands = getattr(self.screen, "palette_commands", None)
+        screen = self.screen
+        screen_commands = getattr(screen, "palette_commands", None)
         if callable(screen_commands):
             yield from screen_commands()
+        title = getattr(screen, "TITLE", "") or "本屏"
+        if callable(getattr(screen, "action_submit", None)):
+            yield PaletteCommand(f"{title}：确认提交（Ctrl+S）", keymap.SUBMIT.tooltip, screen.action_submit)
+        from tui.screens.home import HomeScreen
+
+        if not isinstance(screen, HomeScreen) and callable(getattr(screen, "action_back", None)):
+            yield PaletteCommand(f"{title}：返回（Esc）", keymap.BACK.tooltip, screen.action_back)
         yield from desk_commands(self.app)  # type: ignore[arg-type]
 
     async def discover(self) -> Hits:

@@ -47,9 +47,3 @@ def parse_date(text: str) -> date:
 def show_date(day: date | None) -> str:
     return day.isoformat() if day is not None else "—"
 
-
-def mask_id(id_number: str) -> str:
-    """Fallback mask (first 6 + ******** + last 4) for text the services did not mask."""
-    if len(id_number) < 10:
-        return id_number
-    return f"{id_number[:6]}********{id_number[-4:]}"

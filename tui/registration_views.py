@@ -68,6 +68,21 @@ class Opened:
     assessment: Any  # AssessmentView
 
 
+def draft_of(opened: Opened) -> Draft:
+    """The F2 form's person part as the registry has it (to tell whether the clerk changed it)."""
+    p = opened.person
+    return Draft(
+        id_number=p.id_number or "",
+        name=p.name,
+        hukou_region=p.hukou_region or "",
+        residence_permit_region=p.residence_permit_region,
+        household_number=opened.household_number,
+        relation_to_head=p.relation_to_head if opened.household_number else None,
+        employee_insured=p.employee_insured,
+        category=opened.assessment.category,
+    )
+
+
 @dataclass(frozen=True)
 class Paid:
     receipt: Any  # ReceiptView

@@ -67,8 +67,8 @@ def region_name(value: str) -> str:
 
 def section(clause: Any) -> str:
     """A clause as the figures table shows it: the section only (the document is in the
-    panel title); ``文件未作规定`` when the document is silent."""
-    return clause.section or "文件未作规定"
+    panel title); ``未作规定`` when the document is silent."""
+    return clause.section or "未作规定"
 
 
 def clause_of(decision: Any, *words: str) -> str:

@@ -136,7 +136,7 @@ def history(
     entity_id: str | None = None,
     limit: int = 200,
 ) -> list[AuditLog]:
-    """Audit rows, oldest first, filtered by person and/or entity."""
+    """The latest ``limit`` audit rows, listed oldest first, filtered by person and/or entity."""
     stmt = select(AuditLog)
     if person_id is not None:
         stmt = stmt.where(AuditLog.person_id == person_id)
@@ -144,5 +144,5 @@ def history(
         stmt = stmt.where(AuditLog.entity == entity)
     if entity_id is not None:
         stmt = stmt.where(AuditLog.entity_id == entity_id)
-    stmt = stmt.order_by(col(AuditLog.at), col(AuditLog.id)).limit(limit)
-    return list(session.exec(stmt).all())
+    stmt = stmt.order_by(col(AuditLog.at).desc(), col(AuditLog.id).desc()).limit(limit)
+    return list(reversed(session.exec(stmt).all()))

@@ -119,6 +119,19 @@ def _prefix_condition(
     return sa.and_(column >= prefix, column < _successor(prefix))
 
 
+def _index_order(session: Session, column: str) -> sa.ColumnElement[object]:
+    """Order by ``column`` the way its index is sorted, so a page stops early.
+
+    On PostgreSQL the prefix indexes use ``text_pattern_ops`` (byte order, for LIKE);
+    ``ORDER BY name USING ~<~`` is that order, so the index scan yields rows already
+    sorted and only ties on the same name are sorted (incremental sort). A plain
+    ``ORDER BY name`` (locale order) would sort every match: 90 ms at 1.6 M.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return sa.literal_column(f"person.{column} USING ~<~")
+    return getattr(Person, column)
+
+
 def _tie_breaker(session: Session) -> sa.ColumnElement[object]:
     """The column that makes the order total, so pages never overlap.
 
@@ -161,10 +174,12 @@ def search(session: Session, query: str, *, limit: int = 50, offset: int = 0) ->
     elif kind is QueryKind.ID_TAIL:
         stmt = stmt.where(_tail_condition(key)).order_by(Person.id_tail, tie)
     elif kind is QueryKind.NAME:
-        stmt = stmt.where(_prefix_condition(session, Person.name, key)).order_by(Person.name, tie)
+        stmt = stmt.where(_prefix_condition(session, Person.name, key)).order_by(
+            _index_order(session, "name"), tie
+        )
     elif kind is QueryKind.INITIALS:
         stmt = stmt.where(_prefix_condition(session, Person.name_initials, key)).order_by(
-            Person.name_initials, tie
+            _index_order(session, "name_initials"), tie
         )
     else:
         household_ids = sa.select(Household.id).where(Household.number == key)

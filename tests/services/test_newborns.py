@@ -92,3 +92,16 @@ def test_after_the_window_the_rules_decide(services, baby, clock) -> None:  # ty
     assessment = services.newborns.assess(baby.id)
     assert assessment.decision.within_window is False
     assert any("90天" in line for line in assessment.explain())
+
+
+def test_failure_mid_enrol_writes_nothing(services, baby, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import yibao.receipts
+
+    def boom(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("sequence table locked")
+
+    monkeypatch.setattr(yibao.receipts, "next_receipt_no", boom)
+    with pytest.raises(RuntimeError):
+        services.newborns.enrol(baby.id, channel="bank")
+    assert counts(services.engine, Enrolment, Payment) == {"enrolment": 0, "payment": 0}
+    assert ("newborn.enrol", "done") not in audit_actions(services.engine, person_id=baby.id)

@@ -80,4 +80,3 @@ def test_same_person_twice_at_once_is_charged_once(registry_url, services) -> No
     from tests.services.helpers import rows
 
     assert len(rows(services.engine, Payment)) == 1
-

@@ -86,3 +86,62 @@ async def test_payer_not_employee_insured_is_refused_with_clause(app, services, 
     assert services.family_aid.bindings(family.head_id) == []
     refused = [a for a in services.persons.case(family.head_id).history if a.action == "family.bind"]
     assert refused and refused[-1].outcome == "refused"
+
+
+class TestFamilyAidSnapshots:
+    """Two relatives bound and ticked, the answer for the last one shown (商南, 2024-10-15)."""
+
+    def test_two_relatives_ticked(self, snap_compare, app, services, family, clock) -> None:  # type: ignore[no-untyped-def]
+        from datetime import timedelta
+
+        services.persons.update(family.head_id, employee_insured=True)
+        spouse = services.persons.get(family.spouse_id)
+        child = services.persons.get(family.child_id)
+
+        async def fill(pilot) -> None:  # type: ignore[no-untyped-def]
+            app = pilot.app
+            await pilot.press("f4", *family.head_number)
+            await settle(app, pilot)
+            await _bind(app, pilot, spouse.id_number, 1, 2)
+            await pilot.press("enter")
+            await settle(app, pilot)
+            clock.moment += timedelta(minutes=1)  # a stable order in the list
+            await pilot.press("tab")
+            await _bind(app, pilot, child.id_number, 3, 1)
+            await pilot.press("enter")
+            await settle(app, pilot)
+
+        assert snap_compare(app, run_before=fill, terminal_size=SIZE)
+
+    def test_refusal_payer_not_employee(self, snap_compare, app, services, family) -> None:  # type: ignore[no-untyped-def]
+        child = services.persons.get(family.child_id)
+
+        async def fill(pilot) -> None:  # type: ignore[no-untyped-def]
+            await pilot.press("f4", *family.head_number)
+            await settle(pilot.app, pilot)
+            await _bind(pilot.app, pilot, child.id_number, 3, 1)
+
+        assert snap_compare(app, run_before=fill, terminal_size=SIZE)
+
+
+async def test_f4_from_the_case_view_opens_the_payer(app, services, family) -> None:  # type: ignore[no-untyped-def]
+    from tui.screens.case import CaseScreen
+
+    services.persons.update(family.head_id, employee_insured=True)
+    services.family_aid.bind(
+        payer_person_id=family.head_id, relative_person_id=family.spouse_id, relation="spouse",
+        evidence="结婚证", confirmed=True,
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await app.push_screen(CaseScreen(family.head_id))
+        await settle(app, pilot)
+        await pilot.press("f4")
+        await settle(app, pilot)
+        assert isinstance(app.screen, FamilyAidScreen)
+        assert "张建国" in _text(app, "#fa-payer-info")
+        assert list(app.screen.views) == [family.spouse_id]
+        assert app.focused.id == "fa-relatives"
+        await pilot.press("space", "ctrl+s", "enter")
+        await settle(app, pilot)
+        assert "已代缴 1 人" in _text(app, "#fa-result")
+    assert services.payments.paid_for(family.spouse_id).payer_person_id == family.head_id

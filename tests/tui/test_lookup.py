@@ -71,3 +71,18 @@ async def test_f2_from_the_case_view_is_for_that_person_and_history_shows_it(app
         history = app.screen.query_one("#case-history", DataTable)
         assert history.row_count >= 2
     assert services.payments.paid_for(family.child_id) is not None
+
+
+async def test_number_keys_switch_case_pages(app, services, family) -> None:  # type: ignore[no-untyped-def]
+    services.enrolment.enrol_and_pay(family.head_id, channel="bank")
+    async with app.run_test(size=SIZE) as pilot:
+        await app.push_screen(CaseScreen(family.head_id))
+        await settle(app, pilot)
+        await pilot.press("4")
+        assert app.focused.id == "case-payments"
+        assert app.focused.row_count == 1
+        await pilot.press("7")
+        assert app.focused.id == "case-history"
+        await pilot.press("1", "down", "enter")  # 李秀英's case
+        await settle(app, pilot)
+        assert app.screen.person_id == family.spouse_id

@@ -165,3 +165,52 @@ async def test_shanyin_newborn_enrols_free(shanyin_app) -> None:  # type: ignore
     assert baby.sex == "2"
     payment = services.payments.paid_for(baby.id)
     assert payment is not None and payment.amount_fen == 0
+
+
+class TestNewbornSnapshots:
+    """The form with the rules' answer shown (fixed clock 2025-05-10, 商南)."""
+
+    def test_within_window_decision(self, snap_compare, app, family, clock) -> None:  # type: ignore[no-untyped-def]
+        clock.set_local(2025, 5, 10)
+
+        async def fill(pilot) -> None:  # type: ignore[no-untyped-def]
+            await pilot.press("f3")
+            await _type_baby(pilot, guardian=family.head_number, cert="Q611023001", name="张小宝", birth="20250301")
+            await pilot.press("ctrl+s")
+            await settle(pilot.app, pilot)
+            await pilot.press(*"500")
+
+        assert snap_compare(app, run_before=fill, terminal_size=SIZE)
+
+    def test_refusal_after_window(self, snap_compare, app, family, clock) -> None:  # type: ignore[no-untyped-def]
+        clock.set_local(2025, 5, 10)
+
+        async def fill(pilot) -> None:  # type: ignore[no-untyped-def]
+            await pilot.press("f3")
+            await _type_baby(pilot, guardian=family.head_number, cert="Q611023003", name="张三宝", birth="20241201")
+            await pilot.press("ctrl+s")
+            await settle(pilot.app, pilot)
+
+        assert snap_compare(app, run_before=fill, terminal_size=SIZE)
+
+
+async def test_f3_from_the_babys_case_view_assesses_it(app, services, family, clock) -> None:  # type: ignore[no-untyped-def]
+    from tui.screens.case import CaseScreen
+
+    clock.set_local(2025, 5, 10)
+    baby = services.newborns.register(
+        name="张小宝", birth_date=date(2025, 3, 1), sex="1", birth_cert_no="Q611023009",
+        guardian_person_id=family.head_id, hukou_region="611023",
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await app.push_screen(CaseScreen(baby.id))
+        await settle(app, pilot)
+        await pilot.press("f3")
+        await settle(app, pilot)
+        assert isinstance(app.screen, NewbornScreen)
+        assert "张建国" in _text(app, "#nb-guardian-info")
+        assert "准予办理" in _text(app, "#nb-decision")
+        assert app.focused.id == "nb-received"
+        await pilot.press(*"400", "ctrl+s", "enter")
+        await settle(app, pilot)
+    assert services.payments.paid_for(baby.id).amount_fen == 40000

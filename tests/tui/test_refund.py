@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from tests.tui.conftest import SIZE, settle
 from tests.tui.d2_helpers import shown
 from tui.modals.confirm import ConfirmModal
@@ -121,3 +123,65 @@ async def test_clerk_cannot_approve(app, services, family) -> None:  # type: ign
         await settle(app, pilot)
         assert "审核人员" in _text(app, "#rr-message")
     assert services.refunds.get(request.id).state == "reviewing"
+
+
+@pytest.fixture
+def fixed_app(engine, clock, tmp_path):  # type: ignore[no-untyped-def]
+    """Like ``app`` but with a fixed device prefix, so receipt numbers are stable in snapshots."""
+    from tui.app import YibaoApp
+    from yibao.config import ensure_clerk, ensure_device
+    from yibao.policy import load_policy
+    from yibao.services import Services
+
+    device = ensure_device(engine, name="测试窗口", prefix="SN01", now=clock())
+    clerk = ensure_clerk(engine, name="王芳", device=device, now=clock())
+    services = Services(engine, load_policy("shangnan-2025"), clerk, device, clock)
+    return YibaoApp(services=services, receipts_dir=tmp_path / "receipts")
+
+
+class TestRefundSnapshots:
+    def test_accepted_decision(self, snap_compare, fixed_app, clock) -> None:  # type: ignore[no-untyped-def]
+        from tests.tui.conftest import id_number
+
+        services = fixed_app.services
+        child = services.persons.register(name="张小明", id_number=id_number(date(2015, 9, 9), 33), hukou_region="611023")
+        _pay(services, child.id)
+
+        async def fill(pilot) -> None:  # type: ignore[no-untyped-def]
+            await pilot.press("f5", *child.id_number, "enter")
+            await settle(pilot.app, pilot)
+            await pilot.press("enter", "enter", "down", "enter")
+            await settle(pilot.app, pilot)
+            await pilot.press("tab", "space")
+
+        assert snap_compare(fixed_app, run_before=fill, terminal_size=SIZE)
+
+    def test_refused_after_benefit_start(self, snap_compare, fixed_app, clock) -> None:  # type: ignore[no-untyped-def]
+        from tests.tui.conftest import id_number
+
+        services = fixed_app.services
+        child = services.persons.register(name="张小明", id_number=id_number(date(2015, 9, 9), 33), hukou_region="611023")
+        receipt = _pay(services, child.id)
+        clock.set_local(2025, 1, 6)
+
+        async def fill(pilot) -> None:  # type: ignore[no-untyped-def]
+            await pilot.press("f5", *receipt.receipt_no, "enter")
+            await settle(pilot.app, pilot)
+            await pilot.press("enter", "enter", "down", "enter")
+            await settle(pilot.app, pilot)
+
+        assert snap_compare(fixed_app, run_before=fill, terminal_size=SIZE)
+
+
+async def test_f5_from_the_case_view_lists_that_persons_payments(app, services, family) -> None:  # type: ignore[no-untyped-def]
+    from tui.screens.case import CaseScreen
+
+    receipt = _pay(services, family.child_id)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.push_screen(CaseScreen(family.child_id))
+        await settle(app, pilot)
+        await pilot.press("f5")
+        await settle(app, pilot)
+        assert isinstance(app.screen, RefundScreen)
+        assert "张小明" in _text(app, "#rf-query-info")
+        assert list(app.screen.payments) == [receipt.payment.id]

@@ -106,3 +106,39 @@ async def test_second_payment_in_the_year_is_refused(app, services, family) -> N
         await settle(app, pilot)
         assert "不予办理" in _text(app, "#reg-quote")
         assert "已缴费" in _text(app, "#reg-step")
+
+
+async def test_a_correction_is_saved_before_payment(app, services, family) -> None:  # type: ignore[no-untyped-def]
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2", *family.head_number)
+        await settle(app, pilot)
+        app.screen.query_one("#reg-permit").focus()
+        await pilot.press(*"610102")  # 居住证 issued in 西安市新城区
+        await pilot.press("ctrl+s")  # the form changed: 登记 again, no money yet
+        await settle(app, pilot)
+        assert not isinstance(app.screen, ConfirmModal)
+        assert services.persons.get(family.head_id).residence_permit_region == "610102"
+        await pilot.press(*"400", "ctrl+s")
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("escape")  # cancelled: nothing paid
+        await settle(app, pilot)
+    assert services.payments.paid_for(family.head_id) is None
+
+
+async def test_subsidy_names_the_identity_and_its_clause(app, services, family) -> None:  # type: ignore[no-untyped-def]
+    services.persons.add_identity(
+        family.spouse_id, code="minimum_living", department="民政", valid_from=date(2024, 1, 1)
+    )
+    spouse = services.persons.get(family.spouse_id)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2", *spouse.id_number)
+        await settle(app, pilot)
+        assert "低保对象" in _text(app, "#reg-identities")
+        quote = _text(app, "#reg-quote")
+        assert "资助 -240.00 元（低保对象） 二(二)" in quote
+        assert "个人应缴 160.00 元" in quote
+        await pilot.press(*"200", "ctrl+s", "enter")
+        await settle(app, pilot)
+        assert "找零 40.00 元" in _text(app, "#reg-result")
+    payment = services.payments.paid_for(family.spouse_id)
+    assert (payment.subsidy_fen, payment.amount_fen, payment.subsidy_identity) == (24000, 16000, "minimum_living")

@@ -144,3 +144,18 @@ async def test_f2_after_a_finished_payment_opens_a_fresh_form(app, family) -> No
         assert isinstance(app.screen, RegistrationScreen) and app.screen is not first
         assert app.screen.query_one("#reg-id").value == ""
         assert len(app.screen_stack) == 2  # replaced, not stacked
+
+
+async def test_palette_can_submit_the_form(app, family) -> None:  # type: ignore[no-untyped-def]
+    from tests.tui.conftest import settle
+    from tui.modals.confirm import ConfirmModal
+
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("f2", *family.head_number)
+        await settle(app, pilot)
+        await pilot.press(*"400", "ctrl+p")
+        await pilot.press(*"确认提交")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmModal)

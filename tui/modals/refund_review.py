@@ -20,11 +20,13 @@ from typing import Any, ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Input, Label, Select, Static
+from textual.widgets import DataTable, Input, Select, Static
 from textual.worker import get_current_worker
 
+from tui import workflow_views as wv
+from tui.case_views import local_time
 from tui.formatting import show_date, yuan
 from tui.messages import ServiceDone, ServiceFailed, ServiceInvalid, ServiceRefused
 
@@ -47,10 +49,6 @@ def reason_label(code: str) -> str:
         return LABELS[RefundReason(code)]
     except ValueError:
         return code
-
-
-def local_time(moment: Any) -> str:
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M") if moment is not None else "—"
 
 
 def review(services: Any, refund_id: str, to_state: str, note: str | None) -> Any:
@@ -93,9 +91,6 @@ class RefundReviewModal(ModalScreen[Any]):
     RefundReviewModal #rr-title { text-style: bold; margin: 0 0 1 0; }
     RefundReviewModal #rr-summary { height: auto; margin-bottom: 1; }
     RefundReviewModal #rr-history { height: auto; max-height: 7; margin-bottom: 1; }
-    RefundReviewModal .row { height: auto; margin: 0 0 1 0; }
-    RefundReviewModal .row > Label { width: 12; text-align: right; padding: 0 1 0 0; color: $text-muted; }
-    RefundReviewModal .row > Select, RefundReviewModal .row > Input { width: 1fr; }
     RefundReviewModal #rr-message { height: auto; }
     """
 
@@ -114,12 +109,8 @@ class RefundReviewModal(ModalScreen[Any]):
             yield Static("退费审核", id="rr-title")
             yield Static("正在读取……", id="rr-summary")
             yield DataTable(id="rr-history", cursor_type="none", show_cursor=False)
-            with Horizontal(classes="row"):
-                yield Label("下一步")
-                yield Select([], prompt="请选择", id="rr-next")
-            with Horizontal(classes="row"):
-                yield Label("审核意见")
-                yield Input(placeholder="驳回须填写理由", id="rr-note", max_length=200)
+            yield wv.row("下一步", Select([], prompt="请选择", id="rr-next"))
+            yield wv.row("审核意见", Input(placeholder="驳回须填写理由", id="rr-note", max_length=200))
             yield Static("Ctrl+S 确认提交　Esc 关闭", id="rr-message", classes="hint")
 
     def on_mount(self) -> None:
@@ -210,9 +201,9 @@ class RefundReviewModal(ModalScreen[Any]):
             select.value = options[0][1]
             select.focus()
         else:
-            select.disabled = True
-            self.query_one("#rr-note", Input).disabled = True
-            self._say(f"此申请已{refund.state_label}，已办结。按 Esc 关闭。")
+            for row in self.query(".row"):
+                row.display = False
+            self._say(f"此申请状态为“{refund.state_label}”，已办结。按 Esc 关闭。")
 
 
 def review_selected(screen: Any) -> None:

@@ -36,6 +36,10 @@ class CaseScreen(DeskScreen):
     TITLE = "个人档案"
     BINDINGS: ClassVar[list[Binding]] = [
         Binding("r", "reload", "刷新", id="case.reload", tooltip="重新读取此人的档案"),
+    ] + [  # 1–7 switch pages; the footer shows one entry for all of them
+        Binding(str(n), f"tab({n})", "分页" if n == 1 else TABS[n - 1][1], show=n == 1,
+                key_display="1–7" if n == 1 else None, id=f"case.tab{n}")
+        for n in range(1, len(TABS) + 1)
     ]
 
     def __init__(self, person_id: str) -> None:
@@ -61,7 +65,14 @@ class CaseScreen(DeskScreen):
     def on_mount(self) -> None:
         for tab_id, _title, columns in TABS:
             self.query_one(f"#case-{tab_id}", DataTable).add_columns(*columns)
+        self.query_one("#case-members", DataTable).focus()
         self.action_reload()
+
+    def action_tab(self, number: int) -> None:
+        """Keys 1–7: show that page of the case and put the cursor in its table."""
+        tab_id = TABS[number - 1][0]
+        self.query_one("#case-tabs", TabbedContent).active = f"tab-{tab_id}"
+        self.query_one(f"#case-{tab_id}", DataTable).focus()
 
     def on_screen_resume(self) -> None:
         if self.case is not None:  # back from a workflow: show what it changed

@@ -14,6 +14,7 @@ reasons (with clauses) and stops there.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -28,6 +29,7 @@ from textual.widgets.selection_list import Selection
 from tui import keymap
 from tui import registration_views as rv
 from tui import workflow_views as wv
+from tui.commands import PaletteCommand
 from tui.formatting import show_date, yuan
 from tui.messages import ServiceDone, ServiceFailed, ServiceInvalid, ServiceRefused
 from tui.modals.confirm import ConfirmModal
@@ -106,7 +108,7 @@ def pay(services: Any, receipts_dir: Path, payer_id: str, relative_ids: list[str
 
 def answer_label(view: Any) -> str:
     if view.existing_payment is not None:
-        return f"本年度已缴费（{view.existing_payment.receipt_no}）"
+        return "本年度已缴费"
     outcome = str(view.outcome)
     if outcome == "refused":
         return "不予办理"
@@ -116,7 +118,7 @@ def answer_label(view: Any) -> str:
 
 def option_text(view: Any) -> str:
     b = view.binding
-    return f"{b.relative_name}　{b.relative_id_masked}　{b.relation_label}　{answer_label(view)}"
+    return f"{b.relative_name}　{b.relation_label}　{answer_label(view)}"
 
 
 def figures(view: Any) -> list[Figure]:
@@ -159,13 +161,13 @@ class FamilyAidScreen(FormScreen):
 
     DEFAULT_CSS = """
     FamilyAidScreen #fa-columns { height: 1fr; }
-    FamilyAidScreen #fa-form { width: 62; height: 1fr; padding: 1 1 0 0; }
+    FamilyAidScreen #fa-form { width: 54; height: 1fr; padding: 1 1 0 0; }
     FamilyAidScreen #fa-right { width: 1fr; height: 1fr; padding: 1 1 0 1; }
     FamilyAidScreen #fa-relatives { height: auto; max-height: 8; margin: 0 0 1 2; border: round $primary 50%; }
     FamilyAidScreen #fa-relatives:focus { border: round $primary; }
     FamilyAidScreen .section-title { margin: 0 0 1 2; }
     FamilyAidScreen #fa-step, FamilyAidScreen #fa-total { margin-bottom: 1; height: auto; }
-    FamilyAidScreen #fa-result { margin-top: 1; height: auto; }
+    FamilyAidScreen #fa-result { margin-bottom: 1; height: auto; }
     """
 
     def __init__(self, person_id: str | None = None) -> None:
@@ -194,11 +196,12 @@ class FamilyAidScreen(FormScreen):
             with VerticalScroll(id="fa-right"):
                 yield Static("输入缴费人身份证号，调出已绑定的亲属。", id="fa-step", classes="hint")
                 yield Static("", id="fa-total")
-                yield DecisionPanel(id="fa-decision")
                 yield Static("", id="fa-result")
+                yield DecisionPanel(id="fa-decision")
 
     def on_mount(self) -> None:
         self.query_one("#fa-relatives", SelectionList).border_title = "亲属"
+        self.query_one("#fa-result").display = False
         self.query_one("#fa-payer", IdNumberInput).focus()
         if self.person_id:
             self._find_token = self.call_service("payer", open_payer, self.services, person_id=self.person_id)
@@ -255,6 +258,7 @@ class FamilyAidScreen(FormScreen):
         self.query_one("#fa-relatives", SelectionList).clear_options()
         self.query_one("#fa-decision", DecisionPanel).clear()
         self.query_one("#fa-total", Static).update("")
+        self.query_one("#fa-result").display = False
 
     # -- what the clerk has ticked -----------------------------------------------------------------
     def _ticked(self) -> list[Any]:
@@ -270,6 +274,10 @@ class FamilyAidScreen(FormScreen):
         amount = sum(int(v.due_fen or 0) for v in ticked)
         names = "、".join(v.binding.relative_name for v in ticked)
         total.update(f"已勾选 {len(ticked)} 人（{names}），合计 [b]{yuan(amount)}[/]。按 Ctrl+S 缴费。")
+
+    def palette_commands(self) -> Iterable[PaletteCommand]:
+        yield PaletteCommand("家庭共济：绑定亲属", "按左下方填写的亲属信息办理绑定（Ctrl+B）", self.action_bind)
+        yield PaletteCommand("家庭共济：缴费", "为勾选的亲属缴费，每人一张收据（Ctrl+S）", self.action_submit)
 
     # -- Ctrl+B: bind; Ctrl+S: pay ------------------------------------------------------------------
     def action_bind(self) -> None:
@@ -395,7 +403,7 @@ class FamilyAidScreen(FormScreen):
             with self.prevent(Input.Changed):
                 self.query_one("#fa-payer", Input).value = person.id_number
         scheme = "职工医保参保" if person.employee_insured else "[b red]登记为未参加职工医保[/]"
-        info.update(f"缴费人 [b]{wv.person_line(person)}[/]　{scheme}")
+        info.update(f"[b]{wv.person_line(person)}[/]\n{scheme}")
         self._list(payer.views)
         if reloaded:
             return
@@ -448,6 +456,7 @@ class FamilyAidScreen(FormScreen):
 
     def _show_paid(self, paid: Paid) -> None:
         self.query_one("#fa-result", Static).update(result_text(paid))
+        self.query_one("#fa-result").display = True
         self.query_one("#fa-step", Static).update("")
         nos = "、".join(r.receipt_no for r in paid.receipts)
         self.status(f"缴费成功，收据号 {nos}，收据已保存。")

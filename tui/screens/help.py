@@ -33,6 +33,10 @@ class HelpScreen(DeskScreen):
         table.add_columns("按键", "功能", "说明")
         for key in keymap.all_keys():
             table.add_row(key.display, key.label, key.tooltip)
-        table.add_row("Enter", "打开 / 选择", "在列表中打开所选项")
-        table.add_row("Tab", "下一项", "移到下一个输入项")
+        table.add_row("Enter", "打开 / 选择", "在列表中打开所选项；表单中移到下一项")
+        table.add_row("Tab", "下一项", "移到下一个输入项（Shift+Tab 上一项）")
+        table.add_row("↓", "进入结果", "查询时从输入框进入结果列表")
+        table.add_row("1–7", "档案分页", "个人档案中切换：家庭成员、特殊身份、参保、缴费、退费、共济、操作记录")
+        table.add_row("R", "刷新档案", "个人档案中重新读取")
+        table.add_row("空格", "勾选", "切换复选项（如“正在参加职工医保”）")
         table.focus()

@@ -209,7 +209,7 @@ class NewbornScreen(FormScreen):
 
     DEFAULT_CSS = """
     NewbornScreen #nb-columns { height: 1fr; }
-    NewbornScreen #nb-form { width: 62; height: 1fr; padding: 1 1 0 0; }
+    NewbornScreen #nb-form { width: 54; height: 1fr; padding: 1 1 0 0; }
     NewbornScreen #nb-right { width: 1fr; height: 1fr; padding: 1 1 0 1; }
     NewbornScreen #nb-step { margin-bottom: 1; }
     NewbornScreen #nb-year-row, NewbornScreen #nb-payment { height: auto; padding: 1 0 0 0; }
@@ -293,12 +293,15 @@ class NewbornScreen(FormScreen):
     @on(Input.Changed, "#nb-cert")
     def _cert_changed(self, event: Input.Changed) -> None:
         value = event.value.strip()
+        self._another_baby()
         problem = wv.birth_cert_problem(value) if len(value) >= 10 else None
         self.query_one("#nb-cert-info", Static).update(f"[b red]{problem}[/]" if problem else "")
 
     @on(Input.Changed, "#nb-idno")
     def _idno_changed(self, event: Input.Changed) -> None:
         value = event.value.strip()
+        if self.baby is not None and self.baby.has_id_number and value != self.baby.id_number:
+            self._another_baby()
         info = self.query_one("#nb-idno-info", Static)
         if len(value) < 18:
             info.update(f"已输入 {len(value)} 位，还差 {18 - len(value)} 位" if value else "")
@@ -306,6 +309,16 @@ class NewbornScreen(FormScreen):
             info.update(f"[b red]{problem}[/]")
         else:
             info.update(wv.id_info(value))
+
+    def _another_baby(self) -> None:
+        """The certificate or ID number was changed: the next Ctrl+S is for that baby."""
+        if self.baby is None or self.done is not None:
+            return
+        self.baby = self.assessment = self.draft = None
+        self.query_one("#nb-decision", DecisionPanel).clear()
+        self.query_one("#nb-payment").display = False
+        self.query_one("#nb-year-row").display = False
+        self.query_one("#nb-step", Static).update("填好左侧信息后按 Ctrl+S 登记并核定。")
 
     @on(Input.Changed, "#nb-hukou")
     def _hukou_changed(self, event: Input.Changed) -> None:
@@ -342,8 +355,9 @@ class NewbornScreen(FormScreen):
         value = self.query_one("#nb-year", Select).value
         return None if value is Select.NULL else int(value)
 
-    def _read_draft(self) -> BabyDraft | None:
-        """The form, or None with the reason in the status line and focus on the field."""
+    def _read_draft(self, *, quiet: bool = False) -> BabyDraft | None:
+        """The form, or None with the reason in the status line and focus on the field
+        (``quiet``: just None)."""
         guardian = self.query_one("#nb-guardian", Input).value.strip()
         cert = self.query_one("#nb-cert", Input).value.strip().upper()
         idno = self.query_one("#nb-idno", Input).value.strip().upper()
@@ -355,7 +369,8 @@ class NewbornScreen(FormScreen):
             ("#nb-guardian", wv.id_problem(guardian) if guardian else None),
             ("#nb-cert", wv.birth_cert_problem(cert) if cert else None),
             ("#nb-idno", wv.id_problem(idno) if idno else None),
-            ("#nb-cert", None if cert or idno else "请填写出生医学证明编号（已办身份证的填写身份证号）。"),
+            ("#nb-cert", None if cert or idno or self.baby is not None
+             else "请填写出生医学证明编号（已办身份证的填写身份证号）。"),
             ("#nb-name", None if name else "请填写新生儿姓名。"),
             ("#nb-sex", "请选择性别。" if sex is Select.NULL and not idno else None),
             ("#nb-birth", None if birth.date or idno else "请填写出生日期（YYYY-MM-DD 或 YYYYMMDD）。"),
@@ -363,8 +378,9 @@ class NewbornScreen(FormScreen):
         ]
         for selector, problem in checks:
             if problem:
-                self.status(problem, "error")
-                self.query_one(selector).focus()
+                if not quiet:
+                    self.status(problem, "error")
+                    self.query_one(selector).focus()
                 return None
         birth_date = birth.date
         if idno and birth_date is None:
@@ -514,7 +530,7 @@ class NewbornScreen(FormScreen):
         if person is None:
             info.update("[b red]登记库中没有此人[/]：请先按 F2 登记监护人，或清空此项后办理。")
         else:
-            info.update(f"监护人 [b]{wv.person_line(person)}[/]")
+            info.update(f"[b]{wv.person_line(person)}[/]")
 
     def _fill_guardian(self, person: Any) -> None:
         if person.id_number:
@@ -542,7 +558,7 @@ class NewbornScreen(FormScreen):
         if assessed.draft is not None:
             self.draft = assessed.draft
         else:  # opened from the case view: the form as filled is what was assessed
-            self.draft = self._read_draft()
+            self.draft = self._read_draft(quiet=True)
         self._show_assessment(assessed.assessment)
 
     def _show_assessment(self, view: Any) -> None:
@@ -578,6 +594,9 @@ class NewbornScreen(FormScreen):
                 step.update("[b yellow]请监护人选择待遇年度，选择后重新核定。[/]")
                 self.status("请选择待遇年度。")
                 self.query_one("#nb-year").focus()
+            elif str(view.outcome) == "confirm":
+                step.update("[b yellow]需人工核实：文件对此未作规定，无法确定应缴金额，请向医保经办机构核实后办理。[/]")
+                self.status("需人工核实：理由见右侧。", "warning")
             else:
                 step.update("[b red]不予办理，理由如下。[/]")
                 self.status("不予办理：理由见右侧。", "error")

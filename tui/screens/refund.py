@@ -32,7 +32,7 @@ from tui.widgets.decision import DecisionPanel, Figure
 from tui.widgets.inputs import DateInput
 
 PAYMENT_STATUS = {"paid": "有效", "refunded": "已退费", "voided": "已作废"}
-PAYMENT_COLUMNS = ("收据号", "年度", "缴费日期", "方式", "金额", "状态")
+PAYMENT_COLUMNS = ("收据号", "年度", "缴费日期", "金额", "状态")
 
 
 def reason_options(policy: Any) -> list[tuple[str, str]]:
@@ -83,12 +83,15 @@ def figures(view: Any, reason_label: str) -> list[Figure]:
     d = view.decision
     p = view.payment
     rows = [
-        Figure("缴费", f"收据号 {p.receipt_no}，{show_date(p.paid_on)}，{p.benefit_year}年度", ""),
+        Figure("收据号", p.receipt_no, ""),
+        Figure("缴费日期", f"{show_date(p.paid_on)}（{p.benefit_year}年度）", ""),
         Figure("退费金额", yuan(p.amount_fen), ""),
         Figure("退费原因", reason_label, wv.clause_of(d, "退费情形", "不在可退费", "未提及", "未规定")),
         Figure("受理期限", f"{show_date(d.deadline)}（含）前" if d.deadline else "文件未规定",
                wv.clause_of(d, "前申请", "（含）前", "集中缴费期", "时限")),
     ]
+    if d.refused:
+        return rows
     if getattr(d, "apply_to", None):
         rows.append(Figure("申请受理", d.apply_to, wv.clause_of(d, "终审")))
     if d.approver:
@@ -115,9 +118,9 @@ class RefundScreen(FormScreen):
 
     DEFAULT_CSS = """
     RefundScreen #rf-columns { height: 1fr; }
-    RefundScreen #rf-form { width: 62; height: 1fr; padding: 1 1 0 0; }
+    RefundScreen #rf-form { width: 54; height: 1fr; padding: 1 1 0 0; }
     RefundScreen #rf-right { width: 1fr; height: 1fr; padding: 1 1 0 1; }
-    RefundScreen #rf-payments { height: auto; max-height: 7; margin: 0 0 1 2; }
+    RefundScreen #rf-payments { height: auto; max-height: 7; margin: 0 0 1 1; }
     RefundScreen #rf-evidence { height: auto; max-height: 6; margin: 0 0 1 2; border: round $primary 50%; }
     RefundScreen #rf-evidence:focus { border: round $primary; }
     RefundScreen .section-title { margin: 0 0 0 2; }
@@ -149,7 +152,7 @@ class RefundScreen(FormScreen):
                 yield DataTable(id="rf-payments", cursor_type="row", zebra_stripes=True)
                 yield wv.row("退费原因", Select(self._reasons, prompt="请选择", id="rf-reason"))
                 yield wv.row("死亡日期", DateInput(id="rf-died", allow_empty=True), id="rf-died-row")
-                yield Static("已收材料（空格勾选）", classes="section-title")
+                yield Static("已收材料（空格勾选）", classes="section-title", id="rf-evidence-title")
                 yield SelectionList[str](id="rf-evidence")
                 yield wv.row("申请人", Input(placeholder="缴费人或其亲属姓名", id="rf-applicant", max_length=50))
                 yield wv.row("联系电话", Input(placeholder="手机或固定电话", id="rf-phone", restrict=r"[0-9\-]*", max_length=20))
@@ -162,6 +165,7 @@ class RefundScreen(FormScreen):
     def on_mount(self) -> None:
         self.query_one("#rf-payments", DataTable).add_columns(*PAYMENT_COLUMNS)
         self.query_one("#rf-died-row").display = False
+        self.query_one("#rf-evidence").display = self.query_one("#rf-evidence-title").display = False
         self.query_one("#rf-query", Input).focus()
         if self.person_id:
             self.call_service("find", payments_of, self.services, self.person_id)
@@ -328,12 +332,12 @@ class RefundScreen(FormScreen):
     def _show_payments(self, person: Any, payments: list[Any]) -> None:
         self.person = person
         self.payments = {p.id: p for p in payments}
-        self.query_one("#rf-query-info", Static).update(f"缴费人 [b]{wv.person_line(person)}[/]")
+        self.query_one("#rf-query-info", Static).update(f"[b]{wv.person_line(person)}[/]")
         table = self.query_one("#rf-payments", DataTable)
         table.clear()
         for p in payments:
             table.add_row(
-                p.receipt_no, str(p.benefit_year), show_date(p.paid_on), p.channel_label,
+                p.receipt_no, str(p.benefit_year), show_date(p.paid_on),
                 yuan(p.amount_fen, unit=False), PAYMENT_STATUS.get(p.status, p.status), key=p.id,
             )
         if not payments:
@@ -356,14 +360,19 @@ class RefundScreen(FormScreen):
         evidence = self.query_one("#rf-evidence", SelectionList)
         ticked = set(evidence.selected)
         evidence.clear_options()
-        for paper in decision.evidence:
+        papers = () if decision.refused else decision.evidence
+        for paper in papers:
             evidence.add_option(Selection(paper, paper, paper in ticked))
-        if decision.evidence:
+        if papers:
             evidence.highlighted = 0
+        evidence.display = self.query_one("#rf-evidence-title").display = bool(papers)
         step = self.query_one("#rf-step", Static)
         if decision.refused:
             step.update("[b red]不予受理，理由如下。[/]")
             self.status("不予受理：理由见右侧。", "error")
+        elif decision.needs_confirmation:
+            step.update("[b yellow]需人工核实（见理由）。[/]核实后收齐材料并在左侧勾选，按 Ctrl+S 受理。")
+            self.status("需人工核实：理由见右侧。", "warning")
         else:
             step.update("收齐右侧所列材料并在左侧勾选，填写申请人后按 Ctrl+S 受理。")
             self.status("可以受理：勾选已收材料后按 Ctrl+S。")

@@ -62,6 +62,7 @@ class RegistrationScreen(FormScreen):
         self.person_id = person_id  # the person on file (from the case view, or found by ID)
         self.assessment: Any = None  # AssessmentView of the person on file
         self.paid: rv.Paid | None = None
+        self._saved: rv.Draft | None = None  # the person part as the registry has it
         self._find_token = 0
 
     @property
@@ -163,8 +164,9 @@ class RegistrationScreen(FormScreen):
             self.focus_next()
 
     # -- reading the form --------------------------------------------------------------------
-    def _draft(self) -> rv.Draft | None:
-        """The person part of the form, or None with the reason in the status line."""
+    def _draft(self, *, quiet: bool = False) -> rv.Draft | None:
+        """The person part of the form, or None with the reason in the status line
+        (and the focus on the field), unless ``quiet``."""
         id_value = self.query_one("#reg-id", Input).value.strip()
         name = self.query_one("#reg-name", Input).value.strip()
         hukou = self.query_one("#reg-hukou", Input).value.strip()
@@ -180,8 +182,9 @@ class RegistrationScreen(FormScreen):
         ]
         for selector, problem in checks:
             if problem:
-                self.status(problem, "error")
-                self.query_one(selector).focus()
+                if not quiet:
+                    self.status(problem, "error")
+                    self.query_one(selector).focus()
                 return None
         from yibao.idnumbers import validate
 
@@ -227,14 +230,10 @@ class RegistrationScreen(FormScreen):
 
     def _form_changed(self) -> bool:
         """Whether the person part differs from what was saved (then 登记 again before paying)."""
-        person = self.assessment.person if self.assessment is not None else None
-        if person is None:
+        if self._saved is None:
             return True
-        return (
-            self.query_one("#reg-name", Input).value.strip() != person.name
-            or self.query_one("#reg-category", Select).value != self.assessment.category
-            or self.query_one("#reg-employee", Checkbox).value != person.employee_insured
-        )
+        current = self._draft(quiet=True)
+        return current is None or current != self._saved
 
     def _confirm_payment(self) -> None:
         view = self.assessment
@@ -303,6 +302,7 @@ class RegistrationScreen(FormScreen):
         identities = self.query_one("#reg-identities", Static)
         if opened is None:  # a new person
             self.person_id = None
+            self._saved = None
             self.assessment = None
             identities.update("无（新登记人员）")
             self.query_one("#reg-step", Static).update("新登记人员：填好左侧信息后按 Ctrl+S 登记并核定缴费。")
@@ -313,6 +313,7 @@ class RegistrationScreen(FormScreen):
         self.person_id = person.id
         if found or not self.query_one("#reg-name", Input).value:
             self._fill(opened)
+        self._saved = rv.draft_of(opened)
         identities.update(rv.identities_text(opened.identities))
         self._show_assessment(opened.assessment)
         if found:

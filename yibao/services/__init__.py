@@ -44,6 +44,7 @@ class Services:
         device: DeviceInfo,
         clock: Clock = utcnow,
     ) -> None:
+        from yibao.db import write_engine
         from yibao.services.audit_view import AuditService
         from yibao.services.enrolment import EnrolmentService
         from yibao.services.family_aid import FamilyAidService
@@ -52,8 +53,6 @@ class Services:
         from yibao.services.payments import PaymentService
         from yibao.services.persons import PersonService
         from yibao.services.refunds import RefundService
-
-        from yibao.db import write_engine
 
         self.engine = engine
         self.write_engine = write_engine(engine)
