@@ -144,6 +144,30 @@ class PaymentStatus(StrEnum):
     PAID = "paid"  # 有效
     REFUNDED = "refunded"  # 已退费
     VOIDED = "voided"  # 作废（当日冲正，见 outreach）
+    # 重复缴费待处理: the second payment of a person-year found by sync import (outreach).
+    # It keeps its receipt and its fen, outside the one-paid-payment index, until a clerk
+    # refunds it (refund intake, reason duplicate) or corrects it.
+    CONFLICT = "conflict"
+
+    @property
+    def label(self) -> str:
+        return PAYMENT_STATUS_LABELS[self]
+
+
+PAYMENT_STATUS_LABELS: dict[PaymentStatus, str] = {
+    PaymentStatus.PAID: "有效",
+    PaymentStatus.REFUNDED: "已退费",
+    PaymentStatus.VOIDED: "作废",
+    PaymentStatus.CONFLICT: "重复缴费待处理",
+}
+
+
+def payment_status_label(status: str) -> str:
+    """The Chinese label of a stored payment status (the raw value if unknown)."""
+    try:
+        return PaymentStatus(status).label
+    except ValueError:
+        return status
 
 
 class BindingStatus(StrEnum):
@@ -549,6 +573,7 @@ __all__ = [
     "ImportBatch",
     "NAMING_CONVENTION",
     "Payment",
+    "PAYMENT_STATUS_LABELS",
     "PaymentStatus",
     "Person",
     "PersonIdentity",
@@ -563,6 +588,7 @@ __all__ = [
     "Sex",
     "new_id",
     "new_ordered_id",
+    "payment_status_label",
     "to_storage",
     "utcnow",
 ]

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 import yibao.models  # noqa: F401  (naming convention first)
-from yibao.models import new_id, utcnow
+from yibao.models import PaymentStatus, new_id, utcnow
 
 
 class DayCloseStatus(StrEnum):
@@ -56,7 +56,7 @@ class ConflictStatus(StrEnum):
 
 # Status given to the second payment of a person-year found at sync: kept with its receipt and
 # its fen, outside the one-paid-payment-per-year index, until a clerk refunds or corrects it.
-PAYMENT_CONFLICT_STATUS = "conflict"
+PAYMENT_CONFLICT_STATUS = PaymentStatus.CONFLICT.value  # "conflict", 重复缴费待处理
 
 
 class HallIdentity(SQLModel, table=True):

@@ -102,6 +102,18 @@ class PaymentService(ServiceBase):
             )
         ).first()
 
+    def _assert_cash_day_open(self, session: Session) -> None:
+        """Refuse cash for a day the clerk has closed (日结) on this device.
+
+        Per device, like the day-close itself and its reopening: a day closed on an
+        outreach laptop (synced to the hall) does not lock the same clerk at the hall.
+        """
+        # Imported here: yibao.outreach imports yibao.services.errors (no import cycle).
+        from yibao.outreach.dayclose import assert_day_open
+
+        today = self.now().astimezone(LOCAL_TZ).date()
+        assert_day_open(session, self.actor.clerk_id or "", today, device_id=self.actor.device_id)
+
     def take(
         self,
         session: Session,
@@ -123,9 +135,13 @@ class PaymentService(ServiceBase):
         """Write enrolment + payment + audit rows in ``session`` (the caller commits).
 
         ``amounts`` come from the rules (``ruling.Amounts``); never typed in by the clerk.
-        Raises ``Refused`` if the person already paid for ``benefit_year``.
+        Raises ``Refused`` if the person already paid for ``benefit_year``, and
+        ``yibao.outreach.errors.DayClosed`` (an ``InvalidInput``) for cash when the clerk
+        has closed today's cash on this device (日结) and no supervisor has reopened it.
         """
         policy = self.policy
+        if channel is Channel.CASH:
+            self._assert_cash_day_open(session)
         existing = self.paid_payment(session, person.id, benefit_year)
         if existing is not None:
             raise Refused(

@@ -3,13 +3,20 @@
 Every move is a ``refund_transition`` row (who, when, note) and an audit row, in the
 same transaction as the state change. The allowed moves are ``REFUND_TRANSITIONS``
 in ``yibao.models``; approving or rejecting needs a supervisor (``Role.SUPERVISOR``).
-Marking a request 已退费 sets the payment and the enrolment to ``refunded``, so the
-person may pay again for the year if they come back.
+Marking a request 已退费 sets the payment to ``refunded`` and the enrolment to
+``refunded`` (so the person may pay again for the year if they come back) — unless
+another payment of the same person and year still holds money: then the enrolment
+stays paid and covered.
+
+Duplicates found by sync import (payment status ``conflict``, 重复缴费待处理) are
+refunded the same way, with reason ``duplicate``. When the clerk refunds the hall's
+``paid`` payment instead, the remaining ``conflict`` payment becomes the valid one
+(``paid``, audited), so a person-year never has money held and no valid payment.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
@@ -22,6 +29,7 @@ from yibao.models import (
     Payment,
     PaymentStatus,
     Person,
+    payment_status_label,
     RefundRequest,
     RefundState,
     RefundTransition,
@@ -33,6 +41,9 @@ from yibao.services.errors import InvalidInput, NotFound, NotPermitted
 from yibao.services.views import PaymentView, RefundAssessmentView, RefundView
 
 _OPEN = (RefundState.RECEIVED.value, RefundState.REVIEWING.value, RefundState.APPROVED.value)
+# Payments that hold money and may be refunded: valid ones, and duplicates found by sync.
+_REFUNDABLE = (PaymentStatus.PAID.value, PaymentStatus.CONFLICT.value)
+DUPLICATE_REASON = "duplicate"
 
 
 def parse_reason(reason: str) -> str:
@@ -132,10 +143,12 @@ class RefundService(ServiceBase):
     ) -> RefundView:
         """受理 a refund request for a paid payment, today.
 
-        Refused when the rules refuse (reason not accepted, past the deadline) or the
-        payment is not ``paid``; ``NeedsConfirmation`` when the document is silent;
-        ``InvalidInput`` when a request for this payment is already open. Writes the
-        request, its first transition (→ 受理) and an audit row in one transaction.
+        The payment must be ``paid``, or ``conflict`` (重复缴费待处理, a duplicate found by
+        sync import; the reason must then be ``duplicate``). Refused when the rules refuse
+        (reason not accepted, past the deadline); ``NeedsConfirmation`` when the document
+        is silent; ``InvalidInput`` when the payment's status does not allow a refund or a
+        request for this payment is already open. Writes the request, its first
+        transition (→ 受理) and an audit row in one transaction.
         """
         code = parse_reason(reason)
         today = self.today()
@@ -145,10 +158,17 @@ class RefundService(ServiceBase):
             attempt={"payment_id": payment_id, "reason": code},
         ) as session:
             payment = self._payment(session, payment_id)
-            if payment.status != PaymentStatus.PAID.value:
+            if payment.status not in _REFUNDABLE:
                 raise InvalidInput(
-                    f"收据号 {payment.receipt_no} 的缴费状态为“{payment.status}”，不能申请退费。",
+                    f"收据号 {payment.receipt_no} 的缴费状态为“{payment_status_label(payment.status)}”，"
+                    "不能申请退费。",
                     field="payment_id",
+                )
+            if payment.status == PaymentStatus.CONFLICT.value and code != DUPLICATE_REASON:
+                raise InvalidInput(
+                    f"收据号 {payment.receipt_no} 是同步导入时发现的重复缴费（重复缴费待处理），"
+                    "退费原因请选择“duplicate（重复缴费）”。",
+                    field="reason",
                 )
             open_request = session.exec(
                 select(RefundRequest).where(
@@ -258,25 +278,7 @@ class RefundService(ServiceBase):
             payment = session.get(Payment, row.payment_id)
             assert payment is not None
             if target is RefundState.REFUNDED:
-                pay_before = {"status": payment.status}
-                payment.status = PaymentStatus.REFUNDED.value
-                payment.updated_at = now
-                session.add(payment)
-                enrolment = session.get(Enrolment, payment.enrolment_id)
-                if enrolment is not None:
-                    enrolment.status = EnrolmentStatus.REFUNDED.value
-                    enrolment.updated_at = now
-                    session.add(enrolment)
-                self.audit(
-                    session,
-                    action="payment.refunded",
-                    entity="payment",
-                    entity_id=payment.id,
-                    person_id=row.person_id,
-                    summary=f"收据号 {payment.receipt_no} 已退费 {yuan(payment.amount_fen)} 元",
-                    before=pay_before,
-                    after={"status": payment.status},
-                )
+                self._refund_payment(session, payment, row, now)
             self.audit(
                 session,
                 action=f"refund.{target.value}",
@@ -289,6 +291,74 @@ class RefundService(ServiceBase):
                 after={"state": row.state, "note": note},
             )
             return self._view(session, row)
+
+    def _refund_payment(
+        self, session: Session, payment: Payment, row: RefundRequest, now: datetime
+    ) -> None:
+        """已退费: the payment is refunded; the enrolment follows only when no other
+        payment of the person and year still holds money (see the module docstring)."""
+        was = payment.status
+        if was not in _REFUNDABLE:
+            raise InvalidInput(
+                f"收据号 {payment.receipt_no} 的缴费状态已是“{payment_status_label(was)}”，"
+                "不能再办理退费。请核对该笔缴费。",
+                field="refund_id",
+            )
+        payment.status = PaymentStatus.REFUNDED.value
+        payment.updated_at = now
+        session.add(payment)
+        session.flush()  # out of the one-paid-payment index before another takes its place
+        self.audit(
+            session,
+            action="payment.refunded",
+            entity="payment",
+            entity_id=payment.id,
+            person_id=row.person_id,
+            summary=f"收据号 {payment.receipt_no} 已退费 {yuan(payment.amount_fen)} 元",
+            before={"status": was},
+            after={"status": payment.status},
+        )
+        others = list(
+            session.exec(
+                select(Payment)
+                .where(
+                    Payment.person_id == payment.person_id,
+                    Payment.benefit_year == payment.benefit_year,
+                    col(Payment.status).in_(_REFUNDABLE),
+                    Payment.id != payment.id,
+                )
+                .order_by(col(Payment.paid_at), col(Payment.receipt_no))
+                .with_for_update()
+            ).all()
+        )
+        still_paid = [p for p in others if p.status == PaymentStatus.PAID.value]
+        waiting = [p for p in others if p.status == PaymentStatus.CONFLICT.value]
+        if not still_paid and waiting:
+            # The valid payment was refunded; the duplicate kept from sync becomes the valid one.
+            keep = waiting[0]
+            keep.status = PaymentStatus.PAID.value
+            keep.updated_at = now
+            session.add(keep)
+            session.flush()
+            self.audit(
+                session,
+                action="payment.conflict_kept",
+                entity="payment",
+                entity_id=keep.id,
+                person_id=row.person_id,
+                summary=f"收据号 {payment.receipt_no} 已退费，重复缴费待处理的收据号 {keep.receipt_no}"
+                f"（{yuan(keep.amount_fen)} 元）改为有效缴费",
+                before={"status": PaymentStatus.CONFLICT.value},
+                after={"status": keep.status},
+            )
+            still_paid = [keep]
+        if still_paid:
+            return  # the enrolment stays paid and covered by the remaining payment
+        enrolment = session.get(Enrolment, payment.enrolment_id)
+        if enrolment is not None:
+            enrolment.status = EnrolmentStatus.REFUNDED.value
+            enrolment.updated_at = now
+            session.add(enrolment)
 
     def start_review(self, refund_id: str, *, note: str | None = None) -> RefundView:
         return self.review(refund_id, to_state=RefundState.REVIEWING, note=note)

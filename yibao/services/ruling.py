@@ -3,17 +3,35 @@
 Every call to ``yibao.rules`` goes through here, so the services see one shape:
 ``Ruling(decision, quote, coverage_start, coverage_end, waiting_months)``. The
 decision is the rules' own object (its reasons and clauses are shown verbatim).
+
+A rule that cannot count working days because the installed holiday calendar does not
+cover the year (``yibao.rules.days.CalendarNotCovered``) surfaces as ``InvalidInput``
+with the rule's Chinese message, never as a traceback (``calendar_covered``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from yibao.rules.days import CalendarNotCovered
 from yibao.rules.decision import Clause, Decision, Outcome, Reason
 from yibao.rules.facts import PersonFacts
+from yibao.services.errors import InvalidInput
+
+
+@contextmanager
+def calendar_covered() -> Iterator[None]:
+    """Turn the rules' ``CalendarNotCovered`` (the installed chinesecalendar package has no
+    data for the year, so working days cannot be counted) into ``InvalidInput`` carrying
+    the rule's Chinese message: update the package, or confirm the working days by hand."""
+    try:
+        yield
+    except CalendarNotCovered as exc:
+        raise InvalidInput(str(exc)) from None
 
 
 @dataclass(frozen=True)
@@ -76,7 +94,8 @@ def assess_enrolment(
     """Eligibility + window + quote + coverage (``yibao.rules.assess``), as one ruling."""
     from yibao.rules.assess import assess_enrolment as rules_assess
 
-    assessment = rules_assess(policy, facts, on, extras=tuple(extras))
+    with calendar_covered():
+        assessment = rules_assess(policy, facts, on, extras=tuple(extras))
     return Ruling(
         decision=assessment,
         amounts=amounts_of(assessment),
@@ -96,7 +115,8 @@ def newborn(
 ) -> Any:
     from yibao.rules.newborn import newborn as rules_newborn
 
-    return rules_newborn(policy, facts, paid_on, year_choice=year_choice)
+    with calendar_covered():
+        return rules_newborn(policy, facts, paid_on, year_choice=year_choice)
 
 
 def family_aid(
@@ -104,7 +124,8 @@ def family_aid(
 ) -> Any:
     from yibao.rules.family_aid import family_aid as rules_family_aid
 
-    return rules_family_aid(policy, payer, relative, relation, on)
+    with calendar_covered():
+        return rules_family_aid(policy, payer, relative, relation, on)
 
 
 def refund_intake(
@@ -118,9 +139,10 @@ def refund_intake(
 ) -> Any:
     from yibao.rules.refunds import refund_intake as rules_refund_intake
 
-    return rules_refund_intake(
-        policy, reason, paid_on=paid_on, on=on, benefit_start=benefit_start, died_on=died_on
-    )
+    with calendar_covered():
+        return rules_refund_intake(
+            policy, reason, paid_on=paid_on, on=on, benefit_start=benefit_start, died_on=died_on
+        )
 
 
 def registry_refusal(policy: Any, text: str, *, rule: str, ref: Any | None = None) -> Decision:
