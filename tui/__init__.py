@@ -1,0 +1,1 @@
+"""The yibao desk: a keyboard-first Textual app over ``yibao.services`` (see docs/desk.md)."""

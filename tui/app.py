@@ -18,7 +18,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.reactive import reactive
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 from tui import keymap
 from tui.commands import DeskCommands
@@ -171,6 +171,9 @@ class YibaoApp(App[int]):
             return
         workflow = WORKFLOWS[workflow_id]
         current = self.screen
+        if isinstance(current, ModalScreen) and not isinstance(current, CommandPalette):
+            self.set_status("请先在对话框中确认或取消（Enter / Esc）。", "warning")
+            return
         if person_id is None and workflow.for_person:
             person_id = getattr(current, "workflow_person_id", None)  # the case view's person
         screen = make_screen(workflow_id, person_id=person_id)

@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from textual.containers import Horizontal
+from textual.validation import ValidationResult, Validator
 from textual.visual import VisualType
 from textual.widget import Widget
-from textual.widgets import Label, Static
+from textual.widgets import Input, Label, Static
 
 
 def row(label: str, widget: Widget, *, id: str | None = None) -> Horizontal:  # noqa: A002
@@ -84,6 +85,22 @@ def document_of(services: Any) -> str:
     """The policy document number, e.g. ``商南政办发〔2024〕57号``."""
     document = getattr(getattr(services, "policy", None), "document", None)
     return str(getattr(document, "number", "") or "")
+
+
+class _IdCheck(Validator):
+    """An ID number field that may be left empty (the form says when it is needed)."""
+
+    def validate(self, value: str) -> ValidationResult:
+        problem = id_problem(value) if value.strip() else None
+        return self.failure(problem) if problem else self.success()
+
+
+class OptionalIdInput(Input):
+    """居民身份证号码 validated as typed; empty is not marked wrong."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("placeholder", "18位居民身份证号码")
+        super().__init__(restrict=r"[0-9Xx]*", max_length=18, validators=[_IdCheck()], **kwargs)
 
 
 class Hint(Static):

@@ -6,6 +6,10 @@
   On a shared PostgreSQL registry each desk passes its own ``device_id``
   (``YIBAO_DEVICE_ID``), because the local row would otherwise be shared.
 - Clerks are rows of ``clerk``; ``ensure_clerk`` creates one on first use.
+- The policy: ``--policy`` / ``YIBAO_POLICY`` / the remembered choice; on an outreach
+  laptop (a registry opened from an outreach bundle) the policy file that
+  ``yibao outreach open`` saved next to the registry (``outreach_policy``,
+  ``resolve_policy``), so the team need not type ``--policy PATH``.
 
 Each function takes the engine and writes in its own transaction with its audit row.
 """
@@ -26,6 +30,7 @@ from yibao.models import AuditLog, Clerk, Device, ReceiptSequence, Role, to_stor
 ENV_DATA_DIR = "YIBAO_DATA_DIR"
 ENV_DEVICE_ID = "YIBAO_DEVICE_ID"
 ENV_CLERK = "YIBAO_CLERK"
+ENV_POLICY = "YIBAO_POLICY"
 _PREFIX_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no I, O, 0, 1: read aloud without doubt
 
 
@@ -208,3 +213,75 @@ def set_clerk_role(
         )
         session.commit()
         return ClerkInfo(id=row.id, name=row.name, role=Role(row.role))
+
+
+# --- the policy of an outreach laptop -------------------------------------------------
+
+
+def _sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite registry URL (None for another backend or an in-memory one)."""
+    import sqlalchemy as sa
+
+    try:
+        parsed = sa.make_url(url)
+    except Exception:  # not a URL at all: nothing to find
+        return None
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def outreach_policy_file(url: str, policy_id: str) -> Path | None:
+    """Where ``yibao outreach open`` saves the bundle's policy text for the registry at
+    ``url``: ``<registry folder>/<policy id>.toml`` (None when the registry is not a file)."""
+    path = _sqlite_path(url)
+    if path is None:
+        return None
+    return path.parent / f"{policy_id}.toml"
+
+
+def outreach_policy(url: str) -> str | None:
+    """On an outreach laptop: the path of the policy file saved next to its registry.
+
+    Returns it when the registry at ``url`` records an outreach origin (it was set up by
+    ``yibao outreach open``) and the file ``<registry folder>/<policy id>.toml`` exists;
+    otherwise None (a hall registry, a registry not created yet, the file deleted), and
+    the caller asks for ``--policy`` as usual. Only reads: a missing registry is not
+    created and an old one is not migrated.
+    """
+    import sqlalchemy as sa
+
+    path = _sqlite_path(url)
+    if path is None or not path.is_file():
+        return None
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            if not sa.inspect(connection).has_table("outreach_origin"):
+                return None
+            policy_id = connection.execute(
+                sa.text("SELECT policy_id FROM outreach_origin LIMIT 1")
+            ).scalar()
+    except sa.exc.SQLAlchemyError:  # not a registry, locked, …: fall back to asking
+        return None
+    finally:
+        engine.dispose()
+    if not policy_id:
+        return None
+    candidate = outreach_policy_file(url, str(policy_id))
+    if candidate is None or not candidate.is_file():
+        return None
+    return str(candidate)
+
+
+def resolve_policy(url: str, *, explicit: str | None = None, remembered: str | None = None) -> str | None:
+    """The policy (id or file path) to use on the registry at ``url``, in this order:
+    ``explicit`` (``--policy``), ``YIBAO_POLICY``, the outreach laptop's own policy file
+    (``outreach_policy``), the ``remembered`` choice for this registry. None: ask."""
+    return (
+        (explicit or "").strip()
+        or (os.environ.get(ENV_POLICY) or "").strip()
+        or outreach_policy(url)
+        or (remembered or "").strip()
+        or None
+    )

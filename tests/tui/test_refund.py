@@ -54,7 +54,7 @@ async def test_refund_taken_in_before_benefit_start(app, services, family) -> No
     assert (request.receipt_no, request.amount_fen) == (receipt.receipt_no, 40000)
     assert request.deadline == date(2024, 12, 31) and request.approver == "原缴费地医保经办机构"
     assert "两笔缴费的凭证或税务缴费记录" in request.evidence
-    assert "另一笔在线上缴费" in (request.reason_note or "")
+    assert request.reason_note == "另一笔在线上缴费"
     assert [t.to_label for t in request.transitions] == ["受理"]
     actions = [a.action for a in services.persons.case(family.child_id).history]
     assert "refund.intake" in actions
@@ -185,3 +185,42 @@ async def test_f5_from_the_case_view_lists_that_persons_payments(app, services, 
         assert isinstance(app.screen, RefundScreen)
         assert "张小明" in _text(app, "#rf-query-info")
         assert list(app.screen.payments) == [receipt.payment.id]
+
+
+@pytest.fixture
+def jincheng_app(engine, clock, tmp_path):  # type: ignore[no-untyped-def]
+    from tui.app import YibaoApp
+    from yibao.config import ensure_clerk, ensure_device
+    from yibao.policy import load_policy
+    from yibao.services import Services
+
+    clock.set_local(2023, 10, 16)
+    device = ensure_device(engine, name="测试窗口", now=clock())
+    clerk = ensure_clerk(engine, name="王芳", device=device, now=clock())
+    services = Services(engine, load_policy("jincheng-2024"), clerk, device, clock)
+    return YibaoApp(services=services, receipts_dir=tmp_path / "receipts")
+
+
+async def test_silent_document_needs_the_clerks_confirmation(jincheng_app) -> None:  # type: ignore[no-untyped-def]
+    """晋城's document says nothing on refunds: the rules answer 需人工核实; the clerk confirms."""
+    from yibao.idgen import codes_for_year, make_id_number
+
+    app = jincheng_app
+    services = app.services
+    number = make_id_number(codes_for_year("140502", 1980)[0], date(1980, 1, 1), 5)
+    person = services.persons.register(name="李明", id_number=number, hukou_region="140502")
+    receipt = services.enrolment.enrol_and_pay(person.id, channel="bank", confirmed=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f5", *number, "enter")
+        await settle(app, pilot)
+        await pilot.press("enter", "enter", "down", "enter")  # 重复缴费
+        await settle(app, pilot)
+        decision = _text(app, "#rf-decision")
+        assert "需人工核实" in decision and "文件未作规定" in decision
+        assert "需人工核实" in _text(app, "#rf-step")
+        await pilot.press("tab", "space", "down", "space", "ctrl+s")
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("enter")
+        await settle(app, pilot)
+    [request] = services.refunds.requests()
+    assert (request.receipt_no, request.state, request.deadline) == (receipt.receipt_no, "received", None)

@@ -142,3 +142,27 @@ async def test_subsidy_names_the_identity_and_its_clause(app, services, family) 
         assert "找零 40.00 元" in _text(app, "#reg-result")
     payment = services.payments.paid_for(family.spouse_id)
     assert (payment.subsidy_fen, payment.amount_fen, payment.subsidy_identity) == (24000, 16000, "minimum_living")
+
+
+async def test_a_doubt_is_shown_and_paying_records_the_clerks_check(app, services, clock, family) -> None:  # type: ignore[no-untyped-def]
+    clock.set_local(2024, 9, 10)  # the notice only says "2024年9月" for the start of collection
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2", *family.head_number)
+        await settle(app, pilot)
+        quote = _text(app, "#reg-quote")
+        assert "需人工核实" in quote and "税务部门" in quote
+        await pilot.press(*"400", "ctrl+s")
+        assert isinstance(app.screen, ConfirmModal)
+        assert "核实" in str(app.screen.query_one("#confirm-body").render())
+        await pilot.press("enter")
+        await settle(app, pilot)
+    assert services.payments.paid_for(family.head_id) is not None
+
+
+async def test_an_old_15_digit_number_becomes_18_and_opens_the_record(app, family) -> None:  # type: ignore[no-untyped-def]
+    old = family.head_number[:6] + family.head_number[8:17]  # 19 dropped from the year, no check digit
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2", *old, "tab")
+        await settle(app, pilot)
+        assert app.screen.query_one("#reg-id").value == family.head_number
+        assert app.screen.query_one("#reg-name").value == "张建国"

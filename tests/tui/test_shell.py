@@ -159,3 +159,15 @@ async def test_palette_can_submit_the_form(app, family) -> None:  # type: ignore
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmModal)
+
+
+async def test_desk_keys_wait_while_a_confirmation_is_open(app, family) -> None:  # type: ignore[no-untyped-def]
+    from tests.tui.conftest import settle
+    from tui.modals.confirm import ConfirmModal
+
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("f2", *family.head_number)
+        await settle(app, pilot)
+        await pilot.press(*"400", "ctrl+s", "f6")
+        assert isinstance(app.screen, ConfirmModal)
+        assert "对话框" in app.status[0]

@@ -157,7 +157,7 @@ def result_text(paid: Paid) -> str:
 
 class FamilyAidScreen(FormScreen):
     TITLE = "家庭共济缴费"
-    BINDINGS: ClassVar[list[Binding]] = [*keymap.bindings(keymap.FORM_KEYS), BIND.binding()]
+    BINDINGS: ClassVar[list[Binding]] = [BIND.binding()]  # and FormScreen's Esc / Ctrl+S
 
     DEFAULT_CSS = """
     FamilyAidScreen #fa-columns { height: 1fr; }
@@ -188,7 +188,7 @@ class FamilyAidScreen(FormScreen):
                 yield Static("已绑定的亲属（空格勾选要代缴的人）", classes="section-title")
                 yield SelectionList[str](id="fa-relatives")
                 yield Static("绑定新亲属（填好后按 Ctrl+B）", classes="section-title")
-                yield wv.row("亲属身份证号", IdNumberInput(wv.id_problem, id="fa-relative"))
+                yield wv.row("亲属身份证号", wv.OptionalIdInput(id="fa-relative"))
                 yield wv.Hint("", id="fa-relative-info")
                 yield wv.row("与缴费人关系", Select(relation_options(), prompt="请选择", id="fa-relation"))
                 yield wv.row("证明材料", Select([(e, e) for e in EVIDENCE], prompt="请选择", id="fa-evidence"))
@@ -429,8 +429,10 @@ class FamilyAidScreen(FormScreen):
             payable = view.due_fen is not None and str(view.outcome) != "refused"
             selection.add_option(Selection(option_text(view), rid, payable and rid in before, disabled=not payable))
         if views:
-            selection.highlighted = 0
-            self._show_view(views[0])
+            ids = [v.binding.relative_person_id for v in views]
+            index = ids.index(tick) if tick in ids else 0
+            selection.highlighted = index
+            self._show_view(views[index])
         self._show_total()
 
     def _show_view(self, view: Any) -> None:

@@ -32,7 +32,7 @@ from tui.messages import ServiceDone, ServiceFailed, ServiceInvalid, ServiceRefu
 from tui.modals.confirm import ConfirmModal
 from tui.screens.base import FormScreen
 from tui.widgets.decision import DecisionPanel, Figure
-from tui.widgets.inputs import DateInput, IdNumberInput, MoneyInput
+from tui.widgets.inputs import DateInput, MoneyInput
 
 SEX_OPTIONS: list[tuple[str, str]] = [("男", "1"), ("女", "2")]
 
@@ -229,7 +229,7 @@ class NewbornScreen(FormScreen):
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="nb-columns"):
             with VerticalScroll(id="nb-form", classes="form"):
-                yield wv.row("监护人身份证号", IdNumberInput(wv.id_problem, id="nb-guardian"))
+                yield wv.row("监护人身份证号", wv.OptionalIdInput(id="nb-guardian"))
                 yield wv.Hint("", id="nb-guardian-info")
                 yield wv.row(
                     "出生医学证明号",
@@ -239,8 +239,7 @@ class NewbornScreen(FormScreen):
                 yield wv.Hint("", id="nb-cert-info")
                 yield wv.row(
                     "新生儿身份证号",
-                    Input(placeholder="已办理身份证的填写，否则不填", id="nb-idno",
-                          restrict=r"[0-9Xx]*", max_length=18),
+                    wv.OptionalIdInput(placeholder="已办理身份证的填写，否则不填", id="nb-idno"),
                 )
                 yield wv.Hint("", id="nb-idno-info")
                 yield wv.row("新生儿姓名", Input(placeholder="与出生医学证明一致", id="nb-name", max_length=50))
@@ -270,7 +269,7 @@ class NewbornScreen(FormScreen):
         self.query_one("#nb-year-row").display = False
         region = str(getattr(self.services.policy, "region_code", "") or "")
         self.query_one("#nb-hukou", Input).value = region
-        self.query_one("#nb-guardian", IdNumberInput).focus()
+        self.query_one("#nb-guardian").focus()
         if self.person_id:
             self.call_service("open", open_person, self.services, self.person_id)
 

@@ -280,15 +280,15 @@ class RefundScreen(FormScreen):
             body.append(f"受理期限 {show_date(decision.deadline)}（含）")
         if confirmed:
             body.append("注意：文件未作规定的事项需经办人员核实（见核定理由），确认即表示已核实。")
-        # The service stores no list of papers received: they go into the note (see report).
-        recorded = "；".join(part for part in (note, "已收材料：" + "、".join(decision.evidence)) if part)
+        # Taken in only with every paper ticked, so the request's ``evidence`` (the papers the
+        # rules ask for, stored by the service) is also the list of papers received.
 
         def answered(yes: bool | None) -> None:
             if yes:
                 self.status("正在受理……")
                 self.call_service(
                     "intake", self.services.refunds.intake, payment.id, reason=reason,
-                    reason_note=recorded, applicant_name=applicant or None,
+                    reason_note=note or None, applicant_name=applicant or None,
                     applicant_phone=phone or None, died_on=died, confirmed=confirmed,
                 )
 

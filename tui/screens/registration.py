@@ -128,8 +128,15 @@ class RegistrationScreen(FormScreen):
     @on(Input.Blurred, "#reg-id")
     def _id_left(self, event: Input.Blurred) -> None:
         value = event.value.strip()
-        if value and len(value) < 18 and (problem := _id_problem(value)):
+        if not value or len(value) >= 18:
+            return
+        if problem := _id_problem(value):
             self.query_one("#reg-id-info", Static).update(f"[b red]{problem}[/]")
+            return
+        from yibao.idnumbers import validate  # a valid 15-digit number: shown as its 18-digit form
+
+        event.input.value = validate(value)
+        self.status("已将15位旧身份证号码换算为18位。")
 
     @on(Input.Changed, "#reg-hukou")
     @on(Input.Changed, "#reg-permit")

@@ -121,10 +121,14 @@ def registry_url(args: Any) -> str:
 
 
 def policy_id(args: Any, url: str, *, required: bool = True) -> str | None:
-    chosen = (
-        getattr(args, "policy", None)
-        or os.environ.get(ENV_POLICY)
-        or remembered(url).get("policy_id")
+    """``--policy``, ``YIBAO_POLICY``, an outreach laptop's own policy file, or the
+    remembered choice (``yibao.config.resolve_policy``)."""
+    from yibao.config import resolve_policy
+
+    chosen = resolve_policy(
+        url,
+        explicit=getattr(args, "policy", None),
+        remembered=remembered(url).get("policy_id"),
     )
     if not chosen and required:
         raise CliError(

@@ -131,8 +131,6 @@ def _outreach_export(args: argparse.Namespace) -> int:
 
 @_guard
 def _outreach_open(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from yibao.db import open_registry, resolve_url
     from yibao.models import utcnow
     from yibao.outreach.export import open_outreach, read_outreach_bundle
@@ -148,14 +146,16 @@ def _outreach_open(args: argparse.Namespace) -> int:
     result = open_outreach(engine, bundle, now=now, clerk_name=args.clerk)
     print(f"本机已设置为外出登记设备：{result.town}{result.village or ''}，收据号前缀 {result.prefix}")
     print(f"  参保人 {result.counts.get('person', 0)} 人，参保登记 {result.counts.get('enrolment', 0)} 条")
-    policy_hint = result.policy_id
-    if url.startswith("sqlite:///"):
-        folder = Path(url[len("sqlite:///"):]).parent
-        path = folder / f"{result.policy_id}.toml"
+    from yibao.config import outreach_policy_file
+
+    path = outreach_policy_file(url, result.policy_id)
+    if path is not None:
+        # Found again by yibao.config.outreach_policy: no --policy needed on this laptop.
         path.write_text(result.policy_toml, encoding="utf-8")
-        policy_hint = str(path)
-        print(f"  政策文件已保存：{path}")
-    print(f"  打开窗口：yibao --db {args.db or '（默认登记库）'} --policy {policy_hint} --clerk 姓名")
+        print(f"  政策文件已保存：{path}（在本登记库上会自动使用，无需再写 --policy）")
+        print(f"  打开窗口：yibao --db {args.db or '（默认登记库）'} --clerk 姓名")
+    else:
+        print(f"  打开窗口：yibao --db {args.db or '（默认登记库）'} --policy {result.policy_id} --clerk 姓名")
     print("  回到大厅后：yibao --db 本登记库 sync export --to 回传文件")
     return 0
 

@@ -35,6 +35,7 @@ from yibao.models import (
     PaymentStatus,
     Person,
     Role,
+    payment_status_label,
     to_storage,
 )
 from yibao.outreach.errors import DayClosed, OutreachError
@@ -444,4 +445,4 @@ def _row(*cells: str) -> str:
 
 
 def _status_label(status: str) -> str:
-    return {"refunded": "已退费", "conflict": "重复缴费待处理", "voided": "作废"}.get(status, status)
+    return payment_status_label(status)

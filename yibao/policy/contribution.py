@@ -135,6 +135,31 @@ class AgeReading(Ref):
     on: Literal["paid_on", "benefit_year_start", "benefit_year_end"]
 
 
+class PersonalShareDeadline(Ref):
+    """A day by which subsidised people of ``kinds`` should pay their own share (眉山 三(三)3(2)
+    "定额资助对象于2023年12月20日前完成个人缴费剩余部分的缴费"). The document sets the day but
+    not what happens after it: a later payment is confirmed, the subsidy still shown."""
+
+    last_day: date
+    kinds: tuple[SubsidyKind, ...] = (SubsidyKind.FIXED,)
+
+
+class NewIdentities(Ref):
+    """Identities recognised during the benefit year count from the next year's subsidy
+    (商南 三(三) "自然年度内相关部门动态新增人员纳入下一年度参保资助范围", 一(四)).
+
+    An identity whose ``recognised_on`` falls inside the benefit year gives no subsidy this
+    year and does not make the person one of the "原认定身份" late payers (四(二)4(2)).
+    ``note`` says how the natural year was read.
+    """
+
+
+class Included(Ref):
+    """Cover that comes with the basic insurance at no personal fee (眉山 二(一) 大病医疗保险)."""
+
+    label: str  # e.g. 大病医疗保险
+
+
 class Extra(Ref):
     """An optional add-on the clerk may collect with the fee (山阴 意外伤害补充保险)."""
 
@@ -154,6 +179,17 @@ class ContributionRules(Strict):
     subsidies: tuple[Subsidy, ...] = ()
     import_order: ImportOrder | None = None
     extras: tuple[Extra, ...] = ()
+    # 晋城 一 "由参保人员按年度一次性足额缴纳": the year's personal share in one payment, in full
+    # (no instalments, no part payment). Services read ``lump_sum_only``.
+    lump_sum: Ref | None = None
+    personal_share_deadline: PersonalShareDeadline | None = None
+    new_identities: NewIdentities | None = None
+    included: tuple[Included, ...] = ()
+
+    @property
+    def lump_sum_only(self) -> bool:
+        """True when the document requires the year's personal share in one full payment."""
+        return self.lump_sum is not None and self.lump_sum.settled
 
     @model_validator(mode="after")
     def _consistent(self) -> ContributionRules:

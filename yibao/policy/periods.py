@@ -143,6 +143,10 @@ class Special(Ref):
     retroactive_from_exit: bool = False  # 眉山 "中断期间待遇可追溯享受"
     coverage: Ref | None = None  # sentence of the start rule, if different from the group's
     bridge: Bridge | None = None
+    # A sentence that contradicts this group's start rule for a payment inside the make-up
+    # period (商南 四(一) "补缴期内…设置固定待遇等待期3个月" against 四(二)4(2) "次月"): the
+    # coverage keeps the group's start, names the other reading's start, and asks to confirm.
+    make_up_conflict: Ref | None = None
 
     @model_validator(mode="after")
     def _complete(self) -> Special:
@@ -166,10 +170,12 @@ class Repair(Ref):
 class Waiting(Ref):
     """待遇等待期 for people who pay outside the centralized period or did not stay insured.
 
-    ``free_lapsed_years``: our reading of "每多断保1年…增加1个月": the first lapsed year
-    only brings the fixed period, each further year adds ``variable_months_per_year``
-    (variable = lapsed_years − free_lapsed_years). ``counted_from``: "参保后" read as from
-    the payment date, or from the later of payment and the start of the benefit year.
+    ``free_lapsed_years``: our reading of "每多断保1年…增加1个月": the number of lapsed years
+    that add no variable month (variable = (lapsed_years − free_lapsed_years) ×
+    ``variable_months_per_year``). The files use 0: every lapsed year, the first included,
+    adds a month, so that the "连续断缴4年及以上…不少于6个月" floor means something for a
+    4-year lapse (see the note in each file). ``counted_from``: "参保后" read as from the
+    payment date, or from the later of payment and the start of the benefit year.
     """
 
     fixed_months: int = Field(ge=0, le=12)

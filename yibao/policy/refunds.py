@@ -41,6 +41,10 @@ class RefundReasonRule(Ref):
     evidence: tuple[str, ...] = ()  # what the counter asks for (desk practice unless the text says)
     # The document only mentions the case (眉山 附件1 教育部门职责) without rules: confirm.
     mention_only: bool = False
+    # A request after ``window``: ``refused``, or ``confirm`` where the document ties no
+    # deadline to this case but a general sentence points the other way (商南 五(四): the death
+    # sentence sets no deadline, "进入待遇享受期后…个人缴费不再退回" does). Say why in ``note``.
+    after_window: Literal["refused", "confirm"] = "refused"
 
 
 class RefundRules(Strict):

@@ -226,6 +226,11 @@ def coverage(policy: Policy, person: PersonFacts, paid_on: date) -> CoverageDeci
         reasons.append(Reason(text=words, clause=policy.clause(group.coverage or group)))
         if group.bridge is not None:
             outcome = combine((outcome, _bridge(policy, group, person, paid_on, reasons)))
+        m = periods.make_up
+        if group.make_up_conflict is not None and m is not None and m.start <= paid_on <= m.end:
+            outcome = combine(
+                (outcome, _make_up_conflict(policy, group, person, paid_on, start, reasons))
+            )
     elif w.window == "make_up":
         m = periods.make_up
         assert m is not None
@@ -282,6 +287,40 @@ def coverage(policy: Policy, person: PersonFacts, paid_on: date) -> CoverageDeci
         reasons=tuple(reasons),
         **fields,  # type: ignore[arg-type]
     )
+
+
+def _make_up_conflict(
+    policy: Policy,
+    group: Special,
+    person: PersonFacts,
+    paid_on: date,
+    start: date,
+    reasons: list[Reason],
+) -> Outcome:
+    """商南: 四(二)4(2) says 次月, 四(一) says a make-up payment waits 3 months: confirm.
+
+    The group's start is kept (the sentence written for these people); the other reading's
+    start is worked out with the make-up waiting rule and named, so the clerk sees both.
+    """
+    conflict = group.make_up_conflict
+    m = policy.periods.make_up
+    assert conflict is not None and m is not None
+    wp = waiting_period(policy, person, in_centralized=False, fixed_months=m.waiting_months)
+    other = (
+        start_after_waiting(policy, paid_on, wp.waiting_months) if wp.waiting_months else paid_on
+    )
+    group_clause = policy.clause(group.coverage or group)
+    reasons.append(
+        Reason(
+            text=f"{cn(paid_on)}在补缴期（{cn(m.start)}至{cn(m.end)}）内缴费：按{group_clause.section}"
+            f"待遇自{cn(start)}起；按{conflict.clause}补缴期内缴费设置待遇等待期"
+            f"{wp.waiting_months}个月，待遇自{cn(other)}起。文件两处规定不一致，"
+            f"本系统暂按{group_clause.section}显示{cn(start)}，请经办人员核实后再确定待遇起始日",
+            clause=policy.clause(conflict),
+        )
+    )
+    reasons.extend(r for r in wp.reasons if r not in reasons)
+    return Outcome.CONFIRM
 
 
 def _bridge(

@@ -131,7 +131,29 @@ def refund_intake(
     window = rules.window
     if window == "before_benefit_start":
         deadline = benefit_start - timedelta(days=1)
-        if on > deadline:
+        if on > deadline and entry is not None and entry.after_window == "confirm":
+            # 商南 五(四): "可在待遇享受期开始前…办理个人退费" governs the other cases; the death
+            # sentence sets no deadline, while "进入待遇享受期后…不再退回" points the other way.
+            outcomes.append(Outcome.CONFIRM)
+            died = f"参保人于{died_on}死亡，" if died_on is not None else ""
+            reasons.append(
+                Reason(
+                    text=(
+                        f"{died}申请日{on}已进入待遇享受期（{benefit_start}起）。文件规定进入待遇享受期后"
+                        "个人缴费不再退回，但对待遇享受期前死亡的退费未规定须在何时前申请"
+                        "（“在待遇享受期开始前”只针对重复缴费、参加职工医保或在其他统筹区参保），"
+                        "两处说法不一致，请经办人员向医保经办机构核实后再受理。"
+                    ),
+                    clause=policy.clause(rules.window_ref),
+                )
+            )
+            reasons.append(
+                Reason(
+                    text=f"“{entry.label}”的退费条款未设申请期限。",
+                    clause=policy.clause(entry),
+                )
+            )
+        elif on > deadline:
             outcomes.append(Outcome.REFUSED)
             reasons.append(
                 Reason(

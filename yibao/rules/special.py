@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from yibao.identities import label as identity_label
 from yibao.rules.days import cn, months_after
 from yibao.rules.decision import Reason
-from yibao.rules.facts import PersonFacts
+from yibao.rules.facts import Category, PersonFacts
 
 if TYPE_CHECKING:
     from yibao.policy.model import Policy
@@ -42,6 +42,19 @@ def _who(group: Special, person: PersonFacts, on: date) -> str:
     return "、".join(held) or group.label
 
 
+def _left_employee_insurance_this_year(policy: Policy, person: PersonFacts) -> bool:
+    """An employee-insurance lapse whose exit day falls in the benefit year: the person was in
+    basic insurance that year (眉山 二(二)2 "当年度未参加过任何基本医保" cannot apply),
+    whatever ``insured_in_benefit_year`` says."""
+    exit_on = person.other_scheme_exit_on
+    b = policy.periods.benefit
+    return (
+        person.category is Category.EMPLOYEE_LAPSE
+        and exit_on is not None
+        and b.start <= exit_on <= b.end
+    )
+
+
 def match_special(policy: Policy, person: PersonFacts, on: date) -> SpecialMatch:
     """The first special group whose every condition holds on ``on`` (outside the centralized period)."""
     periods = policy.periods
@@ -51,10 +64,20 @@ def match_special(policy: Policy, person: PersonFacts, on: date) -> SpecialMatch
             continue
         clause = policy.clause(group)
         who = _who(group, person, on)
-        if group.require_not_insured_this_year and person.insured_in_benefit_year:
+        if group.require_not_insured_this_year and (
+            person.insured_in_benefit_year or _left_employee_insurance_this_year(policy, person)
+        ):
+            if person.insured_in_benefit_year:
+                shown = f"登记显示本人{policy.benefit_year}年度已参保"
+            else:
+                assert person.other_scheme_exit_on is not None
+                shown = (
+                    f"本人参加职工医保至{cn(person.other_scheme_exit_on)}，"
+                    f"{policy.benefit_year}年度已参加过基本医保"
+                )
             misses.append(
                 Reason(
-                    text=f"该条适用于当年度未参加过任何基本医保的人员，登记显示本人{policy.benefit_year}年度已参保，不适用",
+                    text=f"该条适用于当年度未参加过任何基本医保的人员，{shown}，不适用",
                     clause=clause,
                 )
             )

@@ -1,7 +1,8 @@
 """待遇等待期: fixed months, variable months per lapsed year, repair, floor (``waiting_period``).
 
 商南 四(二)4(8) and 山阴 三(二)1: people who pay outside the centralized period, or who did
-not stay insured, wait a fixed 3 months; "每多断保1年" adds one variable month. 商南 also lets
+not stay insured, wait a fixed 3 months; "每多断保1年" adds one variable month for every lapsed
+year, the first included (``free_lapsed_years = 0``, the lead's reading). 商南 also lets
 each repaid year take one variable month off, but after a lapse of 4 years or more the total
 stays at 6 months at least. How "每多断保1年" is read (``free_lapsed_years``) and where the
 waiting is counted from (``counted_from``) are in the policy file with a note.
@@ -77,10 +78,15 @@ def waiting_period(
     extra_years = max(0, lapsed - rule.free_lapsed_years)
     variable = extra_years * rule.variable_months_per_year
     if lapsed:
+        per_year = rule.variable_months_per_year
+        how = (
+            f"第{rule.free_lapsed_years}年之后每多断保1年增加变动待遇等待期{per_year}个月"
+            if rule.free_lapsed_years
+            else f"每断保1年（第1年起）增加变动待遇等待期{per_year}个月"
+        )
         reasons.append(
             Reason(
-                text=f"连续断保{lapsed}年，第{rule.free_lapsed_years}年之后每多断保1年增加变动待遇等待期"
-                f"{rule.variable_months_per_year}个月，变动等待期{variable}个月",
+                text=f"连续断保{lapsed}年，{how}，变动等待期{variable}个月",
                 clause=clause,
             )
         )

@@ -29,10 +29,10 @@ from yibao.models import (
     Payment,
     PaymentStatus,
     Person,
-    payment_status_label,
     RefundRequest,
     RefundState,
     RefundTransition,
+    payment_status_label,
 )
 from yibao.receipts import yuan
 from yibao.services import ruling

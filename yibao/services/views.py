@@ -29,6 +29,7 @@ from yibao.models import (
     RefundRequest,
     RefundState,
     RefundTransition,
+    payment_status_label,
 )
 from yibao.rules.decision import Decision, Outcome
 from yibao.rules.facts import CATEGORY_LABELS, Category, PersonFacts
@@ -233,6 +234,7 @@ class PaymentView(View):
     status: str
     clerk_id: str | None
     device_id: str
+    status_label: str = ""  # 有效 / 已退费 / 作废 / 重复缴费待处理
 
     @classmethod
     def of(cls, row: Payment) -> PaymentView:
@@ -262,6 +264,7 @@ class PaymentView(View):
             paid_at=row.paid_at,
             paid_on=row.paid_on,
             status=row.status,
+            status_label=payment_status_label(row.status),
             clerk_id=row.clerk_id,
             device_id=row.device_id,
         )
