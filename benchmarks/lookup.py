@@ -12,6 +12,10 @@ beside it the same SQL on a raw ``sqlite3`` connection to the same file:
 - name prefix, first page of 50 (surname, or surname + first given character),
 - initials prefix, first page of 50 (two or three letters).
 
+With ``--postgres URL`` the same registry is also built in a fresh schema of that
+PostgreSQL database (``COPY``; the schema is dropped afterwards) and timed through
+``yibao.lookup`` beside the same SQL on a raw psycopg connection.
+
 Prints p50 / p95 in milliseconds. Figures only: nothing here asserts a time.
 Targets (docs/benchmarks.md): ID p95 ≤ 1 ms; prefix first page p95 ≤ 20 ms at 1.6 M.
 """
@@ -124,6 +128,13 @@ def timed(fn: Callable[[str], object], queries: list[str]) -> tuple[float, float
     return statistics.median(samples), p95
 
 
+LABELS = {
+    "id": "ID lookup (full number)",
+    "tail": "tail lookup (last 4)",
+    "name": "name prefix, first page",
+    "initials": "initials prefix, first page",
+}
+
 # The SQL yibao.lookup emits on SQLite, written out for the raw sqlite3 side.
 RAW_SELECT = (
     "SELECT id, name, id_number, sex, birth_date, household_id, relation_to_head, status "
@@ -192,12 +203,7 @@ def run(
 
         engine = open_registry(sqlite_url(path))
         raw = sqlite3.connect(path)
-        labels = {
-            "id": "ID lookup (full number)",
-            "tail": "tail lookup (last 4)",
-            "name": "name prefix, first page",
-            "initials": "initials prefix, first page",
-        }
+        labels = LABELS
         print(f"\n## {n:,} residents (region {region_code})\n")
         built = "reused" if build_s is None else f"built in {build_s:.1f} s"
         print(
@@ -221,6 +227,89 @@ def run(
         engine.dispose()
 
 
+# The SQL yibao.lookup emits on PostgreSQL, for the raw psycopg side.
+PG_RAW = {
+    "id": "WHERE id_number = %s LIMIT 50",
+    "tail": "WHERE id_tail = ANY(%s) ORDER BY id_tail, id LIMIT 50",
+    "name": "WHERE name LIKE %s ORDER BY name USING ~<~, id LIMIT 50",
+    "initials": "WHERE name_initials LIKE %s ORDER BY name_initials USING ~<~, id LIMIT 50",
+}
+
+
+def run_postgres(base_url: str, n: int, region_code: str, seed: int, queries_per_kind: int) -> None:
+    import sqlalchemy as sa
+    from sqlalchemy.orm import Session
+
+    schema = f"bench_lookup_{n}"
+    admin = sa.create_engine(base_url)
+    with admin.begin() as c:
+        c.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        c.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    url = sa.make_url(base_url).update_query_dict({"options": f"-csearch_path={schema}"})
+    engine = open_registry(url.render_as_string(hide_password=False))
+    try:
+        started = time.perf_counter()
+        raw = engine.raw_connection()
+        cursor = raw.cursor()
+        with cursor.copy(f"COPY person ({','.join(PERSON_COLUMNS)}) FROM STDIN") as copy:
+            for row in person_rows(n, region_code, seed):
+                values = list(row)
+                values[PERSON_COLUMNS.index("employee_insured")] = False
+                copy.write_row(values)
+        raw.commit()
+        cursor.execute("ANALYZE person")
+        cursor.execute(
+            "SELECT id_number, name FROM person WHERE id_number IS NOT NULL ORDER BY id LIMIT %s",
+            (max(100, n // 1000),),
+        )
+        sample = cursor.fetchall()
+        raw.commit()
+        build_s = time.perf_counter() - started
+        rng = random.Random(seed + 1)
+        queries = {
+            "id": [rng.choice(sample)[0] for _ in range(queries_per_kind)],
+            "tail": [rng.choice(sample)[0][-4:] for _ in range(queries_per_kind)],
+            "name": [],
+            "initials": [],
+        }
+        for _ in range(queries_per_kind):
+            name = rng.choice(sample)[1]
+            queries["name"].append(name[: rng.choice((1, 2))])
+            queries["initials"].append(synthetic.name_initials(name)[: rng.choice((2, 3))])
+
+        def raw_query(kind: str) -> Callable[[str], object]:
+            def run_one(q: str) -> object:
+                if kind == "tail":
+                    arg: object = [f"{d:02d}{q}" for d in range(1, 32)]
+                elif kind in ("name", "initials"):
+                    arg = q + "%"
+                else:
+                    arg = q
+                cursor.execute(RAW_SELECT + PG_RAW[kind], (arg,))
+                return cursor.fetchall()
+
+            return run_one
+
+        print(f"\n## {n:,} residents on PostgreSQL (schema {schema})\n")
+        print(
+            f"built in {build_s:.1f} s (COPY, then ANALYZE); {queries_per_kind} queries per kind\n"
+        )
+        print("| query | yibao.lookup p50 | p95 | raw psycopg p50 | p95 |")
+        print("|---|---:|---:|---:|---:|")
+        with Session(engine) as session:
+            for kind, label in LABELS.items():
+                y50, y95 = timed(lambda q: search(session, q), queries[kind])
+                r50, r95 = timed(raw_query(kind), queries[kind])
+                print(f"| {label} | {y50:.3f} ms | {y95:.3f} ms | {r50:.3f} ms | {r95:.3f} ms |")
+        raw.rollback()
+        raw.close()
+    finally:
+        engine.dispose()
+        with admin.begin() as c:
+            c.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        admin.dispose()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="yibao look-up benchmark (SQLite)")
     parser.add_argument("--sizes", type=int, nargs="+", default=[200_000, 1_600_000])
@@ -229,6 +318,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queries", type=int, default=500)
     parser.add_argument("--keep", type=Path, help="directory to keep the registry files in")
     parser.add_argument("--reuse", action="store_true", help="reuse a kept file of the same size")
+    parser.add_argument("--postgres", metavar="URL", help="also time PostgreSQL at this URL")
     args = parser.parse_args(argv)
     print(
         f"python {platform.python_version()}, sqlite {sqlite3.sqlite_version}, "
@@ -236,6 +326,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     for n in args.sizes:
         run(n, args.region, args.seed, args.queries, args.keep, args.reuse)
+        if args.postgres:
+            run_postgres(args.postgres, n, args.region, args.seed, args.queries)
     return 0
 
 

@@ -116,7 +116,13 @@ def _household_id(services: Any, draft: Draft) -> str | None:
 
 
 def register(services: Any, draft: Draft, person_id: str | None) -> Opened:
-    """参保登记: save (or correct) the person and household, register the enrolment, assess."""
+    """参保登记: save (or correct) the person and household, register the enrolment, assess.
+
+    Safe to repeat: a person saved by an earlier attempt that stopped half-way (e.g. at the
+    household) is found by the ID number and corrected instead of registered twice."""
+    if person_id is None:
+        existing = services.persons.by_id_number(draft.id_number)
+        person_id = existing.id if existing is not None else None
     if person_id is None:
         person = services.persons.register(
             name=draft.name,

@@ -113,6 +113,25 @@ def test_shangnan_identity_checked_on_payment_date() -> None:
     assert q.personal_fen == 16000
 
 
+def test_shangnan_identity_recognised_in_the_benefit_year_counts_next_year() -> None:
+    # 三(三): 自然年度内动态新增人员纳入下一年度参保资助范围 (recognised in 2025 → 2026).
+    policy = load_policy("shangnan-2025")
+    fresh = PersonFacts(
+        birth_date=date(1970, 6, 1),
+        identities=(IdentityFact(code="minimum_living", recognised_on=date(2025, 2, 1)),),
+    )
+    q = quote(policy, fresh, date(2025, 2, 10))
+    assert (q.subsidy_fen, q.personal_fen) == (0, 40000)
+    assert "三(三)" in sections(q)
+    assert "2026年度" in text(q)
+    # Recognised in 2024 (三(一) 缴费当年12月31日前): counts for 2025 in the centralized period.
+    old = PersonFacts(
+        birth_date=date(1970, 6, 1),
+        identities=(IdentityFact(code="minimum_living", recognised_on=date(2024, 9, 15)),),
+    )
+    assert quote(policy, old, SN_IN).personal_fen == 16000
+
+
 def test_shangnan_identity_not_in_document_asks_to_confirm() -> None:
     q = quote(load_policy("shangnan-2025"), person("severe_disability"), SN_IN)
     assert q.outcome is Outcome.CONFIRM
@@ -148,23 +167,67 @@ def test_meishan_subsidies(codes: tuple[str, ...], personal: int, clause: str) -
 
 
 @pytest.mark.parametrize(
-    ("born", "grade", "personal"),
+    ("born", "grade", "personal", "outcome"),
     [
-        (date(1963, 10, 9), None, 9500),  # 60 on the payment day: 60 周岁以上
-        (date(1963, 10, 10), None, 38000),  # 59 on the payment day
-        (date(2005, 10, 10), None, 9500),  # 17: 未成年人
-        (date(2005, 10, 9), None, 38000),  # 18 on the payment day: no longer a minor
-        (date(1980, 1, 1), 3, 9500),  # 三级残疾
-        (date(1980, 1, 1), 4, 9500),  # 四级残疾
-        (date(1980, 1, 1), 2, 38000),  # 二级 is not 三、四级 in this entry
+        # 60 on the payment day 2023-10-09 and all through 2024: 60 周岁以上.
+        (date(1963, 10, 9), None, 9500, Outcome.ALLOWED),
+        # 59 on the payment day, 60 on 2024-01-01: the readings disagree → confirm (lead, item 5).
+        (date(1963, 10, 10), None, 38000, Outcome.CONFIRM),
+        # 17 on the payment day, 18 on 2024-01-01: 未成年人 by the payment day only → confirm.
+        (date(2005, 10, 10), None, 9500, Outcome.CONFIRM),
+        (date(2005, 10, 9), None, 38000, Outcome.ALLOWED),  # 18 on every reading day
+        # 三、四级残疾 (confirm as before: the plain 残疾人 identity is not named in 三(三)).
+        (date(1980, 1, 1), 3, 9500, Outcome.CONFIRM),
+        (date(1980, 1, 1), 4, 9500, Outcome.CONFIRM),
+        (date(1980, 1, 1), 2, 38000, Outcome.CONFIRM),  # 二级 is not 三、四级 in this entry
     ],
 )
-def test_meishan_low_income_conditions(born: date, grade: int | None, personal: int) -> None:
+def test_meishan_low_income_conditions(
+    born: date, grade: int | None, personal: int, outcome: Outcome
+) -> None:
     # 三(三)2(3): 低收入家庭 60 周岁以上的老年人、未成年人和三、四级残疾人 → 285 / 95.
     codes = ("low_income", "disability") if grade else ("low_income",)
     facts = person(*codes, born=born, disability_grade=grade)
     q = quote(load_policy("meishan-2024"), facts, MS_IN)
     assert q.personal_fen == personal
+    assert q.outcome is outcome
+
+
+def test_meishan_age_doubt_names_every_reading_and_the_parameter() -> None:
+    # Born 1963-12-01, paid 2023-11-30: 59 that day, 60 on 2024-01-01 and 2024-12-31.
+    q = quote(
+        load_policy("meishan-2024"),
+        person("low_income", born=date(1963, 12, 1)),
+        date(2023, 11, 30),
+    )
+    assert q.outcome is Outcome.CONFIRM
+    assert q.personal_fen == 38000  # age_reading = paid_on: not counted
+    words = text(q)
+    assert "59周岁，不符合" in words and "60周岁，符合" in words
+    assert "age_reading" in words
+    assert "三(三)2(3)" in sections(q)
+
+
+def test_meishan_fixed_subsidy_after_20_december_confirms() -> None:
+    # 三(三)3(2): 定额资助对象于2023年12月20日前完成个人缴费; later, still in the period → confirm,
+    # the subsidy kept: 380 − 285 = 95.
+    policy = load_policy("meishan-2024")
+    on_time = quote(policy, person("minimum_living"), date(2023, 12, 20))
+    late = quote(policy, person("minimum_living"), date(2023, 12, 21))
+    assert on_time.outcome is Outcome.ALLOWED
+    assert late.outcome is Outcome.CONFIRM
+    assert (late.subsidy_fen, late.personal_fen) == (28500, 9500)
+    assert "三(三)3(2)" in sections(late)
+    full = quote(policy, person("extreme_poverty"), date(2024, 1, 10))
+    assert full.outcome is Outcome.ALLOWED and full.personal_fen == 0
+
+
+def test_meishan_major_illness_cover_is_noted_and_free() -> None:
+    # 二(一): 参加基本医疗保险即自动参加大病医疗保险，个人无需缴费.
+    q = quote(load_policy("meishan-2024"), person(), MS_IN)
+    assert q.total_fen == 38000
+    assert "二(一)" in sections(q)
+    assert "大病医疗保险" in text(q)
 
 
 def test_meishan_low_income_disabled_without_grade_confirms() -> None:
@@ -232,6 +295,23 @@ def test_jincheng_continues_former_policy_confirm(code: str) -> None:
     assert (q.subsidy_fen, q.personal_fen) == (0, 38000)
     assert "四5" in sections(q)
     assert "原有的参保资助政策" in text(q)
+
+
+def test_jincheng_deferred_says_the_amount_shown_is_not_final() -> None:
+    # 四5: the amount shown is the full standard 380, the old policy's subsidy not taken off.
+    q = quote(load_policy("jincheng-2024"), person("severe_disability", disability_grade=1), JC_IN)
+    words = text(q)
+    assert "380.00元" in words and "全额" in words
+    assert "尚未扣除该项资助" in words and "收款前须先" in words
+
+
+def test_jincheng_lump_sum_flag() -> None:
+    # 一: 由参保人员按年度一次性足额缴纳 — a flag the services read.
+    assert load_policy("jincheng-2024").contribution.lump_sum_only
+    for pid in ("shangnan-2025", "meishan-2024", "shanyin-2025"):
+        assert not load_policy(pid).contribution.lump_sum_only
+    q = quote(load_policy("jincheng-2024"), person(), JC_IN)
+    assert "一次性足额缴纳" in text(q)
 
 
 def test_jincheng_monitored_excludes_minimum_living() -> None:

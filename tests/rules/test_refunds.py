@@ -64,6 +64,31 @@ def test_shangnan_death_before_benefit_period() -> None:
     assert any("死亡" in e for e in d.evidence)
 
 
+def test_shangnan_death_before_benefit_period_asked_after_it_confirms() -> None:
+    # 五(四): the death sentence sets no deadline, "进入待遇享受期后…不再退回" points the other
+    # way: the lead's decision is to confirm a request from 2025-01-01 on.
+    d = refund_intake(
+        load_policy("shangnan-2025"),
+        "died",
+        paid_on=date(2024, 10, 8),
+        on=date(2025, 1, 10),
+        benefit_start=SN_START,
+        died_on=date(2024, 12, 15),
+    )
+    assert d.outcome is Outcome.CONFIRM
+    assert "不再退回" in text(d)
+    assert sections(d).count("五(四)") >= 2
+    # The other reasons keep their deadline.
+    late = refund_intake(
+        load_policy("shangnan-2025"),
+        "duplicate",
+        paid_on=date(2024, 10, 8),
+        on=date(2025, 1, 10),
+        benefit_start=SN_START,
+    )
+    assert late.outcome is Outcome.REFUSED
+
+
 def test_shangnan_death_inside_benefit_period_refused() -> None:
     d = refund_intake(
         load_policy("shangnan-2025"),

@@ -166,3 +166,25 @@ async def test_an_old_15_digit_number_becomes_18_and_opens_the_record(app, famil
         await settle(app, pilot)
         assert app.screen.query_one("#reg-id").value == family.head_number
         assert app.screen.query_one("#reg-name").value == "张建国"
+
+
+async def test_a_second_head_is_refused_and_the_retry_does_not_register_twice(app, services, family) -> None:  # type: ignore[no-untyped-def]
+    number = id_number(date(1990, 2, 2), 5)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2", *number)
+        await settle(app, pilot)
+        await pilot.press(*"张建军")
+        app.screen.query_one("#reg-household").focus()
+        await pilot.press(*"0001")
+        app.screen.query_one("#reg-relation").value = "02"  # 户主, but 张建国 is the head
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert "户主" in app.status[0]
+        assert app.focused.id == "reg-relation"
+        app.screen.query_one("#reg-relation").value = "70"  # 兄弟姐妹
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert "准予办理" in _text(app, "#reg-quote")
+    person = services.persons.by_id_number(number)
+    assert person.relation_to_head == "70"
+    assert len(services.lookup.search("户0001")) == 4

@@ -148,6 +148,15 @@ def render(policy: Any) -> str:
     out.append(f"多重身份：{stacking}（{_cite(c.stacking)}）")
     outside = "不享受资助" if c.outside_centralized.subsidy == "none" else "文件未作规定，需核实"
     out.append(f"集中缴费期外缴费的资助：{outside}（{_cite(c.outside_centralized)}）")
+    if c.personal_share_deadline is not None:
+        dl = c.personal_share_deadline
+        out.append(f"定额资助对象个人缴费期限：{dl.last_day} 前；逾期需核实（{_cite(dl)}）")
+    if c.new_identities is not None:
+        out.append(f"年度内新认定的资助身份：纳入下一年度资助范围（{_cite(c.new_identities)}）")
+    if c.lump_sum is not None:
+        out.append(f"缴费方式：按年度一次性足额缴纳（{_cite(c.lump_sum)}）")
+    for cover in c.included:
+        out.append(f"随基本医保自动参加：{cover.label}，个人无需缴费（{_cite(cover)}）")
     if c.import_order is not None:
         steps: dict[int, list[str]] = {}
         for step in c.import_order.steps:
@@ -247,8 +256,9 @@ def _render_periods(periods: Any) -> list[str]:
         lines.append(f"特殊人员：{sp.label}，待遇{start}（{_cite(sp)}）")
     w = periods.waiting
     if w is not None:
+        first = "断保第 1 年起" if not w.free_lapsed_years else f"第 {w.free_lapsed_years} 年之后"
         lines.append(
-            f"待遇等待期：固定 {w.fixed_months} 个月，每多断保 1 年加 "
+            f"待遇等待期：固定 {w.fixed_months} 个月，{first}每多断保 1 年加 "
             f"{w.variable_months_per_year} 个月（{_cite(w)}）"
         )
     return lines

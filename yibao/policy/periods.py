@@ -127,6 +127,10 @@ class Special(Ref):
     label: str  # Chinese, shown to the clerk
     categories: tuple[Category, ...] = ()
     identities: tuple[Identity, ...] = ()
+    # Which recognitions of ``identities`` count (商南 三(三) "自然年度内…动态新增人员纳入下一年度
+    # 参保资助范围"): "any"; "before_benefit_year" (四(二)4(2) 原认定身份); "in_benefit_year"
+    # (一(四) "相关部门新认定的下一年度可享受参保资助的人员", paying as 四(二)4(1) 特殊人员).
+    identities_recognised: Literal["any", "before_benefit_year", "in_benefit_year"] = "any"
     # Conditions.
     require_not_insured_this_year: bool = False  # 眉山 二(二)2 "当年度未参加过任何基本医保"
     exit_within_months: int | None = Field(default=None, ge=0)  # pay within N months of leaving

@@ -161,7 +161,11 @@ def coverage(policy: Policy, person: PersonFacts, paid_on: date) -> CoverageDeci
 
     if w.window == "centralized":
         group = next(
-            (g for g in periods.special if g.also_in_centralized and in_group(g, person, paid_on)),
+            (
+                g
+                for g in periods.special
+                if g.also_in_centralized and in_group(policy, g, person, paid_on)
+            ),
             None,
         )
         if group is not None:

@@ -248,7 +248,15 @@ def newborn(
             clause=policy.clause(nb.year_end_choice.late),
         )
         base = base.model_copy(update={"reasons": tuple(reasons)})
-        return _as_general(policy, baby, paid_on, base, why)
+        general = _as_general(policy, baby, paid_on, base, why)
+        later = general_rules_of_later_year(policy, baby, paid_on)
+        if general.outcome is Outcome.REFUSED and later is not None:
+            # 四(二)2(2) sends the baby to the general rules, of the year the payment falls in;
+            # this document cannot say whether that year's rules (e.g. a 补缴期) let it pay.
+            return general.model_copy(
+                update={"outcome": Outcome.CONFIRM, "reasons": (*general.reasons, later)}
+            )
+        return general
     late = nb.late
     if late is None:
         return base.model_copy(
@@ -332,6 +340,28 @@ def newborn(
             "retroactive": False,
             "reasons": tuple(reasons),
         }
+    )
+
+
+def general_rules_of_later_year(policy: Policy, baby: PersonFacts, on: date) -> Reason | None:
+    """商南 四(二)2(2): a baby born fewer than 90 days before 31 Dec, not paid for within the 90
+    days, follows the general rules; once ``on`` is past this document's benefit year those are
+    the next year's rules, which this document does not state: the reason to confirm, or None."""
+    nb = policy.newborn
+    choice = nb.year_end_choice
+    if choice is None or nb.window is None or on <= policy.periods.benefit.end:
+        return None
+    birth = baby.birth_date
+    if (date(birth.year, 12, 31) - birth).days >= choice.days:
+        return None
+    if on <= days_after(policy.day_counting, birth, nb.window.days):
+        return None
+    return Reason(
+        text=f"出生后{nb.window.days}天内未缴费，按一般人员参保缴费及享受待遇相关规定执行；"
+        f"{cn(on)}已过本文件待遇年度（{policy.benefit_year}年），{on.year}年度一般人员能否缴费"
+        f"（如补缴期）及待遇起始日以{on.year}年度文件为准，本文件不能确定，请经办人员核实，"
+        "不按本文件拒绝办理",
+        clause=policy.clause(choice.late),
     )
 
 

@@ -3,7 +3,11 @@
 The documents list subsidies by identity. A person may hold several; they get
 the highest, never two. Where a document defers (商南 独生子女 → 陕卫人口发〔2023〕36号,
 晋城 "继续执行原有的参保资助政策") or says nothing about an identity the person
-holds, the quote asks the clerk to confirm and counts no subsidy for it.
+holds, the quote asks the clerk to confirm and counts no subsidy for it, saying plainly that
+the amount shown is not yet the amount to collect. Also confirmed: an age condition whose
+answer depends on the day it is read on (眉山 三(三)2(3), ``[contribution.age_reading]``) and a
+定额资助 payment after the document's day for the personal share (眉山 三(三)3(2)). An identity
+recognised inside the benefit year counts from the next year (商南 三(三)).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from yibao.policy.contribution import Condition, ContributionRules, Subsidy, Sub
 from yibao.policy.model import Policy
 from yibao.rules.decision import Decision, Outcome, Reason, combine
 from yibao.rules.facts import PersonFacts
+from yibao.rules.special import recognised_in_benefit_year
 
 
 class Quote(Decision):
@@ -71,6 +76,61 @@ def _condition_holds(
         if person.disability_grade not in cond.disability_grades:
             return False
     return True
+
+
+_READING_LABELS = {
+    "paid_on": "缴费之日",
+    "benefit_year_start": "待遇年度首日",
+    "benefit_year_end": "待遇年度末日",
+}
+
+
+def _age_readings(
+    policy: Policy, entry: Subsidy, person: PersonFacts, held: set[Identity], paid_on: date
+) -> list[tuple[str, date, bool]]:
+    """Whether ``entry``'s conditions hold under each day ``[contribution.age_reading]`` allows.
+
+    Empty when no condition reads an age (nothing can differ between the days).
+    """
+    if not any(c.min_age is not None or c.below_age is not None for c in entry.conditions):
+        return []
+    days = {
+        "paid_on": paid_on,
+        "benefit_year_start": date(policy.benefit_year, 1, 1),
+        "benefit_year_end": date(policy.benefit_year, 12, 31),
+    }
+    return [
+        (
+            reading,
+            day,
+            any(_condition_holds(c, person, held, day) is True for c in entry.conditions),
+        )
+        for reading, day in days.items()
+    ]
+
+
+def _age_doubt_reason(
+    policy: Policy,
+    entry: Subsidy,
+    person: PersonFacts,
+    readings: list[tuple[str, date, bool]],
+    counted: bool,
+) -> Reason:
+    """眉山 三(三)2(3): the age condition's answer depends on the day it is read on."""
+    said = "；".join(
+        f"按{_READING_LABELS[r]}（{day}）{person.age_on(day)}周岁，{'符合' if ok else '不符合'}"
+        for r, day, ok in readings
+    )
+    chosen = _READING_LABELS[policy.contribution.age_reading.on]
+    result = "计此项资助" if counted else "不计此项资助"
+    return Reason(
+        text=(
+            f"“{entry.label}”的年龄条件，文件未写明以哪一天的年龄为准，各种读法结论不同：{said}。"
+            f"本系统按政策文件的读法（[contribution.age_reading]：{chosen}）{result}，"
+            "请经办人员核实后再收款。"
+        ),
+        clause=policy.clause(policy.contribution.age_reading),
+    )
 
 
 class _Candidate:
@@ -128,8 +188,31 @@ def quote(
                     clause=policy.clause(entry),
                 )
             )
+    new_ids = rules.new_identities
+    if new_ids is not None:
+        # 商南 三(三): recognised inside the benefit year → subsidised from the next year.
+        fresh = [f for f in held_facts if recognised_in_benefit_year(policy, f)]
+        older = {f.code for f in held_facts if not recognised_in_benefit_year(policy, f)}
+        for fact in fresh:
+            if fact.code in older or not any(fact.code in e.identities for e in rules.subsidies):
+                continue
+            year = policy.benefit_year
+            reasons.append(
+                Reason(
+                    text=(
+                        f"“{identity_label(fact.code)}”身份于{fact.recognised_on}认定，属{year}年度内"
+                        f"动态新增人员，纳入下一年度（{year + 1}年度）参保资助范围，"
+                        f"{year}年度不计此项资助。"
+                    ),
+                    clause=policy.clause(new_ids),
+                )
+            )
+        held -= {f.code for f in fresh} - older
+        held_facts = tuple(f for f in held_facts if f.code in held)
     age_day = age_reference_day(policy, paid_on)
     order = rules.import_order
+    inside = rules.centralized.contains(paid_on)
+    age_doubts: list[tuple[Subsidy, bool, list[tuple[str, date, bool]]]] = []
 
     candidates: list[_Candidate] = []
     deferred: list[Subsidy] = []
@@ -149,6 +232,9 @@ def quote(
             continue
         if entry.conditions:
             results = [_condition_holds(c, person, held, age_day) for c in entry.conditions]
+            readings = _age_readings(policy, entry, person, held, paid_on)
+            if len({ok for _, _, ok in readings}) > 1:
+                age_doubts.append((entry, any(r is True for r in results), readings))
             if not any(r is True for r in results):
                 if any(r is None for r in results):
                     outcomes.append(Outcome.CONFIRM)
@@ -196,17 +282,33 @@ def quote(
         if rivals:
             reasons.append(_stacking_reason(policy, best, rivals, outcomes, full=full))
 
-    for entry in deferred:
-        if full:
-            continue  # nothing deferred can exceed a full subsidy
+    for entry, counted, readings in age_doubts:
+        amount = subsidy_amount(entry, standard)
+        others = max((c.amount for c in candidates if c.entry is not entry), default=0)
+        if amount <= others:
+            continue  # another identity gives as much whatever the age reading
+        outcomes.append(Outcome.CONFIRM)
+        reasons.append(_age_doubt_reason(policy, entry, person, readings, counted))
+
+    deadline = rules.personal_share_deadline
+    if (
+        deadline is not None
+        and best is not None
+        and inside
+        and paid_on > deadline.last_day
+        and best.entry.kind in deadline.kinds
+        and 0 < subsidy < standard
+    ):
         outcomes.append(Outcome.CONFIRM)
         reasons.append(
             Reason(
                 text=(
-                    f"“{entry.label}”的资助按{entry.defers_to}执行，本文件未给出金额，"
-                    f"本系统不计此项资助（暂按{yuan(subsidy)}资助计），请经办人员核实后确定。"
+                    f"定额资助对象应于{deadline.last_day}前完成个人缴费剩余部分的缴费，"
+                    f"本次缴费日{paid_on}已过该日；文件未规定逾期缴费是否仍享受定额资助，"
+                    f"暂按定额资助{yuan(subsidy)}、个人缴纳{yuan(standard - subsidy)}计，"
+                    "请经办人员核实后再收款。"
                 ),
-                clause=policy.clause(entry),
+                clause=policy.clause(deadline),
             )
         )
 
@@ -224,7 +326,6 @@ def quote(
             )
         )
 
-    inside = rules.centralized.contains(paid_on)
     period = f"{rules.centralized.start}至{rules.centralized.end}"
     if inside:
         window_note = f"缴费日在集中缴费期（{period}）内。"
@@ -257,6 +358,38 @@ def quote(
             best = None
 
     personal = max(standard - subsidy, 0)
+    for entry in deferred:
+        if full:
+            continue  # nothing deferred can exceed a full subsidy
+        outcomes.append(Outcome.CONFIRM)
+        if subsidy:
+            shown = f"即个人缴费标准{yuan(standard)}减去已计的资助{yuan(subsidy)}"
+        else:
+            shown = f"即个人缴费标准{yuan(standard)}全额"
+        reasons.append(
+            Reason(
+                text=(
+                    f"“{entry.label}”的资助按{entry.defers_to}执行，本文件未给出金额。"
+                    f"本次显示的个人缴费{yuan(personal)}（{shown}）尚未扣除该项资助，"
+                    "不是核定的应收金额：收款前须先向有关部门核实该项资助金额，再确定实收金额。"
+                ),
+                clause=policy.clause(entry),
+            )
+        )
+    if rules.lump_sum is not None:
+        reasons.append(
+            Reason(
+                text="个人缴费由参保人员按年度一次性足额缴纳，不分次、不部分缴纳。",
+                clause=policy.clause(rules.lump_sum),
+            )
+        )
+    for cover in rules.included:
+        reasons.append(
+            Reason(
+                text=f"参加基本医疗保险即自动参加{cover.label}，个人无需另行缴费，不计入应收金额。",
+                clause=policy.clause(cover),
+            )
+        )
     chosen, extra_outcome, extra_reasons = _extras(policy, extras, inside, paid_on)
     outcomes.append(extra_outcome)
     reasons.extend(extra_reasons)

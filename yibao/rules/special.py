@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from yibao.identities import label as identity_label
 from yibao.rules.days import cn, months_after
 from yibao.rules.decision import Reason
-from yibao.rules.facts import Category, PersonFacts
+from yibao.rules.facts import Category, IdentityFact, PersonFacts
 
 if TYPE_CHECKING:
     from yibao.policy.model import Policy
@@ -28,18 +28,36 @@ class SpecialMatch:
     misses: tuple[Reason, ...] = ()
 
 
-def in_group(group: Special, person: PersonFacts, on: date) -> bool:
+def recognised_in_benefit_year(policy: Policy, fact: IdentityFact) -> bool:
+    """The identity was recognised (认定) inside the benefit year (商南 三(三) 动态新增人员)."""
+    day = fact.recognised_on
+    b = policy.periods.benefit
+    return day is not None and b.start <= day <= b.end
+
+
+def _group_identities(
+    policy: Policy, group: Special, person: PersonFacts, on: date
+) -> list[IdentityFact]:
+    """The person's identities on ``on`` that count for ``group`` (``identities_recognised``)."""
+    facts = [f for f in person.identities_on(on) if f.code in group.identities]
+    if group.identities_recognised == "before_benefit_year":
+        return [f for f in facts if not recognised_in_benefit_year(policy, f)]
+    if group.identities_recognised == "in_benefit_year":
+        return [f for f in facts if recognised_in_benefit_year(policy, f)]
+    return facts
+
+
+def in_group(policy: Policy, group: Special, person: PersonFacts, on: date) -> bool:
     if person.category in group.categories:
         return True
-    held = {fact.code for fact in person.identities_on(on)}
-    return any(code in held for code in group.identities)
+    return bool(_group_identities(policy, group, person, on))
 
 
-def _who(group: Special, person: PersonFacts, on: date) -> str:
+def _who(policy: Policy, group: Special, person: PersonFacts, on: date) -> str:
     if person.category in group.categories:
         return person.category.label
-    held = [identity_label(f.code) for f in person.identities_on(on) if f.code in group.identities]
-    return "、".join(held) or group.label
+    held = [identity_label(f.code) for f in _group_identities(policy, group, person, on)]
+    return "、".join(dict.fromkeys(held)) or group.label
 
 
 def _left_employee_insurance_this_year(policy: Policy, person: PersonFacts) -> bool:
@@ -60,10 +78,10 @@ def match_special(policy: Policy, person: PersonFacts, on: date) -> SpecialMatch
     periods = policy.periods
     misses: list[Reason] = []
     for group in periods.special:
-        if not in_group(group, person, on):
+        if not in_group(policy, group, person, on):
             continue
         clause = policy.clause(group)
-        who = _who(group, person, on)
+        who = _who(policy, group, person, on)
         if group.require_not_insured_this_year and (
             person.insured_in_benefit_year or _left_employee_insurance_this_year(policy, person)
         ):

@@ -124,7 +124,7 @@ def waiting_period(
         reasons.append(
             Reason(
                 text=f"连续断缴{rule.floor_from_lapsed_years}年及以上，修复后固定和变动等待期之和不少于"
-                f"{rule.floor_months}个月，按{total}个月计",
+                f"{rule.floor_months}个月，修复只减少{repaired}个月，按{total}个月计",
                 clause=clause,
             )
         )

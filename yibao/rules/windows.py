@@ -145,6 +145,14 @@ def classify_window(policy: Policy, person: PersonFacts, on: date) -> WindowDeci
             ),
         )
     if on > b.end:
+        if person.category is Category.NEWBORN:
+            from yibao.rules.newborn import general_rules_of_later_year  # local: see above
+
+            later = general_rules_of_later_year(policy, person, on)
+            if later is not None:
+                return WindowDecision(
+                    outcome=Outcome.CONFIRM, window="outside", can_pay=False, reasons=(later,)
+                )
         return WindowDecision(
             outcome=Outcome.REFUSED,
             window="outside",
