@@ -231,8 +231,9 @@ def run(
 PG_RAW = {
     "id": "WHERE id_number = %s LIMIT 50",
     "tail": "WHERE id_tail = ANY(%s) ORDER BY id_tail, id LIMIT 50",
-    "name": "WHERE name LIKE %s ORDER BY name USING ~<~, id LIMIT 50",
-    "initials": "WHERE name_initials LIKE %s ORDER BY name_initials USING ~<~, id LIMIT 50",
+    "name": "WHERE name ~>=~ %s AND name ~<~ %s ORDER BY name USING ~<~, id LIMIT 50",
+    "initials": "WHERE name_initials ~>=~ %s AND name_initials ~<~ %s "
+    "ORDER BY name_initials USING ~<~, id LIMIT 50",
 }
 
 
@@ -279,13 +280,14 @@ def run_postgres(base_url: str, n: int, region_code: str, seed: int, queries_per
 
         def raw_query(kind: str) -> Callable[[str], object]:
             def run_one(q: str) -> object:
+                args: tuple[object, ...]
                 if kind == "tail":
-                    arg: object = [f"{d:02d}{q}" for d in range(1, 32)]
+                    args = ([f"{d:02d}{q}" for d in range(1, 32)],)
                 elif kind in ("name", "initials"):
-                    arg = q + "%"
+                    args = (q, q[:-1] + chr(ord(q[-1]) + 1))
                 else:
-                    arg = q
-                cursor.execute(RAW_SELECT + PG_RAW[kind], (arg,))
+                    args = (q,)
+                cursor.execute(RAW_SELECT + PG_RAW[kind], args)
                 return cursor.fetchall()
 
             return run_one

@@ -11,7 +11,6 @@ from tui.views import SEX_LABELS, STATUS_LABELS, region_text, relation_label
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 ENROLMENT_STATUS = {"registered": "已登记未缴费", "paid": "已缴费", "refunded": "已退费", "cancelled": "已注销"}
-PAYMENT_STATUS = {"paid": "有效", "refunded": "已退费", "voided": "已作废"}
 AUDIT_OUTCOME = {"done": "已办理", "refused": "不予办理"}
 
 Rows = list[tuple[str, tuple[str, ...]]]
@@ -110,7 +109,7 @@ def tab_rows(case: Any) -> dict[str, Rows]:
                 yuan(p.subsidy_fen, unit=False),
                 yuan(p.personal_fen, unit=False),
                 yuan(p.amount_fen, unit=False),
-                PAYMENT_STATUS.get(p.status, p.status),
+                p.status_label or p.status,  # the services' label (conflict → 重复缴费待处理)
             ),
         )
         for p in case.payments

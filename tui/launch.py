@@ -1,14 +1,15 @@
 """From command-line arguments to a running desk: registry, policy, clerk, demo.
 
-``yibao [--db PATH|URL] [--policy ID] [--clerk NAME] [--demo]``. Whatever is not
-given comes from the environment (``YIBAO_DATABASE_URL``, ``YIBAO_POLICY``,
-``YIBAO_CLERK``) or the desk's remembered choice for that registry; when the policy
-or the clerk is still unknown (a new registry) the desk opens on the setup screen.
+``yibao [--db PATH|URL] [--policy ID] [--clerk NAME] [--demo]``. The policy is
+``yibao.config.resolve_policy``: ``--policy``, ``YIBAO_POLICY``, an outreach laptop's
+own policy file, then the policy the registry itself records (``registry_setting``,
+written by the first-run setup or ``yibao init``). The clerk is ``--clerk``,
+``YIBAO_CLERK`` or the last clerk on that registry (``desk.json``). When either is
+still unknown (a new registry) the desk opens on the setup screen.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import sys
@@ -29,34 +30,26 @@ DEMO_POLICY = "shangnan-2025"
 DEMO_CLERK = "演示经办员"
 
 
-def _prefs_path() -> Path:
-    from yibao.config import data_dir
-
-    return data_dir() / "desk.json"
-
-
-def remembered(url: str) -> dict[str, str]:
-    """The policy/clerk/device the desk last used on the registry at ``url``."""
-    try:
-        return json.loads(_prefs_path().read_text(encoding="utf-8")).get(url, {})
-    except (OSError, ValueError):
-        return {}
-
-
-def remember(url: str, choice: SetupChoice) -> None:
-    path = _prefs_path()
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        data = {}
-    data[url] = {"policy_id": choice.policy_id, "clerk": choice.clerk, "device": choice.device}
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
-
-
-def policy_choices() -> list[tuple[str, str]]:
+def policy_choices(resolved: str | None = None, *, url: str | None = None) -> list[tuple[str, str]]:
+    """The packaged policies, plus ``resolved`` when it is a policy file (an outreach
+    laptop's, or a path given with --policy), so the setup screen can show it selected."""
     from yibao.policy.loader import list_policies
 
-    return [(p.id, f"{p.jurisdiction} {p.benefit_year}年度（{p.document.number}）") for p in list_policies()]
+    choices = [(p.id, f"{p.jurisdiction} {p.benefit_year}年度（{p.document.number}）") for p in list_policies()]
+    if resolved and resolved not in {pid for pid, _ in choices}:
+        from yibao.config import outreach_policy
+
+        own = url is not None and outreach_policy(url) == resolved
+        label = "本登记库的政策文件" if own else "政策文件"
+        choices.append((resolved, f"{label} {Path(resolved).name}"))
+    return choices
+
+
+def record_policy(services: Any, policy_id: str) -> None:
+    """The registry now serves ``policy_id`` (``yibao.config.set_registry_policy``, audited)."""
+    from yibao.config import set_registry_policy
+
+    set_registry_policy(services.engine, policy_id, services.clerk, device=services.device, now=services.now())
 
 
 def _open(url: str, choice: SetupChoice, clock: Callable[[], datetime] | None = None) -> Any:
@@ -93,6 +86,13 @@ def demo_day(moment: datetime) -> date:
 
 
 def build_app(args: Any) -> YibaoApp | None:
+    from yibao.config import (
+        last_clerk,
+        registry_policy,
+        remember_clerk,
+        remembered_policy,
+        resolve_policy,
+    )
     from yibao.db import RegistryError, resolve_url
 
     if getattr(args, "demo", False):
@@ -108,27 +108,40 @@ def build_app(args: Any) -> YibaoApp | None:
         return app
 
     url = resolve_url(args.db)
-    stored = remembered(url)
-    policy_id = args.policy or os.environ.get(ENV_POLICY) or stored.get("policy_id")
-    clerk = args.clerk or os.environ.get(ENV_CLERK) or stored.get("clerk")
-    device = stored.get("device") or socket.gethostname()
+    stored = remembered_policy(url)  # the registry's own setting (read only: nothing created yet)
+    given = (args.policy or "").strip() or (os.environ.get(ENV_POLICY) or "").strip() or None
+    policy_id = resolve_policy(url, explicit=args.policy, remembered=stored)
+    clerk = args.clerk or os.environ.get(ENV_CLERK) or last_clerk(url)
+    device = socket.gethostname()
     if policy_id and clerk:
         choice = SetupChoice(policy_id, clerk, device)
         try:
             services = _open(url, choice)
+            recorded = registry_policy(services.engine)
+            if recorded is None and policy_id in (given, stored):
+                record_policy(services, policy_id)  # first run with --policy, or an older registry
         except (RegistryError, ValueError) as error:  # PolicyError is a ValueError
             print(f"无法打开窗口：{error}", file=sys.stderr)
             return None
-        remember(url, choice)
-        return YibaoApp(services=services)
+        remember_clerk(url, choice.clerk)
+        app = YibaoApp(services=services)
+        if given and recorded and given != recorded:
+            app.status = (f"注意：本登记库设定服务的政策是 {recorded}，本次按 {given} 打开。"
+                          "如需更改登记库的政策，请运行 yibao init --policy。", "warning")
+        return app
 
     def setup(choice: SetupChoice) -> Any:
         services = _open(url, choice)
-        remember(url, choice)
+        try:
+            record_policy(services, choice.policy_id)
+        except Exception:
+            services.engine.dispose()
+            raise
+        remember_clerk(url, choice.clerk)
         return services
 
     return YibaoApp(
         setup=setup,
-        policies=policy_choices(),
+        policies=policy_choices(policy_id, url=url),
         setup_defaults={"policy_id": policy_id, "clerk": clerk or "", "device": device},
     )

@@ -1,8 +1,9 @@
 """F2's side of the services: what its workers call and how its answers are shown.
 
-The worker functions here (``open_person``, ``register``, ``pay``) only chain
-service calls in the order the counter does them (person → household →
-enrolment → payment) and save the receipt file; every rule is in the services.
+The worker functions here (``open_person``, ``register``, ``pay``) call the services
+(``register`` is the one operation ``enrolment.register_person``: person, household
+and enrolment in one transaction) and save the receipt file; every rule is in the
+services.
 The display helpers turn an ``AssessmentView`` into figures with their clauses.
 """
 
@@ -104,56 +105,39 @@ def open_person(services: Any, *, person_id: str | None = None, id_number: str |
     return Opened(person, household_number, identities, assessment)
 
 
-def _household_id(services: Any, draft: Draft) -> str | None:
-    """The household with the typed 户号, created when there is none yet."""
-    if not draft.household_number:
-        return None
-    for row in services.lookup.search(f"户{draft.household_number}", limit=1):
-        if row.household_id:
-            return row.household_id
-    created = services.persons.create_household(number=draft.household_number, hukou_region=draft.hukou_region)
-    return created.id
-
-
 def register(services: Any, draft: Draft, person_id: str | None) -> Opened:
-    """参保登记: save (or correct) the person and household, register the enrolment, assess.
+    """参保登记: one service operation saves (or corrects) the person, creates or joins the
+    household by its 户号, and registers the enrolment; then the assessment is read.
 
-    Safe to repeat: a person saved by an earlier attempt that stopped half-way (e.g. at the
-    household) is found by the ID number and corrected instead of registered twice."""
-    if person_id is None:
-        existing = services.persons.by_id_number(draft.id_number)
-        person_id = existing.id if existing is not None else None
-    if person_id is None:
-        person = services.persons.register(
-            name=draft.name,
-            id_number=draft.id_number,
-            hukou_region=draft.hukou_region,
-            residence_permit_region=draft.residence_permit_region,
-            employee_insured=draft.employee_insured,
-        )
-    else:
-        person = services.persons.get(person_id)
-        changes = {
-            key: value
-            for key, value in (
-                ("name", draft.name),
-                ("hukou_region", draft.hukou_region),
-                ("residence_permit_region", draft.residence_permit_region),
-                ("employee_insured", draft.employee_insured),
-            )
-            if getattr(person, key) != value
-        }
-        if changes:
-            person = services.persons.update(person.id, **changes)
-    household_id = _household_id(services, draft)
-    if household_id and (household_id != person.household_id or draft.relation_to_head != person.relation_to_head):
-        person = services.persons.join_household(
-            person.id, household_id=household_id, relation_to_head=draft.relation_to_head or ""
-        )
-    services.enrolment.register(person.id, category=draft.category)
+    All or nothing: a refusal or a bad field writes nothing, so the clerk corrects the
+    form and presses Ctrl+S again."""
+    done = services.enrolment.register_person(
+        person_id=person_id,
+        name=draft.name,
+        id_number=draft.id_number,
+        hukou_region=draft.hukou_region,
+        residence_permit_region=draft.residence_permit_region,
+        employee_insured=draft.employee_insured,
+        household_number=draft.household_number,
+        relation_to_head=draft.relation_to_head,
+        category=draft.category,
+    )
+    person = done.person
     assessment = services.enrolment.assess(person.id, category=draft.category)
     identities = tuple(services.persons.identities(person.id))
-    return Opened(person, draft.household_number, identities, assessment)
+    number = done.household.number if done.household is not None else draft.household_number
+    return Opened(person, number, identities, assessment)
+
+
+def household_text(household: Any) -> str:
+    """The hint under 户号: whose household it is, or that it will be created."""
+    if household is None:
+        return "新户号：登记时新建此户。"
+    if not household.members:
+        return "已有此户，尚无成员：登记时加入此户。"
+    head = next((m.name for m in household.members if m.relation_to_head == "02"), None)
+    who = f"户主 {head}" if head else "尚无户主"
+    return f"已有此户：{who}，共 {len(household.members)} 人。"
 
 
 def pay(

@@ -10,6 +10,10 @@
   laptop (a registry opened from an outreach bundle) the policy file that
   ``yibao outreach open`` saved next to the registry (``outreach_policy``,
   ``resolve_policy``), so the team need not type ``--policy PATH``.
+- The remembered choice is the registry's own: the ``registry_setting`` table says
+  which policy it serves (``registry_policy`` / ``set_registry_policy``, audited;
+  written by the desk's first-run setup and ``yibao init``). ``desk.json`` in the data
+  directory only remembers the last clerk per registry (``last_clerk``).
 
 Each function takes the engine and writes in its own transaction with its audit row.
 """
@@ -25,7 +29,16 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from yibao.models import AuditLog, Clerk, Device, ReceiptSequence, Role, to_storage, utcnow
+from yibao.models import (
+    AuditLog,
+    Clerk,
+    Device,
+    ReceiptSequence,
+    RegistrySetting,
+    Role,
+    to_storage,
+    utcnow,
+)
 
 ENV_DATA_DIR = "YIBAO_DATA_DIR"
 ENV_DEVICE_ID = "YIBAO_DEVICE_ID"
@@ -285,3 +298,142 @@ def resolve_policy(url: str, *, explicit: str | None = None, remembered: str | N
         or (remembered or "").strip()
         or None
     )
+
+
+# --- which policy a registry serves (``registry_setting``) ------------------------------
+
+POLICY_SETTING = "policy"
+
+
+def registry_policy(engine: Engine) -> str | None:
+    """The policy (id or file path) the registry serves, as set by ``set_registry_policy``;
+    None when it was never set (a new registry, or one set up before the setting existed)."""
+    with Session(engine) as session:
+        row = session.get(RegistrySetting, POLICY_SETTING)
+        return row.value if row is not None else None
+
+
+def registry_policy_at(url: str) -> str | None:
+    """``registry_policy`` of the registry at ``url``, only reading: a registry that does not
+    exist is not created, an old one is not migrated, and one that cannot be reached
+    gives None (opening it afterwards reports why)."""
+    import sqlalchemy as sa
+
+    try:
+        parsed = sa.make_url(url)
+    except Exception:
+        return None
+    if parsed.get_backend_name() == "sqlite":
+        path = _sqlite_path(url)
+        if path is None or not path.is_file():
+            return None
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            if not sa.inspect(connection).has_table(RegistrySetting.__tablename__):
+                return None
+            value = connection.execute(
+                sa.select(RegistrySetting.value).where(RegistrySetting.key == POLICY_SETTING)
+            ).scalar()
+    except sa.exc.SQLAlchemyError:
+        return None
+    finally:
+        engine.dispose()
+    return str(value) if value else None
+
+
+def set_registry_policy(
+    engine: Engine,
+    policy_id: str,
+    by_clerk: ClerkInfo,
+    *,
+    device: DeviceInfo | None = None,
+    now: datetime | None = None,
+) -> str:
+    """Record which policy (id, or a policy file's path) the registry serves; returns it.
+
+    The policy is loaded first, so an unknown id or a broken file raises ``PolicyError``
+    (a ``ValueError`` with a Chinese message) and nothing is written. A change is written
+    with a ``registry.policy`` audit row (before/after) by ``by_clerk`` on ``device``
+    (default: this installation's); setting the same policy again writes nothing."""
+    from yibao.policy import load_policy
+
+    chosen = (policy_id or "").strip()
+    if not chosen:
+        raise ValueError("未选择政策。请选择本登记库服务的辖区及待遇年度。")
+    policy = load_policy(chosen)
+    device = device or ensure_device(engine, now=now)
+    moment = to_storage(now) if now else utcnow()
+    with Session(engine) as session:
+        row = session.get(RegistrySetting, POLICY_SETTING, with_for_update=True)
+        before = row.value if row is not None else None
+        if before == chosen:
+            return chosen
+        if row is None:
+            row = RegistrySetting(key=POLICY_SETTING, value=chosen, device_id=device.id)
+        row.value = chosen
+        row.updated_at = moment
+        row.updated_by = by_clerk.id
+        row.device_id = device.id
+        session.add(row)
+        session.add(
+            AuditLog(
+                at=moment,
+                clerk_id=by_clerk.id,
+                clerk_name=by_clerk.name,
+                device_id=device.id,
+                action="registry.policy",
+                entity="registry_setting",
+                entity_id=POLICY_SETTING,
+                summary=f"本登记库服务的政策设为 {policy.id}（{policy.jurisdiction} "
+                f"{policy.benefit_year}年度，{policy.document.number}）",
+                before={"policy": before},
+                after={"policy": chosen, "policy_id": policy.id},
+            )
+        )
+        session.commit()
+    return chosen
+
+
+# --- the last clerk per registry (``desk.json`` in the data directory) ------------------
+
+
+def _desk_json() -> Path:
+    return data_dir() / "desk.json"
+
+
+def _desk_entries() -> dict:
+    import json
+
+    try:
+        data = json.loads(_desk_json().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _desk_entry(url: str) -> dict:
+    entry = _desk_entries().get(url, {})
+    return entry if isinstance(entry, dict) else {}
+
+
+def last_clerk(url: str) -> str | None:
+    """The clerk who last worked on the registry at ``url`` from this user account."""
+    name = _desk_entry(url).get("clerk")
+    return name.strip() or None if isinstance(name, str) else None
+
+
+def remember_clerk(url: str, name: str) -> None:
+    """Remember ``name`` as the last clerk on the registry at ``url`` (``desk.json``)."""
+    import json
+
+    data = _desk_entries()
+    data[url] = {"clerk": name}
+    _desk_json().write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+def remembered_policy(url: str) -> str | None:
+    """The registry's own ``registry_policy``; for a registry set up before it had one,
+    the policy an older yibao remembered for it in ``desk.json``."""
+    legacy = _desk_entry(url).get("policy_id")
+    return registry_policy_at(url) or (legacy if isinstance(legacy, str) and legacy else None)

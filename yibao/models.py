@@ -236,6 +236,20 @@ class Device(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class RegistrySetting(SQLModel, table=True):
+    """What this registry serves, one row per ``key`` (``policy``: the policy id or file
+    the desk opens it with). Local to the registry: never sent in a sync bundle. Written
+    through ``yibao.config.set_registry_policy`` (audited)."""
+
+    __tablename__ = "registry_setting"
+
+    key: str = Field(primary_key=True, max_length=40)
+    value: str = Field(max_length=500)
+    updated_at: datetime = Field(default_factory=utcnow)
+    updated_by: str | None = Field(default=None, max_length=36)  # clerk id
+    device_id: str = Field(max_length=36)
+
+
 class ReceiptSequence(SQLModel, table=True):
     """Last receipt number issued per device. Only ever goes up: numbers are never reused."""
 
@@ -581,6 +595,7 @@ __all__ = [
     "REFUND_STATE_LABELS",
     "REFUND_TRANSITIONS",
     "ReceiptSequence",
+    "RegistrySetting",
     "RefundRequest",
     "RefundState",
     "RefundTransition",

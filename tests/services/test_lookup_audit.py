@@ -46,3 +46,22 @@ def test_services_open_creates_device_and_clerk(tmp_path) -> None:  # type: igno
     assert first.benefit_year == 2025
     first.engine.dispose()
     again.engine.dispose()
+
+
+def test_page_says_whether_more_rows_match(services) -> None:  # type: ignore[no-untyped-def]
+    from yibao.lookup import MAX_LIMIT
+
+    for seq in range(3):
+        services.persons.register(
+            name=f"张{'一二三'[seq]}", id_number=id_number(date(1980, 5, 6), seq=11 + seq)
+        )
+    exact = services.lookup.page("张", limit=3)
+    assert len(exact.rows) == 3 and not exact.more  # exactly the limit: nothing more
+    short = services.lookup.page("张", limit=2)
+    assert [r.name for r in short.rows] == [r.name for r in exact.rows[:2]] and short.more
+    last = services.lookup.page("张", limit=2, offset=2)
+    assert len(last.rows) == 1 and not last.more
+    assert not services.lookup.page("张", limit=MAX_LIMIT).more
+    assert services.lookup.page("张", limit=MAX_LIMIT, offset=0).rows == exact.rows
+    with pytest.raises(InvalidInput):
+        services.lookup.page("1", limit=10)

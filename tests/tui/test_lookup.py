@@ -86,3 +86,20 @@ async def test_number_keys_switch_case_pages(app, services, family) -> None:  # 
         await pilot.press("1", "down", "enter")  # 李秀英's case
         await settle(app, pilot)
         assert app.screen.person_id == family.spouse_id
+
+
+async def test_the_count_says_exactly_whether_more_match(app, family, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import tui.screens.lookup as lookup_screen
+
+    monkeypatch.setattr(lookup_screen, "LIMIT", 3)  # the household has exactly 3: no "more"
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f6", *"户0001")
+        await settle(app, pilot)
+        count = str(app.screen.query_one("#lookup-count").render())
+        assert "共 3 人" in count and "更多" not in count
+        monkeypatch.setattr(lookup_screen, "LIMIT", 2)
+        await pilot.press("backspace", "1")  # search again with a page of 2
+        await settle(app, pilot)
+        count = str(app.screen.query_one("#lookup-count").render())
+        assert app.screen.query_one("#lookup-results", DataTable).row_count == 2
+        assert "显示前 2 人，还有更多，请输入更多字" in count

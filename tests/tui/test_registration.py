@@ -78,9 +78,12 @@ async def test_employee_insured_person_is_refused_and_nothing_paid(app, services
         await pilot.press("ctrl+s")  # nothing to pay: stays refused
         await settle(app, pilot)
         assert not isinstance(app.screen, ConfirmModal)
-    person = services.persons.by_id_number(number)
-    assert person is not None and person.employee_insured
-    assert services.payments.paid_for(person.id) is None
+    # One operation: the refusal leaves no person, household or enrolment behind, only
+    # the refused attempt in the audit log (ID number masked).
+    assert services.persons.by_id_number(number) is None
+    refused = [e for e in services.audit.history(entity="enrolment") if e.outcome == "refused"]
+    assert refused and all(e.action == "enrolment.register" for e in refused)
+    assert number not in repr([e.after for e in refused]) and number[-4:] in repr(refused[0].after)
 
 
 async def test_existing_person_is_opened_and_quoted_at_once(app, services, family) -> None:  # type: ignore[no-untyped-def]
@@ -188,3 +191,78 @@ async def test_a_second_head_is_refused_and_the_retry_does_not_register_twice(ap
     person = services.persons.by_id_number(number)
     assert person.relation_to_head == "70"
     assert len(services.lookup.search("户0001")) == 4
+
+
+def _counts(services) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    from tests.services.helpers import counts
+    from yibao.models import AuditLog, Enrolment, Household, Person
+
+    return counts(services.engine, Person, Household, Enrolment, AuditLog)
+
+
+async def test_a_failure_in_the_last_step_writes_nothing_and_the_retry_works(  # type: ignore[no-untyped-def]
+    app, services, monkeypatch
+) -> None:
+    """登记 is one transaction: the enrolment step failing leaves no person, no new
+    household, no enrolment and no audit row; Ctrl+S again registers everything once."""
+    from yibao.services.enrolment import EnrolmentService
+
+    number = id_number(date(1988, 8, 8), 9)
+    before = _counts(services)
+    real = EnrolmentService._register_in
+
+    def broken(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("磁盘已满（测试注入）")
+
+    monkeypatch.setattr(EnrolmentService, "_register_in", broken)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2", *number)
+        await settle(app, pilot)
+        await pilot.press(*"赵一")
+        app.screen.query_one("#reg-household").focus()
+        await pilot.press(*"0777")
+        await settle(app, pilot)
+        assert "新户号" in _text(app, "#reg-household-info")
+        app.screen.query_one("#reg-relation").value = "02"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert "磁盘已满" in app.status[0]
+        assert _counts(services) == before  # nothing at all was written
+        assert services.persons.by_id_number(number) is None
+        assert services.persons.household_by_number("0777") is None
+        monkeypatch.setattr(EnrolmentService, "_register_in", real)
+        await pilot.press("ctrl+s")  # the same form, again
+        await settle(app, pilot)
+        assert "准予办理" in _text(app, "#reg-quote")
+    person = services.persons.by_id_number(number)
+    assert person is not None and person.relation_to_head == "02"
+    household = services.persons.household_by_number("0777")
+    assert household is not None and [m.name for m in household.members] == ["赵一"]
+    assert [e.status for e in services.enrolment.for_person(person.id)] == ["registered"]
+    after = _counts(services)
+    assert (after["person"], after["household"], after["enrolment"]) == (
+        before["person"] + 1, before["household"] + 1, before["enrolment"] + 1
+    )
+    assert [e.action for e in services.audit.history(person_id=person.id)] == [
+        "person.register", "enrolment.register"
+    ]
+
+
+async def test_a_household_without_members_is_joined_by_its_number(app, services) -> None:  # type: ignore[no-untyped-def]
+    empty = services.persons.create_household(number="0042", hukou_region="611023")
+    number = id_number(date(1975, 4, 4), 3)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2", *number)
+        await settle(app, pilot)
+        await pilot.press(*"钱二")
+        app.screen.query_one("#reg-household").focus()
+        await pilot.press(*"0042")
+        await settle(app, pilot)
+        assert "尚无成员" in _text(app, "#reg-household-info")
+        app.screen.query_one("#reg-relation").value = "02"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert "准予办理" in _text(app, "#reg-quote")
+    person = services.persons.by_id_number(number)
+    assert person.household_id == empty.id and person.relation_to_head == "02"
+    assert len(services.lookup.search("户0042")) == 1

@@ -171,3 +171,19 @@ async def test_desk_keys_wait_while_a_confirmation_is_open(app, family) -> None:
         await pilot.press(*"400", "ctrl+s", "f6")
         assert isinstance(app.screen, ConfirmModal)
         assert "对话框" in app.status[0]
+
+
+def test_the_case_view_shows_the_services_payment_status_label(services, family) -> None:  # type: ignore[no-untyped-def]
+    """A payment kept by a sync merge as a duplicate reads 重复缴费待处理, from the
+    payment view's ``status_label`` (no table of its own in the desk)."""
+    import sqlalchemy as sa
+
+    from tui.case_views import tab_rows
+
+    receipt = services.enrolment.enrol_and_pay(family.head_id, channel="bank")
+    with services.engine.begin() as connection:
+        connection.execute(
+            sa.text("UPDATE payment SET status = 'conflict' WHERE id = :id"), {"id": receipt.payment.id}
+        )
+    (row,) = tab_rows(services.persons.case(family.head_id))["payments"]
+    assert row[1][-1] == "重复缴费待处理"

@@ -53,7 +53,7 @@ class LookupScreen(DeskScreen):
             self.query_one("#lookup-results", DataTable).clear()
             self.query_one("#lookup-count", Static).update("")
             return
-        self._token = self.call_service("search", self.services.lookup.search, query.strip(), limit=LIMIT)
+        self._token = self.call_service("search", self.services.lookup.page, query.strip(), limit=LIMIT)
 
     @on(Input.Changed, "#lookup-query")
     def _changed(self, event: Input.Changed) -> None:
@@ -84,8 +84,8 @@ class LookupScreen(DeskScreen):
             person_id, cells = hit_row(hit)
             self._ids.append(person_id)
             table.add_row(*cells, key=person_id)
-        if len(hits) >= LIMIT:
-            shown = f"显示前 {LIMIT} 人，可能还有更多：请输入更完整的姓名或身份证号"
+        if getattr(message.result, "more", False):
+            shown = f"显示前 {len(hits)} 人，还有更多，请输入更多字（更完整的姓名或身份证号）"
         else:
             shown = f"共 {len(hits)} 人"
         self.query_one("#lookup-count", Static).update(
@@ -114,7 +114,7 @@ class LookupScreen(DeskScreen):
 
 def _hits(result: Any) -> list[Any]:
     """A search answer as a list (a page object with ``items``/``hits``, or a list)."""
-    for attr in ("items", "hits", "results"):
+    for attr in ("rows", "items", "hits", "results"):
         items = getattr(result, attr, None)
         if items is not None:
             return list(items)

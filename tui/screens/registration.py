@@ -64,6 +64,7 @@ class RegistrationScreen(FormScreen):
         self.paid: rv.Paid | None = None
         self._saved: rv.Draft | None = None  # the person part as the registry has it
         self._find_token = 0
+        self._household_token = 0
 
     @property
     def finished(self) -> bool:
@@ -81,6 +82,7 @@ class RegistrationScreen(FormScreen):
                 yield Static("", id="reg-hukou-info", classes="hint field-hint")
                 yield _row("居住证发证地", Input(placeholder="无则不填", id="reg-permit", restrict=r"\d*", max_length=6))
                 yield _row("户号", Input(placeholder="户口簿上的户号，无则不填", id="reg-household", max_length=40))
+                yield Static("", id="reg-household-info", classes="hint field-hint")
                 yield _row("与户主关系", Select(relation_options(), prompt="请选择", id="reg-relation"))
                 yield _row("职工医保", Checkbox("否（空格键切换）", id="reg-employee"))
                 yield _row("特殊身份", Static("（输入身份证号码后显示）", id="reg-identities", classes="hint"))
@@ -96,6 +98,7 @@ class RegistrationScreen(FormScreen):
 
     def on_mount(self) -> None:
         self.query_one("#reg-payment").display = False
+        self.query_one("#reg-household-info").display = False
         self.query_one("#reg-hukou", Input).value = str(getattr(self.services.policy, "region_code", ""))
         self.query_one("#reg-id", IdNumberInput).focus()
         if self.person_id:
@@ -152,6 +155,27 @@ class RegistrationScreen(FormScreen):
             from yibao.regions import full_name
 
             info.update(full_name(event.value))
+
+    @on(Input.Changed, "#reg-household")
+    def _household_changed(self, event: Input.Changed) -> None:
+        self._look_up_household(event.value)
+
+    def _household_hint(self, text: str) -> None:
+        """The line under 户号 (hidden while empty, so the form keeps its shape)."""
+        hint = self.query_one("#reg-household-info", Static)
+        hint.update(text)
+        hint.display = bool(text)
+
+    def _look_up_household(self, value: str) -> None:
+        """Say whose household the typed 户号 is (or that it is new) as the clerk types."""
+        number = "".join(value.split())
+        self._household_token = 0
+        if not number:
+            self._household_hint("")
+            return
+        self._household_token = self.call_service(
+            "household", self.services.persons.household_by_number, number
+        )
 
     @on(Checkbox.Changed, "#reg-employee")
     def _employee_changed(self, event: Checkbox.Changed) -> None:
@@ -280,6 +304,8 @@ class RegistrationScreen(FormScreen):
                 self._show_opened(message.result, found=False)
             case "pay":
                 self._show_paid(message.result)
+            case "household" if message.token == self._household_token:
+                self._household_hint(rv.household_text(message.result))
 
     @on(ServiceRefused)
     def _refused(self, message: ServiceRefused) -> None:
@@ -291,10 +317,12 @@ class RegistrationScreen(FormScreen):
 
     @on(ServiceInvalid)
     def _invalid(self, message: ServiceInvalid) -> None:
+        if message.op == "household" and message.token != self._household_token:
+            return
         self.status(message.message, "error")
         target = {
             "id_number": "#reg-id", "name": "#reg-name", "hukou_region": "#reg-hukou",
-            "residence_permit_region": "#reg-permit", "number": "#reg-household",
+            "residence_permit_region": "#reg-permit", "number": "#reg-household", "household_number": "#reg-household",
             "relation_to_head": "#reg-relation", "category": "#reg-category",
             "received_fen": "#reg-received", "channel": "#reg-channel",
         }.get(message.field or "")
@@ -335,6 +363,7 @@ class RegistrationScreen(FormScreen):
             self.query_one("#reg-hukou", Input).value = person.hukou_region or ""
             self.query_one("#reg-permit", Input).value = person.residence_permit_region or ""
             self.query_one("#reg-household", Input).value = opened.household_number or ""
+        self._look_up_household(opened.household_number or "")
         if person.relation_to_head:
             self.query_one("#reg-relation", Select).value = person.relation_to_head
         self.query_one("#reg-employee", Checkbox).value = person.employee_insured

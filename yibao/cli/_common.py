@@ -2,20 +2,20 @@
 
 ``--db`` / ``--policy`` / ``--clerk`` live on the main parser. What is not given comes
 from the environment (``YIBAO_DATABASE_URL``, ``YIBAO_POLICY``, ``YIBAO_CLERK``) or
-from the choice remembered for that registry by ``yibao init`` or the desk (the same
-``desk.json`` in the user's data directory, keyed by registry URL).
+from what the registry remembers: the policy it serves is recorded in the registry
+itself by ``yibao init`` or the desk's first-run setup (``yibao.config.registry_policy``);
+the last clerk per registry is kept in ``desk.json`` in the user's data directory
+(``yibao.config.last_clerk``).
 
 Nothing heavy is imported at module level: ``yibao --help`` must stay instant.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import traceback
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 ENV_POLICY = "YIBAO_POLICY"
@@ -81,36 +81,6 @@ def _has_han(text: str) -> bool:
     return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
-# --- remembered choices (shared with the desk: data_dir()/desk.json) ----------------
-
-
-def _prefs_path() -> Path:
-    from yibao.config import data_dir
-
-    return data_dir() / "desk.json"
-
-
-def remembered(url: str) -> dict[str, str]:
-    try:
-        data = json.loads(_prefs_path().read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    entry = data.get(url, {}) if isinstance(data, dict) else {}
-    return entry if isinstance(entry, dict) else {}
-
-
-def remember(url: str, *, policy_id: str, clerk: str, device: str) -> None:
-    path = _prefs_path()
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(data, dict):
-            data = {}
-    except (OSError, ValueError):
-        data = {}
-    data[url] = {"policy_id": policy_id, "clerk": clerk, "device": device}
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
-
-
 # --- options --------------------------------------------------------------------------
 
 
@@ -122,13 +92,13 @@ def registry_url(args: Any) -> str:
 
 def policy_id(args: Any, url: str, *, required: bool = True) -> str | None:
     """``--policy``, ``YIBAO_POLICY``, an outreach laptop's own policy file, or the
-    remembered choice (``yibao.config.resolve_policy``)."""
-    from yibao.config import resolve_policy
+    policy the registry records (``yibao.config.resolve_policy`` / ``remembered_policy``)."""
+    from yibao.config import remembered_policy, resolve_policy
 
     chosen = resolve_policy(
         url,
         explicit=getattr(args, "policy", None),
-        remembered=remembered(url).get("policy_id"),
+        remembered=remembered_policy(url),
     )
     if not chosen and required:
         raise CliError(
@@ -154,7 +124,9 @@ def load_policy(policy: str) -> Any:
 
 
 def clerk_name(args: Any, url: str, *, default: str | None = None) -> str:
-    name = getattr(args, "clerk", None) or os.environ.get(ENV_CLERK) or remembered(url).get("clerk")
+    from yibao.config import last_clerk
+
+    name = getattr(args, "clerk", None) or os.environ.get(ENV_CLERK) or last_clerk(url)
     name = (name or default or "").strip()
     if not name:
         raise CliError("未填写经办人员。请用 --clerk 姓名 指定，或先运行 yibao init。")
@@ -174,7 +146,7 @@ def actor_for(engine: Any, url: str, clerk: str, *, device_name: str | None = No
     from yibao.audit import Actor
     from yibao.config import ensure_clerk, ensure_device
 
-    name = device_name or remembered(url).get("device") or socket.gethostname()
+    name = device_name or socket.gethostname()  # only names a device created now
     device = ensure_device(engine, name=name)
     person = ensure_clerk(engine, name=clerk, device=device)
     return Actor(device_id=device.id, clerk_id=person.id, clerk_name=person.name), device

@@ -38,7 +38,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "identities",
         help="特殊身份名单（CSV 或 .xlsx）",
         description="导入特殊身份名单：逐行核验身份证号、姓名、身份类别和日期，"
-        "合格的行在一个事务中导入；同一部门同一身份本次名单中已没有的人员，其身份被终止（不删除）。"
+        "合格的行在一个事务中导入；同一部门、同一身份此前名单中有而本次名单中没有的人员，"
+        "其身份被终止（不删除）。退出状态：0 全部导入，3 有行被拒收，1 整个文件无法导入。"
         "同一文件重复导入不会改变任何数据。",
     )
     q.add_argument("file", type=Path, help="名单文件：.csv（UTF-8 或 GBK）或 .xlsx")

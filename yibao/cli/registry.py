@@ -22,7 +22,6 @@ from yibao.cli._common import (
     open_engine,
     policy_id,
     registry_url,
-    remember,
 )
 
 
@@ -72,7 +71,7 @@ def _init(args: Any) -> int:
     import re
     import socket
 
-    from yibao.config import ensure_clerk, ensure_device
+    from yibao.config import ensure_clerk, ensure_device, remember_clerk, set_registry_policy
     from yibao.db import current_revision
 
     url = registry_url(args)
@@ -93,10 +92,11 @@ def _init(args: Any) -> int:
                 "（已开出的收据号必须保持唯一）。"
             )
         person = ensure_clerk(engine, name=clerk, device=device)
+        set_registry_policy(engine, chosen, person, device=device)  # the registry serves it
         revision = current_revision(engine)
     finally:
         engine.dispose()
-    remember(url, policy_id=policy.id, clerk=person.name, device=device.name or device_name)
+    remember_clerk(url, person.name)
     print(f"登记库：{_shown_url(url)}（结构版本 {revision}）")
     print(
         f"政策：{policy.id} {policy.jurisdiction} {policy.benefit_year} 年度（{policy.document.number}）"

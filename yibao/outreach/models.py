@@ -221,5 +221,6 @@ LOCAL_ONLY_TABLES = frozenset(
         "sync_applied",
         "sync_conflict",
         "alembic_version",
+        "registry_setting",  # which policy this registry serves (yibao.config)
     }
 )

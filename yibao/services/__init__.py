@@ -10,6 +10,7 @@
 - ``family_aid``  ``bind`` / ``bindings`` / ``assess`` / ``pay`` (one receipt per relative)
 - ``refunds``     ``assess`` / ``intake`` / ``review`` (受理 → 审核中 → 已批准/已驳回 → 已退费)
 - ``audit``       the append-only log, by person or entity
+- ``history``     参保历史: what the registry knows, and checking what the clerk declares
 - ``imports``     department identity lists (``yibao.imports.service``, S2)
 
 Each write is one transaction with its audit row(s); errors are
@@ -48,6 +49,7 @@ class Services:
         from yibao.services.audit_view import AuditService
         from yibao.services.enrolment import EnrolmentService
         from yibao.services.family_aid import FamilyAidService
+        from yibao.services.history import HistoryService
         from yibao.services.lookup import LookupService
         from yibao.services.newborns import NewbornService
         from yibao.services.payments import PaymentService
@@ -68,6 +70,7 @@ class Services:
         self.family_aid = FamilyAidService(self)
         self.refunds = RefundService(self)
         self.audit = AuditService(self)
+        self.history = HistoryService(self)  # 参保历史: known / validate_declared
         from yibao.imports.service import ImportService  # S2: department lists
 
         self.imports = ImportService(self)

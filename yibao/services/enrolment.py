@@ -23,15 +23,17 @@ from yibao.models import Channel, Enrolment, EnrolmentStatus, Person
 from yibao.rules.facts import Category, PersonFacts
 from yibao.services import ruling
 from yibao.services.base import ServiceBase
-from yibao.services.errors import InvalidInput, Refused
+from yibao.services.errors import InvalidInput, NeedsConfirmation, Refused
 from yibao.services.facts import build_facts
 from yibao.services.payments import extras_codes, parse_channel
 from yibao.services.views import (
     AssessmentView,
     EnrolmentView,
+    HouseholdView,
     PaymentView,
     PersonView,
     ReceiptView,
+    RegistrationView,
 )
 
 
@@ -156,7 +158,6 @@ class EnrolmentService(ServiceBase):
         (unless it is already paid).
         """
         cat = parse_category(category) or Category.GENERAL
-        year = self._services.benefit_year
         region = self._insured_region(insured_region)
         with self.operation(
             action="enrolment.register",
@@ -165,62 +166,221 @@ class EnrolmentService(ServiceBase):
             attempt={"category": cat.value, "insured_region": region},
         ) as session:
             person = self.person_or_404(session, person_id, for_update=True)
-            facts, result = self._rule(
-                session,
-                person,
-                category=cat,
+            return EnrolmentView.of(self._register_in(session, person, cat, region, note))
+
+    def _register_in(
+        self, session: Session, person: Person, cat: Category, region: str, note: str | None
+    ) -> Enrolment:
+        """The enrolment for the benefit year, registered (or its category updated) in
+        ``session`` with its audit row; ``Refused`` when the rules refuse eligibility."""
+        year = self._services.benefit_year
+        facts, result = self._rule(
+            session,
+            person,
+            category=cat,
+            insured_region=region,
+            on=self.today(),
+            extras=(),
+            overrides=None,
+        )
+        eligibility = ruling.eligibility_of(result)
+        if eligibility is not None and eligibility.refused:
+            raise Refused(eligibility)
+        row = session.exec(
+            select(Enrolment).where(Enrolment.person_id == person.id, Enrolment.benefit_year == year)
+        ).first()
+        now = self.now()
+        if row is not None:
+            if row.status == EnrolmentStatus.PAID.value:
+                raise InvalidInput(
+                    f"{person.name} {year}年度已缴费参保，无需再登记。", field="person_id"
+                )
+            before = row.model_dump()
+            row.category = cat.value
+            row.insured_region = region
+            row.status = EnrolmentStatus.REGISTERED.value
+            row.note = note
+            row.updated_at = now
+        else:
+            before = None
+            row = Enrolment(
+                person_id=person.id,
+                benefit_year=year,
+                category=cat.value,
                 insured_region=region,
-                on=self.today(),
-                extras=(),
-                overrides=None,
+                policy_id=self.policy.id,
+                registered_on=self.today(),
+                note=note,
+                device_id=self.actor.device_id,
+                created_at=now,
+                updated_at=now,
             )
-            eligibility = ruling.eligibility_of(result)
-            if eligibility is not None and eligibility.refused:
-                raise Refused(eligibility)
-            row = session.exec(
-                select(Enrolment).where(
-                    Enrolment.person_id == person.id, Enrolment.benefit_year == year
+        session.add(row)
+        session.flush()
+        self.audit(
+            session,
+            action="enrolment.register",
+            entity="enrolment",
+            entity_id=row.id,
+            person_id=person.id,
+            summary=f"{person.name} {year}年度参保登记（{cat.label}）",
+            before=before,
+            after=row,
+        )
+        return row
+
+    def register_person(
+        self,
+        *,
+        name: str,
+        id_number: str,
+        person_id: str | None = None,
+        hukou_region: str | None = None,
+        residence_permit_region: str | None = None,
+        employee_insured: bool = False,
+        household_number: str | None = None,
+        relation_to_head: str | None = None,
+        category: Category | str = Category.GENERAL,
+        insured_region: str | None = None,
+        note: str | None = None,
+    ) -> RegistrationView:
+        """参保登记 at the counter (F2) as one operation: the person, the household, the enrolment.
+
+        - The person: ``person_id``, or the one on file with ``id_number``, has name,
+          regions and ``employee_insured`` corrected (``person.update``); otherwise a new
+          person is registered (``person.register``). The ID number of a person on file
+          is not changed here (``persons.link_id_number``).
+        - ``household_number`` (户号, optional): the household with that number is
+          joined, even one without members yet (``persons.household_by_number``), or
+          created (``household.create``); ``relation_to_head`` (GB/T 4761, ``"02"`` 户主)
+          is then required and a household keeps one head (``household.join``). Without
+          a 户号 the person's household is left as it is.
+        - The enrolment for the policy's benefit year, as ``register``.
+
+        All in one transaction with its audit rows: any bad part raises ``InvalidInput``
+        (Chinese message, ``field`` = the argument: ``name``, ``id_number``,
+        ``hukou_region``, ``household_number``, ``relation_to_head``, ``category`` …) or
+        ``Refused`` (the rules refuse eligibility, e.g. employee-insured; recorded as a
+        refused ``enrolment.register`` attempt) and nothing is written. Safe to repeat.
+        """
+        from yibao import idnumbers
+        from yibao.services.persons import (
+            clean_household_number,
+            household_row_by_number,
+            member_rows,
+            validated_relation,
+        )
+
+        persons = self._services.persons
+        cat = parse_category(category) or Category.GENERAL
+        region = self._insured_region(insured_region)
+        try:
+            number = idnumbers.validate(id_number or "")
+        except idnumbers.InvalidIdNumber as exc:
+            raise InvalidInput(exc.message, field="id_number") from None
+        household_no = clean_household_number(household_number, field="household_number")
+        relation = None
+        if household_no:
+            if not relation_to_head:
+                raise InvalidInput(
+                    f"填写了户号 {household_no}，请选择与户主的关系。", field="relation_to_head"
                 )
-            ).first()
-            now = self.now()
-            if row is not None:
-                if row.status == EnrolmentStatus.PAID.value:
-                    raise InvalidInput(
-                        f"{person.name} {year}年度已缴费参保，无需再登记。", field="person_id"
+            relation = validated_relation(relation_to_head)
+        elif relation_to_head:
+            raise InvalidInput(
+                "选择了与户主关系，但没有填写户号。请按户口簿填写户号。", field="household_number"
+            )
+        details = {
+            "name": name,
+            "hukou_region": hukou_region or None,
+            "residence_permit_region": residence_permit_region or None,
+            "employee_insured": bool(employee_insured),
+        }
+        clean = persons.validated_changes(details)
+        attempt = {
+            "name": clean["name"],
+            "id_number": number,  # masked in the audit log
+            "household_number": household_no,
+            "relation_to_head": relation,
+            "employee_insured": clean["employee_insured"],
+            "category": cat.value,
+            "insured_region": region,
+        }
+        on_file: dict[str, str | None] = {"person_id": None}
+        try:
+            with self.transaction() as session:
+                if person_id is not None:
+                    person = self.person_or_404(session, person_id, for_update=True)
+                else:
+                    person = session.exec(
+                        select(Person).where(Person.id_number == number).with_for_update()
+                    ).first()
+                if person is not None:
+                    on_file["person_id"] = person.id
+                    if not person.id_number:
+                        raise InvalidInput(
+                            f"{person.name} 登记时还没有身份证号码。请先在其档案中补录身份证号码，"
+                            "再办理参保登记。",
+                            field="id_number",
+                        )
+                    if person.id_number != number:
+                        raise InvalidInput(
+                            f"{person.name} 登记的身份证号码是 {idnumbers.mask(person.id_number)}，"
+                            "与填写的不一致。请核对证件；号码有误请报经办机构更正。",
+                            field="id_number",
+                        )
+                household = household_row_by_number(session, household_no) if household_no else None
+                created_household = household_no is not None and household is None
+                if created_household:
+                    household = persons.insert_household(
+                        session, number=household_no, hukou_region=clean["hukou_region"]
                     )
-                before = row.model_dump()
-                row.category = cat.value
-                row.insured_region = region
-                row.status = EnrolmentStatus.REGISTERED.value
-                row.note = note
-                row.updated_at = now
-            else:
-                before = None
-                row = Enrolment(
-                    person_id=person.id,
-                    benefit_year=year,
-                    category=cat.value,
-                    insured_region=region,
-                    policy_id=self.policy.id,
-                    registered_on=self.today(),
-                    note=note,
-                    device_id=self.actor.device_id,
-                    created_at=now,
-                    updated_at=now,
+                household_id = household.id if household is not None else None
+                if person is None:
+                    values = persons._validated_new_person(
+                        name=clean["name"],
+                        id_number=number,
+                        birth_cert_no=None,
+                        birth_date=None,
+                        sex=None,
+                        household_id=household_id,
+                        relation_to_head=relation,
+                        hukou_region=clean["hukou_region"],
+                        residence_permit_region=clean["residence_permit_region"],
+                        school_region=None,
+                        disability_grade=None,
+                    )
+                    person = persons.insert_person(
+                        session, **values, employee_insured=clean["employee_insured"]
+                    )
+                    created_person = True
+                else:
+                    changes = {k: v for k, v in clean.items() if getattr(person, k) != v}
+                    persons.apply_changes(session, person, changes)
+                    if household_id is not None and relation is not None:
+                        persons.move_to_household(session, person, household_id, relation)
+                    created_person = False
+                session.flush()
+                enrolment = self._register_in(session, person, cat, region, note)
+                members = member_rows(session, household_id) if household_id else []
+                return RegistrationView(
+                    person=PersonView.of(person),
+                    household=HouseholdView.of(household, members) if household else None,
+                    enrolment=EnrolmentView.of(enrolment),
+                    created_person=created_person,
+                    created_household=created_household,
                 )
-            session.add(row)
-            session.flush()
-            self.audit(
-                session,
+        except NeedsConfirmation:
+            raise
+        except Refused as exc:
+            self.log_refusal(
+                exc.decision,
                 action="enrolment.register",
                 entity="enrolment",
-                entity_id=row.id,
-                person_id=person.id,
-                summary=f"{person.name} {year}年度参保登记（{cat.label}）",
-                before=before,
-                after=row,
+                person_id=on_file["person_id"],
+                attempt=attempt,
             )
-            return EnrolmentView.of(row)
+            raise
 
     def enrol_and_pay(
         self,
@@ -257,6 +417,7 @@ class EnrolmentService(ServiceBase):
                 "category": cat.value if cat else None,
                 "extras": list(codes),
                 "received_fen": received_fen,
+                **({"declared": dict(overrides)} if overrides else {}),
             },
         ) as session:
             person = self.person_or_404(session, person_id, for_update=True)
@@ -284,7 +445,7 @@ class EnrolmentService(ServiceBase):
             self.check(result.decision, confirmed=confirmed)
             if result.amounts is None:
                 raise InvalidInput("政策未给出缴费金额，无法收费。请报经办机构核实。")
-            return self._services.payments.take(
+            receipt = self._services.payments.take(
                 session,
                 person,
                 benefit_year=self._services.benefit_year,
@@ -297,6 +458,46 @@ class EnrolmentService(ServiceBase):
                 coverage_end=result.coverage_end,
                 waiting_months=result.waiting_months,
             )
+            if overrides:
+                self._audit_declared(session, person, receipt, overrides, result)
+            return receipt
+
+    def _audit_declared(
+        self,
+        session: Session,
+        person: Person,
+        receipt: ReceiptView,
+        overrides: Mapping[str, Any],
+        result: ruling.Ruling,
+    ) -> None:
+        """The facts the clerk declared for this payment (参保历史 …), next to the payment's
+        own audit rows: where the waiting period and the cap change came from."""
+        from yibao.services.history import describe
+
+        coverage = getattr(result.decision, "coverage", None)
+        waiting = {
+            key: getattr(coverage, key, None)
+            for key in ("waiting_months", "fixed_months", "variable_months", "repaired_months")
+        }
+        self.audit(
+            session,
+            action="enrolment.history_declared",
+            entity="enrolment",
+            entity_id=receipt.enrolment.id,
+            person_id=person.id,
+            summary=f"{person.name} {receipt.enrolment.benefit_year}年度缴费时经办人员录入（非登记库记录）："
+            f"{describe(overrides)}；等待期{result.waiting_months or 0}个月，收据号 {receipt.receipt_no}",
+            after={
+                "source": "declared",  # 经办人员据参保人陈述/证明录入，不是登记库的缴费记录
+                "declared": dict(overrides),
+                "receipt_no": receipt.receipt_no,
+                "payment_id": receipt.payment.id,
+                "waiting": waiting,
+                "reasons": [
+                    r for r in result.decision.explain() if "等待期" in r or "断保" in r or "连续" in r
+                ],
+            },
+        )
 
     def for_person(self, person_id: str) -> list[EnrolmentView]:
         with self.reading() as session:

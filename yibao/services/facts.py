@@ -10,7 +10,8 @@ another 统筹区 before this registry existed):
   ``first_enrolment``: from the paid benefit years in this registry. A person with
   no paid year before this one is ``first_enrolment=True`` with ``lapsed_years=0``:
   the registry cannot tell a first enrolment from a history kept elsewhere, so the
-  desk should ask and pass ``overrides``;
+  desk should ask and pass ``overrides`` (``yibao.services.history`` shows what is
+  known and checks what the clerk declares);
 - ``registered_on``: the enrolment's registration date for the year, if any.
 """
 
@@ -86,6 +87,7 @@ def continuity(years: set[int], benefit_year: int) -> dict[str, Any]:
             "enrolled_previous_year": False,
             "lapsed_years": 0,
             "basic_insurance_years_continuous": 0,
+            "resident_insurance_years_continuous": 0,
             "first_enrolment": True,
         }
     lapsed = 0
@@ -97,6 +99,8 @@ def continuity(years: set[int], benefit_year: int) -> dict[str, Any]:
         "enrolled_previous_year": previous in before,
         "lapsed_years": lapsed,
         "basic_insurance_years_continuous": continuous,
+        # This registry's payments are all resident insurance (商南 四(二)4(7) counts these).
+        "resident_insurance_years_continuous": continuous,
         "first_enrolment": False,
     }
 

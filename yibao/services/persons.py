@@ -106,6 +106,42 @@ def _grade(value: int | None) -> int | None:
     return value
 
 
+def validated_relation(value: str | None) -> str:
+    """A GB/T 4761 relation code, or ``InvalidInput`` (field ``relation_to_head``)."""
+    try:
+        return relations.validate(value or "")
+    except relations.InvalidRelation as exc:
+        raise InvalidInput(str(exc), field="relation_to_head") from None
+
+
+def clean_household_number(number: str | None, *, field: str = "number") -> str | None:
+    """A 户号 as stored: surrounding and inner spaces removed (None when empty)."""
+    clean = "".join((number or "").split())
+    if len(clean) > 40:
+        raise InvalidInput("户号过长（超过40位）。请按户口簿核对。", field=field)
+    return clean or None
+
+
+def household_row_by_number(session: Session, number: str) -> Household | None:
+    """The (oldest) household with this exact 户号, or None."""
+    return session.exec(
+        select(Household)
+        .where(Household.number == number)
+        .order_by(col(Household.created_at), col(Household.id))
+    ).first()
+
+
+def member_rows(session: Session, household_id: str) -> list[Person]:
+    """The household's members, head first."""
+    return list(
+        session.exec(
+            select(Person)
+            .where(Person.household_id == household_id)
+            .order_by(col(Person.relation_to_head), col(Person.birth_date))
+        ).all()
+    )
+
+
 class PersonService(ServiceBase):
     # --- register -----------------------------------------------------------
     def register(
@@ -458,6 +494,14 @@ class PersonService(ServiceBase):
         regions, employee_insured, other_scheme_exit_on, disability_grade, status,
         died_on, note, guardian_person_id). The ID number changes only through
         ``link_id_number``. One ``person.update`` audit row with what changed."""
+        clean = self.validated_changes(changes)
+        with self.transaction() as session:
+            person = self.person_or_404(session, person_id, for_update=True)
+            self.apply_changes(session, person, clean)
+            return PersonView.of(person)
+
+    def validated_changes(self, changes: Mapping[str, Any]) -> dict[str, Any]:
+        """``changes`` checked and normalised for ``apply_changes`` (``InvalidInput`` if bad)."""
         unknown = set(changes) - UPDATABLE
         if unknown:
             raise InvalidInput(
@@ -485,34 +529,38 @@ class PersonService(ServiceBase):
             elif key == "died_on" and value is not None and value > self.today():
                 raise InvalidInput("死亡日期不能晚于今天。", field="died_on")
             clean[key] = value
-        with self.transaction() as session:
-            person = self.person_or_404(session, person_id, for_update=True)
-            if (
-                clean.get("guardian_person_id")
-                and session.get(Person, clean["guardian_person_id"]) is None
-            ):
-                raise NotFound("找不到所选监护人，请重新查询。", field="guardian_person_id")
-            before = {k: getattr(person, k) for k in clean}
-            for key, value in clean.items():
-                setattr(person, key, value)
-            if "name" in clean:
-                person.name_initials = initials(person.name)
-            if clean.get("died_on") is not None:
-                person.status = PersonStatus.DEAD.value
-            person.updated_at = self.now()
-            session.add(person)
-            after = {k: getattr(person, k) for k in clean}
-            self.audit(
-                session,
-                action="person.update",
-                entity="person",
-                entity_id=person.id,
-                person_id=person.id,
-                summary=f"修改 {person.name} 的信息：" + "、".join(sorted(clean)),
-                before=before,
-                after=after,
-            )
-            return PersonView.of(person)
+        return clean
+
+    def apply_changes(self, session: Session, person: Person, clean: Mapping[str, Any]) -> None:
+        """Write validated changes to ``person`` with its ``person.update`` audit row, in
+        ``session`` (the caller's transaction); nothing when nothing changes."""
+        if not clean:
+            return
+        if (
+            clean.get("guardian_person_id")
+            and session.get(Person, clean["guardian_person_id"]) is None
+        ):
+            raise NotFound("找不到所选监护人，请重新查询。", field="guardian_person_id")
+        before = {k: getattr(person, k) for k in clean}
+        for key, value in clean.items():
+            setattr(person, key, value)
+        if "name" in clean:
+            person.name_initials = initials(person.name)
+        if clean.get("died_on") is not None:
+            person.status = PersonStatus.DEAD.value
+        person.updated_at = self.now()
+        session.add(person)
+        after = {k: getattr(person, k) for k in clean}
+        self.audit(
+            session,
+            action="person.update",
+            entity="person",
+            entity_id=person.id,
+            person_id=person.id,
+            summary=f"修改 {person.name} 的信息：" + "、".join(sorted(clean)),
+            before=before,
+            after=after,
+        )
 
     def link_id_number(self, person_id: str, *, id_number: str) -> PersonView:
         """Give a person registered by birth certificate their ID number (newborn linked later).
@@ -573,78 +621,108 @@ class PersonService(ServiceBase):
         hukou_region: str | None = None,
         address: str | None = None,
     ) -> HouseholdView:
-        """A new household (户). Members join with ``join_household``."""
+        """A new household (户). Members join with ``join_household``.
+
+        Refuses (``InvalidInput``, field ``number``) a 户号 already on file: find it with
+        ``household_by_number`` and join it instead."""
         region = _region(hukou_region, "hukou_region")
         with self.transaction() as session:
-            if number:
-                clash = session.exec(select(Household).where(Household.number == number)).first()
-                if clash is not None:
-                    raise InvalidInput(
-                        f"户号 {number} 已存在。请查询该户后添加成员。", field="number"
-                    )
-            now = self.now()
-            row = Household(
-                number=number or None,
-                hukou_region=region,
-                address=address,
-                device_id=self.actor.device_id,
-                created_at=now,
-                updated_at=now,
-            )
-            session.add(row)
-            session.flush()
-            self.audit(
-                session,
-                action="household.create",
-                entity="household",
-                entity_id=row.id,
-                summary=f"新建家庭户 {number or ''}".strip(),
-                after=row,
+            row = self.insert_household(
+                session, number=clean_household_number(number), hukou_region=region, address=address
             )
             return HouseholdView.of(row, [])
+
+    def insert_household(
+        self,
+        session: Session,
+        *,
+        number: str | None,
+        hukou_region: str | None = None,
+        address: str | None = None,
+    ) -> Household:
+        """Insert a household with its ``household.create`` audit row in ``session``
+        (``number`` cleaned, region validated by the caller)."""
+        if number and household_row_by_number(session, number) is not None:
+            raise InvalidInput(f"户号 {number} 已存在。请查询该户后添加成员。", field="number")
+        now = self.now()
+        row = Household(
+            number=number or None,
+            hukou_region=hukou_region,
+            address=address,
+            device_id=self.actor.device_id,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(row)
+        session.flush()
+        self.audit(
+            session,
+            action="household.create",
+            entity="household",
+            entity_id=row.id,
+            summary=f"新建家庭户 {number or ''}".strip(),
+            after=row,
+        )
+        return row
 
     def household(self, household_id: str) -> HouseholdView:
         with self.reading() as session:
             row = session.get(Household, household_id)
             if row is None:
                 raise NotFound("找不到该家庭户，请重新查询。", field="household_id")
-            members = list(session.exec(select(Person).where(Person.household_id == row.id)).all())
-            return HouseholdView.of(row, members)
+            return HouseholdView.of(row, member_rows(session, row.id))
+
+    def household_by_number(self, number: str) -> HouseholdView | None:
+        """The household with this 户号 (spaces ignored), with its members head first;
+        None when no household has it, even one without members yet. Should two
+        households share a number (merged from elsewhere), the oldest is returned."""
+        clean = clean_household_number(number)
+        if not clean:
+            return None
+        with self.reading() as session:
+            row = household_row_by_number(session, clean)
+            return HouseholdView.of(row, member_rows(session, row.id)) if row is not None else None
 
     def join_household(
         self, person_id: str, *, household_id: str, relation_to_head: str
     ) -> PersonView:
         """Put the person in a household with a GB/T 4761 relation (``"02"`` makes them head;
         a household has one head)."""
-        try:
-            relation = relations.validate(relation_to_head)
-        except relations.InvalidRelation as exc:
-            raise InvalidInput(str(exc), field="relation_to_head") from None
+        relation = validated_relation(relation_to_head)
         with self.transaction() as session:
             person = self.person_or_404(session, person_id, for_update=True)
             if session.get(Household, household_id) is None:
                 raise NotFound("找不到该家庭户，请重新查询。", field="household_id")
-            if relation == relations.HEAD:
-                self._ensure_no_other_head(session, household_id, person.id)
-            before = {
-                "household_id": person.household_id,
-                "relation_to_head": person.relation_to_head,
-            }
-            person.household_id = household_id
-            person.relation_to_head = relation
-            person.updated_at = self.now()
-            session.add(person)
-            self.audit(
-                session,
-                action="household.join",
-                entity="person",
-                entity_id=person.id,
-                person_id=person.id,
-                summary=f"{person.name} 加入家庭户（{relations.label(relation)}）",
-                before=before,
-                after={"household_id": household_id, "relation_to_head": relation},
-            )
+            self.move_to_household(session, person, household_id, relation)
             return PersonView.of(person)
+
+    def move_to_household(
+        self, session: Session, person: Person, household_id: str, relation: str
+    ) -> None:
+        """Put ``person`` in the household with ``relation`` (validated), with its
+        ``household.join`` audit row, in ``session``; nothing when already so."""
+        if person.household_id == household_id and person.relation_to_head == relation:
+            return
+        if relation == relations.HEAD:
+            self._ensure_no_other_head(session, household_id, person.id)
+        before = {
+            "household_id": person.household_id,
+            "relation_to_head": person.relation_to_head,
+        }
+        person.household_id = household_id
+        person.relation_to_head = relation
+        person.updated_at = self.now()
+        session.add(person)
+        self.audit(
+            session,
+            action="household.join",
+            entity="person",
+            entity_id=person.id,
+            person_id=person.id,
+            summary=f"{person.name} 加入家庭户（{relations.label(relation)}）",
+            before=before,
+            after={"household_id": household_id, "relation_to_head": relation},
+        )
 
     # --- identities ---------------------------------------------------------
     def add_identity(

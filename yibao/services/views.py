@@ -210,6 +210,16 @@ class EnrolmentView(View):
         )
 
 
+class RegistrationView(View):
+    """What ``enrolment.register_person`` wrote in its one transaction."""
+
+    person: PersonView
+    household: HouseholdView | None  # None when no 户号 was given
+    enrolment: EnrolmentView
+    created_person: bool  # a new person (False: the one on file, corrected if needed)
+    created_household: bool  # the 户号 was new and its household was created
+
+
 class PaymentView(View):
     id: str
     person_id: str

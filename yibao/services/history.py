@@ -1,0 +1,282 @@
+"""参保历史: what this registry knows of a person's insurance history, and what the clerk declares.
+
+The waiting period (商南 四(二)4(8), 山阴 三(二)1), the major-illness cap (商南 四(二)4(7))
+and the employee-insurance bridge (商南 五(六)) depend on years the person was insured —
+often in another 统筹区 or before this registry existed. ``yibao.services.facts`` derives
+them from the registry's own paid years only; the desk shows that (``known``) and lets the
+clerk declare the rest (``validate_declared``), which returns the ``overrides`` that
+``enrolment.assess`` / ``enrol_and_pay`` take::
+
+    known = services.history.known(person_id)            # HistoryView, for the form's prefill
+    overrides = services.history.validate_declared(
+        person_id, previous_year="not_enrolled", lapsed_years=2, repaid_years=0
+    )
+    services.enrolment.assess(person_id, overrides=overrides)
+    services.enrolment.enrol_and_pay(person_id, channel="cash", received_fen=..., overrides=overrides)
+
+``validate_declared`` returns only what differs from the registry's own derivation, so an
+unchanged form declares nothing. A payment taken with overrides writes an audit row
+``enrolment.history_declared`` (``describe`` gives its Chinese summary) in the same
+transaction, so an auditor sees that the waiting period came from a declaration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from yibao.rules.facts import Category
+from yibao.services.base import ServiceBase
+from yibao.services.errors import InvalidInput
+from yibao.services.facts import continuity, paid_years
+
+# 上年度参保: as the registry has it, or declared by the clerk.
+PREVIOUS_YEAR_CHOICES: dict[str, str] = {
+    "registry": "按登记库记录",
+    "enrolled": "已参保",
+    "not_enrolled": "未参保",
+}
+MAX_LAPSED_YEARS = 50
+MAX_CONTINUOUS_YEARS = 100
+
+# Chinese names of the facts a declaration may set (for messages and the audit summary).
+FIELD_LABELS: dict[str, str] = {
+    "enrolled_previous_year": "上年度参保",
+    "first_enrolment": "首次参保",
+    "lapsed_years": "连续断保年数",
+    "repaid_years": "已补缴年数",
+    "resident_insurance_years_continuous": "连续参加居民医保年数",
+    "basic_insurance_years_continuous": "连续参加基本医保年数",
+    "other_scheme_exit_on": "职工医保停保日期",
+}
+
+
+class HistoryView(BaseModel):
+    """What the registry itself knows of a person's history before ``benefit_year``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    person_id: str
+    benefit_year: int
+    paid_years: tuple[int, ...]  # benefit years paid in this registry, before benefit_year
+    last_paid_year: int | None
+    enrolled_previous_year: bool
+    previous_year_receipt_no: str | None  # the payment for benefit_year − 1, if any
+    lapsed_years: int  # consecutive unpaid years up to benefit_year − 1 (0 with no record)
+    continuous_years: int  # consecutive paid years up to benefit_year − 1
+    no_record: bool  # no paid year here: first enrolment, or a history kept elsewhere
+    other_scheme_exit_on: date | None  # 职工医保 / 现役 / 羁押 结束日期 on the person's record
+
+    @property
+    def summary(self) -> str:
+        """One line for the form: what the registry has, in Chinese."""
+        if self.no_record:
+            return "登记库无本人以往年度缴费记录（首次参保或在外地参保，请询问后填写）"
+        years = "、".join(str(y) for y in self.paid_years)
+        if self.enrolled_previous_year:
+            return f"登记库记录：{years}年度已缴费，连续参保{self.continuous_years}年"
+        return (
+            f"登记库记录：{years}年度已缴费，最后缴费{self.last_paid_year}年度，"
+            f"至{self.benefit_year - 1}年度已断保{self.lapsed_years}年"
+        )
+
+
+def describe(overrides: Mapping[str, Any]) -> str:
+    """The declared facts in Chinese, e.g. ``上年度参保：否；连续断保年数：2``."""
+    parts: list[str] = []
+    for key, value in overrides.items():
+        label = FIELD_LABELS.get(key, key)
+        if isinstance(value, bool):
+            shown = "是" if value else "否"
+        elif isinstance(value, date):
+            shown = value.isoformat()
+        else:
+            shown = str(value)
+        parts.append(f"{label}：{shown}")
+    return "；".join(parts)
+
+
+def _count(value: Any, *, field: str, label: str, high: int) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        try:
+            value = int(str(value).strip())
+        except ValueError:
+            raise InvalidInput(f"{label}应为整数（年），请重新填写。", field=field) from None
+    if value < 0 or value > high:
+        raise InvalidInput(f"{label}应在0至{high}年之间，现为{value}年，请核实后重新填写。", field=field)
+    return value
+
+
+def _receipt(known: HistoryView) -> str:
+    no = known.previous_year_receipt_no
+    return f"（收据号 {no}）" if no else ""
+
+
+class HistoryService(ServiceBase):
+    def known(self, person_id: str, benefit_year: int | None = None) -> HistoryView:
+        """What the registry knows of ``person_id``'s history before ``benefit_year``
+        (default: the policy's benefit year). Writes nothing."""
+        year = benefit_year if benefit_year is not None else self._services.benefit_year
+        with self.reading() as session:
+            person = self.person_or_404(session, person_id)
+            years = paid_years(session, person.id)
+            derived = continuity(years, year)
+            before = tuple(sorted(y for y in years if y < year))
+            previous = self._services.payments.paid_payment(session, person.id, year - 1)
+            return HistoryView(
+                person_id=person.id,
+                benefit_year=year,
+                paid_years=before,
+                last_paid_year=before[-1] if before else None,
+                enrolled_previous_year=derived["enrolled_previous_year"],
+                previous_year_receipt_no=previous.receipt_no if previous is not None else None,
+                lapsed_years=derived["lapsed_years"],
+                continuous_years=derived["basic_insurance_years_continuous"],
+                no_record=derived["first_enrolment"],
+                other_scheme_exit_on=person.other_scheme_exit_on,
+            )
+
+    def validate_declared(
+        self,
+        person_id: str,
+        *,
+        previous_year: str = "registry",
+        lapsed_years: int | None = None,
+        repaid_years: int | None = None,
+        continuous_years: int | None = None,
+        employee_exit_on: date | None = None,
+        category: Category | str | None = None,
+    ) -> dict[str, Any]:
+        """Check what the clerk declared against itself and the registry; return ``overrides``.
+
+        ``previous_year``: ``registry`` (按登记库记录), ``enrolled`` (已参保) or ``not_enrolled``
+        (未参保). ``None`` for a number means "not declared" (the registry's value stands).
+        ``continuous_years`` counts years insured without a break up to last year: 连续参加
+        基本医保年数 for ``category`` 职工医保断保 (商南 五(六)), else 连续参加居民医保年数
+        (商南 四(二)4(7); basic-insurance years are then at least as many).
+        ``employee_exit_on`` is the 职工医保停保日期 (not in the future).
+
+        Raises ``InvalidInput`` (Chinese message, ``field`` = the argument) when a value is
+        out of range, contradicts another, or contradicts a payment in this registry.
+        Returns only the facts that differ from the registry's own derivation.
+        """
+        if previous_year not in PREVIOUS_YEAR_CHOICES:
+            raise InvalidInput(
+                f"上年度参保情况“{previous_year}”不对。可选："
+                + "、".join(f"{k}（{v}）" for k, v in PREVIOUS_YEAR_CHOICES.items()),
+                field="previous_year",
+            )
+        lapsed = _count(lapsed_years, field="lapsed_years", label="连续断保年数", high=MAX_LAPSED_YEARS)
+        repaid = _count(repaid_years, field="repaid_years", label="已补缴年数", high=MAX_LAPSED_YEARS)
+        continuous = _count(
+            continuous_years, field="continuous_years", label="连续参保年数", high=MAX_CONTINUOUS_YEARS
+        )
+        try:
+            cat = Category(category) if category else None
+        except ValueError:
+            raise InvalidInput(f"参保类别“{category}”不对。", field="category") from None
+        known = self.known(person_id)
+        last_year = known.benefit_year - 1
+
+        # 上年度参保 and 连续断保年数 together.
+        if previous_year == "not_enrolled" and known.enrolled_previous_year:
+            raise InvalidInput(
+                f"登记库有本人{last_year}年度缴费记录{_receipt(known)}，"
+                "上年度已参保，不能申报为未参保。如记录有误请先办理退费或更正。",
+                field="previous_year",
+            )
+        if previous_year == "enrolled" and lapsed:
+            raise InvalidInput(
+                f"上年度已参保时连续断保年数应为0，现填{lapsed}年。请改为“未参保”或把断保年数改为0。",
+                field="lapsed_years",
+            )
+        if previous_year == "not_enrolled" and not lapsed:
+            raise InvalidInput(
+                f"上年度（{last_year}年度）未参保即已断保，连续断保年数至少为1年，请填写。",
+                field="lapsed_years",
+            )
+        if previous_year == "registry" and lapsed and known.enrolled_previous_year:
+            raise InvalidInput(
+                f"登记库有本人{last_year}年度缴费记录{_receipt(known)}，"
+                f"不能申报连续断保{lapsed}年。",
+                field="lapsed_years",
+            )
+        if lapsed and known.last_paid_year is not None:
+            most = last_year - known.last_paid_year
+            if lapsed > most:
+                raise InvalidInput(
+                    f"登记库有本人{known.last_paid_year}年度缴费记录，至{last_year}年度最多连续断保"
+                    f"{most}年，不能申报{lapsed}年。",
+                    field="lapsed_years",
+                )
+
+        if previous_year == "enrolled":
+            enrolled_prev = True
+        elif previous_year == "not_enrolled":
+            enrolled_prev = False
+        else:
+            # Continuous years up to last year, declared for a person with no record here,
+            # say the person was insured last year (elsewhere).
+            enrolled_prev = (
+                known.enrolled_previous_year or (known.no_record and bool(continuous))
+            ) and not lapsed
+        if lapsed is None:
+            lapsed = 0 if enrolled_prev else known.lapsed_years
+        declared_something = (
+            previous_year != "registry" or lapsed != known.lapsed_years or enrolled_prev
+        )
+
+        # 已补缴年数 repairs lapsed years only.
+        if repaid and repaid > lapsed:
+            raise InvalidInput(
+                f"已补缴年数（{repaid}年）不能多于连续断保年数（{lapsed}年），请核实。",
+                field="repaid_years",
+            )
+
+        # 连续参保年数: none after a break (商南 四(二)4(7) “断保之后再次参保的，连续参保年数重新计算”).
+        if continuous and lapsed:
+            raise InvalidInput(
+                f"本人至上年度已连续断保{lapsed}年：断保之后再次参保的，连续参保年数重新计算，应填0。",
+                field="continuous_years",
+            )
+        if continuous is not None and enrolled_prev and continuous < known.continuous_years:
+            raise InvalidInput(
+                f"登记库记录本人已连续参保{known.continuous_years}年（至{last_year}年度），"
+                f"连续参保年数不能少于{known.continuous_years}年。",
+                field="continuous_years",
+            )
+
+        # 职工医保停保日期.
+        today = self.today()
+        if employee_exit_on is not None and not isinstance(employee_exit_on, date):
+            raise InvalidInput("职工医保停保日期应为日期（YYYY-MM-DD）。", field="employee_exit_on")
+        if employee_exit_on is not None and employee_exit_on > today:
+            raise InvalidInput(
+                f"职工医保停保日期 {employee_exit_on.isoformat()} 晚于今天（{today.isoformat()}），"
+                "请按停保证明填写已经发生的日期。",
+                field="employee_exit_on",
+            )
+
+        overrides: dict[str, Any] = {}
+        if enrolled_prev != known.enrolled_previous_year:
+            overrides["enrolled_previous_year"] = enrolled_prev
+        if known.no_record and declared_something:
+            overrides["first_enrolment"] = False
+        if lapsed != known.lapsed_years:
+            overrides["lapsed_years"] = lapsed
+        if repaid:
+            overrides["repaid_years"] = repaid
+        if continuous is not None and continuous != known.continuous_years:
+            if cat is Category.EMPLOYEE_LAPSE:
+                overrides["basic_insurance_years_continuous"] = continuous
+            else:
+                overrides["resident_insurance_years_continuous"] = continuous
+                overrides["basic_insurance_years_continuous"] = max(continuous, known.continuous_years)
+        if employee_exit_on is not None and employee_exit_on != known.other_scheme_exit_on:
+            overrides["other_scheme_exit_on"] = employee_exit_on
+        return overrides
