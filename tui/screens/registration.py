@@ -19,6 +19,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
+from tui import history_views as hv
 from tui import registration_views as rv
 from tui.formatting import yuan
 from tui.messages import ServiceDone, ServiceFailed, ServiceInvalid, ServiceRefused
@@ -26,6 +27,7 @@ from tui.modals.confirm import ConfirmModal
 from tui.screens.base import FormScreen
 from tui.views import relation_options
 from tui.widgets.decision import DecisionPanel
+from tui.widgets.history import HistoryForm
 from tui.widgets.inputs import IdNumberInput, MoneyInput
 
 
@@ -54,7 +56,7 @@ def _row(label: str, widget: Widget) -> Horizontal:
     return Horizontal(Label(label, classes="field-label"), widget, classes="row")
 
 
-class RegistrationScreen(FormScreen):
+class RegistrationScreen(hv.HistoryFormMixin, FormScreen):
     TITLE = "参保登记"
 
     def __init__(self, person_id: str | None = None) -> None:
@@ -87,6 +89,7 @@ class RegistrationScreen(FormScreen):
                 yield _row("职工医保", Checkbox("否（空格键切换）", id="reg-employee"))
                 yield _row("特殊身份", Static("（输入身份证号码后显示）", id="reg-identities", classes="hint"))
                 yield _row("参保类别", Select(rv.category_options(), id="reg-category", value="general", allow_blank=False))
+                yield HistoryForm(id="reg-history")  # 参保历史: declared → overrides (tui/history_views.py)
             with VerticalScroll(id="reg-right"):
                 yield Static("填好左侧信息后按 Ctrl+S 登记并核定缴费。", id="reg-step", classes="hint")
                 yield DecisionPanel(id="reg-quote")
@@ -287,8 +290,8 @@ class RegistrationScreen(FormScreen):
             if yes:
                 self.status("正在收款……")
                 self.call_service(
-                    "pay", rv.pay, self.services, self.desk.receipts_dir, person.id,
-                    category=view.category, channel=channel,
+                    "pay", hv.pay, self.services, self.desk.receipts_dir, person.id,
+                    category=view.category, declared=self.declared_history(), channel=channel,
                     received_fen=received if channel == "cash" else None, confirmed=confirmed,
                 )
 

@@ -4,7 +4,8 @@
 
 - ``persons``     register, update, households, identities, ``case``
 - ``lookup``      search by ID number / tail / name / pinyin initials (``yibao.lookup``)
-- ``enrolment``   ``assess`` → ``enrol_and_pay`` (quote, receipt, change)
+- ``enrolment``   ``register_person`` (F2: person + household + enrolment, one transaction),
+                  ``assess`` → ``enrol_and_pay`` (quote, receipt, change)
 - ``payments``    receipts, reprint, a person's or a day's payments
 - ``newborns``    register by 出生医学证明, ``assess``, ``enrol``, ``link`` the ID number later
 - ``family_aid``  ``bind`` / ``bindings`` / ``assess`` / ``pay`` (one receipt per relative)

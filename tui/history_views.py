@@ -1,0 +1,147 @@
+"""参保历史 on the F2 form: the worker functions and the screen's handlers for ``HistoryForm``.
+
+Worker functions (run in a thread; never touch a widget) call ``services.history`` to check
+what the clerk declared and pass the result as ``overrides`` to the enrolment services, so
+the waiting period (商南 四(二)4(8) …) comes from the rules with the declared history:
+
+- ``known(services, person_id)`` → ``HistoryView`` (the form's prefill);
+- ``quote(services, person_id, category=, declared=)`` → ``AssessmentView``;
+- ``pay(services, receipts_dir, person_id, category=, declared=, ...)`` → ``rv.Paid``
+  (the payment's audit carries the declaration, see ``services.history``).
+
+``HistoryFormMixin`` is mixed into the F2 screen (``RegistrationScreen``): it prefills the
+form when a person is opened, quotes again when the clerk changes the history, and puts the
+focus on the field a refusal names. It holds no rule.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from textual import on
+from textual.widgets import Select
+
+from tui import registration_views as rv
+from tui.messages import ServiceDone, ServiceInvalid
+from tui.screens.base import DeskScreen
+from tui.widgets.history import HistoryForm
+
+
+def _overrides(services: Any, person_id: str, category: str | None, declared: dict[str, Any]) -> dict[str, Any]:
+    from yibao.services.errors import InvalidInput
+
+    exit_on = declared.get("employee_exit_on")
+    if exit_on is not None and not isinstance(exit_on, date):
+        raise InvalidInput(
+            f"职工医保停保日期“{exit_on}”不是有效日期，请按 YYYY-MM-DD 或 YYYYMMDD 填写。",
+            field="employee_exit_on",
+        )
+    return services.history.validate_declared(person_id, category=category, **declared)
+
+
+# -- worker functions --------------------------------------------------------------------------
+
+
+def known(services: Any, person_id: str) -> Any:
+    return services.history.known(person_id)
+
+
+def quote(services: Any, person_id: str, *, category: str | None, declared: dict[str, Any]) -> Any:
+    """The assessment with the declared history (``InvalidInput`` names the history field)."""
+    overrides = _overrides(services, person_id, category, declared)
+    return services.enrolment.assess(person_id, category=category, overrides=overrides or None)
+
+
+def pay(
+    services: Any,
+    receipts_dir: Path,
+    person_id: str,
+    *,
+    category: str,
+    declared: dict[str, Any],
+    channel: str,
+    received_fen: int | None,
+    confirmed: bool,
+) -> rv.Paid:
+    """收款 with the declared history as overrides; the receipt file is saved."""
+    overrides = _overrides(services, person_id, category, declared)
+    receipt = services.enrolment.enrol_and_pay(
+        person_id,
+        channel=channel,
+        received_fen=received_fen,
+        category=category,
+        overrides=overrides or None,
+        confirmed=confirmed,
+    )
+    return rv.Paid(receipt, rv.save_receipt(receipt, receipts_dir))
+
+
+# -- the screen's side -------------------------------------------------------------------------
+
+
+class HistoryFormMixin(DeskScreen):
+    """Handlers for the ``HistoryForm`` of a screen with ``person_id``, ``assessment`` and
+    ``_show_assessment(view)`` (the F2 screen): ``class X(HistoryFormMixin, FormScreen)``.
+    A screen class, so that Textual collects its ``@on`` handlers (after the screen's own)."""
+
+    person_id: str | None
+    assessment: Any
+
+    _history_token = 0
+
+    def history_form(self) -> HistoryForm:
+        return self.query_one(HistoryForm)
+
+    def declared_history(self) -> dict[str, Any]:
+        return self.history_form().declared()
+
+    @on(ServiceDone)
+    def _history_done(self, message: ServiceDone) -> None:
+        form = self.history_form()
+        if message.op in ("open", "find") and message.result is not None:
+            self.call_service("history", known, self.services, message.result.person.id)
+        elif message.op == "register" and form.touched:
+            self._quote_with_history()
+        elif message.op == "history" and message.result.person_id == self.person_id:
+            form.prefill(message.result)
+        elif message.op == "history-quote" and message.token == self._history_token:
+            form.say("")
+            focused = self.focused
+            self._show_assessment(message.result)  # type: ignore[attr-defined]
+            if focused is not None:  # quoting again does not take the clerk away from the field
+                focused.focus()
+            waiting = getattr(getattr(message.result.decision, "coverage", None), "waiting_months", 0)
+            self.status(f"已按参保历史重新核定：等待期{waiting or 0}个月。")
+
+    @on(ServiceInvalid)
+    def _history_invalid(self, message: ServiceInvalid) -> None:
+        field = message.field or ""
+        form = self.history_form()
+        if message.op == "history-quote" and message.token == self._history_token:
+            form.say(message.message, error=True)  # typing goes on; the status line says it too
+        elif message.op == "pay" and form.focus_field(field):
+            form.say(message.message, error=True)
+
+    @on(HistoryForm.Changed)
+    def _history_changed(self, message: HistoryForm.Changed) -> None:
+        message.stop()
+        self._quote_with_history()
+
+    @on(Select.Changed, "#reg-category")
+    def _history_category(self, event: Select.Changed) -> None:
+        self.history_form().set_category(str(event.value))
+
+    def _quote_with_history(self) -> None:
+        view = self.assessment
+        if self.person_id is None or view is None or view.existing_payment is not None:
+            return  # quoted once the person is on file and assessed
+        self._history_token = self.call_service(
+            "history-quote",
+            quote,
+            self.services,
+            self.person_id,
+            category=view.category,
+            declared=self.declared_history(),
+        )

@@ -1,0 +1,164 @@
+"""参保历史: the part of a form where the clerk states the insurance history the registry lacks.
+
+Fields, one line each: 上年度参保 (按登记库记录 / 已参保 / 未参保), 连续断保年数, 已补缴年数,
+连续参保年数, and 职工医保停保日期 (shown only for the category 职工医保断保). ``prefill(known)``
+puts in what the registry knows (``services.history.known``) and shows it on the hint line;
+``declared()`` gives the keyword arguments of ``services.history.validate_declared`` (which
+checks them; this widget only reads what was typed). A change by the clerk posts
+``HistoryForm.Changed`` so the screen can quote again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Input, Label, Select, Static
+
+from tui.widgets.inputs import DateInput
+
+PREVIOUS_YEAR_OPTIONS: list[tuple[str, str]] = [
+    ("按登记库记录", "registry"),
+    ("已参保", "enrolled"),
+    ("未参保", "not_enrolled"),
+]
+EMPLOYEE_LAPSE = "employee_lapse"
+
+# service argument → the input's id (to put the focus where a refusal points)
+FIELD_IDS: dict[str, str] = {
+    "previous_year": "hist-previous",
+    "lapsed_years": "hist-lapsed",
+    "repaid_years": "hist-repaid",
+    "continuous_years": "hist-continuous",
+    "employee_exit_on": "hist-exit",
+}
+
+_HINT_DEFAULT = "未查到本人时按参保人陈述或外地参保证明填写；不填按登记库记录。"
+
+
+def _row(label: str, widget: Any, *, row_id: str | None = None) -> Horizontal:
+    return Horizontal(Label(label, classes="field-label"), widget, classes="row", id=row_id)
+
+
+def _years(value: str) -> int | None:
+    value = value.strip()
+    return int(value) if value.isdigit() else None
+
+
+class HistoryForm(Vertical):
+    """参保历史 fields; ``declared()`` → kwargs for ``history.validate_declared``."""
+
+    DEFAULT_CSS = """
+    HistoryForm { height: auto; }
+    HistoryForm > #hist-title { color: $text-muted; text-style: bold; margin: 0 0 1 2; }
+    HistoryForm > #hist-known { margin: -1 0 1 16; height: auto; }
+    """
+
+    @dataclass
+    class Changed(Message):
+        """The clerk changed a history field (not sent while prefilling)."""
+
+        form: HistoryForm
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.known: Any = None  # HistoryView of the person on file
+        self.category: str = "general"
+        self.touched = False  # changed by the clerk since the last prefill
+
+    def compose(self) -> ComposeResult:
+        yield Static("参保历史（影响待遇等待期、大病保险限额）", id="hist-title")
+        yield Static(_HINT_DEFAULT, id="hist-known", classes="hint")
+        yield _row("上年度参保", Select(PREVIOUS_YEAR_OPTIONS, id="hist-previous", value="registry", allow_blank=False))
+        yield _row("连续断保年数", Input("0", placeholder="至上年度连续未参保的年数", id="hist-lapsed", restrict=r"\d*", max_length=2))
+        yield _row("已补缴年数", Input("0", placeholder="为修复断保已补缴的年数", id="hist-repaid", restrict=r"\d*", max_length=2))
+        yield _row("连续参保年数", Input("0", placeholder="至上年度连续参加居民医保的年数", id="hist-continuous", restrict=r"\d*", max_length=3))
+        yield _row("职工医保停保日期", DateInput(allow_empty=True, id="hist-exit"), row_id="hist-exit-row")
+        yield Static("", id="hist-hint", classes="hint field-hint")
+
+    def on_mount(self) -> None:
+        self.set_category(self.category)
+
+    # -- filled by the screen -----------------------------------------------------------------
+    def prefill(self, known: Any) -> None:
+        """What the registry knows (a ``HistoryView``); the clerk's changes start from here."""
+        self.known = known
+        with self.prevent(Input.Changed, Select.Changed):
+            self.query_one("#hist-previous", Select).value = "registry"
+            self.query_one("#hist-lapsed", Input).value = str(known.lapsed_years)
+            self.query_one("#hist-repaid", Input).value = "0"
+            self.query_one("#hist-continuous", Input).value = str(known.continuous_years)
+            exit_on = known.other_scheme_exit_on
+            self.query_one("#hist-exit", DateInput).value = exit_on.isoformat() if exit_on else ""
+        self.query_one("#hist-known", Static).update(known.summary)
+        self.touched = False
+        self.say("")
+
+    def set_category(self, category: str) -> None:
+        """职工医保断保: the stop date is asked and the years count all basic insurance (五(六))."""
+        self.category = category
+        employee = category == EMPLOYEE_LAPSE
+        self.query_one("#hist-exit-row").display = employee
+        self.query_one("#hist-continuous", Input).placeholder = (
+            "至停保时连续参加基本医保（含职工医保）的年数" if employee else "至上年度连续参加居民医保的年数"
+        )
+
+    def say(self, text: str, *, error: bool = False) -> None:
+        """The line under the fields: a refusal of the declaration, or a hint."""
+        self.query_one("#hist-hint", Static).update(f"[b red]{text}[/]" if error and text else text)
+
+    def focus_field(self, field: str) -> bool:
+        """Focus the input for a service argument; False when it is not one of these."""
+        widget_id = FIELD_IDS.get(field)
+        if widget_id is None:
+            return False
+        self.query_one(f"#{widget_id}").focus()
+        return True
+
+    # -- read by the screen --------------------------------------------------------------------
+    def declared(self) -> dict[str, Any]:
+        """Keyword arguments for ``services.history.validate_declared`` (as typed).
+
+        A stop date that is not a date is passed as its text: the worker refuses it with
+        the field named (an empty one is "not declared")."""
+        previous = self.query_one("#hist-previous", Select).value
+        out: dict[str, Any] = {
+            "previous_year": "registry" if previous is Select.BLANK else str(previous),
+            "lapsed_years": _years(self.query_one("#hist-lapsed", Input).value),
+            "repaid_years": _years(self.query_one("#hist-repaid", Input).value),
+            "continuous_years": _years(self.query_one("#hist-continuous", Input).value),
+            "employee_exit_on": None,
+        }
+        if self.category == EMPLOYEE_LAPSE:
+            exit_input = self.query_one("#hist-exit", DateInput)
+            if exit_input.value.strip():
+                out["employee_exit_on"] = exit_input.date or exit_input.value.strip()
+        return out
+
+    # -- the clerk's changes ---------------------------------------------------------------------
+    @on(Input.Changed)
+    @on(Select.Changed)
+    def _changed(self, event: Input.Changed | Select.Changed) -> None:
+        event.stop()
+        self.touched = True
+        if event.control.id == "hist-previous":
+            self._previous_hint(str(event.value))
+        self.post_message(self.Changed(self))
+
+    def _previous_hint(self, value: str) -> None:
+        if value == "not_enrolled":
+            self.say("未参保：请填连续断保年数（至少1年），补缴过的填已补缴年数。")
+        elif value == "enrolled":
+            self.say("已参保（含在外地参保）：断保年数为0，请填连续参保年数。")
+        else:
+            self.say("")
+
+    @on(Input.Submitted)
+    def _next(self, event: Input.Submitted) -> None:
+        """Enter moves on, like the rest of the form."""
+        event.stop()
+        self.screen.focus_next()
