@@ -119,7 +119,7 @@ def tab_rows(case: Any) -> dict[str, Rows]:
             r.id,
             (
                 r.receipt_no,
-                r.reason_note or r.reason,
+                r.reason_label + (f"（{r.reason_note}）" if r.reason_note else ""),
                 yuan(r.amount_fen, unit=False),
                 r.state_label,
                 show_date(r.received_on),

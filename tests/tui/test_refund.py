@@ -51,6 +51,7 @@ async def test_refund_taken_in_before_benefit_start(app, services, family) -> No
         assert "已受理退费申请" in result and "受理" in result
     [request] = services.refunds.requests()
     assert (request.state, request.state_label, request.reason) == ("received", "受理", "duplicate")
+    assert request.reason_label == "重复缴费"  # the case view's 原因 column, not the code
     assert (request.receipt_no, request.amount_fen) == (receipt.receipt_no, 40000)
     assert request.deadline == date(2024, 12, 31) and request.approver == "原缴费地医保经办机构"
     assert "两笔缴费的凭证或税务缴费记录" in request.evidence

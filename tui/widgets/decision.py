@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from rich.cells import cell_len
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
@@ -76,7 +77,11 @@ class DecisionPanel(Static):
             table = Table(box=None, show_header=True, header_style="bold", expand=True, pad_edge=False)
             table.add_column("项目", no_wrap=True)
             table.add_column("核定", ratio=3, overflow="fold")
-            table.add_column("条款", ratio=1, style="dim", overflow="fold")
+            # A short clause (五(四)) must not fold in half on a 100-column terminal.
+            clause_width = min(max((cell_len(f.clause) for f in figures), default=0), 12)
+            table.add_column(
+                "条款", ratio=1, style="dim", overflow="fold", min_width=max(clause_width, 4)
+            )
             for figure in figures:
                 table.add_row(figure.label, figure.value, figure.clause)
             parts.append(table)

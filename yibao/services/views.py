@@ -31,6 +31,7 @@ from yibao.models import (
     RefundTransition,
     payment_status_label,
 )
+from yibao.policy.refunds import RefundReason
 from yibao.rules.decision import Decision, Outcome
 from yibao.rules.facts import CATEGORY_LABELS, Category, PersonFacts
 
@@ -372,6 +373,7 @@ class RefundView(View):
     payment_id: str
     receipt_no: str
     reason: str
+    reason_label: str  # 重复缴费 …, for the desk and lists
     reason_note: str | None
     amount_fen: int
     state: str
@@ -393,6 +395,7 @@ class RefundView(View):
             payment_id=row.payment_id,
             receipt_no=payment.receipt_no,
             reason=row.reason,
+            reason_label=_refund_reason_label(row.reason),
             reason_note=row.reason_note,
             amount_fen=row.amount_fen,
             state=row.state,
@@ -404,6 +407,13 @@ class RefundView(View):
             decision_note=row.decision_note,
             transitions=tuple(RefundTransitionView.of(t) for t in transitions or ()),
         )
+
+
+def _refund_reason_label(code: str) -> str:
+    try:
+        return RefundReason(code).label
+    except ValueError:  # a code from a newer policy schema: show it rather than fail
+        return code
 
 
 class AuditEntryView(View):
