@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from yibao import audit, synthetic
+from yibao import audit, regions, synthetic
 from yibao.identities import Identity
 from yibao.idgen import jurisdiction_spans
 from yibao.models import (
@@ -275,7 +275,11 @@ class _Builder:
         self.household_seq += 1
         hukou = rng.choice(self.counties)
         household_id = _uuid(rng)
-        address = f"演示村{rng.randint(1, 40)}组{rng.randint(1, 120)}号"
+        # The town comes from the documents' town list (so `outreach export --town 富水镇` finds
+        # demo residents); by sequence, not by rng, so a seed gives the same people as before.
+        towns = regions.towns_of(hukou)
+        town = towns[self.household_seq % len(towns)].name if towns else ""
+        address = f"{town}演示村{rng.randint(1, 40)}组{rng.randint(1, 120)}号"
         self.households.append(
             {
                 "id": household_id,

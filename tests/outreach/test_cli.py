@@ -58,7 +58,26 @@ def test_outreach_export_needs_a_policy(tmp_path: Path, capsys: pytest.CaptureFi
     monkeypatch.delenv("YIBAO_POLICY", raising=False)
     code, _, err = _run(capsys, "--db", str(tmp_path / "hall.db"), "--clerk", "王大厅", "outreach", "export",
                         "--town", "富水镇", "--to", str(tmp_path / "o.yibao"))
-    assert code == 2 and "--policy" in err
+    assert code == 1 and "--policy" in err and "shangnan-2025" in err  # names the choices
+    assert not (tmp_path / "o.yibao").exists()
+
+
+def test_outreach_export_uses_the_policy_the_registry_serves(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `yibao init` promises that --policy and --clerk need not be typed again on this registry.
+    monkeypatch.delenv("YIBAO_POLICY", raising=False)
+    monkeypatch.delenv("YIBAO_CLERK", raising=False)
+    monkeypatch.setenv("YIBAO_DATA_DIR", str(tmp_path / "data"))
+    db = str(tmp_path / "hall.db")
+    code, _, err = _run(capsys, "--db", db, "--policy", "shangnan-2025", "--clerk", "王大厅", "init")
+    assert code == 0, err
+    code, _, err = _run(capsys, "--db", db, "demo", "--persons", "200")  # demo addresses name towns
+    assert code == 0, err
+    code, out, err = _run(capsys, "--db", db, "outreach", "export", "--town", "富水镇",
+                          "--to", str(tmp_path / "o.yibao"))
+    assert code == 0, err
+    assert "shangnan-2025" in out and (tmp_path / "o.yibao").is_file()
 
 
 def test_trip_through_the_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -22,12 +22,16 @@ def _guard(func: Handler) -> Handler:
     def run(args: argparse.Namespace) -> int:
         from sqlalchemy.exc import SQLAlchemyError
 
+        from yibao.cli._common import CliError
         from yibao.db import RegistryError
         from yibao.policy import PolicyError
         from yibao.services.errors import ServiceError
 
         try:
             return func(args)
+        except CliError as exc:
+            print(f"错误：{exc.message}", file=sys.stderr)
+            return exc.status
         except SQLAlchemyError as exc:  # the statement may hold ID numbers: name the kind only
             orig = getattr(exc, "orig", None) or exc
             print(f"错误：登记库读写失败（{type(orig).__name__}），本次操作未生效。请稍后重试；"
@@ -57,7 +61,7 @@ class _Desk:
     """Engine, device, clerk and clock for a command (no policy needed)."""
 
     def __init__(self, args: argparse.Namespace, *, need_clerk: bool = True) -> None:
-        from yibao.config import ENV_CLERK, ensure_clerk, ensure_device
+        from yibao.config import ENV_CLERK, ensure_clerk, ensure_device, last_clerk
         from yibao.db import open_registry, resolve_url
         from yibao.models import utcnow
 
@@ -69,7 +73,8 @@ class _Desk:
 
             self.now = self.now.replace(tzinfo=UTC)
         self.device = ensure_device(self.engine, now=self.now)
-        name = getattr(args, "clerk", None) or os.environ.get(ENV_CLERK)
+        # As every other command: --clerk, YIBAO_CLERK, or the clerk `yibao init` remembered.
+        name = getattr(args, "clerk", None) or os.environ.get(ENV_CLERK) or last_clerk(self.url)
         self.clerk: Any = None
         if name:
             self.clerk = ensure_clerk(self.engine, name=name, device=self.device, now=self.now)
@@ -98,16 +103,16 @@ class _Desk:
 def _outreach_export(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from yibao.cli._common import policy_id as chosen_policy
     from yibao.outreach.export import export_outreach
     from yibao.policy import load_policy
     from yibao.resources import policies_dir
 
-    policy_ref = args.policy or os.environ.get("YIBAO_POLICY")
-    if not policy_ref:
-        print("错误：请用 yibao --policy 政策编号（如 shangnan-2025）指定现行政策。", file=sys.stderr)
-        return 2
-    policy = load_policy(policy_ref)
     desk = _Desk(args)
+    # --policy, YIBAO_POLICY, or the policy this registry serves (yibao init / the desk's setup).
+    policy_ref = chosen_policy(args, desk.url)
+    assert policy_ref is not None  # required=True raises CliError with the choices
+    policy = load_policy(policy_ref)
     result = export_outreach(
         desk.engine,
         to=args.to,
