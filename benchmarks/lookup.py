@@ -313,7 +313,9 @@ def run_postgres(base_url: str, n: int, region_code: str, seed: int, queries_per
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="yibao look-up benchmark (SQLite)")
+    parser = argparse.ArgumentParser(
+        description="yibao look-up benchmark (SQLite; PostgreSQL with --postgres)"
+    )
     parser.add_argument("--sizes", type=int, nargs="+", default=[200_000, 1_600_000])
     parser.add_argument("--region", default="511400", help="jurisdiction region code")
     parser.add_argument("--seed", type=int, default=20250101)

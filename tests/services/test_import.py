@@ -325,3 +325,149 @@ def test_through_the_services_container(services, tmp_path: Path) -> None:
     assert (report.imported, report.persons_created) == (1, 1)
     again = ImportService(services).identities(path, department="民政", batch="2024-09")
     assert again.unchanged == 1 and not again.changed
+
+
+def test_refused_row_of_a_listed_person_does_not_end_their_identity(
+    registry, tmp_path: Path
+) -> None:
+    """A typo in a person's row is reported; their identity is kept, not ended as "dropped"."""
+    engine, actor = registry
+    september = _csv(
+        tmp_path,
+        [
+            "姓名,身份证号,身份类别,认定日期",
+            f"张三,{A},低保对象,2024-08-01",
+            f"李四,{B},低保对象,2024-08-01",
+            f"王五,{C},低保对象,2024-08-01",
+        ],
+        "sep.csv",
+    )
+    _run(engine, actor, september)
+    october = _csv(
+        tmp_path,
+        [
+            "姓名,身份证号,身份类别,认定日期",
+            f"张三,{A},低保对象,2024-08-01",
+            f"李四,{B},低保对象,2024-13-01",  # row 3: bad date, still on the list
+            f"王小五,{C},低保,2024-08-01",  # row 4: name differs from the registry
+        ],
+        "oct.csv",
+    )
+    report = _run(engine, actor, october, batch="2024-10", now=LATER)
+    assert [p.row for p in report.problems] == [3, 4]
+    assert (report.ended, report.held) == (0, 2)
+    assert any("保留身份 2 条" in line for line in report.summary_lines())
+    with Session(engine) as s:
+        ends = dict(
+            s.execute(
+                sa.select(Person.id_number, PersonIdentity.valid_to).join(
+                    Person, Person.id == PersonIdentity.person_id
+                )
+            ).all()
+        )
+    assert ends == {A: None, B: None, C: None}
+    # the corrected list a month later: still nobody dropped; one really missing is ended
+    november = _csv(
+        tmp_path,
+        ["姓名,身份证号,身份类别", f"张三,{A},低保对象", f"李四,{B},低保对象"],
+        "nov.csv",
+    )
+    report = _run(engine, actor, november, batch="2024-11", now=LATER)
+    assert (report.ended, report.held, report.unchanged) == (1, 0, 2)
+    with Session(engine) as s:
+        ended = s.execute(
+            sa.select(Person.id_number, PersonIdentity.valid_to)
+            .join(Person, Person.id == PersonIdentity.person_id)
+            .where(PersonIdentity.valid_to.is_not(None))  # type: ignore[union-attr]
+        ).all()
+    assert ended == [(C, date(2024, 10, 31))]
+
+
+def _same_list_three_ways(tmp_path: Path) -> list[Path]:
+    from openpyxl import Workbook
+
+    header = ["序号", "姓名", "身份证号码", "身份类别", "认定日期"]
+    rows = [
+        [1, "张三", A, "低保对象", "2024-08-01"],
+        [2, "李四", B, "特困人员", "2024-08-02"],
+        [3, "赵六", NEW, "低保对象", "2024-08-03"],
+        [4, "王五", BAD, "低保对象", "2024-08-01"],  # refused: check digit
+    ]
+    lines = [",".join(str(v) for v in r) for r in [header, *rows]]
+    utf8 = _csv(tmp_path, ["县民政局 低保特困名单", *lines], "list-utf8.csv")
+    gbk = _csv(tmp_path, ["县民政局 低保特困名单", *lines], "list-gbk.csv", encoding="gbk")
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["县民政局 低保特困名单"])
+    sheet.append(header)
+    for r in rows:
+        sheet.append(r)
+    xlsx = tmp_path / "list.xlsx"
+    book.save(xlsx)
+    return [gbk, xlsx, utf8]
+
+
+@pytest.mark.parametrize("first", [0, 1, 2], ids=["gbk", "xlsx", "utf8"])
+def test_same_list_as_gbk_csv_xlsx_or_utf8_is_one_import(
+    registry, tmp_path: Path, first: int
+) -> None:
+    """The same list in any of the three formats stores the same rows, and only once."""
+    engine, actor = registry
+    files = _same_list_three_ways(tmp_path)
+    report = _run(engine, actor, files[first])
+    assert (report.imported, report.persons_created, report.refused) == (3, 1, 1)
+    assert [p.row for p in report.problems] == [6]
+    after_first = _counts(engine)
+    assert after_first["import_batch"] == 1
+    with Session(engine) as s:
+        stored = set(
+            s.execute(
+                sa.select(Person.id_number, PersonIdentity.code, PersonIdentity.recognised_on).join(
+                    Person, Person.id == PersonIdentity.person_id
+                )
+            ).all()
+        )
+    assert stored == {
+        (A, "minimum_living", date(2024, 8, 1)),
+        (B, "extreme_poverty", date(2024, 8, 2)),
+        (NEW, "minimum_living", date(2024, 8, 3)),
+    }
+    for path in files:  # every format again, the first one included
+        again = _run(engine, actor, path)
+        assert (again.imported, again.unchanged, again.ended) == (0, 3, 0)
+        assert _counts(engine) == after_first
+
+
+def test_cli_interrupted_import_writes_nothing(
+    registry_url: str, tmp_path: Path, capsys, monkeypatch
+) -> None:
+    """The good rows go in one transaction: stopped half-way, no row of the list is stored."""
+    from yibao import audit
+    from yibao.cli.main import main
+
+    monkeypatch.setenv("YIBAO_DATA_DIR", str(tmp_path / "data"))
+    engine = open_registry(registry_url)
+    before = _counts(engine)
+    real_record = audit.record
+    calls = {"n": 0}
+
+    def record_then_stop(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        return real_record(*args, **kwargs)
+
+    monkeypatch.setattr(audit, "record", record_then_stop)
+    path = _csv(
+        tmp_path,
+        ["姓名,身份证号,身份类别", f"赵六,{NEW},低保对象", f"某某,{A},低保对象", f"钱七,{C},低保"],
+    )
+    argv = ["--db", registry_url, "--clerk", "导入员", "import", "identities", str(path)]
+    status = main([*argv, "--dept", "民政", "--batch", "2024-09"])
+    assert status == 130 and "没有写入" in capsys.readouterr().err
+    after = _counts(engine)
+    engine.dispose()
+    # the clerk row written by --clerk is outside the import; the list itself left nothing
+    assert {k: after[k] for k in ("person", "person_identity", "import_batch")} == {
+        k: before[k] for k in ("person", "person_identity", "import_batch")
+    }

@@ -61,7 +61,12 @@ def _missing_kind(args: Any) -> int:  # noqa: ARG001
 
 
 class _Bar:
-    """A progress bar on stderr (rich), only for long lists and a terminal."""
+    """A progress bar on stderr (rich), only for long lists and a terminal.
+
+    Counts the good rows as they are applied; once every row is done it says
+    "写入登记库…" (audit rows, flush and commit still take a while on a long
+    list) and keeps spinning until the CLI closes it after the commit.
+    """
 
     def __init__(self) -> None:
         self._progress: Any = None
@@ -72,22 +77,31 @@ class _Bar:
             return
         if self._progress is None:
             from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                SpinnerColumn,
+                TextColumn,
+            )
 
             self._progress = Progress(
-                TextColumn("导入中"),
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
                 BarColumn(),
                 MofNCompleteColumn(),
                 console=Console(file=sys.stderr),
                 transient=True,
             )
             self._progress.start()
-            self._task = self._progress.add_task("import", total=total)
-        self._progress.update(self._task, completed=done)
+            self._task = self._progress.add_task("导入中", total=total)
+        description = "写入登记库…" if done >= total else "导入中"
+        self._progress.update(self._task, completed=done, description=description)
 
     def close(self) -> None:
         if self._progress is not None:
             self._progress.stop()
+            self._progress = None
 
 
 def _identities(args: Any) -> int:
@@ -106,26 +120,24 @@ def _identities(args: Any) -> int:
     try:
         actor, _device = actor_for(engine, url, clerk)
         with Session(engine) as session:
-            try:
-                report = import_identities(
-                    session,
-                    args.file,
-                    department=args.dept,
-                    batch=args.batch,
-                    actor=actor,
-                    now=utcnow(),
-                    department_codes=codes,
-                    default_identity=args.identity,
-                    dry_run=args.dry_run,
-                    progress=bar,
-                )
-            finally:
-                bar.close()
+            report = import_identities(
+                session,
+                args.file,
+                department=args.dept,
+                batch=args.batch,
+                actor=actor,
+                now=utcnow(),
+                department_codes=codes,
+                default_identity=args.identity,
+                dry_run=args.dry_run,
+                progress=bar,
+            )
             if args.dry_run:
                 session.rollback()
             else:
-                session.commit()
+                session.commit()  # the bar stays up ("写入登记库…") until this is done
     finally:
+        bar.close()
         engine.dispose()
 
     shown = report.problems[: max(0, args.max_problems)]

@@ -11,7 +11,9 @@
    known one left alone (or its dates corrected; one entered at the counter is
    marked as confirmed by this list), and an identity of the same department and
    type that came from an earlier list and is missing from this one is *ended*
-   (``valid_to`` = the day before the batch month), never deleted;
+   (``valid_to`` = the day before the batch month), never deleted. A person whose
+   row is refused (a typo in a date, a name that differs …) is still on the list:
+   their running identity is kept, not ended, and counted in ``report.held``;
 4. writes one audit row per change and one for the batch. A run that changes
    nothing writes nothing: importing the same file twice is harmless.
 
@@ -116,6 +118,7 @@ class ImportReport:
     confirmed: int = 0  # identities entered at the counter that this list confirms
     unchanged: int = 0
     ended: int = 0  # identities missing from this list, ended
+    held: int = 0  # running identities not ended because the person's row was refused
     persons_created: int = 0
     problems: list[Problem] = field(default_factory=list)
     batch_id: str | None = None  # None when nothing changed (no batch row written)
@@ -131,7 +134,7 @@ class ImportReport:
         )
 
     def summary_lines(self) -> list[str]:
-        return [
+        lines = [
             f"读取 {self.rows_read} 行",
             f"新增身份 {self.imported} 条",
             f"更正身份 {self.updated} 条",
@@ -141,6 +144,11 @@ class ImportReport:
             f"拒收 {self.refused} 行",
             f"新建人员 {self.persons_created} 人（登记库中原无此人）",
         ]
+        if self.held:
+            lines.append(
+                f"保留身份 {self.held} 条（名单中有此人但该行被拒收，未终止；请更正后重新导入）"
+            )
+        return lines
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +196,31 @@ def _clean_name(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text).split())
 
 
+def _listed_despite_refusal(
+    source: SourceRow,
+    department_codes: Mapping[str, Identity],
+    default_identity: Identity | None,
+    today: date,
+) -> tuple[str, Identity | None] | None:
+    """(ID number, identity or None when unreadable) of a refused row, if the number is valid.
+
+    The person is on the list even though the row is refused, so an identity they
+    already hold must not be ended as "no longer on the list".
+    """
+    raw_id = source.cells.get("id_number", "")
+    if not raw_id or ("id_number" in source.numeric and len(raw_id) >= 16):
+        return None
+    try:
+        number = parse(raw_id, today=today).number
+    except InvalidIdNumber:
+        return None
+    raw_identity = source.cells.get("identity", "").strip()
+    if not raw_identity:
+        return number, default_identity
+    resolved = resolve_identity(raw_identity, department_codes)
+    return number, (resolved[0] if resolved else None)
+
+
 def _check_rows(
     table: Table,
     *,
@@ -195,7 +228,9 @@ def _check_rows(
     today: date,
     department_codes: Mapping[str, Identity],
     default_identity: Identity | None,
+    held: set[tuple[str, Identity | None]],
 ) -> tuple[list[_Good], list[Problem]]:
+    """Good rows and problems; ``held`` receives (ID number, identity) of refused rows."""
     good: list[_Good] = []
     problems: list[Problem] = []
     allowed = DEPARTMENT_IDENTITIES.get(department, frozenset(Identity))
@@ -207,6 +242,9 @@ def _check_rows(
         )
         if isinstance(reasons, list):
             problems.append(Problem(source.number, "".join(reasons)))
+            listed = _listed_despite_refusal(source, department_codes, default_identity, today)
+            if listed is not None:
+                held.add(listed)
             continue
         row = reasons
         key = (row.id_number, row.identity)
@@ -221,6 +259,7 @@ def _check_rows(
             continue
         earlier = names.get(row.id_number)
         if earlier is not None and earlier[0] != row.name:
+            held.add((row.id_number, row.identity))
             problems.append(
                 Problem(
                     row.row,
@@ -416,12 +455,14 @@ def import_identities(
         encoding=table.encoding,
     )
     report.rows_read = len(table.rows)
+    held: set[tuple[str, Identity | None]] = set()
     good, problems = _check_rows(
         table,
         department=canonical,
         today=today,
         department_codes=department_codes or {},
         default_identity=default_identity,
+        held=held,
     )
     report.problems.extend(problems)
 
@@ -440,6 +481,7 @@ def import_identities(
                     "不一致：请部门核实，或先在窗口更正登记信息后再导入。",
                 )
             )
+            held.add((row.id_number, row.identity))
         elif person.status == PersonStatus.DEAD.value:
             report.problems.append(
                 Problem(
@@ -473,6 +515,14 @@ def import_identities(
     running_ids = {r.id for r in running}
     by_key: dict[tuple[str, str], PersonIdentity] = {(r.person_id, r.code): r for r in running}
     listed: set[tuple[str, str]] = set()
+    # Refused rows of persons in the registry: (person id, code or None = every code).
+    held_numbers = sorted({number for number, _ in held})
+    held_ids = {n: p.id for n, p in _persons_by_number(session, held_numbers).items()}
+    held_keys = {
+        (held_ids[number], identity.value if identity else None)
+        for number, identity in held
+        if number in held_ids
+    }
 
     total = len(kept)
     for done, row in enumerate(kept, start=1):
@@ -596,6 +646,12 @@ def import_identities(
             continue  # entered at the counter and never on a list: the clerk decides
         if existing.valid_from is not None and existing.valid_from > end_on:
             continue  # began after the day this list ends it: leave for the clerk
+        if (existing.person_id, existing.code) in held_keys or (
+            existing.person_id,
+            None,
+        ) in held_keys:
+            report.held += 1  # on the list, but the row was refused: not ended
+            continue
         if not dry_run:
             existing.valid_to = end_on
             existing.updated_at = moment
@@ -644,6 +700,7 @@ def import_identities(
             "confirmed": report.confirmed,
             "unchanged": report.unchanged,
             "ended": report.ended,
+            "held": report.held,
             "refused": report.refused,
             "persons_created": report.persons_created,
             "problems": [str(p) for p in report.problems[:200]],
