@@ -223,22 +223,16 @@ def newborn(
                     ),
                 }
             )
-        if baby.died_on is not None and baby.died_on < end:
-            end = baby.died_on
-        fee, fee_reason = _fee(policy, year)
-        reasons.append(fee_reason)
-        if fee is None:
-            outcome = combine((outcome, Outcome.CONFIRM))
-        return base.model_copy(
-            update={
-                "outcome": outcome,
-                "coverage_start": start,
-                "coverage_end": end,
-                "benefit_year": year,
-                "fee_fen": fee,
-                "retroactive": start < paid_on,
-                "reasons": tuple(reasons),
-            }
+        return _settled(
+            policy,
+            baby,
+            base,
+            outcome,
+            reasons,
+            start=start,
+            end=end,
+            year=year,
+            retroactive=start < paid_on,
         )
 
     # After the window.
@@ -324,6 +318,25 @@ def newborn(
                 ),
             }
         )
+    return _settled(
+        policy, baby, base, outcome, reasons, start=start, end=end, year=year, retroactive=False
+    )
+
+
+def _settled(
+    policy: Policy,
+    baby: PersonFacts,
+    base: NewbornDecision,
+    outcome: Outcome,
+    reasons: list[Reason],
+    *,
+    start: date,
+    end: date,
+    year: int,
+    retroactive: bool,
+) -> NewbornDecision:
+    """The decision once the start is known: a death before the year's end ends coverage, and
+    the fee (or the document's silence on it, which asks to confirm) is added."""
     if baby.died_on is not None and baby.died_on < end:
         end = baby.died_on
     fee, fee_reason = _fee(policy, year)
@@ -337,7 +350,7 @@ def newborn(
             "coverage_end": end,
             "benefit_year": year,
             "fee_fen": fee,
-            "retroactive": False,
+            "retroactive": retroactive,
             "reasons": tuple(reasons),
         }
     )
