@@ -26,7 +26,7 @@ from textual.widgets import Select
 from tui import registration_views as rv
 from tui.messages import ServiceDone, ServiceInvalid
 from tui.screens.base import DeskScreen
-from tui.widgets.history import HistoryForm
+from tui.widgets.history import FIELD_IDS, HistoryForm
 
 
 def _overrides(services: Any, person_id: str, category: str | None, declared: dict[str, Any]) -> dict[str, Any]:
@@ -90,6 +90,8 @@ class HistoryFormMixin(DeskScreen):
     assessment: Any
 
     _history_token = 0
+    _history_focus = False  # put the focus on a refused field (quote not started by typing)
+    _history_problem: tuple[str, str] | None = None  # (field, message) of the last refusal
 
     def history_form(self) -> HistoryForm:
         return self.query_one(HistoryForm)
@@ -97,21 +99,39 @@ class HistoryFormMixin(DeskScreen):
     def declared_history(self) -> dict[str, Any]:
         return self.history_form().declared()
 
+    def history_refused(self) -> bool:
+        """Before 收款: when the declared history was refused, say so again, put the focus
+        on the field and return True (the screen then does not ask to confirm the payment)."""
+        form = self.history_form()
+        problem = form.typing_problem() or self._history_problem
+        if problem is None:
+            return False
+        field, text = problem
+        form.say(text, error=True)
+        form.focus_field(field)
+        self.status(text, "error")
+        return True
+
     @on(ServiceDone)
     def _history_done(self, message: ServiceDone) -> None:
         form = self.history_form()
-        if message.op in ("open", "find") and message.result is not None:
+        if message.op in ("open", "find") and message.result is None:
+            if message.op == "open" or message.token == getattr(self, "_find_token", message.token):
+                form.clear()  # a new person: nothing on file, nothing declared yet
+                self._history_problem = None
+        elif message.op in ("open", "find") and message.result is not None:
             self.call_service("history", known, self.services, message.result.person.id)
-        elif message.op == "register" and form.touched:
-            self._quote_with_history()
+        elif message.op == "register" and (form.touched or form.asks_exit_date):
+            self._quote_with_history(focus=True)
         elif message.op == "history" and message.result.person_id == self.person_id:
             form.prefill(message.result)
+            self._history_problem = None
         elif message.op == "history-quote" and message.token == self._history_token:
             form.say("")
-            focused = self.focused
-            self._show_assessment(message.result)  # type: ignore[attr-defined]
-            if focused is not None:  # quoting again does not take the clerk away from the field
-                focused.focus()
+            self._history_problem = None
+            # Quoting again while the clerk types does not take the focus away from the field
+            # (nor re-select its text, which the next key would replace).
+            self._show_assessment(message.result, focus=self._history_focus)  # type: ignore[attr-defined]
             waiting = getattr(getattr(message.result.decision, "coverage", None), "waiting_months", 0)
             self.status(f"已按参保历史重新核定：等待期{waiting or 0}个月。")
 
@@ -120,23 +140,30 @@ class HistoryFormMixin(DeskScreen):
         field = message.field or ""
         form = self.history_form()
         if message.op == "history-quote" and message.token == self._history_token:
+            self._history_problem = (field, message.message)
             form.say(message.message, error=True)  # typing goes on; the status line says it too
-        elif message.op == "pay" and form.focus_field(field):
+            if self._history_focus:
+                form.focus_field(field)
+        elif message.op == "pay" and field in FIELD_IDS:
+            self._history_problem = (field, message.message)
             form.say(message.message, error=True)
+            form.focus_field(field)
 
     @on(HistoryForm.Changed)
     def _history_changed(self, message: HistoryForm.Changed) -> None:
         message.stop()
-        self._quote_with_history()
+        self._history_problem = None  # checked again by the quote (and by 收款 in any case)
+        self._quote_with_history(focus=False)
 
     @on(Select.Changed, "#reg-category")
     def _history_category(self, event: Select.Changed) -> None:
         self.history_form().set_category(str(event.value))
 
-    def _quote_with_history(self) -> None:
+    def _quote_with_history(self, *, focus: bool) -> None:
         view = self.assessment
         if self.person_id is None or view is None or view.existing_payment is not None:
             return  # quoted once the person is on file and assessed
+        self._history_focus = focus
         self._history_token = self.call_service(
             "history-quote",
             quote,

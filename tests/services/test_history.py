@@ -188,6 +188,7 @@ def test_employee_lapse_bridge_from_declared_exit(services, clock) -> None:  # t
         ({"previous_year": "not_enrolled", "lapsed_years": 1, "continuous_years": 3}, "continuous_years", "重新计算"),
         ({"lapsed_years": "两"}, "lapsed_years", "整数"),
         ({"employee_exit_on": date(2024, 10, 16)}, "employee_exit_on", "晚于今天"),
+        ({"category": "employee_lapse", "continuous_years": 3}, "employee_exit_on", "请填写职工医保停保日期"),
     ],
 )
 def test_declarations_refused(services, kwargs, field, words) -> None:  # type: ignore[no-untyped-def]
@@ -267,3 +268,10 @@ def test_refused_payment_keeps_the_declaration_in_its_attempt(services) -> None:
         services.enrolment.enrol_and_pay(person.id, channel="bank", overrides=overrides)
     (row,) = rows(services.engine, AuditLog, action="payment.record")
     assert row.outcome == "refused" and row.after["attempt"]["declared"]["lapsed_years"] == 2
+
+
+def test_employee_lapse_stop_date_on_file_needs_no_declaration(services, clock) -> None:  # type: ignore[no-untyped-def]
+    clock.set_local(2025, 2, 10)
+    person = _person(services, other_scheme_exit_on=date(2025, 1, 20))
+    assert services.history.known(person.id).other_scheme_exit_on == date(2025, 1, 20)
+    assert services.history.validate_declared(person.id, category="employee_lapse") == {}

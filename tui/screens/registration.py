@@ -254,7 +254,8 @@ class RegistrationScreen(hv.HistoryFormMixin, FormScreen):
             self.status("本次业务已办结。按 Esc 返回，或按 F2 办理下一位。")
             return
         if rv.payable(self.assessment) and not self._form_changed():
-            self._confirm_payment()
+            if not self.history_refused():  # 参保历史 refused: correct it first
+                self._confirm_payment()
             return
         draft = self._draft()
         if draft is None:
@@ -372,7 +373,8 @@ class RegistrationScreen(hv.HistoryFormMixin, FormScreen):
         self.query_one("#reg-employee", Checkbox).value = person.employee_insured
         self.query_one("#reg-category", Select).value = opened.assessment.category
 
-    def _show_assessment(self, view: Any) -> None:
+    def _show_assessment(self, view: Any, *, focus: bool = True) -> None:
+        """Show the quote; ``focus``: move on to 实收金额 (not while the clerk types the 参保历史)."""
         self.assessment = view
         panel = self.query_one("#reg-quote", DecisionPanel)
         panel.show_decision(view.decision, rv.figures(view), title=f"{view.benefit_year}年度 政策核定")
@@ -382,7 +384,8 @@ class RegistrationScreen(hv.HistoryFormMixin, FormScreen):
             self._show_change()
             step.update("核定如下。选择缴费方式、输入实收金额后按 Ctrl+S 收款。")
             self.status(f"应收 {yuan(view.due_fen)}。输入实收金额后按 Ctrl+S 确认提交。")
-            self.query_one("#reg-received").focus()
+            if focus:
+                self.query_one("#reg-received").focus()
         else:
             self.query_one("#reg-payment").display = False
             if view.existing_payment is not None:

@@ -54,8 +54,9 @@ class HistoryForm(Vertical):
 
     DEFAULT_CSS = """
     HistoryForm { height: auto; }
-    HistoryForm > #hist-title { color: $text-muted; text-style: bold; margin: 0 0 1 2; }
-    HistoryForm > #hist-known { margin: -1 0 1 16; height: auto; }
+    HistoryForm > #hist-title { color: $text-muted; text-style: bold; margin: 0 0 0 2; }
+    HistoryForm > #hist-known { margin: 0 0 1 4; height: auto; }
+    HistoryForm > #hist-hint { margin: 0 0 1 4; height: auto; }
     """
 
     @dataclass
@@ -77,8 +78,8 @@ class HistoryForm(Vertical):
         yield _row("连续断保年数", Input("0", placeholder="至上年度连续未参保的年数", id="hist-lapsed", restrict=r"\d*", max_length=2))
         yield _row("已补缴年数", Input("0", placeholder="为修复断保已补缴的年数", id="hist-repaid", restrict=r"\d*", max_length=2))
         yield _row("连续参保年数", Input("0", placeholder="至上年度连续参加居民医保的年数", id="hist-continuous", restrict=r"\d*", max_length=3))
-        yield _row("职工医保停保日期", DateInput(allow_empty=True, id="hist-exit"), row_id="hist-exit-row")
-        yield Static("", id="hist-hint", classes="hint field-hint")
+        yield _row("职工停保日期", DateInput(allow_empty=True, id="hist-exit", placeholder="职工医保停保证明上的日期"), row_id="hist-exit-row")
+        yield Static("", id="hist-hint", classes="hint")
 
     def on_mount(self) -> None:
         self.set_category(self.category)
@@ -98,6 +99,23 @@ class HistoryForm(Vertical):
         self.touched = False
         self.say("")
 
+    def clear(self) -> None:
+        """A person not on file: nothing known, nothing declared (the form's defaults)."""
+        self.known = None
+        with self.prevent(Input.Changed, Select.Changed):
+            self.query_one("#hist-previous", Select).value = "registry"
+            for widget_id in ("#hist-lapsed", "#hist-repaid", "#hist-continuous"):
+                self.query_one(widget_id, Input).value = "0"
+            self.query_one("#hist-exit", DateInput).value = ""
+        self.query_one("#hist-known", Static).update(_HINT_DEFAULT)
+        self.touched = False
+        self.say("")
+
+    @property
+    def asks_exit_date(self) -> bool:
+        """职工医保断保: the stop date is asked (and checked even when the clerk typed nothing)."""
+        return self.category == EMPLOYEE_LAPSE
+
     def set_category(self, category: str) -> None:
         """职工医保断保: the stop date is asked and the years count all basic insurance (五(六))."""
         self.category = category
@@ -109,7 +127,10 @@ class HistoryForm(Vertical):
 
     def say(self, text: str, *, error: bool = False) -> None:
         """The line under the fields: a refusal of the declaration, or a hint."""
-        self.query_one("#hist-hint", Static).update(f"[b red]{text}[/]" if error and text else text)
+        hint = self.query_one("#hist-hint", Static)
+        hint.update(f"[b red]{text}[/]" if error and text else text)
+        if text:  # the line is below the fields: bring it into view
+            self.call_after_refresh(hint.scroll_visible, animate=False)
 
     def focus_field(self, field: str) -> bool:
         """Focus the input for a service argument; False when it is not one of these."""
@@ -120,6 +141,19 @@ class HistoryForm(Vertical):
         return True
 
     # -- read by the screen --------------------------------------------------------------------
+    def typing_problem(self) -> tuple[str, str] | None:
+        """(field, Chinese message) when the stop date shown is typed but not a date."""
+        if self.category != EMPLOYEE_LAPSE:
+            return None
+        exit_input = self.query_one("#hist-exit", DateInput)
+        text = exit_input.value.strip()
+        if text and exit_input.date is None:
+            return (
+                "employee_exit_on",
+                f"职工医保停保日期“{text}”不是有效日期，请按 YYYY-MM-DD 或 YYYYMMDD 填写。",
+            )
+        return None
+
     def declared(self) -> dict[str, Any]:
         """Keyword arguments for ``services.history.validate_declared`` (as typed).
 
@@ -147,13 +181,15 @@ class HistoryForm(Vertical):
         self.touched = True
         if event.control.id == "hist-previous":
             self._previous_hint(str(event.value))
+        if isinstance(event.control, DateInput) and event.value.strip() and event.control.date is None:
+            return  # a date being typed: the input says what is wrong; quoted once it is a date
         self.post_message(self.Changed(self))
 
     def _previous_hint(self, value: str) -> None:
         if value == "not_enrolled":
-            self.say("未参保：请填连续断保年数（至少1年），补缴过的填已补缴年数。")
+            self.say("未参保：连续断保年数至少1年；补缴过的填已补缴年数。")
         elif value == "enrolled":
-            self.say("已参保（含在外地参保）：断保年数为0，请填连续参保年数。")
+            self.say("已参保（含在外地参保）：断保年数填0，并填连续参保年数。")
         else:
             self.say("")
 

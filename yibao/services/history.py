@@ -159,7 +159,8 @@ class HistoryService(ServiceBase):
         ``continuous_years`` counts years insured without a break up to last year: 连续参加
         基本医保年数 for ``category`` 职工医保断保 (商南 五(六)), else 连续参加居民医保年数
         (商南 四(二)4(7); basic-insurance years are then at least as many).
-        ``employee_exit_on`` is the 职工医保停保日期 (not in the future).
+        ``employee_exit_on`` is the 职工医保停保日期 (not in the future; required for
+        ``category`` 职工医保断保 unless the person's record has it).
 
         Raises ``InvalidInput`` (Chinese message, ``field`` = the argument) when a value is
         out of range, contradicts another, or contradicts a payment in this registry.
@@ -259,6 +260,14 @@ class HistoryService(ServiceBase):
             raise InvalidInput(
                 f"职工医保停保日期 {employee_exit_on.isoformat()} 晚于今天（{today.isoformat()}），"
                 "请按停保证明填写已经发生的日期。",
+                field="employee_exit_on",
+            )
+        # 职工医保断保人员 “应在中止原参保关系后及时办理” (商南 四(二)1); the stop date decides
+        # the bridge of 五(六) (中断 ≤ 3个月) and 山阴 三(二)3 (退出 3个月内): it must be known.
+        if cat is Category.EMPLOYEE_LAPSE and employee_exit_on is None and known.other_scheme_exit_on is None:
+            raise InvalidInput(
+                "职工医保断保人员请填写职工医保停保日期（按停保证明，YYYY-MM-DD），"
+                "待遇衔接和办理期限按此日期计算。",
                 field="employee_exit_on",
             )
 
