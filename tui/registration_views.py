@@ -178,6 +178,17 @@ def _clause(decision: Any, *words: str) -> str:
     return chosen.clause.section or "未作规定"
 
 
+def _clauses(decision: Any, word: str) -> str:
+    """Every clause among the reasons mentioning ``word``, in order: a waiting period can add
+    a make-up period's fixed months (商南 四) to the months per lapsed year (四(二)4(8))."""
+    sections = [
+        r.clause.section or "未作规定"
+        for r in getattr(decision, "reasons", ()) or ()
+        if word in r.text
+    ]
+    return "、".join(dict.fromkeys(sections)) or _clause(decision, word)
+
+
 def figures(view: Any) -> list[Figure]:
     """The quote as rows: standard, subsidy (and the identity that gave it), personal share,
     extras, payment window, coverage or waiting period — each with its clause."""
@@ -207,7 +218,7 @@ def figures(view: Any) -> list[Figure]:
     if coverage is not None and coverage.start is not None:
         rows.append(Figure("待遇享受期", f"{show_date(coverage.start)} 至 {show_date(coverage.end)}", _clause(coverage, "待遇", "享受")))
         waiting = f"{coverage.waiting_months}个月" if coverage.waiting_months else "无"
-        rows.append(Figure("等待期", waiting, _clause(coverage, "等待期") if coverage.waiting_months else ""))
+        rows.append(Figure("等待期", waiting, _clauses(coverage, "等待期") if coverage.waiting_months else ""))
     if view.due_fen is not None:
         rows.append(Figure("本次应收", yuan(view.due_fen), ""))
     return rows
