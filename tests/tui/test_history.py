@@ -21,6 +21,7 @@ the document has no clause repairing the variable period by paying for lapsed ye
 """
 
 from __future__ import annotations
+
 from datetime import date
 
 import pytest
