@@ -129,6 +129,7 @@ class HistoryFormMixin(DeskScreen):
         elif message.op == "history-quote" and message.token == self._history_token:
             form.say("")
             self._history_problem = None
+            self._mark_quote_stale(False)
             # Quoting again while the clerk types does not take the focus away from the field
             # (nor re-select its text, which the next key would replace).
             self._show_assessment(message.result, focus=self._history_focus)  # type: ignore[attr-defined]
@@ -142,12 +143,20 @@ class HistoryFormMixin(DeskScreen):
         if message.op == "history-quote" and message.token == self._history_token:
             self._history_problem = (field, message.message)
             form.say(message.message, error=True)  # typing goes on; the status line says it too
+            self._mark_quote_stale(True)
             if self._history_focus:
                 form.focus_field(field)
         elif message.op == "pay" and field in FIELD_IDS:
             self._history_problem = (field, message.message)
             form.say(message.message, error=True)
             form.focus_field(field)
+
+    def _mark_quote_stale(self, stale: bool) -> None:
+        """The quote on the right was made before the history the clerk is now typing: say so
+        on the panel itself, not only on the status line (payment is blocked meanwhile)."""
+        panel = self.query_one("#reg-quote")
+        panel.border_subtitle = "参保历史有误，此核定为更正前的结果" if stale else None
+        panel.set_class(stale, "-stale")
 
     @on(HistoryForm.Changed)
     def _history_changed(self, message: HistoryForm.Changed) -> None:

@@ -246,6 +246,7 @@ async def test_a_refused_declaration_writes_nothing(  # type: ignore[no-untyped-
             await pilot.press("backspace", *value)  # the value is selected on focus: replace it
         await settle(app, pilot)
         assert words in _text(app, "#hist-hint") and words in app.status[0]
+        assert app.screen.query_one("#reg-quote").has_class("-stale")  # the old quote says it is old
         app.screen.query_one("#reg-received").focus()
         await pilot.press(*"400", "ctrl+s")  # 收款 is refused: the message again, focus on the field
         await settle(app, pilot)

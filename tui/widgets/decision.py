@@ -45,6 +45,7 @@ class DecisionPanel(Static):
     DEFAULT_CSS = """
     DecisionPanel { height: auto; padding: 0 1; border: round $primary; }
     DecisionPanel.-refused { border: round $error; }
+    DecisionPanel.-stale { border: round $warning; color: $text-muted; }
     DecisionPanel.-confirm { border: round $warning; }
     DecisionPanel.-empty { display: none; }
     """
