@@ -38,3 +38,21 @@ def test_rules_never_import_storage() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "", f"the rules engine imported storage/UI: {result.stdout.strip()}"
+
+
+def test_rules_never_read_the_clock() -> None:
+    """Today is an argument of every rule; a rule that read the clock would make scenarios and
+    receipts depend on when they ran."""
+    import re
+    from pathlib import Path
+
+    import yibao.rules
+
+    clock = re.compile(r"\b(date\.today|datetime\.(now|today|utcnow)|time\.time|utcnow)\s*\(")
+    offenders = [
+        f"{path.name}:{number}"
+        for path in Path(yibao.rules.__file__).parent.rglob("*.py")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if clock.search(line)
+    ]
+    assert offenders == [], f"the rules engine reads the clock: {offenders}"
