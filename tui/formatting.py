@@ -23,6 +23,19 @@ def yuan(fen: int | None, *, unit: bool = True) -> str:
     return f"{text} 元" if unit else text
 
 
+def change_markup(due: int | None, *, cash: bool, received: int | None) -> str:
+    """The line under 实收金额: what is due, what is short, or the change to hand back."""
+    if due is None:
+        return ""
+    if not cash:
+        return f"应收 {yuan(due)}"
+    if received is None:
+        return f"应收 {yuan(due)}，请输入实收金额"
+    if received < due:
+        return f"[b red]实收不足：应收 {yuan(due)}，还差 {yuan(due - received)}[/]"
+    return f"应收 {yuan(due)}　找零 [b]{yuan(received - due)}[/]"
+
+
 def parse_yuan(text: str) -> int:
     """``"380"`` / ``"380.5"`` / ``"380.50元"`` → fen. Raises ``ValueError`` in Chinese."""
     match = _YUAN.match(text.replace(",", "").replace("，", ""))

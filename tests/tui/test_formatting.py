@@ -31,3 +31,14 @@ def test_parse_date_both_forms() -> None:
         parse_date("2025-02-30")
     with pytest.raises(ValueError, match="YYYY-MM-DD"):
         parse_date("5/1/2025")
+
+
+def test_change_line_under_received_amount() -> None:
+    from tui.formatting import change_markup
+
+    assert change_markup(None, cash=True, received=100) == ""
+    assert change_markup(16000, cash=False, received=None) == "应收 160.00 元"
+    assert change_markup(16000, cash=True, received=None) == "应收 160.00 元，请输入实收金额"
+    assert "还差 10.00 元" in change_markup(16000, cash=True, received=15000)
+    assert "找零 [b]40.00 元" in change_markup(16000, cash=True, received=20000)
+    assert "找零 [b]0.00 元" in change_markup(16000, cash=True, received=16000)

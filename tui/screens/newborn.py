@@ -27,7 +27,7 @@ from textual.widgets import Input, Select, Static
 
 from tui import registration_views as rv
 from tui import workflow_views as wv
-from tui.formatting import show_date, yuan
+from tui.formatting import change_markup, show_date, yuan
 from tui.messages import ServiceDone, ServiceFailed, ServiceInvalid, ServiceRefused
 from tui.modals.confirm import ConfirmModal
 from tui.screens.base import FormScreen
@@ -412,16 +412,8 @@ class NewbornScreen(FormScreen):
         label = self.query_one("#nb-change", Static)
         due = self.assessment.due_fen if self._payable() else None
         received = self.query_one("#nb-received", MoneyInput).fen
-        if due is None:
-            label.update("")
-        elif self.query_one("#nb-channel", Select).value != "cash":
-            label.update(f"应收 {yuan(due)}")
-        elif received is None:
-            label.update(f"应收 {yuan(due)}，请输入实收金额")
-        elif received < due:
-            label.update(f"[b red]实收不足：应收 {yuan(due)}，还差 {yuan(due - received)}[/]")
-        else:
-            label.update(f"应收 {yuan(due)}　找零 [b]{yuan(received - due)}[/]")
+        cash = self.query_one("#nb-channel", Select).value == "cash"
+        label.update(change_markup(due, cash=cash, received=received))
 
     # -- Ctrl+S: 登记并核定, then 收款 ----------------------------------------------------------------
     def action_submit(self) -> None:

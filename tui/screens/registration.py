@@ -21,7 +21,7 @@ from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from tui import history_views as hv
 from tui import registration_views as rv
-from tui.formatting import yuan
+from tui.formatting import change_markup, yuan
 from tui.messages import ServiceDone, ServiceFailed, ServiceInvalid, ServiceRefused
 from tui.modals.confirm import ConfirmModal
 from tui.screens.base import FormScreen
@@ -237,16 +237,8 @@ class RegistrationScreen(hv.HistoryFormMixin, FormScreen):
         due = rv.total_due(self.assessment)
         received = self.query_one("#reg-received", MoneyInput).fen
         label = self.query_one("#reg-change", Static)
-        if due is None:
-            label.update("")
-        elif self.query_one("#reg-channel", Select).value != "cash":
-            label.update(f"应收 {yuan(due)}")
-        elif received is None:
-            label.update(f"应收 {yuan(due)}，请输入实收金额")
-        elif received < due:
-            label.update(f"[b red]实收不足：应收 {yuan(due)}，还差 {yuan(due - received)}[/]")
-        else:
-            label.update(f"应收 {yuan(due)}　找零 [b]{yuan(received - due)}[/]")
+        cash = self.query_one("#reg-channel", Select).value == "cash"
+        label.update(change_markup(due, cash=cash, received=received))
 
     # -- Ctrl+S: 登记, then 收款 ------------------------------------------------------------------
     def action_submit(self) -> None:
