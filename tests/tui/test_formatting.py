@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from tui.formatting import parse_date, parse_yuan, yuan
+from tui.formatting import change_markup, parse_date, parse_yuan, yuan
 
 
 def test_yuan_two_decimals() -> None:
@@ -34,8 +34,6 @@ def test_parse_date_both_forms() -> None:
 
 
 def test_change_line_under_received_amount() -> None:
-    from tui.formatting import change_markup
-
     assert change_markup(None, cash=True, received=100) == ""
     assert change_markup(16000, cash=False, received=None) == "应收 160.00 元"
     assert change_markup(16000, cash=True, received=None) == "应收 160.00 元，请输入实收金额"
