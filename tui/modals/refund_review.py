@@ -34,12 +34,10 @@ _tokens = count(1)
 
 
 def next_states(state: str) -> list[tuple[str, str]]:
-    """(label, code) of the moves the registry allows from ``state`` (``REFUND_TRANSITIONS``)."""
-    from yibao.models import REFUND_TRANSITIONS, RefundState
+    """(label, code) of the moves the registry allows from ``state``."""
+    from yibao.services.refunds import next_states as allowed
 
-    order = list(RefundState)
-    moves = sorted(REFUND_TRANSITIONS[RefundState(state)], key=order.index)
-    return [(s.label, s.value) for s in moves]
+    return allowed(state)
 
 
 def reason_label(code: str) -> str:

@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from yibao.policy.base import Ref, Strict
-from yibao.rules.relations import Relation
+from yibao.policy.vocabulary import Relation
 
 
 class FamilyAidRules(Strict):

@@ -11,7 +11,7 @@ from yibao.policy.family_aid import FamilyAidRules
 from yibao.policy.newborn import NewbornRules
 from yibao.policy.periods import DayCounting, PeriodRules
 from yibao.policy.refunds import RefundRules
-from yibao.rules.decision import Clause
+from yibao.policy.vocabulary import Clause
 
 
 class Policy(Strict):

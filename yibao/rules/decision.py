@@ -11,6 +11,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
+from yibao.policy.vocabulary import Clause
+
 
 class Outcome(StrEnum):
     ALLOWED = "allowed"  # 准予办理
@@ -33,24 +35,6 @@ def combine(outcomes: Iterable[Outcome]) -> Outcome:
         if _SEVERITY[outcome] > _SEVERITY[worst]:
             worst = outcome
     return worst
-
-
-class Clause(BaseModel):
-    """A place in a policy document. ``section=None`` means the document is silent."""
-
-    model_config = ConfigDict(frozen=True)
-
-    document: str  # e.g. 商南政办发〔2024〕57号
-    section: str | None = None  # e.g. 四(二)2(1)
-    quote: str = ""  # the original sentence, for the clerk to read across the counter
-
-    def cite(self) -> str:
-        if self.section is None:
-            return f"{self.document}（文件未作规定）"
-        return f"{self.document} {self.section}"
-
-    def __str__(self) -> str:
-        return self.cite()
 
 
 class Reason(BaseModel):

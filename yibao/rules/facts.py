@@ -7,42 +7,12 @@ Fields may be added; do not rename them (the scenario files use the names).
 from __future__ import annotations
 
 from datetime import date
-from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from yibao.identities import Identity
-
-
-class Category(StrEnum):
-    """参保类别: which enrolment/coverage rules apply to the person this year."""
-
-    GENERAL = "general"  # 一般人员（含中小学生、学龄前儿童）
-    STUDENT = "student"  # 在校大学生，以学籍地/学校为单位参保
-    NEWBORN = "newborn"  # 新生儿
-    EMPLOYEE_LAPSE = "employee_lapse"  # 职工医保断保（中断）人员
-    RELEASED_PRISONER = "released_prisoner"  # 刑满释放人员
-    VETERAN = "veteran"  # 当年退出现役军人及随军未就业配偶
-    MOVED_IN = "moved_in"  # 新调入 / 户籍新迁入人员
-    GRADUATE = "graduate"  # 应届毕业回乡大学生及其他未参保大学生
-    MISSING = "missing"  # 失联人员
-
-    @property
-    def label(self) -> str:
-        return CATEGORY_LABELS[self]
-
-
-CATEGORY_LABELS: dict[Category, str] = {
-    Category.GENERAL: "一般人员",
-    Category.STUDENT: "在校大学生",
-    Category.NEWBORN: "新生儿",
-    Category.EMPLOYEE_LAPSE: "职工医保断保人员",
-    Category.RELEASED_PRISONER: "刑满释放人员",
-    Category.VETERAN: "退役军人及随军未就业配偶",
-    Category.MOVED_IN: "新调入或户籍新迁入人员",
-    Category.GRADUATE: "应届毕业大学生",
-    Category.MISSING: "失联人员",
-}
+from yibao.policy.vocabulary import CATEGORY_LABELS as CATEGORY_LABELS
+from yibao.policy.vocabulary import Category
 
 
 class IdentityFact(BaseModel):

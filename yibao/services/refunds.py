@@ -68,6 +68,13 @@ def _state(value: RefundState | str) -> RefundState:
         ) from None
 
 
+def next_states(state: str) -> list[tuple[str, str]]:
+    """(label, code) of the moves the registry allows from ``state``, in workflow order."""
+    order = list(RefundState)
+    moves = sorted(REFUND_TRANSITIONS[_state(state)], key=order.index)
+    return [(s.label, s.value) for s in moves]
+
+
 class RefundService(ServiceBase):
     def _payment(self, session: Session, payment_id: str) -> Payment:
         payment = session.get(Payment, payment_id)
