@@ -250,6 +250,27 @@ class RegistrySetting(SQLModel, table=True):
     device_id: str = Field(max_length=36)
 
 
+class PolicyFile(SQLModel, table=True):
+    """A policy file a supervisor activated in this registry (``yibao policy activate``): its
+    whole TOML text, so the registry serves the jurisdiction's years without the file on disk,
+    and outreach bundles carry it to laptops. The latest activation of a ``policy_id`` wins;
+    the loader validates the text again each time it reads it."""
+
+    __tablename__ = "policy_file"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    policy_id: str = Field(index=True, max_length=40)  # shangnan-2027
+    jurisdiction_key: str = Field(max_length=30)  # shangnan
+    benefit_year: int
+    sha256: str = Field(max_length=64)
+    content: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    activated_at: datetime = Field(default_factory=utcnow)
+    activated_by: str = Field(foreign_key="clerk.id", max_length=36)
+    device_id: str = Field(max_length=36)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
 class ReceiptSequence(SQLModel, table=True):
     """Last receipt number issued per device. Only ever goes up: numbers are never reused."""
 
@@ -604,6 +625,7 @@ __all__ = [
     "new_id",
     "new_ordered_id",
     "payment_status_label",
+    "PolicyFile",
     "to_storage",
     "utcnow",
 ]

@@ -29,6 +29,9 @@ class Ref(Strict):
     defers_to: str | None = None
     silent: bool = False
     note: str = ""  # our reading of the sentence, where it needed one (shown to supervisors)
+    # False in a draft made from last year's file (``yibao policy new``): the figure and the
+    # sentence are last year's until someone has checked them against the new notice.
+    confirmed: bool = True
 
     @model_validator(mode="after")
     def _clause_unless_silent(self) -> Ref:
@@ -43,7 +46,7 @@ class Ref(Strict):
 
 
 class Document(Strict):
-    number: str  # 文号, e.g. 商南政办发〔2024〕57号
+    number: str  # 文号, e.g. 商南政办发〔2024〕57号; empty in a draft until the notice is in hand
     issuer: str
-    date: str  # ISO date, or "YYYY" when the paper prints no day
+    date: str  # ISO date, or "YYYY" when the paper prints no day; empty in a draft
     title: str

@@ -109,8 +109,30 @@ def _load_cached(path: Path, mtime_ns: int) -> Policy:  # noqa: ARG001 - mtime k
             data = tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise PolicyError(path, f"TOML 格式错误（{exc}），请检查引号、括号与等号。") from None
+    policy = validate(data, path)
+    if policy.id != path.stem and path.parent == policies_dir().resolve():
+        raise PolicyError(path, f"政策编号 {policy.id} 与文件名 {path.stem} 不一致。", "id")
+    return policy
+
+
+def load_policy_text(text: str, name: str) -> Policy:
+    """A policy from its TOML text (a file the registry stores); ``name`` names it in errors."""
+    return _load_text(text, name)
+
+
+@functools.lru_cache(maxsize=32)
+def _load_text(text: str, name: str) -> Policy:
     try:
-        policy = Policy.model_validate(data)
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError(name, f"TOML 格式错误（{exc}），请检查引号、括号与等号。") from None
+    return validate(data, Path(name))
+
+
+def validate(data: dict[str, Any], path: Path) -> Policy:
+    """``data`` (a parsed TOML file) as a ``Policy``, or a ``PolicyError`` listing what is wrong."""
+    try:
+        return Policy.model_validate(data)
     except ValidationError as exc:
         errors = exc.errors()
         first = errors[0]
@@ -123,9 +145,6 @@ def _load_cached(path: Path, mtime_ns: int) -> Policy:  # noqa: ARG001 - mtime k
             more = "……" if len(errors) > 6 else ""
             message += f"（另有 {len(errors) - 1} 处错误：{others}{more}）"
         raise PolicyError(path, message, field) from None
-    if policy.id != path.stem and path.parent == policies_dir().resolve():
-        raise PolicyError(path, f"政策编号 {policy.id} 与文件名 {path.stem} 不一致。", "id")
-    return policy
 
 
 def list_policies() -> list[Policy]:

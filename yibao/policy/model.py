@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from collections.abc import Iterator
+from typing import Literal
+
+from pydantic import BaseModel, Field, model_validator
 
 from yibao.policy.base import Document, Ref, Strict
 from yibao.policy.contribution import ContributionRules
@@ -13,12 +16,17 @@ from yibao.policy.periods import DayCounting, PeriodRules
 from yibao.policy.refunds import RefundRules
 from yibao.policy.vocabulary import Clause
 
+PolicyStatus = Literal["confirmed", "draft"]
+
 
 class Policy(Strict):
-    id: str = Field(pattern=r"^[a-z]+-\d{4}$")
+    id: str = Field(pattern=r"^[a-z]+-\d{4}$")  # <jurisdiction key>-<benefit year>
     jurisdiction: str  # 商南县
     region_code: str = Field(pattern=r"^\d{6}$")  # GB/T 2260
     benefit_year: int = Field(ge=2000, le=2100)
+    # "draft": made by ``yibao policy new`` from last year's file; quoted on screen, never
+    # takes money. "confirmed": every entry checked against the notice (``policy confirm``).
+    status: PolicyStatus = "confirmed"
     document: Document
     day_counting: DayCounting
     enrolment: EnrolmentRules
@@ -42,6 +50,35 @@ class Policy(Strict):
             )
         return self
 
+    @model_validator(mode="after")
+    def _confirmed_means_checked(self) -> Policy:
+        if self.status == "confirmed":
+            left = [path for path, _ref in self.entries() if not _ref.confirmed]
+            if left:
+                shown = "、".join(left[:5]) + ("……" if len(left) > 5 else "")
+                raise ValueError(
+                    f"文件标为已确认（status = \"confirmed\"），但有 {len(left)} 条未确认：{shown}。"
+                    "请逐条核对新通知后运行 yibao policy confirm，或把 status 改回 \"draft\"。"
+                )
+            if not self.document.date.strip():
+                raise ValueError(
+                    "文件标为已确认，但 document.date（发文日期）为空。请按通知填写发文日期。"
+                )
+        return self
+
+    @property
+    def key(self) -> str:
+        """The jurisdiction's key: the id without its year (``shangnan`` of ``shangnan-2025``)."""
+        return self.id.rsplit("-", 1)[0]
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == "draft"
+
+    def entries(self) -> Iterator[tuple[str, Ref]]:
+        """Every rule entry (a clause with its sentence) in the file, with its dotted path."""
+        yield from _entries(self, "")
+
     def clause(self, ref: Ref) -> Clause:
         """The citable clause for a rule entry of this policy."""
         section = None if ref.silent else ref.clause
@@ -50,3 +87,23 @@ class Policy(Strict):
     def silent(self, what: str) -> Clause:
         """A clause for a matter this document does not address at all."""
         return Clause(document=self.document.number, section=None, quote=what)
+
+
+def _entries(model: BaseModel, prefix: str) -> Iterator[tuple[str, Ref]]:
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        path = f"{prefix}.{name}" if prefix else name
+        yield from _walk(value, path)
+
+
+def _walk(value: object, path: str) -> Iterator[tuple[str, Ref]]:
+    if isinstance(value, Ref):
+        yield path, value
+    if isinstance(value, BaseModel):
+        yield from _entries(value, path)
+    elif isinstance(value, tuple | list):
+        for i, item in enumerate(value):
+            yield from _walk(item, f"{path}[{i}]")
+    elif isinstance(value, dict):
+        for k, item in value.items():
+            yield from _walk(item, f"{path}.{k}")

@@ -12,6 +12,7 @@
 - ``refunds``     ``assess`` / ``intake`` / ``review`` (受理 → 审核中 → 已批准/已驳回 → 已退费)
 - ``audit``       the append-only log, by person or entity
 - ``history``     参保历史: what the registry knows, and checking what the clerk declares
+- ``years``       benefit years: the chain, the years open today, ``choose``, ``activate``
 - ``imports``     department identity lists (``yibao.imports.service``, S2)
 
 Each write is one transaction with its audit row(s); errors are
@@ -56,10 +57,13 @@ class Services:
         from yibao.services.payments import PaymentService
         from yibao.services.persons import PersonService
         from yibao.services.refunds import RefundService
+        from yibao.services.years import YearService
 
         self.engine = engine
         self.write_engine = write_engine(engine)
-        self.policy = policy  # yibao.policy.Policy
+        self.policy = policy  # yibao.policy.Policy: the benefit year the desk works in
+        self.opened_policy = policy  # the file it was opened with (names the jurisdiction)
+        self.coverage = None  # yibao.services.years.Coverage once ``years.settle()`` ran
         self.clerk = clerk
         self.device = device
         self.clock = clock
@@ -71,6 +75,7 @@ class Services:
         self.family_aid = FamilyAidService(self)
         self.refunds = RefundService(self)
         self.audit = AuditService(self)
+        self.years = YearService(self)  # benefit years of the jurisdiction
         self.history = HistoryService(self)  # 参保历史: known / validate_declared
         from yibao.imports.service import ImportService  # S2: department lists
 
@@ -113,7 +118,9 @@ class Services:
         policy = load_policy(policy_id)
         device = ensure_device(engine, device_id=device_id, name=device_name, now=clock())
         clerk = ensure_clerk(engine, name=clerk_name, device=device, now=clock())
-        return cls(engine, policy, clerk, device, clock)
+        services = cls(engine, policy, clerk, device, clock)
+        services.coverage = services.years.settle()  # today's year of the jurisdiction
+        return services
 
 
 __all__ = ["Services", "LOCAL_TZ"]

@@ -420,6 +420,7 @@ class EnrolmentService(ServiceBase):
                 **({"declared": dict(overrides)} if overrides else {}),
             },
         ) as session:
+            self._services.years.refuse_if_draft()  # a draft quotes, never takes money
             person = self.person_or_404(session, person_id, for_update=True)
             existing = self._services.payments.paid_payment(
                 session, person.id, self._services.benefit_year

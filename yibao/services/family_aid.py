@@ -288,6 +288,7 @@ class FamilyAidService(ServiceBase):
             person_id=payer_person_id,
             attempt={"relative_person_ids": list(relative_person_ids)},
         ) as session:
+            self._services.years.refuse_if_draft()  # a draft quotes, never takes money
             payer = self.person_or_404(session, payer_person_id, for_update=True)
             receipts: list[ReceiptView] = []
             for binding in self._active(session, payer.id, relative_person_ids):

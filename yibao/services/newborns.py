@@ -154,6 +154,7 @@ class NewbornService(ServiceBase):
                 "received_fen": received_fen,
             },
         ) as session:
+            self._services.years.refuse_if_draft()  # a draft quotes, never takes money
             person = self.person_or_404(session, person_id, for_update=True)
             facts, decision, eligibility, year, amounts, enrol = self._rule(
                 session, person, paid_on=today, year_choice=year_choice

@@ -1,0 +1,238 @@
+"""Benefit years: which years the registry serves, which are open today, the one the desk
+is collecting, and activating a new year's file (a supervisor, audited).
+
+- ``chain()``        the jurisdiction's years: bundled files, files activated in this
+                     registry (``policy_file``), and the file the desk was opened with
+- ``open(purpose)``  the years open today for payment / refund / newborn (default marked)
+- ``choose(year)``   the desk now works in that year (``Services.policy``)
+- ``settle()``       pick today's default year; ``Coverage`` says which years lack a
+                     confirmed file, in Chinese, with the command that makes the draft
+- ``activate(path)`` store a checked, confirmed file in the registry (supervisor, audited)
+- ``refuse_if_draft()`` what every money-taking service calls first
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+from sqlmodel import col, select
+
+from yibao.models import PolicyFile, Role
+from yibao.policy import Policy, PolicyError, load_policy_text
+from yibao.policy.chain import Chain, build_chain, bundled
+from yibao.rules.decision import Decision, Outcome, Reason
+from yibao.rules.years import OpenYear, Purpose, missing_years, open_years
+from yibao.services.base import ServiceBase
+from yibao.services.errors import InvalidInput, Refused
+from yibao.services.roles import require_role
+
+
+class Coverage(BaseModel):
+    """Whether a confirmed file covers today, and what to do when not."""
+
+    model_config = ConfigDict(frozen=True)
+
+    today: date
+    jurisdiction: str
+    key: str
+    collecting: int | None  # the year the desk collects for (None: no confirmed file open)
+    draft: bool  # the desk works in a draft (quotes only)
+    missing: tuple[int, ...]  # years open today without a confirmed file
+    latest_file: str  # the file a draft would be made from
+
+    @property
+    def blocked(self) -> bool:
+        """No confirmed file and no draft covers today: the desk could only refuse."""
+        return self.collecting is None
+
+    def message(self) -> str:
+        """Chinese: which years are missing and the exact command that makes the draft."""
+        if not self.missing:
+            return ""
+        years = "、".join(f"{y}" for y in self.missing)
+        target = self.missing[-1]
+        draft = f"{self.key}-{target}.toml"
+        head = (
+            f"{self.jurisdiction}没有覆盖今天（{self.today.year}年{self.today.month}月"
+            f"{self.today.day}日）的已确认政策文件：缺 {years} 年度。"
+        )
+        how = (
+            f"请按 {target} 年度的新通知制作政策文件：yibao policy new {self.key} --year {target} "
+            f"--from {self.latest_file} --to {draft}；逐条核对后 yibao policy confirm {draft}，"
+            f"再由审核人员运行 yibao policy activate {draft}。"
+        )
+        return head + how
+
+
+class PolicyFileView(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    policy_id: str
+    benefit_year: int
+    jurisdiction: str
+    document_number: str
+    sha256: str
+    changed: bool  # False: the same text was already active
+
+
+class YearService(ServiceBase):
+    def _registry_policies(self) -> list[Policy]:
+        with self.reading() as session:
+            rows = session.exec(
+                select(PolicyFile).order_by(col(PolicyFile.activated_at), col(PolicyFile.id))
+            ).all()
+        latest: dict[str, PolicyFile] = {}
+        for row in rows:
+            latest[row.policy_id] = row
+        out = []
+        for row in latest.values():
+            try:
+                policy = load_policy_text(row.content, f"{row.policy_id}.toml")
+            except PolicyError:
+                continue  # a stored file that no longer loads is not served
+            if hashlib.sha256(row.content.encode()).hexdigest() == row.sha256 and not policy.is_draft:
+                out.append(policy)
+        return out
+
+    def chain(self) -> Chain:
+        base = self._services.opened_policy
+        return build_chain(base.key, bundled(base.key), self._registry_policies(), [base])
+
+    def open(self, purpose: Purpose | str = Purpose.PAYMENT, *, birth: date | None = None) -> list[OpenYear]:
+        return open_years(self.chain(), self.today(), Purpose(purpose), birth=birth)
+
+    def choose(self, benefit_year: int) -> OpenYear:
+        """Work in ``benefit_year`` from now on (the header shows it). Only an open year."""
+        years = self.open(Purpose.PAYMENT)
+        pick = next((y for y in years if y.benefit_year == benefit_year), None)
+        if pick is None:
+            shown = "、".join(y.label for y in years) or "（无）"
+            raise InvalidInput(
+                f"{benefit_year}年度今天不能办理。今天可办理的年度：{shown}。", field="benefit_year"
+            )
+        policy = self.chain().year(benefit_year)
+        assert policy is not None
+        self._services.policy = policy
+        return pick
+
+    def settle(self) -> Coverage:
+        """Choose today's default year and say which years lack a confirmed file."""
+        chain = self.chain()
+        today = self.today()
+        years = open_years(chain, today)
+        default = next((y for y in years if y.default), None)
+        if default is not None:
+            policy = chain.year(default.benefit_year)
+            assert policy is not None
+            self._services.policy = policy
+        latest = chain.latest
+        source = next((p for p in reversed(chain.policies) if not p.is_draft), latest)
+        return Coverage(
+            today=today,
+            jurisdiction=chain.jurisdiction,
+            key=chain.key,
+            collecting=default.benefit_year if default else None,
+            draft=bool(default and default.draft),
+            missing=tuple(missing_years(chain, today)),
+            latest_file=f"policies/{source.id}.toml",
+        )
+
+    def refuse_if_draft(self) -> None:
+        """A draft quotes on screen but never takes money."""
+        policy = self.policy
+        if not policy.is_draft:
+            return
+        clause = policy.silent(f"{policy.id} 是草稿（status = \"draft\"），条目尚未逐条确认。")
+        raise Refused(
+            Decision(
+                rule="policy.draft",
+                outcome=Outcome.REFUSED,
+                reasons=(
+                    Reason(
+                        text=f"{policy.benefit_year}年度政策文件是草稿·未确认，只能试算，不能收费。"
+                        "请待文件逐条确认、由审核人员启用（yibao policy activate）后再收款",
+                        clause=clause,
+                    ),
+                ),
+            )
+        )
+
+    def activate(self, path: str | Path) -> PolicyFileView:
+        """Store the policy file at ``path`` in the registry (supervisor only, audited).
+
+        Refused (``InvalidInput``, Chinese) when the file does not load, is a draft or
+        still has unconfirmed entries, or belongs to another jurisdiction. The same text
+        activated again writes nothing."""
+        require_role(self._services.clerk, Role.SUPERVISOR, doing="启用政策文件")
+        file = Path(path)
+        try:
+            text = file.read_text(encoding="utf-8")
+        except OSError:
+            raise InvalidInput(f"读不到文件 {file}，请检查路径。", field="path") from None
+        try:
+            policy = load_policy_text(text, file.name)
+        except PolicyError as exc:
+            raise InvalidInput(str(exc), field="path") from None
+        from yibao.policy.authoring import pending
+
+        left = [p for p in pending(policy) if p.path != "document.number"]
+        if policy.is_draft or left:
+            raise InvalidInput(
+                f"{file.name} 仍是草稿（{len(left)} 条未确认），不能启用。请先运行 "
+                f"yibao policy check {file} 逐条核对，再 yibao policy confirm。",
+                field="path",
+            )
+        key = self._services.opened_policy.key
+        if policy.key != key:
+            raise InvalidInput(
+                f"{file.name} 属于 {policy.jurisdiction}（{policy.key}），本登记库服务的是 "
+                f"{self._services.opened_policy.jurisdiction}（{key}），不能启用。",
+                field="path",
+            )
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        with self.transaction() as session:
+            held = session.exec(
+                select(PolicyFile)
+                .where(PolicyFile.policy_id == policy.id)
+                .order_by(col(PolicyFile.activated_at).desc())
+            ).first()
+            view = PolicyFileView(
+                policy_id=policy.id,
+                benefit_year=policy.benefit_year,
+                jurisdiction=policy.jurisdiction,
+                document_number=policy.document.number,
+                sha256=digest,
+                changed=held is None or held.sha256 != digest,
+            )
+            if not view.changed:
+                return view
+            now = self.now()
+            row = PolicyFile(
+                policy_id=policy.id,
+                jurisdiction_key=policy.key,
+                benefit_year=policy.benefit_year,
+                sha256=digest,
+                content=text,
+                activated_at=now,
+                activated_by=self.actor.clerk_id,
+                device_id=self.actor.device_id,
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(row)
+            session.flush()
+            self.audit(
+                session,
+                action="policy.activate",
+                entity="policy_file",
+                entity_id=row.id,
+                summary=f"启用政策文件 {policy.id}（{policy.jurisdiction} {policy.benefit_year}年度，"
+                f"{policy.document.number or policy.document.title}）",
+                before={"sha256": held.sha256} if held else None,
+                after={"policy_id": policy.id, "sha256": digest, "file": file.name},
+            )
+        return view
+
