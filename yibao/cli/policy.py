@@ -33,7 +33,7 @@ def run_list(args: argparse.Namespace) -> int:  # noqa: ARG001
         print(str(exc), file=sys.stderr)
         return 1
     rows = [
-        (p.id, p.jurisdiction, p.region_code, str(p.benefit_year), p.document.number)
+        (p.id, p.jurisdiction, p.region_code, str(p.benefit_year), p.document.citation)
         for p in policies
     ]
     print(_table(("政策编号", "统筹地区", "区划代码", "待遇年度", "文号"), rows))
@@ -208,7 +208,7 @@ def render(policy: Any) -> str:
         "silent": "文件未规定",
     }[r.window]
     reason_rows = [
-        (x.code.value, x.label, "仅提及" if x.mention_only else "可退", _cite(x)) for x in r.reasons
+        (x.code, x.label, "仅提及" if x.mention_only else "可退", _cite(x)) for x in r.reasons
     ]
     if reason_rows:
         out.append(_table(("代码", "情形", "", "条款"), reason_rows))

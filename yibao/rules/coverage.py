@@ -123,9 +123,10 @@ def _illness_cap(policy: Policy, person: PersonFacts) -> tuple[int | None, list[
         )
         return None, reasons
     if change > 0 and cap.limit is not None:
+        share = f"{cap.limit_percent}%" if cap.limit_percent is not None else "一定比例"
         reasons.append(
             Reason(
-                text="累计提高总额不超过大病保险封顶线的20%，封顶线及以往累计额未在文件中列明，请核实",
+                text=f"累计提高总额不超过大病保险封顶线的{share}，封顶线及以往累计额未在文件中列明，请核实",
                 clause=policy.clause(cap.limit),
             )
         )
