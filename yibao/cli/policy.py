@@ -244,7 +244,7 @@ def _render_periods(periods: Any) -> list[str]:
     if periods.make_up is not None:
         mk = periods.make_up
         lines.append(
-            f"补缴期：{mk.start} 至 {mk.end}，待遇等待期 {mk.waiting_months} 个月（{_cite(mk)}）"
+            f"{mk.name}：{mk.start} 至 {mk.end}，待遇等待期 {mk.waiting_words}（{_cite(mk)}）"
         )
     effect = {"refused": "不能参保", "confirm": "需核实"}.get(periods.outside.effect, "")
     lines.append(f"其他时间（一般人员）：{effect}（{_cite(periods.outside)}）")

@@ -44,6 +44,15 @@ class Window(Ref):
         return "出生后不限期限"
 
     @property
+    def span(self) -> str:
+        """"90天" / "一年" / "18个月" (no deadline: "不限期限")."""
+        if self.days is not None:
+            return f"{self.days}天"
+        if self.months is not None:
+            return "一年" if self.months == 12 else f"{self.months}个月"
+        return "不限期限"
+
+    @property
     def approx_days(self) -> int:
         """The window's length in days, for comparisons (a month counted as 28 days)."""
         if self.days is not None:
