@@ -159,3 +159,33 @@ def test_illness_cap_share_comes_from_the_file(tmp_path: Path) -> None:
     )
     d = coverage(load_policy(variant), facts, date(2024, 12, 1))
     assert any("封顶线的15%" in r.text for r in d.reasons)
+
+
+def test_refund_clause_unavailable_is_not_silent(tmp_path: Path) -> None:
+    from yibao.rules.refunds import refund_intake
+
+    path = _variant(
+        tmp_path,
+        FIXTURES / "fixture-2026.toml",
+        '[refunds.accepted]\nclause = "六"\n',
+        '[refunds.accepted]\nclause = "六"\nunavailable = true\n',
+    )
+    d = refund_intake(load_policy(path), "duplicate", date(2025, 10, 1), date(2025, 12, 1))
+    assert d.needs_confirmation
+    assert any(r.clause.unavailable and r.clause.section == "六" for r in d.reasons)
+    assert all(r.clause.section is not None for r in d.reasons)  # not cited as silent
+    assert any("原文未能取得" in r.text for r in d.reasons)
+
+
+def test_a_decision_resting_on_unavailable_text_never_approves() -> None:
+    from yibao.rules.decision import Decision, Outcome, Reason
+
+    missing = Clause(document="甲文件", section="附件2", unavailable=True)
+    d = Decision(
+        rule="x", outcome=Outcome.ALLOWED, reasons=(Reason(text="见附件2", clause=missing),)
+    )
+    assert d.outcome is Outcome.CONFIRM
+    refused = Decision(
+        rule="x", outcome=Outcome.REFUSED, reasons=(Reason(text="见附件2", clause=missing),)
+    )
+    assert refused.outcome is Outcome.REFUSED

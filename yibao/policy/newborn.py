@@ -104,7 +104,9 @@ class YearEndChoice(Ref):
 
 
 class NewbornRules(Strict):
-    silent: Ref | None = None  # the document has no newborn rule (晋城)
+    # The document has no newborn rule (晋城); with ``unavailable = true`` and a clause: it has
+    # one, in a part whose text we could not read.
+    silent: Ref | None = None
     window: Window | None = None
     coverage: Ref | None = None  # "待遇享受期为出生之日起至出生当年12月31日"
     fee: Fee | None = None

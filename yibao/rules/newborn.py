@@ -136,6 +136,17 @@ def newborn(
     if nb.window is None:
         silent = nb.silent
         clause = policy.clause(silent) if silent is not None else policy.silent("新生儿参保")
+        if silent is not None and silent.unavailable:
+            return NewbornDecision(
+                outcome=Outcome.CONFIRM,
+                reasons=(
+                    Reason(
+                        text=f"新生儿参保的规定见{silent.clause}，该部分原文未能取得，"
+                        "请取得原文或向医保经办机构核实后办理",
+                        clause=clause,
+                    ),
+                ),
+            )
         return NewbornDecision(
             outcome=Outcome.CONFIRM,
             reasons=(

@@ -64,7 +64,20 @@ def refund_intake(
             apply_to=rules.apply_to,
         )
 
-    # 1. Does the document say anything about refunds at all?
+    # 1. Does the document say anything about refunds at all? (Its refund clause may also
+    # exist but be unavailable to us: said so, not "未规定".)
+    if rules.accepted.unavailable:
+        outcomes.append(Outcome.CONFIRM)
+        reasons.append(
+            Reason(
+                text=(
+                    f"退费的规定见{rules.accepted.clause}，该部分原文未能取得，无法据以判断能否受理；"
+                    "请经办人员取得原文或向医保经办机构核实后受理。"
+                ),
+                clause=policy.clause(rules.accepted),
+            )
+        )
+        return decide()
     if rules.accepted.silent:
         outcomes.append(Outcome.CONFIRM)
         if entry is not None and entry.mention_only:
