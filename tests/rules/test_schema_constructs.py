@@ -189,3 +189,15 @@ def test_a_decision_resting_on_unavailable_text_never_approves() -> None:
         rule="x", outcome=Outcome.REFUSED, reasons=(Reason(text="见附件2", clause=missing),)
     )
     assert refused.outcome is Outcome.REFUSED
+
+
+def test_cli_policy_show_prints_the_new_constructs(capsys: pytest.CaptureFixture[str]) -> None:
+    from yibao.cli.main import main
+
+    assert main(["policy", "show", str(FIXTURES / "fixture-2026.toml")]) == 0
+    out = capsys.readouterr().out
+    assert "（无文号）" in out
+    assert "按90%资助" in out and "347.00" in out  # 385 × 90% = 346.5 → 347 (元以下四舍五入)
+    assert "1100.00" in out
+    assert "附件2（原文未能取得）" in out
+    assert "集中缴费期后：2026-01-01 至 2026-06-30，待遇等待期 90天" in out
