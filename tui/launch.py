@@ -35,7 +35,7 @@ def policy_choices(resolved: str | None = None, *, url: str | None = None) -> li
     laptop's, or a path given with --policy), so the setup screen can show it selected."""
     from yibao.policy.loader import list_policies
 
-    choices = [(p.id, f"{p.jurisdiction} {p.benefit_year}年度（{p.document.number}）") for p in list_policies()]
+    choices = [(p.id, f"{p.jurisdiction} {p.benefit_year}年度（{p.document.citation}）") for p in list_policies()]
     if resolved and resolved not in {pid for pid, _ in choices}:
         from yibao.config import outreach_policy
 

@@ -210,15 +210,19 @@ def figures(view: Any) -> list[Figure]:
             rows.append(Figure(label, yuan(fen), _clause(quote, label)))
     window = getattr(a, "payment_window", None)
     if window is not None:
-        text = WINDOW_LABELS.get(str(window.window), str(window.window))
+        # The notice's own name for the period after the centralized one, where it has one.
+        text = getattr(window, "period_name", None) or WINDOW_LABELS.get(str(window.window), str(window.window))
         if window.earliest_payment_on and window.earliest_payment_on > view.on:
             text += f"，最早 {show_date(window.earliest_payment_on)} 可缴"
         rows.append(Figure("缴费期", text, _clause(window)))
     coverage = getattr(a, "coverage", None)
     if coverage is not None and coverage.start is not None:
         rows.append(Figure("待遇享受期", f"{show_date(coverage.start)} 至 {show_date(coverage.end)}", _clause(coverage, "待遇", "享受")))
-        waiting = f"{coverage.waiting_months}个月" if coverage.waiting_months else "无"
-        rows.append(Figure("等待期", waiting, _clauses(coverage, "等待期") if coverage.waiting_months else ""))
+        days = getattr(coverage, "waiting_days", 0)
+        parts = [f"{days}天"] if days else []
+        parts += [f"{coverage.waiting_months}个月"] if coverage.waiting_months else []
+        waiting = "＋".join(parts) or "无"
+        rows.append(Figure("等待期", waiting, _clauses(coverage, "等待期") if parts else ""))
     if view.due_fen is not None:
         rows.append(Figure("本次应收", yuan(view.due_fen), ""))
     return rows

@@ -386,7 +386,7 @@ def set_registry_policy(
                 entity="registry_setting",
                 entity_id=POLICY_SETTING,
                 summary=f"本登记库服务的政策设为 {policy.id}（{policy.jurisdiction} "
-                f"{policy.benefit_year}年度，{policy.document.number}）",
+                f"{policy.benefit_year}年度，{policy.document.citation}）",
                 before={"policy": before},
                 after={"policy": chosen, "policy_id": policy.id},
             )

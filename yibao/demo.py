@@ -103,6 +103,8 @@ class DemoSettings:
                 amount = standard
             elif kind == "fixed":
                 amount = int(line.subsidy_fen or 0)
+            elif kind == "percent" and hasattr(contribution, "subsidy_of"):
+                amount = int(contribution.subsidy_of(line))  # rounded as the file says
             else:
                 continue
             for identity in line.identities:

@@ -40,7 +40,7 @@ RULES: dict[str, tuple[str, str]] = {
 }
 
 CASE_KEYS = {"name", "rule", "policy", "on", "paid_on", "facts", "args", "expect"}
-SPECIAL_EXPECT = {"clause", "silent", "reasons_contain", "raises"}
+SPECIAL_EXPECT = {"clause", "silent", "unavailable", "reasons_contain", "raises"}
 MISSING = object()
 
 
@@ -197,8 +197,12 @@ def _rule_function(case: Case) -> Callable[..., Any]:
 def _policy(case: Case) -> Any:
     from yibao.policy.loader import load_policy
 
+    target: str | Path = case.policy
+    if case.policy.endswith(".toml"):
+        # A test-only policy file, named relative to the scenario file.
+        target = (Path(case.path).parent / case.policy).resolve()
     try:
-        return load_policy(case.policy)
+        return load_policy(target)
     except Exception as exc:  # PolicyError: a broken or missing policy file
         raise ScenarioError(case.path, str(exc), case.name) from None
 
@@ -316,6 +320,11 @@ def compare(decision: Any, expect: dict[str, Any]) -> list[Failure]:
             has = any(r.clause.section is None for r in reasons)
             if bool(wanted) != has:
                 failures.append(Failure("silent", wanted, has))
+        elif key == "unavailable":
+            # Some reason cites a section whose text is not available (not the same as silent).
+            has = any(r.clause.unavailable for r in reasons)
+            if bool(wanted) != has:
+                failures.append(Failure("unavailable", wanted, has))
         elif key == "reasons_contain":
             wanted_list = wanted if isinstance(wanted, list) else [wanted]
             for text in wanted_list:

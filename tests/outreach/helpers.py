@@ -28,7 +28,7 @@ POLICY = SimpleNamespace(
     id="shangnan-2025",
     jurisdiction="商南县",
     benefit_year=2025,
-    document=SimpleNamespace(number="商南政办发〔2024〕57号"),
+    document=SimpleNamespace(number="商南政办发〔2024〕57号", citation="商南政办发〔2024〕57号"),
 )
 POLICY_TOML = 'id = "shangnan-2025"\n# test stand-in for the policy text carried in bundles\n'
 FEE_FEN = 40_000

@@ -45,7 +45,7 @@ def reason_options(policy: Any) -> list[tuple[str, str]]:
 
     rules = getattr(policy, "refunds", None)
     listed = [r for r in getattr(rules, "reasons", ()) if not r.mention_only]
-    options = [(r.label, r.code.value) for r in listed]
+    options = [(r.label, r.code) for r in listed]
     codes = {r.code for r in listed}
     if not listed:
         options = [(r.label, r.value) for r in RefundReason if r is not RefundReason.OTHER]

@@ -33,7 +33,7 @@ def run_list(args: argparse.Namespace) -> int:  # noqa: ARG001
         print(str(exc), file=sys.stderr)
         return 1
     rows = [
-        (p.id, p.jurisdiction, p.region_code, str(p.benefit_year), p.document.number)
+        (p.id, p.jurisdiction, p.region_code, str(p.benefit_year), p.document.citation)
         for p in policies
     ]
     print(_table(("政策编号", "统筹地区", "区划代码", "待遇年度", "文号"), rows))
@@ -91,6 +91,8 @@ def _cite(ref: Any) -> str:
     if getattr(ref, "silent", False):
         return "文件未作规定"
     clause = getattr(ref, "clause", None) or ""
+    if getattr(ref, "unavailable", False):
+        return f"{clause}（原文未能取得）"
     if getattr(ref, "defers_to", None):
         return f"{clause} → {ref.defers_to}"
     return clause
@@ -104,7 +106,7 @@ def render(policy: Any) -> str:
     c = policy.contribution
     out: list[str] = [
         f"{policy.jurisdiction} {policy.benefit_year} 年度城乡居民医保（{policy.id}）",
-        f"文件：{doc.number}《{doc.title}》",
+        f"文件：{doc.number or '（无文号）'}《{doc.title.strip('《》')}》",
         f"发文：{doc.issuer}  {doc.date}",
         f"区划代码：{policy.region_code}    待遇年度：{policy.benefit_year}",
         "",
@@ -132,11 +134,15 @@ def render(policy: Any) -> str:
         elif s.kind is SubsidyKind.NONE:
             sub, personal = "0.00", yuan(c.standard_fen)
         else:
-            amount = s.subsidy_fen or 0
+            amount = c.subsidy_of(s)
             sub, personal = yuan(amount), yuan(c.standard_fen - amount)
-        kind = {"full": "全额资助", "fixed": "定额资助", "none": "不资助", "deferred": "按他文件"}[
-            s.kind.value
-        ]
+        kind = {
+            "full": "全额资助",
+            "fixed": "定额资助",
+            "percent": f"按{s.percent}%资助",
+            "none": "不资助",
+            "deferred": "原文缺失" if s.unavailable and not s.defers_to else "按他文件",
+        }[s.kind.value]
         rows.append((who, kind, yuan(c.standard_fen), sub, personal, _cite(s)))
     out.append(_table(("身份", "方式", "标准", "资助", "个人缴纳", "条款"), rows, right={2, 3, 4}))
     if c.stacking.silent:
@@ -146,13 +152,32 @@ def render(policy: Any) -> str:
     else:
         stacking = c.stacking.text
     out.append(f"多重身份：{stacking}（{_cite(c.stacking)}）")
-    outside = "不享受资助" if c.outside_centralized.subsidy == "none" else "文件未作规定，需核实"
+    outside = {
+        "none": "不享受资助",
+        "silent": "文件未作规定，需核实",
+        "full_cost": f"按 {yuan(c.outside_centralized.full_cost_fen or 0)} 元全额缴费，不享受资助",
+    }[c.outside_centralized.subsidy]
     out.append(f"集中缴费期外缴费的资助：{outside}（{_cite(c.outside_centralized)}）")
     if c.personal_share_deadline is not None:
         dl = c.personal_share_deadline
         out.append(f"定额资助对象个人缴费期限：{dl.last_day} 前；逾期需核实（{_cite(dl)}）")
+    if c.rounding is not None:
+        r = c.rounding
+        how = f"按{ {'fen': '分', 'jiao': '角', 'yuan': '元'}[r.unit]}" + {
+            "half_up": "四舍五入",
+            "down": "舍去",
+            "up": "进位",
+        }[r.mode]
+        note = "" if r.settled else "（文件未规定，需核实）"
+        out.append(f"按比例资助取整：{how}{note}（{_cite(r)}）")
     if c.new_identities is not None:
-        out.append(f"年度内新认定的资助身份：纳入下一年度资助范围（{_cite(c.new_identities)}）")
+        n = c.new_identities
+        after = {
+            "benefit_year": "待遇年度内新认定",
+            "centralized_end": "集中缴费期结束后新认定（期内同缴同补）",
+            "fixed_date": f"{n.cutoff_date} 后新认定",
+        }[n.cutoff]
+        out.append(f"{after}的资助身份：纳入下一年度资助范围（{_cite(n)}）")
     if c.lump_sum is not None:
         out.append(f"缴费方式：按年度一次性足额缴纳（{_cite(c.lump_sum)}）")
     for cover in c.included:
@@ -208,7 +233,7 @@ def render(policy: Any) -> str:
         "silent": "文件未规定",
     }[r.window]
     reason_rows = [
-        (x.code.value, x.label, "仅提及" if x.mention_only else "可退", _cite(x)) for x in r.reasons
+        (x.code, x.label, "仅提及" if x.mention_only else "可退", _cite(x)) for x in r.reasons
     ]
     if reason_rows:
         out.append(_table(("代码", "情形", "", "条款"), reason_rows))
@@ -229,6 +254,16 @@ START_RULES = {
 }
 
 
+def _special_start(sp: Any) -> str:
+    if sp.start == "nth_month":
+        return f"缴费当月起第 {sp.nth_month} 个月"
+    if sp.start == "after_days":
+        return f"缴费之日起 {sp.days} 天后"
+    if sp.start == "group_start":
+        return f"自 {sp.benefit_start} 起"
+    return START_RULES.get(sp.start, sp.start)
+
+
 def _render_periods(periods: Any) -> list[str]:
     """[periods] (R2's section) in words; raises AttributeError if its shape changed."""
     lines: list[str] = []
@@ -244,15 +279,12 @@ def _render_periods(periods: Any) -> list[str]:
     if periods.make_up is not None:
         mk = periods.make_up
         lines.append(
-            f"补缴期：{mk.start} 至 {mk.end}，待遇等待期 {mk.waiting_months} 个月（{_cite(mk)}）"
+            f"{mk.name}：{mk.start} 至 {mk.end}，待遇等待期 {mk.waiting_words}（{_cite(mk)}）"
         )
     effect = {"refused": "不能参保", "confirm": "需核实"}.get(periods.outside.effect, "")
     lines.append(f"其他时间（一般人员）：{effect}（{_cite(periods.outside)}）")
     for sp in periods.special:
-        if sp.start == "nth_month":
-            start = f"缴费当月起第 {sp.nth_month} 个月"
-        else:
-            start = START_RULES.get(sp.start, sp.start)
+        start = _special_start(sp)
         lines.append(f"特殊人员：{sp.label}，待遇{start}（{_cite(sp)}）")
     w = periods.waiting
     if w is not None:

@@ -99,7 +99,7 @@ def _init(args: Any) -> int:
     remember_clerk(url, person.name)
     print(f"登记库：{_shown_url(url)}（结构版本 {revision}）")
     print(
-        f"政策：{policy.id} {policy.jurisdiction} {policy.benefit_year} 年度（{policy.document.number}）"
+        f"政策：{policy.id} {policy.jurisdiction} {policy.benefit_year} 年度（{policy.document.citation}）"
     )
     print(f"本机：{device.name or device_name}，收据号前缀 {device.prefix}")
     print(f"经办人员：{person.name}（{person.role.label}）")

@@ -22,12 +22,16 @@ class Ref(Strict):
     ``defers_to`` names another document when this one only refers to it (e.g.
     商南's 独生子女 subsidy → 陕卫人口发〔2023〕36号); ``silent`` records that the
     document says nothing on the matter. Either makes the rule ask the clerk to confirm.
+    ``unavailable`` is different from ``silent``: the document does speak to the matter (in
+    ``clause``, e.g. an annex), but its text could not be read (a missing or illegible annex);
+    ``text`` then says what is missing. Decisions cite it as "原文未能取得", not "文件未作规定".
     """
 
     clause: str | None = None  # None only when silent
     text: str
     defers_to: str | None = None
     silent: bool = False
+    unavailable: bool = False  # the clause exists but its text is not available to us
     note: str = ""  # our reading of the sentence, where it needed one (shown to supervisors)
     # False in a draft made from last year's file (``yibao policy new``): the figure and the
     # sentence are last year's until someone has checked them against the new notice.
@@ -37,16 +41,33 @@ class Ref(Strict):
     def _clause_unless_silent(self) -> Ref:
         if self.clause is None and not self.silent:
             raise ValueError("缺少 clause（条款）：只有文件未作规定（silent = true）时才可省略")
+        if self.silent and self.unavailable:
+            raise ValueError(
+                "silent（文件未作规定）与 unavailable（原文未能取得）不能同时为 true："
+                "文件没有这部分内容写 silent，有这部分但原文缺失写 unavailable 并填 clause"
+            )
         return self
 
     @property
     def settled(self) -> bool:
         """True when the document itself decides the matter (neither silent nor deferring)."""
-        return not self.silent and self.defers_to is None
+        return not self.silent and not self.unavailable and self.defers_to is None
 
 
 class Document(Strict):
-    number: str  # 文号, e.g. 商南政办发〔2024〕57号; empty in a draft until the notice is in hand
+    """The notice. Some notices carry no 文号 (a 通告 on a county site): leave ``number`` out
+    and the document is cited by issuing body, title and date (``citation``)."""
+
+    number: str | None = None  # 文号, e.g. 商南政办发〔2024〕57号; None: the notice has none; empty in a draft
     issuer: str
     date: str  # ISO date, or "YYYY" when the paper prints no day; empty in a draft
     title: str
+    source: str | None = None  # where the text was read (a public address), for notices found online
+
+    @property
+    def citation(self) -> str:
+        """How decisions name the document: its 文号, or issuer《title》(date) without one."""
+        if self.number:
+            return self.number
+        title = self.title.strip("《》")
+        return f"{self.issuer}《{title}》（{self.date}）"

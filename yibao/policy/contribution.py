@@ -15,6 +15,7 @@ from pydantic import Field, model_validator
 
 from yibao.identities import Identity
 from yibao.policy.base import Fen, Ref, Strict
+from yibao.rules.facts import Category
 
 
 class SubsidyKind(StrEnum):
@@ -22,6 +23,7 @@ class SubsidyKind(StrEnum):
     FIXED = "fixed"  # 定额资助: subsidy_fen as printed
     NONE = "none"  # the document says this identity gets no subsidy (山阴 稳定脱贫)
     DEFERRED = "deferred"  # the document refers elsewhere: the clerk confirms, we compute nothing
+    PERCENT = "percent"  # 按个人缴费标准的 N% 资助: computed, rounded by ``[contribution.rounding]``
 
 
 class Condition(Strict):
@@ -66,11 +68,49 @@ class Subsidy(Ref):
     def _amount_given(self) -> Subsidy:
         if self.kind is SubsidyKind.FIXED and self.subsidy_fen is None:
             raise ValueError("定额资助（kind = fixed）必须写 subsidy_fen")
+        if self.kind is SubsidyKind.PERCENT and self.percent is None:
+            raise ValueError("按比例资助（kind = percent）必须写 percent（资助比例，如 50）")
         if self.kind in (SubsidyKind.NONE, SubsidyKind.DEFERRED) and self.subsidy_fen:
             raise ValueError(f"kind = {self.kind.value} 时不应写资助金额")
-        if self.kind is SubsidyKind.DEFERRED and not self.defers_to:
-            raise ValueError("kind = deferred 必须写 defers_to（转引的文件或政策）")
+        if self.kind is SubsidyKind.DEFERRED and not (self.defers_to or self.unavailable):
+            raise ValueError(
+                "kind = deferred 必须写 defers_to（转引的文件或政策），"
+                "或 unavailable = true（该部分原文未能取得）"
+            )
         return self
+
+
+class Rounding(Ref):
+    """How a percentage subsidy is rounded (``kind = percent``), as the document says.
+
+    ``unit``: 分 / 角 / 元; ``mode``: ``half_up`` 四舍五入, ``down`` 舍去, ``up`` 进位. Where the
+    document does not say (``silent = true``), an amount that needs rounding asks to confirm.
+    """
+
+    unit: Literal["fen", "jiao", "yuan"]
+    mode: Literal["half_up", "down", "up"]
+
+    @property
+    def unit_fen(self) -> int:
+        return {"fen": 1, "jiao": 10, "yuan": 100}[self.unit]
+
+    def apply(self, numerator: int, denominator: int) -> tuple[int, bool]:
+        """``numerator / denominator`` fen rounded to the unit: (fen, whether it was exact)."""
+        step = denominator * self.unit_fen
+        units, rest = divmod(numerator, step)
+        if rest and (self.mode == "up" or (self.mode == "half_up" and 2 * rest >= step)):
+            units += 1
+        return units * self.unit_fen, rest == 0
+
+
+def percent_amount(
+    standard_fen: int, percent: int, rounding: Rounding | None
+) -> tuple[int, bool]:
+    """N% of the standard in fen, rounded by ``rounding`` (half-up to the fen when None)."""
+    if rounding is None:
+        units, rest = divmod(standard_fen * percent, 100)
+        return units + (1 if 2 * rest >= 100 else 0), rest == 0
+    return rounding.apply(standard_fen * percent, 100)
 
 
 class ImportStep(Strict):
@@ -123,10 +163,24 @@ class Period(Ref):
 class OutsideCentralized(Ref):
     """Whether a subsidy applies to a payment made outside the centralized period.
 
-    ``none``: the document says no (商南 四(二)4(2)); ``silent``: it does not say → confirm.
+    ``none``: the document says no (商南 四(二)4(2)); ``silent``: it does not say → confirm;
+    ``full_cost``: the payer bears the whole cost, personal share plus the government's
+    (e.g. "集中缴费期外参保的按1100元缴费，不享受财政补助"): the standard becomes
+    ``full_cost_fen`` and no subsidy applies, except for the ``exempt`` categories.
     """
 
-    subsidy: Literal["none", "silent"]
+    subsidy: Literal["none", "silent", "full_cost"]
+    full_cost_fen: Fen | None = None
+    exempt: tuple[Category, ...] = ()  # categories the sentence does not reach (e.g. newborn)
+
+    @model_validator(mode="after")
+    def _full_cost(self) -> OutsideCentralized:
+        if (self.subsidy == "full_cost") != (self.full_cost_fen is not None):
+            raise ValueError(
+                "outside_centralized：subsidy = \"full_cost\" 时须写 full_cost_fen（全额缴费金额，分），"
+                "其他取值不写"
+            )
+        return self
 
 
 class AgeReading(Ref):
@@ -151,7 +205,24 @@ class NewIdentities(Ref):
     An identity whose ``recognised_on`` falls inside the benefit year gives no subsidy this
     year and does not make the person one of the "原认定身份" late payers (四(二)4(2)).
     ``note`` says how the natural year was read.
+
+    ``cutoff`` is where the notice draws the line, an identity recognised after it counting
+    from the next year: ``benefit_year`` — recognised inside the benefit year (商南 三(三), i.e.
+    from the start of the year); ``centralized_end`` — after the end of the centralized period
+    ("同缴同补": recognised while the period runs, paid and subsidised like everyone else);
+    ``fixed_date`` — after ``cutoff_date``.
     """
+
+    cutoff: Literal["benefit_year", "centralized_end", "fixed_date"] = "benefit_year"
+    cutoff_date: date | None = None
+
+    @model_validator(mode="after")
+    def _cutoff_date(self) -> NewIdentities:
+        if (self.cutoff == "fixed_date") != (self.cutoff_date is not None):
+            raise ValueError(
+                "new_identities：cutoff = \"fixed_date\" 时须写 cutoff_date，其他取值不写"
+            )
+        return self
 
 
 class Included(Ref):
@@ -185,6 +256,18 @@ class ContributionRules(Strict):
     personal_share_deadline: PersonalShareDeadline | None = None
     new_identities: NewIdentities | None = None
     included: tuple[Included, ...] = ()
+    rounding: Rounding | None = None  # required when a subsidy is a percentage
+
+    def subsidy_of(self, entry: Subsidy) -> int:
+        """The subsidy ``entry`` gives against the standard, in fen (0 for none/deferred)."""
+        if entry.kind is SubsidyKind.FULL:
+            return self.standard_fen
+        if entry.kind is SubsidyKind.FIXED:
+            return entry.subsidy_fen or 0
+        if entry.kind is SubsidyKind.PERCENT:
+            assert entry.percent is not None
+            return percent_amount(self.standard_fen, entry.percent, self.rounding)[0]
+        return 0
 
     @property
     def lump_sum_only(self) -> bool:
@@ -194,8 +277,25 @@ class ContributionRules(Strict):
     @model_validator(mode="after")
     def _consistent(self) -> ContributionRules:
         standard = self.standard_fen
+        if self.rounding is None and any(s.kind is SubsidyKind.PERCENT for s in self.subsidies):
+            raise ValueError(
+                "有按比例资助（kind = percent）时须写 [contribution.rounding]（取整方法；"
+                "文件未规定写 silent = true 并选一种读法）"
+            )
         for i, s in enumerate(self.subsidies):
             where = f"subsidies[{i}]（{s.label}）"
+            if s.kind is SubsidyKind.PERCENT:
+                computed = self.subsidy_of(s)
+                if s.subsidy_fen is not None and s.subsidy_fen != computed:
+                    raise ValueError(
+                        f"{where}：标准 {standard} 分的 {s.percent}% 按取整规则为 {computed} 分，"
+                        f"与写明的 subsidy_fen {s.subsidy_fen} 分不一致"
+                    )
+                if s.personal_fen is not None and computed + s.personal_fen != standard:
+                    raise ValueError(
+                        f"{where}：资助 {computed} 分 + 个人 {s.personal_fen} 分 ≠ 标准 {standard} 分"
+                    )
+                continue
             amount = standard if s.kind is SubsidyKind.FULL else (s.subsidy_fen or 0)
             if s.kind is SubsidyKind.FULL and s.subsidy_fen not in (None, standard):
                 raise ValueError(f"{where}：全额资助金额应等于个人缴费标准 {standard} 分")

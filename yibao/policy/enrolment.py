@@ -83,7 +83,17 @@ class PriorityRule(Ref):
         return self
 
 
+class AgeOfMajority(Strict):
+    """The age from which a person is no longer a minor (未成年人), for rules that name minors
+    (商南 一(一) 中小学生、学龄前儿童). A reading with its basis, not a quote: the notices do not
+    define 未成年人; 《民法典》第十七条 does (18)."""
+
+    years: int = Field(ge=1, le=30)
+    basis: str
+
+
 class EnrolmentRules(Strict):
+    age_of_majority: AgeOfMajority
     scope: Ref  # 参保范围 sentence
     employee_excluded: Ref  # 职工医保参保人员不参加居民医保; silent where the document does not say
     places: tuple[PlaceRule, ...] = Field(min_length=1)

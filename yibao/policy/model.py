@@ -82,11 +82,16 @@ class Policy(Strict):
     def clause(self, ref: Ref) -> Clause:
         """The citable clause for a rule entry of this policy."""
         section = None if ref.silent else ref.clause
-        return Clause(document=self.document.number, section=section, quote=ref.text)
+        return Clause(
+            document=self.document.citation,
+            section=section,
+            quote=ref.text,
+            unavailable=ref.unavailable,
+        )
 
     def silent(self, what: str) -> Clause:
         """A clause for a matter this document does not address at all."""
-        return Clause(document=self.document.number, section=None, quote=what)
+        return Clause(document=self.document.citation, section=None, quote=what)
 
 
 def _entries(model: BaseModel, prefix: str) -> Iterator[tuple[str, Ref]]:

@@ -15,9 +15,51 @@ from yibao.policy.base import Ref, Strict
 
 
 class Window(Ref):
-    """ "出生90天内": pay (or register) within ``days`` after birth to be covered from birth."""
+    """ "出生90天内": pay (or register) within ``days`` after birth to be covered from birth.
 
-    days: int = Field(ge=1, le=366)
+    A notice may give the window in months ("出生一年内": ``months = 12``) or set none at all
+    ("新生儿不受参保时间限制": ``no_deadline = true``). Exactly one of the three.
+    """
+
+    days: int | None = Field(default=None, ge=1, le=366)
+    months: int | None = Field(default=None, ge=1, le=60)
+    no_deadline: bool = False
+
+    @model_validator(mode="after")
+    def _one_length(self) -> Window:
+        given = [self.days is not None, self.months is not None, self.no_deadline]
+        if sum(given) != 1:
+            raise ValueError(
+                "newborn.window：days（天）、months（月）、no_deadline（不限期限）须且只能写一个。"
+            )
+        return self
+
+    @property
+    def words(self) -> str:
+        """"出生90天内" / "出生12个月内" / "出生后不限期限"."""
+        if self.days is not None:
+            return f"出生{self.days}天内"
+        if self.months is not None:
+            return "出生一年内" if self.months == 12 else f"出生{self.months}个月内"
+        return "出生后不限期限"
+
+    @property
+    def span(self) -> str:
+        """"90天" / "一年" / "18个月" (no deadline: "不限期限")."""
+        if self.days is not None:
+            return f"{self.days}天"
+        if self.months is not None:
+            return "一年" if self.months == 12 else f"{self.months}个月"
+        return "不限期限"
+
+    @property
+    def approx_days(self) -> int:
+        """The window's length in days, for comparisons (a month counted as 28 days)."""
+        if self.days is not None:
+            return self.days
+        if self.months is not None:
+            return self.months * 28
+        return 100_000
 
 
 class EnrolWithin(Ref):
@@ -34,9 +76,13 @@ class Effective(Ref):
 
 
 class Fee(Ref):
-    """``standard``: the personal contribution standard of ``[contribution]``; ``none``: free."""
+    """``standard``: the personal contribution standard of ``[contribution]``; ``none``: free;
+    ``none_if_parent_insured``: free when a parent is insured in this place for the baby's
+    benefit year (a condition on another person's facts, ``PersonFacts.parents``), else the
+    standard. ``parent_schemes``: which insurance of the parent counts."""
 
-    kind: Literal["standard", "none"]
+    kind: Literal["standard", "none", "none_if_parent_insured"]
+    parent_schemes: tuple[Literal["resident", "employee"], ...] = ("resident",)
 
 
 class Late(Ref):
@@ -58,7 +104,9 @@ class YearEndChoice(Ref):
 
 
 class NewbornRules(Strict):
-    silent: Ref | None = None  # the document has no newborn rule (晋城)
+    # The document has no newborn rule (晋城); with ``unavailable = true`` and a clause: it has
+    # one, in a part whose text we could not read.
+    silent: Ref | None = None
     window: Window | None = None
     coverage: Ref | None = None  # "待遇享受期为出生之日起至出生当年12月31日"
     fee: Fee | None = None
@@ -80,7 +128,7 @@ class NewbornRules(Strict):
         if (
             self.enrol_within is not None
             and self.window is not None
-            and self.enrol_within.months * 28 < self.window.days
+            and self.enrol_within.months * 28 < self.window.approx_days
         ):
             raise ValueError("newborn.enrol_within：参保期限短于 window.days，请检查。")
         return self

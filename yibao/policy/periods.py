@@ -92,12 +92,34 @@ class Centralized(Ref):
 
 
 class MakeUp(Ref):
-    """补缴期 (商南 四): general people may still pay, with a fixed waiting period."""
+    """A period after the centralized one in which general people may still pay, with its own
+    waiting period: 商南 四's 补缴期. Other notices give it another name ("集中缴费期后",
+    "非集中缴费期"): ``name`` holds the notice's own words and is what the desk shows. The
+    waiting is in calendar months (``waiting_months``) or in days where the notice counts
+    days ("3个月（按90天计算）": ``waiting_days = 90``); none at all is ``waiting_months = 0``.
+    """
 
+    name: str = "补缴期"  # the notice's word for the period
     start: date
     end: date
-    waiting_months: int = Field(ge=0, le=12)
+    waiting_months: int = Field(default=0, ge=0, le=12)
+    waiting_days: int | None = Field(default=None, ge=1, le=366)
     waiting: Ref  # the sentence that sets the waiting period
+
+    @model_validator(mode="after")
+    def _months_or_days(self) -> MakeUp:
+        if self.waiting_days is not None and self.waiting_months:
+            raise ValueError(
+                "periods.make_up：waiting_months 与 waiting_days 只能写一个"
+                "（文件按天计算等待期时写 waiting_days）。"
+            )
+        return self
+
+    @property
+    def waiting_words(self) -> str:
+        if self.waiting_days is not None:
+            return f"{self.waiting_days}天"
+        return f"{self.waiting_months}个月"
 
 
 class Outside(Ref):
@@ -106,7 +128,12 @@ class Outside(Ref):
     effect: Literal["refused", "confirm"]
 
 
-StartRule = Literal["payment_day", "next_day", "next_month", "nth_month"]
+# ``after_days``: the day after ``days`` days counted from payment ("缴费之日起90天后");
+# ``group_start``: a fixed first day for the whole group (``benefit_start``), e.g. newly
+# enrolled university students covered from 1 September of the year before the benefit year.
+StartRule = Literal[
+    "payment_day", "next_day", "next_month", "nth_month", "after_days", "group_start"
+]
 
 
 class Bridge(Ref):
@@ -144,6 +171,12 @@ class Special(Ref):
     # Coverage.
     start: StartRule
     nth_month: int | None = Field(default=None, ge=1, le=12)  # 眉山 "缴费当月的第4个月"
+    days: int | None = Field(default=None, ge=1, le=366)  # start = "after_days"
+    # The group's coverage may start before the benefit year (start = "group_start"): the
+    # first day the document names. The benefit year's end still ends it.
+    benefit_start: date | None = None
+    # Only people the facts mark as newly enrolled university students (新入学大学生).
+    new_students_only: bool = False
     retroactive_from_exit: bool = False  # 眉山 "中断期间待遇可追溯享受"
     coverage: Ref | None = None  # sentence of the start rule, if different from the group's
     bridge: Bridge | None = None
@@ -158,6 +191,13 @@ class Special(Ref):
             raise ValueError(f"special “{self.name}”：categories 与 identities 不能都为空。")
         if self.start == "nth_month" and self.nth_month is None:
             raise ValueError(f'special “{self.name}”：start = "nth_month" 时须填写 nth_month。')
+        if self.start == "after_days" and self.days is None:
+            raise ValueError(f'special “{self.name}”：start = "after_days" 时须填写 days。')
+        if (self.start == "group_start") != (self.benefit_start is not None):
+            raise ValueError(
+                f'special “{self.name}”：start = "group_start" 时须填写 benefit_start（该群体待遇起始日），'
+                "其他起始规则不写。"
+            )
         if self.retroactive_from_exit and self.exit_within_months is None:
             raise ValueError(
                 f"special “{self.name}”：retroactive_from_exit 需要同时填写 exit_within_months。"
@@ -208,6 +248,13 @@ class IllnessCap(Ref):
     per_continuous_year_fen: int | None = None
     zero_claims_fen: int | None = None
     limit: Ref | None = None  # "累计提高总额不超过…封顶线的20%" — the base is not in the document
+    limit_percent: int | None = Field(default=None, ge=1, le=100)  # that 20%, as printed
+
+    @model_validator(mode="after")
+    def _limit_percent(self) -> IllnessCap:
+        if self.limit_percent is not None and self.limit is None:
+            raise ValueError("periods.illness_cap：写 limit_percent 时须同时写 [periods.illness_cap.limit] 原文。")
+        return self
 
 
 class PeriodRules(Strict):
@@ -224,8 +271,8 @@ class PeriodRules(Strict):
         b, c, m = self.benefit, self.centralized, self.make_up
         if b.start > b.end:
             raise ValueError(f"periods.benefit：start（{b.start}）晚于 end（{b.end}）。")
-        if b.start.year != b.end.year:
-            raise ValueError("periods.benefit：待遇享受期须在同一自然年度内。")
+        if (b.end - b.start).days > 365:
+            raise ValueError("periods.benefit：待遇享受期不能超过一年。")
         if c.start > c.end:
             raise ValueError(f"periods.centralized：start（{c.start}）晚于 end（{c.end}）。")
         if c.start > b.end:
@@ -239,9 +286,9 @@ class PeriodRules(Strict):
                     f"（{c.start}至{c.end}）重叠。"
                 )
             if m.start < c.end:
-                raise ValueError("periods.make_up：补缴期须在集中缴费期之后。")
+                raise ValueError(f"periods.make_up：{m.name}须在集中缴费期之后。")
             if m.end > b.end:
-                raise ValueError("periods.make_up：补缴期不能晚于待遇享受期结束。")
+                raise ValueError(f"periods.make_up：{m.name}不能晚于待遇享受期结束。")
         names = [s.name for s in self.special]
         if len(names) != len(set(names)):
             raise ValueError("periods.special：name 有重复。")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from yibao.policy.base import Ref, Strict
 
@@ -35,8 +35,25 @@ LABELS: dict[RefundReason, str] = {
 }
 
 
+def reason_label(code: str, rules: RefundRules | None = None) -> str:
+    """The Chinese label of a refund reason: the policy's own wording for a reason it defines,
+    else the common label, else the code itself."""
+    if rules is not None:
+        entry = next((r for r in rules.reasons if r.code == code), None)
+        if entry is not None and entry.code not in LABELS:
+            return entry.label
+    try:
+        return LABELS[RefundReason(code)]
+    except ValueError:
+        return code
+
+
 class RefundReasonRule(Ref):
-    code: RefundReason
+    """One refund case the document lists. ``code`` is one of the common ``RefundReason``
+    codes, or the jurisdiction's own (lower-case, e.g. ``identity_changed``) with ``label``
+    in the document's words: a notice's own refund reasons are data, not code."""
+
+    code: str = Field(pattern=r"^[a-z][a-z_]*$")
     label: str  # the document's own wording of the case
     evidence: tuple[str, ...] = ()  # what the counter asks for (desk practice unless the text says)
     # The document only mentions the case (眉山 附件1 教育部门职责) without rules: confirm.

@@ -26,10 +26,14 @@ class Clause(BaseModel):
     document: str  # e.g. 商南政办发〔2024〕57号
     section: str | None = None  # e.g. 四(二)2(1)
     quote: str = ""  # the original sentence, for the clerk to read across the counter
+    # The section exists but its text is not available to us (a missing annex): not "silent".
+    unavailable: bool = False
 
     def cite(self) -> str:
         if self.section is None:
             return f"{self.document}（文件未作规定）"
+        if self.unavailable:
+            return f"{self.document} {self.section}（该部分原文未能取得）"
         return f"{self.document} {self.section}"
 
     def __str__(self) -> str:

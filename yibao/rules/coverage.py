@@ -17,11 +17,16 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from yibao.rules.days import cn, first_of_month, months_after
+from yibao.rules.days import cn, days_after, first_of_month, months_after
 from yibao.rules.decision import Decision, Outcome, Reason, combine
 from yibao.rules.facts import Category, PersonFacts
 from yibao.rules.special import in_group
-from yibao.rules.waiting import lapsed_years, start_after_waiting, waiting_period
+from yibao.rules.waiting import (
+    lapsed_years,
+    start_after_waiting,
+    waiting_anchor,
+    waiting_period,
+)
 from yibao.rules.windows import classify_window
 
 if TYPE_CHECKING:
@@ -34,6 +39,7 @@ class CoverageDecision(Decision):
     start: date | None = None
     end: date | None = None
     waiting_months: int = 0
+    waiting_days: int = 0  # a fixed waiting period the document counts in days (按90天计算)
     fixed_months: int = 0
     variable_months: int = 0
     repaired_months: int = 0
@@ -55,6 +61,14 @@ def _group_start(
             start < paid_on,
             f"从缴费之日起享受待遇，中断期间待遇追溯至{cn(start)}",
         )
+    if group.start == "group_start":
+        assert group.benefit_start is not None
+        start = group.benefit_start
+        return start, start < paid_on, f"自{cn(start)}起享受待遇"
+    if group.start == "after_days":
+        assert group.days is not None
+        start = days_after(policy.day_counting, paid_on, group.days) + timedelta(days=1)
+        return start, False, f"缴费之日起{group.days}天后，自{cn(start)}起享受待遇"
     if group.start == "payment_day":
         return paid_on, False, f"自缴费之日（{cn(paid_on)}）起享受待遇"
     if group.start == "next_day":
@@ -123,9 +137,10 @@ def _illness_cap(policy: Policy, person: PersonFacts) -> tuple[int | None, list[
         )
         return None, reasons
     if change > 0 and cap.limit is not None:
+        share = f"{cap.limit_percent}%" if cap.limit_percent is not None else "一定比例"
         reasons.append(
             Reason(
-                text="累计提高总额不超过大病保险封顶线的20%，封顶线及以往累计额未在文件中列明，请核实",
+                text=f"累计提高总额不超过大病保险封顶线的{share}，封顶线及以往累计额未在文件中列明，请核实",
                 clause=policy.clause(cap.limit),
             )
         )
@@ -170,11 +185,12 @@ def coverage(policy: Policy, person: PersonFacts, paid_on: date) -> CoverageDeci
         )
         if group is not None:
             start, _, words = _group_start(policy, group, person, paid_on)
-            start = max(start, b.start)
+            floor = group.benefit_start or b.start
+            start = max(start, floor)
             fields["special"] = group.name
             reasons.append(
                 Reason(
-                    text=f"{group.label}{words}，不早于{cn(b.start)}",
+                    text=f"{group.label}{words}，不早于{cn(floor)}",
                     clause=policy.clause(group.coverage or group),
                 )
             )
@@ -224,9 +240,10 @@ def coverage(policy: Policy, person: PersonFacts, paid_on: date) -> CoverageDeci
     elif w.window == "any_time":
         group = next(g for g in periods.special if g.name == w.special)
         start, retroactive, words = _group_start(policy, group, person, paid_on)
-        if start < b.start:
-            start, retroactive = b.start, b.start < paid_on
-            words += f"，不早于待遇享受期开始日{cn(b.start)}"
+        floor = group.benefit_start or b.start
+        if start < floor:
+            start, retroactive = floor, floor < paid_on
+            words += f"，不早于待遇享受期开始日{cn(floor)}"
         reasons.append(Reason(text=words, clause=policy.clause(group.coverage or group)))
         if group.bridge is not None:
             outcome = combine((outcome, _bridge(policy, group, person, paid_on, reasons)))
@@ -235,6 +252,9 @@ def coverage(policy: Policy, person: PersonFacts, paid_on: date) -> CoverageDeci
             outcome = combine(
                 (outcome, _make_up_conflict(policy, group, person, paid_on, start, reasons))
             )
+    elif w.window == "make_up" and periods.make_up is not None and periods.make_up.waiting_days:
+        start, waited = _after_period_in_days(policy, person, paid_on, reasons, fields)
+        outcome = combine((outcome, waited))
     elif w.window == "make_up":
         m = periods.make_up
         assert m is not None
@@ -246,9 +266,10 @@ def coverage(policy: Policy, person: PersonFacts, paid_on: date) -> CoverageDeci
             if wp.waiting_months
             else paid_on
         )
+        waited = f"等待期{wp.waiting_months}个月" if wp.waiting_months else "不设待遇等待期"
         reasons.append(
             Reason(
-                text=f"补缴期内{cn(paid_on)}缴费，等待期{wp.waiting_months}个月，待遇自{cn(start)}起",
+                text=f"{m.name}内{cn(paid_on)}缴费，{waited}，待遇自{cn(start)}起",
                 clause=policy.clause(m.waiting),
             )
         )
@@ -291,6 +312,47 @@ def coverage(policy: Policy, person: PersonFacts, paid_on: date) -> CoverageDeci
         reasons=tuple(reasons),
         **fields,  # type: ignore[arg-type]
     )
+
+
+def _after_period_in_days(
+    policy: Policy,
+    person: PersonFacts,
+    paid_on: date,
+    reasons: list[Reason],
+    fields: dict[str, object],
+) -> tuple[date, Outcome]:
+    """A period after the centralized one whose waiting the notice counts in days
+    ("等待期3个月（按90天计算）"): the days are counted after the payment day (the day itself
+    not counted, ``[day_counting]``), coverage starts the day after. Variable months for lapsed
+    years (``[periods.waiting]``), where the document has them, are added after the days."""
+    m = policy.periods.make_up
+    assert m is not None and m.waiting_days is not None
+    last = days_after(policy.day_counting, waiting_anchor(policy, paid_on), m.waiting_days)
+    outcome = Outcome.ALLOWED
+    variable = repaired = 0
+    if policy.periods.waiting is not None:
+        wp = waiting_period(policy, person, in_centralized=False)
+        variable, repaired = wp.variable_months, wp.repaired_months
+        reasons.extend(wp.reasons[1:])  # [0] is the rule's fixed months: the days replace them
+        outcome = wp.outcome
+        last = months_after(policy.day_counting, last, variable - repaired)
+    start = last + timedelta(days=1)
+    more = f"，另加变动等待期{variable - repaired}个月" if variable - repaired else ""
+    reasons.append(
+        Reason(
+            text=f"{m.name}内{cn(paid_on)}缴费，待遇等待期{m.waiting_days}天（自缴费次日起算）"
+            f"{more}，待遇自{cn(start)}起",
+            clause=policy.clause(m.waiting),
+        )
+    )
+    fields.update(
+        waiting_days=m.waiting_days,
+        waiting_months=variable - repaired,
+        fixed_months=0,
+        variable_months=variable,
+        repaired_months=repaired,
+    )
+    return start, outcome
 
 
 def _make_up_conflict(

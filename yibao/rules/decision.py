@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from yibao.policy.vocabulary import Clause
 
@@ -57,6 +57,14 @@ class Decision(BaseModel):
     rule: str
     outcome: Outcome
     reasons: tuple[Reason, ...] = ()
+
+    @model_validator(mode="after")
+    def _unavailable_text_is_not_settled(self) -> Decision:
+        # A reason resting on a section whose text we could not read cannot approve anything:
+        # an approval becomes a confirmation (refusals stay refusals).
+        if self.outcome is Outcome.ALLOWED and any(r.clause.unavailable for r in self.reasons):
+            object.__setattr__(self, "outcome", Outcome.CONFIRM)
+        return self
 
     @property
     def allowed(self) -> bool:

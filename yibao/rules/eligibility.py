@@ -10,8 +10,6 @@ from yibao.policy.model import Policy
 from yibao.rules.decision import Decision, Outcome, Reason, combine
 from yibao.rules.facts import Category, PersonFacts
 
-ADULT_AGE = 18  # 未成年人: under 18 (民法典 第十七条)
-
 
 class EnrolmentDecision(Decision):
     basis: PlaceBasis | None = None  # the ground that lets the person enrol here
@@ -148,7 +146,7 @@ def _place(
     confirm: tuple[PlaceRule, str] | None = None
     refusal: Reason | None = None
     for rule in places:
-        if rule.minors_only and person.age_on(on) >= ADULT_AGE:
+        if rule.minors_only and person.age_on(on) >= policy.enrolment.age_of_majority.years:
             continue
         if rule.basis is PlaceBasis.HUKOU and in_region(person.hukou_region, region):
             return (

@@ -7,6 +7,7 @@ Fields may be added; do not rename them (the scenario files use the names).
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -31,6 +32,19 @@ class IdentityFact(BaseModel):
         if self.valid_from is not None and day < self.valid_from:
             return False
         return not (self.valid_to is not None and day > self.valid_to)
+
+
+class ParentFact(BaseModel):
+    """What we know of a parent (or guardian) for a rule that depends on it (a newborn enrolled
+    free when a parent is insured here). ``insured_region`` and ``insured_year``: where and for
+    which benefit year the parent is insured; ``scheme``: resident or employee insurance."""
+
+    model_config = ConfigDict(frozen=True)
+
+    relation: str = "parent"  # father / mother / guardian, for the reason's wording
+    insured_region: str | None = None  # GB/T 2260; None: not insured anywhere we know of
+    insured_year: int | None = None
+    scheme: Literal["resident", "employee"] = "resident"
 
 
 class PersonFacts(BaseModel):
@@ -64,6 +78,10 @@ class PersonFacts(BaseModel):
     repaid_years: int = Field(default=0, ge=0)  # 补缴年数 paid to repair a lapse
     first_enrolment: bool = False  # never enrolled before (首次参保)
     zero_claims_last_year: bool = False  # 上年度基金零报销
+
+    new_student: bool = False  # 新入学大学生 (first year at university this autumn)
+    # The parents' insurance, for a newborn whose fee depends on it. Empty: not recorded.
+    parents: tuple[ParentFact, ...] = ()
 
     registered_on: date | None = None  # 参保登记日期 (working-days-before-payment rule)
     died_on: date | None = None

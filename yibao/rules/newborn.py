@@ -33,7 +33,60 @@ class NewbornDecision(Decision):
     retroactive: bool = False  # coverage starts before the payment date, by the document
 
 
-def _fee(policy: Policy, year: int) -> tuple[int | None, Reason]:
+def window_end(policy: Policy, birth: date) -> date | None:
+    """Last day of the newborn window (``[newborn.window]``); None when it has no deadline."""
+    window = policy.newborn.window
+    assert window is not None
+    if window.days is not None:
+        return days_after(policy.day_counting, birth, window.days)
+    if window.months is not None:
+        return months_after(policy.day_counting, birth, window.months)
+    return None
+
+
+_SCHEMES = {"resident": "居民医保", "employee": "职工医保"}
+
+
+def _parent_fee(policy: Policy, baby: PersonFacts, year: int) -> tuple[int | None, Reason, bool]:
+    """``none_if_parent_insured``: free when a parent is insured here for ``year``.
+
+    (fee, reason, needs confirming). Nothing recorded about the parents → the standard is
+    shown and the clerk confirms: the fee depends on a fact we do not hold."""
+    from yibao.rules.eligibility import in_region  # local: eligibility is not needed otherwise
+
+    nb = policy.newborn
+    assert nb.fee is not None
+    clause = policy.clause(nb.fee)
+    standard = policy.contribution.standard_fen
+    schemes = "或".join(_SCHEMES[x] for x in nb.fee.parent_schemes)
+    insured = [
+        p
+        for p in baby.parents
+        if p.scheme in nb.fee.parent_schemes
+        and p.insured_year == year
+        and in_region(p.insured_region, policy.region_code)
+    ]
+    if insured:
+        who = "、".join(dict.fromkeys(p.relation for p in insured))
+        return 0, Reason(
+            text=f"新生儿的{who}已在{policy.jurisdiction}参加{year}年度{_SCHEMES[insured[0].scheme]}，"
+            "新生儿免缴个人缴费",
+            clause=clause,
+        ), False
+    if not baby.parents:
+        return standard, Reason(
+            text=f"父母一方在{policy.jurisdiction}参加{schemes}的新生儿免缴个人缴费；未登记父母的参保情况，"
+            f"暂按个人缴费标准{standard // 100}元计，请核实父母参保情况后再收款",
+            clause=clause,
+        ), True
+    return standard, Reason(
+        text=f"登记的父母均未在{policy.jurisdiction}参加{year}年度{schemes}，不符合免缴条件，"
+        f"按个人缴费标准缴纳{standard // 100}元",
+        clause=clause,
+    ), False
+
+
+def _fee(policy: Policy, year: int, baby: PersonFacts) -> tuple[int | None, Reason, bool]:
     nb = policy.newborn
     assert nb.fee is not None
     clause = policy.clause(nb.fee)
@@ -42,14 +95,16 @@ def _fee(policy: Policy, year: int) -> tuple[int | None, Reason]:
             text=f"待遇年度为{year}年，本文件只规定{policy.benefit_year}年度的参保缴费，"
             f"{year}年度的缴费标准和待遇以该年度文件为准，请核实",
             clause=clause,
-        )
+        ), True
     if nb.fee.kind == "none":
-        return 0, Reason(text="新生儿无需缴费", clause=clause)
+        return 0, Reason(text="新生儿无需缴费", clause=clause), False
+    if nb.fee.kind == "none_if_parent_insured":
+        return _parent_fee(policy, baby, year)
     standard = policy.contribution.standard_fen
     return standard, Reason(
         text=f"按个人缴费标准缴纳{standard // 100}元（{policy.benefit_year}年度）",
         clause=policy.clause(policy.contribution.standard),
-    )
+    ), False
 
 
 def _as_general(
@@ -81,6 +136,17 @@ def newborn(
     if nb.window is None:
         silent = nb.silent
         clause = policy.clause(silent) if silent is not None else policy.silent("新生儿参保")
+        if silent is not None and silent.unavailable:
+            return NewbornDecision(
+                outcome=Outcome.CONFIRM,
+                reasons=(
+                    Reason(
+                        text=f"新生儿参保的规定见{silent.clause}，该部分原文未能取得，"
+                        "请取得原文或向医保经办机构核实后办理",
+                        clause=clause,
+                    ),
+                ),
+            )
         return NewbornDecision(
             outcome=Outcome.CONFIRM,
             reasons=(
@@ -96,21 +162,25 @@ def newborn(
 
     window = nb.window
     wclause = policy.clause(window)
-    window_end = days_after(policy.day_counting, birth, window.days)
-    within = paid_on <= window_end
+    last_day = window_end(policy, birth)
+    within = last_day is None or paid_on <= last_day
     year_end = date(birth.year, 12, 31)
     choices: tuple[int, ...] = (birth.year,)
     if nb.year_end_choice is not None and (year_end - birth).days < nb.year_end_choice.days:
         choices = (birth.year, birth.year + 1)
     reasons: list[Reason] = [
         Reason(
-            text=f"{cn(birth)}出生，出生{window.days}天内为{cn(birth)}至{cn(window_end)}，"
-            f"{cn(paid_on)}" + ("在期限内" if within else "已超过期限"),
+            text=(
+                f"{cn(birth)}出生，{window.words}为{cn(birth)}至{cn(last_day)}，{cn(paid_on)}"
+                + ("在期限内" if within else "已超过期限")
+                if last_day is not None
+                else f"{cn(birth)}出生，新生儿参保缴费不限期限"
+            ),
             clause=wclause,
         )
     ]
     base = NewbornDecision(
-        outcome=Outcome.ALLOWED, within_window=within, window_end=window_end, choices=choices
+        outcome=Outcome.ALLOWED, within_window=within, window_end=last_day, choices=choices
     )
 
     if nb.effective is not None:
@@ -151,7 +221,7 @@ def newborn(
         if nb.death is not None and within:
             reasons.append(
                 Reason(
-                    text=f"新生儿于{cn(baby.died_on)}死亡，监护人在出生之日起{window.days}天内参保缴费，"
+                    text=f"新生儿于{cn(baby.died_on)}死亡，监护人在{window.words}参保缴费，"
                     "出生后发生的医疗费用按政策规定予以报销",
                     clause=policy.clause(nb.death),
                 )
@@ -205,7 +275,7 @@ def newborn(
             start, end = date(year, 1, 1), date(year, 12, 31)
             reasons.append(
                 Reason(
-                    text=f"选择出生次年待遇，须在出生后{window.days}天内缴纳{year}年度医疗保险费，"
+                    text=f"选择出生次年待遇，须在{window.words}缴纳{year}年度医疗保险费，"
                     f"待遇享受期为{cn(start)}至{cn(end)}",
                     clause=policy.clause(nb.year_end_choice),
                 )
@@ -238,7 +308,7 @@ def newborn(
     # After the window.
     if len(choices) > 1 and nb.year_end_choice is not None:
         why = Reason(
-            text=f"出生日期距当年12月31日不足{nb.year_end_choice.days}天且未在{window.days}天内缴费，按一般人员规定执行",
+            text=f"出生日期距当年12月31日不足{nb.year_end_choice.days}天且未在{window.span}内缴费，按一般人员规定执行",
             clause=policy.clause(nb.year_end_choice.late),
         )
         base = base.model_copy(update={"reasons": tuple(reasons)})
@@ -259,8 +329,8 @@ def newborn(
                 "reasons": (
                     *reasons,
                     Reason(
-                        text=f"文件未规定出生{window.days}天后办理的新生儿参保及待遇，请向医保经办机构核实",
-                        clause=policy.silent(f"出生{window.days}天后办理的新生儿参保"),
+                        text=f"文件未规定出生{window.span}后办理的新生儿参保及待遇，请向医保经办机构核实",
+                        clause=policy.silent(f"出生{window.span}后办理的新生儿参保"),
                     ),
                 ),
             }
@@ -278,18 +348,18 @@ def newborn(
     if late.start == "next_day":
         start = paid_on + timedelta(days=1)
         year = start.year
-        text = f"出生{window.days}天后缴费，从缴费次日{cn(start)}起享受待遇"
+        text = f"出生{window.span}后缴费，从缴费次日{cn(start)}起享受待遇"
     else:
         if paid_on.year != birth.year:
             why = Reason(
-                text=f"出生当年未在{window.days}天内缴费，出生当年已过，按一般人员规定执行",
+                text=f"出生当年未在{window.span}内缴费，出生当年已过，按一般人员规定执行",
                 clause=lclause,
             )
             base = base.model_copy(update={"reasons": tuple(reasons)})
             return _as_general(policy, baby, paid_on, base, why)
         start = first_of_month(paid_on, 1)
         year = birth.year
-        text = f"出生当年未在{window.days}天内缴费，待遇享受期从缴费次月{cn(start)}起至{year}年12月31日"
+        text = f"出生当年未在{window.span}内缴费，待遇享受期从缴费次月{cn(start)}起至{year}年12月31日"
     end = date(year, 12, 31)
     if start.year != year or year != policy.benefit_year:
         return base.model_copy(
@@ -339,9 +409,9 @@ def _settled(
     the fee (or the document's silence on it, which asks to confirm) is added."""
     if baby.died_on is not None and baby.died_on < end:
         end = baby.died_on
-    fee, fee_reason = _fee(policy, year)
+    fee, fee_reason, doubt = _fee(policy, year, baby)
     reasons.append(fee_reason)
-    if fee is None:
+    if doubt:
         outcome = combine((outcome, Outcome.CONFIRM))
     return base.model_copy(
         update={
@@ -367,10 +437,11 @@ def general_rules_of_later_year(policy: Policy, baby: PersonFacts, on: date) -> 
     birth = baby.birth_date
     if (date(birth.year, 12, 31) - birth).days >= choice.days:
         return None
-    if on <= days_after(policy.day_counting, birth, nb.window.days):
+    last_day = window_end(policy, birth)
+    if last_day is None or on <= last_day:
         return None
     return Reason(
-        text=f"出生后{nb.window.days}天内未缴费，按一般人员参保缴费及享受待遇相关规定执行；"
+        text=f"出生后{nb.window.span}内未缴费，按一般人员参保缴费及享受待遇相关规定执行；"
         f"{cn(on)}已过本文件待遇年度（{policy.benefit_year}年），{on.year}年度一般人员能否缴费"
         f"（如补缴期）及待遇起始日以{on.year}年度文件为准，本文件不能确定，请经办人员核实，"
         "不按本文件拒绝办理",
@@ -391,10 +462,11 @@ def newborn_payment_open(
             return None
     if nb.local_hukou_only is not None and baby.hukou_region != policy.region_code:
         return None
-    window_end = days_after(policy.day_counting, baby.birth_date, nb.window.days)
-    if on <= window_end:
+    last_day = window_end(policy, baby.birth_date)
+    if last_day is None or on <= last_day:
+        until = f"（至{cn(last_day)}）" if last_day is not None else "（不限期限）"
         return Outcome.ALLOWED, Reason(
-            text=f"新生儿出生{nb.window.days}天内（至{cn(window_end)}）可办理参保",
+            text=f"新生儿{nb.window.words}{until}可办理参保",
             clause=policy.clause(nb.window),
         )
     if nb.late is None or on > policy.periods.benefit.end:

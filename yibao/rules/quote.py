@@ -14,13 +14,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from decimal import Decimal
 
 from yibao.identities import Identity
 from yibao.identities import label as identity_label
-from yibao.policy.contribution import Condition, ContributionRules, Subsidy, SubsidyKind
+from yibao.policy.contribution import (
+    Condition,
+    ContributionRules,
+    NewIdentities,
+    Subsidy,
+    SubsidyKind,
+    percent_amount,
+)
 from yibao.policy.model import Policy
 from yibao.rules.decision import Decision, Outcome, Reason, combine
-from yibao.rules.facts import PersonFacts
+from yibao.rules.facts import IdentityFact, PersonFacts
 from yibao.rules.special import recognised_in_benefit_year
 
 
@@ -39,22 +47,42 @@ def yuan(fen: int) -> str:
     return f"{fen // 100}.{fen % 100:02d}元"
 
 
-def subsidy_amount(entry: Subsidy, standard_fen: int) -> int:
-    if entry.kind is SubsidyKind.FULL:
-        return standard_fen
-    if entry.kind is SubsidyKind.FIXED:
-        return entry.subsidy_fen or 0
-    return 0
+def subsidy_amount(policy: Policy, entry: Subsidy) -> int:
+    """The subsidy ``entry`` gives, in fen: full, fixed, or a percentage rounded as the file says."""
+    return policy.contribution.subsidy_of(entry)
 
 
 def age_reference_day(policy: Policy, paid_on: date) -> date:
     """The day age conditions are read on (see ``[contribution.age_reading]``)."""
     reading = policy.contribution.age_reading.on
     if reading == "benefit_year_start":
-        return date(policy.benefit_year, 1, 1)
+        return policy.periods.benefit.start
     if reading == "benefit_year_end":
-        return date(policy.benefit_year, 12, 31)
+        return policy.periods.benefit.end
     return paid_on
+
+
+def counts_from_next_year(policy: Policy, rule: NewIdentities, fact: IdentityFact) -> bool:
+    """An identity recognised after the notice's cut-off counts from the next year's subsidy."""
+    day = fact.recognised_on
+    if day is None:
+        return False
+    if rule.cutoff == "centralized_end":
+        return day > policy.contribution.centralized.end
+    if rule.cutoff == "fixed_date":
+        assert rule.cutoff_date is not None
+        return day > rule.cutoff_date
+    return recognised_in_benefit_year(policy, fact)
+
+
+def _next_year_words(policy: Policy, rule: NewIdentities) -> str:
+    year = policy.benefit_year
+    if rule.cutoff == "centralized_end":
+        end = policy.contribution.centralized.end
+        return f"晚于集中缴费期结束日（{end}），"
+    if rule.cutoff == "fixed_date":
+        return f"晚于文件规定的认定截止日（{rule.cutoff_date}），"
+    return f"属{year}年度内动态新增人员，"
 
 
 def _condition_holds(
@@ -96,8 +124,8 @@ def _age_readings(
         return []
     days = {
         "paid_on": paid_on,
-        "benefit_year_start": date(policy.benefit_year, 1, 1),
-        "benefit_year_end": date(policy.benefit_year, 12, 31),
+        "benefit_year_start": policy.periods.benefit.start,
+        "benefit_year_end": policy.periods.benefit.end,
     }
     return [
         (
@@ -191,8 +219,8 @@ def quote(
     new_ids = rules.new_identities
     if new_ids is not None:
         # 商南 三(三): recognised inside the benefit year → subsidised from the next year.
-        fresh = [f for f in held_facts if recognised_in_benefit_year(policy, f)]
-        older = {f.code for f in held_facts if not recognised_in_benefit_year(policy, f)}
+        fresh = [f for f in held_facts if counts_from_next_year(policy, new_ids, f)]
+        older = {f.code for f in held_facts if not counts_from_next_year(policy, new_ids, f)}
         for fact in fresh:
             if fact.code in older or not any(fact.code in e.identities for e in rules.subsidies):
                 continue
@@ -200,13 +228,30 @@ def quote(
             reasons.append(
                 Reason(
                     text=(
-                        f"“{identity_label(fact.code)}”身份于{fact.recognised_on}认定，属{year}年度内"
-                        f"动态新增人员，纳入下一年度（{year + 1}年度）参保资助范围，"
-                        f"{year}年度不计此项资助。"
+                        f"“{identity_label(fact.code)}”身份于{fact.recognised_on}认定，"
+                        f"{_next_year_words(policy, new_ids)}纳入下一年度（{year + 1}年度）"
+                        f"参保资助范围，{year}年度不计此项资助。"
                     ),
                     clause=policy.clause(new_ids),
                 )
             )
+        if new_ids.cutoff == "centralized_end":
+            c = rules.centralized
+            for fact in held_facts:
+                day = fact.recognised_on
+                if day is None or not (c.start <= day <= c.end) or fact.code not in older:
+                    continue
+                if not any(fact.code in e.identities for e in rules.subsidies):
+                    continue
+                reasons.append(
+                    Reason(
+                        text=(
+                            f"“{identity_label(fact.code)}”身份于{day}认定，在集中缴费期"
+                            f"（{c.start}至{c.end}）内，同缴同补，本年度计此项资助。"
+                        ),
+                        clause=policy.clause(new_ids),
+                    )
+                )
         held -= {f.code for f in fresh} - older
         held_facts = tuple(f for f in held_facts if f.code in held)
     age_day = age_reference_day(policy, paid_on)
@@ -259,7 +304,7 @@ def quote(
         for identity in matching:  # one candidate per identity, so the import order can speak
             rank = order.rank(identity) if order else 0
             code = next((f.department_code for f in held_facts if f.code is identity), None)
-            amount = subsidy_amount(entry, standard)
+            amount = subsidy_amount(policy, entry)
             candidates.append(_Candidate(entry, identity, amount, rank, code))
 
     # Highest subsidy wins; on a tie the identity imported later (眉山 导盘顺序) wins,
@@ -273,6 +318,11 @@ def quote(
 
     if best is not None:
         reasons.append(_subsidy_reason(policy, best, standard))
+        rounding = _rounding_reason(policy, best.entry, standard)
+        if rounding is not None:
+            reasons.append(rounding)
+            if rules.rounding is not None and not rules.rounding.settled:
+                outcomes.append(Outcome.CONFIRM)
         # An entry whose condition names another identity (山阴 低保户中的三级与四级残疾人)
         # already settles that combination: it is no rival.
         settled = {c.with_identity for c in best.entry.conditions if c.with_identity}
@@ -283,7 +333,7 @@ def quote(
             reasons.append(_stacking_reason(policy, best, rivals, outcomes, full=full))
 
     for entry, counted, readings in age_doubts:
-        amount = subsidy_amount(entry, standard)
+        amount = subsidy_amount(policy, entry)
         others = max((c.amount for c in candidates if c.entry is not entry), default=0)
         if amount <= others:
             continue  # another identity gives as much whatever the age reading
@@ -331,7 +381,28 @@ def quote(
         window_note = f"缴费日在集中缴费期（{period}）内。"
     else:
         window_note = f"缴费日不在集中缴费期（{period}）内。"
-        if subsidy > 0 or deferred:
+        outside = rules.outside_centralized
+        full_cost = (
+            outside.subsidy == "full_cost"
+            and outside.full_cost_fen is not None
+            and person.category not in outside.exempt
+        )
+        if full_cost:
+            assert outside.full_cost_fen is not None
+            standard = outside.full_cost_fen
+            reasons.append(
+                Reason(
+                    text=(
+                        f"未在集中缴费期（{period}）参保缴费，按{yuan(standard)}全额缴费"
+                        "（个人缴费与财政补助之和），不享受财政补助和个人缴费资助。"
+                    ),
+                    clause=policy.clause(outside),
+                )
+            )
+            subsidy = 0
+            best = None
+            deferred = []
+        elif subsidy > 0 or deferred:
             outside = rules.outside_centralized
             if outside.subsidy == "none":
                 reasons.append(
@@ -366,6 +437,19 @@ def quote(
             shown = f"即个人缴费标准{yuan(standard)}减去已计的资助{yuan(subsidy)}"
         else:
             shown = f"即个人缴费标准{yuan(standard)}全额"
+        if entry.unavailable and not entry.defers_to:
+            reasons.append(
+                Reason(
+                    text=(
+                        f"“{entry.label}”的资助见{entry.clause}，该部分原文未能取得，"
+                        f"现有文本中没有资助金额（不是文件未作规定）。本次显示的个人缴费{yuan(personal)}"
+                        f"（{shown}）尚未扣除该项资助，不是核定的应收金额：收款前须先取得该部分原文"
+                        "或向有关部门核实资助金额。"
+                    ),
+                    clause=policy.clause(entry),
+                )
+            )
+            continue
         reasons.append(
             Reason(
                 text=(
@@ -418,9 +502,43 @@ def _subsidy_reason(policy: Policy, best: _Candidate, standard: int) -> Reason:
         text = f"本人为{who}{group}，不享受资助参保政策，个人全额缴纳{yuan(standard)}。"
     elif entry.kind is SubsidyKind.FULL:
         text = f"本人为{who}{group}，个人缴费部分全额资助{yuan(best.amount)}，个人缴纳0.00元。"
+    elif entry.kind is SubsidyKind.PERCENT:
+        text = (
+            f"本人为{who}{group}，按个人缴费标准{yuan(standard)}的{entry.percent}%资助"
+            f"{yuan(best.amount)}，个人缴纳{yuan(personal)}。"
+        )
     else:
         text = f"本人为{who}{group}，定额资助{yuan(best.amount)}，个人缴纳{yuan(personal)}。"
     return Reason(text=text, clause=policy.clause(entry))
+
+
+_UNITS = {"fen": "分", "jiao": "角", "yuan": "元"}
+_MODES = {"half_up": "四舍五入", "down": "舍去尾数", "up": "尾数进位"}
+
+
+def _rounding_reason(policy: Policy, entry: Subsidy, standard: int) -> Reason | None:
+    """A percentage that does not come out even: how it was rounded, and on what authority."""
+    rules = policy.contribution
+    if entry.kind is not SubsidyKind.PERCENT or entry.percent is None:
+        return None
+    amount, exact = percent_amount(standard, entry.percent, rules.rounding)
+    if exact or rules.rounding is None:
+        return None
+    r = rules.rounding
+    raw = standard * entry.percent
+    how = f"按{_UNITS[r.unit]}{_MODES[r.mode]}"
+    exact_words = format(Decimal(raw) / Decimal(10000), "f")
+    if "." in exact_words:
+        exact_words = exact_words.rstrip("0").rstrip(".")
+    exact_words += "元"
+    if r.settled:
+        text = f"{yuan(standard)}×{entry.percent}%={exact_words}，文件规定{how}，资助{yuan(amount)}。"
+    else:
+        text = (
+            f"{yuan(standard)}×{entry.percent}%={exact_words}，不是整{_UNITS[r.unit]}；"
+            f"文件未规定取整方法，本系统暂{how}计资助{yuan(amount)}，请经办人员核实后再收款。"
+        )
+    return Reason(text=text, clause=policy.clause(r))
 
 
 def _stacking_reason(

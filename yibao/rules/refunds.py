@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from yibao.policy.model import Policy
-from yibao.policy.refunds import RefundReason, RefundReasonRule
+from yibao.policy.refunds import RefundReason, RefundReasonRule, reason_label
 from yibao.rules.decision import Decision, Outcome, Reason, combine
 
 __all__ = ["RefundDecision", "RefundReason", "refund_intake"]
 
 
 class RefundDecision(Decision):
-    reason: RefundReason
+    reason: str  # a ``RefundReason`` code or one the policy defines
     deadline: date | None = None  # last day a request may be taken in; None when not stated
     evidence: tuple[str, ...] = ()  # papers to ask for, in Chinese
     approver: str | None = None  # who gives final approval, as the document names it
@@ -21,7 +21,7 @@ class RefundDecision(Decision):
 
 def refund_intake(
     policy: Policy,
-    reason: RefundReason,
+    reason: str,
     paid_on: date,
     on: date,
     *,
@@ -34,12 +34,18 @@ def refund_intake(
     start of the policy's benefit year.
     """
     rules = policy.refunds
-    reason = RefundReason(reason)
+    reason = str(reason)
+    if reason not in {r.value for r in RefundReason} | {r.code for r in rules.reasons}:
+        offered = "、".join(
+            dict.fromkeys([*(r.value for r in RefundReason), *(r.code for r in rules.reasons)])
+        )
+        raise ValueError(f"退费原因代码“{reason}”不存在。可选：{offered}。")
+    label = reason_label(reason, rules)
     if benefit_start is None:
         benefit_start = _benefit_year_start(policy)
     if paid_on > on:
         raise ValueError(f"缴费日期（{paid_on}）晚于申请日期（{on}），请核对后重新录入。")
-    entry: RefundReasonRule | None = next((r for r in rules.reasons if r.code is reason), None)
+    entry: RefundReasonRule | None = next((r for r in rules.reasons if r.code == reason), None)
     evidence = rules.evidence + (entry.evidence if entry else ())
     reasons: list[Reason] = []
     outcomes: list[Outcome] = []
@@ -58,7 +64,20 @@ def refund_intake(
             apply_to=rules.apply_to,
         )
 
-    # 1. Does the document say anything about refunds at all?
+    # 1. Does the document say anything about refunds at all? (Its refund clause may also
+    # exist but be unavailable to us: said so, not "未规定".)
+    if rules.accepted.unavailable:
+        outcomes.append(Outcome.CONFIRM)
+        reasons.append(
+            Reason(
+                text=(
+                    f"退费的规定见{rules.accepted.clause}，该部分原文未能取得，无法据以判断能否受理；"
+                    "请经办人员取得原文或向医保经办机构核实后受理。"
+                ),
+                clause=policy.clause(rules.accepted),
+            )
+        )
+        return decide()
     if rules.accepted.silent:
         outcomes.append(Outcome.CONFIRM)
         if entry is not None and entry.mention_only:
@@ -86,7 +105,7 @@ def refund_intake(
             outcomes.append(Outcome.REFUSED)
             reasons.append(
                 Reason(
-                    text=f"“{reason.label}”不在可退费的情形（{listed}）之内，其余情况不予退费。",
+                    text=f"“{label}”不在可退费的情形（{listed}）之内，其余情况不予退费。",
                     clause=policy.clause(rules.accepted),
                 )
             )
@@ -94,7 +113,7 @@ def refund_intake(
         outcomes.append(Outcome.CONFIRM)
         reasons.append(
             Reason(
-                text=f"文件列明的退费情形为：{listed}；未提及“{reason.label}”，请经办人员核实能否受理。",
+                text=f"文件列明的退费情形为：{listed}；未提及“{label}”，请经办人员核实能否受理。",
                 clause=policy.clause(rules.accepted),
             )
         )
@@ -105,7 +124,7 @@ def refund_intake(
         )
 
     # 3. Death must come before the benefit period.
-    if reason is RefundReason.DIED and entry is not None:
+    if reason == RefundReason.DIED and entry is not None:
         if died_on is None:
             outcomes.append(Outcome.CONFIRM)
             reasons.append(
@@ -220,7 +239,5 @@ def _approver_reason(policy: Policy) -> Reason | None:
 
 
 def _benefit_year_start(policy: Policy) -> date:
-    # [periods.benefit] is R2's section; fall back on 1 January of the benefit year.
-    benefit = getattr(getattr(policy, "periods", None), "benefit", None)
-    start = getattr(benefit, "start", None)
-    return start if isinstance(start, date) else date(policy.benefit_year, 1, 1)
+    """The first day of the benefit period, as ``[periods.benefit]`` states it."""
+    return policy.periods.benefit.start

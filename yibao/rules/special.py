@@ -48,6 +48,8 @@ def _group_identities(
 
 
 def in_group(policy: Policy, group: Special, person: PersonFacts, on: date) -> bool:
+    if group.new_students_only and not person.new_student:
+        return False
     if person.category in group.categories:
         return True
     return bool(_group_identities(policy, group, person, on))

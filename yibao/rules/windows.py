@@ -35,6 +35,9 @@ class WindowDecision(Decision):
     can_pay: bool
     earliest_payment_on: date | None = None
     special: str | None = None  # name of the ``[[periods.special]]`` group that applies
+    # The notice's own name for the period after the centralized one (商南 "补缴期"); set
+    # when ``window`` is ``make_up``. The desk shows this, not a fixed word.
+    period_name: str | None = None
 
 
 def next_open_day(policy: Policy, day: date) -> date | None:
@@ -183,16 +186,21 @@ def classify_window(policy: Policy, person: PersonFacts, on: date) -> WindowDeci
         )
     m = periods.make_up
     if m is not None and m.start <= on <= m.end:
+        waits = (
+            f"缴费后设置待遇等待期{m.waiting_words}"
+            if m.waiting_days or m.waiting_months
+            else "文件未设待遇等待期"
+        )
         return WindowDecision(
             outcome=Outcome.ALLOWED,
             window="make_up",
             can_pay=True,
             earliest_payment_on=on,
+            period_name=m.name,
             reasons=(
                 *match.misses,
                 Reason(
-                    text=f"{cn(on)}在补缴期（{cn(m.start)}至{cn(m.end)}）内，可以缴费，"
-                    f"缴费后设置待遇等待期{m.waiting_months}个月",
+                    text=f"{cn(on)}在{m.name}（{cn(m.start)}至{cn(m.end)}）内，可以缴费，{waits}",
                     clause=policy.clause(m),
                 ),
             ),
@@ -209,7 +217,7 @@ def classify_window(policy: Policy, person: PersonFacts, on: date) -> WindowDeci
                 *match.misses,
                 Reason(
                     text=f"{cn(on)}不在集中缴费期"
-                    + ("或补缴期" if m is not None else "")
+                    + (f"或{m.name}" if m is not None else "")
                     + f"内，{person.category.label}不能缴纳{policy.benefit_year}年度费用",
                     clause=policy.clause(out),
                 ),

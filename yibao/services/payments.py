@@ -294,7 +294,7 @@ class PaymentService(ServiceBase):
                 clerk_name=clerk_name,
                 device_prefix=prefix,
                 paid_at=payment.paid_at,
-                policy_document=self.policy.document.number
+                policy_document=self.policy.document.citation
                 if payment.policy_id == self.policy.id
                 else payment.policy_id,
             )

@@ -34,6 +34,7 @@ from yibao.models import (
     RefundTransition,
     payment_status_label,
 )
+from yibao.policy.model import Policy
 from yibao.receipts import yuan
 from yibao.services import ruling
 from yibao.services.base import ServiceBase
@@ -46,14 +47,20 @@ _REFUNDABLE = (PaymentStatus.PAID.value, PaymentStatus.CONFLICT.value)
 DUPLICATE_REASON = "duplicate"
 
 
-def parse_reason(reason: str) -> str:
-    from yibao.policy.refunds import RefundReason
+def parse_reason(reason: str, policy: Policy | None = None) -> str:
+    """A common ``RefundReason`` code, or one the policy defines in ``[[refunds.reasons]]``."""
+    from yibao.policy.refunds import RefundReason, reason_label
 
+    own = {r.code for r in policy.refunds.reasons} if policy is not None else set()
+    if reason in own:
+        return reason
     try:
         return RefundReason(reason).value
     except ValueError:
+        rules = policy.refunds if policy is not None else None
+        codes = dict.fromkeys([*(r.value for r in RefundReason), *sorted(own)])
         raise InvalidInput(
-            "退费原因不对。可选：" + "、".join(f"{r.value}（{r.label}）" for r in RefundReason),
+            "退费原因不对。可选：" + "、".join(f"{c}（{reason_label(c, rules)}）" for c in codes),
             field="reason",
         ) from None
 
@@ -128,7 +135,7 @@ class RefundService(ServiceBase):
         ``RefundReason`` code (duplicate, joined_employee, insured_elsewhere, died,
         multi_channel, hukou_duplicate, other). The decision gives ``deadline``,
         ``evidence`` to ask for and ``approver``. Writes nothing."""
-        code = parse_reason(reason)
+        code = parse_reason(reason, self.policy)
         day = on or self.today()
         with self.reading() as session:
             payment = self._payment(session, payment_id)
@@ -157,7 +164,7 @@ class RefundService(ServiceBase):
         request for this payment is already open. Writes the request, its first
         transition (→ 受理) and an audit row in one transaction.
         """
-        code = parse_reason(reason)
+        code = parse_reason(reason, self.policy)
         today = self.today()
         with self.operation(
             action="refund.intake",
