@@ -303,3 +303,19 @@ def test_cli_lists_problems_and_an_interrupted_import_writes_nothing(
         assert counts(engine, PriorEnrolment)["prior_enrolment"] == 1
     finally:
         engine.dispose()
+
+
+def test_the_shipped_samples_import_in_their_three_formats(services) -> None:  # type: ignore[no-untyped-def]
+    """data/samples: 2022 as GBK CSV, 2023 as .xlsx, 2024 as UTF-8 CSV (fictitious numbers)."""
+    samples = Path(__file__).resolve().parents[2] / "data" / "samples"
+    files = {2022: "enrolments-2022-gbk.csv", 2023: "enrolments-2023.xlsx", 2024: "enrolments-2024.csv"}
+    for year, name in files.items():
+        report = services.imports.enrolments(samples / name, year=year)
+        assert report.problems == [], [str(p) for p in report.problems]
+    assert counts(services.engine, PriorEnrolment)["prior_enrolment"] == 5 + 5 + 4
+    by_name = {p.name: p for p in services.lookup.search("李秀英") + services.lookup.search("刘强")}
+    li = services.history.known(by_name["李秀英"].person_id)
+    assert (li.last_paid_year, li.lapsed_years, li.repaid_years) == (2022, 2, 0)
+    liu = services.history.known(by_name["刘强"].person_id)
+    # 2023's contribution paid on 2024-03-05, after 2023: a repair, not a year insured
+    assert (liu.paid_years, liu.lapsed_years, liu.repaid_years) == ((2022,), 2, 1)
