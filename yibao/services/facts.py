@@ -21,15 +21,13 @@ another 统筹区 before this registry existed):
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from sqlmodel import Session, col, select
 
 from yibao.identities import Identity
-from dataclasses import dataclass
-from typing import Literal
-
 from yibao.models import (
     Enrolment,
     EnrolmentStatus,
