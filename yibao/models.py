@@ -521,6 +521,33 @@ class Payment(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
+class PriorEnrolment(SQLModel, table=True):
+    """A year a person paid that this registry did not take: a row of an imported payer list.
+
+    ``yibao import enrolments FILE --year Y`` loads a previous year's list as the platform or
+    the tax bureau exports it (``yibao.imports.enrolments``). One row per person and year;
+    the waiting-period facts (``yibao.services.history``) count these years beside the
+    registry's own payments and name the list and row they came from.
+    """
+
+    __tablename__ = "prior_enrolment"
+    __table_args__ = (
+        sa.UniqueConstraint("person_id", "benefit_year", name="uq_prior_enrolment_person_year"),
+    )
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    person_id: str = Field(foreign_key="person.id", max_length=36, index=True)
+    benefit_year: int
+    category: str | None = Field(default=None, max_length=60)  # 参保类别 as the list writes it
+    paid_on: date  # 缴费日期
+    amount_fen: int  # 缴费金额 (personal share paid)
+    import_batch_id: str = Field(foreign_key="import_batch.id", max_length=36)
+    source_row: int  # row number in the file
+    device_id: str = Field(max_length=36)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
 class RefundRequest(SQLModel, table=True):
     """退费申请: 受理 → 审核中 → 已批准/已驳回 → 已退费 (see ``REFUND_TRANSITIONS``)."""
 
@@ -613,6 +640,7 @@ __all__ = [
     "Person",
     "PersonIdentity",
     "PersonStatus",
+    "PriorEnrolment",
     "REFUND_STATE_LABELS",
     "REFUND_TRANSITIONS",
     "ReceiptSequence",

@@ -37,6 +37,7 @@ RULES: dict[str, tuple[str, str]] = {
     "assess_enrolment": ("yibao.rules.assess", "assess_enrolment"),
     "duplicate_priority": ("yibao.rules.eligibility", "duplicate_priority"),
     "waiting_period": ("yibao.rules.waiting", "waiting_period"),
+    "subsidy_settlement": ("yibao.rules.settlement", "subsidy_settlement"),
 }
 
 CASE_KEYS = {"name", "rule", "policy", "on", "paid_on", "facts", "args", "expect"}

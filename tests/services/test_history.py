@@ -22,6 +22,8 @@ from tests.services.helpers import audit_actions, rows
 from yibao.models import AuditLog, Enrolment, Payment
 from yibao.services.errors import InvalidInput
 
+WHY = "外县参保缴费凭证"  # the declaration's reason (申报理由)
+
 
 def _person(services, *, seq: int = 11, **kwargs):  # type: ignore[no-untyped-def]
     kwargs.setdefault("hukou_region", "611023")
@@ -91,8 +93,8 @@ def test_unchanged_form_declares_nothing(services) -> None:  # type: ignore[no-u
 def test_make_up_lapsed_two_years_waits_five_months(services, clock) -> None:  # type: ignore[no-untyped-def]
     clock.set_local(2025, 2, 10)
     person = _person(services)
-    overrides = services.history.validate_declared(person.id, previous_year="not_enrolled", lapsed_years=2)
-    assert overrides == {"first_enrolment": False, "lapsed_years": 2}
+    overrides = services.history.validate_declared(person.id, previous_year="not_enrolled", lapsed_years=2, reason=WHY)
+    assert overrides == {"first_enrolment": False, "lapsed_years": 2, "declaration_reason": WHY}
     view = services.enrolment.assess(person.id, overrides=overrides)
     cov = _coverage(view)
     # fixed 3 (四(一) and 四(二)4(8), the larger, not added) + variable 2 × 1 = 5 months
@@ -110,7 +112,7 @@ def test_make_up_lapsed_two_repaid_one_waits_four_months(services, clock) -> Non
     clock.set_local(2025, 2, 10)
     person = _person(services)
     overrides = services.history.validate_declared(
-        person.id, previous_year="not_enrolled", lapsed_years=2, repaid_years=1
+        person.id, previous_year="not_enrolled", lapsed_years=2, repaid_years=1, reason=WHY
     )
     cov = _coverage(services.enrolment.assess(person.id, overrides=overrides))
     assert (cov.fixed_months, cov.variable_months, cov.repaired_months, cov.waiting_months) == (3, 2, 1, 4)
@@ -121,7 +123,7 @@ def test_lapse_of_four_years_repaired_keeps_six_months(services, clock) -> None:
     clock.set_local(2025, 2, 10)
     person = _person(services)
     overrides = services.history.validate_declared(
-        person.id, previous_year="not_enrolled", lapsed_years=4, repaid_years=2
+        person.id, previous_year="not_enrolled", lapsed_years=4, repaid_years=2, reason=WHY
     )
     cov = _coverage(services.enrolment.assess(person.id, overrides=overrides))
     # 3 + 4 = 7; repair 2 would give 5 < 6, so the repair takes 1 month only: 6
@@ -131,7 +133,7 @@ def test_lapse_of_four_years_repaired_keeps_six_months(services, clock) -> None:
 
 def test_centralized_lapsed_one_year_waits_from_benefit_start(services) -> None:  # type: ignore[no-untyped-def]
     person = _person(services)  # clock: 2024-10-15, in the 集中缴费期
-    overrides = services.history.validate_declared(person.id, previous_year="not_enrolled", lapsed_years=1)
+    overrides = services.history.validate_declared(person.id, previous_year="not_enrolled", lapsed_years=1, reason=WHY)
     view = services.enrolment.assess(person.id, overrides=overrides)
     cov = _coverage(view)
     assert (cov.fixed_months, cov.variable_months, cov.waiting_months) == (3, 1, 4)
@@ -142,12 +144,13 @@ def test_centralized_lapsed_one_year_waits_from_benefit_start(services) -> None:
 
 def test_declared_continuous_years_raise_the_cap(services) -> None:  # type: ignore[no-untyped-def]
     person = _person(services)
-    overrides = services.history.validate_declared(person.id, previous_year="enrolled", continuous_years=5)
+    overrides = services.history.validate_declared(person.id, previous_year="enrolled", continuous_years=5, reason=WHY)
     assert overrides == {
         "enrolled_previous_year": True,
         "first_enrolment": False,
         "resident_insurance_years_continuous": 5,
         "basic_insurance_years_continuous": 5,
+        "declaration_reason": WHY,
     }
     cov = _coverage(services.enrolment.assess(person.id, overrides=overrides))
     assert cov.waiting_months == 0 and cov.start == date(2025, 1, 1)
@@ -159,7 +162,7 @@ def test_employee_lapse_bridge_from_declared_exit(services, clock) -> None:  # t
     clock.set_local(2025, 2, 10)
     person = _person(services)
     overrides = services.history.validate_declared(
-        person.id, continuous_years=3, employee_exit_on=date(2025, 1, 20), category="employee_lapse"
+        person.id, continuous_years=3, employee_exit_on=date(2025, 1, 20), category="employee_lapse", reason=WHY
     )
     assert overrides["other_scheme_exit_on"] == date(2025, 1, 20)
     assert overrides["basic_insurance_years_continuous"] == 3
@@ -184,6 +187,8 @@ def test_employee_lapse_bridge_from_declared_exit(services, clock) -> None:  # t
         ({"previous_year": "enrolled", "lapsed_years": 2}, "lapsed_years", "应为0"),
         ({"previous_year": "not_enrolled", "lapsed_years": 2, "repaid_years": 3}, "repaid_years", "不能多于"),
         ({"repaid_years": 1}, "repaid_years", "不能多于"),
+        ({"previous_year": "not_enrolled", "lapsed_years": 2}, "reason", "请填写申报理由"),
+        ({"previous_year": "not_enrolled", "lapsed_years": 2, "reason": "  "}, "reason", "请填写申报理由"),
         ({"continuous_years": -1}, "continuous_years", "连续参保年数"),
         ({"previous_year": "not_enrolled", "lapsed_years": 1, "continuous_years": 3}, "continuous_years", "重新计算"),
         ({"lapsed_years": "两"}, "lapsed_years", "整数"),
@@ -206,7 +211,7 @@ def test_declaration_contradicting_a_registry_payment_is_refused(services) -> No
             services.history.validate_declared(person.id, **kwargs)
         assert "2024年度缴费记录" in exc.value.message
     with pytest.raises(InvalidInput) as exc:
-        services.history.validate_declared(person.id, previous_year="enrolled", continuous_years=0)
+        services.history.validate_declared(person.id, previous_year="enrolled", continuous_years=0, reason=WHY)
     assert exc.value.field == "continuous_years" and "不能少于1年" in exc.value.message
 
 
@@ -214,10 +219,10 @@ def test_lapse_longer_than_the_registry_allows_is_refused(services) -> None:  # 
     person = _person(services)
     _paid_here(services, person.id, 2023)
     with pytest.raises(InvalidInput) as exc:
-        services.history.validate_declared(person.id, previous_year="not_enrolled", lapsed_years=3)
+        services.history.validate_declared(person.id, previous_year="not_enrolled", lapsed_years=3, reason=WHY)
     assert exc.value.field == "lapsed_years" and "最多连续断保1年" in exc.value.message
     # The registry's own lapse needs no declaration; a repair can be declared against it.
-    assert services.history.validate_declared(person.id, repaid_years=1) == {"repaid_years": 1}
+    assert services.history.validate_declared(person.id, repaid_years=1, reason=WHY) == {"repaid_years": 1, "declaration_reason": WHY}
 
 
 # --- the declaration is recorded with the payment -------------------------------------------------
@@ -226,7 +231,7 @@ def test_lapse_longer_than_the_registry_allows_is_refused(services) -> None:  # 
 def test_payment_with_declared_history_is_audited(services, clock) -> None:  # type: ignore[no-untyped-def]
     clock.set_local(2025, 2, 10)
     person = _person(services)
-    overrides = services.history.validate_declared(person.id, previous_year="not_enrolled", lapsed_years=2)
+    overrides = services.history.validate_declared(person.id, previous_year="not_enrolled", lapsed_years=2, reason=WHY)
     receipt = services.enrolment.enrol_and_pay(
         person.id, channel="cash", received_fen=40000, overrides=overrides, confirmed=True
     )
@@ -243,7 +248,11 @@ def test_payment_with_declared_history_is_audited(services, clock) -> None:  # t
     (row,) = rows(services.engine, AuditLog, action="enrolment.history_declared")
     assert row.entity == "enrolment" and row.entity_id == enrolment.id
     assert row.after["source"] == "declared"
-    assert row.after["declared"] == {"first_enrolment": False, "lapsed_years": 2}
+    assert row.after["declared"] == {
+        "first_enrolment": False,
+        "lapsed_years": 2,
+        "declaration_reason": WHY,
+    }
     assert row.after["waiting"] == {
         "waiting_months": 5,
         "fixed_months": 3,
@@ -263,7 +272,7 @@ def test_payment_without_declaration_has_no_declared_row(services) -> None:  # t
 
 def test_refused_payment_keeps_the_declaration_in_its_attempt(services) -> None:  # type: ignore[no-untyped-def]
     person = _person(services, employee_insured=True)
-    overrides = services.history.validate_declared(person.id, previous_year="not_enrolled", lapsed_years=2)
+    overrides = services.history.validate_declared(person.id, previous_year="not_enrolled", lapsed_years=2, reason=WHY)
     with pytest.raises(Exception):  # noqa: B017 - Refused (employee-insured)
         services.enrolment.enrol_and_pay(person.id, channel="bank", overrides=overrides)
     (row,) = rows(services.engine, AuditLog, action="payment.record")
@@ -275,3 +284,14 @@ def test_employee_lapse_stop_date_on_file_needs_no_declaration(services, clock) 
     person = _person(services, other_scheme_exit_on=date(2025, 1, 20))
     assert services.history.known(person.id).other_scheme_exit_on == date(2025, 1, 20)
     assert services.history.validate_declared(person.id, category="employee_lapse") == {}
+
+
+def test_payment_with_a_declaration_and_no_reason_is_refused(services) -> None:  # type: ignore[no-untyped-def]
+    """A declaration overrides the registry only with a reason; without one nothing is written."""
+    person = _person(services)
+    with pytest.raises(InvalidInput) as exc:
+        services.enrolment.enrol_and_pay(
+            person.id, channel="bank", overrides={"first_enrolment": False, "lapsed_years": 2}
+        )
+    assert exc.value.field == "reason" and "理由" in exc.value.message
+    assert rows(services.engine, Payment) == [] and rows(services.engine, Enrolment) == []

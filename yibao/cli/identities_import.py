@@ -29,7 +29,7 @@ _BAR_FROM_ROWS = 500  # show a progress bar for lists longer than this
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "import",
-        help="导入部门名单（特殊身份）",
+        help="导入名单（特殊身份、以往年度参保缴费）",
         description="导入民政、农业农村、残联、卫健等部门提供的名单。",
     )
     kinds = p.add_subparsers(dest="import_kind", metavar="名单类型")
@@ -52,6 +52,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--dry-run", action="store_true", help="只核验并报告，不写入登记库")
     q.add_argument("--max-problems", type=int, default=200, help="最多列出多少条问题（默认 200）")
     q.set_defaults(func=guarded(_identities))
+    from yibao.cli.enrolments_import import register_kind
+
+    register_kind(kinds)
 
 
 def _missing_kind(args: Any) -> int:  # noqa: ARG001

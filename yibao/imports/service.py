@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from yibao.identities import Identity
+from yibao.imports.enrolments import CHUNK, EnrolmentImportReport, import_enrolments
 from yibao.imports.identities import ImportReport, Progress, import_identities
 from yibao.imports.vocabulary import policy_department_codes
 from yibao.services.base import ServiceBase
@@ -48,4 +49,36 @@ class ImportService(ServiceBase):
             )
             if dry_run:
                 session.rollback()
+            return report
+
+    def enrolments(
+        self,
+        path: Path | str,
+        *,
+        year: int,
+        dry_run: bool = False,
+        chunk_size: int = CHUNK,
+        progress: Progress | None = None,
+    ) -> EnrolmentImportReport:
+        """Load a previous year's payer list (``import_enrolments``) in one transaction.
+
+        All or nothing: when any row has a problem (``report.problems``, each naming its row
+        and column) nothing is written, whatever chunk the bad row was in. Raises
+        ``ImportFileError`` (Chinese ``message``) when the file as a whole cannot be used.
+        """
+        with self.transaction() as session:
+            report = import_enrolments(
+                session,
+                path,
+                year=year,
+                actor=self.actor,
+                now=self.now(),
+                before_year=self._services.benefit_year,
+                today=self.today(),
+                chunk_size=chunk_size,
+                progress=progress,
+            )
+            if dry_run or report.problems:
+                session.rollback()
+                report.batch_id = None
             return report

@@ -225,6 +225,19 @@ class NewIdentities(Ref):
         return self
 
 
+class RecognitionCutoff(Ref):
+    """Which recognition dates count for a payment, where the document says so.
+
+    ``payment_year_end`` (商南 三(一) “认定时间以缴费当年12月31日前各相关部门认定结果为准”):
+    an identity recognised (认定) on or before 31 December of the year of payment counts for
+    that payment even when it was recognised, or marked in the system, after the payment day —
+    the office then settles the subsidy (``yibao.rules.settlement``). ``new_identities`` still
+    applies: one recognised inside the benefit year counts from the next year.
+    """
+
+    until: Literal["payment_year_end"] = "payment_year_end"
+
+
 class Included(Ref):
     """Cover that comes with the basic insurance at no personal fee (眉山 二(一) 大病医疗保险)."""
 
@@ -255,6 +268,7 @@ class ContributionRules(Strict):
     lump_sum: Ref | None = None
     personal_share_deadline: PersonalShareDeadline | None = None
     new_identities: NewIdentities | None = None
+    recognition: RecognitionCutoff | None = None  # 商南 三(一): recognition date cut-off
     included: tuple[Included, ...] = ()
     rounding: Rounding | None = None  # required when a subsidy is a percentage
 

@@ -17,6 +17,8 @@ class RefundReason(StrEnum):
     DIED = "died"  # 待遇享受期前死亡
     MULTI_CHANNEL = "multi_channel"  # 特殊人群同一人不同缴费渠道缴费
     HUKOU_DUPLICATE = "hukou_duplicate"  # 重复参保到户籍地退费（眉山 附件1 提及）
+    IDENTITY_CHANGED = "identity_changed"  # 缴费后身份变动影响资助标准（商南 三(一) 不退不调）
+    SUBSIDY_SETTLEMENT = "subsidy_settlement"  # 系统未标识身份、已全额缴费：落实资助政策（商南 三(一)）
     OTHER = "other"  # 其他原因
 
     @property
@@ -31,6 +33,8 @@ LABELS: dict[RefundReason, str] = {
     RefundReason.DIED: "待遇享受期前死亡",
     RefundReason.MULTI_CHANNEL: "同一人不同缴费渠道重复缴费",
     RefundReason.HUKOU_DUPLICATE: "重复参保到户籍地退费",
+    RefundReason.IDENTITY_CHANGED: "缴费后身份变动（资助标准变化）",
+    RefundReason.SUBSIDY_SETTLEMENT: "落实资助政策（身份未标识、已全额缴费）",
     RefundReason.OTHER: "其他原因",
 }
 
@@ -62,6 +66,12 @@ class RefundReasonRule(Ref):
     # deadline to this case but a general sentence points the other way (商南 五(四): the death
     # sentence sets no deadline, "进入待遇享受期后…个人缴费不再退回" does). Say why in ``note``.
     after_window: Literal["refused", "confirm"] = "refused"
+    # ``refund`` (the default): the payment is refunded. ``refused``: the document says this
+    # case gets nothing back (商南 三(一) “个人已缴纳的参保费用不退回，已享受的资助参保金额不
+    # 调整”): intake is refused citing the clause. ``settlement``: the office pays back the
+    # subsidy the person should have had (商南 三(一) “由县医保经办机构落实资助政策”): the
+    # amount is the difference, the payment stays valid (``yibao.rules.settlement``).
+    effect: Literal["refund", "refused", "settlement"] = "refund"
 
 
 class RefundRules(Strict):

@@ -99,8 +99,25 @@ def refund_intake(
         return decide()
 
     # 2. Is this reason one the document accepts?
+    if entry is not None and entry.effect == "refused":
+        # 商南 三(一): the document says this case gets nothing back.
+        outcomes.append(Outcome.REFUSED)
+        reasons.append(
+            Reason(
+                text=f"“{entry.label}”：个人已缴纳的参保费用不退回，已享受的资助参保金额不调整，不予受理。",
+                clause=policy.clause(entry),
+            )
+        )
+        return decide()
+    if entry is not None and entry.effect == "settlement":
+        # The amount and the checks are the settlement rule's (yibao.rules.settlement).
+        raise ValueError(
+            f"“{entry.label}”不是退回缴费，而是落实资助政策：请按“落实资助”办理（核算应享受的资助差额）。"
+        )
     if entry is None or entry.mention_only:
-        listed = "、".join(r.label for r in rules.reasons if not r.mention_only)
+        listed = "、".join(
+            r.label for r in rules.reasons if not r.mention_only and r.effect == "refund"
+        )
         if rules.closed_list:
             outcomes.append(Outcome.REFUSED)
             reasons.append(

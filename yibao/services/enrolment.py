@@ -408,6 +408,7 @@ class EnrolmentService(ServiceBase):
         cat = parse_category(category)
         chan = parse_channel(channel)
         codes = extras_codes(extras)
+        self._require_reason(overrides)
         with self.operation(
             action="payment.record",
             entity="payment",
@@ -462,6 +463,19 @@ class EnrolmentService(ServiceBase):
             if overrides:
                 self._audit_declared(session, person, receipt, overrides, result)
             return receipt
+
+    @staticmethod
+    def _require_reason(overrides: Mapping[str, Any] | None) -> None:
+        """A declaration overrides the registry's own history only with a reason."""
+        from yibao.services.facts import DECLARATION_REASON
+
+        if not overrides:
+            return
+        facts = {k for k in overrides if k != DECLARATION_REASON}
+        if facts and not str(overrides.get(DECLARATION_REASON) or "").strip():
+            raise InvalidInput(
+                "申报的参保历史没有理由：请填写参保人提供的证明或说明后再收款。", field="reason"
+            )
 
     def _audit_declared(
         self,

@@ -6,30 +6,146 @@ another 统筹区 before this registry existed):
 
 - identities: every identity not revoked, with its dates and department;
 - ``insured_in_benefit_year``: a ``paid`` payment exists for the year;
-- ``enrolled_previous_year`` / ``lapsed_years`` / ``basic_insurance_years_continuous`` /
-  ``first_enrolment``: from the paid benefit years in this registry. A person with
-  no paid year before this one is ``first_enrolment=True`` with ``lapsed_years=0``:
-  the registry cannot tell a first enrolment from a history kept elsewhere, so the
-  desk should ask and pass ``overrides`` (``yibao.services.history`` shows what is
-  known and checks what the clerk declares);
+- ``enrolled_previous_year`` / ``lapsed_years`` / ``repaid_years`` /
+  ``basic_insurance_years_continuous`` / ``first_enrolment``: from the benefit years the
+  person is on record as insured — this registry's own payments and the rows of imported
+  payer lists (``prior_enrolment``, ``yibao import enrolments``) — see ``year_records`` and
+  ``derive``. A person with no year on record before this one is ``first_enrolment=True``
+  with ``lapsed_years=0``: the registry cannot tell a first enrolment from a history kept
+  elsewhere, so the desk shows the derived history with its sources
+  (``yibao.services.history``) and the clerk may override it with a declaration and a
+  reason (``overrides`` with ``declaration_reason``, audited);
 - ``registered_on``: the enrolment's registration date for the year, if any.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from sqlmodel import Session, col, select
 
 from yibao.identities import Identity
-from yibao.models import Enrolment, EnrolmentStatus, Payment, PaymentStatus, Person, PersonIdentity
+from yibao.models import (
+    Enrolment,
+    EnrolmentStatus,
+    ImportBatch,
+    Payment,
+    PaymentStatus,
+    Person,
+    PersonIdentity,
+    PriorEnrolment,
+)
 from yibao.rules.facts import Category, IdentityFact, PersonFacts
 from yibao.services.errors import InvalidInput
 
 # Fields the clerk may state for a case (anything else in ``overrides`` is refused).
 OVERRIDABLE = frozenset(PersonFacts.model_fields) - {"birth_date", "identities"}
+# Why the clerk declared history the registry does not hold (required with a declaration;
+# audited with the payment, never a fact the rules read).
+DECLARATION_REASON = "declaration_reason"
+
+Source = Literal["registry", "imported"]
+
+
+@dataclass(frozen=True, slots=True)
+class YearRecord:
+    """One benefit year the person is on record as having paid, and where that comes from."""
+
+    year: int
+    source: Source  # this registry's payment, or a row of an imported payer list
+    paid_on: date
+    amount_fen: int
+    receipt_no: str | None = None  # registry payment
+    list_name: str | None = None  # imported list (file name)
+    list_row: int | None = None
+    category: str | None = None
+
+    @property
+    def repaid(self) -> bool:
+        """Paid after the benefit year was over: a repair payment (缴费修复), not insurance
+        for that year (商南 四(二)4(8) “参保人员可通过缴费修复变动待遇等待期”)."""
+        return self.source == "imported" and self.paid_on > date(self.year, 12, 31)
+
+    @property
+    def where(self) -> str:
+        """Chinese: where the record comes from."""
+        if self.source == "registry" and self.receipt_no is None:
+            return f"本登记库参保记录（{self.year}年度已缴费）"
+        if self.source == "registry":
+            return f"本登记库缴费（收据号 {self.receipt_no}，{self.paid_on.isoformat()}）"
+        return f"导入名单 {self.list_name} 第 {self.list_row} 行（缴费日期 {self.paid_on.isoformat()}）"
+
+
+def year_records(session: Session, person_id: str) -> list[YearRecord]:
+    """Every year on record for ``person_id``: valid registry payments first, then imported
+    list rows for years the registry has no payment for. Sorted by year."""
+    out: dict[int, YearRecord] = {}
+    payments = session.exec(
+        select(Payment).where(
+            Payment.person_id == person_id, Payment.status == PaymentStatus.PAID.value
+        )
+    ).all()
+    for p in payments:
+        out[p.benefit_year] = YearRecord(
+            year=p.benefit_year,
+            source="registry",
+            paid_on=p.paid_on,
+            amount_fen=p.amount_fen,
+            receipt_no=p.receipt_no,
+        )
+    # A paid enrolment with no payment row (a year carried over from an older registry).
+    enrolments = session.exec(
+        select(Enrolment).where(
+            Enrolment.person_id == person_id, Enrolment.status == EnrolmentStatus.PAID.value
+        )
+    ).all()
+    for e in enrolments:
+        out.setdefault(
+            e.benefit_year,
+            YearRecord(
+                year=e.benefit_year,
+                source="registry",
+                paid_on=e.registered_on,
+                amount_fen=0,
+                category=e.category,
+            ),
+        )
+    imported = session.exec(
+        select(PriorEnrolment, ImportBatch.source_name)
+        .join(ImportBatch, col(ImportBatch.id) == col(PriorEnrolment.import_batch_id))
+        .where(PriorEnrolment.person_id == person_id)
+    ).all()
+    for row, name in imported:
+        out.setdefault(
+            row.benefit_year,
+            YearRecord(
+                year=row.benefit_year,
+                source="imported",
+                paid_on=row.paid_on,
+                amount_fen=row.amount_fen,
+                list_name=name,
+                list_row=row.source_row,
+                category=row.category,
+            ),
+        )
+    return [out[y] for y in sorted(out)]
+
+
+def derive(records: list[YearRecord], benefit_year: int) -> dict[str, Any]:
+    """The waiting-period facts for ``benefit_year`` from ``records``.
+
+    Insured years are the records paid by the end of their year; a record paid after its
+    year is over repairs that lapsed year (``repaid_years`` counts the repaired years of
+    the current break only). See ``continuity`` for the counting.
+    """
+    insured = {r.year for r in records if not r.repaid}
+    data = continuity(insured, benefit_year)
+    lapse = set(range(benefit_year - data["lapsed_years"], benefit_year))
+    data["repaid_years"] = len({r.year for r in records if r.repaid and r.year in lapse})
+    return data
 
 
 def identity_facts(rows: list[PersonIdentity]) -> tuple[IdentityFact, ...]:
@@ -127,7 +243,7 @@ def build_facts(
             Enrolment.person_id == person.id, Enrolment.benefit_year == benefit_year
         )
     ).first()
-    years = paid_years(session, person.id)
+    records = year_records(session, person.id)
     grades = [g for g in [person.disability_grade, *(i.disability_grade for i in identities)] if g]
     if category is None:
         category = enrolment.category if enrolment is not None else Category.GENERAL
@@ -151,12 +267,13 @@ def build_facts(
         or (enrolment.insured_region if enrolment is not None else None),
         "employee_insured": person.employee_insured,
         "other_scheme_exit_on": person.other_scheme_exit_on,
-        "insured_in_benefit_year": benefit_year in years,
+        "insured_in_benefit_year": benefit_year in paid_years(session, person.id),
         "registered_on": enrolment.registered_on if enrolment is not None else None,
         "died_on": person.died_on,
-        **continuity(years, benefit_year),
+        **derive(records, benefit_year),
     }
     if overrides:
+        overrides = {k: v for k, v in overrides.items() if k != DECLARATION_REASON}
         unknown = set(overrides) - OVERRIDABLE
         if unknown:
             raise InvalidInput(

@@ -1,23 +1,26 @@
-"""参保历史: what this registry knows of a person's insurance history, and what the clerk declares.
+"""参保历史: the waiting-period facts from the registry's own records, and the clerk's declarations.
 
 The waiting period (商南 四(二)4(8), 山阴 三(二)1), the major-illness cap (商南 四(二)4(7))
-and the employee-insurance bridge (商南 五(六)) depend on years the person was insured —
-often in another 统筹区 or before this registry existed. ``yibao.services.facts`` derives
-them from the registry's own paid years only; the desk shows that (``known``) and lets the
-clerk declare the rest (``validate_declared``), which returns the ``overrides`` that
-``enrolment.assess`` / ``enrol_and_pay`` take::
+and the employee-insurance bridge (商南 五(六)) depend on the years a person was insured.
+``known`` derives them from what the registry holds — its own payments and the rows of
+imported payer lists (``yibao import enrolments``, table ``prior_enrolment``) — and says for
+every year where it comes from (``HistoryView.years``, ``HistoryView.facts``). The registry's
+derivation is the default: ``enrolment.assess`` / ``enrol_and_pay`` use it with no
+declaration at all. Where the person's history lives elsewhere (another 统筹区, years before
+the lists), the clerk declares it with a mandatory reason (``validate_declared``), which
+returns the ``overrides`` those services take::
 
-    known = services.history.known(person_id)            # HistoryView, for the form's prefill
+    known = services.history.known(person_id)            # HistoryView: facts with sources
     overrides = services.history.validate_declared(
-        person_id, previous_year="not_enrolled", lapsed_years=2, repaid_years=0
+        person_id, previous_year="not_enrolled", lapsed_years=2, repaid_years=0,
+        reason="在外县参保，持参保缴费证明",
     )
-    services.enrolment.assess(person_id, overrides=overrides)
     services.enrolment.enrol_and_pay(person_id, channel="cash", received_fen=..., overrides=overrides)
 
-``validate_declared`` returns only what differs from the registry's own derivation, so an
-unchanged form declares nothing. A payment taken with overrides writes an audit row
-``enrolment.history_declared`` (``describe`` gives its Chinese summary) in the same
-transaction, so an auditor sees that the waiting period came from a declaration.
+``validate_declared`` returns only what differs from the registry's derivation (plus the
+reason), so an unchanged form declares nothing. A payment taken with overrides writes an
+audit row ``enrolment.history_declared`` (``describe`` gives its Chinese summary, with the
+reason) in the same transaction; a payment taken with a declaration and no reason is refused.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from pydantic import BaseModel, ConfigDict
 from yibao.rules.facts import Category
 from yibao.services.base import ServiceBase
 from yibao.services.errors import InvalidInput
-from yibao.services.facts import continuity, paid_years
+from yibao.services.facts import DECLARATION_REASON, YearRecord, derive, year_records
 
 # 上年度参保: as the registry has it, or declared by the clerk.
 PREVIOUS_YEAR_CHOICES: dict[str, str] = {
@@ -51,7 +54,42 @@ FIELD_LABELS: dict[str, str] = {
     "resident_insurance_years_continuous": "连续参加居民医保年数",
     "basic_insurance_years_continuous": "连续参加基本医保年数",
     "other_scheme_exit_on": "职工医保停保日期",
+    DECLARATION_REASON: "申报理由",
 }
+MAX_REASON_CHARS = 200
+
+
+class HistoryYear(BaseModel):
+    """One benefit year before the year being collected, as the registry has it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    year: int
+    status: str  # insured 已参保 / repaid 断保（已缴费修复） / lapsed 断保 / none 无记录
+    source: str  # Chinese: which record, or that none is held
+
+    @property
+    def status_label(self) -> str:
+        return YEAR_STATUS_LABELS[self.status]
+
+
+YEAR_STATUS_LABELS = {
+    "insured": "已参保",
+    "repaid": "断保·已缴费修复",
+    "lapsed": "断保",
+    "none": "无记录",
+}
+
+
+class HistoryFact(BaseModel):
+    """One waiting-period fact, its value in Chinese and where it came from."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    label: str
+    value: str
+    source: str
 
 
 class HistoryView(BaseModel):
@@ -61,26 +99,40 @@ class HistoryView(BaseModel):
 
     person_id: str
     benefit_year: int
-    paid_years: tuple[int, ...]  # benefit years paid in this registry, before benefit_year
-    last_paid_year: int | None
+    paid_years: tuple[int, ...]  # benefit years insured on record, before benefit_year
+    last_paid_year: int | None  # last year enrolled
     enrolled_previous_year: bool
-    previous_year_receipt_no: str | None  # the payment for benefit_year − 1, if any
-    lapsed_years: int  # consecutive unpaid years up to benefit_year − 1 (0 with no record)
-    continuous_years: int  # consecutive paid years up to benefit_year − 1
-    no_record: bool  # no paid year here: first enrolment, or a history kept elsewhere
+    previous_year_receipt_no: str | None  # this registry's payment for benefit_year − 1, if any
+    previous_year_source: str | None  # where the record of benefit_year − 1 comes from
+    lapsed_years: int  # consecutive uninsured years up to benefit_year − 1 (0 with no record)
+    repaid_years: int  # lapsed years of the current break paid back afterwards (缴费修复)
+    continuous_years: int  # consecutive insured years up to benefit_year − 1
+    no_record: bool  # no year on record: first enrolment, or a history kept elsewhere
     other_scheme_exit_on: date | None  # 职工医保 / 现役 / 羁押 结束日期 on the person's record
+    imported_years: tuple[int, ...] = ()  # years known only from an imported payer list
+    years: tuple[HistoryYear, ...] = ()  # last year first, back to the earliest record
+    facts: tuple[HistoryFact, ...] = ()  # the derived facts with their sources
 
     @property
     def summary(self) -> str:
         """One line for the form: what the registry has, in Chinese."""
         if self.no_record:
-            return "登记库无本人以往年度缴费记录（首次参保或在外地参保，请询问后填写）"
+            return (
+                "登记库无本人以往年度缴费记录（本库缴费和导入的参保缴费名单均无）："
+                "首次参保，或在外地参保，请询问；有证明的可申报并写明理由"
+            )
         years = "、".join(str(y) for y in self.paid_years)
+        imported = (
+            f"（其中{'、'.join(str(y) for y in self.imported_years)}年度来自导入名单）"
+            if self.imported_years
+            else ""
+        )
         if self.enrolled_previous_year:
-            return f"登记库记录：{years}年度已缴费，连续参保{self.continuous_years}年"
+            return f"登记库记录：{years}年度已参保{imported}，连续参保{self.continuous_years}年"
+        repaid = f"，其中已缴费修复{self.repaid_years}年" if self.repaid_years else ""
         return (
-            f"登记库记录：{years}年度已缴费，最后缴费{self.last_paid_year}年度，"
-            f"至{self.benefit_year - 1}年度已断保{self.lapsed_years}年"
+            f"登记库记录：{years}年度已参保{imported}，最后参保{self.last_paid_year}年度，"
+            f"至{self.benefit_year - 1}年度已断保{self.lapsed_years}年{repaid}"
         )
 
 
@@ -113,21 +165,98 @@ def _count(value: Any, *, field: str, label: str, high: int) -> int | None:
 
 
 def _receipt(known: HistoryView) -> str:
-    no = known.previous_year_receipt_no
-    return f"（收据号 {no}）" if no else ""
+    where = known.previous_year_source
+    return f"（{where}）" if where else ""
+
+
+def _years(records: list[YearRecord], benefit_year: int) -> list[HistoryYear]:
+    """Each year from last year back to the earliest record, with its source."""
+    by_year = {r.year: r for r in records if r.year < benefit_year}
+    if not by_year:
+        return []
+    out: list[HistoryYear] = []
+    for year in range(benefit_year - 1, min(by_year) - 1, -1):
+        record = by_year.get(year)
+        if record is None:
+            out.append(HistoryYear(year=year, status="lapsed", source="本登记库和导入名单均无该年度缴费记录"))
+        elif record.repaid:
+            out.append(
+                HistoryYear(
+                    year=year,
+                    status="repaid",
+                    source=f"{record.where}：在该年度结束后缴费，按缴费修复计，不算参保",
+                )
+            )
+        else:
+            out.append(HistoryYear(year=year, status="insured", source=record.where))
+    return out
+
+
+def _facts(view_years: list[HistoryYear], benefit_year: int, derived: dict[str, Any]) -> list[HistoryFact]:
+    last = benefit_year - 1
+    if not view_years:
+        none = "本登记库和导入名单均无以往年度记录"
+        return [
+            HistoryFact(key="enrolled_previous_year", label="上年度参保", value="无记录", source=none),
+            HistoryFact(key="lapsed_years", label="连续断保年数", value="0", source=none),
+        ]
+    insured = [y for y in view_years if y.status == "insured"]
+    lapse = view_years[: derived["lapsed_years"]]
+    streak = view_years[derived["lapsed_years"] :][: derived["basic_insurance_years_continuous"]]
+    repaid = [y for y in lapse if y.status == "repaid"]
+
+    def years_of(items: list[HistoryYear]) -> str:
+        return "、".join(str(y.year) for y in sorted(items, key=lambda i: i.year)) or "无"
+
+    previous = view_years[0]
+    facts = [
+        HistoryFact(
+            key="last_year_enrolled",
+            label="最后参保年度",
+            value=f"{insured[0].year}年度" if insured else "无",
+            source=insured[0].source if insured else "无参保年度记录",
+        ),
+        HistoryFact(
+            key="enrolled_previous_year",
+            label=f"上年度（{last}年度）参保",
+            value="是" if derived["enrolled_previous_year"] else "否",
+            source=previous.source,
+        ),
+        HistoryFact(
+            key="lapsed_years",
+            label="连续断保年数",
+            value=str(derived["lapsed_years"]),
+            source=f"断保年度：{years_of(lapse)}" if lapse else "上年度已参保",
+        ),
+        HistoryFact(
+            key="repaid_years",
+            label="已缴费修复年数",
+            value=str(derived["repaid_years"]),
+            source=f"修复年度：{years_of(repaid)}" if repaid else "无修复缴费记录",
+        ),
+        HistoryFact(
+            key="continuous_years",
+            label="连续参保年数",
+            value=str(derived["basic_insurance_years_continuous"]),
+            source=f"连续参保年度：{years_of(streak)}" if streak else "上年度未参保，断保后重新计算",
+        ),
+    ]
+    return facts
 
 
 class HistoryService(ServiceBase):
     def known(self, person_id: str, benefit_year: int | None = None) -> HistoryView:
         """What the registry knows of ``person_id``'s history before ``benefit_year``
-        (default: the policy's benefit year). Writes nothing."""
+        (default: the policy's benefit year): its own payments and imported payer lists,
+        each year with its source. Writes nothing."""
         year = benefit_year if benefit_year is not None else self._services.benefit_year
         with self.reading() as session:
             person = self.person_or_404(session, person_id)
-            years = paid_years(session, person.id)
-            derived = continuity(years, year)
-            before = tuple(sorted(y for y in years if y < year))
-            previous = self._services.payments.paid_payment(session, person.id, year - 1)
+            records = year_records(session, person.id)
+            derived = derive(records, year)
+            before = tuple(sorted(r.year for r in records if r.year < year and not r.repaid))
+            previous = next((r for r in records if r.year == year - 1 and not r.repaid), None)
+            view_years = _years(records, year)
             return HistoryView(
                 person_id=person.id,
                 benefit_year=year,
@@ -135,10 +264,17 @@ class HistoryService(ServiceBase):
                 last_paid_year=before[-1] if before else None,
                 enrolled_previous_year=derived["enrolled_previous_year"],
                 previous_year_receipt_no=previous.receipt_no if previous is not None else None,
+                previous_year_source=previous.where if previous is not None else None,
                 lapsed_years=derived["lapsed_years"],
+                repaid_years=derived["repaid_years"],
                 continuous_years=derived["basic_insurance_years_continuous"],
                 no_record=derived["first_enrolment"],
                 other_scheme_exit_on=person.other_scheme_exit_on,
+                imported_years=tuple(
+                    sorted(r.year for r in records if r.year < year and r.source == "imported")
+                ),
+                years=tuple(view_years),
+                facts=tuple(_facts(view_years, year, derived)),
             )
 
     def validate_declared(
@@ -151,6 +287,7 @@ class HistoryService(ServiceBase):
         continuous_years: int | None = None,
         employee_exit_on: date | None = None,
         category: Category | str | None = None,
+        reason: str | None = None,
     ) -> dict[str, Any]:
         """Check what the clerk declared against itself and the registry; return ``overrides``.
 
@@ -162,9 +299,13 @@ class HistoryService(ServiceBase):
         ``employee_exit_on`` is the 职工医保停保日期 (not in the future; required for
         ``category`` 职工医保断保 unless the person's record has it).
 
+        ``reason`` (申报理由: what the person showed or said, e.g. 外县参保缴费证明) is
+        required whenever the declaration changes a fact the registry derived.
+
         Raises ``InvalidInput`` (Chinese message, ``field`` = the argument) when a value is
-        out of range, contradicts another, or contradicts a payment in this registry.
-        Returns only the facts that differ from the registry's own derivation.
+        out of range, contradicts another, contradicts a record in this registry, or a
+        declaration has no reason. Returns only the facts that differ from the registry's
+        own derivation, with ``declaration_reason``.
         """
         if previous_year not in PREVIOUS_YEAR_CHOICES:
             raise InvalidInput(
@@ -278,7 +419,7 @@ class HistoryService(ServiceBase):
             overrides["first_enrolment"] = False
         if lapsed != known.lapsed_years:
             overrides["lapsed_years"] = lapsed
-        if repaid:
+        if repaid is not None and repaid != known.repaid_years:
             overrides["repaid_years"] = repaid
         if continuous is not None and continuous != known.continuous_years:
             if cat is Category.EMPLOYEE_LAPSE:
@@ -288,4 +429,16 @@ class HistoryService(ServiceBase):
                 overrides["basic_insurance_years_continuous"] = max(continuous, known.continuous_years)
         if employee_exit_on is not None and employee_exit_on != known.other_scheme_exit_on:
             overrides["other_scheme_exit_on"] = employee_exit_on
+        if overrides:
+            text = " ".join((reason or "").split())
+            if not text:
+                raise InvalidInput(
+                    "申报的参保历史与登记库记录不同（"
+                    + describe(overrides)
+                    + "），请填写申报理由：参保人提供了什么证明或说明（如 外县参保缴费凭证）。",
+                    field="reason",
+                )
+            if len(text) > MAX_REASON_CHARS:
+                raise InvalidInput(f"申报理由不超过{MAX_REASON_CHARS}字，请精简。", field="reason")
+            overrides[DECLARATION_REASON] = text
         return overrides

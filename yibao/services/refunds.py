@@ -8,6 +8,14 @@ Marking a request 已退费 sets the payment to ``refunded`` and the enrolment t
 another payment of the same person and year still holds money: then the enrolment
 stays paid and covered.
 
+落实资助政策 (reason ``subsidy_settlement``, 商南 三(一)): a person who paid in full while the
+system had not marked an identity the department had recognised is paid back the subsidy
+difference (``yibao.rules.settlement``). ``offers(person_id)`` lists the payments with a
+difference to settle; intake takes the request in for that amount (not the payment's), the
+same review follows, and 已退费 leaves the payment valid (audited ``payment.subsidy_settled``).
+A second settlement of the same payment counts what was already settled. A refund for an
+identity that changed after payment (``identity_changed``) is refused citing 三(一).
+
 Duplicates found by sync import (payment status ``conflict``, 重复缴费待处理) are
 refunded the same way, with reason ``duplicate``. When the clerk refunds the hall's
 ``paid`` payment instead, the remaining ``conflict`` payment becomes the valid one
@@ -39,12 +47,14 @@ from yibao.receipts import yuan
 from yibao.services import ruling
 from yibao.services.base import ServiceBase
 from yibao.services.errors import InvalidInput, NotFound, NotPermitted
+from yibao.services.facts import build_facts
 from yibao.services.views import PaymentView, RefundAssessmentView, RefundView
 
 _OPEN = (RefundState.RECEIVED.value, RefundState.REVIEWING.value, RefundState.APPROVED.value)
 # Payments that hold money and may be refunded: valid ones, and duplicates found by sync.
 _REFUNDABLE = (PaymentStatus.PAID.value, PaymentStatus.CONFLICT.value)
 DUPLICATE_REASON = "duplicate"
+SETTLEMENT_REASON = "subsidy_settlement"
 
 
 def parse_reason(reason: str, policy: Policy | None = None) -> str:
@@ -98,12 +108,40 @@ class RefundService(ServiceBase):
             return enrolment.coverage_start
         return start
 
+    def _settled_fen(self, session: Session, payment: Payment) -> int:
+        """Subsidy differences already paid back on ``payment`` (settlements 已退费)."""
+        settled = session.exec(
+            select(RefundRequest.amount_fen).where(
+                RefundRequest.payment_id == payment.id,
+                RefundRequest.reason == SETTLEMENT_REASON,
+                RefundRequest.state == RefundState.REFUNDED.value,
+            )
+        ).all()
+        return sum(settled)
+
     def _decide(
         self, session: Session, payment: Payment, reason: str, on: date, died_on: date | None
     ):  # type: ignore[no-untyped-def]
         person = session.get(Person, payment.person_id)
         died = died_on or (person.died_on if person is not None else None)
         try:
+            if reason == SETTLEMENT_REASON:
+                assert person is not None
+                enrolment = session.get(Enrolment, payment.enrolment_id)
+                facts = build_facts(
+                    session,
+                    person,
+                    benefit_year=payment.benefit_year,
+                    category=enrolment.category if enrolment is not None else None,
+                )
+                return ruling.subsidy_settlement(
+                    self.policy,
+                    facts,
+                    paid_on=payment.paid_on,
+                    paid_subsidy_fen=payment.subsidy_fen + self._settled_fen(session, payment),
+                    on=on,
+                    benefit_start=self._benefit_start(session, payment),
+                )
             return ruling.refund_intake(
                 self.policy,
                 reason,
@@ -143,6 +181,41 @@ class RefundService(ServiceBase):
             return RefundAssessmentView(
                 payment=PaymentView.of(payment), reason=code, on=day, decision=decision
             )
+
+    def offers(self, person_id: str, *, on: date | None = None) -> list[RefundAssessmentView]:
+        """落实资助政策 the desk offers: the person's valid payments with a subsidy difference
+        still owed (商南 三(一)), each with its decision (``decision.amount_fen``). Empty when
+        the policy has no settlement or nothing is owed. Writes nothing."""
+        day = on or self.today()
+        with self.reading() as session:
+            self.person_or_404(session, person_id)
+            payments = session.exec(
+                select(Payment)
+                .where(Payment.person_id == person_id, Payment.status == PaymentStatus.PAID.value)
+                .order_by(col(Payment.paid_at))
+            ).all()
+            out: list[RefundAssessmentView] = []
+            open_ids = set(
+                session.exec(
+                    select(RefundRequest.payment_id).where(
+                        RefundRequest.person_id == person_id, col(RefundRequest.state).in_(_OPEN)
+                    )
+                ).all()
+            )
+            for payment in payments:
+                if payment.id in open_ids:
+                    continue  # a request for it is being handled already
+                decision = self._decide(session, payment, SETTLEMENT_REASON, day, None)
+                if getattr(decision, "amount_fen", 0) > 0 and not decision.refused:
+                    out.append(
+                        RefundAssessmentView(
+                            payment=PaymentView.of(payment),
+                            reason=SETTLEMENT_REASON,
+                            on=day,
+                            decision=decision,
+                        )
+                    )
+            return out
 
     def intake(
         self,
@@ -200,12 +273,18 @@ class RefundService(ServiceBase):
             person = session.get(Person, payment.person_id)
             assert person is not None
             now = self.now()
+            settlement = code == SETTLEMENT_REASON
+            amount = (
+                decision.amount_fen
+                if settlement
+                else payment.amount_fen - self._settled_fen(session, payment)
+            )
             row = RefundRequest(
                 person_id=payment.person_id,
                 payment_id=payment.id,
                 reason=code,
                 reason_note=reason_note,
-                amount_fen=payment.amount_fen,
+                amount_fen=amount,
                 state=RefundState.RECEIVED.value,
                 received_on=today,
                 deadline=decision.deadline,
@@ -238,8 +317,9 @@ class RefundService(ServiceBase):
                 entity="refund_request",
                 entity_id=row.id,
                 person_id=person.id,
-                summary=f"受理 {person.name}（{mask(person.id_number)}）退费申请，"
-                f"收据号 {payment.receipt_no}，金额 {yuan(payment.amount_fen)} 元",
+                summary=f"受理 {person.name}（{mask(person.id_number)}）"
+                + ("落实资助政策申请（资助差额）" if settlement else "退费申请")
+                + f"，收据号 {payment.receipt_no}，金额 {yuan(amount)} 元",
                 after=row,
             )
             return self._view(session, row)
@@ -291,7 +371,9 @@ class RefundService(ServiceBase):
             )
             payment = session.get(Payment, row.payment_id)
             assert payment is not None
-            if target is RefundState.REFUNDED:
+            if target is RefundState.REFUNDED and row.reason == SETTLEMENT_REASON:
+                self._settle_subsidy(session, payment, row)
+            elif target is RefundState.REFUNDED:
                 self._refund_payment(session, payment, row, now)
             self.audit(
                 session,
@@ -305,6 +387,25 @@ class RefundService(ServiceBase):
                 after={"state": row.state, "note": note},
             )
             return self._view(session, row)
+
+    def _settle_subsidy(self, session: Session, payment: Payment, row: RefundRequest) -> None:
+        """已退费 for a settlement: the difference went back; the payment stays valid."""
+        if payment.status not in _REFUNDABLE:
+            raise InvalidInput(
+                f"收据号 {payment.receipt_no} 的缴费状态已是“{payment_status_label(payment.status)}”，"
+                "不能再落实资助。请核对该笔缴费。",
+                field="refund_id",
+            )
+        self.audit(
+            session,
+            action="payment.subsidy_settled",
+            entity="payment",
+            entity_id=payment.id,
+            person_id=row.person_id,
+            summary=f"收据号 {payment.receipt_no} 落实资助政策，退还资助差额 {yuan(row.amount_fen)} 元"
+            "（缴费保持有效）",
+            after={"settled_fen": row.amount_fen, "refund_id": row.id},
+        )
 
     def _refund_payment(
         self, session: Session, payment: Payment, row: RefundRequest, now: datetime

@@ -145,6 +145,28 @@ def refund_intake(
         )
 
 
+def subsidy_settlement(
+    policy: Any,
+    person: Any,
+    *,
+    paid_on: date,
+    paid_subsidy_fen: int,
+    on: date,
+    benefit_start: date,
+) -> Any:
+    from yibao.rules.settlement import subsidy_settlement as rules_settlement
+
+    with calendar_covered():
+        return rules_settlement(
+            policy,
+            person,
+            paid_on=paid_on,
+            paid_subsidy_fen=paid_subsidy_fen,
+            on=on,
+            benefit_start=benefit_start,
+        )
+
+
 def registry_refusal(policy: Any, text: str, *, rule: str, ref: Any | None = None) -> Decision:
     """A refusal that comes from the registry (not a policy rule), citing ``ref`` if the
     policy has a matching clause, else the document as silent on the matter."""
