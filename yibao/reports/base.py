@@ -103,12 +103,28 @@ def paid_last_year(year: int) -> sa.Select[Any]:
     )
 
 
-def place_columns() -> tuple[sa.ColumnElement[str], sa.ColumnElement[str], sa.ColumnElement[str]]:
-    """(county, town, village) of a person row joined with its household."""
+def place_columns(
+    region_code: str | None = None,
+) -> tuple[sa.ColumnElement[str], sa.ColumnElement[str], sa.ColumnElement[str]]:
+    """(county, town, village) of a person row joined with its household.
+
+    The county is the 户籍 county when it lies in the jurisdiction ``region_code``, else the
+    居住证 county when that does, else the 户籍 (or 居住证) county as it is."""
+    from yibao import regions
+
     person, household = table("person"), table("household")
-    county = sa.func.substr(
+    hukou = sa.func.substr(person.c.hukou_region, 1, 6)
+    permit = sa.func.substr(person.c.residence_permit_region, 1, 6)
+    fallback = sa.func.substr(
         sa.func.coalesce(person.c.hukou_region, person.c.residence_permit_region, ""), 1, 6
     )
+    if region_code:
+        codes = sorted({*regions.counties_of(region_code), region_code})
+        county: sa.ColumnElement[str] = sa.case(
+            (hukou.in_(codes), hukou), (permit.in_(codes), permit), else_=fallback
+        )
+    else:
+        county = fallback
     town = sa.func.coalesce(person.c.town, household.c.town, UNKNOWN_TOWN)
     village = sa.func.coalesce(person.c.village, household.c.village, UNKNOWN_VILLAGE)
     return county.label("county"), town.label("town"), village.label("village")

@@ -109,7 +109,7 @@ def ledger(engine: Engine, scope: Scope, which: str) -> list[LedgerLine]:
     if which not in LEDGERS:
         raise ValueError(f"没有“{which}”这本台账。可选：{'、'.join(LEDGERS)}。")
     person, identity = table("person"), table("person_identity")
-    county, town, village = place_columns()
+    county, town, village = place_columns(scope.policy.region_code)
     code = scope.policy.region_code
     last = paid_last_year(scope.year)
     conds: list[sa.ColumnElement[bool]] = [
@@ -200,7 +200,7 @@ def gone_since_last_year(engine: Engine, scope: Scope) -> int:
 
 def subsidy_ledger(engine: Engine, scope: Scope) -> list[SubsidyLine]:
     person, payment = table("person"), table("payment")
-    _county, town, village = place_columns()
+    _county, town, village = place_columns(scope.policy.region_code)
     good = paid_as_of(scope.year, scope.as_of)
     query = (
         sa.select(

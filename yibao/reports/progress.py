@@ -144,7 +144,7 @@ def _subsidised_codes(policy: Any) -> set[str]:
 
 def _village_rows(conn: sa.Connection, scope: Scope, week_ago: date) -> list[ProgressRow]:
     person, payment, enrolment = table("person"), table("payment"), table("enrolment")
-    county, town, village = place_columns()
+    county, town, village = place_columns(scope.policy.region_code)
     paid_now = paid_as_of(scope.year, scope.as_of)
     paid_before = paid_as_of(scope.year, week_ago)
     last_paid = paid_last_year(scope.year)
@@ -243,7 +243,7 @@ def progress(engine: Engine, scope: Scope) -> ProgressReport:
             default_county = regions.counties_of(policy.region_code)[0]
             by_name = {t.area: t.target for t in published}
             for name, value in by_name.items():
-                key = next((k for k in towns if k[1] == name), (default_county, name))
+                key = (default_county, name)
                 if key not in towns:
                     if scope.town and scope.town != name:
                         continue
@@ -368,7 +368,7 @@ def people(
 ) -> list[PersonLine]:
     """The people of ``town`` / ``village`` (``None``: every village), unpaid first."""
     person, payment, identity = table("person"), table("payment"), table("person_identity")
-    _county, town_col, village_col = place_columns()
+    _county, town_col, village_col = place_columns(scope.policy.region_code)
     paid_now = paid_as_of(scope.year, scope.as_of).subquery()
     last = paid_last_year(scope.year).subquery()
     conds = [town_col == town]

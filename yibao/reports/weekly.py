@@ -68,7 +68,7 @@ def weekly(engine: Engine, scope: Scope) -> WeeklyReport:
     start = scope.as_of - timedelta(days=6)
     person, request, transition = table("person"), table("refund_request"), table("refund_transition")
     payment = table("payment")
-    county, town, _village = place_columns()
+    county, town, _village = place_columns(scope.policy.region_code)
     figures: dict[tuple[str, str], WeekFigures] = defaultdict(WeekFigures)
     with engine.connect() as conn:
         this_week = paid_as_of(scope.year, scope.as_of, since=start)
