@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from yibao.idgen import make_id_number
 from yibao.models import (
     Enrolment,
     Household,
@@ -40,7 +41,6 @@ from yibao.models import (
     RefundRequest,
     RefundTransition,
 )
-from yibao.idgen import make_id_number
 
 DEVICE = "test-device"
 SH = ZoneInfo("Asia/Shanghai")
