@@ -70,6 +70,18 @@ _PERSON_IDENTITIES: tuple[tuple[Identity, str, float, int, int, tuple[int, int] 
     (Identity.DISABILITY, "残联", 0.015, 0, 120, (3, 4)),
     (Identity.FAMILY_PLANNING_SPECIAL, "卫健", 0.002, 40, 120, None),
 )
+# Common village names (synthetic: not a list of the county's real villages).
+_DEMO_VILLAGES = (
+    "河口村", "王家庄村", "柳树沟村", "石门村", "白杨村", "新庄村", "东坡村", "张家湾村",
+    "红星村", "桃园村", "松树岭村", "龙潭村", "马家坪村", "清泉村", "前进社区", "富民社区",
+)
+
+
+def _demo_village(town_index: int, household_seq: int) -> str:
+    """One of the 8 demo villages of the town at ``town_index`` (by household sequence)."""
+    return _DEMO_VILLAGES[(town_index * 3 + (household_seq // 11) % 8) % len(_DEMO_VILLAGES)]
+
+
 _CHANNELS = ((Channel.CASH, 0.45), (Channel.BANK, 0.25), (Channel.ONLINE, 0.30))
 
 
@@ -194,6 +206,7 @@ class _Builder:
         self.enrolments: list[dict[str, Any]] = []
         self.payments: list[dict[str, Any]] = []
         self.household_seq = 0
+        self.place: tuple[str | None, str | None] = (None, None)
 
     # --- rows ------------------------------------------------------------------
     def _stamp(self) -> dict[str, Any]:
@@ -237,6 +250,8 @@ class _Builder:
             "residence_permit_region": None,
             "school_region": None,
             "address": address,
+            "town": self.place[0],
+            "village": self.place[1],
             "employee_insured": rng.random() < 0.04 and 18 <= _age(birth, self.today) < 60,
             "other_scheme_exit_on": None,
             "disability_grade": None,
@@ -281,13 +296,18 @@ class _Builder:
         # demo residents); by sequence, not by rng, so a seed gives the same people as before.
         towns = regions.towns_of(hukou)
         town = towns[self.household_seq % len(towns)].name if towns else ""
-        address = f"{town}演示村{rng.randint(1, 40)}组{rng.randint(1, 120)}号"
+        # Village by sequence too (not rng): a town has 8 of the demo village names.
+        village = _demo_village(self.household_seq % len(towns) if towns else 0, self.household_seq)
+        address = f"{town}{village}{rng.randint(1, 40)}组{rng.randint(1, 120)}号"
+        self.place = (town or None, village if town else None)
         self.households.append(
             {
                 "id": household_id,
                 "number": f"{hukou}{self.household_seq:06d}",
                 "hukou_region": hukou,
                 "address": address,
+                "town": self.place[0],
+                "village": self.place[1],
                 **self._stamp(),
             }
         )

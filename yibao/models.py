@@ -328,6 +328,9 @@ class Household(SQLModel, table=True):
     number: str | None = Field(default=None, max_length=40, index=True)  # 户号 if known
     hukou_region: str | None = Field(default=None, max_length=12)  # GB/T 2260 (county or town)
     address: str | None = Field(default=None, max_length=200)
+    # Where the household lives, as data (yibao.places); None where not known.
+    town: str | None = Field(default=None, max_length=50)  # 乡镇/街道
+    village: str | None = Field(default=None, max_length=50)  # 村/社区
     device_id: str = Field(max_length=36)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
@@ -350,6 +353,7 @@ class Person(SQLModel, table=True):
         ),
         sa.Index("ix_person_id_tail", "id_tail"),
         sa.Index("ix_person_household_id", "household_id"),
+        sa.Index("ix_person_town_village", "town", "village"),
     )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
@@ -372,6 +376,9 @@ class Person(SQLModel, table=True):
     residence_permit_region: str | None = Field(default=None, max_length=12)  # 居住证发证地
     school_region: str | None = Field(default=None, max_length=12)  # 学籍地
     address: str | None = Field(default=None, max_length=200)
+    # Where the person lives, as data (yibao.places); None where not known.
+    town: str | None = Field(default=None, max_length=50)  # 乡镇/街道
+    village: str | None = Field(default=None, max_length=50)  # 村/社区
 
     employee_insured: bool = Field(default=False)  # 正在参加职工医保
     other_scheme_exit_on: date | None = None  # 职工医保 / 现役 / 羁押 结束日期

@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "yibao.cli.registry",
     "yibao.cli.identities_import",
     "yibao.cli.outreach",
+    "yibao.cli.report",
 )
 
 

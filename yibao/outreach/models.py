@@ -222,5 +222,25 @@ LOCAL_ONLY_TABLES = frozenset(
         "sync_conflict",
         "alembic_version",
         "registry_setting",  # which policy this registry serves (yibao.config)
+        "outreach_chase",  # the laptop's to-chase list, from the outreach bundle
     }
 )
+
+
+class OutreachChase(SQLModel, table=True):
+    """Laptop side: the village's to-chase list (待缴名单) as the hall made it at export —
+    who had not paid the benefit year, with last year's status and identities. Whether a
+    person has paid since is read from the laptop's payments, not stored here.
+    Migration: ``0500_places``."""
+
+    __tablename__ = "outreach_chase"
+
+    person_id: str = Field(primary_key=True, max_length=36)
+    benefit_year: int = Field(primary_key=True)
+    town: str | None = Field(default=None, max_length=50)
+    village: str | None = Field(default=None, max_length=50)
+    name: str = Field(max_length=50)
+    id_masked: str = Field(max_length=20)
+    last_year_status: str = Field(max_length=20)  # paid / refunded / not_paid
+    identities: list[Any] | None = Field(default=None, sa_column=sa.Column(sa.JSON, nullable=True))
+    listed_at: datetime

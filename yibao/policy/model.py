@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from yibao.policy.base import Document, Ref, Strict
 from yibao.policy.contribution import ContributionRules
+from yibao.policy.coverage import CoverageRules
 from yibao.policy.enrolment import EnrolmentRules
 from yibao.policy.family_aid import FamilyAidRules
 from yibao.policy.newborn import NewbornRules
@@ -35,6 +36,7 @@ class Policy(Strict):
     newborn: NewbornRules
     family_aid: FamilyAidRules
     refunds: RefundRules
+    coverage: CoverageRules | None = None  # the drive: goals, targets, subsidy sources
 
     @model_validator(mode="after")
     def _one_centralized_period(self) -> Policy:

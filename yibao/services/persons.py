@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, or_, select
 
-from yibao import idnumbers, regions, relations
+from yibao import idnumbers, places, regions, relations
 from yibao.identities import Identity
 from yibao.identities import label as identity_label
 from yibao.models import (
@@ -50,6 +50,8 @@ UPDATABLE = frozenset(
         "name",
         "phone",
         "address",
+        "town",
+        "village",
         "ethnicity",
         "hukou_region",
         "residence_permit_region",
@@ -165,6 +167,8 @@ class PersonService(ServiceBase):
         other_scheme_exit_on: date | None = None,
         disability_grade: int | None = None,
         note: str | None = None,
+        town: str | None = None,
+        village: str | None = None,
     ) -> PersonView:
         """Register a person; returns the stored person.
 
@@ -191,10 +195,13 @@ class PersonService(ServiceBase):
             school_region=school_region,
             disability_grade=disability_grade,
         )
+        place = self.place_of(town, village, address, hukou_region)
         with self.transaction() as session:
             person = self.insert_person(
                 session,
                 **values,
+                town=place.town,
+                village=place.village,
                 guardian_person_id=guardian_person_id,
                 address=address,
                 phone=phone,
@@ -204,6 +211,22 @@ class PersonService(ServiceBase):
                 note=note,
             )
             return PersonView.of(person)
+
+    def place_of(
+        self, town: str | None, village: str | None, address: str | None, region: str | None
+    ) -> places.Place:
+        """Town and village as chosen at the desk (checked against the jurisdiction's list),
+        or read from the address where it names exactly one town; ``InvalidInput`` if bad."""
+        jurisdiction = region or getattr(self.policy, "region_code", None)
+        try:
+            chosen = places.clean_town(town, getattr(self.policy, "region_code", None))
+            village_name = places.clean_village(village)
+        except ValueError as exc:
+            raise InvalidInput(str(exc), field="town" if town else "village") from None
+        if chosen is None:
+            parsed = places.parse_place(address, jurisdiction)
+            return places.Place(parsed.town, village_name or parsed.village)
+        return places.Place(chosen, village_name)
 
     def _validated_new_person(
         self,
@@ -516,6 +539,16 @@ class PersonService(ServiceBase):
                 value = _clean_name(value)
             elif key in _REGION_FIELDS:
                 value = _region(value, key)
+            elif key == "town":
+                try:
+                    value = places.clean_town(value, getattr(self.policy, "region_code", None))
+                except ValueError as exc:
+                    raise InvalidInput(str(exc), field="town") from None
+            elif key == "village":
+                try:
+                    value = places.clean_village(value)
+                except ValueError as exc:
+                    raise InvalidInput(str(exc), field="village") from None
             elif key == "disability_grade":
                 value = _grade(value)
             elif key == "status":
@@ -645,10 +678,13 @@ class PersonService(ServiceBase):
         if number and household_row_by_number(session, number) is not None:
             raise InvalidInput(f"户号 {number} 已存在。请查询该户后添加成员。", field="number")
         now = self.now()
+        place = places.parse_place(address, hukou_region or getattr(self.policy, "region_code", None))
         row = Household(
             number=number or None,
             hukou_region=hukou_region,
             address=address,
+            town=place.town,
+            village=place.village,
             device_id=self.actor.device_id,
             created_at=now,
             updated_at=now,

@@ -68,6 +68,8 @@ class PersonView(View):
     phone: str | None
     ethnicity: str | None
     employee_insured: bool
+    town: str | None = None  # 乡镇/街道 (None: unknown)
+    village: str | None = None  # 村/社区
     other_scheme_exit_on: date | None
     disability_grade: int | None
     status: str
@@ -97,6 +99,8 @@ class PersonView(View):
             phone=row.phone,
             ethnicity=row.ethnicity,
             employee_insured=row.employee_insured,
+            town=row.town,
+            village=row.village,
             other_scheme_exit_on=row.other_scheme_exit_on,
             disability_grade=row.disability_grade,
             status=row.status,

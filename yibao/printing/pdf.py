@@ -1,0 +1,71 @@
+"""Report sheets as a PDF (A4 landscape), the header and footer lines around each table."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from yibao.printing.fonts import font_path
+from yibao.reports.sheet import Sheet
+
+FONT = "noto"
+
+
+def new_document(*, orientation: str = "L", format: Any = "A4") -> Any:
+    from fpdf import FPDF
+
+    pdf = FPDF(orientation=orientation, format=format)
+    pdf.add_font(FONT, "", str(font_path()))
+    pdf.add_font(FONT, "B", str(font_path(bold=True)))
+    pdf.set_auto_page_break(auto=True, margin=12)
+    pdf.set_margins(10, 10, 10)
+    return pdf
+
+
+def save(pdf: Any, path: Path | str) -> Path:
+    """Write ``pdf`` to ``path`` with mode 0600 (reports carry personal data)."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    data = bytes(pdf.output())
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    os.chmod(target, 0o600)
+    return target
+
+
+def _sheet(pdf: Any, sheet: Sheet) -> None:
+    pdf.add_page()
+    pdf.set_font(FONT, "B", 15)
+    pdf.cell(0, 9, sheet.title, new_x="LMARGIN", new_y="NEXT", align="C")
+    pdf.set_font(FONT, "", 9)
+    for line in sheet.header:
+        pdf.multi_cell(0, 5, line, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+    widths = sheet.widths or [10] * len(sheet.columns)
+    with pdf.table(
+        col_widths=tuple(widths),
+        text_align="CENTER",
+        line_height=5.5,
+        first_row_as_headings=True,
+    ) as table:
+        pdf.set_font(FONT, "B", 9)
+        head = table.row()
+        for column in sheet.columns:
+            head.cell(column)
+        pdf.set_font(FONT, "", 9)
+        for values in sheet.rows:
+            row = table.row()
+            for value in values:
+                row.cell("" if value is None else str(value))
+    pdf.ln(2)
+    for line in sheet.footer:
+        pdf.multi_cell(0, 5, line, new_x="LMARGIN", new_y="NEXT")
+
+
+def write_pdf(path: Path | str, sheets: list[Sheet]) -> Path:
+    pdf = new_document()
+    for sheet in sheets:
+        _sheet(pdf, sheet)
+    return save(pdf, path)

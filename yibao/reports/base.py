@@ -1,0 +1,166 @@
+"""What every report shares: the benefit year being collected, "paid as of a day", places.
+
+*Paid as of D* (``paid_as_of``): the person has a payment for the benefit year with
+``paid_on`` ≤ D that is still good at the end of D — status ``paid``, or status
+``refunded`` with the refund paid out after D. Voided payments and the second payment of a
+person-year (``conflict``) never count; a person counts once.
+
+*Paid last year*: a ``paid`` payment for the year before, or an enrolment of that year with
+status ``paid`` (last year's payments taken in by ``import enrolments`` carry no payment row).
+
+*Where*: the person's own town and village, else the household's; unknown stays unknown.
+The county is the first six digits of the 户籍地 code (else of the 居住证 code).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlmodel import SQLModel
+
+import yibao.models  # noqa: F401  (tables on the metadata)
+import yibao.outreach.models  # noqa: F401
+from yibao.places import UNKNOWN_TOWN, UNKNOWN_VILLAGE
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def table(name: str) -> sa.Table:
+    return SQLModel.metadata.tables[name]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A report's frame: which policy and year, as of which day, optionally one town."""
+
+    policy: Any
+    as_of: date
+    town: str | None = None
+
+    @property
+    def year(self) -> int:
+        return int(self.policy.benefit_year)
+
+    @property
+    def document(self) -> str:
+        return str(self.policy.document.number)
+
+    @property
+    def jurisdiction(self) -> str:
+        return str(self.policy.jurisdiction)
+
+
+def end_of_day_utc(day: date) -> datetime:
+    """The first instant after ``day`` ends in local time, as aware UTC."""
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=LOCAL_TZ).astimezone(UTC)
+
+
+def refunded_by(cutoff: date) -> sa.ColumnElement[bool]:
+    """True for a payment whose refund was paid out by the end of ``cutoff``."""
+    request, transition, payment = table("refund_request"), table("refund_transition"), table("payment")
+    return sa.exists(
+        sa.select(1)
+        .select_from(request.join(transition, transition.c.refund_id == request.c.id))
+        .where(
+            request.c.payment_id == payment.c.id,
+            transition.c.to_state == "refunded",
+            transition.c.at < end_of_day_utc(cutoff),
+        )
+    )
+
+
+def paid_as_of(year: int, cutoff: date, *, since: date | None = None) -> sa.Select[Any]:
+    """``SELECT person_id`` of the persons paid for ``year`` as of ``cutoff`` (distinct);
+    with ``since``, only payments made on or after that day."""
+    payment = table("payment")
+    conds = [
+        payment.c.benefit_year == year,
+        payment.c.paid_on <= cutoff,
+        sa.or_(
+            payment.c.status == "paid",
+            sa.and_(payment.c.status == "refunded", sa.not_(refunded_by(cutoff))),
+        ),
+    ]
+    if since is not None:
+        conds.append(payment.c.paid_on >= since)
+    return sa.select(payment.c.person_id).where(*conds).distinct()
+
+
+def paid_last_year(year: int) -> sa.Select[Any]:
+    """``SELECT person_id`` of the persons paid for ``year − 1`` (registry or imported)."""
+    payment, enrolment = table("payment"), table("enrolment")
+    return sa.union(
+        sa.select(payment.c.person_id).where(
+            payment.c.benefit_year == year - 1, payment.c.status == "paid"
+        ),
+        sa.select(enrolment.c.person_id).where(
+            enrolment.c.benefit_year == year - 1, enrolment.c.status == "paid"
+        ),
+    )
+
+
+def place_columns(
+    region_code: str | None = None,
+) -> tuple[sa.ColumnElement[str], sa.ColumnElement[str], sa.ColumnElement[str]]:
+    """(county, town, village) of a person row joined with its household.
+
+    The county is the 户籍 county when it lies in the jurisdiction ``region_code``, else the
+    居住证 county when that does, else the 户籍 (or 居住证) county as it is."""
+    from yibao import regions
+
+    person, household = table("person"), table("household")
+    hukou = sa.func.substr(person.c.hukou_region, 1, 6)
+    permit = sa.func.substr(person.c.residence_permit_region, 1, 6)
+    fallback = sa.func.substr(
+        sa.func.coalesce(person.c.hukou_region, person.c.residence_permit_region, ""), 1, 6
+    )
+    if region_code:
+        codes = sorted({*regions.counties_of(region_code), region_code})
+        county: sa.ColumnElement[str] = sa.case(
+            (hukou.in_(codes), hukou), (permit.in_(codes), permit), else_=fallback
+        )
+    else:
+        county = fallback
+    town = sa.func.coalesce(person.c.town, household.c.town, UNKNOWN_TOWN)
+    village = sa.func.coalesce(person.c.village, household.c.village, UNKNOWN_VILLAGE)
+    return county.label("county"), town.label("town"), village.label("village")
+
+
+def persons_with_place() -> sa.FromClause:
+    person, household = table("person"), table("household")
+    return person.outerjoin(household, person.c.household_id == household.c.id)
+
+
+def town_filter(scope: Scope) -> list[sa.ColumnElement[bool]]:
+    if not scope.town:
+        return []
+    _county, town, _village = place_columns()
+    return [town == scope.town]
+
+
+def active_identity(on: date) -> sa.ColumnElement[bool]:
+    identity = table("person_identity")
+    return sa.and_(
+        identity.c.revoked_at.is_(None),
+        sa.or_(identity.c.valid_from.is_(None), identity.c.valid_from <= on),
+        sa.or_(identity.c.valid_to.is_(None), identity.c.valid_to >= on),
+    )
+
+
+def rate(part: int, whole: int | None) -> float | None:
+    """``part / whole`` as a fraction; None when there is no whole to measure against."""
+    if not whole:
+        return None
+    return part / whole
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.2f}%"
+
+
+def yuan(fen: int) -> str:
+    return f"{fen / 100:,.2f}"

@@ -1,0 +1,425 @@
+"""The ledgers (台账): four lists of people not paid for the benefit year as of a day, and the
+subsidy ledger.
+
+- 户籍人口未参保: 户籍 in the jurisdiction, active, not in 职工医保, not paid.
+- 常住人口未参保: 居住证 issued here, 户籍 elsewhere (or unknown), active, not in 职工医保, not paid.
+- 上年度参保本年度未参保: paid last year (registry or ``import enrolments``), active, not in
+  职工医保, not paid this year. People who died or moved out since are not chased: they are
+  counted in the sheet's footer instead.
+- 特殊身份群体未参保: holding, on the day, an identity the policy subsidises, active, not in
+  职工医保, not paid.
+- 资助参保台账: every payment of the year still good on the day with a subsidy: the identity
+  applied (就高不重复: one line per person, the identity the payment used), the subsidy, and its
+  split by source where the policy's ``[[coverage.funding]]`` gives one — otherwise the line
+  says the document does not split it.
+
+ID numbers are masked unless ``full_ids`` (the CLI lets only a 审核人员 ask, and audits it).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from yibao import regions
+from yibao.identities import label as identity_label
+from yibao.idnumbers import mask
+from yibao.reports.base import (
+    Scope,
+    active_identity,
+    paid_as_of,
+    paid_last_year,
+    persons_with_place,
+    place_columns,
+    table,
+    town_filter,
+    yuan,
+)
+from yibao.reports.progress import _subsidised_codes
+from yibao.reports.sheet import Sheet
+
+HUKOU = "户籍人口未参保"
+RESIDENT = "常住人口未参保"
+LAST_YEAR = "上年度参保本年度未参保"
+SPECIAL = "特殊身份群体未参保"
+SUBSIDY = "资助参保台账"
+LEDGERS = (HUKOU, RESIDENT, LAST_YEAR, SPECIAL)
+
+
+@dataclass(frozen=True)
+class LedgerLine:
+    person_id: str
+    name: str
+    id_number: str | None
+    sex: str | None
+    birth_date: Any
+    county: str
+    town: str
+    village: str
+    address: str | None
+    phone: str | None
+    paid_last_year: bool
+    identities: tuple[str, ...]  # codes
+
+
+@dataclass(frozen=True)
+class SubsidyLine:
+    person_id: str
+    name: str
+    id_number: str | None
+    town: str
+    village: str
+    identity: str  # applied (code)
+    other_identities: tuple[str, ...]  # also held on the day (not added: 就高不重复)
+    standard_fen: int
+    subsidy_fen: int
+    personal_fen: int
+    paid_on: Any
+    receipt_no: str
+    split: list[tuple[str, int]] | None  # by source; None: not split by the document
+    split_note: str  # clause, or what the document leaves unsaid
+
+
+def _in_jurisdiction(column: sa.ColumnElement[Any], region_code: str) -> sa.ColumnElement[bool]:
+    codes = {*regions.counties_of(region_code), region_code}
+    return sa.func.substr(column, 1, 6).in_(sorted(codes))
+
+
+def _identities(conn: sa.Connection, ids: list[str], scope: Scope) -> dict[str, list[str]]:
+    identity = table("person_identity")
+    held: dict[str, list[str]] = defaultdict(list)
+    for start in range(0, len(ids), 900):
+        part = ids[start : start + 900]
+        for pid, code in conn.execute(
+            sa.select(identity.c.person_id, identity.c.code)
+            .where(identity.c.person_id.in_(part), active_identity(scope.as_of))
+            .order_by(identity.c.code)
+        ):
+            if code not in held[pid]:
+                held[pid].append(code)
+    return held
+
+
+def ledger(engine: Engine, scope: Scope, which: str) -> list[LedgerLine]:
+    """The people of one of the four ledgers (``LEDGERS``), by town, village and name."""
+    if which not in LEDGERS:
+        raise ValueError(f"没有“{which}”这本台账。可选：{'、'.join(LEDGERS)}。")
+    person, identity = table("person"), table("person_identity")
+    county, town, village = place_columns(scope.policy.region_code)
+    code = scope.policy.region_code
+    last = paid_last_year(scope.year)
+    conds: list[sa.ColumnElement[bool]] = [
+        person.c.status == "active",
+        person.c.employee_insured.is_(False),
+        person.c.id.not_in(paid_as_of(scope.year, scope.as_of)),
+        *town_filter(scope),
+    ]
+    if which == HUKOU:
+        conds.append(_in_jurisdiction(person.c.hukou_region, code))
+    elif which == RESIDENT:
+        conds += [
+            _in_jurisdiction(person.c.residence_permit_region, code),
+            sa.or_(
+                person.c.hukou_region.is_(None),
+                sa.not_(_in_jurisdiction(person.c.hukou_region, code)),
+            ),
+        ]
+    elif which == LAST_YEAR:
+        conds.append(person.c.id.in_(last))
+    else:
+        codes = sorted(_subsidised_codes(scope.policy))
+        conds.append(
+            person.c.id.in_(
+                sa.select(identity.c.person_id).where(
+                    identity.c.code.in_(codes), active_identity(scope.as_of)
+                )
+            )
+        )
+    query = (
+        sa.select(
+            person.c.id,
+            person.c.name,
+            person.c.id_number,
+            person.c.sex,
+            person.c.birth_date,
+            county,
+            town,
+            village,
+            person.c.address,
+            person.c.phone,
+            person.c.id.in_(last).label("last"),
+        )
+        .select_from(persons_with_place())
+        .where(*conds)
+        .order_by(county, town, village, person.c.name, person.c.id)
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+        held = _identities(conn, [r.id for r in rows], scope)
+    return [
+        LedgerLine(
+            person_id=r.id,
+            name=r.name,
+            id_number=r.id_number,
+            sex=r.sex,
+            birth_date=r.birth_date,
+            county=r.county,
+            town=r.town,
+            village=r.village,
+            address=r.address,
+            phone=r.phone,
+            paid_last_year=bool(r.last),
+            identities=tuple(held.get(r.id, ())),
+        )
+        for r in rows
+    ]
+
+
+def gone_since_last_year(engine: Engine, scope: Scope) -> int:
+    """Last year's payers not paid this year who have since died or moved out."""
+    person = table("person")
+    with engine.connect() as conn:
+        return int(
+            conn.scalar(
+                sa.select(sa.func.count())
+                .select_from(persons_with_place())
+                .where(
+                    person.c.status != "active",
+                    person.c.id.in_(paid_last_year(scope.year)),
+                    person.c.id.not_in(paid_as_of(scope.year, scope.as_of)),
+                    *town_filter(scope),
+                )
+            )
+            or 0
+        )
+
+
+def subsidy_ledger(engine: Engine, scope: Scope) -> list[SubsidyLine]:
+    person, payment = table("person"), table("payment")
+    _county, town, village = place_columns(scope.policy.region_code)
+    good = paid_as_of(scope.year, scope.as_of)
+    query = (
+        sa.select(
+            person.c.id,
+            person.c.name,
+            person.c.id_number,
+            town,
+            village,
+            payment.c.subsidy_identity,
+            payment.c.standard_fen,
+            payment.c.subsidy_fen,
+            payment.c.personal_fen,
+            payment.c.paid_on,
+            payment.c.receipt_no,
+        )
+        .select_from(persons_with_place().join(payment, payment.c.person_id == person.c.id))
+        .where(
+            payment.c.benefit_year == scope.year,
+            payment.c.paid_on <= scope.as_of,
+            payment.c.subsidy_fen > 0,
+            payment.c.status.in_(("paid", "refunded")),
+            person.c.id.in_(good),
+            *town_filter(scope),
+        )
+        .order_by(town, village, person.c.name, person.c.id)
+    )
+    # A refunded payment beside a newer good one: keep the good one only.
+    with engine.connect() as conn:
+        rows = conn.execute(query.add_columns(payment.c.status)).all()
+        held = _identities(conn, [r.id for r in rows], scope)
+    coverage = getattr(scope.policy, "coverage", None)
+    seen: dict[str, Any] = {}
+    for r in rows:
+        if r.id not in seen or r.status == "paid":
+            seen[r.id] = r
+    out: list[SubsidyLine] = []
+    for r in seen.values():
+        code = r.subsidy_identity or ""
+        funding = coverage.funding_for(code) if coverage is not None else None
+        split = funding.split(int(r.subsidy_fen)) if funding is not None else None
+        if funding is None:
+            note = f"{scope.document} 未规定该身份资助资金的来源划分"
+        elif split is None:
+            note = f"{scope.document} {funding.clause} 所列来源之和与资助额不符，需核实"
+        else:
+            note = f"{scope.document} {funding.clause}"
+        out.append(
+            SubsidyLine(
+                person_id=r.id,
+                name=r.name,
+                id_number=r.id_number,
+                town=r.town,
+                village=r.village,
+                identity=code,
+                other_identities=tuple(c for c in held.get(r.id, ()) if c != code),
+                standard_fen=int(r.standard_fen),
+                subsidy_fen=int(r.subsidy_fen),
+                personal_fen=int(r.personal_fen),
+                paid_on=r.paid_on,
+                receipt_no=r.receipt_no,
+                split=split,
+                split_note=note,
+            )
+        )
+    return out
+
+
+def totals_by_source(lines: list[SubsidyLine]) -> tuple[dict[str, int], int]:
+    """Subsidy fen by source, and the fen the document does not split."""
+    by_source: dict[str, int] = defaultdict(int)
+    unsplit = 0
+    for line in lines:
+        if line.split is None:
+            unsplit += line.subsidy_fen
+        else:
+            for source, fen in line.split:
+                by_source[source] += fen
+    return dict(by_source), unsplit
+
+
+# --- as sheets -----------------------------------------------------------------------------
+
+
+def header_lines(scope: Scope, what: str) -> list[str]:
+    place = scope.jurisdiction + (f" {scope.town}" if scope.town else "")
+    return [
+        f"依据文件：{scope.document}《{scope.policy.document.title}》",
+        f"辖区：{place}　待遇年度：{scope.year}年　统计截至：{scope.as_of.isoformat()}",
+        what,
+    ]
+
+
+def _shown(number: str | None, full_ids: bool) -> str:
+    if not number:
+        return "（无身份证号）"
+    return number if full_ids else mask(number)
+
+
+_LEDGER_RULE = {
+    HUKOU: "户籍在本辖区、未参加职工医保、截至统计日未缴本年度居民医保的人员。",
+    RESIDENT: "持本辖区居住证、户籍不在本辖区、未参加职工医保、截至统计日未缴本年度居民医保的人员。",
+    LAST_YEAR: "上年度已缴费参保、截至统计日未缴本年度居民医保的人员（已死亡、迁出的不列入，见表尾）。",
+    SPECIAL: "截至统计日持有本政策资助参保身份、未参加职工医保、未缴本年度居民医保的人员。",
+}
+
+
+def ledger_sheet(engine: Engine, scope: Scope, which: str, *, full_ids: bool = False) -> Sheet:
+    lines = ledger(engine, scope, which)
+    sheet = Sheet(
+        name=which,
+        title=f"{which}台账",
+        header=header_lines(scope, "口径：" + _LEDGER_RULE[which]),
+        columns=["序号", "乡镇（街道）", "村（社区）", "姓名", "身份证号", "性别", "出生日期",
+                 "上年度缴费", "特殊身份", "联系电话", "住址"],
+        widths=[6, 14, 14, 10, 22, 6, 12, 10, 24, 14, 30],
+    )
+    for n, line in enumerate(lines, start=1):
+        sheet.rows.append(
+            [
+                n,
+                line.town,
+                line.village,
+                line.name,
+                _shown(line.id_number, full_ids),
+                {"1": "男", "2": "女"}.get(line.sex or "", "未知"),
+                line.birth_date.isoformat() if line.birth_date else "",
+                "已缴" if line.paid_last_year else "未缴",
+                "、".join(identity_label(c) for c in line.identities),
+                line.phone or "",
+                line.address or "",
+            ]
+        )
+    sheet.footer.append(f"合计：{len(lines)} 人。")
+    if which == LAST_YEAR:
+        gone = gone_since_last_year(engine, scope)
+        sheet.footer.append(f"另有上年度参保、现已死亡或迁出的 {gone} 人，未列入本台账。")
+    sheet.footer.append("身份证号" + ("为完整号码（已记入审计日志）。" if full_ids else "已遮蔽（前6位、后4位）。"))
+    return sheet
+
+
+def subsidy_sheets(engine: Engine, scope: Scope, *, full_ids: bool = False) -> list[Sheet]:
+    lines = subsidy_ledger(engine, scope)
+    sources: list[str] = []
+    coverage = getattr(scope.policy, "coverage", None)
+    for funding in getattr(coverage, "funding", ()) or ():
+        for share in funding.shares:
+            if share.source not in sources:
+                sources.append(share.source)
+    sheet = Sheet(
+        name=SUBSIDY,
+        title="特殊人群资助参保台账",
+        header=header_lines(
+            scope, "口径：本年度已缴费且享受资助的人员；多重身份按“就高不重复享受资助”只计所用身份一次。"
+        ),
+        columns=["序号", "乡镇（街道）", "村（社区）", "姓名", "身份证号", "资助身份", "另持身份",
+                 "缴费标准（元）", "资助（元）", "个人缴费（元）", *[f"{s}（元）" for s in sources],
+                 "资金来源依据", "缴费日期", "收据号"],
+        widths=[6, 14, 14, 10, 22, 16, 16, 12, 10, 12, *[12] * len(sources), 34, 12, 16],
+    )
+    for n, line in enumerate(lines, start=1):
+        split = dict(line.split or [])
+        sheet.rows.append(
+            [
+                n,
+                line.town,
+                line.village,
+                line.name,
+                _shown(line.id_number, full_ids),
+                identity_label(line.identity) if line.identity else "",
+                "、".join(identity_label(c) for c in line.other_identities),
+                yuan(line.standard_fen),
+                yuan(line.subsidy_fen),
+                yuan(line.personal_fen),
+                *[yuan(split[s]) if s in split else "" for s in sources],
+                line.split_note,
+                line.paid_on.isoformat() if line.paid_on else "",
+                line.receipt_no,
+            ]
+        )
+    by_source, unsplit = totals_by_source(lines)
+    total = sum(line.subsidy_fen for line in lines)
+    sheet.footer.append(f"合计：{len(lines)} 人，资助 {yuan(total)} 元。")
+    totals = Sheet(
+        name="资助资金来源汇总",
+        title="资助参保资金按来源汇总",
+        header=header_lines(scope, "按政策文件所列资金来源汇总本年度已缴费人员的资助额（财政、医疗救助应划转数）。"),
+        columns=["资助身份", "人数", "资助（元）", *[f"{s}（元）" for s in sources], "依据"],
+        widths=[24, 8, 14, *[14] * len(sources), 40],
+    )
+    by_identity: dict[str, list[SubsidyLine]] = defaultdict(list)
+    for line in lines:
+        by_identity[line.identity].append(line)
+    for code, group in sorted(by_identity.items()):
+        split_totals: dict[str, int] = defaultdict(int)
+        for line in group:
+            for source, fen in line.split or []:
+                split_totals[source] += fen
+        totals.rows.append(
+            [
+                identity_label(code),
+                len(group),
+                yuan(sum(g.subsidy_fen for g in group)),
+                *[yuan(split_totals[s]) if s in split_totals else "" for s in sources],
+                group[0].split_note,
+            ]
+        )
+    totals.rows.append(
+        ["合计", len(lines), yuan(total), *[yuan(by_source.get(s, 0)) for s in sources], ""]
+    )
+    if unsplit:
+        totals.footer.append(
+            f"其中 {yuan(unsplit)} 元的资金来源政策文件未作划分，未计入各来源，需另行核实。"
+        )
+    if not sources:
+        totals.footer.append(f"{scope.document} 未按来源划分资助资金，本表只列资助总额。")
+    return [sheet, totals]
+
+
+def ledger_sheets(engine: Engine, scope: Scope, *, full_ids: bool = False) -> list[Sheet]:
+    """The whole ledger workbook: the four ledgers, the subsidy ledger and its totals by source."""
+    return [*(ledger_sheet(engine, scope, w, full_ids=full_ids) for w in LEDGERS),
+            *subsidy_sheets(engine, scope, full_ids=full_ids)]

@@ -1,0 +1,429 @@
+"""征缴进度: target, paid, rate and the change in a week, by county, town and village, and
+each special group's rate by identity (``progress``); the people of one village (``people``).
+
+Targets: where the policy's ``[coverage.targets]`` names the document's table (商南 附件2 by
+town, 晋城 附件 by county) those rows take the document's figure. Every other row (villages,
+towns of 晋城, every row of 眉山 and 山阴, the unknown-town row) takes last year's payers
+following 商南 附件2's formula: (1) paid last year − (2) refunded = (3), (3) − (4) no longer
+insurable here (死亡、迁出, the registry's nearest to 附件2's 停保) = (5) target. The row says
+which (``target_source``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from yibao import regions
+from yibao.identities import label as identity_label
+from yibao.idnumbers import mask
+from yibao.places import UNKNOWN_TOWN
+from yibao.reports.base import (
+    Scope,
+    active_identity,
+    paid_as_of,
+    paid_last_year,
+    persons_with_place,
+    place_columns,
+    rate,
+    table,
+    town_filter,
+)
+from yibao.targets import load_targets
+
+FORMULA_SOURCE = "按上年缴费人数推算（商南附件2公式 (1)−(2)=(3)，(3)−(4)=(5)）"
+
+
+@dataclass
+class Formula:
+    """商南 附件2's columns, from the registry: (1) paid last year, (2) of them refunded,
+    (3) = (1) − (2), (4) of (3) now dead or moved out, (5) = (3) − (4)."""
+
+    paid_last: int = 0
+    refunded_last: int = 0
+    gone: int = 0
+
+    @property
+    def after_refund(self) -> int:
+        return self.paid_last - self.refunded_last
+
+    @property
+    def target(self) -> int:
+        return self.after_refund - self.gone
+
+    def add(self, other: Formula) -> None:
+        self.paid_last += other.paid_last
+        self.refunded_last += other.refunded_last
+        self.gone += other.gone
+
+
+@dataclass
+class ProgressRow:
+    level: str  # county / town / village
+    county: str  # GB/T 2260 code ("" when unknown)
+    county_name: str
+    town: str | None = None
+    village: str | None = None
+    paid: int = 0
+    paid_week_ago: int = 0
+    registered: int = 0  # active residents on the registry here (not in 职工医保)
+    formula: Formula = field(default_factory=Formula)
+    target: int | None = None
+    target_source: str = FORMULA_SOURCE
+
+    @property
+    def change(self) -> int:
+        return self.paid - self.paid_week_ago
+
+    @property
+    def rate(self) -> float | None:
+        return rate(self.paid, self.target)
+
+    @property
+    def name(self) -> str:
+        return self.village or self.town or self.county_name
+
+    def add(self, other: ProgressRow) -> None:
+        self.paid += other.paid
+        self.paid_week_ago += other.paid_week_ago
+        self.registered += other.registered
+        self.formula.add(other.formula)
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    identity: str
+    label: str
+    holders: int
+    paid: int
+    subsidised: bool  # the policy lists a subsidy for this identity
+
+    @property
+    def rate(self) -> float | None:
+        return rate(self.paid, self.holders)
+
+
+@dataclass(frozen=True)
+class ProgressReport:
+    scope: Scope
+    week_ago: date
+    total: ProgressRow
+    counties: list[ProgressRow]
+    towns: list[ProgressRow]
+    villages: list[ProgressRow]
+    groups: list[GroupRow]
+    special_holders: int  # distinct persons holding any identity
+    special_paid: int
+    goal: str | None  # the document's goal, quoted with its clause
+    target_note: str
+
+    @property
+    def special_rate(self) -> float | None:
+        return rate(self.special_paid, self.special_holders)
+
+    def towns_of(self, county: str | None = None) -> list[ProgressRow]:
+        return [t for t in self.towns if county is None or t.county == county]
+
+    def villages_of(self, town: str) -> list[ProgressRow]:
+        return [v for v in self.villages if v.town == town]
+
+
+def _subsidised_codes(policy: Any) -> set[str]:
+    codes: set[str] = set()
+    for line in getattr(policy.contribution, "subsidies", ()) or ():
+        if str(getattr(line.kind, "value", line.kind)) == "none":
+            continue
+        codes |= {str(getattr(i, "value", i)) for i in line.identities}
+    return codes
+
+
+def _village_rows(conn: sa.Connection, scope: Scope, week_ago: date) -> list[ProgressRow]:
+    person, payment, enrolment = table("person"), table("payment"), table("enrolment")
+    county, town, village = place_columns(scope.policy.region_code)
+    paid_now = paid_as_of(scope.year, scope.as_of)
+    paid_before = paid_as_of(scope.year, week_ago)
+    last_paid = paid_last_year(scope.year)
+    last_any = sa.union(
+        sa.select(payment.c.person_id).where(
+            payment.c.benefit_year == scope.year - 1, payment.c.status.in_(("paid", "refunded"))
+        ),
+        sa.select(enrolment.c.person_id).where(
+            enrolment.c.benefit_year == scope.year - 1,
+            enrolment.c.status.in_(("paid", "refunded")),
+        ),
+    )
+    gone = person.c.status != "active"
+
+    def count(cond: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+        return sa.func.sum(sa.case((cond, 1), else_=0))
+
+    in_last = person.c.id.in_(last_paid)
+    query = (
+        sa.select(
+            county,
+            town,
+            village,
+            count(person.c.id.in_(paid_now)).label("paid"),
+            count(person.c.id.in_(paid_before)).label("paid_week_ago"),
+            count(sa.and_(person.c.status == "active", person.c.employee_insured.is_(False))).label(
+                "registered"
+            ),
+            count(person.c.id.in_(last_any)).label("paid_last"),
+            count(in_last).label("after_refund"),
+            count(sa.and_(in_last, gone)).label("gone"),
+        )
+        .select_from(persons_with_place())
+        .where(*town_filter(scope))
+        .group_by(county, town, village)
+    )
+    rows = []
+    for r in conn.execute(query):
+        paid_last = int(r.paid_last or 0)
+        rows.append(
+            ProgressRow(
+                level="village",
+                county=r.county or "",
+                county_name=regions.name(r.county) if r.county else "（县区未知）",
+                town=r.town,
+                village=r.village,
+                paid=int(r.paid or 0),
+                paid_week_ago=int(r.paid_week_ago or 0),
+                registered=int(r.registered or 0),
+                formula=Formula(
+                    paid_last=paid_last,
+                    refunded_last=paid_last - int(r.after_refund or 0),
+                    gone=int(r.gone or 0),
+                ),
+            )
+        )
+    return rows
+
+
+def _roll_up(rows: list[ProgressRow], level: str, key: Any) -> dict[Any, ProgressRow]:
+    out: dict[Any, ProgressRow] = {}
+    for row in rows:
+        k = key(row)
+        if k not in out:
+            out[k] = ProgressRow(
+                level=level,
+                county=row.county,
+                county_name=row.county_name,
+                town=row.town if level == "town" else None,
+            )
+        out[k].add(row)
+    return out
+
+
+def progress(engine: Engine, scope: Scope) -> ProgressReport:
+    """The drive's progress as of ``scope.as_of`` (and a week before), for ``scope.town`` or all."""
+    week_ago = scope.as_of - timedelta(days=7)
+    policy = scope.policy
+    coverage = getattr(policy, "coverage", None)
+    with engine.connect() as conn:
+        villages = _village_rows(conn, scope, week_ago)
+        groups, holders, special_paid = _groups(conn, scope)
+    towns = _roll_up(villages, "town", lambda r: (r.county, r.town))
+    counties = _roll_up(villages, "county", lambda r: r.county)
+    total = ProgressRow(level="total", county=policy.region_code, county_name=scope.jurisdiction)
+    for row in villages:
+        total.add(row)
+    for row in [*villages, *towns.values(), *counties.values(), total]:
+        row.target = row.formula.target
+    note = f"各行任务数均{FORMULA_SOURCE}。"
+    targets = getattr(coverage, "targets", None) if coverage else None
+    if targets is not None:
+        published = load_targets(targets.file)
+        source = f"{scope.document} {targets.clause}"
+        if targets.level == "town":
+            default_county = regions.counties_of(policy.region_code)[0]
+            by_name = {t.area: t.target for t in published}
+            for name, value in by_name.items():
+                key = (default_county, name)
+                if key not in towns:
+                    if scope.town and scope.town != name:
+                        continue
+                    towns[key] = ProgressRow(
+                        level="town",
+                        county=key[0],
+                        county_name=regions.name(key[0]) or "",
+                        town=name,
+                    )
+                towns[key].target, towns[key].target_source = value, source
+            if not scope.town:
+                for row in counties.values():
+                    if row.county == default_county:
+                        row.target = sum(by_name.values())
+                        row.target_source = source
+                        total.target = sum(by_name.values()) + sum(
+                            r.target or 0 for r in counties.values() if r.county != default_county
+                        )
+                        total.target_source = source
+            note = (
+                f"乡镇任务数取自{source}；村（社区）及名单外乡镇的任务数{FORMULA_SOURCE}。"
+            )
+        else:
+            by_code = {t.region_code: t.target for t in published if t.region_code}
+            for code, value in by_code.items():
+                if code not in counties:
+                    counties[code] = ProgressRow(
+                        level="county", county=code, county_name=regions.name(code) or code
+                    )
+                counties[code].target, counties[code].target_source = value, source
+            if not scope.town:
+                total.target = sum(r.target or 0 for r in counties.values())
+                total.target_source = source
+            note = f"县区任务数取自{source}；乡镇、村（社区）的任务数{FORMULA_SOURCE}。"
+    goal = None
+    if coverage is not None and coverage.goal is not None:
+        goal = f"{coverage.goal.text}（{scope.document} {coverage.goal.clause}）"
+    order = {name: i for i, name in enumerate(_town_order(policy))}
+    return ProgressReport(
+        scope=scope,
+        week_ago=week_ago,
+        total=total,
+        counties=sorted(counties.values(), key=lambda r: r.county),
+        towns=sorted(
+            towns.values(),
+            key=lambda r: (r.county, r.town == UNKNOWN_TOWN, order.get(r.town or "", 999), r.town or ""),
+        ),
+        villages=sorted(villages, key=lambda r: (r.county, order.get(r.town or "", 999), r.town or "", r.village or "")),
+        groups=groups,
+        special_holders=holders,
+        special_paid=special_paid,
+        goal=goal,
+        target_note=note,
+    )
+
+
+def _town_order(policy: Any) -> list[str]:
+    from yibao.places import town_names
+
+    return town_names(policy.region_code)
+
+
+def _groups(conn: sa.Connection, scope: Scope) -> tuple[list[GroupRow], int, int]:
+    person, identity = table("person"), table("person_identity")
+    paid_now = paid_as_of(scope.year, scope.as_of)
+    is_paid = person.c.id.in_(paid_now)
+    base = (
+        persons_with_place()
+        .join(identity, identity.c.person_id == person.c.id)
+    )
+    alive = sa.or_(person.c.status == "active", is_paid)
+    conds = [active_identity(scope.as_of), alive, *town_filter(scope)]
+    by_code = conn.execute(
+        sa.select(
+            identity.c.code,
+            sa.func.count(sa.distinct(person.c.id)),
+            sa.func.count(sa.distinct(sa.case((is_paid, person.c.id)))),
+        )
+        .select_from(base)
+        .where(*conds)
+        .group_by(identity.c.code)
+    ).all()
+    holders, paid = conn.execute(
+        sa.select(
+            sa.func.count(sa.distinct(person.c.id)),
+            sa.func.count(sa.distinct(sa.case((is_paid, person.c.id)))),
+        )
+        .select_from(base)
+        .where(*conds)
+    ).one()
+    subsidised = _subsidised_codes(scope.policy)
+    rows = [
+        GroupRow(
+            identity=code,
+            label=identity_label(code),
+            holders=int(n),
+            paid=int(p),
+            subsidised=code in subsidised,
+        )
+        for code, n, p in by_code
+    ]
+    rows.sort(key=lambda g: (not g.subsidised, g.identity))
+    return rows, int(holders or 0), int(paid or 0)
+
+
+@dataclass(frozen=True)
+class PersonLine:
+    """One person of a village, as F7's last level lists them (ID masked)."""
+
+    person_id: str
+    name: str
+    id_masked: str
+    status: str
+    paid: bool
+    paid_on: date | None
+    paid_last_year: bool
+    identities: tuple[str, ...]  # Chinese labels
+
+
+def people(
+    engine: Engine, scope: Scope, *, town: str, village: str | None, limit: int = 5000
+) -> list[PersonLine]:
+    """The people of ``town`` / ``village`` (``None``: every village), unpaid first."""
+    person, payment, identity = table("person"), table("payment"), table("person_identity")
+    _county, town_col, village_col = place_columns(scope.policy.region_code)
+    paid_now = paid_as_of(scope.year, scope.as_of).subquery()
+    last = paid_last_year(scope.year).subquery()
+    conds = [town_col == town]
+    if village is not None:
+        conds.append(village_col == village)
+    paid_on = (
+        sa.select(sa.func.max(payment.c.paid_on))
+        .where(
+            payment.c.person_id == person.c.id,
+            payment.c.benefit_year == scope.year,
+            payment.c.paid_on <= scope.as_of,
+        )
+        .scalar_subquery()
+    )
+    query = (
+        sa.select(
+            person.c.id,
+            person.c.name,
+            person.c.id_number,
+            person.c.status,
+            paid_now.c.person_id.label("paid_id"),
+            last.c.person_id.label("last_id"),
+            paid_on.label("paid_on"),
+        )
+        .select_from(
+            persons_with_place()
+            .outerjoin(paid_now, paid_now.c.person_id == person.c.id)
+            .outerjoin(last, last.c.person_id == person.c.id)
+        )
+        .where(*conds, sa.or_(person.c.status == "active", paid_now.c.person_id.is_not(None)))
+        .order_by(paid_now.c.person_id.is_not(None), village_col, person.c.name)
+        .limit(limit)
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+        held: dict[str, list[str]] = defaultdict(list)
+        ids = [r.id for r in rows]
+        for start in range(0, len(ids), 500):
+            part = ids[start : start + 500]
+            for pid, code in conn.execute(
+                sa.select(identity.c.person_id, identity.c.code).where(
+                    identity.c.person_id.in_(part), active_identity(scope.as_of)
+                )
+            ):
+                held[pid].append(identity_label(code))
+    return [
+        PersonLine(
+            person_id=r.id,
+            name=r.name,
+            id_masked=mask(r.id_number) if r.id_number else "（无身份证号）",
+            status=r.status,
+            paid=r.paid_id is not None,
+            paid_on=r.paid_on if r.paid_id is not None else None,
+            paid_last_year=r.last_id is not None,
+            identities=tuple(sorted(held.get(r.id, []))),
+        )
+        for r in rows
+    ]

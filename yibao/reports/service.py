@@ -1,0 +1,115 @@
+"""Writing report files, with the audit row every export of personal data gets.
+
+``write_ledgers`` enforces who may ask for full ID numbers: only a 审核人员 (role
+``supervisor``); anyone else is refused before anything is written. Each file written is
+recorded in the audit log (who, when, which file, how many people, masked or full).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from yibao.audit import Actor, record
+from yibao.models import AuditOutcome, Clerk, Role
+from yibao.reports.base import Scope
+from yibao.reports.ledgers import LEDGERS, SUBSIDY, ledger_sheets
+from yibao.reports.sheet import Sheet
+from yibao.reports.weekly import weekly, weekly_sheets
+from yibao.reports.workbook import write_workbook
+
+
+class ReportRefused(PermissionError):
+    """Not allowed to write this report as asked; ``message`` is Chinese."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Written:
+    path: Path
+    sheets: list[Sheet]
+    pdf: Path | None = None
+
+    def counts(self) -> dict[str, int]:
+        return {s.name: len(s.rows) for s in self.sheets}
+
+
+def _check_xlsx(path: Path) -> None:
+    if path.suffix.lower() != ".xlsx":
+        raise ReportRefused(f"文件名 {path.name} 不是 .xlsx。请用 --to 文件名.xlsx 指定 Excel 文件。")
+
+
+def write_ledgers(
+    engine: Engine, scope: Scope, *, to: Path | str, actor: Actor, now: datetime, full_ids: bool = False
+) -> Written:
+    path = Path(to)
+    _check_xlsx(path)
+    with Session(engine) as session:
+        if full_ids:
+            clerk = session.get(Clerk, actor.clerk_id) if actor.clerk_id else None
+            if clerk is None or clerk.role != Role.SUPERVISOR.value:
+                record(
+                    session, actor=actor, at=now, action="report.ledgers.full_id",
+                    entity="person", entity_id=None, outcome=AuditOutcome.REFUSED,
+                    summary="不予办理：非审核人员要求导出完整身份证号的台账",
+                )
+                session.commit()
+                raise ReportRefused(
+                    "只有审核人员可以导出完整身份证号的台账。请由审核人员登录后办理，或不加 --full-id 导出遮蔽号码的台账。"
+                )
+        sheets = ledger_sheets(engine, scope, full_ids=full_ids)
+        write_workbook(path, sheets)
+        counts = {s.name: len(s.rows) for s in sheets if s.name in (*LEDGERS, SUBSIDY)}
+        record(
+            session,
+            actor=actor,
+            at=now,
+            action="report.ledgers.full_id" if full_ids else "report.ledgers",
+            entity="person",
+            entity_id=None,
+            summary=(
+                f"导出台账 {path.name}（{scope.year}年度，截至{scope.as_of.isoformat()}，"
+                + ("完整身份证号" if full_ids else "身份证号已遮蔽")
+                + "）："
+                + "，".join(f"{k} {v} 人" for k, v in counts.items())
+            ),
+            after={"file": path.name, "as_of": scope.as_of.isoformat(), "town": scope.town,
+                   "full_id": full_ids, "counts": counts},
+        )
+        session.commit()
+    return Written(path=path, sheets=sheets)
+
+
+def write_weekly(
+    engine: Engine, scope: Scope, *, to: Path | str, actor: Actor, now: datetime, pdf: bool = True
+) -> Written:
+    path = Path(to)
+    _check_xlsx(path)
+    sheets = weekly_sheets(weekly(engine, scope))
+    write_workbook(path, sheets)
+    pdf_path = None
+    if pdf:
+        from yibao.printing.pdf import write_pdf
+
+        pdf_path = write_pdf(path.with_suffix(".pdf"), sheets)
+    with Session(engine) as session:
+        record(
+            session,
+            actor=actor,
+            at=now,
+            action="report.weekly",
+            entity="payment",
+            entity_id=None,
+            summary=f"生成周报 {path.name}（截至{scope.as_of.isoformat()}）",
+            after={"file": path.name, "pdf": pdf_path.name if pdf_path else None,
+                   "week_ending": scope.as_of.isoformat()},
+        )
+        session.commit()
+    return Written(path=path, sheets=sheets, pdf=pdf_path)
