@@ -12,7 +12,6 @@ save the receipt and show its path). A refusal shows its reasons and stops there
 from __future__ import annotations
 
 import dataclasses
-
 from typing import Any
 
 from textual import on

@@ -27,9 +27,9 @@ from yibao.models import (
     Sex,
 )
 from yibao.pinyin import initials
+from yibao.rules.decision import Clause, Decision, Outcome, Reason
 from yibao.rules.facts import Category, PersonFacts
 from yibao.services.base import ServiceBase
-from yibao.rules.decision import Clause, Decision, Outcome, Reason
 from yibao.services.errors import AlreadyRegistered, InvalidInput, NeedsConfirmation, NotFound
 from yibao.services.facts import build_facts
 from yibao.services.views import (
