@@ -57,6 +57,7 @@ class Draft:
     relation_to_head: str | None
     employee_insured: bool
     category: str
+    id_confirmed: bool = False  # the clerk checked a card whose county code postdates the birth
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,7 @@ def register(services: Any, draft: Draft, person_id: str | None) -> Opened:
         household_number=draft.household_number,
         relation_to_head=draft.relation_to_head,
         category=draft.category,
+        id_confirmed=draft.id_confirmed,
     )
     person = done.person
     assessment = services.enrolment.assess(person.id, category=draft.category)

@@ -9,16 +9,17 @@ Refused attempts are recorded too (``outcome="refused"``), in their own transact
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, col, select
 
 from yibao.idnumbers import mask, mask_birth_cert
-from yibao.models import AuditLog, AuditOutcome, to_storage
+from yibao.models import AuditLog, AuditOutcome, new_ordered_id, to_storage
 
 # Columns that hold ID numbers, and how each is masked in the log.
 _MASKED: dict[str, Any] = {
@@ -126,6 +127,52 @@ def record(
     )
     session.add(row)
     return row
+
+
+def record_many(
+    session: Session,
+    *,
+    actor: Actor,
+    at: datetime,
+    entries: Sequence[Mapping[str, Any]],
+) -> int:
+    """Add many audit rows in one ``INSERT … executemany`` (the caller commits with the change).
+
+    Each entry has the keyword arguments of ``record`` (``action``, ``entity``,
+    ``entity_id``, ``summary``, optional ``person_id``, ``before``, ``after``,
+    ``outcome``); ``before`` / ``after`` are mappings (row dicts, not ORM objects) and
+    are snapshot here, ID numbers masked. Rows keep the order of ``entries``.
+    Returns the number of rows written.
+    """
+    if not entries:
+        return 0
+    moment = to_storage(at)
+    rows = []
+    for entry in entries:
+        before = entry.get("before")
+        after = entry.get("after")
+        outcome = entry.get("outcome", AuditOutcome.DONE)
+        rows.append(
+            {
+                "id": new_ordered_id(),
+                "at": moment,
+                "clerk_id": actor.clerk_id,
+                "clerk_name": actor.clerk_name,
+                "device_id": actor.device_id,
+                "action": entry["action"],
+                "outcome": getattr(outcome, "value", outcome),
+                "entity": entry["entity"],
+                "entity_id": entry.get("entity_id"),
+                "person_id": entry.get("person_id"),
+                "summary": entry.get("summary", ""),
+                "before": snapshot(before) if before is not None else None,
+                "after": snapshot(after) if after is not None else None,
+            }
+        )
+    table = AuditLog.__table__  # type: ignore[attr-defined]
+    for start in range(0, len(rows), 5000):
+        session.execute(sa.insert(table), rows[start : start + 5000])
+    return len(rows)
 
 
 def history(

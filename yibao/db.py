@@ -12,6 +12,8 @@ never from ``create_all``.
 from __future__ import annotations
 
 import os
+import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -150,16 +152,53 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
+_REVISION = re.compile(r"^revision(?:\s*:\s*str)?\s*=\s*['\"]([^'\"]+)['\"]", re.M)
+_DOWN = re.compile(r"^down_revision\b[^=]*=(.*)$", re.M)
+
+
+@lru_cache(maxsize=1)
+def head_revisions() -> frozenset[str]:
+    """The head revision(s) of the packaged migrations, read from the files' text.
+
+    Importing Alembic and building its script directory costs about half a second;
+    the desk opens a current registry on every start, so it only reads these lines.
+    """
+    revisions: set[str] = set()
+    downs: set[str] = set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        found = _REVISION.search(text)
+        if found is None:
+            continue
+        revisions.add(found.group(1))
+        down = _DOWN.search(text)
+        if down is not None:
+            downs.update(re.findall(r"['\"]([^'\"]+)['\"]", down.group(1)))
+    return frozenset(revisions - downs)
+
+
+def stored_revisions(engine: Engine) -> frozenset[str] | None:
+    """What ``alembic_version`` records, or None when it cannot be read (a new registry)."""
+    try:
+        with engine.connect() as connection:
+            rows = connection.exec_driver_sql("SELECT version_num FROM alembic_version").all()
+    except sa.exc.DBAPIError:
+        return None
+    return frozenset(str(r[0]) for r in rows)
+
+
 def open_registry(url: str | None = None, **kwargs: Any) -> Engine:
     """Open (and create if needed) the registry at ``url`` and upgrade it to head.
 
     ``url`` defaults to ``default_database_url()``. Raises ``RegistryError`` with a
-    Chinese message when the database cannot be reached or upgraded.
+    Chinese message when the database cannot be reached or upgraded. A registry whose
+    ``alembic_version`` already names the head revision(s) is opened without Alembic.
     """
     url = url or default_database_url()
     engine = create_registry_engine(url, **kwargs)
     try:
-        upgrade(engine)
+        if stored_revisions(engine) != head_revisions():
+            upgrade(engine)
     except sa.exc.OperationalError as exc:
         engine.dispose()
         raise RegistryError(

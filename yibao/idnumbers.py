@@ -1,10 +1,18 @@
 """居民身份证号码 (GB 11643) and 出生医学证明编号: normalise, validate, derive, mask.
 
 Validation is python-stdnum's ``stdnum.cn.ric`` (length, check digit, birth date,
-birth place as it was in the year of birth); what this module adds is the counter's
-side: full-width digits and a lower-case ``x`` are accepted, 15-digit (first
+birth place) and its table of GB/T 2260 codes with their years; what this module adds
+is the counter's side: full-width digits and a lower-case ``x`` are accepted, 15-digit (first
 generation) numbers are upgraded to 18, and every refusal is a Chinese sentence that
 says what is wrong and what to do.
+
+The address code (first six digits) is the county where the number was first
+assigned (GB 11643), which can be years after birth: a child registered late, a
+resident re-numbered after a county was renamed. A code that is valid only *after*
+the birth year is therefore not refused: ``IdInfo.region_note`` says so and the clerk
+confirms against the card. A code that never existed, or was abolished before the
+birth year, is refused. The region check is cached per (code, year): a department list
+of 100,000 rows holds a few hundred such pairs.
 
 ID numbers are never logged in clear: use ``mask()`` for lists, receipts, logs.
 """
@@ -15,9 +23,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
+from stdnum import numdb
 from stdnum.cn import ric
-from stdnum.exceptions import ValidationError
 
 _SEPARATORS = re.compile(r"[\s\-_.·]")
 _BIRTH_CERT = re.compile(r"^[A-Z]\d{9}$")
@@ -39,6 +48,9 @@ class IdInfo:
     region_code: str  # first six digits: where the number was first issued
     region_name: str  # as stdnum knows it in the year of birth, e.g. 陕西省商洛市商南县
     upgraded_from_15: bool = False
+    # Set when the address code only came into use after the birth year: the clerk must
+    # check the card and confirm (never a refusal); None otherwise.
+    region_note: str | None = None
 
     @property
     def sex_label(self) -> str:
@@ -112,18 +124,20 @@ def parse(raw: str, *, today: date | None = None) -> IdInfo:
             f"身份证号码 {shown} 的校验码（最后一位）与前17位不符，号码中有抄错的数字。"
             "请逐位核对证件后重新输入，不要只改最后一位。"
         )
-    try:
-        place = ric.get_birth_place(number)
-    except ValidationError:
+    found = birth_place(number[:6], birth.year)
+    if found is None:
         raise InvalidIdNumber(
             f"身份证号码 {shown} 的前6位地址码 {number[:6]} 在 {birth.year} 年不是有效的行政区划代码。"
             "请核对证件；确属有效证件的，请报经办机构核实。"
-        ) from None
-    region_name = "".join(
-        part
-        for part in (place.get("province"), place.get("prefecture"), place.get("county"))
-        if part
-    )
+        )
+    region_name, first_year = found
+    note = None
+    if first_year is not None:
+        note = (
+            f"身份证号码前6位地址码 {number[:6]}（{region_name}）自 {first_year} 年起才启用，"
+            f"晚于号码中的出生年份 {birth.year} 年。地址码是首次编定号码时户口所在的县，"
+            "可能晚于出生（如补办户口、行政区划调整后重新编号）：请核对证件原件，确认无误后继续办理。"
+        )
     sex = "1" if int(number[16]) % 2 == 1 else "2"
     return IdInfo(
         number=number,
@@ -132,7 +146,45 @@ def parse(raw: str, *, today: date | None = None) -> IdInfo:
         region_code=number[:6],
         region_name=region_name,
         upgraded_from_15=upgraded,
+        region_note=note,
     )
+
+
+@lru_cache(maxsize=8192)
+def birth_place(code: str, year: int) -> tuple[str, int | None] | None:
+    """Where an address code points, for a number with birth year ``year``.
+
+    ``(name, None)`` when the code was in use in ``year``; ``(name, first_year)`` when
+    it only came into use later (``first_year`` > ``year``: warn, do not refuse);
+    ``None`` when the code is unknown or was abolished before ``year`` (refuse).
+    Names as in python-stdnum's GB/T 2260 table, e.g. 陕西省商洛市商南县.
+    """
+    results = numdb.get("cn/loc").info(code)
+    info = {k: v for _part, props in results for k, v in props.items()}
+    county = info.get("county")
+    if not county:
+        return None
+
+    def name(county_name: str) -> str:
+        return "".join(
+            part for part in (info.get("province"), info.get("prefecture"), county_name) if part
+        )
+
+    later: tuple[int, str] | None = None
+    for entry in county.split(","):
+        if not entry.startswith("["):
+            return name(entry), None
+        span, county_name = entry[1:].split("]", 1)
+        start_s, end_s = span.split("-")
+        start = int(start_s) if start_s else None
+        end = int(end_s) if end_s else None
+        if (start is None or year >= start) and (end is None or year <= end):
+            return name(county_name), None
+        if start is not None and start > year and (later is None or start < later[0]):
+            later = (start, county_name)
+    if later is not None:
+        return name(later[1]), later[0]
+    return None
 
 
 def is_valid(raw: str) -> bool:

@@ -2,11 +2,15 @@
 
 ``initials`` is stored in ``person.name_initials`` and matched by prefix, so the
 same function must be used when writing and when searching.
+
+pypinyin is imported on the first call, not with this module: loading its phrase
+dictionary takes about half a second, which the desk must not pay at start-up.
+Results are cached (names repeat: a county has a few hundred thousand distinct ones).
 """
 
 from __future__ import annotations
 
-from pypinyin import Style, lazy_pinyin
+from functools import lru_cache
 
 # Characters read differently as a surname than in ordinary words (多音字姓氏).
 # Only the first character of a name of two or more Han characters is read this way.
@@ -57,6 +61,7 @@ def is_han_text(text: str) -> bool:
     return has_han
 
 
+@lru_cache(maxsize=262_144)
 def initials(name: str) -> str:
     """Lower-case pinyin initials of ``name``: 张三 → ``zs``, 曾国藩 → ``zgf``.
 
@@ -67,6 +72,8 @@ def initials(name: str) -> str:
     name = name.strip()
     if not name:
         return ""
+    from pypinyin import Style, lazy_pinyin
+
     letters = lazy_pinyin(name, style=Style.FIRST_LETTER, errors=lambda s: list(s))
     # lazy_pinyin returns one item per Han character and one per kept non-Han run;
     # with errors=list every non-Han character comes back on its own.

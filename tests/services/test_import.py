@@ -448,16 +448,18 @@ def test_cli_interrupted_import_writes_nothing(
     monkeypatch.setenv("YIBAO_DATA_DIR", str(tmp_path / "data"))
     engine = open_registry(registry_url)
     before = _counts(engine)
-    real_record = audit.record
+    real_record = audit.record_many
     calls = {"n": 0}
 
     def record_then_stop(*args, **kwargs):  # type: ignore[no-untyped-def]
+        # the rows' persons, identities and audit rows are written; the batch's own
+        # audit row comes next: stopped there
         calls["n"] += 1
-        if calls["n"] == 3:
+        if calls["n"] == 2:
             raise KeyboardInterrupt
         return real_record(*args, **kwargs)
 
-    monkeypatch.setattr(audit, "record", record_then_stop)
+    monkeypatch.setattr(audit, "record_many", record_then_stop)
     path = _csv(
         tmp_path,
         ["姓名,身份证号,身份类别", f"赵六,{NEW},低保对象", f"某某,{A},低保对象", f"钱七,{C},低保"],
@@ -468,6 +470,74 @@ def test_cli_interrupted_import_writes_nothing(
     after = _counts(engine)
     engine.dispose()
     # the clerk row written by --clerk is outside the import; the list itself left nothing
+    assert {k: after[k] for k in ("person", "person_identity", "import_batch")} == {
+        k: before[k] for k in ("person", "person_identity", "import_batch")
+    }
+
+
+def _many(count: int, *, start: int = 1) -> list[str]:
+    """``count`` good rows for new persons (valid numbers born 1950–1959)."""
+    out = []
+    for i in range(start, start + count):
+        number = make_id_number("612524", date(1950 + i % 10, 1 + i % 12, 1 + i % 28), 100 + i)
+        out.append(f"某{i:04d},{number},低保对象")
+    return out
+
+
+def test_chunks_give_the_same_result_as_one_pass(registry, tmp_path: Path) -> None:
+    """Checks that span chunks (duplicates, names differing between rows, ending) still hold."""
+    engine, actor = registry
+    first = _csv(tmp_path, ["姓名,身份证号,身份类别", f"张三,{A},低保对象", f"李四,{B},低保对象"], "first.csv")
+    _run(engine, actor, first, batch="2024-08")
+    lines = [
+        "姓名,身份证号,身份类别",
+        f"张三,{A},低保对象",  # row 2: unchanged
+        *_many(3),  # rows 3-5: new persons
+        f"张三,{A},低保对象",  # row 6: duplicate of row 2, in another chunk
+        f"赵六,{NEW},低保对象",  # row 7: new
+        f"钱七,{NEW},特困人员",  # row 8: same number as row 7, other name: refused
+    ]
+    path = _csv(tmp_path, lines, "later.csv")
+    with Session(engine) as s:
+        report = import_identities(
+            s, path, department="民政", batch="2024-09", actor=actor, now=NOW, chunk_size=2
+        )
+        s.commit()
+    assert [p.row for p in report.problems] == [6, 8]
+    assert "与第 2 行重复" in report.problems[0].reason
+    assert "与第 7 行同一身份证号的姓名“赵六”不一致" in report.problems[1].reason
+    # 李四 (B) is no longer listed: ended; 张三 unchanged; four new persons and identities
+    assert (report.unchanged, report.imported, report.persons_created, report.ended) == (1, 4, 4, 1)
+    assert report.rows_read == 7
+    with Session(engine) as s:
+        ended = s.exec(select(PersonIdentity).where(PersonIdentity.valid_to.is_not(None))).all()
+        assert [i.valid_to for i in ended] == [date(2024, 8, 31)]
+        actions = [a.action for a in s.exec(select(AuditLog).order_by(AuditLog.id)).all()]
+    # A and B are in the registry already: 2 identities first, then 4 persons and 4 identities
+    assert actions.count("person.import") == 4 and actions.count("identity.import") == 2 + 4
+    assert actions.count("identity.end") == 1 and actions[-1] == "import.identities"
+
+
+def test_a_bad_row_in_the_last_chunk_rolls_back_the_first(
+    registry_url: str, tmp_path: Path, capsys, monkeypatch
+) -> None:
+    """The first chunks are written before the last is read; a row that breaks the file
+    there (a cell longer than any CSV field may be) leaves nothing of them behind."""
+    from yibao.cli.main import main
+    from yibao.imports import identities
+
+    monkeypatch.setenv("YIBAO_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setattr(identities, "CHUNK_ROWS", 3)
+    engine = open_registry(registry_url)
+    before = _counts(engine)
+    broken = f"坏行,{NEW},\"{'低' * 200_000}\""  # over csv's 131,072-character field limit
+    path = _csv(tmp_path, ["姓名,身份证号,身份类别", *_many(7), broken])
+    argv = ["--db", registry_url, "--clerk", "导入员", "import", "identities", str(path)]
+    status = main([*argv, "--dept", "民政", "--batch", "2024-09"])
+    err = capsys.readouterr().err
+    assert status == 1 and "第 9 行" in err and "没有写入" in err and "Traceback" not in err
+    after = _counts(engine)
+    engine.dispose()
     assert {k: after[k] for k in ("person", "person_identity", "import_batch")} == {
         k: before[k] for k in ("person", "person_identity", "import_batch")
     }

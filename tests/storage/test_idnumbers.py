@@ -68,12 +68,34 @@ def test_impossible_date_and_future_birth() -> None:
         idnumbers.parse(future, today=date(2024, 10, 15))
 
 
-def test_birth_place_must_exist_in_the_year_of_birth() -> None:
-    # 611023 (商南县) exists only since 2001; a 1980 birth there is impossible.
-    first17 = "611023198001010011"[:17]
+def test_code_in_use_only_after_the_birth_year_warns_and_is_not_refused() -> None:
+    # 611023 (商南县) is in stdnum's GB/T 2260 table from 2001 on ([2001-]); a resident born
+    # in 1990 whose number was assigned there later (late registration, re-numbering)
+    # holds a real card: GB 11643's address code is where the number was first assigned.
+    first17 = "61102319900506003"
     number = first17 + ric.calc_check_digit(first17 + "0")
+    info = idnumbers.parse(number)
+    assert info.number == number and info.birth_date == date(1990, 5, 6)
+    assert info.region_note is not None
+    assert "2001" in info.region_note and "1990" in info.region_note and "确认" in info.region_note
+    assert "商南" in info.region_name
+
+
+def test_code_in_use_in_the_birth_year_has_no_note() -> None:
+    # 612524 is 商南县's code until 2001, 611023 from 2001: both valid in their years.
+    for first17 in ("61252419800101001", "61102320100101001"):
+        info = idnumbers.parse(first17 + ric.calc_check_digit(first17 + "0"))
+        assert info.region_note is None
+
+
+def test_code_abolished_before_birth_or_unknown_is_refused() -> None:
+    # 612524 went out of use after 2001: no number of someone born in 2010 can carry it.
+    abolished = "61252420100101001"
+    with pytest.raises(idnumbers.InvalidIdNumber, match="地址码 612524 在 2010 年"):
+        idnumbers.parse(abolished + ric.calc_check_digit(abolished + "0"))
+    unknown = "99999919900101001"
     with pytest.raises(idnumbers.InvalidIdNumber, match="地址码"):
-        idnumbers.parse(number)
+        idnumbers.parse(unknown + ric.calc_check_digit(unknown + "0"))
 
 
 def test_mask() -> None:

@@ -266,3 +266,27 @@ async def test_a_household_without_members_is_joined_by_its_number(app, services
     person = services.persons.by_id_number(number)
     assert person.household_id == empty.id and person.relation_to_head == "02"
     assert len(services.lookup.search("户0042")) == 1
+
+
+async def test_a_county_code_newer_than_the_birth_warns_and_the_clerk_confirms(app, services) -> None:  # type: ignore[no-untyped-def]
+    # 611023 (商南县) is in use from 2001 (stdnum's GB/T 2260 table); born 1990, the number was
+    # assigned later (GB 11643: the county where it was first assigned): warn, never refuse.
+    from stdnum.cn import ric
+
+    first17 = "61102319900506003"
+    number = first17 + ric.calc_check_digit(first17 + "0")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2", *number)
+        await settle(app, pilot)
+        info = _text(app, "#reg-id-info")
+        assert "出生日期 1990-05-06" in info and "2001 年起" in info and "不是有效" not in info
+        await pilot.press(*"王建华")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmModal)  # the clerk is asked, nothing refused
+        assert services.persons.by_id_number(number) is None
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert "准予办理" in _text(app, "#reg-quote")
+    person = services.persons.by_id_number(number)
+    assert person is not None and person.name == "王建华"

@@ -11,6 +11,7 @@ save the receipt and show its path). A refusal shows its reasons and stops there
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from textual import on
@@ -127,7 +128,8 @@ class RegistrationScreen(hv.HistoryFormMixin, FormScreen):
         from yibao.idnumbers import parse
 
         parsed = parse(value)
-        info.update(f"出生日期 {parsed.birth_date.isoformat()} · {parsed.sex_label} · 发证地 {parsed.region_name}")
+        info.update(f"出生日期 {parsed.birth_date.isoformat()} · {parsed.sex_label} · 发证地 {parsed.region_name}"
+                    + (f"\n[b yellow]{parsed.region_note}[/]" if parsed.region_note else ""))
         if self.person_id is None or self.assessment is None or self.assessment.person.id_number != parsed.number:
             self._find_token = self.call_service("find", rv.open_person, self.services, id_number=parsed.number)
 
@@ -255,6 +257,25 @@ class RegistrationScreen(hv.HistoryFormMixin, FormScreen):
         self.status("正在登记并核定……")
         self.call_service("register", rv.register, self.services, draft, self.person_id)
 
+    def _confirm_address_code(self, decision: Any) -> None:
+        """The number's county code came into use after the birth year: the clerk checks
+        the card and confirms (GB 11643), then 登记 goes on with ``id_confirmed``."""
+        draft = self._draft()
+        if draft is None:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.status("正在登记并核定……")
+                confirmed = dataclasses.replace(draft, id_confirmed=True)
+                self.call_service("register", rv.register, self.services, confirmed, self.person_id)
+            else:
+                self.status("未登记：请核对身份证号码。", "warning")
+                self.query_one("#reg-id").focus()
+
+        body = "\n".join(decision.explain())
+        self.app.push_screen(ConfirmModal("请核对证件", body, yes="已核对，继续登记"), answered)
+
     def _form_changed(self) -> bool:
         """Whether the person part differs from what was saved (then 登记 again before paying)."""
         if self._saved is None:
@@ -305,6 +326,9 @@ class RegistrationScreen(hv.HistoryFormMixin, FormScreen):
 
     @on(ServiceRefused)
     def _refused(self, message: ServiceRefused) -> None:
+        if message.op == "register" and message.decision.rule == "id_number.address_code":
+            self._confirm_address_code(message.decision)
+            return
         self.query_one("#reg-quote", DecisionPanel).show_decision(message.decision, title="不予办理")
         self.query_one("#reg-payment").display = False
         self.query_one("#reg-step", Static).update("[b red]不予办理，理由如下。[/]")

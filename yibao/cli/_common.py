@@ -50,6 +50,8 @@ def guarded(handler: Callable[[Any], int]) -> Callable[[Any], int]:
             return fail(exc.message, exc.status)
         except KeyboardInterrupt:
             return fail("已中断，未完成的操作没有写入登记库。", 130)
+        except BrokenPipeError:
+            raise  # the reader of the output went away (| head): main() stops quietly
         except Exception as exc:  # every module raises its own Chinese-message error
             message = getattr(exc, "message", None)
             if message is None and _is_ours(exc):

@@ -37,14 +37,38 @@ def build_parser() -> argparse.ArgumentParser:
         prog="yibao",
         description="城乡居民基本医疗保险 参保缴费窗口终端。不带子命令时打开窗口界面。",
     )
-    parser.add_argument("--db", help="登记库：SQLite 文件路径或数据库 URL（默认在用户数据目录）")
-    parser.add_argument("--policy", help="政策编号，如 shangnan-2025")
-    parser.add_argument("--clerk", help="经办人员姓名")
+    _add_global_options(parser, default=None)
     parser.add_argument("--demo", action="store_true", help="在临时演示库上打开窗口界面")
     sub = parser.add_subparsers(dest="command", metavar="子命令")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
+    _accept_global_options_after(parser)
     return parser
+
+
+def _add_global_options(parser: argparse.ArgumentParser, *, default: object) -> None:
+    parser.add_argument(
+        "--db", default=default, help="登记库：SQLite 文件路径或数据库 URL（默认在用户数据目录）"
+    )
+    parser.add_argument("--policy", default=default, help="政策编号，如 shangnan-2025")
+    parser.add_argument("--clerk", default=default, help="经办人员姓名")
+
+
+def _accept_global_options_after(parser: argparse.ArgumentParser) -> None:
+    """``yibao init --policy X --clerk Y`` works as well as ``yibao --policy X --clerk Y init``.
+
+    Every sub-command (at any depth) also accepts ``--db``, ``--policy`` and ``--clerk``;
+    their default is "not given" (``SUPPRESS``), so a value given before the
+    sub-command is kept unless the same option is repeated after it.
+    """
+    for action in parser._actions:
+        if not isinstance(action, argparse._SubParsersAction):
+            continue
+        for child in dict.fromkeys(action.choices.values()):
+            taken = {o for a in child._actions for o in a.option_strings}
+            if not taken & {"--db", "--policy", "--clerk"}:
+                _add_global_options(child, default=argparse.SUPPRESS)
+            _accept_global_options_after(child)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -56,7 +80,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         from tui.app import run_desk
 
         return run_desk(args)
-    return int(func(args) or 0)
+    try:
+        return int(func(args) or 0)
+    except BrokenPipeError:
+        return _closed_pipe()
+
+
+def _closed_pipe() -> int:
+    """The reader went away (``yibao lookup 张 | head``): stop quietly, as Unix tools do."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush cannot fail
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 if __name__ == "__main__":

@@ -24,7 +24,6 @@ brought them in, so the counter can enrol them; see docs/decisions.md.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
@@ -36,11 +35,12 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from yibao import audit
+from yibao.bulk import analyze, insert_rows, rows_for, update_rows
 from yibao.identities import Identity
 from yibao.identities import label as identity_label
 from yibao.idnumbers import InvalidIdNumber, mask, parse, tail
 from yibao.imports.errors import ImportFileError
-from yibao.imports.reader import SourceRow, Table, read_table
+from yibao.imports.reader import SourceRow, open_table
 from yibao.imports.vocabulary import DEPARTMENT_IDENTITIES, department_of, resolve_identity
 from yibao.models import ImportBatch, Person, PersonIdentity, PersonStatus, to_storage
 from yibao.pinyin import initials
@@ -92,7 +92,8 @@ _DATE_PATTERNS = (
     re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
 )
 _GRADES = {"1": 1, "2": 2, "3": 3, "4": 4, "一": 1, "二": 2, "三": 3, "四": 4}
-_CHUNK = 500
+CHUNK_ROWS = 2000  # rows checked, matched and written together
+ANALYZE_FROM_ROWS = 10_000  # refresh the planner's statistics after an import this large
 
 Progress = Callable[[int, int], None]
 
@@ -221,59 +222,6 @@ def _listed_despite_refusal(
     return number, (resolved[0] if resolved else None)
 
 
-def _check_rows(
-    table: Table,
-    *,
-    department: str,
-    today: date,
-    department_codes: Mapping[str, Identity],
-    default_identity: Identity | None,
-    held: set[tuple[str, Identity | None]],
-) -> tuple[list[_Good], list[Problem]]:
-    """Good rows and problems; ``held`` receives (ID number, identity) of refused rows."""
-    good: list[_Good] = []
-    problems: list[Problem] = []
-    allowed = DEPARTMENT_IDENTITIES.get(department, frozenset(Identity))
-    seen: dict[tuple[str, Identity], int] = {}
-    names: dict[str, tuple[str, int]] = {}
-    for source in table.rows:
-        reasons = _row_reasons(
-            source, department_codes, default_identity, allowed, department, today
-        )
-        if isinstance(reasons, list):
-            problems.append(Problem(source.number, "".join(reasons)))
-            listed = _listed_despite_refusal(source, department_codes, default_identity, today)
-            if listed is not None:
-                held.add(listed)
-            continue
-        row = reasons
-        key = (row.id_number, row.identity)
-        if key in seen:
-            problems.append(
-                Problem(
-                    row.row,
-                    f"与第 {seen[key]} 行重复（同一身份证号 {mask(row.id_number)}、同一身份"
-                    f"“{identity_label(row.identity)}”），本行不导入。",
-                )
-            )
-            continue
-        earlier = names.get(row.id_number)
-        if earlier is not None and earlier[0] != row.name:
-            held.add((row.id_number, row.identity))
-            problems.append(
-                Problem(
-                    row.row,
-                    f"姓名“{row.name}”与第 {earlier[1]} 行同一身份证号的姓名“{earlier[0]}”不一致，"
-                    "请部门核实后更正名单。",
-                )
-            )
-            continue
-        seen[key] = row.row
-        names.setdefault(row.id_number, (row.name, row.row))
-        good.append(row)
-    return good, problems
-
-
 def _row_reasons(
     source: SourceRow,
     department_codes: Mapping[str, Identity],
@@ -373,30 +321,117 @@ def _row_reasons(
     )
 
 
-def _chunks(items: list[str]) -> Iterable[list[str]]:
-    for start in range(0, len(items), _CHUNK):
-        yield items[start : start + _CHUNK]
+@dataclass(slots=True)
+class _Running:
+    """A running identity of the department (or one this import adds), as plain values."""
+
+    id: str
+    person_id: str
+    code: str
+    recognised_on: date | None
+    valid_from: date | None
+    valid_to: date | None
+    disability_grade: int | None
+    department_code: str | None
+    import_batch_id: str | None
+    running: bool  # on file before this import (only those can be ended)
 
 
-def _persons_by_number(session: Session, numbers: list[str]) -> dict[str, Person]:
-    found: dict[str, Person] = {}
-    for chunk in _chunks(numbers):
-        for person in session.exec(select(Person).where(Person.id_number.in_(chunk))):  # type: ignore[union-attr]
-            found[person.id_number or ""] = person
-    return found
+@dataclass(slots=True)
+class _Run:
+    """What one import keeps across its chunks: keys, never whole rows."""
+
+    department: str
+    batch_start: date
+    today: date
+    department_codes: Mapping[str, Identity]
+    default_identity: Identity | None
+    allowed: frozenset[Identity]
+    seen: dict[tuple[str, Identity], int] = field(default_factory=dict)
+    names: dict[str, tuple[str, int]] = field(default_factory=dict)
+    held: set[tuple[str, Identity | None]] = field(default_factory=set)
+    held_keys: set[tuple[str, str | None]] = field(default_factory=set)
+    created: dict[str, tuple[str, str]] = field(default_factory=dict)  # number → (id, name)
+    running: dict[tuple[str, str], _Running] = field(default_factory=dict)
+    listed: set[tuple[str, str]] = field(default_factory=set)
+    codes: set[str] = field(default_factory=set)
 
 
-def _open_identities(
-    session: Session, department: str, codes: set[Identity]
-) -> list[PersonIdentity]:
-    """Identities of this department and these types that are still running."""
-    stmt = select(PersonIdentity).where(
-        PersonIdentity.department == department,
-        PersonIdentity.code.in_([c.value for c in codes]),  # type: ignore[attr-defined]
-        PersonIdentity.revoked_at.is_(None),  # type: ignore[union-attr]
-        PersonIdentity.valid_to.is_(None),  # type: ignore[union-attr]
+def _check_chunk(
+    run: _Run, chunk: list[SourceRow], report: ImportReport
+) -> tuple[list[_Good], list[tuple[str, Identity | None]]]:
+    """Good rows of ``chunk`` (checked in Python) and the (number, identity) of refused ones."""
+    good: list[_Good] = []
+    held: list[tuple[str, Identity | None]] = []
+    for source in chunk:
+        reasons = _row_reasons(
+            source, run.department_codes, run.default_identity, run.allowed, run.department, run.today
+        )
+        if isinstance(reasons, list):
+            report.problems.append(Problem(source.number, "".join(reasons)))
+            listed = _listed_despite_refusal(
+                source, run.department_codes, run.default_identity, run.today
+            )
+            if listed is not None:
+                held.append(listed)
+            continue
+        row = reasons
+        key = (row.id_number, row.identity)
+        if key in run.seen:
+            report.problems.append(
+                Problem(
+                    row.row,
+                    f"与第 {run.seen[key]} 行重复（同一身份证号 {mask(row.id_number)}、同一身份"
+                    f"“{identity_label(row.identity)}”），本行不导入。",
+                )
+            )
+            continue
+        earlier = run.names.get(row.id_number)
+        if earlier is not None and earlier[0] != row.name:
+            held.append((row.id_number, row.identity))
+            report.problems.append(
+                Problem(
+                    row.row,
+                    f"姓名“{row.name}”与第 {earlier[1]} 行同一身份证号的姓名“{earlier[0]}”不一致，"
+                    "请部门核实后更正名单。",
+                )
+            )
+            continue
+        run.seen[key] = row.row
+        run.names.setdefault(row.id_number, (row.name, row.row))
+        good.append(row)
+    return good, held
+
+
+def _registry_persons(session: Session, numbers: Iterable[str]) -> dict[str, tuple[str, str, str]]:
+    """number → (person id, name, status) for the numbers on file: one query."""
+    wanted = sorted(set(numbers))
+    if not wanted:
+        return {}
+    stmt = sa.select(Person.id, Person.id_number, Person.name, Person.status).where(
+        Person.id_number.in_(wanted)  # type: ignore[union-attr]
     )
-    return list(session.exec(stmt).all())
+    return {r.id_number: (r.id, r.name, r.status) for r in session.execute(stmt)}
+
+
+def _load_running(session: Session, department: str) -> dict[tuple[str, str], _Running]:
+    """Identities of this department still running (not ended, not revoked): one query."""
+    t = PersonIdentity.__table__  # type: ignore[attr-defined]
+    stmt = sa.select(
+        t.c.id,
+        t.c.person_id,
+        t.c.code,
+        t.c.recognised_on,
+        t.c.valid_from,
+        t.c.valid_to,
+        t.c.disability_grade,
+        t.c.department_code,
+        t.c.import_batch_id,
+    ).where(t.c.department == department, t.c.revoked_at.is_(None), t.c.valid_to.is_(None))
+    return {
+        (r.person_id, r.code): _Running(*r, running=True)  # type: ignore[misc]
+        for r in session.execute(stmt)
+    }
 
 
 def _latest_batch(session: Session, department: str) -> date | None:
@@ -405,6 +440,243 @@ def _latest_batch(session: Session, department: str) -> date | None:
             ImportBatch.kind == "identities", ImportBatch.department == department
         )
     ).one()
+
+
+def _apply_chunk(
+    session: Session,
+    run: _Run,
+    good: list[_Good],
+    held: list[tuple[str, Identity | None]],
+    report: ImportReport,
+    *,
+    batch_id: str,
+    actor: audit.Actor,
+    now: datetime,
+    moment: datetime,
+    dry_run: bool,
+) -> None:
+    """Match ``good`` against the registry with one query, then write with bulk statements."""
+    canonical, batch_start = run.department, run.batch_start
+    numbers = {g.id_number for g in good} | {n for n, _ in held}
+    on_file = _registry_persons(session, (n for n in numbers if n not in run.created))
+    for number, identity in held:
+        found = on_file.get(number)
+        if found is not None:
+            run.held_keys.add((found[0], identity.value if identity else None))
+    new_persons: list[dict[str, object]] = []
+    new_identities: list[dict[str, object]] = []
+    updates: list[dict[str, object]] = []
+    entries: list[dict[str, object]] = []
+    for row in good:
+        person_id: str
+        person_name: str
+        if row.id_number in run.created:
+            person_id, person_name = run.created[row.id_number]
+        elif row.id_number in on_file:
+            person_id, person_name, status = on_file[row.id_number]
+            if _clean_name(person_name) != row.name:
+                report.problems.append(
+                    Problem(
+                        row.row,
+                        f"姓名“{row.name}”与登记库中身份证号 {mask(row.id_number)} 的姓名“{person_name}”"
+                        "不一致：请部门核实，或先在窗口更正登记信息后再导入。",
+                    )
+                )
+                run.held_keys.add((person_id, row.identity.value))
+                continue
+            if status == PersonStatus.DEAD.value:
+                report.problems.append(
+                    Problem(
+                        row.row,
+                        f"登记库中 {person_name}（{mask(row.id_number)}）已登记死亡，不导入身份。",
+                    )
+                )
+                continue
+        else:
+            (person,) = rows_for(
+                Person,
+                [
+                    {
+                        "id_number": row.id_number,
+                        "id_tail": tail(row.id_number),
+                        "name": row.name,
+                        "name_initials": initials(row.name),
+                        "sex": row.sex,
+                        "birth_date": row.birth_date,
+                        "birth_region": row.birth_region,
+                        "status": PersonStatus.ACTIVE.value,
+                        "note": f"由{canonical} {batch_start:%Y-%m} 名单导入（第 {row.row} 行），"
+                        "户籍等信息待窗口补登。",
+                        "device_id": actor.device_id,
+                        "created_at": moment,
+                        "updated_at": moment,
+                    }
+                ],
+            )
+            person_id, person_name = str(person["id"]), row.name
+            run.created[row.id_number] = (person_id, person_name)
+            new_persons.append(person)
+            report.persons_created += 1
+            entries.append(
+                {
+                    "action": "person.import",
+                    "entity": "person",
+                    "entity_id": person_id,
+                    "person_id": person_id,
+                    "summary": f"由{canonical}名单新建人员 {person_name}（{mask(row.id_number)}）",
+                    "after": person,
+                }
+            )
+        key = (person_id, row.identity.value)
+        run.listed.add(key)
+        run.codes.add(row.identity.value)
+        existing = run.running.get(key)
+        if existing is None:
+            (identity,) = rows_for(
+                PersonIdentity,
+                [
+                    {
+                        "person_id": person_id,
+                        "code": row.identity.value,
+                        "department": canonical,
+                        "department_code": row.department_code,
+                        "recognised_on": row.recognised_on,
+                        "valid_from": row.valid_from or row.recognised_on or batch_start,
+                        "valid_to": row.valid_to,
+                        "disability_grade": row.disability_grade,
+                        "import_batch_id": batch_id,
+                        "note": f"第 {row.row} 行",
+                        "device_id": actor.device_id,
+                        "created_at": moment,
+                        "updated_at": moment,
+                    }
+                ],
+            )
+            run.running[key] = _Running(
+                id=str(identity["id"]),
+                person_id=person_id,
+                code=row.identity.value,
+                recognised_on=row.recognised_on,
+                valid_from=identity["valid_from"],  # type: ignore[arg-type]
+                valid_to=row.valid_to,
+                disability_grade=row.disability_grade,
+                department_code=row.department_code,
+                import_batch_id=batch_id,
+                running=False,
+            )
+            new_identities.append(identity)
+            report.imported += 1
+            entries.append(
+                {
+                    "action": "identity.import",
+                    "entity": "person_identity",
+                    "entity_id": identity["id"],
+                    "person_id": person_id,
+                    "summary": f"{person_name} 认定为{identity_label(row.identity)}"
+                    f"（{canonical}名单 {batch_start:%Y-%m}）",
+                    "after": identity,
+                }
+            )
+            continue
+        changes: dict[str, object] = {
+            name: value
+            for name, value in (
+                ("recognised_on", row.recognised_on),
+                ("valid_from", row.valid_from),
+                ("valid_to", row.valid_to),
+                ("disability_grade", row.disability_grade),
+                ("department_code", row.department_code),
+            )
+            if value is not None and getattr(existing, name) != value
+        }
+        confirmed_only = False
+        if existing.import_batch_id is None:
+            # entered at the counter, now confirmed by the department's list: from
+            # here on a later list that drops the person ends it
+            confirmed_only = not changes
+            changes["import_batch_id"] = batch_id
+        if not changes:
+            report.unchanged += 1
+            continue
+        before = {name: getattr(existing, name) for name in changes}
+        for name, value in changes.items():
+            setattr(existing, name, value)
+        updates.append({"id": existing.id, **changes, "updated_at": moment})
+        if confirmed_only:
+            report.confirmed += 1
+        else:
+            report.updated += 1
+        entries.append(
+            {
+                "action": "identity.update",
+                "entity": "person_identity",
+                "entity_id": existing.id,
+                "person_id": person_id,
+                "summary": f"{person_name} 的{identity_label(row.identity)}"
+                + ("经" if confirmed_only else "信息按")
+                + f"{canonical} {batch_start:%Y-%m} 名单"
+                + ("确认" if confirmed_only else "更正"),
+                "before": before,
+                "after": changes,
+            }
+        )
+    if dry_run:
+        return
+    insert_rows(session, Person, new_persons)
+    insert_rows(session, PersonIdentity, new_identities)
+    update_rows(session, PersonIdentity, updates)
+    audit.record_many(session, actor=actor, at=now, entries=entries)
+
+
+def _end_missing(
+    session: Session,
+    run: _Run,
+    report: ImportReport,
+    *,
+    actor: audit.Actor,
+    now: datetime,
+    moment: datetime,
+    dry_run: bool,
+) -> None:
+    """Identities of the listed types that this list no longer carries: end them."""
+    canonical, batch_start = run.department, run.batch_start
+    codes = run.codes | ({run.default_identity.value} if run.default_identity else set())
+    end_on = batch_start - timedelta(days=1)
+    updates: list[dict[str, object]] = []
+    entries: list[dict[str, object]] = []
+    for key, existing in sorted(run.running.items()):
+        if key in run.listed or not existing.running or existing.code not in codes:
+            continue
+        if existing.valid_to is not None:
+            continue
+        if existing.import_batch_id is None:
+            continue  # entered at the counter and never on a list: the clerk decides
+        if existing.valid_from is not None and existing.valid_from > end_on:
+            continue  # began after the day this list ends it: leave for the clerk
+        if (existing.person_id, existing.code) in run.held_keys or (
+            existing.person_id,
+            None,
+        ) in run.held_keys:
+            report.held += 1  # on the list, but the row was refused: not ended
+            continue
+        report.ended += 1
+        updates.append({"id": existing.id, "valid_to": end_on, "updated_at": moment})
+        entries.append(
+            {
+                "action": "identity.end",
+                "entity": "person_identity",
+                "entity_id": existing.id,
+                "person_id": existing.person_id,
+                "summary": f"{identity_label(existing.code)} 于 {end_on.isoformat()} 终止"
+                f"（{canonical} {batch_start:%Y-%m} 名单中已无此人）",
+                "before": {"valid_to": None},
+                "after": {"valid_to": end_on.isoformat()},
+            }
+        )
+    if dry_run:
+        return
+    update_rows(session, PersonIdentity, updates)
+    audit.record_many(session, actor=actor, at=now, entries=entries)
 
 
 def import_identities(
@@ -420,8 +692,14 @@ def import_identities(
     default_identity: Identity | str | None = None,
     dry_run: bool = False,
     progress: Progress | None = None,
+    chunk_size: int | None = None,
 ) -> ImportReport:
     """Check and import one department list in ``session`` (the caller commits).
+
+    The file is read ``chunk_size`` (default ``CHUNK_ROWS``) rows at a time: each chunk is checked in Python,
+    matched against the registry with one query and written with bulk statements, so
+    memory follows the chunk, not the file. Everything stays in the caller's one
+    transaction: an error in the last chunk leaves nothing of the first.
 
     Raises ``ImportFileError`` (Chinese) when the file as a whole cannot be used;
     refused rows are in ``report.problems``. With ``dry_run`` nothing is written.
@@ -447,263 +725,120 @@ def import_identities(
             "（否则会把新名单中的身份终止）。如确需更正，请先核实。"
         )
     required = ["id_number", "name"] + ([] if default_identity else ["identity"])
-    table = read_table(path, COLUMNS, required)
+    table = open_table(path, COLUMNS, required)
     report = ImportReport(
         source=path.name,
         department=canonical,
         batch=f"{batch_start:%Y-%m}",
         encoding=table.encoding,
     )
-    report.rows_read = len(table.rows)
-    held: set[tuple[str, Identity | None]] = set()
-    good, problems = _check_rows(
-        table,
+    run = _Run(
         department=canonical,
+        batch_start=batch_start,
         today=today,
         department_codes=department_codes or {},
         default_identity=default_identity,
-        held=held,
+        allowed=DEPARTMENT_IDENTITIES.get(canonical, frozenset(Identity)),
+        running=_load_running(session, canonical),
     )
-    report.problems.extend(problems)
-
-    persons = _persons_by_number(session, sorted({g.id_number for g in good}))
-    kept: list[_Good] = []
-    for row in good:
-        person = persons.get(row.id_number)
-        if person is None:
-            kept.append(row)
-            continue
-        if _clean_name(person.name) != row.name:
-            report.problems.append(
-                Problem(
-                    row.row,
-                    f"姓名“{row.name}”与登记库中身份证号 {mask(row.id_number)} 的姓名“{person.name}”"
-                    "不一致：请部门核实，或先在窗口更正登记信息后再导入。",
-                )
-            )
-            held.add((row.id_number, row.identity))
-        elif person.status == PersonStatus.DEAD.value:
-            report.problems.append(
-                Problem(
-                    row.row,
-                    f"登记库中 {person.name}（{mask(row.id_number)}）已登记死亡，不导入身份。",
-                )
-            )
-        else:
-            kept.append(row)
-    report.problems.sort(key=lambda p: p.row)
-
     moment = to_storage(now)
-    batch_row = ImportBatch(
-        kind="identities",
-        source_name=path.name,
-        source_sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
-        department=canonical,
-        recognised_on=batch_start,
-        row_count=report.rows_read,
-        clerk_id=actor.clerk_id,
-        note=f"{canonical} {batch_start:%Y-%m} 特殊身份名单",
-        device_id=actor.device_id,
-        created_at=moment,
-        updated_at=moment,
-    )
-    pending_audit: list[dict[str, object]] = []
-
-    # Existing running identities of this department, for the types in this list.
-    codes = {row.identity for row in kept} | ({default_identity} if default_identity else set())
-    running = _open_identities(session, canonical, codes)  # type: ignore[arg-type]
-    running_ids = {r.id for r in running}
-    by_key: dict[tuple[str, str], PersonIdentity] = {(r.person_id, r.code): r for r in running}
-    listed: set[tuple[str, str]] = set()
-    # Refused rows of persons in the registry: (person id, code or None = every code).
-    held_numbers = sorted({number for number, _ in held})
-    held_ids = {n: p.id for n, p in _persons_by_number(session, held_numbers).items()}
-    held_keys = {
-        (held_ids[number], identity.value if identity else None)
-        for number, identity in held
-        if number in held_ids
-    }
-
-    total = len(kept)
-    for done, row in enumerate(kept, start=1):
-        person = persons.get(row.id_number)
-        if person is None:
-            person = Person(
-                id_number=row.id_number,
-                id_tail=tail(row.id_number),
-                name=row.name,
-                name_initials=initials(row.name),
-                sex=row.sex,
-                birth_date=row.birth_date,
-                birth_region=row.birth_region,
-                status=PersonStatus.ACTIVE.value,
-                note=f"由{canonical} {batch_start:%Y-%m} 名单导入（第 {row.row} 行），户籍等信息待窗口补登。",
-                device_id=actor.device_id,
-                created_at=moment,
-                updated_at=moment,
-            )
-            persons[row.id_number] = person
-            if not dry_run:
-                session.add(person)
-            report.persons_created += 1
-            pending_audit.append(
-                dict(
-                    action="person.import",
-                    entity="person",
-                    entity_id=person.id,
-                    person_id=person.id,
-                    summary=f"由{canonical}名单新建人员 {person.name}（{mask(row.id_number)}）",
-                    after=audit.snapshot(person),
-                )
-            )
-        key = (person.id, row.identity.value)
-        listed.add(key)
-        existing = by_key.get(key)
-        if existing is None:
-            identity = PersonIdentity(
-                person_id=person.id,
-                code=row.identity.value,
-                department=canonical,
-                department_code=row.department_code,
-                recognised_on=row.recognised_on,
-                valid_from=row.valid_from or row.recognised_on or batch_start,
-                valid_to=row.valid_to,
-                disability_grade=row.disability_grade,
-                import_batch_id=batch_row.id,
-                note=f"第 {row.row} 行",
-                device_id=actor.device_id,
-                created_at=moment,
-                updated_at=moment,
-            )
-            by_key[key] = identity
-            if not dry_run:
-                session.add(identity)
-            report.imported += 1
-            pending_audit.append(
-                dict(
-                    action="identity.import",
-                    entity="person_identity",
-                    entity_id=identity.id,
-                    person_id=person.id,
-                    summary=f"{person.name} 认定为{identity_label(row.identity)}（{canonical}名单 {batch_start:%Y-%m}）",
-                    after=audit.snapshot(identity),
-                )
-            )
-        else:
-            changes = {
-                name: value
-                for name, value in (
-                    ("recognised_on", row.recognised_on),
-                    ("valid_from", row.valid_from),
-                    ("valid_to", row.valid_to),
-                    ("disability_grade", row.disability_grade),
-                    ("department_code", row.department_code),
-                )
-                if value is not None and getattr(existing, name) != value
+    (batch_row,) = rows_for(
+        ImportBatch,
+        [
+            {
+                "kind": "identities",
+                "source_name": path.name,
+                "source_sha256": table.sha256,
+                "department": canonical,
+                "recognised_on": batch_start,
+                "clerk_id": actor.clerk_id,
+                "note": f"{canonical} {batch_start:%Y-%m} 特殊身份名单",
+                "device_id": actor.device_id,
+                "created_at": moment,
+                "updated_at": moment,
             }
-            confirmed_only = False
-            if existing.import_batch_id is None:
-                # entered at the counter, now confirmed by the department's list: from
-                # here on a later list that drops the person ends it
-                confirmed_only = not changes
-                changes["import_batch_id"] = batch_row.id
-            if not changes:
-                report.unchanged += 1
-            else:
-                before = {name: getattr(existing, name) for name in changes}
-                if not dry_run:
-                    for name, value in changes.items():
-                        setattr(existing, name, value)
-                    existing.updated_at = moment
-                    session.add(existing)
-                if confirmed_only:
-                    report.confirmed += 1
-                else:
-                    report.updated += 1
-                pending_audit.append(
-                    dict(
-                        action="identity.update",
-                        entity="person_identity",
-                        entity_id=existing.id,
-                        person_id=person.id,
-                        summary=f"{person.name} 的{identity_label(row.identity)}"
-                        + ("经" if confirmed_only else "信息按")
-                        + f"{canonical} {batch_start:%Y-%m} 名单"
-                        + ("确认" if confirmed_only else "更正"),
-                        before=before,
-                        after=changes,
-                    )
-                )
-        if progress is not None:
-            progress(done, total)
-
-    # Identities of the listed types that this list no longer carries: end them.
-    end_on = batch_start - timedelta(days=1)
-    for key, existing in sorted(by_key.items()):
-        if key in listed or existing.valid_to is not None or existing.id not in running_ids:
-            continue
-        if existing.import_batch_id is None:
-            continue  # entered at the counter and never on a list: the clerk decides
-        if existing.valid_from is not None and existing.valid_from > end_on:
-            continue  # began after the day this list ends it: leave for the clerk
-        if (existing.person_id, existing.code) in held_keys or (
-            existing.person_id,
-            None,
-        ) in held_keys:
-            report.held += 1  # on the list, but the row was refused: not ended
-            continue
-        if not dry_run:
-            existing.valid_to = end_on
-            existing.updated_at = moment
-            session.add(existing)
-        report.ended += 1
-        pending_audit.append(
-            dict(
-                action="identity.end",
-                entity="person_identity",
-                entity_id=existing.id,
-                person_id=existing.person_id,
-                summary=f"{identity_label(existing.code)} 于 {end_on.isoformat()} 终止"
-                f"（{canonical} {batch_start:%Y-%m} 名单中已无此人）",
-                before={"valid_to": None},
-                after={"valid_to": end_on.isoformat()},
-            )
-        )
-
-    if dry_run or not report.changed:
-        return report
-    batch_row.accepted_count = (
-        report.imported + report.updated + report.confirmed + report.unchanged
+        ],
     )
-    batch_row.rejected_count = report.refused
-    session.add(batch_row)
-    session.flush()  # the batch row before the identities that point at it
-    report.batch_id = batch_row.id
-    for entry in pending_audit:
-        audit.record(session, actor=actor, at=now, **entry)  # type: ignore[arg-type]
-    audit.record(
+    batch_id = str(batch_row["id"])
+    if not dry_run:
+        # first, so the identities can point at it; removed again if nothing changes
+        insert_rows(session, ImportBatch, [batch_row])
+    total = max(table.estimated_rows, 1)
+    size = chunk_size or CHUNK_ROWS
+    chunk: list[SourceRow] = []
+
+    def flush() -> None:
+        good, held = _check_chunk(run, chunk, report)
+        _apply_chunk(
+            session,
+            run,
+            good,
+            held,
+            report,
+            batch_id=batch_id,
+            actor=actor,
+            now=now,
+            moment=moment,
+            dry_run=dry_run,
+        )
+        report.rows_read += len(chunk)
+        chunk.clear()
+        if progress is not None:
+            progress(min(report.rows_read, total), total)
+
+    for source in table.rows:
+        chunk.append(source)
+        if len(chunk) >= size:
+            flush()
+    if chunk:
+        flush()
+    _end_missing(session, run, report, actor=actor, now=now, moment=moment, dry_run=dry_run)
+    report.problems.sort(key=lambda p: p.row)
+    if dry_run:
+        return report
+    batch_table = ImportBatch.__table__  # type: ignore[attr-defined]
+    if not report.changed:
+        session.execute(sa.delete(batch_table).where(batch_table.c.id == batch_id))
+        return report
+    session.execute(
+        sa.update(batch_table)
+        .where(batch_table.c.id == batch_id)
+        .values(
+            row_count=report.rows_read,
+            accepted_count=report.imported + report.updated + report.confirmed + report.unchanged,
+            rejected_count=report.refused,
+        )
+    )
+    report.batch_id = batch_id
+    audit.record_many(
         session,
         actor=actor,
         at=now,
-        action="import.identities",
-        entity="import_batch",
-        entity_id=batch_row.id,
-        summary=f"导入{canonical} {batch_start:%Y-%m} 特殊身份名单 {path.name}："
-        + "，".join(report.summary_lines()),
-        after={
-            "source": path.name,
-            "department": canonical,
-            "batch": report.batch,
-            "rows_read": report.rows_read,
-            "imported": report.imported,
-            "updated": report.updated,
-            "confirmed": report.confirmed,
-            "unchanged": report.unchanged,
-            "ended": report.ended,
-            "held": report.held,
-            "refused": report.refused,
-            "persons_created": report.persons_created,
-            "problems": [str(p) for p in report.problems[:200]],
-        },
+        entries=[
+            {
+                "action": "import.identities",
+                "entity": "import_batch",
+                "entity_id": batch_id,
+                "summary": f"导入{canonical} {batch_start:%Y-%m} 特殊身份名单 {path.name}："
+                + "，".join(report.summary_lines()),
+                "after": {
+                    "source": path.name,
+                    "department": canonical,
+                    "batch": report.batch,
+                    "rows_read": report.rows_read,
+                    "imported": report.imported,
+                    "updated": report.updated,
+                    "confirmed": report.confirmed,
+                    "unchanged": report.unchanged,
+                    "ended": report.ended,
+                    "held": report.held,
+                    "refused": report.refused,
+                    "persons_created": report.persons_created,
+                    "problems": [str(p) for p in report.problems[:200]],
+                },
+            }
+        ],
     )
+    if report.rows_read >= ANALYZE_FROM_ROWS:
+        analyze(session, "person", "person_identity", "audit_log")
     return report

@@ -9,7 +9,6 @@ the clerk sees it in Excel or a text editor (1-based, header included).
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -69,7 +68,52 @@ def _cell_text(value: object) -> str:
     return str(value).strip()
 
 
-def _raw_rows(path: Path) -> tuple[Iterator[Sequence[object]], str]:
+@dataclass(slots=True)
+class _Source:
+    rows: Iterator[Sequence[object]]
+    encoding: str
+    estimated_rows: int  # lines (CSV) or the sheet's dimension (xlsx), header included
+    sha256: str
+
+
+def _scan_csv(path: Path) -> tuple[str, int, str]:
+    """(encoding, line count, sha256) read in 1 MB blocks: memory stays flat.
+
+    UTF-8 (with or without BOM) first, then GBK (as GB18030).
+    """
+    import codecs
+    import hashlib
+
+    for encoding in ("utf-8-sig", "gb18030"):
+        decoder = codecs.getincrementaldecoder(encoding)()
+        digest = hashlib.sha256()
+        lines = 0
+        try:
+            with path.open("rb") as handle:
+                while block := handle.read(1 << 20):
+                    digest.update(block)
+                    lines += block.count(b"\n")
+                    decoder.decode(block)
+                decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        return encoding, lines + 1, digest.hexdigest()
+    raise ImportFileError(
+        "无法识别文件编码：既不是 UTF-8 也不是 GBK。请在 Excel 中另存为“CSV UTF-8”或 .xlsx 后再导入。"
+    )
+
+
+def _file_sha256(path: Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _raw_rows(path: Path) -> _Source:
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         from openpyxl import load_workbook
@@ -88,68 +132,78 @@ def _raw_rows(path: Path) -> tuple[Iterator[Sequence[object]], str]:
             finally:
                 workbook.close()
 
-        return rows(), "xlsx"
+        return _Source(rows(), "xlsx", int(sheet.max_row or 0), _file_sha256(path))
     if suffix == ".xls":
         raise ImportFileError("不支持旧版 .xls 文件。请在 Excel 中另存为 .xlsx 或 CSV 后再导入。")
-    data = path.read_bytes()
-    text, encoding = decode_text(data)
-    sample = text[:4096]
-    delimiter = ","
-    if sample.count("\t") > sample.count(","):
-        delimiter = "\t"
-    return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), encoding
+    encoding, lines, sha256 = _scan_csv(path)
+    with path.open(encoding=encoding, newline="") as handle:
+        sample = handle.read(4096)
+    delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
+
+    def csv_rows() -> Iterator[Sequence[object]]:
+        with path.open(encoding=encoding, newline="") as handle:
+            yield from csv.reader(handle, delimiter=delimiter)
+
+    shown = "utf-8" if encoding == "utf-8-sig" else encoding
+    return _Source(csv_rows(), shown, lines, sha256)
 
 
 def _normalise_header(text: str) -> str:
     return "".join(text.split()).replace("（", "(").replace("）", ")").strip("*").lower()
 
 
-def read_table(path: Path, aliases: dict[str, tuple[str, ...]], required: Sequence[str]) -> Table:
-    """Read ``path``; ``aliases`` maps canonical column names to accepted header texts.
+@dataclass(slots=True)
+class TableStream:
+    """A table read as it goes: ``rows`` yields each data row once (memory: one row).
 
-    The header is the first of the leading rows that names every ``required``
-    column. Raises ``ImportFileError`` (Chinese) when the file cannot be read.
+    ``sha256`` is the digest of the whole file; ``estimated_rows`` the number of data
+    rows to expect (for a progress bar: lines after the header, blank ones included).
+    """
+
+    columns: tuple[str, ...]
+    header_row: int
+    rows: Iterator[SourceRow]
+    encoding: str
+    estimated_rows: int
+    sha256: str
+
+
+def open_table(
+    path: Path, aliases: dict[str, tuple[str, ...]], required: Sequence[str]
+) -> TableStream:
+    """Open ``path`` and find its header; the data rows come from ``rows`` one by one.
+
+    ``aliases`` maps canonical column names to accepted header texts. The header is
+    the first of the leading rows that names every ``required`` column. Raises
+    ``ImportFileError`` (Chinese) when the file cannot be read, also while iterating.
     """
     if not path.is_file():
         raise ImportFileError(f"找不到文件 {path}。请检查文件名和路径。")
     lookup = {
         _normalise_header(a): canonical for canonical, names in aliases.items() for a in names
     }
-    raw, encoding = _raw_rows(path)
+    source = _raw_rows(path)
+    raw = iter(source.rows)
     header_map: dict[int, str] | None = None
     header_row = 0
-    rows: list[SourceRow] = []
     try:
         for number, raw_row in enumerate(raw, start=1):
             cells = [_cell_text(v) for v in raw_row]
-            if header_map is None:
-                found = {
-                    index: lookup[_normalise_header(c)]
-                    for index, c in enumerate(cells)
-                    if _normalise_header(c) in lookup
-                }
-                if all(r in found.values() for r in required):
-                    # first occurrence of a canonical column wins
-                    header_map = {}
-                    for index, canonical in found.items():
-                        if canonical not in header_map.values():
-                            header_map[index] = canonical
-                    header_row = number
-                elif number >= _HEADER_SEARCH_ROWS:
-                    break
-                continue
-            if not any(cells):
-                continue
-            values = {canonical: "" for canonical in header_map.values()}
-            numeric: set[str] = set()
-            for index, canonical in header_map.items():
-                if index < len(cells):
-                    values[canonical] = cells[index]
-                    if isinstance(raw_row[index], int | float) and not isinstance(
-                        raw_row[index], bool
-                    ):
-                        numeric.add(canonical)
-            rows.append(SourceRow(number, values, frozenset(numeric)))
+            found = {
+                index: lookup[_normalise_header(c)]
+                for index, c in enumerate(cells)
+                if _normalise_header(c) in lookup
+            }
+            if all(r in found.values() for r in required):
+                # first occurrence of a canonical column wins
+                header_map = {}
+                for index, canonical in found.items():
+                    if canonical not in header_map.values():
+                        header_map[index] = canonical
+                header_row = number
+                break
+            if number >= _HEADER_SEARCH_ROWS:
+                break
     except csv.Error as exc:
         raise ImportFileError(f"CSV 文件格式有误：{exc}。请检查引号和分隔符。") from exc
     if header_map is None:
@@ -157,4 +211,44 @@ def read_table(path: Path, aliases: dict[str, tuple[str, ...]], required: Sequen
         raise ImportFileError(
             f"在文件前 {_HEADER_SEARCH_ROWS} 行中找不到表头（至少需要列：{wanted}）。请检查列名。"
         )
-    return Table(tuple(header_map.values()), header_row, tuple(rows), encoding)
+    mapping = header_map
+
+    def data_rows() -> Iterator[SourceRow]:
+        number = header_row
+        try:
+            for raw_row in raw:
+                number += 1  # (a quoted cell spanning lines shifts the count; rare)
+                cells = [_cell_text(v) for v in raw_row]
+                if not any(cells):
+                    continue
+                values = {canonical: "" for canonical in mapping.values()}
+                numeric: set[str] = set()
+                for index, canonical in mapping.items():
+                    if index < len(cells):
+                        values[canonical] = cells[index]
+                        if isinstance(raw_row[index], int | float) and not isinstance(
+                            raw_row[index], bool
+                        ):
+                            numeric.add(canonical)
+                yield SourceRow(number, values, frozenset(numeric))
+        except csv.Error as exc:
+            raise ImportFileError(
+                f"CSV 文件第 {number + 1} 行附近格式有误（{exc}）：请检查引号、分隔符和不可见字符，"
+                "更正后重新导入。本次导入没有写入任何内容。"
+            ) from exc
+
+    return TableStream(
+        columns=tuple(mapping.values()),
+        header_row=header_row,
+        rows=data_rows(),
+        encoding=source.encoding,
+        estimated_rows=max(0, source.estimated_rows - header_row),
+        sha256=source.sha256,
+    )
+
+
+def read_table(path: Path, aliases: dict[str, tuple[str, ...]], required: Sequence[str]) -> Table:
+    """Read ``path`` whole (see ``open_table``); for small files and tests."""
+    stream = open_table(path, aliases, required)
+    rows = tuple(stream.rows)
+    return Table(stream.columns, stream.header_row, rows, stream.encoding)

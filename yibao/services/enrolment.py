@@ -243,6 +243,7 @@ class EnrolmentService(ServiceBase):
         category: Category | str = Category.GENERAL,
         insured_region: str | None = None,
         note: str | None = None,
+        id_confirmed: bool = False,
     ) -> RegistrationView:
         """参保登记 at the counter (F2) as one operation: the person, the household, the enrolment.
 
@@ -262,6 +263,10 @@ class EnrolmentService(ServiceBase):
         ``hukou_region``, ``household_number``, ``relation_to_head``, ``category`` …) or
         ``Refused`` (the rules refuse eligibility, e.g. employee-insured; recorded as a
         refused ``enrolment.register`` attempt) and nothing is written. Safe to repeat.
+        ``NeedsConfirmation`` (rule ``id_number.address_code``, nothing written, nothing
+        logged) when a person not yet on file has an ID number whose address code came into use only after the birth
+        year (GB 11643: the county where the number was first assigned): the desk shows
+        the reason, the clerk checks the card and calls again with ``id_confirmed=True``.
         """
         from yibao import idnumbers
         from yibao.services.persons import (
@@ -275,9 +280,10 @@ class EnrolmentService(ServiceBase):
         cat = parse_category(category) or Category.GENERAL
         region = self._insured_region(insured_region)
         try:
-            number = idnumbers.validate(id_number or "")
+            info = idnumbers.parse(id_number or "", today=self.today())
         except idnumbers.InvalidIdNumber as exc:
             raise InvalidInput(exc.message, field="id_number") from None
+        number = info.number
         household_no = clean_household_number(household_number, field="household_number")
         relation = None
         if household_no:
@@ -349,6 +355,7 @@ class EnrolmentService(ServiceBase):
                         residence_permit_region=clean["residence_permit_region"],
                         school_region=None,
                         disability_grade=None,
+                        id_confirmed=id_confirmed,  # asked only for a person not yet on file
                     )
                     person = persons.insert_person(
                         session, **values, employee_insured=clean["employee_insured"]

@@ -27,9 +27,10 @@ from yibao.models import (
     Sex,
 )
 from yibao.pinyin import initials
+from yibao.rules.decision import Clause, Decision, Outcome, Reason
 from yibao.rules.facts import Category, PersonFacts
 from yibao.services.base import ServiceBase
-from yibao.services.errors import AlreadyRegistered, InvalidInput, NotFound
+from yibao.services.errors import AlreadyRegistered, InvalidInput, NeedsConfirmation, NotFound
 from yibao.services.facts import build_facts
 from yibao.services.views import (
     AuditEntryView,
@@ -70,6 +71,29 @@ _REGION_FIELDS = {
     "residence_permit_region": "居住证发证地行政区划代码",
     "school_region": "学籍地行政区划代码",
 }
+
+
+# GB 11643-1999 公民身份号码, the address code: the county of the household registration
+# where the number was assigned, which may be later than birth.
+ADDRESS_CODE_RULE = "id_number.address_code"
+ADDRESS_CODE_CLAUSE = Clause(
+    document="GB 11643-1999《公民身份号码》",
+    section="地址码",
+    quote="表示编码对象常住户口所在县（市、旗、区）的行政区划代码，按 GB/T 2260 的规定执行。",
+)
+
+
+def confirm_address_code(info: idnumbers.IdInfo, confirmed: bool) -> None:
+    """``NeedsConfirmation`` when the number's address code only came into use after the
+    birth year (``IdInfo.region_note``) and the clerk has not yet confirmed the card."""
+    if info.region_note and not confirmed:
+        raise NeedsConfirmation(
+            Decision(
+                rule=ADDRESS_CODE_RULE,
+                outcome=Outcome.CONFIRM,
+                reasons=(Reason(text=info.region_note, clause=ADDRESS_CODE_CLAUSE),),
+            )
+        )
 
 
 def _clean_name(name: str) -> str:
@@ -169,6 +193,7 @@ class PersonService(ServiceBase):
         note: str | None = None,
         town: str | None = None,
         village: str | None = None,
+        id_confirmed: bool = False,
     ) -> PersonView:
         """Register a person; returns the stored person.
 
@@ -180,9 +205,13 @@ class PersonService(ServiceBase):
 
         Raises ``InvalidInput`` (Chinese message, ``field``) for bad input and
         ``AlreadyRegistered`` (with ``person_id``) when the number is already on file.
+        ``NeedsConfirmation`` (rule ``id_number.address_code``) when the number's address
+        code came into use after the birth year: check the card, call again with
+        ``id_confirmed=True``.
         Writes the person and a ``person.register`` audit row in one transaction.
         """
         values = self._validated_new_person(
+            id_confirmed=id_confirmed,
             name=name,
             id_number=id_number,
             birth_cert_no=birth_cert_no,
@@ -242,6 +271,7 @@ class PersonService(ServiceBase):
         residence_permit_region: str | None,
         school_region: str | None,
         disability_grade: int | None,
+        id_confirmed: bool = False,
     ) -> dict[str, Any]:
         values: dict[str, Any] = {"name": _clean_name(name)}
         sex_code = _sex(sex)
@@ -250,6 +280,7 @@ class PersonService(ServiceBase):
                 info = idnumbers.parse(id_number, today=self.today())
             except idnumbers.InvalidIdNumber as exc:
                 raise InvalidInput(exc.message, field="id_number") from None
+            confirm_address_code(info, id_confirmed)
             if birth_date is not None and birth_date != info.birth_date:
                 raise InvalidInput(
                     f"填写的出生日期 {birth_date.isoformat()} 与身份证号码中的出生日期 "
@@ -595,16 +626,20 @@ class PersonService(ServiceBase):
             after=after,
         )
 
-    def link_id_number(self, person_id: str, *, id_number: str) -> PersonView:
+    def link_id_number(
+        self, person_id: str, *, id_number: str, id_confirmed: bool = False
+    ) -> PersonView:
         """Give a person registered by birth certificate their ID number (newborn linked later).
 
         The ID number must match the stored birth date and sex; it must not be on file
-        for anyone else. Audit ``person.link_id``.
+        for anyone else. Audit ``person.link_id``. ``NeedsConfirmation`` as in ``register``
+        (address code later than the birth year) until ``id_confirmed``.
         """
         try:
             info = idnumbers.parse(id_number, today=self.today())
         except idnumbers.InvalidIdNumber as exc:
             raise InvalidInput(exc.message, field="id_number") from None
+        confirm_address_code(info, id_confirmed)
         with self.transaction() as session:
             person = self.person_or_404(session, person_id, for_update=True)
             if person.id_number:

@@ -14,7 +14,7 @@ import sqlmodel  # noqa: F401
 
 # revision identifiers, used by Alembic.
 revision: str = '0350_history'
-down_revision: Union[str, Sequence[str], None] = '0200_registry_setting'
+down_revision: Union[str, Sequence[str], None] = '0300_policy_years'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

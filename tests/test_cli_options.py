@@ -1,0 +1,80 @@
+"""The commands exactly as the README writes them: global options after the sub-command,
+a closed pipe, the sample department list."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from yibao.cli.main import main
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "samples" / "民政救助对象名单-2024-09.csv"
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for name in ("YIBAO_POLICY", "YIBAO_CLERK", "YIBAO_DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("YIBAO_DATA_DIR", str(tmp_path / "data"))
+    return tmp_path / "data"
+
+
+def test_init_accepts_global_options_after_the_sub_command(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = main(["init", "--policy", "shangnan-2025", "--clerk", "张三"])
+    out, err = capsys.readouterr()
+    assert status == 0, err
+    assert "shangnan-2025" in out and "张三" in out
+    assert (data_dir / "registry.sqlite3").exists()
+
+
+def test_options_before_and_after_mix_and_the_later_one_wins(
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "hall.sqlite3")
+    status = main(["--db", db, "init", "--policy", "meishan-2024", "--clerk", "李四"])
+    out, err = capsys.readouterr()
+    assert status == 0, err and "meishan-2024" in out
+    status = main(["--clerk", "王五", "--db", str(tmp_path / "other.sqlite3"), "lookup", "张", "--db", db])
+    out, err = capsys.readouterr()
+    assert status == 1 and "没有找到" in out  # the registry named after the sub-command was read
+
+
+def test_nested_sub_command_takes_global_options(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["init", "--policy", "shangnan-2025", "--clerk", "张三"]) == 0
+    capsys.readouterr()
+    status = main(
+        ["import", "identities", str(SAMPLE), "--dept", "民政", "--batch", "2024-09", "--clerk", "张三"]
+    )
+    out, err = capsys.readouterr()
+    assert status == 0, err
+    # five rows in the sample, none of them in the fresh registry
+    assert "读取 5 行" in out and "新增身份 5 条" in out and "新建人员 5 人" in out
+
+
+def test_lookup_into_a_closed_pipe_is_quiet(tmp_path: Path, data_dir: Path) -> None:
+    db = str(tmp_path / "demo.sqlite3")
+    assert main(["--db", db, "--policy", "shangnan-2025", "demo", "--persons", "3000"]) == 0
+    env = {**os.environ, "YIBAO_DATA_DIR": str(data_dir)}
+    reader = subprocess.Popen(
+        [sys.executable, "-m", "yibao.cli.main", "--db", db, "lookup", "z", "--limit", "500"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=ROOT,
+    )
+    assert reader.stdout is not None and reader.stderr is not None
+    reader.stdout.read(10)  # `| head -c 10`: the reader goes away after the first bytes
+    reader.stdout.close()
+    err = reader.stderr.read().decode()
+    reader.wait(timeout=60)
+    assert "内部错误" not in err and "Traceback" not in err and "BrokenPipe" not in err
+    assert reader.returncode == 0
