@@ -15,7 +15,7 @@ from pydantic import Field, model_validator
 
 from yibao.identities import Identity
 from yibao.policy.base import Fen, Ref, Strict
-from yibao.rules.facts import Category
+from yibao.policy.vocabulary import Category
 
 
 class SubsidyKind(StrEnum):
