@@ -85,6 +85,14 @@ def demo_day(moment: datetime) -> date:
     return moment.astimezone(ZoneInfo("Asia/Shanghai")).date()
 
 
+def year_notice(coverage: Any) -> str:
+    """The status line when today's year is a draft or a year lacks a confirmed file."""
+    if coverage.draft:
+        return (f"{coverage.collecting}年度政策文件是草稿·未确认：只能试算，不能收费。"
+                f"{coverage.message()}")
+    return coverage.message()
+
+
 def build_app(args: Any) -> YibaoApp | None:
     from yibao.config import (
         last_clerk,
@@ -123,8 +131,15 @@ def build_app(args: Any) -> YibaoApp | None:
         except (RegistryError, ValueError) as error:  # PolicyError is a ValueError
             print(f"无法打开窗口：{error}", file=sys.stderr)
             return None
+        coverage = services.coverage
+        if coverage is not None and coverage.blocked:  # nothing to collect for: say why, open nothing
+            services.engine.dispose()
+            print(f"无法打开窗口：{coverage.message()}", file=sys.stderr)
+            return None
         remember_clerk(url, choice.clerk)
         app = YibaoApp(services=services)
+        if coverage is not None and (coverage.draft or coverage.missing):
+            app.status = (year_notice(coverage), "warning")
         if given and recorded and given != recorded:
             app.status = (f"注意：本登记库设定服务的政策是 {recorded}，本次按 {given} 打开。"
                           "如需更改登记库的政策，请运行 yibao init --policy。", "warning")

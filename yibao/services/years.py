@@ -24,7 +24,7 @@ from yibao.models import PolicyFile, Role
 from yibao.policy import Policy, PolicyError, load_policy_text
 from yibao.policy.chain import Chain, build_chain, bundled
 from yibao.rules.decision import Decision, Outcome, Reason
-from yibao.rules.years import OpenYear, Purpose, missing_years, open_years
+from yibao.rules.years import OpenYear, Purpose, collects, missing_years, open_years
 from yibao.services.base import ServiceBase
 from yibao.services.errors import InvalidInput, Refused
 from yibao.services.roles import require_role
@@ -41,7 +41,7 @@ class Coverage(BaseModel):
     collecting: int | None  # the year the desk collects for (None: no confirmed file open)
     draft: bool  # the desk works in a draft (quotes only)
     missing: tuple[int, ...]  # years open today without a confirmed file
-    latest_file: str  # the file a draft would be made from
+    latest_file: str  # the policy (id) a draft would be made from
 
     @property
     def blocked(self) -> bool:
@@ -51,6 +51,8 @@ class Coverage(BaseModel):
     def message(self) -> str:
         """Chinese: which years are missing and the exact command that makes the draft."""
         if not self.missing:
+            if self.blocked:
+                return f"{self.jurisdiction}今天（{self.today}）没有可收缴的年度。"
             return ""
         years = "、".join(f"{y}" for y in self.missing)
         target = self.missing[-1]
@@ -137,7 +139,7 @@ class YearService(ServiceBase):
             collecting=default.benefit_year if default else None,
             draft=bool(default and default.draft),
             missing=tuple(missing_years(chain, today)),
-            latest_file=f"policies/{source.id}.toml",
+            latest_file=source.id,
         )
 
     def refuse_if_draft(self) -> None:
@@ -155,6 +157,31 @@ class YearService(ServiceBase):
                         text=f"{policy.benefit_year}年度政策文件是草稿·未确认，只能试算，不能收费。"
                         "请待文件逐条确认、由审核人员启用（yibao policy activate）后再收款",
                         clause=clause,
+                    ),
+                ),
+            )
+        )
+
+    def refuse_if_closed(self) -> None:
+        """Nothing is registered or paid for a year that does not collect today."""
+        policy = self.policy
+        today = self.today()
+        if collects(policy, today):
+            return
+        c, b = policy.periods.centralized, policy.periods.benefit
+        others = [y.label for y in self.open(Purpose.PAYMENT)]
+        where = f"今天可办理：{'、'.join(others)}" if others else (
+            "本登记库还没有今天可收缴年度的已确认政策文件，请报审核人员（yibao policy new / activate）"
+        )
+        raise Refused(
+            Decision(
+                rule="policy.year_closed",
+                outcome=Outcome.REFUSED,
+                reasons=(
+                    Reason(
+                        text=f"{policy.benefit_year}年度自{c.start}起收缴、待遇享受期至{b.end}止，"
+                        f"今天（{today}）不能再办理该年度参保缴费。{where}",
+                        clause=policy.clause(b),
                     ),
                 ),
             )
