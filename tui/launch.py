@@ -138,11 +138,11 @@ def build_app(args: Any) -> YibaoApp | None:
             return None
         remember_clerk(url, choice.clerk)
         app = YibaoApp(services=services)
-        if coverage is not None and (coverage.draft or coverage.missing):
-            app.status = (year_notice(coverage), "warning")
         if given and recorded and given != recorded:
             app.status = (f"注意：本登记库设定服务的政策是 {recorded}，本次按 {given} 打开。"
                           "如需更改登记库的政策，请运行 yibao init --policy。", "warning")
+        if coverage is not None and (coverage.draft or coverage.missing):
+            app.status = (year_notice(coverage), "warning")  # the year comes first
         return app
 
     def setup(choice: SetupChoice) -> Any:

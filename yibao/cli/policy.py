@@ -76,7 +76,8 @@ def run_list(args: argparse.Namespace) -> int:
     except PolicyError as exc:
         print(str(exc), file=sys.stderr)
         return 1
-    on = getattr(args, "on", None) or date.today()
+    on = getattr(args, "on", None) or _today()
+    policies = policies + _activated(args)
     rows = [
         (
             p.id,
@@ -90,6 +91,34 @@ def run_list(args: argparse.Namespace) -> int:
     ]
     print(_table(("政策编号", "统筹地区", "区划代码", "待遇年度", "文号", f"状态（{on}）"), rows))
     return 0
+
+
+def _today() -> date:
+    from datetime import datetime
+
+    from yibao.services import LOCAL_TZ
+
+    return datetime.now(LOCAL_TZ).date()
+
+
+def _activated(args: argparse.Namespace) -> list[Any]:
+    """With ``--db``: the files a supervisor activated in that registry (``policy activate``)."""
+    if not getattr(args, "db", None):
+        return []
+    from yibao.cli._common import open_engine, registry_url
+    from yibao.services.years import activated
+
+    engine = open_engine(registry_url(args))
+    try:
+        return [p for p in activated(engine) if p.id not in _bundled_ids()]
+    finally:
+        engine.dispose()
+
+
+def _bundled_ids() -> set[str]:
+    from yibao.resources import policies_dir
+
+    return {p.stem for p in policies_dir().glob("*.toml")}
 
 
 def mark(policy: Any, on: date, collects: Any) -> str:

@@ -82,11 +82,19 @@ class Policy(Strict):
     def clause(self, ref: Ref) -> Clause:
         """The citable clause for a rule entry of this policy."""
         section = None if ref.silent else ref.clause
-        return Clause(document=self.document.number, section=section, quote=ref.text)
+        return Clause(document=self.citation, section=section, quote=ref.text)
 
     def silent(self, what: str) -> Clause:
         """A clause for a matter this document does not address at all."""
-        return Clause(document=self.document.number, section=None, quote=what)
+        return Clause(document=self.citation, section=None, quote=what)
+
+    @property
+    def citation(self) -> str:
+        """How decisions cite the document: its number, or (none printed) issuer, title, date."""
+        d = self.document
+        if d.number.strip():
+            return d.number
+        return f"{d.issuer}《{d.title}》（{d.date or '日期未填'}）"
 
 
 def _entries(model: BaseModel, prefix: str) -> Iterator[tuple[str, Ref]]:
