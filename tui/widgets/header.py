@@ -53,7 +53,7 @@ class DeskHeader(Widget):
         left = Text(" 城乡居民医保窗口", style="bold")
         if self.title:
             left.append(f" · {self.title}", style="bold")
-        year = f"收缴{info.benefit_year}年度" if info.benefit_year else "年度未设置"
+        year = f"{info.benefit_year}年度" if info.benefit_year else "年度未设置"
         if info.draft:
             year += "（草稿·未确认）"
         today = info.today.isoformat() if info.today else ""
