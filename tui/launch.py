@@ -93,7 +93,8 @@ def year_notice(coverage: Any) -> str:
     return coverage.message()
 
 
-def build_app(args: Any) -> YibaoApp | None:
+def build_app(args: Any, *, clock: Callable[[], datetime] | None = None) -> YibaoApp | None:
+    """``clock``: the desk's time (tests fix it; default the machine's)."""
     from yibao.config import (
         last_clerk,
         registry_policy,
@@ -124,7 +125,7 @@ def build_app(args: Any) -> YibaoApp | None:
     if policy_id and clerk:
         choice = SetupChoice(policy_id, clerk, device)
         try:
-            services = _open(url, choice)
+            services = _open(url, choice, clock)
             recorded = registry_policy(services.engine)
             if recorded is None and policy_id in (given, stored):
                 record_policy(services, policy_id)  # first run with --policy, or an older registry
@@ -142,11 +143,12 @@ def build_app(args: Any) -> YibaoApp | None:
             app.status = (f"注意：本登记库设定服务的政策是 {recorded}，本次按 {given} 打开。"
                           "如需更改登记库的政策，请运行 yibao init --policy。", "warning")
         if coverage is not None and (coverage.draft or coverage.missing):
-            app.status = (year_notice(coverage), "warning")  # the year comes first
+            before = app.status[0] if app.status[1] == "warning" else ""
+            app.status = (f"{year_notice(coverage)}{before}", "warning")  # the year comes first
         return app
 
     def setup(choice: SetupChoice) -> Any:
-        services = _open(url, choice)
+        services = _open(url, choice, clock)
         try:
             record_policy(services, choice.policy_id)
         except Exception:

@@ -123,6 +123,9 @@ def test_two_years_open_at_once(services, clock, tmp_path: Path, policy_id: str)
         (2024, False, False),
     ]
     assert desk.benefit_year == 2025  # the default: the year whose centralized period runs
+    # A refund follows the year of its payment, whatever year the desk collects for.
+    assert desk.years.policy_for(2024).id == "meishan-2024"
+    assert desk.years.policy_for(2025).id == "meishan-2025"
     # The clerk chooses 2024 for a released prisoner (any-time category for the current year).
     assert desk.years.choose(2024).benefit_year == 2024 and desk.policy.benefit_year == 2024
     with pytest.raises(InvalidInput, match="2023年度今天不能办理"):

@@ -95,6 +95,13 @@ class YearService(ServiceBase):
     def open(self, purpose: Purpose | str = Purpose.PAYMENT, *, birth: date | None = None) -> list[OpenYear]:
         return open_years(self.chain(), self.today(), Purpose(purpose), birth=birth)
 
+    def policy_for(self, benefit_year: int) -> Policy:
+        """The file of ``benefit_year`` (a refund follows the year of the payment); the year
+        the desk works in when the chain holds no file for it."""
+        if self.policy.benefit_year == benefit_year:
+            return self.policy
+        return self.chain().year(benefit_year) or self.policy
+
     def choose(self, benefit_year: int) -> OpenYear:
         """Work in ``benefit_year`` from now on (the header shows it). Only an open year."""
         years = self.open(Purpose.PAYMENT)
