@@ -71,6 +71,7 @@ def info_of(services: Any) -> DeskInfo:
         clerk=_name(getattr(services, "clerk", None)),
         device=_name(getattr(services, "device", None)),
         today=today_of(services),
+        draft=bool(getattr(policy, "is_draft", False)),
     )
 
 

@@ -85,7 +85,16 @@ def demo_day(moment: datetime) -> date:
     return moment.astimezone(ZoneInfo("Asia/Shanghai")).date()
 
 
-def build_app(args: Any) -> YibaoApp | None:
+def year_notice(coverage: Any) -> str:
+    """The status line when today's year is a draft or a year lacks a confirmed file."""
+    if coverage.draft:
+        return (f"{coverage.collecting}年度政策文件是草稿·未确认：只能试算，不能收费。"
+                f"{coverage.message()}")
+    return coverage.message()
+
+
+def build_app(args: Any, *, clock: Callable[[], datetime] | None = None) -> YibaoApp | None:
+    """``clock``: the desk's time (tests fix it; default the machine's)."""
     from yibao.config import (
         last_clerk,
         registry_policy,
@@ -116,22 +125,30 @@ def build_app(args: Any) -> YibaoApp | None:
     if policy_id and clerk:
         choice = SetupChoice(policy_id, clerk, device)
         try:
-            services = _open(url, choice)
+            services = _open(url, choice, clock)
             recorded = registry_policy(services.engine)
             if recorded is None and policy_id in (given, stored):
                 record_policy(services, policy_id)  # first run with --policy, or an older registry
         except (RegistryError, ValueError) as error:  # PolicyError is a ValueError
             print(f"无法打开窗口：{error}", file=sys.stderr)
             return None
+        coverage = services.coverage
+        if coverage is not None and coverage.blocked:  # nothing to collect for: say why, open nothing
+            services.engine.dispose()
+            print(f"无法打开窗口：{coverage.message()}", file=sys.stderr)
+            return None
         remember_clerk(url, choice.clerk)
         app = YibaoApp(services=services)
         if given and recorded and given != recorded:
             app.status = (f"注意：本登记库设定服务的政策是 {recorded}，本次按 {given} 打开。"
                           "如需更改登记库的政策，请运行 yibao init --policy。", "warning")
+        if coverage is not None and (coverage.draft or coverage.missing):
+            before = app.status[0] if app.status[1] == "warning" else ""
+            app.status = (f"{year_notice(coverage)}{before}", "warning")  # the year comes first
         return app
 
     def setup(choice: SetupChoice) -> Any:
-        services = _open(url, choice)
+        services = _open(url, choice, clock)
         try:
             record_policy(services, choice.policy_id)
         except Exception:

@@ -5,15 +5,21 @@ from __future__ import annotations
 
 import argparse
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from tests.outreach.test_laptop_policy import laptop  # noqa: F401  (fixture)
 from tests.tui.conftest import SIZE, settle
-from tui.launch import build_app
+from tui.launch import build_app as _build_app
 from tui.screens.home import HomeScreen
 from tui.screens.setup import SetupScreen
+
+
+def build_app(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The desk at 2024-10-15 10:00 (Asia/Shanghai): inside the bundled files' years."""
+    return _build_app(args, clock=lambda: datetime(2024, 10, 15, 2, 0, tzinfo=UTC))
 
 
 def _args(**kwargs) -> argparse.Namespace:  # type: ignore[no-untyped-def]

@@ -30,6 +30,7 @@ from tui.views import relation_options
 from tui.widgets.decision import DecisionPanel
 from tui.widgets.history import HistoryForm
 from tui.widgets.inputs import IdNumberInput, MoneyInput
+from tui.widgets.year_choice import YearChoice
 
 
 def _id_problem(value: str) -> str | None:
@@ -92,6 +93,7 @@ class RegistrationScreen(hv.HistoryFormMixin, FormScreen):
                 yield _row("参保类别", Select(rv.category_options(), id="reg-category", value="general", allow_blank=False))
                 yield HistoryForm(id="reg-history")  # 参保历史: declared → overrides (tui/history_views.py)
             with VerticalScroll(id="reg-right"):
+                yield YearChoice(id="reg-year")  # two benefit years open: the clerk chooses
                 yield Static("填好左侧信息后按 Ctrl+S 登记并核定缴费。", id="reg-step", classes="hint")
                 yield DecisionPanel(id="reg-quote")
                 with Vertical(id="reg-payment", classes="form"):
@@ -105,6 +107,7 @@ class RegistrationScreen(hv.HistoryFormMixin, FormScreen):
         self.query_one("#reg-household-info").display = False
         self.query_one("#reg-hukou", Input).value = str(getattr(self.services.policy, "region_code", ""))
         self.query_one("#reg-id", IdNumberInput).focus()
+        self.call_service("years", self.services.years.open, "payment")
         if self.person_id:
             self.call_service("open", rv.open_person, self.services, person_id=self.person_id)
 
@@ -323,6 +326,17 @@ class RegistrationScreen(hv.HistoryFormMixin, FormScreen):
                 self._show_paid(message.result)
             case "household" if message.token == self._household_token:
                 self._household_hint(rv.household_text(message.result))
+            case "years":
+                self.query_one(YearChoice).show(message.result, self.services.benefit_year)
+            case "year":
+                self.desk.refresh_info()  # the header shows the year being collected
+                self.assessment = None  # quote again in the chosen year
+                self.query_one("#reg-payment").display = False
+                self.status(f"改为办理 {message.result.label}。按 Ctrl+S 重新核定。")
+
+    @on(YearChoice.Chosen)
+    def _year_chosen(self, message: YearChoice.Chosen) -> None:
+        self.call_service("year", self.services.years.choose, message.benefit_year)
 
     @on(ServiceRefused)
     def _refused(self, message: ServiceRefused) -> None:

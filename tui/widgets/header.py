@@ -20,6 +20,7 @@ class DeskInfo:
     clerk: str = "未设置"
     device: str = "—"
     today: date | None = None
+    draft: bool = False  # the year's file is a draft: quotes only, no money
 
 
 def _has_reactive(obj: object, name: str) -> bool:
@@ -53,6 +54,8 @@ class DeskHeader(Widget):
         if self.title:
             left.append(f" · {self.title}", style="bold")
         year = f"{info.benefit_year}年度" if info.benefit_year else "年度未设置"
+        if info.draft:
+            year += "（草稿·未确认）"
         today = info.today.isoformat() if info.today else ""
         right = Text(f"{info.jurisdiction} │ {year} │ 经办：{info.clerk} │ 设备：{info.device} │ {today} ")
         width = self.size.width

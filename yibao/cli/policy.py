@@ -1,11 +1,24 @@
-"""``yibao policy list`` and ``yibao policy show ID``: what a policy file says, in Chinese."""
+"""``yibao policy …``: what a policy file says, and writing next year's.
+
+yibao policy list [--on 2026-12-01]            每个文件标明 当前 / 已过 / 未开始 / 草稿
+yibao policy show shangnan-2025
+yibao policy new shangnan --year 2027 --from policies/shangnan-2025.toml --to shangnan-2027.toml
+yibao policy check shangnan-2027.toml           列出每条“未确认”的条目；仍有未确认时退出码为 1
+yibao policy confirm shangnan-2027.toml contribution.standard periods.benefit …  (或 --all)
+yibao policy diff policies/shangnan-2025.toml shangnan-2027.toml
+yibao --db 窗口.sqlite3 --clerk 李主任 policy activate shangnan-2027.toml   (审核人员，记入审计日志)
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 import unicodedata
+from datetime import date
+from pathlib import Path
 from typing import Any
+
+from yibao.cli._common import guarded
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -16,7 +29,37 @@ def register(sub: argparse._SubParsersAction) -> None:
     show = inner.add_parser("show", help="显示一项政策的摘要")
     show.add_argument("policy_id", metavar="政策编号", help="如 shangnan-2025")
     show.set_defaults(func=run_show)
+    listing.add_argument("--on", type=_day, help="按哪一天判断当前/已过（默认今天），如 2026-12-01")
+    new = inner.add_parser("new", help="由上一年度文件生成新年度草稿（条目均标为未确认）")
+    new.add_argument("jurisdiction", metavar="统筹地区", help="如 shangnan（政策编号中年度之前的部分）")
+    new.add_argument("--year", type=int, required=True, help="新的待遇年度，如 2027")
+    new.add_argument("--from", dest="source", required=True, help="来源：上一年度的政策编号（如 shangnan-2025）或文件")
+    new.add_argument("--to", dest="target", type=Path, required=True, help="要写出的草稿文件")
+    new.set_defaults(func=run_new)
+    check = inner.add_parser("check", help="检查文件格式，列出未确认的条目（有未确认时退出码 1）")
+    check.add_argument("file", type=Path, metavar="文件")
+    check.set_defaults(func=run_check)
+    confirm = inner.add_parser("confirm", help="把已对照新通知核对过的条目标为已确认")
+    confirm.add_argument("file", type=Path, metavar="文件")
+    confirm.add_argument("entries", nargs="*", metavar="条目", help="policy check 列出的条目，如 contribution.standard")
+    confirm.add_argument("--all", action="store_true", help="确认全部未确认条目（须已逐条核对）")
+    confirm.add_argument("--no-number", action="store_true", help="通知确无文号（按发文机关、标题和日期引用）")
+    confirm.set_defaults(func=run_confirm)
+    diff = inner.add_parser("diff", help="比较两个政策文件：金额、日期、条款、身份的增删改")
+    diff.add_argument("a", type=Path, metavar="旧文件")
+    diff.add_argument("b", type=Path, metavar="新文件")
+    diff.set_defaults(func=run_diff)
+    activate = inner.add_parser("activate", help="启用已确认的文件（审核人员，记入审计日志）")
+    activate.add_argument("file", type=Path, metavar="文件")
+    activate.set_defaults(func=guarded(run_activate))
     parser.set_defaults(func=lambda args: _usage(parser))
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期“{text}”不对，应写成 2026-12-01。") from None
 
 
 def _usage(parser: argparse.ArgumentParser) -> int:
@@ -24,19 +67,199 @@ def _usage(parser: argparse.ArgumentParser) -> int:
     return 2
 
 
-def run_list(args: argparse.Namespace) -> int:  # noqa: ARG001
+def run_list(args: argparse.Namespace) -> int:
     from yibao.policy import PolicyError, list_policies
+    from yibao.rules.years import collects
 
     try:
         policies = list_policies()
     except PolicyError as exc:
         print(str(exc), file=sys.stderr)
         return 1
+    on = getattr(args, "on", None) or _today()
+    policies = policies + _activated(args)
     rows = [
-        (p.id, p.jurisdiction, p.region_code, str(p.benefit_year), p.document.citation)
+        (
+            p.id,
+            p.jurisdiction,
+            p.region_code,
+            str(p.benefit_year),
+            p.document.number or "（无）",
+            mark(p, on, collects),
+        )
         for p in policies
     ]
-    print(_table(("政策编号", "统筹地区", "区划代码", "待遇年度", "文号"), rows))
+    print(_table(("政策编号", "统筹地区", "区划代码", "待遇年度", "文号", f"状态（{on}）"), rows))
+    return 0
+
+
+def _today() -> date:
+    from datetime import datetime
+
+    from yibao.services import LOCAL_TZ
+
+    return datetime.now(LOCAL_TZ).date()
+
+
+def _activated(args: argparse.Namespace) -> list[Any]:
+    """With ``--db``: the files a supervisor activated in that registry (``policy activate``)."""
+    if not getattr(args, "db", None):
+        return []
+    from yibao.cli._common import open_engine, registry_url
+    from yibao.services.years import activated
+
+    engine = open_engine(registry_url(args))
+    try:
+        return [p for p in activated(engine) if p.id not in _bundled_ids()]
+    finally:
+        engine.dispose()
+
+
+def _bundled_ids() -> set[str]:
+    from yibao.resources import policies_dir
+
+    return {p.stem for p in policies_dir().glob("*.toml")}
+
+
+def mark(policy: Any, on: date, collects: Any) -> str:
+    """当前 (money may be taken for its year today) / 已过 / 未开始 / 草稿."""
+    if policy.is_draft:
+        return "草稿·未确认"
+    if collects(policy, on):
+        return "当前"
+    if policy.periods.benefit.end < on:
+        return "已过"
+    return "未开始"
+
+
+def run_new(args: argparse.Namespace) -> int:
+    from yibao.policy import PolicyError, load_policy
+    from yibao.policy.authoring import make_draft, pending
+    from yibao.policy.loader import load_policy_text
+
+    try:
+        source = load_policy(args.source)
+        if source.key != args.jurisdiction.strip():
+            print(
+                f"{args.source} 是 {source.jurisdiction}（{source.key}）的文件，"
+                f"不是“{args.jurisdiction}”的。请选该统筹地区最近一年的文件。",
+                file=sys.stderr,
+            )
+            return 1
+        if args.target.exists():
+            print(f"{args.target} 已存在，为免覆盖请换一个文件名或先移走它。", file=sys.stderr)
+            return 1
+        text = make_draft(args.source, year=args.year)
+    except PolicyError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    args.target.write_text(text, encoding="utf-8")
+    draft = load_policy_text(text, args.target.name)
+    left = pending(draft)
+    print(
+        f"已写出 {draft.jurisdiction} {draft.benefit_year} 年度草稿 {args.target}"
+        f"（来自 {args.source}，日期顺延 {draft.benefit_year - source.benefit_year} 年）。"
+    )
+    print(f"金额与原文仍是 {source.benefit_year} 年度的：{len(left)} 项未确认，确认前不能收费。")
+    print(f"下一步：对照新通知修改后运行 yibao policy check {args.target}。")
+    return 0
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from yibao.policy import PolicyError
+    from yibao.policy.authoring import pending
+    from yibao.policy.loader import load_policy_text
+
+    try:
+        text = Path(args.file).read_text(encoding="utf-8")
+        policy = load_policy_text(text, Path(args.file).name)
+    except OSError:
+        print(f"读不到文件 {args.file}，请检查路径。", file=sys.stderr)
+        return 1
+    except PolicyError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    left = pending(policy)
+    print(
+        f"{args.file}：格式正确。{policy.jurisdiction} {policy.benefit_year} 年度，"
+        f"状态：{'草稿·未确认' if policy.is_draft else '已确认'}。"
+    )
+    for item in left:
+        print(item.line())
+    if left:
+        print(
+            f"共 {len(left)} 项未确认。对照新通知改好后运行 yibao policy confirm {args.file} 条目…"
+        )
+        return 1
+    return 0
+
+
+def run_confirm(args: argparse.Namespace) -> int:
+    from yibao.policy import PolicyError
+    from yibao.policy.authoring import confirm
+
+    if not args.entries and not args.all:
+        print("请写出要确认的条目（policy check 列出的写法），或加 --all。", file=sys.stderr)
+        return 2
+    try:
+        result = confirm(args.file, args.entries, everything=args.all, no_number=args.no_number)
+    except PolicyError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    Path(args.file).write_text(result.text, encoding="utf-8")
+    for entry in result.confirmed:
+        print(f"已确认  {entry}")
+    for item in result.remaining:
+        print(item.line())
+    if result.status == "confirmed":
+        print(f"{args.file} 全部条目已确认，状态改为已确认。审核人员可运行 yibao policy activate {args.file}。")
+        return 0
+    print(f"还有 {len(result.remaining)} 项未确认。")
+    return 1
+
+
+def run_diff(args: argparse.Namespace) -> int:
+    from yibao.policy import PolicyError
+    from yibao.policy.authoring import diff
+
+    try:
+        lines = diff(args.a, args.b)
+    except PolicyError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    if not lines:
+        print(f"{args.a.name} 与 {args.b.name} 的金额、日期、条款、身份均相同。")
+        return 0
+    print(f"{args.a.name} → {args.b.name}：{len(lines)} 处不同")
+    for line in lines:
+        print(line)
+    return 0
+
+
+def run_activate(args: argparse.Namespace) -> int:
+    import socket
+
+    from yibao.cli._common import clerk_name, policy_id, registry_url
+    from yibao.services import Services
+
+    url = registry_url(args)
+    chosen = policy_id(args, url)
+    assert chosen is not None
+    services = Services.open(
+        url=url, policy_id=chosen, clerk_name=clerk_name(args, url), device_name=socket.gethostname()
+    )
+    try:
+        view = services.years.activate(args.file)
+    finally:
+        services.engine.dispose()
+    if not view.changed:
+        print(f"{view.policy_id} 的这份文件已经启用，未作改动。")
+        return 0
+    print(
+        f"已启用 {view.jurisdiction} {view.benefit_year} 年度政策 {view.policy_id}"
+        f"（{view.document_number or '无文号'}，校验码 {view.sha256[:12]}），已记入审计日志。"
+    )
+    print("本登记库从此按年度自动选用；外出设备在下次导出外出包时一并带上。")
     return 0
 
 

@@ -94,6 +94,9 @@ def _init(args: Any) -> int:
         person = ensure_clerk(engine, name=clerk, device=device)
         set_registry_policy(engine, chosen, person, device=device)  # the registry serves it
         revision = current_revision(engine)
+        from yibao.services import Services
+
+        coverage = Services(engine, policy, person, device).years.settle()
     finally:
         engine.dispose()
     remember_clerk(url, person.name)
@@ -104,6 +107,10 @@ def _init(args: Any) -> int:
     print(f"本机：{device.name or device_name}，收据号前缀 {device.prefix}")
     print(f"经办人员：{person.name}（{person.role.label}）")
     print("已记住以上选择；之后在此登记库上运行 yibao 无需再写 --policy 和 --clerk。")
+    if coverage.missing:
+        print(f"注意：{coverage.message()}")
+    if coverage.collecting is not None:
+        print(f"今天收缴 {coverage.collecting} 年度" + ("（草稿·未确认，只能试算）。" if coverage.draft else "。"))
     return 0
 
 

@@ -231,6 +231,7 @@ def export_outreach(
                 "device": R.fetch(conn, t("device")),
                 "receipt_sequence": R.fetch(conn, t("receipt_sequence"), t("receipt_sequence").c.device_id == laptop.id),
                 "clerk": R.fetch(conn, t("clerk")),
+                "policy_file": R.fetch(conn, t("policy_file")),  # the years the hall activated
                 "household": _fetch_in(conn, t("household"), "id", household_ids),
                 "person": _fetch_in(conn, t("person"), "id", person_ids),
                 "import_batch": _fetch_in(

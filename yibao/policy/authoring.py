@@ -20,7 +20,7 @@ from typing import Any
 import tomlkit
 from tomlkit.items import AoT
 
-from yibao.policy.loader import PolicyError, load_policy, load_policy_text
+from yibao.policy.loader import PolicyError, load_policy, load_policy_text, resolve
 from yibao.policy.model import Policy
 
 _DRAFT_HEADER = (
@@ -82,7 +82,7 @@ def make_draft(source: Path, *, year: int) -> str:
             f"新年度 {year} 应晚于来源文件的待遇年度 {policy.benefit_year}。",
             "benefit_year",
         )
-    doc = tomlkit.parse(Path(source).read_text(encoding="utf-8"))
+    doc = tomlkit.parse(resolve(source).read_text(encoding="utf-8"))
     _shift_dates(doc, shift)
     for table in _tables(doc):
         if _is_entry(table):
@@ -94,7 +94,7 @@ def make_draft(source: Path, *, year: int) -> str:
     doc["document"]["date"] = ""
     header = tomlkit.document()
     for line in _DRAFT_HEADER.format(
-        source=Path(source).name, year0=policy.benefit_year, shift=shift, year=year
+        source=resolve(source).name, year0=policy.benefit_year, shift=shift, year=year
     ).splitlines():
         header.add(tomlkit.comment(line))
     text = tomlkit.dumps(header) + tomlkit.dumps(doc)
@@ -114,7 +114,7 @@ class Pending:
     text: str
 
     def line(self) -> str:
-        where = self.clause or "文件未作规定"
+        where = self.clause or ("发文信息" if self.path.startswith("document.") else "文件未作规定")
         sentence = self.text if len(self.text) <= 60 else self.text[:60] + "……"
         return f"未确认  {self.path}（{where}）：{sentence}"
 
@@ -126,7 +126,7 @@ def pending(policy: Policy) -> list[Pending]:
     ]
     if not policy.document.date.strip():
         out.append(Pending("document.date", None, "发文日期为空，请按新通知填写（如 2026-09-20）"))
-    if not policy.document.number.strip():
+    if policy.is_draft and not policy.document.number.strip():  # confirmed: none printed
         out.append(
             Pending(
                 "document.number",
@@ -199,7 +199,7 @@ _SKIP = {"confirmed"}
 
 
 def _item_key(item: dict[str, Any], index: int) -> str:
-    for name in ("code", "name", "basis"):
+    for name in ("code", "name", "basis", "label"):
         if isinstance(item.get(name), str):
             return f"{name}={item[name]}"
     if isinstance(item.get("identities"), list):

@@ -67,7 +67,7 @@ class Document(Strict):
     @property
     def citation(self) -> str:
         """How decisions name the document: its 文号, or issuer《title》(date) without one."""
-        if self.number:
+        if self.number and self.number.strip():
             return self.number
         title = self.title.strip("《》")
-        return f"{self.issuer}《{title}》（{self.date}）"
+        return f"{self.issuer}《{title}》（{self.date or '日期未填'}）"

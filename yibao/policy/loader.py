@@ -28,6 +28,11 @@ class PolicyError(ValueError):
         super().__init__(f"政策文件 {self.path.name} 有误：{where}{message}")
 
 
+def resolve(id_or_path: str | Path) -> Path:
+    """The file of a policy id (``shangnan-2025``) or a path; ``PolicyError`` when none."""
+    return _resolve(id_or_path)
+
+
 def _resolve(id_or_path: str | Path) -> Path:
     text = str(id_or_path)
     candidate = Path(text)

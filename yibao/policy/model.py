@@ -95,6 +95,11 @@ class Policy(Strict):
         """A clause for a matter this document does not address at all."""
         return Clause(document=self.document.citation, section=None, quote=what)
 
+    @property
+    def citation(self) -> str:
+        """How decisions cite the document: its number, or (none printed) issuer, title, date."""
+        return self.document.citation
+
 
 def _entries(model: BaseModel, prefix: str) -> Iterator[tuple[str, Ref]]:
     for name in type(model).model_fields:

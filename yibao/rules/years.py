@@ -105,10 +105,10 @@ def _default(found: list[Policy], on: date) -> Policy | None:
 
 def missing_years(chain: Chain, on: date, *, ahead: int = 3) -> list[int]:
     """Years that collect on ``on`` (judged from the chain's own files, or from the latest
-    file's dates moved on by whole years) but have no confirmed file."""
+    file's dates moved by whole years, either way) but have no confirmed file."""
     latest = chain.latest
     years = {p.benefit_year for p in chain.policies if collects(p, on)}
-    for k in range(1, ahead + 1):
+    for k in range(-ahead, ahead + 1):
         start, end = _span(latest, k)
         if start <= on <= end:
             years.add(latest.benefit_year + k)

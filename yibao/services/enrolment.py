@@ -186,6 +186,13 @@ class EnrolmentService(ServiceBase):
         eligibility = ruling.eligibility_of(result)
         if eligibility is not None and eligibility.refused:
             raise Refused(eligibility)
+        # Registering for a year that can never be paid writes nothing: not a draft's year,
+        # not a year that does not collect today, not when the window is shut for good.
+        self._services.years.refuse_if_draft()
+        self._services.years.refuse_if_closed()
+        window = getattr(result.decision, "payment_window", None)
+        if window is not None and window.refused and window.earliest_payment_on is None:
+            raise Refused(result.decision)
         row = session.exec(
             select(Enrolment).where(Enrolment.person_id == person.id, Enrolment.benefit_year == year)
         ).first()

@@ -143,7 +143,7 @@ class RefundService(ServiceBase):
                     benefit_start=self._benefit_start(session, payment),
                 )
             return ruling.refund_intake(
-                self.policy,
+                self._services.years.policy_for(payment.benefit_year),  # the payment's year
                 reason,
                 paid_on=payment.paid_on,
                 on=on,
@@ -292,7 +292,7 @@ class RefundService(ServiceBase):
                 approver=decision.approver,
                 applicant_name=applicant_name,
                 applicant_phone=applicant_phone,
-                policy_id=self.policy.id,
+                policy_id=self._services.years.policy_for(payment.benefit_year).id,
                 device_id=self.actor.device_id,
                 created_at=now,
                 updated_at=now,

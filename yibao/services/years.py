@@ -18,13 +18,14 @@ from datetime import date
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
-from sqlmodel import col, select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
 
 from yibao.models import PolicyFile, Role
 from yibao.policy import Policy, PolicyError, load_policy_text
 from yibao.policy.chain import Chain, build_chain, bundled
-from yibao.rules.decision import Decision, Outcome, Reason
-from yibao.rules.years import OpenYear, Purpose, missing_years, open_years
+from yibao.rules.decision import Clause, Decision, Outcome, Reason
+from yibao.rules.years import OpenYear, Purpose, collects, missing_years, open_years
 from yibao.services.base import ServiceBase
 from yibao.services.errors import InvalidInput, Refused
 from yibao.services.roles import require_role
@@ -41,7 +42,7 @@ class Coverage(BaseModel):
     collecting: int | None  # the year the desk collects for (None: no confirmed file open)
     draft: bool  # the desk works in a draft (quotes only)
     missing: tuple[int, ...]  # years open today without a confirmed file
-    latest_file: str  # the file a draft would be made from
+    latest_file: str  # the policy (id) a draft would be made from
 
     @property
     def blocked(self) -> bool:
@@ -51,13 +52,18 @@ class Coverage(BaseModel):
     def message(self) -> str:
         """Chinese: which years are missing and the exact command that makes the draft."""
         if not self.missing:
+            if self.blocked:
+                return f"{self.jurisdiction}今天（{self.today}）没有可收缴的年度。"
             return ""
         years = "、".join(f"{y}" for y in self.missing)
         target = self.missing[-1]
         draft = f"{self.key}-{target}.toml"
+        day = f"{self.today.year}年{self.today.month}月{self.today.day}日"
         head = (
-            f"{self.jurisdiction}没有覆盖今天（{self.today.year}年{self.today.month}月"
-            f"{self.today.day}日）的已确认政策文件：缺 {years} 年度。"
+            f"{self.jurisdiction}没有覆盖今天（{day}）的已确认政策文件：缺 {years} 年度。"
+            if self.blocked
+            else f"今天（{day}）收缴 {self.collecting} 年度；{self.jurisdiction} {years} 年度"
+            "没有已确认的政策文件，该年度的业务不能办理。"
         )
         how = (
             f"请按 {target} 年度的新通知制作政策文件：yibao policy new {self.key} --year {target} "
@@ -80,22 +86,7 @@ class PolicyFileView(BaseModel):
 
 class YearService(ServiceBase):
     def _registry_policies(self) -> list[Policy]:
-        with self.reading() as session:
-            rows = session.exec(
-                select(PolicyFile).order_by(col(PolicyFile.activated_at), col(PolicyFile.id))
-            ).all()
-        latest: dict[str, PolicyFile] = {}
-        for row in rows:
-            latest[row.policy_id] = row
-        out = []
-        for row in latest.values():
-            try:
-                policy = load_policy_text(row.content, f"{row.policy_id}.toml")
-            except PolicyError:
-                continue  # a stored file that no longer loads is not served
-            if hashlib.sha256(row.content.encode()).hexdigest() == row.sha256 and not policy.is_draft:
-                out.append(policy)
-        return out
+        return activated(self._services.engine)
 
     def chain(self) -> Chain:
         base = self._services.opened_policy
@@ -103,6 +94,13 @@ class YearService(ServiceBase):
 
     def open(self, purpose: Purpose | str = Purpose.PAYMENT, *, birth: date | None = None) -> list[OpenYear]:
         return open_years(self.chain(), self.today(), Purpose(purpose), birth=birth)
+
+    def policy_for(self, benefit_year: int) -> Policy:
+        """The file of ``benefit_year`` (a refund follows the year of the payment); the year
+        the desk works in when the chain holds no file for it."""
+        if self.policy.benefit_year == benefit_year:
+            return self.policy
+        return self.chain().year(benefit_year) or self.policy
 
     def choose(self, benefit_year: int) -> OpenYear:
         """Work in ``benefit_year`` from now on (the header shows it). Only an open year."""
@@ -128,16 +126,18 @@ class YearService(ServiceBase):
             policy = chain.year(default.benefit_year)
             assert policy is not None
             self._services.policy = policy
-        latest = chain.latest
-        source = next((p for p in reversed(chain.policies) if not p.is_draft), latest)
+        missing = tuple(missing_years(chain, today))
+        confirmed = [p for p in chain.policies if not p.is_draft] or list(chain.policies)
+        before = [p for p in confirmed if not missing or p.benefit_year < missing[-1]]
+        source = (before or confirmed)[-1]  # the latest file before the year to write
         return Coverage(
             today=today,
             jurisdiction=chain.jurisdiction,
             key=chain.key,
             collecting=default.benefit_year if default else None,
             draft=bool(default and default.draft),
-            missing=tuple(missing_years(chain, today)),
-            latest_file=f"policies/{source.id}.toml",
+            missing=missing,
+            latest_file=source.id,
         )
 
     def refuse_if_draft(self) -> None:
@@ -145,7 +145,11 @@ class YearService(ServiceBase):
         policy = self.policy
         if not policy.is_draft:
             return
-        clause = policy.silent(f"{policy.id} 是草稿（status = \"draft\"），条目尚未逐条确认。")
+        clause = Clause(
+            document=f"政策文件 {policy.id}",
+            section='status = "draft"',
+            quote="草稿：金额与原文沿用上一年度文件，尚未对照新通知逐条确认。",
+        )
         raise Refused(
             Decision(
                 rule="policy.draft",
@@ -155,6 +159,31 @@ class YearService(ServiceBase):
                         text=f"{policy.benefit_year}年度政策文件是草稿·未确认，只能试算，不能收费。"
                         "请待文件逐条确认、由审核人员启用（yibao policy activate）后再收款",
                         clause=clause,
+                    ),
+                ),
+            )
+        )
+
+    def refuse_if_closed(self) -> None:
+        """Nothing is registered or paid for a year that does not collect today."""
+        policy = self.policy
+        today = self.today()
+        if collects(policy, today):
+            return
+        c, b = policy.periods.centralized, policy.periods.benefit
+        others = [y.label for y in self.open(Purpose.PAYMENT)]
+        where = f"今天可办理：{'、'.join(others)}" if others else (
+            "本登记库还没有今天可收缴年度的已确认政策文件，请报审核人员（yibao policy new / activate）"
+        )
+        raise Refused(
+            Decision(
+                rule="policy.year_closed",
+                outcome=Outcome.REFUSED,
+                reasons=(
+                    Reason(
+                        text=f"{policy.benefit_year}年度自{c.start}起收缴、待遇享受期至{b.end}止，"
+                        f"今天（{today}）不能再办理该年度参保缴费。{where}",
+                        clause=policy.clause(b),
                     ),
                 ),
             )
@@ -236,3 +265,26 @@ class YearService(ServiceBase):
             )
         return view
 
+
+
+def activated(engine: Engine) -> list[Policy]:
+    """The confirmed files activated in the registry, the latest activation per policy id;
+    a stored text that no longer loads, or whose checksum does not match, is not served."""
+    with Session(engine) as session:
+        rows = session.exec(
+            select(PolicyFile).order_by(col(PolicyFile.activated_at), col(PolicyFile.id))
+        ).all()
+    latest: dict[str, PolicyFile] = {}
+    for row in rows:
+        latest[row.policy_id] = row
+    out = []
+    for row in latest.values():
+        if hashlib.sha256(row.content.encode()).hexdigest() != row.sha256:
+            continue
+        try:
+            policy = load_policy_text(row.content, f"{row.policy_id}.toml")
+        except PolicyError:
+            continue
+        if not policy.is_draft:
+            out.append(policy)
+    return out
