@@ -201,3 +201,18 @@ def test_cli_policy_show_prints_the_new_constructs(capsys: pytest.CaptureFixture
     assert "1100.00" in out
     assert "附件2（原文未能取得）" in out
     assert "集中缴费期后：2026-01-01 至 2026-06-30，待遇等待期 90天" in out
+
+
+def test_period_after_centralized_without_waiting(tmp_path: Path) -> None:
+    # The same period with no waiting written (waiting_months defaults to 0): the window says
+    # there is none, and coverage starts on the payment day (no waiting to count).
+    from yibao.rules.windows import payment_window
+
+    path = _variant(tmp_path, FIXTURES / "fixture-2026.toml", "waiting_days = 90\n", "")
+    policy = load_policy(path)
+    facts = PersonFacts(birth_date=date(1980, 5, 1), hukou_region="110105")
+    w = payment_window(policy, facts, date(2026, 3, 15))
+    assert w.can_pay and w.period_name == "集中缴费期后"
+    assert any("文件未设待遇等待期" in r.text for r in w.reasons)
+    d = coverage(policy, facts, date(2026, 3, 15))
+    assert (d.start, d.waiting_days, d.waiting_months) == (date(2026, 3, 15), 0, 0)

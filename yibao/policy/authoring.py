@@ -126,7 +126,7 @@ def pending(policy: Policy) -> list[Pending]:
     ]
     if not policy.document.date.strip():
         out.append(Pending("document.date", None, "发文日期为空，请按新通知填写（如 2026-09-20）"))
-    if policy.is_draft and not policy.document.number.strip():  # confirmed: none printed
+    if policy.is_draft and not (policy.document.number or "").strip():  # confirmed: none printed
         out.append(
             Pending(
                 "document.number",

@@ -81,6 +81,19 @@ class Policy(Strict):
         """Every rule entry (a clause with its sentence) in the file, with its dotted path."""
         yield from _entries(self, "")
 
+    @model_validator(mode="after")
+    def _benefit_period_names_the_year(self) -> Policy:
+        # The benefit period is data ([periods.benefit]); it need not be the calendar year, but
+        # it must be the year the file is for (begin or end in it).
+        benefit = getattr(self.periods, "benefit", None)
+        start, end = getattr(benefit, "start", None), getattr(benefit, "end", None)
+        if start is not None and end is not None and self.benefit_year not in (start.year, end.year):
+            raise ValueError(
+                f"periods.benefit（{start}至{end}）不在待遇年度 {self.benefit_year} 内，"
+                "请核对 benefit_year 与待遇享受期。"
+            )
+        return self
+
     def clause(self, ref: Ref) -> Clause:
         """The citable clause for a rule entry of this policy."""
         section = None if ref.silent else ref.clause

@@ -177,6 +177,9 @@ class Special(Ref):
     benefit_start: date | None = None
     # Only people the facts mark as newly enrolled university students (新入学大学生).
     new_students_only: bool = False
+    # The sentence speaks only of payments inside the centralized period ("在集中缴费期内参保缴费
+    # 的，自…起享受"): outside it the group is not special and the general rules apply.
+    only_in_centralized: bool = False
     retroactive_from_exit: bool = False  # 眉山 "中断期间待遇可追溯享受"
     coverage: Ref | None = None  # sentence of the start rule, if different from the group's
     bridge: Bridge | None = None

@@ -80,7 +80,7 @@ def match_special(policy: Policy, person: PersonFacts, on: date) -> SpecialMatch
     periods = policy.periods
     misses: list[Reason] = []
     for group in periods.special:
-        if not in_group(policy, group, person, on):
+        if group.only_in_centralized or not in_group(policy, group, person, on):
             continue
         clause = policy.clause(group)
         who = _who(policy, group, person, on)

@@ -75,6 +75,7 @@ class NewbornService(ServiceBase):
             category=Category.NEWBORN,
             insured_region=self.policy.region_code,
         )
+        facts = self._with_parent(session, person, facts, year)
         if paid_on < person.birth_date:
             raise InvalidInput("办理日期早于出生日期，请核对出生日期。", field="birth_date")
         try:
@@ -88,6 +89,24 @@ class NewbornService(ServiceBase):
         else:
             amounts = enrol.amounts
         return facts, decision, enrol.eligibility, year, amounts, enrol
+
+    def _with_parent(self, session: Session, person: Person, facts: Any, year: int) -> Any:
+        """Where the fee depends on a parent being insured here ([newborn.fee] kind
+        ``none_if_parent_insured``), the guardian on file who holds a paid enrolment in this
+        registry for ``year`` is that parent. Nothing else is inferred: a guardian without one
+        here may still be insured (e.g. 职工医保), so the rule is left to ask."""
+        fee = getattr(self.policy.newborn, "fee", None)
+        if getattr(fee, "kind", None) != "none_if_parent_insured" or not person.guardian_person_id:
+            return facts
+        from yibao.rules.facts import ParentFact
+        from yibao.services.facts import paid_years
+
+        if year not in paid_years(session, person.guardian_person_id):
+            return facts
+        parent = ParentFact(
+            relation="监护人", insured_region=self.policy.region_code, insured_year=year
+        )
+        return facts.model_copy(update={"parents": (*facts.parents, parent)})
 
     def assess(
         self, person_id: str, *, year_choice: int | None = None, on: date | None = None
