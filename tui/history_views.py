@@ -29,7 +29,14 @@ from tui.screens.base import DeskScreen
 from tui.widgets.history import FIELD_IDS, HistoryForm
 
 
-def _overrides(services: Any, person_id: str, category: str | None, declared: dict[str, Any]) -> dict[str, Any]:
+def _overrides(
+    services: Any,
+    person_id: str,
+    category: str | None,
+    declared: dict[str, Any],
+    *,
+    require_reason: bool = True,
+) -> dict[str, Any]:
     from yibao.services.errors import InvalidInput
 
     exit_on = declared.get("employee_exit_on")
@@ -38,7 +45,9 @@ def _overrides(services: Any, person_id: str, category: str | None, declared: di
             f"职工医保停保日期“{exit_on}”不是有效日期，请按 YYYY-MM-DD 或 YYYYMMDD 填写。",
             field="employee_exit_on",
         )
-    return services.history.validate_declared(person_id, category=category, **declared)
+    return services.history.validate_declared(
+        person_id, category=category, require_reason=require_reason, **declared
+    )
 
 
 # -- worker functions --------------------------------------------------------------------------
@@ -49,8 +58,9 @@ def known(services: Any, person_id: str) -> Any:
 
 
 def quote(services: Any, person_id: str, *, category: str | None, declared: dict[str, Any]) -> Any:
-    """The assessment with the declared history (``InvalidInput`` names the history field)."""
-    overrides = _overrides(services, person_id, category, declared)
+    """The assessment with the declared history (``InvalidInput`` names the history field).
+    The 申报理由 is only required to take the payment, not to quote while the clerk types."""
+    overrides = _overrides(services, person_id, category, declared, require_reason=False)
     return services.enrolment.assess(person_id, category=category, overrides=overrides or None)
 
 
@@ -103,7 +113,7 @@ class HistoryFormMixin(DeskScreen):
         """Before 收款: when the declared history was refused, say so again, put the focus
         on the field and return True (the screen then does not ask to confirm the payment)."""
         form = self.history_form()
-        problem = form.typing_problem() or self._history_problem
+        problem = form.typing_problem() or self._history_problem or form.missing_reason()
         if problem is None:
             return False
         field, text = problem

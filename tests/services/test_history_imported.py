@@ -104,7 +104,11 @@ def test_shangnan_continuous_three_years_no_waiting(shangnan) -> None:  # type: 
     person = _person(shangnan, JIA)
     known = shangnan.history.known(person.id)
     assert known.paid_years == (2022, 2023, 2024) and known.imported_years == (2022, 2023, 2024)
-    assert (known.enrolled_previous_year, known.lapsed_years, known.continuous_years) == (True, 0, 3)
+    assert (known.enrolled_previous_year, known.lapsed_years, known.continuous_years) == (
+        True,
+        0,
+        3,
+    )
     assert "缴费名单2024.csv 第 2 行" in known.previous_year_source
     assert [(y.year, y.status) for y in known.years] == [
         (2024, "insured"),
@@ -159,7 +163,11 @@ def test_shangnan_back_after_one_lapsed_year_is_continuous_again(shangnan) -> No
     known = shangnan.history.known(person.id)
     # 2022 ✓, 2023 ✗, 2024 ✓: insured last year → no lapse now; 断保之后再次参保的，连续参保年数
     # 重新计算 (四(二)4(7)): 1 year (2024)
-    assert (known.enrolled_previous_year, known.lapsed_years, known.continuous_years) == (True, 0, 1)
+    assert (known.enrolled_previous_year, known.lapsed_years, known.continuous_years) == (
+        True,
+        0,
+        1,
+    )
     cov = _cov(shangnan, person.id)
     assert cov.waiting_months == 0 and cov.start == date(2025, 1, 1)
 

@@ -201,7 +201,15 @@ def test_a_long_list_with_a_bad_last_row_leaves_nothing(services, tmp_path: Path
 def _same_list_three_ways(tmp_path: Path) -> list[Path]:
     from openpyxl import Workbook
 
-    header = ["序号", "缴费人姓名", "证件号码", "费款所属年度", "人员类别", "缴款日期", "实缴金额（元）"]
+    header = [
+        "序号",
+        "缴费人姓名",
+        "证件号码",
+        "费款所属年度",
+        "人员类别",
+        "缴款日期",
+        "实缴金额（元）",
+    ]
     data = [
         [1, "张三", A, 2024, "普通居民", "2023-10-15", "380.00"],
         [2, "李四", B, 2024, "低保对象", "2023-11-02", "140"],
@@ -271,7 +279,10 @@ def test_cli_lists_problems_and_an_interrupted_import_writes_nothing(
 
     monkeypatch.setenv("YIBAO_DATA_DIR", str(tmp_path / "data"))
     argv = ["--db", registry_url, "--clerk", "导入员", "--policy", "shangnan-2025", "import"]
-    bad = _csv(tmp_path, [HEADER, f"{NEW},赵六,2024,普通居民,2023-10-15,380", f"{BAD},张三,2024,,2023-10-15,380"])
+    bad = _csv(
+        tmp_path,
+        [HEADER, f"{NEW},赵六,2024,普通居民,2023-10-15,380", f"{BAD},张三,2024,,2023-10-15,380"],
+    )
     assert main([*argv, "enrolments", str(bad), "--year", "2024"]) == 3
     out, err = capsys.readouterr()
     assert "第 3 行“身份证号码”列" in err and "整份名单未导入" in err + out
@@ -294,7 +305,10 @@ def test_cli_lists_problems_and_an_interrupted_import_writes_nothing(
 
     engine = open_registry(registry_url)
     try:
-        assert counts(engine, PriorEnrolment, ImportBatch) == {"prior_enrolment": 0, "import_batch": 0}
+        assert counts(engine, PriorEnrolment, ImportBatch) == {
+            "prior_enrolment": 0,
+            "import_batch": 0,
+        }
         assert main([*argv, "enrolments", str(good), "--year", "2024"]) == 0
         out = capsys.readouterr().out
         assert "导入完成" in out and "新增2024年度参保缴费记录 1 条" in out
@@ -308,7 +322,11 @@ def test_cli_lists_problems_and_an_interrupted_import_writes_nothing(
 def test_the_shipped_samples_import_in_their_three_formats(services) -> None:  # type: ignore[no-untyped-def]
     """data/samples: 2022 as GBK CSV, 2023 as .xlsx, 2024 as UTF-8 CSV (fictitious numbers)."""
     samples = Path(__file__).resolve().parents[2] / "data" / "samples"
-    files = {2022: "enrolments-2022-gbk.csv", 2023: "enrolments-2023.xlsx", 2024: "enrolments-2024.csv"}
+    files = {
+        2022: "enrolments-2022-gbk.csv",
+        2023: "enrolments-2023.xlsx",
+        2024: "enrolments-2024.csv",
+    }
     for year, name in files.items():
         report = services.imports.enrolments(samples / name, year=year)
         assert report.problems == [], [str(p) for p in report.problems]

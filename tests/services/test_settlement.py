@@ -35,8 +35,11 @@ def test_subsidy_settlement_through_refund_review(services, supervisor_services,
     # the office marks it on 2024-11-20.
     clock.set_local(2024, 11, 20)
     services.persons.add_identity(
-        person.id, code="minimum_living", department="民政",
-        recognised_on=date(2024, 11, 5), valid_from=date(2024, 11, 5),
+        person.id,
+        code="minimum_living",
+        department="民政",
+        recognised_on=date(2024, 11, 5),
+        valid_from=date(2024, 11, 5),
     )
     (offer,) = services.refunds.offers(person.id)
     # due 240 元, had 0 元: 240 − 0 = 240 元 back to the payer
@@ -69,8 +72,11 @@ def test_identity_recognised_in_the_benefit_year_is_not_settled(services, clock)
     person, receipt = _paid_in_full(services)
     clock.set_local(2025, 2, 10)
     services.persons.add_identity(
-        person.id, code="minimum_living", department="民政",
-        recognised_on=date(2025, 2, 1), valid_from=date(2025, 2, 1),
+        person.id,
+        code="minimum_living",
+        department="民政",
+        recognised_on=date(2025, 2, 1),
+        valid_from=date(2025, 2, 1),
     )
     # 三(三): recognised inside 2025 → counts from 2026; nothing owed for the 2025 payment
     assert services.refunds.offers(person.id) == []

@@ -60,6 +60,17 @@ async def _new_person_to_history(app, pilot, number: str, name: str) -> None:  #
     assert app.focused.id == "hist-previous"
 
 
+REASON = "外县参保证明"  # 申报理由, typed before 收款
+
+
+async def _type_reason(app, pilot) -> None:  # type: ignore[no-untyped-def]
+    """The declaration differs from the registry: the clerk writes why, then goes to 实收."""
+    app.screen.query_one("#hist-reason").focus()
+    await pilot.press(*REASON)
+    await settle(app, pilot)
+    app.screen.query_one("#reg-received").focus()
+
+
 async def test_focus_order_follows_the_paper_form(app) -> None:  # type: ignore[no-untyped-def]
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f2", *id_number(date(1983, 3, 4), 3))
@@ -96,6 +107,11 @@ async def test_declared_lapse_sets_the_waiting_period_and_is_audited_with_the_pa
         assert "连续断保2年" in quote and "需人工核实" in quote  # “参保后” counted from 1 January: to check
         assert "等待期5个月" in app.status[0]
         assert app.focused.id == "reg-received"
+        await pilot.press(*"400", "ctrl+s")  # no reason yet: refused, focus on 申报理由
+        await settle(app, pilot)
+        assert not isinstance(app.screen, ConfirmModal)
+        assert app.focused.id == "hist-reason" and "理由" in _text(app, "#hist-hint")
+        await _type_reason(app, pilot)
         await pilot.press(*"400", "ctrl+s")
         assert isinstance(app.screen, ConfirmModal)
         await pilot.press("enter")
@@ -112,7 +128,12 @@ async def test_declared_lapse_sets_the_waiting_period_and_is_audited_with_the_pa
     assert actions[-2:] == [("payment.record", "done"), ("enrolment.history_declared", "done")]
     (declared,) = rows(services.engine, AuditLog, action="enrolment.history_declared")
     assert declared.entity_id == enrolment.id
-    assert declared.after["declared"] == {"first_enrolment": False, "lapsed_years": 2}
+    assert declared.after["declared"] == {
+        "first_enrolment": False,
+        "lapsed_years": 2,
+        "declaration_reason": REASON,
+    }
+    assert "申报理由：外县参保证明" in declared.summary
     assert declared.after["receipt_no"] == payment.receipt_no and declared.after["payment_id"] == payment.id
     assert declared.after["waiting"]["waiting_months"] == 5
     assert "连续断保年数：2" in declared.summary and number not in repr(declared.after)
@@ -141,13 +162,18 @@ async def test_make_up_payment_with_a_repaired_year_for_a_person_on_file(  # typ
         [row] = [line for line in quote.splitlines() if line.startswith("等待期")]
         assert row.startswith("等待期 4个月 四、") and "四(二)4(8)" in row, row
         assert app.focused.id == "hist-repaid"  # quoting again left the clerk in the field
-        app.screen.query_one("#reg-received").focus()
+        await _type_reason(app, pilot)
         await pilot.press(*"400", "ctrl+s", "enter")
         await settle(app, pilot)
     (enrolment,) = rows(services.engine, Enrolment, person_id=family.head_id)
     assert (enrolment.waiting_months, enrolment.coverage_start) == (4, date(2025, 6, 11))
     (declared,) = rows(services.engine, AuditLog, action="enrolment.history_declared")
-    assert declared.after["declared"] == {"first_enrolment": False, "lapsed_years": 2, "repaid_years": 1}
+    assert declared.after["declared"] == {
+        "first_enrolment": False,
+        "lapsed_years": 2,
+        "repaid_years": 1,
+        "declaration_reason": REASON,
+    }
     assert declared.after["waiting"] == {
         "waiting_months": 4, "fixed_months": 3, "variable_months": 2, "repaired_months": 1,
     }
@@ -182,7 +208,7 @@ async def test_employee_lapse_needs_the_stop_date_then_bridges_without_waiting( 
         quote = _text(app, "#reg-quote")
         assert "待遇享受期 2025-03-01 至 2025-12-31" in quote and "等待期 无" in quote
         assert "不设待遇等待期" in quote and "五(六)" in quote
-        app.screen.query_one("#reg-received").focus()
+        await _type_reason(app, pilot)
         await pilot.press(*"400", "ctrl+s", "enter")
         await settle(app, pilot)
     person = services.persons.by_id_number(number)
@@ -211,7 +237,7 @@ async def test_shanyin_has_no_repair_of_the_variable_period(app, services) -> No
         await settle(app, pilot)
         quote = _text(app, "#reg-quote")
         assert "等待期 5个月 三(二)1" in quote and "待遇享受期 2025-06-01 至 2025-12-31" in quote
-        app.screen.query_one("#reg-received").focus()
+        await _type_reason(app, pilot)
         await pilot.press(*"500", "ctrl+s")
         assert isinstance(app.screen, ConfirmModal)
         await pilot.press("enter")
@@ -308,3 +334,38 @@ async def test_a_new_person_after_one_on_file_starts_from_a_clean_history(app, s
         assert app.focused.id == "reg-name"
         assert app.screen.query_one("#hist-lapsed").value == "0"
         assert app.screen.query_one("#hist-previous").value == "registry"
+
+
+async def test_history_from_imported_lists_needs_no_declaration(app, services, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The 2022 list has 周九, the 2023 and 2024 lists do not: lapsed 2 years, derived and shown
+    with its source. 四(二)4(8): 3 + 2 = 5 months from 2024-12-31 → covered from 2025-06-01;
+    the payment needs no declaration and no reason."""
+    number = id_number(date(1966, 6, 6), 8)
+    other = id_number(date(1967, 7, 7), 9)
+    for year, line in (
+        (2022, f"{number},周九,2022,普通居民,2021-10-15,320"),
+        (2023, f"{other},吴十,2023,普通居民,2022-10-15,350"),
+        (2024, f"{other},吴十,2024,普通居民,2023-10-15,380"),
+    ):
+        path = tmp_path / f"名单{year}.csv"
+        path.write_text("身份证号码,姓名,年度,参保类别,缴费日期,缴费金额\n" + line + "\n", encoding="utf-8")
+        assert services.imports.enrolments(path, year=year).problems == []
+    person = services.persons.by_id_number(number)
+    services.persons.update(person.id, hukou_region="611023")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2", *number)
+        await settle(app, pilot)
+        assert "已断保2年" in _text(app, "#hist-known") and "来自导入名单" in _text(app, "#hist-known")
+        years = _text(app, "#hist-years")
+        assert "2024年度  断保" in years and "2022年度  已参保  导入名单 名单2022.csv 第 2 行" in years
+        assert app.screen.query_one("#hist-lapsed").value == "2"  # prefilled from the lists
+        quote = _text(app, "#reg-quote")
+        assert "等待期 5个月" in quote and "待遇享受期 2025-06-01 至 2025-12-31" in quote
+        app.screen.query_one("#reg-received").focus()
+        await pilot.press(*"400", "ctrl+s")
+        assert isinstance(app.screen, ConfirmModal)  # no reason asked: nothing is declared
+        await pilot.press("enter")
+        await settle(app, pilot)
+    (enrolment,) = rows(services.engine, Enrolment, person_id=person.id)
+    assert (enrolment.waiting_months, enrolment.coverage_start) == (5, date(2025, 6, 1))
+    assert rows(services.engine, AuditLog, action="enrolment.history_declared") == []

@@ -1,8 +1,12 @@
-"""参保历史: the part of a form where the clerk states the insurance history the registry lacks.
+"""参保历史: what the registry derived of a person's insurance history, with its sources, and
+the declaration (with a reason) that overrides it.
 
-Fields, one line each: 上年度参保 (按登记库记录 / 已参保 / 未参保), 连续断保年数, 已补缴年数,
-连续参保年数, and 职工医保停保日期 (shown only for the category 职工医保断保). ``prefill(known)``
-puts in what the registry knows (``services.history.known``) and shows it on the hint line;
+Above the fields, the registry's own record (``services.history.known``): one line per year
+from last year back (已参保 / 断保 / 断保·已缴费修复) naming its source — this registry's
+payment (收据号) or an imported payer list (file and row). Fields, one line each: 上年度参保
+(按登记库记录 / 已参保 / 未参保), 连续断保年数, 已缴费修复年数, 连续参保年数, 职工医保停保日期
+(shown only for the category 职工医保断保) and 申报理由 (required when the fields differ from
+the record). ``prefill(known)`` puts in what the registry derived;
 ``declared()`` gives the keyword arguments of ``services.history.validate_declared`` (which
 checks them; this widget only reads what was typed). A change by the clerk posts
 ``HistoryForm.Changed`` so the screen can quote again.
@@ -35,13 +39,28 @@ FIELD_IDS: dict[str, str] = {
     "repaid_years": "hist-repaid",
     "continuous_years": "hist-continuous",
     "employee_exit_on": "hist-exit",
+    "reason": "hist-reason",
 }
 
-_HINT_DEFAULT = "未查到本人时按参保人陈述或外地参保证明填写；不填按登记库记录。"
+_HINT_DEFAULT = "按登记库记录（本库缴费和导入的参保缴费名单）；与记录不同时按证明填写，并写明申报理由。"
+_YEARS_SHOWN = 6
 
 
 def _row(label: str, widget: Any, *, row_id: str | None = None) -> Horizontal:
     return Horizontal(Label(label, classes="field-label"), widget, classes="row", id=row_id)
+
+
+def _year_lines(known: Any) -> str:
+    """One line per year with its source, last year first (markup-safe text)."""
+    from rich.markup import escape
+
+    years = list(getattr(known, "years", ()))
+    lines = [
+        f"{y.year}年度  {y.status_label}  {escape(y.source)}" for y in years[:_YEARS_SHOWN]
+    ]
+    if len(years) > _YEARS_SHOWN:
+        lines.append(f"……更早 {len(years) - _YEARS_SHOWN} 个年度从略")
+    return "\n".join(lines)
 
 
 def _years(value: str) -> int | None:
@@ -55,7 +74,8 @@ class HistoryForm(Vertical):
     DEFAULT_CSS = """
     HistoryForm { height: auto; }
     HistoryForm > #hist-title { color: $text-muted; text-style: bold; margin: 0 0 0 2; }
-    HistoryForm > #hist-known { margin: 0 0 1 4; height: auto; }
+    HistoryForm > #hist-known { margin: 0 0 0 4; height: auto; }
+    HistoryForm > #hist-years { margin: 0 0 1 4; height: auto; color: $text-muted; }
     HistoryForm > #hist-hint { margin: 0 0 1 4; height: auto; }
     """
 
@@ -74,11 +94,13 @@ class HistoryForm(Vertical):
     def compose(self) -> ComposeResult:
         yield Static("参保历史（影响待遇等待期、大病保险限额）", id="hist-title")
         yield Static(_HINT_DEFAULT, id="hist-known", classes="hint")
+        yield Static("", id="hist-years")
         yield _row("上年度参保", Select(PREVIOUS_YEAR_OPTIONS, id="hist-previous", value="registry", allow_blank=False))
         yield _row("连续断保年数", Input("0", placeholder="至上年度连续未参保的年数", id="hist-lapsed", restrict=r"\d*", max_length=2))
-        yield _row("已补缴年数", Input("0", placeholder="为修复断保已补缴的年数", id="hist-repaid", restrict=r"\d*", max_length=2))
+        yield _row("已修复年数", Input("0", placeholder="断保年度中事后已缴费修复的年数", id="hist-repaid", restrict=r"\d*", max_length=2))
         yield _row("连续参保年数", Input("0", placeholder="至上年度连续参加居民医保的年数", id="hist-continuous", restrict=r"\d*", max_length=3))
         yield _row("职工停保日期", DateInput(allow_empty=True, id="hist-exit", placeholder="职工医保停保证明上的日期"), row_id="hist-exit-row")
+        yield _row("申报理由", Input("", placeholder="与登记库记录不同时必填：所持证明或说明", id="hist-reason", max_length=200))
         yield Static("", id="hist-hint", classes="hint")
 
     def on_mount(self) -> None:
@@ -91,11 +113,13 @@ class HistoryForm(Vertical):
         with self.prevent(Input.Changed, Select.Changed):
             self.query_one("#hist-previous", Select).value = "registry"
             self.query_one("#hist-lapsed", Input).value = str(known.lapsed_years)
-            self.query_one("#hist-repaid", Input).value = "0"
+            self.query_one("#hist-repaid", Input).value = str(getattr(known, "repaid_years", 0))
             self.query_one("#hist-continuous", Input).value = str(known.continuous_years)
+            self.query_one("#hist-reason", Input).value = ""
             exit_on = known.other_scheme_exit_on
             self.query_one("#hist-exit", DateInput).value = exit_on.isoformat() if exit_on else ""
         self.query_one("#hist-known", Static).update(known.summary)
+        self.query_one("#hist-years", Static).update(_year_lines(known))
         self.touched = False
         self.say("")
 
@@ -107,7 +131,9 @@ class HistoryForm(Vertical):
             for widget_id in ("#hist-lapsed", "#hist-repaid", "#hist-continuous"):
                 self.query_one(widget_id, Input).value = "0"
             self.query_one("#hist-exit", DateInput).value = ""
+            self.query_one("#hist-reason", Input).value = ""
         self.query_one("#hist-known", Static).update(_HINT_DEFAULT)
+        self.query_one("#hist-years", Static).update("")
         self.touched = False
         self.say("")
 
@@ -141,6 +167,34 @@ class HistoryForm(Vertical):
         return True
 
     # -- read by the screen --------------------------------------------------------------------
+    def differs_from_record(self) -> bool:
+        """The fields say something other than the registry's record (a declaration)."""
+        known = self.known
+        declared = self.declared()
+        record = {
+            "previous_year": "registry",
+            "lapsed_years": known.lapsed_years if known else 0,
+            "repaid_years": getattr(known, "repaid_years", 0) if known else 0,
+            "continuous_years": known.continuous_years if known else 0,
+        }
+        for key, value in record.items():
+            typed = declared[key]
+            if typed is not None and typed != value:
+                return True
+        exit_on = declared["employee_exit_on"]
+        on_file = known.other_scheme_exit_on if known else None
+        return exit_on is not None and exit_on != on_file
+
+    def missing_reason(self) -> tuple[str, str] | None:
+        """(field, Chinese message) before 收款: a declaration that differs from the
+        registry's record with no 申报理由 (the payment service refuses it too)."""
+        if self.differs_from_record() and not self.query_one("#hist-reason", Input).value.strip():
+            return (
+                "reason",
+                "参保历史与登记库记录不同：请填写申报理由（参保人所持证明或说明），再收款。",
+            )
+        return None
+
     def typing_problem(self) -> tuple[str, str] | None:
         """(field, Chinese message) when the stop date shown is typed but not a date."""
         if self.category != EMPLOYEE_LAPSE:
@@ -166,6 +220,7 @@ class HistoryForm(Vertical):
             "repaid_years": _years(self.query_one("#hist-repaid", Input).value),
             "continuous_years": _years(self.query_one("#hist-continuous", Input).value),
             "employee_exit_on": None,
+            "reason": self.query_one("#hist-reason", Input).value.strip() or None,
         }
         if self.category == EMPLOYEE_LAPSE:
             exit_input = self.query_one("#hist-exit", DateInput)

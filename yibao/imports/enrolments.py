@@ -240,7 +240,10 @@ def _check_row(
             bad("amount", f"缴费金额“{raw_amount}”不是金额，应写成元，最多两位小数，如 380.00。")
         else:
             if amount < 0:
-                bad("amount", f"缴费金额为负数（{raw_amount}），请核对：退费不在参保缴费名单中导入。")
+                bad(
+                    "amount",
+                    f"缴费金额为负数（{raw_amount}），请核对：退费不在参保缴费名单中导入。",
+                )
             elif amount > _MAX_AMOUNT_FEN:
                 bad("amount", f"缴费金额 {raw_amount} 元超过 1 万元，请核对单位是否为“元”。")
     if problems or info is None or paid_on is None or amount is None:

@@ -55,7 +55,9 @@ def identity_counts_for_payment(policy: Policy, fact: IdentityFact, paid_on: dat
     return fact.recognised_on <= date(paid_on.year, 12, 31)
 
 
-def _as_recognised(policy: Policy, person: PersonFacts, paid_on: date) -> tuple[PersonFacts, list[IdentityFact]]:
+def _as_recognised(
+    policy: Policy, person: PersonFacts, paid_on: date
+) -> tuple[PersonFacts, list[IdentityFact]]:
     """The person with every identity the cut-off counts made to hold on ``paid_on``."""
     moved: list[IdentityFact] = []
     facts: list[IdentityFact] = []
@@ -139,7 +141,9 @@ def subsidy_settlement(
                 clause=policy.clause(entry),
             )
         )
-        reasons.extend(r for r in due.reasons if r.clause.section != policy.contribution.standard.clause)
+        reasons.extend(
+            r for r in due.reasons if r.clause.section != policy.contribution.standard.clause
+        )
         return decide()
 
     outcomes.append(Outcome.ALLOWED)
@@ -152,7 +156,9 @@ def subsidy_settlement(
         )
     )
     outcomes.append(due.outcome)
-    reasons.extend(r for r in due.reasons if r.clause.section != policy.contribution.standard.clause)
+    reasons.extend(
+        r for r in due.reasons if r.clause.section != policy.contribution.standard.clause
+    )
     # The clause sets no deadline; 五(四)-style "no refund once the benefit period runs" is
     # about refunds of the personal contribution: the clerk confirms.
     outcomes.append(Outcome.CONFIRM)

@@ -288,6 +288,7 @@ class HistoryService(ServiceBase):
         employee_exit_on: date | None = None,
         category: Category | str | None = None,
         reason: str | None = None,
+        require_reason: bool = True,
     ) -> dict[str, Any]:
         """Check what the clerk declared against itself and the registry; return ``overrides``.
 
@@ -300,7 +301,9 @@ class HistoryService(ServiceBase):
         ``category`` 职工医保断保 unless the person's record has it).
 
         ``reason`` (申报理由: what the person showed or said, e.g. 外县参保缴费证明) is
-        required whenever the declaration changes a fact the registry derived.
+        required whenever the declaration changes a fact the registry derived
+        (``require_reason=False`` for a quote while the clerk is still typing; the payment
+        itself is refused without one).
 
         Raises ``InvalidInput`` (Chinese message, ``field`` = the argument) when a value is
         out of range, contradicts another, contradicts a record in this registry, or a
@@ -431,6 +434,8 @@ class HistoryService(ServiceBase):
             overrides["other_scheme_exit_on"] = employee_exit_on
         if overrides:
             text = " ".join((reason or "").split())
+            if not text and not require_reason:
+                return overrides
             if not text:
                 raise InvalidInput(
                     "申报的参保历史与登记库记录不同（"
