@@ -13,6 +13,7 @@
 - ``audit``       the append-only log, by person or entity
 - ``history``     参保历史: what the registry knows, and checking what the clerk declares
 - ``imports``     department identity lists (``yibao.imports.service``, S2)
+- ``reports``     F7 进度: progress by town and village, a village's people, 待缴名单
 
 Each write is one transaction with its audit row(s); errors are
 ``yibao.services.errors.Refused`` (carries the Decision), ``NeedsConfirmation``
@@ -75,6 +76,9 @@ class Services:
         from yibao.imports.service import ImportService  # S2: department lists
 
         self.imports = ImportService(self)
+        from yibao.services.reports import ReportService  # F7 进度, 待缴名单
+
+        self.reports = ReportService(self)
 
     # --- time ----------------------------------------------------------------
     def now(self) -> datetime:
