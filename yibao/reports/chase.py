@@ -123,7 +123,7 @@ class ChaseLine:
 def chase_list(conn: sa.Connection, *, year: int, as_of: date) -> list[ChaseLine]:
     """The laptop's to-chase list, each person ticked off once a good payment is on file."""
     chase, payment = table("outreach_chase"), table("payment")
-    good = paid_as_of(year, as_of).subquery()
+    good = paid_as_of(year, as_of).subquery()  # used with IN only
     paid_on = (
         sa.select(sa.func.max(payment.c.paid_on))
         .where(
