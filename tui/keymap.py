@@ -50,6 +50,7 @@ DESK_KEYS: tuple[Key, ...] = (
     Key("desk.family_aid", "f4", "app.workflow('family_aid')", "家庭共济", "用职工医保个人账户为家庭成员缴费", priority=True, key_display="F4"),
     Key("desk.refund", "f5", "app.workflow('refund')", "退费受理", "受理参保缴费退费申请", priority=True, key_display="F5"),
     Key("desk.lookup", "f6", "app.workflow('lookup')", "查询", "按身份证号、姓名、拼音首字母或户号查询", priority=True, key_display="F6"),
+    Key("desk.progress", "f7", "app.workflow('progress')", "进度", "征缴进度：各乡镇、村的任务数和参保率，待缴名单", priority=True, key_display="F7"),
     Key("desk.palette", "ctrl+p", "app.command_palette", "命令", "打开命令面板，所有操作都可在此搜索", show=False, priority=True, key_display="Ctrl+P"),
     Key("desk.quit", "ctrl+q", "app.quit", "退出", "退出窗口终端", show=False, priority=True, key_display="Ctrl+Q"),
 )

@@ -426,6 +426,8 @@ class Enrolment(SQLModel, table=True):
     __tablename__ = "enrolment"
     __table_args__ = (
         sa.UniqueConstraint("person_id", "benefit_year", name="uq_enrolment_person_year"),
+        # Reports: last year's enrolments taken in by ``import enrolments``.
+        sa.Index("ix_enrolment_year_status", "benefit_year", "status", "person_id"),
     )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
@@ -497,6 +499,9 @@ class Payment(SQLModel, table=True):
             postgresql_where=sa.text("status = 'paid'"),
         ),
         sa.Index("ix_payment_paid_on", "paid_on"),
+        # Reports (yibao.reports): who paid a year by a day, without touching the rows.
+        sa.Index("ix_payment_year_paid_on", "benefit_year", "paid_on", "status", "person_id"),
+        sa.Index("ix_payment_person_year", "person_id", "benefit_year"),
     )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
@@ -559,7 +564,10 @@ class RefundRequest(SQLModel, table=True):
     """退费申请: 受理 → 审核中 → 已批准/已驳回 → 已退费 (see ``REFUND_TRANSITIONS``)."""
 
     __tablename__ = "refund_request"
-    __table_args__ = (sa.Index("ix_refund_request_person_id", "person_id"),)
+    __table_args__ = (
+        sa.Index("ix_refund_request_person_id", "person_id"),
+        sa.Index("ix_refund_request_payment_id", "payment_id"),  # reports: refunded by a day
+    )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
     person_id: str = Field(foreign_key="person.id", max_length=36)

@@ -32,6 +32,7 @@ WORKFLOWS: dict[str, Workflow] = {
         Workflow("family_aid", "家庭共济缴费", "desk.family_aid", "tui.screens.family_aid:FamilyAidScreen", True),
         Workflow("refund", "退费受理", "desk.refund", "tui.screens.refund:RefundScreen", True),
         Workflow("lookup", "查询", "desk.lookup", "tui.screens.lookup:LookupScreen", False),
+        Workflow("progress", "征缴进度", "desk.progress", "tui.workflows.progress.screen:ProgressScreen", False),
     )
 }
 

@@ -20,7 +20,7 @@ import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +35,22 @@ from yibao.outreach import rows as R
 from yibao.outreach.bundle import Bundle, device_key, read_bundle, write_bundle
 from yibao.outreach.errors import OutreachError
 from yibao.outreach.models import HallIdentity, OutreachBaseline, OutreachDevice, OutreachOrigin
+from yibao.reports.chase import CHASE_RECORD, chase_records, store_chase
 
 POLICY_RECORD = "_policy"
+
+
+def _policy_region(policy_text: str) -> str:
+    import tomllib
+
+    return str(tomllib.loads(policy_text).get("region_code", ""))
+
+
+def _local_day(now: datetime) -> Any:
+    from zoneinfo import ZoneInfo
+
+    moment = now if now.tzinfo else now.replace(tzinfo=UTC)
+    return moment.astimezone(ZoneInfo("Asia/Shanghai")).date()
 _CHUNK = 500
 
 
@@ -256,6 +270,14 @@ def export_outreach(
                 for table in R.sync_tables()
                 for row in chosen_rows.get(table.name, [])
             ]
+            # The village's to-chase list: its own payload section (yibao.reports.chase).
+            records.extend(
+                {"t": CHASE_RECORD, "r": r}
+                for r in chase_records(
+                    conn, person_ids, town=town, village=village, year=benefit_year,
+                    region_code=_policy_region(policy_text), as_of=_local_day(now),
+                )
+            )
             records.append(
                 {
                     "t": POLICY_RECORD,
@@ -345,6 +367,8 @@ def open_outreach(engine: Engine, bundle: Bundle, *, now: datetime, clerk_name: 
             if table.name == "device":
                 rows = [{**r, "is_local": r["id"] == m.target_device_id} for r in rows]
             counts[table.name] = R.insert_rows(conn, table, rows)
+        chase = [rec["r"] for rec in bundle.records if rec["t"] == CHASE_RECORD]
+        counts["outreach_chase"] = store_chase(conn, chase, listed_at=to_storage(m.created_at))
         laptop = session.get(Device, m.target_device_id)
         if laptop is None:
             raise OutreachError("数据包中没有本外出设备的登记，无法打开。请在大厅重新导出。")

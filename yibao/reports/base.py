@@ -59,40 +59,51 @@ def end_of_day_utc(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(0), tzinfo=LOCAL_TZ).astimezone(UTC)
 
 
-def refunded_by(cutoff: date) -> sa.ColumnElement[bool]:
-    """True for a payment whose refund was paid out by the end of ``cutoff``."""
-    request, transition, payment = table("refund_request"), table("refund_transition"), table("payment")
-    return sa.exists(
-        sa.select(1)
-        .select_from(request.join(transition, transition.c.refund_id == request.c.id))
-        .where(
-            request.c.payment_id == payment.c.id,
-            transition.c.to_state == "refunded",
-            transition.c.at < end_of_day_utc(cutoff),
+def refunded_by(cutoff: date, payment: sa.FromClause | None = None) -> sa.ColumnElement[bool]:
+    """True for a payment (of ``payment``, default the table) whose refund was paid out by the
+    end of ``cutoff``. Correlated to that payment only."""
+    request, transition = table("refund_request"), table("refund_transition")
+    pay = payment if payment is not None else table("payment")
+    return (
+        sa.exists(
+            sa.select(1)
+            .select_from(request.join(transition, transition.c.refund_id == request.c.id))
+            .where(
+                request.c.payment_id == pay.c.id,
+                transition.c.to_state == "refunded",
+                transition.c.at < end_of_day_utc(cutoff),
+            )
         )
+        .correlate(pay)
     )
 
 
-def paid_as_of(year: int, cutoff: date, *, since: date | None = None) -> sa.Select[Any]:
-    """``SELECT person_id`` of the persons paid for ``year`` as of ``cutoff`` (distinct);
-    with ``since``, only payments made on or after that day."""
-    payment = table("payment")
+def paid_as_of(
+    year: int, cutoff: date, *, since: date | None = None, distinct: bool = False
+) -> sa.Select[Any]:
+    """``SELECT person_id`` of the persons paid for ``year`` as of ``cutoff``;
+    with ``since``, only payments made on or after that day. Self-contained (its own alias
+    of ``payment``), so it never correlates with an outer query."""
+    payment = table("payment").alias("paid_pay")
     conds = [
         payment.c.benefit_year == year,
         payment.c.paid_on <= cutoff,
         sa.or_(
             payment.c.status == "paid",
-            sa.and_(payment.c.status == "refunded", sa.not_(refunded_by(cutoff))),
+            sa.and_(payment.c.status == "refunded", sa.not_(refunded_by(cutoff, payment))),
         ),
     ]
     if since is not None:
         conds.append(payment.c.paid_on >= since)
-    return sa.select(payment.c.person_id).where(*conds).distinct()
+    query = sa.select(payment.c.person_id).where(*conds)
+    # For ``IN (…)`` no DISTINCT (it would make SQLite walk the payments by person); a join
+    # needs it (a refunded payment beside a newer good one).
+    return query.distinct() if distinct else query
 
 
 def paid_last_year(year: int) -> sa.Select[Any]:
     """``SELECT person_id`` of the persons paid for ``year − 1`` (registry or imported)."""
-    payment, enrolment = table("payment"), table("enrolment")
+    payment, enrolment = table("payment").alias("last_pay"), table("enrolment").alias("last_enr")
     return sa.union(
         sa.select(payment.c.person_id).where(
             payment.c.benefit_year == year - 1, payment.c.status == "paid"

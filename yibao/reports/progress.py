@@ -369,7 +369,7 @@ def people(
     """The people of ``town`` / ``village`` (``None``: every village), unpaid first."""
     person, payment, identity = table("person"), table("payment"), table("person_identity")
     _county, town_col, village_col = place_columns(scope.policy.region_code)
-    paid_now = paid_as_of(scope.year, scope.as_of).subquery()
+    paid_now = paid_as_of(scope.year, scope.as_of, distinct=True).subquery()
     last = paid_last_year(scope.year).subquery()
     conds = [town_col == town]
     if village is not None:

@@ -14,6 +14,7 @@
 - ``history``     参保历史: what the registry knows, and checking what the clerk declares
 - ``years``       benefit years: the chain, the years open today, ``choose``, ``activate``
 - ``imports``     department identity lists (``yibao.imports.service``, S2)
+- ``reports``     F7 进度: progress by town and village, a village's people, 待缴名单
 
 Each write is one transaction with its audit row(s); errors are
 ``yibao.services.errors.Refused`` (carries the Decision), ``NeedsConfirmation``
@@ -80,6 +81,9 @@ class Services:
         from yibao.imports.service import ImportService  # S2: department lists
 
         self.imports = ImportService(self)
+        from yibao.services.reports import ReportService  # F7 进度, 待缴名单
+
+        self.reports = ReportService(self)
 
     # --- time ----------------------------------------------------------------
     def now(self) -> datetime:

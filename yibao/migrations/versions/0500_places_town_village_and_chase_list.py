@@ -60,6 +60,10 @@ def upgrade() -> None:
             batch.add_column(sa.Column('town', sqlmodel.sql.sqltypes.AutoString(length=50), nullable=True))
             batch.add_column(sa.Column('village', sqlmodel.sql.sqltypes.AutoString(length=50), nullable=True))
     op.create_index('ix_person_town_village', 'person', ['town', 'village'])
+    op.create_index('ix_payment_year_paid_on', 'payment', ['benefit_year', 'paid_on', 'status', 'person_id'])
+    op.create_index('ix_payment_person_year', 'payment', ['person_id', 'benefit_year'])
+    op.create_index('ix_refund_request_payment_id', 'refund_request', ['payment_id'])
+    op.create_index('ix_enrolment_year_status', 'enrolment', ['benefit_year', 'status', 'person_id'])
     op.create_table(
         'outreach_chase',
         sa.Column('person_id', sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
@@ -79,6 +83,10 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table('outreach_chase')
+    op.drop_index('ix_enrolment_year_status', table_name='enrolment')
+    op.drop_index('ix_refund_request_payment_id', table_name='refund_request')
+    op.drop_index('ix_payment_person_year', table_name='payment')
+    op.drop_index('ix_payment_year_paid_on', table_name='payment')
     op.drop_index('ix_person_town_village', table_name='person')
     for table in ('person', 'household'):
         with op.batch_alter_table(table) as batch:

@@ -1,0 +1,56 @@
+"""The village's to-chase list (待缴名单): hall → bundle → laptop, ticked off as people pay,
+and the payments back at the hall's progress report."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from tests.outreach.helpers import (
+    Clock,
+    export_and_open,
+    local_noon,
+    pay_cash,
+    register,
+    services_for,
+)
+from yibao.outreach.export import read_outreach_bundle
+from yibao.outreach.sync import export_sync, import_sync
+from yibao.policy import load_policy
+from yibao.reports.base import Scope
+from yibao.reports.chase import CHASE_RECORD
+from yibao.reports.progress import progress
+
+DAY = date(2024, 10, 8)
+
+
+def test_chase_list_round_trip(registry_url: str, tmp_path: Path) -> None:
+    clock = Clock(local_noon(DAY))
+    hall = services_for(registry_url, "王芳", clock)
+    a = register(hall, "张东", 11)  # 商南县富水镇东岭村: town and village read from the address
+    b = register(hall, "李西", 12)
+    c = register(hall, "王南", 13)
+    register(hall, "赵北", 14, address="商南县青山镇某村")  # another town: not exported
+    assert (a.town, a.village) == ("富水镇", "东岭村")
+    pay_cash(hall, c.id)  # paid at the hall before the trip: not on the list
+
+    trip = export_and_open(hall, f"sqlite:///{tmp_path / 'laptop.sqlite3'}", tmp_path, clock,
+                           village="东岭村")
+    chase = [r["r"] for r in read_outreach_bundle(trip.bundle).records if r["t"] == CHASE_RECORD]
+    # A and B are not paid for 2025; C has paid; 赵北 lives in 青山镇.
+    assert sorted(r["name"] for r in chase) == ["张东", "李西"]
+    assert all("********" in r["id_masked"] for r in chase)
+    assert {r["last_year_status"] for r in chase} == {"not_paid"}
+
+    on_laptop = trip.laptop.reports.chase(as_of=DAY)
+    assert [(line.name, line.paid) for line in on_laptop] == [("张东", False), ("李西", False)]
+    pay_cash(trip.laptop, a.id)  # 张东 pays to the outreach team
+    ticked = {line.name: line.paid for line in trip.laptop.reports.chase(as_of=DAY)}
+    assert ticked == {"张东": True, "李西": False}
+
+    sent = export_sync(trip.laptop.engine, to=tmp_path / "back.yibao", actor=trip.laptop.actor, now=clock())
+    import_sync(hall.engine, sent.path, actor=hall.actor, now=clock())
+    report = progress(hall.engine, Scope(load_policy("shangnan-2025"), DAY))
+    village = next(v for v in report.villages if (v.town, v.village) == ("富水镇", "东岭村"))
+    assert village.paid == 2  # C at the hall, A on the laptop
+    assert hall.reports.chase(as_of=DAY) == []  # the hall keeps no to-chase list

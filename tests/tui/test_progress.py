@@ -1,0 +1,68 @@
+"""F7 进度: towns with 附件2's targets and a bar chart, drill-down town → village → people →
+case, Backspace back up. Registry: tests/reports/registry.py; desk clock 2024-10-15."""
+
+from __future__ import annotations
+
+import time
+
+import sqlalchemy as sa
+from textual.widgets import DataTable
+from textual_plotext import PlotextPlot
+
+from tests.reports.registry import build
+from tests.tui.conftest import SIZE, settle
+from tui.screens.case import CaseScreen
+from tui.workflows.progress.screen import ProgressScreen
+
+
+def _rows(app) -> list[tuple]:  # type: ignore[no-untyped-def]
+    table = app.screen.query_one("#progress-table", DataTable)
+    return [tuple(table.get_row_at(i)) for i in range(table.row_count)]
+
+
+async def test_f7_from_county_to_a_person(app, services) -> None:  # type: ignore[no-untyped-def]
+    ids = build(services.engine)
+    async with app.run_test(size=SIZE) as pilot:
+        started = time.perf_counter()
+        await pilot.press("f7")
+        await settle(app, pilot)
+        rendered = time.perf_counter() - started  # printed, never asserted (see benchmarks/)
+        print(f"F7 rendered in {rendered:.2f} s")
+        assert isinstance(app.screen, ProgressScreen)
+        rows = _rows(app)
+        # 10 towns of 附件2 and the unknown-town row (K).
+        assert len(rows) == 11
+        by_town = {r[0]: r for r in rows}
+        # As of 2024-10-15: 富水镇 A paid (10-10); 城关街道办 F paid 10-08 (refunded only on 11-27).
+        assert by_town["富水镇"][1:4] == ("18,898", "1", "0.01%")  # 1 / 18898 = 0.0053 %
+        assert by_town["城关街道办"][1:3] == ("49,222", "1")
+        assert app.screen.query_one("#progress-chart", PlotextPlot) is not None
+        await pilot.press("down", "enter")  # 富水镇 (second row)
+        await settle(app, pilot)
+        assert [r[0] for r in _rows(app)] == ["河口村", "石门村"]
+        await pilot.press("enter")  # 河口村
+        await settle(app, pilot)
+        people = _rows(app)
+        # Active or paid in 河口村: A (paid), B, I, J, L; G moved out; H lives in 城关街道办.
+        assert sorted(r[1] for r in people) == sorted(["张一", "李二", "郑九", "冯十", "褚十二"])
+        assert people[-1][:2] == ("✓ 已缴", "张一")  # unpaid first
+        assert all("********" in r[2] for r in people)
+        await pilot.press("backspace")
+        await settle(app, pilot)
+        assert [r[0] for r in _rows(app)] == ["河口村", "石门村"]
+        await pilot.press("enter", "enter")
+        await settle(app, pilot)
+        await pilot.press("enter")  # the first person: open the case
+        await settle(app, pilot)
+        assert isinstance(app.screen, CaseScreen)
+        assert app.screen.person_id in ids.values()
+
+
+async def test_f7_at_the_hall_has_no_chase_list(app, services) -> None:  # type: ignore[no-untyped-def]
+    build(services.engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f7")
+        await settle(app, pilot)
+        assert "没有待缴名单" in str(app.screen.query_one("#chase-summary").render())
+        with services.engine.connect() as conn:
+            assert conn.scalar(sa.text("SELECT count(*) FROM outreach_chase")) == 0

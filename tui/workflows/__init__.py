@@ -1,0 +1,1 @@
+"""Desk workflows, one package each."""

@@ -1,0 +1,41 @@
+"""How F7 shows a row of the progress report (text only; no rule, no query)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from yibao.identities import label as identity_label
+from yibao.reports.progress import FORMULA_SOURCE
+
+
+def pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.2f}%"
+
+
+def area_cells(row: Any) -> tuple[str, ...]:
+    target = "—" if row.target is None else f"{row.target:,}"
+    source = "按上年缴费推算" if row.target_source == FORMULA_SOURCE else row.target_source
+    return (row.name, target, f"{row.paid:,}", pct(row.rate), f"{row.change:+,}", source)
+
+
+def person_cells(line: Any) -> tuple[str, ...]:
+    return (
+        "✓ 已缴" if line.paid else "未缴",
+        line.name,
+        line.id_masked,
+        line.paid_on.isoformat() if line.paid_on else "",
+        "上年已缴" if line.paid_last_year else "上年未缴",
+        "、".join(line.identities),
+    )
+
+
+def chase_cells(line: Any) -> tuple[str, ...]:
+    return (
+        "✓" if line.paid else "□",
+        line.name,
+        line.id_masked,
+        line.village or "",
+        line.last_year,
+        "、".join(identity_label(c) for c in line.identities),
+        line.paid_on.isoformat() if line.paid_on else "",
+    )

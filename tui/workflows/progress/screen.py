@@ -1,0 +1,191 @@
+"""F7 进度. Levels: county (the towns, with a bar chart of their rates) → town (its villages)
+→ village (its people, unpaid first) → Enter on a person opens the case. Backspace goes up a
+level; Esc leaves. On an outreach laptop the 待缴名单 tab lists the bundle's to-chase list."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import DataTable, Static, TabbedContent, TabPane
+from textual_plotext import PlotextPlot
+
+from tui.messages import ServiceDone, ServiceFailed, ServiceInvalid
+from tui.screens.base import DeskScreen
+from tui.workflows.progress.rows import area_cells, chase_cells, pct, person_cells
+
+AREA_COLUMNS = ("地区", "任务数", "已缴费", "参保率", "较上周", "任务数来源")
+PERSON_COLUMNS = ("本年", "姓名", "身份证号", "缴费日期", "上年", "特殊身份")
+CHASE_COLUMNS = ("已缴", "姓名", "身份证号", "村（社区）", "上年", "特殊身份", "缴费日期")
+
+
+class ProgressScreen(DeskScreen):
+    TITLE = "征缴进度"
+    BINDINGS: ClassVar[list[Binding]] = [
+        Binding("backspace", "up", "上一级", id="progress.up", tooltip="回到上一级（乡镇 → 全县）"),
+        Binding("r", "reload", "刷新", id="progress.reload", tooltip="重新统计"),
+    ]
+
+    def __init__(self, person_id: str | None = None) -> None:
+        super().__init__()
+        self.report: Any = None
+        self.town: str | None = None
+        self.village: str | None = None
+        self._keys: list[Any] = []
+        self._token = 0
+
+    def compose_body(self) -> ComposeResult:
+        with TabbedContent(id="progress-tabs"):
+            with TabPane("进度", id="progress-pane"):
+                with Vertical(id="progress-body"):
+                    yield Static("正在统计……", id="progress-summary")
+                    yield PlotextPlot(id="progress-chart")
+                    yield Static("", id="progress-level", classes="section-title")
+                    yield DataTable(id="progress-table", cursor_type="row", zebra_stripes=True)
+            with TabPane("待缴名单", id="chase-pane"):
+                yield Static("", id="chase-summary")
+                yield DataTable(id="chase-table", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#chase-table", DataTable).add_columns(*CHASE_COLUMNS)
+        self.query_one("#progress-chart", PlotextPlot).styles.height = 12
+        self.action_reload()
+
+    # -- loading -------------------------------------------------------------------------
+    def action_reload(self) -> None:
+        self._token = self.call_service("progress", self.services.reports.progress)
+        self.call_service("chase", self.services.reports.chase)
+
+    @on(ServiceDone)
+    def _done(self, message: ServiceDone) -> None:
+        if message.op == "progress" and message.token == self._token:
+            self.report = message.result
+            self._summary()
+            self._chart()
+            self._show()
+        elif message.op == "people":
+            self._people(message.result)
+        elif message.op == "chase":
+            self._chase(message.result)
+
+    @on(ServiceInvalid)
+    def _invalid(self, message: ServiceInvalid) -> None:
+        self.status(message.message, "error")
+
+    @on(ServiceFailed)
+    def _failed(self, message: ServiceFailed) -> None:
+        self.status(f"统计失败：{message.error}", "error")
+
+    def _summary(self) -> None:
+        r = self.report
+        t = r.total
+        lines = [
+            f"{r.scope.jurisdiction} {r.scope.year}年度　截至 {r.scope.as_of}　任务 "
+            f"{'—' if t.target is None else f'{t.target:,}'} 人　已缴 {t.paid:,} 人　参保率 {pct(t.rate)}"
+            f"　较上周（{r.week_ago}）{t.change:+,}",
+            f"特殊身份人员 {r.special_paid:,}/{r.special_holders:,} 人，参保率 {pct(r.special_rate)}："
+            + "；".join(f"{g.label} {g.paid}/{g.holders}" for g in r.groups if g.subsidised),
+            r.target_note,
+        ]
+        if r.goal:
+            lines.append(f"目标：{r.goal}")
+        self.query_one("#progress-summary", Static).update("\n".join(lines))
+
+    def _chart(self) -> None:
+        plot = self.query_one("#progress-chart", PlotextPlot)
+        plt = plot.plt
+        plt.clear_data()
+        plt.clear_figure()
+        towns = [t for t in self.report.towns if t.rate is not None]
+        if towns:
+            plt.bar([t.town for t in towns], [round(t.rate * 100, 2) for t in towns])
+            plt.title("各乡镇参保率（%）")
+        plot.refresh()
+
+    # -- levels --------------------------------------------------------------------------
+    def _table(self, columns: tuple[str, ...]) -> DataTable:
+        table = self.query_one("#progress-table", DataTable)
+        table.clear(columns=True)
+        table.add_columns(*columns)
+        return table
+
+    def _show(self) -> None:
+        if self.report is None:
+            return
+        level = self.query_one("#progress-level", Static)
+        if self.town is None:
+            level.update("各乡镇（街道）　Enter 查看该乡镇各村")
+            rows = self.report.towns
+        elif self.village is None:
+            level.update(f"{self.town} 各村（社区）　Enter 查看该村人员，Backspace 返回全县")
+            rows = self.report.villages_of(self.town)
+        else:
+            level.update(f"{self.town} {self.village}：正在读取人员……")
+            self.call_service(
+                "people", self.services.reports.people, town=self.town, village=self.village
+            )
+            return
+        table = self._table(AREA_COLUMNS)
+        self._keys = []
+        for row in rows:
+            table.add_row(*area_cells(row))
+            self._keys.append(row.town if self.town is None else row.village)
+        table.focus()
+
+    def _people(self, lines: list[Any]) -> None:
+        if self.village is None:
+            return
+        unpaid = sum(1 for line in lines if not line.paid)
+        self.query_one("#progress-level", Static).update(
+            f"{self.town} {self.village}：{len(lines)} 人，未缴 {unpaid} 人　Enter 打开个人档案，Backspace 返回"
+        )
+        table = self._table(PERSON_COLUMNS)
+        self._keys = []
+        for line in lines:
+            table.add_row(*person_cells(line))
+            self._keys.append(line.person_id)
+        table.focus()
+
+    def _chase(self, lines: list[Any]) -> None:
+        table = self.query_one("#chase-table", DataTable)
+        table.clear()
+        paid = sum(1 for line in lines if line.paid)
+        if not lines:
+            self.query_one("#chase-summary", Static).update(
+                "本机没有待缴名单（待缴名单随外出登记数据包带到外出设备）。"
+            )
+            return
+        self.query_one("#chase-summary", Static).update(
+            f"待缴名单 {len(lines)} 人，已缴 {paid} 人，尚有 {len(lines) - paid} 人未缴。"
+        )
+        for line in lines:
+            table.add_row(*chase_cells(line))
+
+    @on(DataTable.RowSelected, "#progress-table")
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        index = event.cursor_row
+        if index >= len(self._keys):
+            return
+        key = self._keys[index]
+        if self.town is None:
+            self.town = key
+        elif self.village is None:
+            self.village = key
+        else:
+            from tui.screens.case import CaseScreen
+
+            self.app.push_screen(CaseScreen(key))
+            return
+        self._show()
+
+    def action_up(self) -> None:
+        if self.village is not None:
+            self.village = None
+        elif self.town is not None:
+            self.town = None
+        else:
+            return
+        self._show()
