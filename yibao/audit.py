@@ -41,8 +41,21 @@ class Actor:
     clerk_name: str | None = None
 
 
+_SCALARS = frozenset({int, float, bool, type(None)})
+
+
 def _plain(value: Any) -> Any:
     """JSON-ready value; nested mappings have their ID-number keys masked too."""
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    if kind is str:
+        # Belt and braces: an ID number under any other key is masked as well.
+        if len(value) >= 15 and _ID_LIKE.search(value):
+            return _ID_LIKE.sub(lambda m: mask(m.group(0)), value)
+        return value
+    if kind is date:
+        return value.isoformat()
     if isinstance(value, datetime):
         return to_storage(value).isoformat()
     if isinstance(value, date):
