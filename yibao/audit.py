@@ -15,7 +15,6 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, col, select
 
 from yibao.idnumbers import mask, mask_birth_cert
@@ -182,9 +181,9 @@ def record_many(
                 "after": snapshot(after) if after is not None else None,
             }
         )
-    table = AuditLog.__table__  # type: ignore[attr-defined]
-    for start in range(0, len(rows), 5000):
-        session.execute(sa.insert(table), rows[start : start + 5000])
+    from yibao.bulk import insert_rows
+
+    insert_rows(session, AuditLog, rows)
     return len(rows)
 
 
