@@ -37,7 +37,7 @@ from pathlib import Path
 
 from yibao import synthetic
 from yibao.db import open_registry, sqlite_url
-from yibao.lookup import search
+from yibao.lookup import InvalidQuery, search
 
 DEVICE_ID = "00000000-0000-4000-8000-000000000001"
 NOW = "2025-01-01 00:00:00.000000"
@@ -53,6 +53,8 @@ PERSON_COLUMNS = (
     "birth_date",
     "birth_region",
     "hukou_region",
+    "household_id",
+    "relation_to_head",
     "employee_insured",
     "status",
     "device_id",
@@ -61,11 +63,38 @@ PERSON_COLUMNS = (
 )
 
 
-def person_rows(n: int, region_code: str, seed: int) -> Iterator[tuple[object, ...]]:
-    """``n`` synthetic person rows, in the column order of ``PERSON_COLUMNS``."""
+HOUSEHOLD_COLUMNS = ("id", "number", "hukou_region", "device_id", "created_at", "updated_at")
+# Household sizes and their shares, as in yibao.demo: 1.6 M residents live in ~0.55 M households.
+_SIZES = ((1, 0.15), (2, 0.25), (3, 0.22), (4, 0.20), (5, 0.12), (6, 0.06))
+_RELATIONS = ("02", "10", "20", "30", "51", "41")  # head, spouse, son, daughter, father, grandson
+
+
+def person_rows(
+    n: int, region_code: str, seed: int, households: list[tuple[object, ...]] | None = None
+) -> Iterator[tuple[object, ...]]:
+    """``n`` synthetic person rows, in the column order of ``PERSON_COLUMNS``, living in
+    households of 1–6 (rows appended to ``households``, ``HOUSEHOLD_COLUMNS`` order)."""
     rng = random.Random(seed)
     taken: set[str] = set()
+    household_id = ""
+    left = 0
+    member = 0
     for _ in range(n):
+        if left == 0:
+            point, left = rng.random(), 6
+            for size, share in _SIZES:
+                point -= share
+                if point <= 0:
+                    left = size
+                    break
+            household_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+            member = 0
+            if households is not None:
+                number = f"{region_code}{len(households) + 1:07d}"
+                households.append((household_id, number, region_code, DEVICE_ID, NOW, NOW))
+        left -= 1
+        relation = _RELATIONS[member]
+        member += 1
         male = rng.random() < 0.5
         name = synthetic.random_surname(rng) + synthetic.random_given(rng, male=male)
         birth = synthetic.random_birth_date(rng, TODAY)
@@ -80,6 +109,8 @@ def person_rows(n: int, region_code: str, seed: int) -> Iterator[tuple[object, .
             birth.isoformat(),
             number[:6],
             region_code,
+            household_id,
+            relation,
             0,
             "active",
             DEVICE_ID,
@@ -95,21 +126,29 @@ def build(path: Path, n: int, region_code: str, seed: int) -> float:
     connection = sqlite3.connect(path)
     connection.execute("PRAGMA synchronous=OFF")
     placeholders = ",".join("?" for _ in PERSON_COLUMNS)
+    households: list[tuple[object, ...]] = []
+    connection.execute("PRAGMA foreign_keys=OFF")  # households are written after their members
     with connection:  # one transaction
         connection.executemany(
             f"INSERT INTO person ({','.join(PERSON_COLUMNS)}) VALUES ({placeholders})",
-            person_rows(n, region_code, seed),
+            person_rows(n, region_code, seed, households),
+        )
+        marks = ",".join("?" for _ in HOUSEHOLD_COLUMNS)
+        connection.executemany(
+            f"INSERT INTO household ({','.join(HOUSEHOLD_COLUMNS)}) VALUES ({marks})", households
         )
     connection.execute("ANALYZE")
     connection.close()
     return time.perf_counter() - started
 
 
-def sample_of(path: Path) -> list[tuple[str, str]]:
-    """Every 1000th resident's (ID number, name): the population the queries are drawn from."""
+def sample_of(path: Path) -> list[tuple[str, str, str]]:
+    """Every 1000th resident's (ID number, name, household number): the population the
+    queries are drawn from."""
     connection = sqlite3.connect(path)
     rows = connection.execute(
-        "SELECT id_number, name FROM person WHERE rowid % 1000 = 1"
+        "SELECT p.id_number, p.name, h.number FROM person p JOIN household h"
+        " ON h.id = p.household_id WHERE p.rowid % 1000 = 1"
     ).fetchall()
     connection.close()
     return rows
@@ -133,12 +172,17 @@ LABELS = {
     "tail": "tail lookup (last 4)",
     "name": "name prefix, first page",
     "initials": "initials prefix, first page",
+    "household": "household (户 + number)",
+    "partial": "partial ID, 12 digits (desk)",
 }
 
 # The SQL yibao.lookup emits on SQLite, written out for the raw sqlite3 side.
+RAW_COLUMNS = (
+    "SELECT person.id, person.name, person.id_number, person.sex, person.birth_date, "
+    "person.household_id, person.relation_to_head, person.status, household.number "
+)
 RAW_SELECT = (
-    "SELECT id, name, id_number, sex, birth_date, household_id, relation_to_head, status "
-    "FROM person "
+    RAW_COLUMNS + "FROM person LEFT OUTER JOIN household ON person.household_id = household.id "
 )
 
 
@@ -152,14 +196,14 @@ def raw_runners(connection: sqlite3.Connection) -> dict[str, Callable[[str], obj
         keys = [f"{d:02d}{q}" for d in range(1, 32)]
         marks = ",".join("?" for _ in keys)
         return connection.execute(
-            RAW_SELECT + f"WHERE id_tail IN ({marks}) ORDER BY id_tail, rowid LIMIT 50 OFFSET 0",
+            RAW_SELECT + f"WHERE id_tail IN ({marks}) ORDER BY id_tail, person.rowid LIMIT 50 OFFSET 0",
             keys,
         ).fetchall()
 
     def by_name(q: str) -> object:
         upper = q[:-1] + chr(ord(q[-1]) + 1)
         return connection.execute(
-            RAW_SELECT + "WHERE name >= ? AND name < ? ORDER BY name, rowid LIMIT 50 OFFSET 0",
+            RAW_SELECT + "WHERE name >= ? AND name < ? ORDER BY name, person.rowid LIMIT 50 OFFSET 0",
             (q, upper),
         ).fetchall()
 
@@ -167,11 +211,23 @@ def raw_runners(connection: sqlite3.Connection) -> dict[str, Callable[[str], obj
         upper = q[:-1] + chr(ord(q[-1]) + 1)
         return connection.execute(
             RAW_SELECT + "WHERE name_initials >= ? AND name_initials < ? "
-            "ORDER BY name_initials, rowid LIMIT 50 OFFSET 0",
+            "ORDER BY name_initials, person.rowid LIMIT 50 OFFSET 0",
             (q, upper),
         ).fetchall()
 
-    return {"id": by_id, "tail": by_tail, "name": by_name, "initials": by_initials}
+    def by_household(q: str) -> object:
+        return connection.execute(
+            RAW_COLUMNS + "FROM household CROSS JOIN person ON person.household_id = household.id "
+            "WHERE household.number = ? ORDER BY person.relation_to_head, person.birth_date, "
+            "person.id LIMIT 50 OFFSET 0",
+            (q.removeprefix("户"),),
+        ).fetchall()
+
+    def partial(q: str) -> object:  # what the desk costs now: the digits are classified only
+        return None
+
+    return {"id": by_id, "tail": by_tail, "name": by_name, "initials": by_initials,
+            "household": by_household, "partial": partial}
 
 
 def run(
@@ -199,7 +255,10 @@ def run(
             names.append(name[: rng.choice((1, 2))])
             letters = synthetic.name_initials(name)
             inits.append(letters[: rng.choice((2, 3))])
-        queries = {"id": ids, "tail": tails, "name": names, "initials": inits}
+        homes = [f"户{rng.choice(sample)[2]}" for _ in range(queries_per_kind)]
+        partials = [rng.choice(sample)[0][:12] for _ in range(queries_per_kind)]
+        queries = {"id": ids, "tail": tails, "name": names, "initials": inits,
+                   "household": homes, "partial": partials}
 
         engine = open_registry(sqlite_url(path))
         raw = sqlite3.connect(path)
@@ -214,10 +273,16 @@ def run(
         print("|---|---:|---:|---:|---:|---:|")
         with Session(engine) as session:
             runners = raw_runners(raw)
+            def desk(q: str) -> object:  # the desk's search as you type (services.lookup.page)
+                try:
+                    return search(session, q, limit=51, partial_ids=True)
+                except InvalidQuery:
+                    return []
+
             for kind, label in labels.items():
                 qs = queries[kind]
-                counts = sorted(len(search(session, q)) for q in qs[:50])
-                y50, y95 = timed(lambda q: search(session, q), qs)
+                counts = sorted(len(desk(q)) for q in qs[:50])
+                y50, y95 = timed(desk, qs)
                 r50, r95 = timed(runners[kind], qs)
                 print(
                     f"| {label} | {y50:.3f} ms | {y95:.3f} ms | {r50:.3f} ms | {r95:.3f} ms "
@@ -229,11 +294,13 @@ def run(
 
 # The SQL yibao.lookup emits on PostgreSQL, for the raw psycopg side.
 PG_RAW = {
-    "id": "WHERE id_number = %s LIMIT 50",
-    "tail": "WHERE id_tail = ANY(%s) ORDER BY id_tail, id LIMIT 50",
-    "name": "WHERE name ~>=~ %s AND name ~<~ %s ORDER BY name USING ~<~, id LIMIT 50",
+    "id": "WHERE id_number = %s LIMIT 50",  # (columns prefixed: household is joined)
+    "tail": "WHERE id_tail = ANY(%s) ORDER BY id_tail, person.id LIMIT 50",
+    "name": "WHERE name ~>=~ %s AND name ~<~ %s ORDER BY name USING ~<~, person.id LIMIT 50",
     "initials": "WHERE name_initials ~>=~ %s AND name_initials ~<~ %s "
-    "ORDER BY name_initials USING ~<~, id LIMIT 50",
+    "ORDER BY name_initials USING ~<~, person.id LIMIT 50",
+    "household": "WHERE household.number = %s "
+    "ORDER BY person.relation_to_head, person.birth_date, person.id LIMIT 50",
 }
 
 
@@ -252,15 +319,22 @@ def run_postgres(base_url: str, n: int, region_code: str, seed: int, queries_per
         started = time.perf_counter()
         raw = engine.raw_connection()
         cursor = raw.cursor()
+        households: list[tuple[object, ...]] = []
+        persons = list(person_rows(n, region_code, seed, households))
+        with cursor.copy(f"COPY household ({','.join(HOUSEHOLD_COLUMNS)}) FROM STDIN") as copy:
+            for row in households:
+                copy.write_row(row)
         with cursor.copy(f"COPY person ({','.join(PERSON_COLUMNS)}) FROM STDIN") as copy:
-            for row in person_rows(n, region_code, seed):
+            for row in persons:
                 values = list(row)
                 values[PERSON_COLUMNS.index("employee_insured")] = False
                 copy.write_row(values)
         raw.commit()
         cursor.execute("ANALYZE person")
+        cursor.execute("ANALYZE household")
         cursor.execute(
-            "SELECT id_number, name FROM person WHERE id_number IS NOT NULL ORDER BY id LIMIT %s",
+            "SELECT p.id_number, p.name, h.number FROM person p JOIN household h"
+            " ON h.id = p.household_id ORDER BY p.id LIMIT %s",
             (max(100, n // 1000),),
         )
         sample = cursor.fetchall()
@@ -272,6 +346,7 @@ def run_postgres(base_url: str, n: int, region_code: str, seed: int, queries_per
             "tail": [rng.choice(sample)[0][-4:] for _ in range(queries_per_kind)],
             "name": [],
             "initials": [],
+            "household": [f"户{rng.choice(sample)[2]}" for _ in range(queries_per_kind)],
         }
         for _ in range(queries_per_kind):
             name = rng.choice(sample)[1]
@@ -285,6 +360,8 @@ def run_postgres(base_url: str, n: int, region_code: str, seed: int, queries_per
                     args = ([f"{d:02d}{q}" for d in range(1, 32)],)
                 elif kind in ("name", "initials"):
                     args = (q, q[:-1] + chr(ord(q[-1]) + 1))
+                elif kind == "household":
+                    args = (q.removeprefix("户"),)
                 else:
                     args = (q,)
                 cursor.execute(RAW_SELECT + PG_RAW[kind], args)
@@ -300,6 +377,8 @@ def run_postgres(base_url: str, n: int, region_code: str, seed: int, queries_per
         print("|---|---:|---:|---:|---:|")
         with Session(engine) as session:
             for kind, label in LABELS.items():
+                if kind not in queries:
+                    continue
                 y50, y95 = timed(lambda q: search(session, q), queries[kind])
                 r50, r95 = timed(raw_query(kind), queries[kind])
                 print(f"| {label} | {y50:.3f} ms | {y95:.3f} ms | {r50:.3f} ms | {r95:.3f} ms |")

@@ -15,7 +15,6 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, col, select
 
 from yibao.idnumbers import mask, mask_birth_cert
@@ -41,8 +40,21 @@ class Actor:
     clerk_name: str | None = None
 
 
+_SCALARS = frozenset({int, float, bool, type(None)})
+
+
 def _plain(value: Any) -> Any:
     """JSON-ready value; nested mappings have their ID-number keys masked too."""
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    if kind is str:
+        # Belt and braces: an ID number under any other key is masked as well.
+        if len(value) >= 15 and _ID_LIKE.search(value):
+            return _ID_LIKE.sub(lambda m: mask(m.group(0)), value)
+        return value
+    if kind is date:
+        return value.isoformat()
     if isinstance(value, datetime):
         return to_storage(value).isoformat()
     if isinstance(value, date):
@@ -169,9 +181,9 @@ def record_many(
                 "after": snapshot(after) if after is not None else None,
             }
         )
-    table = AuditLog.__table__  # type: ignore[attr-defined]
-    for start in range(0, len(rows), 5000):
-        session.execute(sa.insert(table), rows[start : start + 5000])
+    from yibao.bulk import insert_rows
+
+    insert_rows(session, AuditLog, rows)
     return len(rows)
 
 

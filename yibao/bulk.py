@@ -54,10 +54,45 @@ def rows_for(model: type[SQLModel], values: Iterable[Mapping[str, Any]]) -> list
 
 
 def insert_rows(session: Session, model: type[SQLModel], rows: Sequence[Mapping[str, Any]]) -> None:
-    """``INSERT`` complete rows (see ``rows_for``) in batches of 5,000, in ``session``'s transaction."""
+    """``INSERT`` rows (missing columns get the model's defaults, see ``rows_for``) in
+    batches of 5,000, in ``session``'s transaction.
+
+    On SQLite the values go through each column type's own bind processor (the same
+    conversion SQLAlchemy applies: dates, UTC timestamps, JSON) and then straight to
+    ``sqlite3``'s ``executemany``: SQLAlchemy's per-row parameter handling is most of
+    the cost of a bulk insert there. Elsewhere ``sa.insert(table)`` with the dicts.
+    """
+    if not rows:
+        return
     table = model.__table__  # type: ignore[attr-defined]
+    spec = _defaults(model)
+    connection = session.connection()
+    dialect = connection.dialect
+    if dialect.name != "sqlite":
+        complete = rows if all(name in rows[0] for name, _, _ in spec) else rows_for(model, rows)
+        for start in range(0, len(complete), _CHUNK):
+            session.execute(sa.insert(table), list(complete[start : start + _CHUNK]))
+        return
+    columns = list(table.columns)
+    processors = [c.type._cached_bind_processor(dialect) for c in columns]
+    names = ", ".join(f'"{c.name}"' for c in columns)
+    marks = ", ".join("?" for _ in columns)
+    sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})'
+    plan = list(zip(spec, processors, strict=True))
     for start in range(0, len(rows), _CHUNK):
-        session.execute(sa.insert(table), list(rows[start : start + _CHUNK]))
+        params = []
+        for row in rows[start : start + _CHUNK]:
+            values = []
+            for (name, default, factory), process in plan:
+                if name in row:
+                    value = row[name]
+                elif factory is not None:
+                    value = factory()
+                else:
+                    value = default
+                values.append(process(value) if process is not None and value is not None else value)
+            params.append(tuple(values))
+        connection.exec_driver_sql(sql, params)
 
 
 def update_rows(

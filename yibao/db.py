@@ -34,6 +34,19 @@ def write_engine(engine: Engine) -> Engine:
     return engine.execution_options(**{IMMEDIATE_OPTION: True})
 
 
+# Indexes that exist on PostgreSQL only (revision 0600_pg_lookup), by table: the model
+# comparison (Alembic autogenerate, tests/storage/test_migrations.py) leaves them out.
+POSTGRESQL_ONLY_INDEXES: dict[str, str] = {
+    "ix_person_name_initials_id": "person",
+    "ix_person_name_id": "person",
+}
+
+
+def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    """Alembic ``include_object``: skip the PostgreSQL-only indexes found in a database."""
+    return not (type_ == "index" and reflected and compare_to is None and name in POSTGRESQL_ONLY_INDEXES)
+
+
 class RegistryError(RuntimeError):
     """The registry cannot be opened or upgraded; the message is Chinese."""
 

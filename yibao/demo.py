@@ -31,6 +31,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from yibao import audit, regions, synthetic
+from yibao.bulk import insert_rows
 from yibao.identities import Identity
 from yibao.idgen import jurisdiction_spans
 from yibao.models import (
@@ -224,7 +225,8 @@ class _Builder:
         address: str,
     ) -> dict[str, Any]:
         rng = self.rng
-        name = surname + synthetic.random_given(rng, male=male)
+        given = synthetic.random_given(rng, male=male)
+        name = surname + given
         number = synthetic.unique_id_number(
             rng, self.s.region_code, birth, male=male, taken=self.taken
         )
@@ -235,7 +237,7 @@ class _Builder:
             "id_tail": number[-6:],
             "birth_cert_no": None,
             "name": name,
-            "name_initials": synthetic.name_initials(name),
+            "name_initials": synthetic.composed_initials(surname, given),
             "sex": "1" if male else "2",
             "birth_date": birth,
             "birth_region": number[:6],
@@ -520,15 +522,14 @@ def build_demo(
     for person in builder.persons:
         person.pop("_identities", None)
 
-    for table, rows in (
-        (Household.__table__, builder.households),
-        (Person.__table__, builder.persons),
-        (PersonIdentity.__table__, builder.identities),
-        (Enrolment.__table__, builder.enrolments),
-        (Payment.__table__, builder.payments),
+    for model, rows in (
+        (Household, builder.households),
+        (Person, builder.persons),
+        (PersonIdentity, builder.identities),
+        (Enrolment, builder.enrolments),
+        (Payment, builder.payments),
     ):
-        for start in range(0, len(rows), 5000):
-            session.execute(sa.insert(table), rows[start : start + 5000])
+        insert_rows(session, model, rows)
     if sequence is None:
         session.add(ReceiptSequence(device_id=actor.device_id, last_value=builder.receipt_no))
     else:

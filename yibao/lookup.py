@@ -6,10 +6,14 @@
 - 4 to 6 digits (the last may be X) → the tail of the ID number;
 - Han characters → name prefix (张 / 张三);
 - Latin letters → pinyin initials prefix (zs → 张三, 张帅 …);
-- ``户`` followed by a household number, or 7–14 / 16–17 digits → members of that household.
+- ``户`` followed by a household number, or 7–14 / 16–17 digits → members of that household
+  (``partial_ids=True``, the desk's search as you type: 7–17 digits are an ID number not
+  yet typed to the end, and only ``户…`` searches households).
 
-Every query is one index range scan (see the indexes on ``person`` in
-``yibao/models.py``) and returns at most ``limit`` rows, ID numbers masked.
+Every query is one statement: an index range scan of ``person`` with the household
+number joined in (outer join on the primary key of ``household``), or, for a household,
+a join that starts from ``household`` (on SQLite ``CROSS JOIN``, which fixes the order:
+no plan can scan ``person``). At most ``limit`` rows, ID numbers masked.
 ``benchmarks/lookup.py`` measures it at county scale.
 """
 
@@ -22,7 +26,9 @@ from enum import StrEnum
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.selectable import Join
 
 from yibao.idnumbers import mask, normalise, upgrade_15
 from yibao.models import Household, Person
@@ -69,8 +75,12 @@ class PersonRow(BaseModel):
     status: str
 
 
-def classify(query: str) -> tuple[QueryKind, str]:
-    """What the clerk typed, and the normalised search key. Raises ``InvalidQuery``."""
+def classify(query: str, *, partial_ids: bool = False) -> tuple[QueryKind, str]:
+    """What the clerk typed, and the normalised search key. Raises ``InvalidQuery``.
+
+    With ``partial_ids`` (typing in progress) 7–17 digits are an unfinished ID number:
+    ``InvalidQuery`` says how many digits are missing instead of searching households.
+    """
     text = unicodedata.normalize("NFKC", "".join(query.split()))
     if not text:
         raise InvalidQuery("请输入身份证号（全号或后 4–6 位）、姓名、拼音首字母或“户”加户号。")
@@ -87,6 +97,11 @@ def classify(query: str) -> tuple[QueryKind, str]:
     if upper.isdigit():
         if len(upper) < 4:
             raise InvalidQuery("身份证号尾号至少输入 4 位。")
+        if partial_ids and 7 <= len(upper) <= 17:
+            raise InvalidQuery(
+                f"已输入 {len(upper)} 位：身份证号码请输完 18 位，或只输入后 4–6 位；"
+                "查户请输入“户”加户号（如 户0101）。"
+            )
         return QueryKind.HOUSEHOLD, upper
     if re.fullmatch(r"\d+X", upper):
         raise InvalidQuery("身份证号应为 18 位（最后一位可为 X），尾号为 4–6 位。请核对后重输。")
@@ -156,10 +171,58 @@ _COLUMNS = (
     Person.household_id,
     Person.relation_to_head,
     Person.status,
+    Household.number.label("household_number"),  # type: ignore[union-attr]
 )
 
 
-def search(session: Session, query: str, *, limit: int = 50, offset: int = 0) -> list[PersonRow]:
+class _OrderedJoin(Join):
+    """An inner join whose left side is the outer loop: ``CROSS JOIN … ON`` on SQLite
+    (its documented way to fix the join order), a plain ``JOIN`` elsewhere."""
+
+    inherit_cache = True
+
+
+@compiles(_OrderedJoin, "sqlite")
+def _ordered_join_sqlite(join: _OrderedJoin, compiler: sa.sql.compiler.SQLCompiler, **kw: object) -> str:
+    kw["asfrom"] = True
+    left = compiler.process(join.left, **kw)
+    right = compiler.process(join.right, **kw)
+    kw.pop("asfrom")
+    return f"{left} CROSS JOIN {right} ON {compiler.process(join.onclause, **kw)}"
+
+
+def _person_rows() -> sa.Select[tuple[object, ...]]:
+    """The result columns over ``person``, with its household's number (outer join on
+    the primary key: one row per person, read in the person's index order)."""
+    return sa.select(*_COLUMNS).select_from(
+        sa.outerjoin(Person, Household, Person.household_id == Household.id)
+    )
+
+
+def _household_rows(number: str) -> sa.Select[tuple[object, ...]]:
+    """Members of the household(s) with ``number``: from ``household`` (index on
+    ``number``) to ``person`` (index on ``household_id``), never the other way round."""
+    return (
+        sa.select(*_COLUMNS)
+        .select_from(
+            _OrderedJoin(
+                Household.__table__,  # type: ignore[attr-defined]
+                Person.__table__,  # type: ignore[attr-defined]
+                Person.household_id == Household.id,
+            )
+        )
+        .where(Household.number == number)
+    )
+
+
+def search(
+    session: Session,
+    query: str,
+    *,
+    limit: int = 50,
+    offset: int = 0,
+    partial_ids: bool = False,
+) -> list[PersonRow]:
     """Residents matching ``query`` (see the module docstring), at most ``limit``.
 
     Name and initials results are ordered by name (initials) and a stable tie-breaker,
@@ -169,9 +232,9 @@ def search(session: Session, query: str, *, limit: int = 50, offset: int = 0) ->
         raise InvalidQuery(f"每页条数应在 1 到 {MAX_LIMIT} 之间。")
     if offset < 0:
         raise InvalidQuery("翻页位置不能为负数。")
-    kind, key = classify(query)
+    kind, key = classify(query, partial_ids=partial_ids)
     tie = _tie_breaker(session)
-    stmt = sa.select(*_COLUMNS)
+    stmt = _person_rows()
     if kind is QueryKind.ID_NUMBER:
         stmt = stmt.where(Person.id_number == key)
     elif kind is QueryKind.ID_TAIL:
@@ -185,27 +248,25 @@ def search(session: Session, query: str, *, limit: int = 50, offset: int = 0) ->
             _index_order(session, "name_initials"), tie
         )
     else:
-        household_ids = sa.select(Household.id).where(Household.number == key)
-        stmt = stmt.where(Person.household_id.in_(household_ids)).order_by(
+        stmt = _household_rows(key).order_by(
             Person.relation_to_head, Person.birth_date, Person.id
         )
     stmt = stmt.limit(limit).offset(offset)
-    rows = session.execute(stmt).all()
-    numbers = _household_numbers(session, {r.household_id for r in rows if r.household_id})
-    return [
-        PersonRow(
-            person_id=r.id,
-            name=r.name,
-            id_masked=mask(r.id_number) if r.id_number else "",
-            sex=r.sex,
-            birth_date=r.birth_date,
-            household_id=r.household_id,
-            household_number=numbers.get(r.household_id) if r.household_id else None,
-            relation_to_head=r.relation_to_head,
-            status=r.status,
-        )
-        for r in rows
-    ]
+    return [_row(r) for r in session.execute(stmt)]
+
+
+def _row(r: sa.Row[tuple[object, ...]]) -> PersonRow:
+    return PersonRow(
+        person_id=r.id,
+        name=r.name,
+        id_masked=mask(r.id_number) if r.id_number else "",
+        sex=r.sex,
+        birth_date=r.birth_date,
+        household_id=r.household_id,
+        household_number=r.household_number if r.household_id else None,
+        relation_to_head=r.relation_to_head,
+        status=r.status,
+    )
 
 
 def _tail_condition(tail: str) -> sa.ColumnElement[bool]:
@@ -221,32 +282,11 @@ def _tail_condition(tail: str) -> sa.ColumnElement[bool]:
     return Person.id_tail.in_([f"{d:02d}{tail}" for d in range(1, 32)])
 
 
-def _household_numbers(session: Session, ids: set[str]) -> dict[str, str | None]:
-    if not ids:
-        return {}
-    rows = session.execute(sa.select(Household.id, Household.number).where(Household.id.in_(ids)))
-    return {r.id: r.number for r in rows}
-
-
 def household_members(session: Session, household_id: str) -> list[PersonRow]:
     """Everyone in a household, head first (by GB/T 4761 relation code)."""
-    rows = session.execute(
-        sa.select(*_COLUMNS)
+    stmt = (
+        _person_rows()
         .where(Person.household_id == household_id)
         .order_by(Person.relation_to_head, Person.birth_date, Person.id)
-    ).all()
-    numbers = _household_numbers(session, {household_id})
-    return [
-        PersonRow(
-            person_id=r.id,
-            name=r.name,
-            id_masked=mask(r.id_number) if r.id_number else "",
-            sex=r.sex,
-            birth_date=r.birth_date,
-            household_id=r.household_id,
-            household_number=numbers.get(household_id),
-            relation_to_head=r.relation_to_head,
-            status=r.status,
-        )
-        for r in rows
-    ]
+    )
+    return [_row(r) for r in session.execute(stmt)]

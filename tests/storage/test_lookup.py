@@ -6,6 +6,7 @@ import re
 from datetime import UTC, date, datetime
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import Session
 
 from yibao import lookup
@@ -178,3 +179,36 @@ def test_bad_paging(session: Session) -> None:
         lookup.search(session, "张", limit=0)
     with pytest.raises(lookup.InvalidQuery):
         lookup.search(session, "张", offset=-1)
+
+
+def test_every_row_carries_its_household_number(session: Session) -> None:
+    rows = lookup.search(session, "张", limit=500)
+    with_household = [r for r in rows if r.household_id]
+    assert with_household and all(r.household_number for r in with_household)
+    stored = {h.id: h.number for h in session.exec(sa.select(Household)).scalars()}
+    assert all(r.household_number == stored[r.household_id] for r in with_household)
+
+
+def test_household_search_starts_from_household(session: Session) -> None:
+    """The plan reads ``household`` by its number, then ``person`` by ``household_id``:
+    SQLite's CROSS JOIN fixes that order, whatever the statistics say."""
+    if session.get_bind().dialect.name != "sqlite":
+        pytest.skip("the join order is fixed by SQLite's CROSS JOIN; PostgreSQL plans by cost")
+    session.execute(sa.text("ANALYZE"))
+    stmt = lookup._household_rows("611023990001").limit(50)
+    compiled = stmt.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
+    plan = [r[-1] for r in session.execute(sa.text(f"EXPLAIN QUERY PLAN {compiled}"))]
+    assert plan[0].startswith("SEARCH household USING INDEX ix_household_number")
+    assert plan[1].startswith("SEARCH person USING INDEX ix_person_household_id")
+    assert not any(step.startswith("SCAN person") for step in plan)
+
+
+@pytest.mark.parametrize("digits", [7, 12, 17])
+def test_partial_id_numbers_do_not_search_households_while_typing(
+    session: Session, digits: int
+) -> None:
+    typed = ZHANG[:digits]
+    with pytest.raises(lookup.InvalidQuery, match=f"已输入 {digits} 位"):
+        lookup.search(session, typed, partial_ids=True)
+    assert lookup.classify(typed)[0] is lookup.QueryKind.HOUSEHOLD  # the CLI still may
+    assert _names(lookup.search(session, "户611023990001", partial_ids=True))

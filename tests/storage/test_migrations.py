@@ -8,7 +8,14 @@ from alembic.migration import MigrationContext
 from sqlmodel import Session, SQLModel, select
 
 import yibao.models  # noqa: F401
-from yibao.db import alembic_config, current_revision, open_registry, resolve_url
+from yibao.db import (
+    POSTGRESQL_ONLY_INDEXES,
+    alembic_config,
+    current_revision,
+    include_object,
+    open_registry,
+    resolve_url,
+)
 from yibao.models import AuditLog
 
 
@@ -18,9 +25,29 @@ def test_upgrade_to_head_matches_the_models(engine: sa.Engine) -> None:
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert current_revision(engine) == head
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_object": include_object}
+        )
         diff = compare_metadata(context, SQLModel.metadata)
     assert diff == []
+
+
+def test_each_backend_has_its_own_lookup_indexes(engine: sa.Engine) -> None:
+    """PostgreSQL has the (prefix text_pattern_ops, id) indexes; SQLite, whose index entries
+    end with the rowid tie-breaker, has none of them."""
+    inspector = sa.inspect(engine)
+    found = {i["name"]: i for i in inspector.get_indexes("person")}
+    if engine.dialect.name == "postgresql":
+        assert set(POSTGRESQL_ONLY_INDEXES) <= set(found)
+        assert found["ix_person_name_initials_id"]["column_names"] == ["name_initials", "id"]
+        assert found["ix_person_name_id"]["column_names"] == ["name", "id"]
+        with engine.connect() as c:
+            definition = c.execute(
+                sa.text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_person_name_initials_id'")
+            ).scalar_one()
+        assert "text_pattern_ops" in definition
+    else:
+        assert not set(POSTGRESQL_ONLY_INDEXES) & set(found)
 
 
 def test_reopening_is_a_no_op(registry_url: str) -> None:

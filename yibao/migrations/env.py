@@ -19,11 +19,14 @@ target_metadata = SQLModel.metadata
 
 
 def _configure(connection) -> None:  # type: ignore[no-untyped-def]
+    from yibao.db import include_object
+
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
 
 

@@ -3,8 +3,10 @@
 ``search(query, *, limit=50, offset=0) -> list[PersonRow]``: the query may be an ID
 number (full-width and lower-case x accepted), its last 4–6 characters, a name prefix,
 pinyin initials (``zs`` → 张三) or a household number. Rows carry masked ID numbers only.
-``page(query, *, limit=50, offset=0) -> SearchPage``: the same rows and whether more
-match beyond them (``more``), so the desk can say so exactly.
+``page(query, *, limit=50, offset=0) -> SearchPage``: the desk's search as you type:
+the same rows and whether more match beyond them (``more``), so the desk can say so
+exactly; 7–17 digits are an ID number being typed (``InvalidInput`` says how many
+digits are missing), not a household search (that is ``户`` + number).
 ``members(household_id) -> list[PersonRow]``. Bad queries raise ``InvalidInput``.
 """
 
@@ -47,11 +49,19 @@ class LookupService(ServiceBase):
         with self.reading() as session:
             try:
                 if limit < lookup.MAX_LIMIT:
-                    found = lookup.search(session, query, limit=limit + 1, offset=offset)
+                    found = lookup.search(
+                        session, query, limit=limit + 1, offset=offset, partial_ids=True
+                    )
                     more = len(found) > limit
                 else:
-                    found = lookup.search(session, query, limit=limit, offset=offset)
-                    more = bool(lookup.search(session, query, limit=1, offset=offset + limit))
+                    found = lookup.search(
+                        session, query, limit=limit, offset=offset, partial_ids=True
+                    )
+                    more = bool(
+                        lookup.search(
+                            session, query, limit=1, offset=offset + limit, partial_ids=True
+                        )
+                    )
             except lookup.InvalidQuery as exc:
                 raise InvalidInput(str(exc), field="query") from None
         return SearchPage(rows=tuple(found[:limit]), more=more, limit=limit, offset=offset)
