@@ -20,7 +20,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = '0600_pg_lookup'
-down_revision: Union[str, Sequence[str], None] = '0200_registry_setting'
+down_revision: Union[str, Sequence[str], None] = '0500_places'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
