@@ -17,6 +17,7 @@ from datetime import date
 
 from yibao.identities import Identity
 from yibao.identities import label as identity_label
+from yibao.money import IN_TEXT, yuan
 from yibao.policy.contribution import Condition, ContributionRules, Subsidy, SubsidyKind
 from yibao.policy.model import Policy
 from yibao.rules.decision import Decision, Outcome, Reason, combine
@@ -34,9 +35,6 @@ class Quote(Decision):
     window_note: str = ""
 
 
-def yuan(fen: int) -> str:
-    """``16000`` → ``160.00元`` (for reasons; the desk formats its own columns)."""
-    return f"{fen // 100}.{fen % 100:02d}元"
 
 
 def subsidy_amount(entry: Subsidy, standard_fen: int) -> int:
@@ -170,7 +168,7 @@ def quote(
     standard = rules.standard_fen
     reasons: list[Reason] = [
         Reason(
-            text=f"个人缴费标准为每人每年{yuan(standard)}。",
+            text=f"个人缴费标准为每人每年{yuan(standard, **IN_TEXT)}。",
             clause=policy.clause(rules.standard),
         )
     ]
@@ -305,7 +303,7 @@ def quote(
                 text=(
                     f"定额资助对象应于{deadline.last_day}前完成个人缴费剩余部分的缴费，"
                     f"本次缴费日{paid_on}已过该日；文件未规定逾期缴费是否仍享受定额资助，"
-                    f"暂按定额资助{yuan(subsidy)}、个人缴纳{yuan(standard - subsidy)}计，"
+                    f"暂按定额资助{yuan(subsidy, **IN_TEXT)}、个人缴纳{yuan(standard - subsidy, **IN_TEXT)}计，"
                     "请经办人员核实后再收款。"
                 ),
                 clause=policy.clause(deadline),
@@ -338,7 +336,7 @@ def quote(
                     Reason(
                         text=(
                             f"未在集中缴费期（{period}）参保缴费，不享受个人缴费分类资助，"
-                            f"按个人缴费标准{yuan(standard)}缴费。"
+                            f"按个人缴费标准{yuan(standard, **IN_TEXT)}缴费。"
                         ),
                         clause=policy.clause(outside),
                     )
@@ -349,7 +347,7 @@ def quote(
                     Reason(
                         text=(
                             f"缴费日不在集中缴费期（{period}）内，文件未规定此时能否享受资助；"
-                            f"暂按不资助、个人缴费{yuan(standard)}计，请经办人员核实。"
+                            f"暂按不资助、个人缴费{yuan(standard, **IN_TEXT)}计，请经办人员核实。"
                         ),
                         clause=policy.clause(outside),
                     )
@@ -363,14 +361,14 @@ def quote(
             continue  # nothing deferred can exceed a full subsidy
         outcomes.append(Outcome.CONFIRM)
         if subsidy:
-            shown = f"即个人缴费标准{yuan(standard)}减去已计的资助{yuan(subsidy)}"
+            shown = f"即个人缴费标准{yuan(standard, **IN_TEXT)}减去已计的资助{yuan(subsidy, **IN_TEXT)}"
         else:
-            shown = f"即个人缴费标准{yuan(standard)}全额"
+            shown = f"即个人缴费标准{yuan(standard, **IN_TEXT)}全额"
         reasons.append(
             Reason(
                 text=(
                     f"“{entry.label}”的资助按{entry.defers_to}执行，本文件未给出金额。"
-                    f"本次显示的个人缴费{yuan(personal)}（{shown}）尚未扣除该项资助，"
+                    f"本次显示的个人缴费{yuan(personal, **IN_TEXT)}（{shown}）尚未扣除该项资助，"
                     "不是核定的应收金额：收款前须先向有关部门核实该项资助金额，再确定实收金额。"
                 ),
                 clause=policy.clause(entry),
@@ -415,11 +413,11 @@ def _subsidy_reason(policy: Policy, best: _Candidate, standard: int) -> Reason:
     who = identity_label(best.identity)
     group = "" if entry.label == who else f"，属“{entry.label}”"
     if entry.kind is SubsidyKind.NONE:
-        text = f"本人为{who}{group}，不享受资助参保政策，个人全额缴纳{yuan(standard)}。"
+        text = f"本人为{who}{group}，不享受资助参保政策，个人全额缴纳{yuan(standard, **IN_TEXT)}。"
     elif entry.kind is SubsidyKind.FULL:
-        text = f"本人为{who}{group}，个人缴费部分全额资助{yuan(best.amount)}，个人缴纳0.00元。"
+        text = f"本人为{who}{group}，个人缴费部分全额资助{yuan(best.amount, **IN_TEXT)}，个人缴纳0.00元。"
     else:
-        text = f"本人为{who}{group}，定额资助{yuan(best.amount)}，个人缴纳{yuan(personal)}。"
+        text = f"本人为{who}{group}，定额资助{yuan(best.amount, **IN_TEXT)}，个人缴纳{yuan(personal, **IN_TEXT)}。"
     return Reason(text=text, clause=policy.clause(entry))
 
 
@@ -432,8 +430,8 @@ def _stacking_reason(
     full: bool,
 ) -> Reason:
     rules = policy.contribution
-    others = "、".join(f"{identity_label(c.identity)}（{yuan(c.amount)}）" for c in rivals)
-    chosen = f"{identity_label(best.identity)}（{yuan(best.amount)}）"
+    others = "、".join(f"{identity_label(c.identity)}（{yuan(c.amount, **IN_TEXT)}）" for c in rivals)
+    chosen = f"{identity_label(best.identity)}（{yuan(best.amount, **IN_TEXT)}）"
     amounts_differ = any(c.amount != best.amount for c in rivals)
     if rules.stacking.silent:
         # A full subsidy cannot be beaten, so only a partial one leaves a doubt.
@@ -498,7 +496,7 @@ def _extras(
         chosen.append((extra.code, extra.label, extra.fee_fen))
         reasons.append(
             Reason(
-                text=f"本人自愿参加{extra.label}，另收{yuan(extra.fee_fen)}。",
+                text=f"本人自愿参加{extra.label}，另收{yuan(extra.fee_fen, **IN_TEXT)}。",
                 clause=policy.clause(extra),
             )
         )

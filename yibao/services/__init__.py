@@ -12,7 +12,7 @@
 - ``refunds``     ``assess`` / ``intake`` / ``review`` (受理 → 审核中 → 已批准/已驳回 → 已退费)
 - ``audit``       the append-only log, by person or entity
 - ``history``     参保历史: what the registry knows, and checking what the clerk declares
-- ``imports``     department identity lists (``yibao.imports.service``, S2)
+- ``imports``     department identity lists (``yibao.imports.service``)
 
 Each write is one transaction with its audit row(s); errors are
 ``yibao.services.errors.Refused`` (carries the Decision), ``NeedsConfirmation``
@@ -25,15 +25,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
 from yibao.audit import Actor
 from yibao.config import ClerkInfo, DeviceInfo
 from yibao.models import to_storage, utcnow
+from yibao.timezone import LOCAL_TZ
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 Clock = Callable[[], datetime]
 
 
@@ -72,7 +71,10 @@ class Services:
         self.refunds = RefundService(self)
         self.audit = AuditService(self)
         self.history = HistoryService(self)  # 参保历史: known / validate_declared
-        from yibao.imports.service import ImportService  # S2: department lists
+        from yibao.services.counter import CounterService
+
+        self.counter = CounterService(self)  # F2's clerk actions, one call each
+        from yibao.imports.service import ImportService  # department lists
 
         self.imports = ImportService(self)
 
