@@ -94,9 +94,9 @@ class Clock:
         return self.moment
 
     def set_local(self, year: int, month: int, day: int, hour: int = 10) -> None:
-        from zoneinfo import ZoneInfo
+        from yibao.timezone import LOCAL_TZ
 
-        local = datetime(year, month, day, hour, tzinfo=ZoneInfo("Asia/Shanghai"))
+        local = datetime(year, month, day, hour, tzinfo=LOCAL_TZ)
         self.moment = local.astimezone(UTC)
 
 

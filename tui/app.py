@@ -22,12 +22,15 @@ from textual.screen import ModalScreen, Screen
 
 from tui import keymap
 from tui.commands import DeskCommands
-from tui.screens import WORKFLOWS, make_screen
+from tui.localise import DeskPalette, localise_textual
 from tui.screens.home import HomeScreen
 from tui.screens.setup import SetupChoice, SetupScreen
 from tui.widgets.header import DeskInfo
+from tui.workflows import WORKFLOWS, make_screen
+from yibao.timezone import LOCAL_TZ
 
 log = logging.getLogger(__name__)
+localise_textual()
 
 SetupHandler = Callable[[SetupChoice], Any]  # opens the registry with the choice → Services
 
@@ -46,7 +49,7 @@ def today_of(services: Any) -> date | None:
     if hasattr(now, "now") and callable(now.now):
         now = now.now()
     if isinstance(now, datetime):
-        return now.astimezone().date() if now.tzinfo else now.date()
+        return now.astimezone(LOCAL_TZ).date() if now.tzinfo else now.date()
     return now if isinstance(now, date) else None
 
 
@@ -63,7 +66,7 @@ def _name(value: Any) -> str:
 
 def info_of(services: Any) -> DeskInfo:
     if services is None:
-        return DeskInfo(today=date.today())  # before setup: the machine's date
+        return DeskInfo(today=datetime.now(LOCAL_TZ).date())  # before setup: Beijing's date today
     policy = getattr(services, "policy", None)
     return DeskInfo(
         jurisdiction=getattr(policy, "jurisdiction", "未设置辖区"),
@@ -93,9 +96,11 @@ class YibaoApp(App[int]):
         policies: list[tuple[str, str]] | None = None,
         setup_defaults: dict[str, str] | None = None,
         receipts_dir: str | Path | None = None,
+        temporary_dir: Path | None = None,
     ) -> None:
         super().__init__()
         self.services = services
+        self._temporary_dir = temporary_dir  # the demo's throw-away registry: removed on exit
         self._receipts_dir = Path(receipts_dir) if receipts_dir else None
         self._setup = setup
         self._policies = policies or []
@@ -126,6 +131,14 @@ class YibaoApp(App[int]):
                 SetupScreen(self._policies, **self._setup_defaults), self._finish_setup
             )
 
+    def on_unmount(self) -> None:
+        if self._temporary_dir is not None:
+            import shutil
+
+            if self.services is not None:
+                self.services.engine.dispose()
+            shutil.rmtree(self._temporary_dir, ignore_errors=True)
+
     def refresh_info(self) -> None:
         self.info = info_of(self.services)
 
@@ -152,9 +165,29 @@ class YibaoApp(App[int]):
     def set_status(self, text: str, severity: str = "information") -> None:
         self.status = (text, severity)
 
+    async def action_quit(self) -> None:
+        """Ctrl+Q: in the middle of a form (something typed, not yet done) ask first."""
+        from tui.modals.confirm import ConfirmModal
+
+        if isinstance(self.screen, ConfirmModal):
+            return
+        dirty = any(getattr(screen, "dirty", False) for screen in self.screen_stack)
+        if not dirty:
+            self.exit()
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.exit()
+
+        self.push_screen(
+            ConfirmModal("退出窗口终端？", "当前表单尚未办结，退出后填写的内容不保存。", yes="退出", no="继续办理"),
+            answered,
+        )
+
     def action_command_palette(self) -> None:
         if self.use_command_palette and not CommandPalette.is_open(self):
-            self.push_screen(CommandPalette(placeholder="输入关键字搜索命令，如“登记”“查询”……", id="--command-palette"))
+            self.push_screen(DeskPalette(placeholder="输入关键字搜索命令，如“登记”“退费审核”“查询”……", id="--command-palette"))
 
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen

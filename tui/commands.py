@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from tui import keymap
-from tui.screens import WORKFLOWS
+from tui.workflows import WORKFLOWS
 
 if TYPE_CHECKING:
     from tui.app import YibaoApp

@@ -6,7 +6,10 @@ Pure helpers with no business rule: they only change how a value is written.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
+
+from yibao import money
+from yibao.timezone import to_local
 
 _YUAN = re.compile(r"^\s*(?P<int>\d{1,9})(?:\.(?P<frac>\d{0,2}))?\s*(?:元)?\s*$")
 _DATE_DASH = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
@@ -14,13 +17,8 @@ _DATE_COMPACT = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})\s*$")
 
 
 def yuan(fen: int | None, *, unit: bool = True) -> str:
-    """``38000`` → ``"380.00 元"``; ``None`` → ``"—"``."""
-    if fen is None:
-        return "—"
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(int(fen)), 100)
-    text = f"{sign}{whole:,}.{cents:02d}"
-    return f"{text} 元" if unit else text
+    """``38000`` → ``"380.00 元"`` (``unit=False``: ``"380.00"``); ``None`` → ``"—"``."""
+    return money.yuan(fen, unit=" 元" if unit else "")
 
 
 def change_markup(due: int | None, *, cash: bool, received: int | None) -> str:
@@ -60,3 +58,10 @@ def parse_date(text: str) -> date:
 def show_date(day: date | None) -> str:
     return day.isoformat() if day is not None else "—"
 
+
+
+def local_time(moment: datetime | None) -> str:
+    """A stored timestamp (UTC) as the clerk's wall clock: ``2024-10-15 10:00``."""
+    if moment is None:
+        return "—"
+    return to_local(moment).strftime("%Y-%m-%d %H:%M")

@@ -51,6 +51,7 @@ DESK_KEYS: tuple[Key, ...] = (
     Key("desk.refund", "f5", "app.workflow('refund')", "退费受理", "受理参保缴费退费申请", priority=True, key_display="F5"),
     Key("desk.lookup", "f6", "app.workflow('lookup')", "查询", "按身份证号、姓名、拼音首字母或户号查询", priority=True, key_display="F6"),
     Key("desk.progress", "f7", "app.workflow('progress')", "进度", "征缴进度：各乡镇、村的任务数和参保率，待缴名单", priority=True, key_display="F7"),
+    Key("desk.refund_review", "ctrl+r", "app.workflow('refund_review')", "退费审核", "审核待办结的退费申请：受理 → 审核中 → 已批准/已驳回 → 已退费", show=False, priority=True, key_display="Ctrl+R"),
     Key("desk.palette", "ctrl+p", "app.command_palette", "命令", "打开命令面板，所有操作都可在此搜索", show=False, priority=True, key_display="Ctrl+P"),
     Key("desk.quit", "ctrl+q", "app.quit", "退出", "退出窗口终端", show=False, priority=True, key_display="Ctrl+Q"),
 )
@@ -63,10 +64,27 @@ SUBMIT = Key("screen.submit", "ctrl+s", "submit", "确认提交", "确认并提�
 FORM_KEYS: tuple[Key, ...] = (BACK, SUBMIT)
 VIEW_KEYS: tuple[Key, ...] = (BACK,)
 
+# Keys of one workflow's screen (listed by F1 with the screen they work on).
+FAMILY_AID_KEYS: tuple[Key, ...] = (
+    Key("family_aid.bind", "ctrl+b", "bind", "绑定亲属", "家庭共济屏：按下方填写的亲属信息办理家庭共济绑定", priority=True, key_display="Ctrl+B"),
+)
+CASE_KEYS: tuple[Key, ...] = (
+    Key("case.reload", "r", "reload", "刷新", "个人档案：重新读取此人的档案", key_display="R"),
+    Key("case.open", "enter", "open", "打开", "个人档案：家庭成员页打开所选成员；退费页审核所选退费申请", show=False, key_display="Enter"),
+)
+QUEUE_KEYS: tuple[Key, ...] = (
+    Key("refund_queue.reload", "r", "reload", "刷新", "退费审核：重新读取待办结的申请", key_display="R"),
+)
+REVIEW_KEYS: tuple[Key, ...] = (
+    Key("refund_review.close", "escape", "close", "关闭", "退费审核对话框：关闭（已提交的步骤已保存）", key_display="Esc"),
+    Key("refund_review.submit", "ctrl+s", "submit", "确认提交", "退费审核对话框：记录所选的下一步", priority=True, key_display="Ctrl+S"),
+)
+
 
 def bindings(keys: tuple[Key, ...]) -> list[Binding]:
     return [key.binding() for key in keys]
 
 
 def all_keys() -> tuple[Key, ...]:
-    return DESK_KEYS + FORM_KEYS
+    """Every key the desk has, for F1: desk-wide, forms, then each screen's own."""
+    return DESK_KEYS + FORM_KEYS + FAMILY_AID_KEYS + CASE_KEYS + QUEUE_KEYS + REVIEW_KEYS

@@ -18,11 +18,11 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from tui.app import YibaoApp
 from tui.formatting import show_date
 from tui.screens.setup import SetupChoice
+from yibao.timezone import LOCAL_TZ
 
 ENV_POLICY = "YIBAO_POLICY"
 ENV_CLERK = "YIBAO_CLERK"
@@ -68,7 +68,7 @@ def demo_moment(policy_id: str) -> datetime:
 
     window = load_policy(policy_id).periods.centralized
     day = min(window.start + timedelta(days=45), window.end)
-    return datetime.combine(day, time(10, 0), tzinfo=ZoneInfo("Asia/Shanghai")).astimezone(UTC)
+    return datetime.combine(day, time(10, 0), tzinfo=LOCAL_TZ).astimezone(UTC)
 
 
 def build_demo(directory: Path, policy_id: str, moment: datetime) -> str:
@@ -82,7 +82,7 @@ def build_demo(directory: Path, policy_id: str, moment: datetime) -> str:
 
 
 def demo_day(moment: datetime) -> date:
-    return moment.astimezone(ZoneInfo("Asia/Shanghai")).date()
+    return moment.astimezone(LOCAL_TZ).date()
 
 
 def year_notice(coverage: Any) -> str:
@@ -112,7 +112,8 @@ def build_app(args: Any, *, clock: Callable[[], datetime] | None = None) -> Yiba
         from yibao.demo import DEMO_DEVICE
 
         choice = SetupChoice(policy_id, args.clerk or DEMO_CLERK, DEMO_DEVICE)
-        app = YibaoApp(services=_open(url, choice, lambda: moment), receipts_dir=workdir / "receipts")
+        app = YibaoApp(services=_open(url, choice, lambda: moment), receipts_dir=workdir / "receipts",
+                       temporary_dir=workdir)
         app.status = (f"演示登记库（{workdir}），日期固定为 {show_date(demo_day(moment))}。按 F6 查询，F2 参保登记。", "warning")
         return app
 

@@ -155,8 +155,7 @@ def ensure_clerk(
 ) -> ClerkInfo:
     """The clerk called ``name`` (created with ``role`` on first use).
 
-    An existing clerk keeps the role stored in the registry; change roles with
-    ``set_clerk_role``.
+    An existing clerk keeps the role stored in the registry.
     """
     clean = (name or "").strip()
     if not clean:
@@ -188,47 +187,6 @@ def ensure_clerk(
             session.refresh(row)
         return ClerkInfo(id=row.id, name=row.name, role=Role(row.role))
 
-
-def set_clerk_role(
-    engine: Engine,
-    *,
-    clerk_id: str,
-    role: Role | str,
-    by: ClerkInfo,
-    device: DeviceInfo,
-    now: datetime | None = None,
-) -> ClerkInfo:
-    """Change a clerk's role (only a supervisor may)."""
-    if not by.is_supervisor:
-        raise PermissionError("只有审核人员可以调整经办人员的角色。")
-    moment = to_storage(now) if now else utcnow()
-    with Session(engine) as session:
-        row = session.get(Clerk, clerk_id)
-        if row is None:
-            raise LookupError("找不到该经办人员。")
-        before = {"role": row.role}
-        row.role = Role(role).value
-        row.updated_at = moment
-        session.add(row)
-        session.add(
-            AuditLog(
-                at=moment,
-                clerk_id=by.id,
-                clerk_name=by.name,
-                device_id=device.id,
-                action="clerk.role",
-                entity="clerk",
-                entity_id=row.id,
-                summary=f"{row.name} 的角色改为 {Role(role).label}",
-                before=before,
-                after={"role": row.role},
-            )
-        )
-        session.commit()
-        return ClerkInfo(id=row.id, name=row.name, role=Role(row.role))
-
-
-# --- the policy of an outreach laptop -------------------------------------------------
 
 
 def _sqlite_path(url: str) -> Path | None:

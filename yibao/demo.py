@@ -25,7 +25,6 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -48,8 +47,8 @@ from yibao.models import (
     to_storage,
 )
 from yibao.receipts import format_receipt_no
+from yibao.timezone import LOCAL_TZ
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 MAX_PERSONS = 2_000_000
 
 # Household sizes and their shares.

@@ -30,6 +30,7 @@ from yibao import audit
 from yibao.identities import label as identity_label
 from yibao.idnumbers import mask
 from yibao.models import CHANNEL_LABELS, Channel, Enrolment, Payment, Person
+from yibao.money import yuan
 from yibao.rules.facts import Category
 
 HEADER = (
@@ -88,10 +89,8 @@ class ExportReport:
 
 
 def yuan_text(fen: int) -> str:
-    """Fen as a plain yuan figure with two decimals (no thousands separator): 40000 → 400.00."""
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(fen), 100)
-    return f"{sign}{whole}.{cents:02d}"
+    """Fen as a plain yuan figure for the file (no thousands separator): 40000 → 400.00."""
+    return yuan(fen, grouping=False)
 
 
 def _text(value: date | datetime | None) -> str:

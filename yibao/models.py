@@ -175,36 +175,6 @@ class BindingStatus(StrEnum):
     REVOKED = "revoked"
 
 
-class RefundState(StrEnum):
-    RECEIVED = "received"  # 受理
-    REVIEWING = "reviewing"  # 审核中
-    APPROVED = "approved"  # 已批准
-    REJECTED = "rejected"  # 已驳回
-    REFUNDED = "refunded"  # 已退费
-
-    @property
-    def label(self) -> str:
-        return REFUND_STATE_LABELS[self]
-
-
-REFUND_STATE_LABELS: dict[RefundState, str] = {
-    RefundState.RECEIVED: "受理",
-    RefundState.REVIEWING: "审核中",
-    RefundState.APPROVED: "已批准",
-    RefundState.REJECTED: "已驳回",
-    RefundState.REFUNDED: "已退费",
-}
-
-# The only moves a refund request may make. Anything else is refused by the service.
-REFUND_TRANSITIONS: dict[RefundState, frozenset[RefundState]] = {
-    RefundState.RECEIVED: frozenset({RefundState.REVIEWING}),
-    RefundState.REVIEWING: frozenset({RefundState.APPROVED, RefundState.REJECTED}),
-    RefundState.APPROVED: frozenset({RefundState.REFUNDED}),
-    RefundState.REJECTED: frozenset(),
-    RefundState.REFUNDED: frozenset(),
-}
-
-
 class AuditOutcome(StrEnum):
     DONE = "done"  # 已办理
     REFUSED = "refused"  # 不予办理（记录被拒绝的尝试）
@@ -561,7 +531,7 @@ class PriorEnrolment(SQLModel, table=True):
 
 
 class RefundRequest(SQLModel, table=True):
-    """退费申请: 受理 → 审核中 → 已批准/已驳回 → 已退费 (see ``REFUND_TRANSITIONS``)."""
+    """退费申请: 受理 → 审核中 → 已批准/已驳回 → 已退费 (``yibao.services.refund_states``)."""
 
     __tablename__ = "refund_request"
     __table_args__ = (
@@ -575,7 +545,7 @@ class RefundRequest(SQLModel, table=True):
     reason: str = Field(max_length=40)  # reason code understood by rules.refunds
     reason_note: str | None = None
     amount_fen: int
-    state: str = Field(default=RefundState.RECEIVED.value, max_length=20)
+    state: str = Field(default="received", max_length=20)  # yibao.services.refund_states
     received_on: date  # 受理日期
     deadline: date | None = None  # per the policy (None: the document is silent)
     evidence: list[Any] | None = Field(default=None, sa_column=_json())  # Chinese strings
@@ -656,12 +626,9 @@ __all__ = [
     "PersonIdentity",
     "PersonStatus",
     "PriorEnrolment",
-    "REFUND_STATE_LABELS",
-    "REFUND_TRANSITIONS",
     "ReceiptSequence",
     "RegistrySetting",
     "RefundRequest",
-    "RefundState",
     "RefundTransition",
     "Role",
     "Sex",

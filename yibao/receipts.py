@@ -9,15 +9,16 @@ is never issued twice, even after a refund or a void.
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from pathlib import Path
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict
 from sqlmodel import Session
 
 from yibao.models import ReceiptSequence
+from yibao.money import yuan
+from yibao.timezone import LOCAL_TZ
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 _DIGITS = "零壹贰叁肆伍陆柒捌玖"
 _SMALL_UNITS = ("", "拾", "佰", "仟")
 _BIG_UNITS = ("", "万", "亿", "万亿")
@@ -43,11 +44,6 @@ def next_receipt_no(session: Session, *, device_id: str, prefix: str) -> str:
     return format_receipt_no(prefix, value)
 
 
-def yuan(fen: int) -> str:
-    """Fen as yuan with two decimals: 40000 → ``400.00``."""
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(fen), 100)
-    return f"{sign}{whole:,}.{cents:02d}"
 
 
 def _four(n: int) -> str:
@@ -173,3 +169,13 @@ def render(receipt: ReceiptText, *, width: int = 40) -> str:
     if receipt.policy_document:
         lines.append(f"依据：{receipt.policy_document}")
     return "\n".join(lines) + "\n"
+
+
+def save_text(receipt_no: str, text: str, directory: Path) -> Path:
+    """Write a plain-text receipt, ready to print, as ``<directory>/<receipt_no>.txt``
+    (mode 0600: it names the payer); returns its path."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{receipt_no}.txt"
+    path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
+    path.chmod(0o600)
+    return path

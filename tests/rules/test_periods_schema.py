@@ -96,7 +96,7 @@ def test_every_rule_entry_cites_clause_and_text() -> None:
 
 
 def test_centralized_period_agrees_with_contribution_section() -> None:
-    # [contribution] (R1) repeats the centralized period for its subsidy rule; both must match.
+    # [contribution] repeats the centralized period for its subsidy rule; both must match.
     for pid in ("shangnan-2025", "meishan-2024", "jincheng-2024", "shanyin-2025"):
         policy = load_policy(pid)
         mine, theirs = policy.periods.centralized, policy.contribution.centralized

@@ -20,7 +20,8 @@ def paid(services):  # type: ignore[no-untyped-def]
 
 def test_assess_gives_deadline_evidence_and_approver(services, paid) -> None:  # type: ignore[no-untyped-def]
     a = services.refunds.assess(paid.payment.id, reason="duplicate")
-    assert a.decision.allowed
+    # 重复缴费 with one payment in the registry: the other one must be seen on paper first.
+    assert a.decision.needs_confirmation and "只有这一笔缴费" in "".join(a.decision.explain())
     assert a.decision.deadline == date(2024, 12, 31)
     assert "缴费人有效身份证件" in a.decision.evidence
     assert a.decision.approver == "原缴费地医保经办机构"
@@ -29,12 +30,12 @@ def test_assess_gives_deadline_evidence_and_approver(services, paid) -> None:  #
 
 def test_intake_review_and_refund(services, supervisor_services, paid) -> None:  # type: ignore[no-untyped-def]
     request = services.refunds.intake(
-        paid.payment.id, reason="duplicate", reason_note="税务APP又缴一次", applicant_name="张三"
+        paid.payment.id, reason="duplicate", confirmed=True, reason_note="税务APP又缴一次", applicant_name="张三"
     )
     assert (request.state, request.state_label, request.amount_fen) == ("received", "受理", 40000)
     assert request.deadline == date(2024, 12, 31) and request.receipt_no == paid.receipt_no
     with pytest.raises(InvalidInput, match="已有退费申请"):
-        services.refunds.intake(paid.payment.id, reason="duplicate")
+        services.refunds.intake(paid.payment.id, reason="duplicate", confirmed=True)
     with pytest.raises(InvalidInput, match="不能改为"):
         supervisor_services.refunds.approve(request.id)  # must be under review first
     services.refunds.start_review(request.id)
@@ -81,7 +82,7 @@ def test_reject_needs_a_reason_and_is_final(services, supervisor_services, paid)
 def test_after_the_benefit_period_starts_intake_is_refused(services, paid, clock) -> None:  # type: ignore[no-untyped-def]
     clock.set_local(2025, 1, 5)
     with pytest.raises(Refused, match="不再退回"):
-        services.refunds.intake(paid.payment.id, reason="duplicate")
+        services.refunds.intake(paid.payment.id, reason="duplicate", confirmed=True)
     assert counts(services.engine, RefundRequest, RefundTransition) == {
         "refund_request": 0,
         "refund_transition": 0,
@@ -101,7 +102,7 @@ def test_unlisted_reason_needs_confirmation(services, paid) -> None:  # type: ig
 
 
 def test_failed_review_leaves_state_unchanged(services, paid, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    request = services.refunds.intake(paid.payment.id, reason="duplicate")
+    request = services.refunds.intake(paid.payment.id, reason="duplicate", confirmed=True)
     import yibao.audit
 
     def boom(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -116,7 +117,7 @@ def test_failed_review_leaves_state_unchanged(services, paid, monkeypatch) -> No
 
 
 def test_case_shows_refunds(services, paid) -> None:  # type: ignore[no-untyped-def]
-    services.refunds.intake(paid.payment.id, reason="duplicate")
+    services.refunds.intake(paid.payment.id, reason="duplicate", confirmed=True)
     case = services.persons.case(paid.payment.person_id)
     assert case.refunds[0].state == "received" and case.refunds[0].transitions[0].to_label == "受理"
     assert services.refunds.requests(state="received")[0].receipt_no == paid.receipt_no

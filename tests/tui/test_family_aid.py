@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from tests.tui.conftest import SIZE, settle
-from tests.tui.d2_helpers import shown
+from tests.tui.reading import shown
 from tui.modals.confirm import ConfirmModal
-from tui.screens.family_aid import FamilyAidScreen
+from tui.workflows.family_aid.screen import FamilyAidScreen
 
 
 def _text(app, selector: str) -> str:  # type: ignore[no-untyped-def]
@@ -125,7 +125,7 @@ class TestFamilyAidSnapshots:
 
 
 async def test_f4_from_the_case_view_opens_the_payer(app, services, family) -> None:  # type: ignore[no-untyped-def]
-    from tui.screens.case import CaseScreen
+    from tui.workflows.case.screen import CaseScreen
 
     services.persons.update(family.head_id, employee_insured=True)
     services.family_aid.bind(
@@ -145,3 +145,24 @@ async def test_f4_from_the_case_view_opens_the_payer(app, services, family) -> N
         await settle(app, pilot)
         assert "已代缴 1 人" in _text(app, "#fa-result")
     assert services.payments.paid_for(family.spouse_id).payer_person_id == family.head_id
+
+
+async def test_a_second_ctrl_s_while_paying_does_not_ask_again(app, services, family) -> None:  # type: ignore[no-untyped-def]
+    """Finding 6: Ctrl+S pressed twice on the confirmation pays once; no second confirmation,
+    no red 不予办理 above the receipts."""
+    services.persons.update(family.head_id, employee_insured=True)
+    spouse = services.persons.get(family.spouse_id)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f4", *family.head_number)
+        await settle(app, pilot)
+        await _bind(app, pilot, spouse.id_number, 1, 2)  # 配偶, 结婚证
+        await pilot.press("enter")  # the document is silent on 家庭共济: checked, confirmed
+        await settle(app, pilot)
+        await pilot.press("ctrl+s")
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("ctrl+s", "ctrl+s")  # confirm, then the habit of pressing again
+        await settle(app, pilot)
+        assert not isinstance(app.screen, ConfirmModal)
+        assert "不予办理" not in _text(app, "#fa-step")
+        assert "已代缴 1 人" in _text(app, "#fa-result")
+    assert len([p for p in services.payments.for_person(family.spouse_id) if p.status == "paid"]) == 1

@@ -28,7 +28,7 @@ import pytest
 
 from tests.services.helpers import audit_actions, counts, rows
 from tests.tui.conftest import SIZE, id_number, settle
-from tests.tui.d2_helpers import shown
+from tests.tui.reading import shown
 from tui.modals.confirm import ConfirmModal
 from yibao.models import AuditLog, Enrolment, Payment
 
@@ -53,8 +53,8 @@ async def _new_person_to_history(app, pilot, number: str, name: str) -> None:  #
     """F2, the ID number (not on file), the name, then Tab down the paper form to 上年度参保."""
     await pilot.press("f2", *number)
     await settle(app, pilot)
-    assert app.focused.id == "reg-name"
-    await pilot.press(*name)
+    assert app.focused.id == "reg-id"  # the lookup's answer leaves the focus where it was
+    await pilot.press("tab", *name)
     for _ in range(7):  # 户籍地, 居住证发证地, 户号, 与户主关系, 职工医保, 参保类别, 上年度参保
         await pilot.press("tab")
     assert app.focused.id == "hist-previous"
@@ -81,8 +81,8 @@ async def test_focus_order_follows_the_paper_form(app) -> None:  # type: ignore[
             order.append(app.focused.id)
         assert "参保历史" in _text(app, "#hist-title")
     assert order == [
-        "reg-name", "reg-hukou", "reg-permit", "reg-household", "reg-relation", "reg-employee",
-        "reg-category", "hist-previous", "hist-lapsed", "hist-repaid", "hist-continuous",
+        "reg-id", "reg-name", "reg-hukou", "reg-permit", "reg-household", "reg-relation", "reg-employee",
+        "reg-category", "hist-previous", "hist-lapsed", "hist-repaid",
     ]
 
 
@@ -189,7 +189,7 @@ async def test_employee_lapse_needs_the_stop_date_then_bridges_without_waiting( 
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f2", *number)
         await settle(app, pilot)
-        await pilot.press(*"赵六")
+        await pilot.press("tab", *"赵六")
         app.screen.query_one("#reg-category").focus()
         await pilot.press("enter", "down", "down", "enter")  # 职工医保断保人员
         assert app.screen.query_one("#hist-exit-row").display is True
@@ -297,7 +297,7 @@ async def test_a_stop_date_that_is_not_a_date_stops_the_payment(app, services, c
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f2", *number)
         await settle(app, pilot)
-        await pilot.press(*"孙八")
+        await pilot.press("tab", *"孙八")
         app.screen.query_one("#reg-category").focus()
         await pilot.press("enter", "down", "down", "enter")
         app.screen.query_one("#hist-exit").focus()
@@ -331,7 +331,7 @@ async def test_a_new_person_after_one_on_file_starts_from_a_clean_history(app, s
         id_input.value = ""
         await pilot.press(*id_number(date(1986, 6, 6), 2))
         await settle(app, pilot)
-        assert app.focused.id == "reg-name"
+        assert app.focused.id == "reg-id"
         assert app.screen.query_one("#hist-lapsed").value == "0"
         assert app.screen.query_one("#hist-previous").value == "registry"
 

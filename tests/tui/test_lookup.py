@@ -5,9 +5,9 @@ from __future__ import annotations
 from textual.widgets import DataTable
 
 from tests.tui.conftest import SIZE, settle
-from tui.screens.case import CaseScreen
-from tui.screens.lookup import LookupScreen
-from tui.screens.registration import RegistrationScreen
+from tui.workflows.case.screen import CaseScreen
+from tui.workflows.lookup.screen import LookupScreen
+from tui.workflows.registration.screen import RegistrationScreen
 
 
 async def test_search_by_initials_then_enter_opens_the_case(app, family) -> None:  # type: ignore[no-untyped-def]
@@ -89,7 +89,7 @@ async def test_number_keys_switch_case_pages(app, services, family) -> None:  # 
 
 
 async def test_the_count_says_exactly_whether_more_match(app, family, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import tui.screens.lookup as lookup_screen
+    import tui.workflows.lookup.screen as lookup_screen
 
     monkeypatch.setattr(lookup_screen, "LIMIT", 3)  # the household has exactly 3: no "more"
     async with app.run_test(size=SIZE) as pilot:

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from tests.tui.conftest import SIZE, settle
-from tests.tui.d2_helpers import shown
+from tests.tui.reading import shown
 from tui.app import YibaoApp
 from tui.modals.confirm import ConfirmModal
-from tui.screens.newborn import NewbornScreen
+from tui.workflows.newborn.screen import NewbornScreen
 
 
 def _text(app, selector: str) -> str:  # type: ignore[no-untyped-def]
@@ -195,7 +195,7 @@ class TestNewbornSnapshots:
 
 
 async def test_f3_from_the_babys_case_view_assesses_it(app, services, family, clock) -> None:  # type: ignore[no-untyped-def]
-    from tui.screens.case import CaseScreen
+    from tui.workflows.case.screen import CaseScreen
 
     clock.set_local(2025, 5, 10)
     baby = services.newborns.register(
@@ -214,3 +214,49 @@ async def test_f3_from_the_babys_case_view_assesses_it(app, services, family, cl
         await pilot.press(*"400", "ctrl+s", "enter")
         await settle(app, pilot)
     assert services.payments.paid_for(baby.id).amount_fen == 40000
+
+
+async def test_a_confirm_answer_can_be_checked_and_paid(app, services, family) -> None:  # type: ignore[no-untyped-def]
+    """Finding 2: 商南's newborn clauses apply from 2025-01-01 (五(一)); a baby born 2024-09-26
+    whose guardian comes on 2024-10-15 gets 需人工核实 — and the clerk can confirm and take the
+    2025 resident contribution the document states (二(一): 400.00 元) instead of a dead end.
+    The clerk types letters in 实收金额 first: they are said wrong under the field."""
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f3")
+        await _type_baby(pilot, guardian=family.head_number, cert="Q611023002", name="张小花", birth="20240926")
+        await pilot.press("ctrl+s")  # 登记并核定
+        await settle(app, pilot)
+        decision = _text(app, "#nb-decision")
+        assert "需人工核实" in decision and "400.00 元" in decision
+        assert "需人工核实" in _text(app, "#nb-step")
+        assert app.focused.id == "nb-received"
+        await pilot.press(*"4OO")  # letter O for zero
+        await settle(app, pilot)
+        assert "金额格式不对" in _text(app, "#nb-received-problem")
+        await pilot.press("ctrl+s")
+        assert not isinstance(app.screen, ConfirmModal)
+        await pilot.press("backspace", "backspace", *"00")
+        await settle(app, pilot)
+        assert _text(app, "#nb-received-problem").strip() == ""
+        await pilot.press("ctrl+s")
+        assert isinstance(app.screen, ConfirmModal)
+        assert "确认即表示已核实" in shown(app.screen.query_one("#confirm-body"))
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert "已办理新生儿参保" in _text(app, "#nb-result")
+    [row] = services.lookup.search("张小花")
+    payment = services.payments.paid_for(row.person_id)
+    assert payment is not None and payment.amount_fen == 40000 and payment.benefit_year == 2025
+
+
+async def test_a_day_that_does_not_exist_is_said_under_the_field(app, family) -> None:  # type: ignore[no-untyped-def]
+    """Finding 5: 2024-02-30 is said wrong where it was typed, and Ctrl+S says the same."""
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f3")
+        await _type_baby(pilot, guardian=family.head_number, cert="Q611023003", name="张小草", birth="20240230")
+        await settle(app, pilot)
+        assert "没有这一天" in _text(app, "#nb-birth-problem")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert "没有这一天" in app.status[0] and "请填写出生日期" not in app.status[0]
+        assert app.focused.id == "nb-birth"

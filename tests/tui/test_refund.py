@@ -7,9 +7,9 @@ from datetime import date
 import pytest
 
 from tests.tui.conftest import SIZE, settle
-from tests.tui.d2_helpers import shown
+from tests.tui.reading import shown, table_text
 from tui.modals.confirm import ConfirmModal
-from tui.screens.refund import RefundScreen
+from tui.workflows.refund.screen import RefundScreen
 
 
 def _text(app, selector: str) -> str:  # type: ignore[no-untyped-def]
@@ -21,6 +21,11 @@ def _pay(services, person_id: str):  # type: ignore[no-untyped-def]
 
 
 async def test_refund_taken_in_before_benefit_start(app, services, family) -> None:  # type: ignore[no-untyped-def]
+    """商南 五(四): a refund asked before 2025-01-01 is taken in until 2024-12-31.
+
+    Finding 7: the registry holds one payment only for 张小明 2025, so 重复缴费 is not
+    准予办理 outright: the clerk must see the other payment's papers and confirm.
+    """
     receipt = _pay(services, family.child_id)
     child = services.persons.get(family.child_id)
     async with app.run_test(size=SIZE) as pilot:
@@ -35,7 +40,8 @@ async def test_refund_taken_in_before_benefit_start(app, services, family) -> No
         await pilot.press("enter", "down", "enter")  # 待遇享受期前重复缴费
         await settle(app, pilot)
         decision = _text(app, "#rf-decision")
-        assert "准予办理" in decision and "2024-12-31（含）前" in decision
+        assert "需人工核实" in decision and "2024-12-31（含）前" in decision
+        assert "只有这一笔缴费" in decision
         assert "五(四)" in decision and "原缴费地医保经办机构" in decision
         await pilot.press("ctrl+s")  # papers not ticked yet: refused by the form, says which
         assert not isinstance(app.screen, ConfirmModal)
@@ -45,6 +51,7 @@ async def test_refund_taken_in_before_benefit_start(app, services, family) -> No
         await pilot.press("tab", *"张建国", "tab", *"13800000000", "tab", *"另一笔在线上缴费")
         await pilot.press("ctrl+s")
         assert isinstance(app.screen, ConfirmModal)
+        assert "确认即表示已核实" in shown(app.screen.query_one("#confirm-body"))
         await pilot.press("enter")
         await settle(app, pilot)
         result = _text(app, "#rf-result")
@@ -59,6 +66,57 @@ async def test_refund_taken_in_before_benefit_start(app, services, family) -> No
     assert [t.to_label for t in request.transitions] == ["受理"]
     actions = [a.action for a in services.persons.case(family.child_id).history]
     assert "refund.intake" in actions
+
+
+async def test_tab_order_does_not_move_when_the_papers_arrive(app, services, family) -> None:  # type: ignore[no-untyped-def]
+    """Finding 7: the clerk picks the reason and Tabs on at once, before the rules answer;
+    the checklist is always in the Tab order, so the name lands in 申请人, the phone in 联系电话."""
+    _pay(services, family.child_id)
+    child = services.persons.get(family.child_id)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f5", *child.id_number, "enter")
+        await settle(app, pilot)
+        await pilot.press("enter", "enter", "down", "enter")  # reason chosen; no waiting
+        await pilot.press("tab", "tab", *"张建国", "tab", *"13800000000")
+        await settle(app, pilot)
+        assert app.screen.query_one("#rf-applicant").value == "张建国"
+        assert app.screen.query_one("#rf-phone").value == "13800000000"
+
+
+async def test_a_payment_in_sync_conflict_shows_its_label(app, services, family, engine) -> None:  # type: ignore[no-untyped-def]
+    """Finding 7: the status column reads 重复缴费待处理, not a code cut to ``conflic``."""
+    import sqlalchemy as sa
+
+    receipt = _pay(services, family.child_id)
+    with engine.begin() as connection:  # what sync import does to a duplicate from a laptop
+        connection.execute(sa.text("UPDATE payment SET status = 'conflict' WHERE id = :id"),
+                           {"id": receipt.payment.id})
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f5", *receipt.receipt_no, "enter")
+        await settle(app, pilot)
+        rows = table_text(app.screen.query_one("#rf-payments"))
+        assert "重复缴费待处理" in rows and "conflic" not in rows
+
+
+async def test_future_death_date_is_refused(app, services, family) -> None:  # type: ignore[no-untyped-def]
+    """Finding 7: a death date after today (2024-10-15) is said wrong, and nothing is taken in."""
+    _pay(services, family.child_id)
+    child = services.persons.get(family.child_id)
+    codes = [o.code for o in services.refunds.reason_options()]
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f5", *child.id_number, "enter")
+        await settle(app, pilot)
+        await pilot.press("enter", "enter", *(["down"] * (codes.index("died") + 1)), "enter")
+        await settle(app, pilot)
+        assert app.screen.query_one("#rf-died-row").display
+        await pilot.press("tab", *"20241231")
+        await settle(app, pilot)
+        assert "晚于今天" in _text(app, "#rf-died-info")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, ConfirmModal)
+        assert "晚于今天" in app.status[0]
+    assert services.refunds.requests() == []
 
 
 async def test_refund_after_benefit_start_is_refused(app, services, family, clock) -> None:  # type: ignore[no-untyped-def]
@@ -77,19 +135,21 @@ async def test_refund_after_benefit_start_is_refused(app, services, family, cloc
     assert services.refunds.requests() == []
 
 
-async def test_supervisor_moves_the_request_on_from_the_case_view(supervisor_services, family, tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_supervisor_reviews_from_the_case_views_refund_tab(supervisor_services, family, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Finding 1: Enter on the case view's 退费 tab opens the review, through to 已退费."""
     from tui.app import YibaoApp
-    from tui.modals.refund_review import RefundReviewModal, review_selected
-    from tui.screens.case import CaseScreen
+    from tui.workflows.case.screen import CaseScreen
+    from tui.workflows.refund.review import RefundReviewModal
 
     services = supervisor_services
     receipt = _pay(services, family.child_id)
-    request = services.refunds.intake(receipt.payment.id, reason="duplicate")
+    request = services.refunds.intake(receipt.payment.id, reason="duplicate", confirmed=True)
     app = YibaoApp(services=services, receipts_dir=tmp_path / "receipts")
     async with app.run_test(size=SIZE) as pilot:
         await app.push_screen(CaseScreen(family.child_id))
         await settle(app, pilot)
-        review_selected(app.screen)  # what the case view's key does
+        await pilot.press("5")  # 退费 page
+        await pilot.press("enter")  # the request under the cursor
         await settle(app, pilot)
         assert isinstance(app.screen, RefundReviewModal)
         assert "当前状态 受理" in _text(app, "#rr-summary")
@@ -105,17 +165,50 @@ async def test_supervisor_moves_the_request_on_from_the_case_view(supervisor_ser
         await pilot.press("escape")
         await settle(app, pilot)
         assert isinstance(app.screen, CaseScreen)
+        assert "已退费" in table_text(app.screen.query_one("#case-refunds"))  # reloaded
     done = services.refunds.get(request.id)
     assert [t.to_label for t in done.transitions] == ["受理", "审核中", "已批准", "已退费"]
     assert done.decision_note == "材料齐全同意退费"
     assert services.payments.for_person(family.child_id)[0].status == "refunded"
 
 
+async def test_supervisor_reviews_from_the_command_palette(supervisor_services, family, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Finding 1: Ctrl+P “退费审核” lists the open requests; Enter reviews one."""
+    from textual.command import CommandPalette
+
+    from tui.app import YibaoApp
+    from tui.workflows.refund.queue import RefundQueueScreen
+    from tui.workflows.refund.review import RefundReviewModal
+
+    services = supervisor_services
+    receipt = _pay(services, family.child_id)
+    request = services.refunds.intake(receipt.payment.id, reason="duplicate", confirmed=True)
+    app = YibaoApp(services=services, receipts_dir=tmp_path / "receipts")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p", *"退费审核")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, RefundQueueScreen)
+        assert "张小明" in table_text(app.screen.query_one("#rq-table"))
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, RefundReviewModal)
+        await pilot.press("ctrl+s")  # → 审核中
+        await settle(app, pilot)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert isinstance(app.screen, RefundQueueScreen)
+        assert "审核中" in table_text(app.screen.query_one("#rq-table"))
+    assert services.refunds.get(request.id).state == "reviewing"
+
+
 async def test_clerk_cannot_approve(app, services, family) -> None:  # type: ignore[no-untyped-def]
-    from tui.modals.refund_review import RefundReviewModal
+    from tui.workflows.refund.review import RefundReviewModal
 
     receipt = _pay(services, family.child_id)
-    request = services.refunds.intake(receipt.payment.id, reason="duplicate")
+    request = services.refunds.intake(receipt.payment.id, reason="duplicate", confirmed=True)
     services.refunds.start_review(request.id)
     async with app.run_test(size=SIZE) as pilot:
         await app.push_screen(RefundReviewModal(request.id))
@@ -175,7 +268,7 @@ class TestRefundSnapshots:
 
 
 async def test_f5_from_the_case_view_lists_that_persons_payments(app, services, family) -> None:  # type: ignore[no-untyped-def]
-    from tui.screens.case import CaseScreen
+    from tui.workflows.case.screen import CaseScreen
 
     receipt = _pay(services, family.child_id)
     async with app.run_test(size=SIZE) as pilot:

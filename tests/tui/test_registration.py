@@ -6,7 +6,7 @@ from datetime import date
 
 from tests.tui.conftest import SIZE, id_number, settle
 from tui.modals.confirm import ConfirmModal
-from tui.screens.registration import RegistrationScreen
+from tui.workflows.registration.screen import RegistrationScreen
 
 
 def _text(app, selector: str) -> str:  # type: ignore[no-untyped-def]
@@ -22,8 +22,8 @@ async def test_new_person_registered_quoted_paid_and_receipt_saved(app, services
         await pilot.press(*number)
         await settle(app, pilot)
         assert "出生日期 1980-01-01" in _text(app, "#reg-id-info")
-        assert app.focused.id == "reg-name"  # not on file: the form goes on
-        await pilot.press(*"李四")
+        assert app.focused.id == "reg-id"  # the registry's answer does not move the focus
+        await pilot.press("tab", *"李四")
         await pilot.press("ctrl+s")  # 登记 + 核定
         await settle(app, pilot)
         quote = _text(app, "#reg-quote")
@@ -67,7 +67,7 @@ async def test_employee_insured_person_is_refused_and_nothing_paid(app, services
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f2", *number)
         await settle(app, pilot)
-        await pilot.press(*"王五")
+        await pilot.press("tab", *"王五")
         app.screen.query_one("#reg-employee").focus()
         await pilot.press("space")
         await pilot.press("ctrl+s")
@@ -94,6 +94,8 @@ async def test_existing_person_is_opened_and_quoted_at_once(app, services, famil
         assert app.screen.query_one("#reg-household").value == "0001"
         assert "准予办理" in _text(app, "#reg-quote")
         assert "已调出 张建国" in app.status[0]
+        await pilot.press("ctrl+s")  # quoted: Ctrl+S goes on to 实收金额
+        assert app.focused.id == "reg-received"
         await pilot.press(*"400", "ctrl+s", "enter")
         await settle(app, pilot)
     payment = services.payments.paid_for(family.head_id)
@@ -120,7 +122,7 @@ async def test_a_correction_is_saved_before_payment(app, services, family) -> No
         await pilot.press("ctrl+s")  # the form changed: 登记 again, no money yet
         await settle(app, pilot)
         assert not isinstance(app.screen, ConfirmModal)
-        assert services.persons.get(family.head_id).residence_permit_region == "610102"
+        assert services.persons.get(family.head_id).residence_permit_region == "610102", app.status
         await pilot.press(*"400", "ctrl+s")
         assert isinstance(app.screen, ConfirmModal)
         await pilot.press("escape")  # cancelled: nothing paid
@@ -140,7 +142,7 @@ async def test_subsidy_names_the_identity_and_its_clause(app, services, family) 
         quote = _text(app, "#reg-quote")
         assert "资助 -240.00 元（低保对象） 二(二)" in quote
         assert "个人应缴 160.00 元" in quote
-        await pilot.press(*"200", "ctrl+s", "enter")
+        await pilot.press("ctrl+s", *"200", "ctrl+s", "enter")
         await settle(app, pilot)
         assert "找零 40.00 元" in _text(app, "#reg-result")
     payment = services.payments.paid_for(family.spouse_id)
@@ -154,7 +156,7 @@ async def test_a_doubt_is_shown_and_paying_records_the_clerks_check(app, service
         await settle(app, pilot)
         quote = _text(app, "#reg-quote")
         assert "需人工核实" in quote and "税务部门" in quote
-        await pilot.press(*"400", "ctrl+s")
+        await pilot.press("ctrl+s", *"400", "ctrl+s")
         assert isinstance(app.screen, ConfirmModal)
         assert "核实" in str(app.screen.query_one("#confirm-body").render())
         await pilot.press("enter")
@@ -176,7 +178,7 @@ async def test_a_second_head_is_refused_and_the_retry_does_not_register_twice(ap
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f2", *number)
         await settle(app, pilot)
-        await pilot.press(*"张建军")
+        await pilot.press("tab", *"张建军")
         app.screen.query_one("#reg-household").focus()
         await pilot.press(*"0001")
         app.screen.query_one("#reg-relation").value = "02"  # 户主, but 张建国 is the head
@@ -218,7 +220,7 @@ async def test_a_failure_in_the_last_step_writes_nothing_and_the_retry_works(  #
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f2", *number)
         await settle(app, pilot)
-        await pilot.press(*"赵一")
+        await pilot.press("tab", *"赵一")
         app.screen.query_one("#reg-household").focus()
         await pilot.press(*"0777")
         await settle(app, pilot)
@@ -254,7 +256,7 @@ async def test_a_household_without_members_is_joined_by_its_number(app, services
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f2", *number)
         await settle(app, pilot)
-        await pilot.press(*"钱二")
+        await pilot.press("tab", *"钱二")
         app.screen.query_one("#reg-household").focus()
         await pilot.press(*"0042")
         await settle(app, pilot)
@@ -290,3 +292,85 @@ async def test_a_county_code_newer_than_the_birth_warns_and_the_clerk_confirms(a
         assert "准予办理" in _text(app, "#reg-quote")
     person = services.persons.by_id_number(number)
     assert person is not None and person.name == "王建华"
+
+
+async def test_tab_after_the_lookup_lands_where_the_clerk_expects(app, services, family) -> None:  # type: ignore[no-untyped-def]
+    """Finding 4: the lookup's answer does not move the focus, so the clerk's habitual Tab
+    after the ID number goes to 姓名; letters typed into 户籍地 are said wrong, not dropped."""
+    number = id_number(date(1980, 1, 1), 1)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2", *number)
+        await settle(app, pilot)  # not on file: the answer comes back while the clerk reads
+        await pilot.press("tab", *"李四")
+        assert app.screen.query_one("#reg-name").value == "李四"
+        await pilot.press("tab", "end", *["backspace"] * 6, *"shangnan")  # the wrong thing first
+        assert app.screen.query_one("#reg-hukou").value == "shangn"  # kept (6 at most), and said wrong
+        assert "不是行政区划代码" in _text(app, "#reg-hukou-info")
+
+
+async def test_a_person_on_file_is_quoted_without_moving_the_focus(app, family) -> None:  # type: ignore[no-untyped-def]
+    """Finding 4, for a person on file: quoted at once, the focus stays in the ID number."""
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2", *family.head_number)
+        await settle(app, pilot)
+        assert app.focused.id == "reg-id" and "准予办理" in _text(app, "#reg-quote")
+        await pilot.press("tab")
+        assert app.focused.id == "reg-name"
+
+
+async def test_a_zero_due_person_is_not_asked_for_cash(app, services, family) -> None:  # type: ignore[no-untyped-def]
+    """Finding 8: 特困 (full subsidy, 商南 二(二)): no 实收金额, no cash receipt."""
+    services.persons.add_identity(
+        family.spouse_id, code="extreme_poverty", department="民政", valid_from=date(2024, 1, 1)
+    )
+    spouse = services.persons.get(family.spouse_id)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2", *spouse.id_number)
+        await settle(app, pilot)
+        assert "个人应缴 0.00 元" in _text(app, "#reg-quote")  # 400.00 − 400.00 资助
+        assert app.screen.query_one("#reg-payment").display is False
+        await pilot.press("ctrl+s")
+        assert isinstance(app.screen, ConfirmModal)
+        assert "不收现金" in str(app.screen.query_one("#confirm-body").render())
+        await pilot.press("enter")
+        await settle(app, pilot)
+    payment = services.payments.paid_for(family.spouse_id)
+    assert payment is not None and payment.amount_fen == 0
+    assert payment.received_fen is None and payment.change_fen is None
+    assert payment.channel_label == "免缴（全额资助）"
+
+
+async def test_after_a_refusal_f2_opens_the_next_form(app, services) -> None:  # type: ignore[no-untyped-def]
+    """Finding 8: after 不予办理, F2 gives a fresh form (not “已在参保登记”)."""
+    number = id_number(date(1985, 5, 5), 7)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2", *number, "tab", *"王五")
+        app.screen.query_one("#reg-employee").focus()
+        await pilot.press("space", "ctrl+s")
+        await settle(app, pilot)
+        assert "不予办理" in _text(app, "#reg-quote")
+        first = app.screen
+        await pilot.press("f2")
+        await settle(app, pilot)
+        assert isinstance(app.screen, RegistrationScreen) and app.screen is not first
+        assert app.screen.query_one("#reg-id").value == ""
+        assert "下一位" in app.status[0]
+
+
+async def test_cash_on_a_closed_day_is_said_before_the_amount(app, services, family) -> None:  # type: ignore[no-untyped-def]
+    """Finding 8: once the day is closed (日结), the quote already says cash cannot be taken,
+    in the step line (which wraps), not only in the one-line status."""
+    from yibao.outreach.dayclose import close_day
+
+    close_day(services.engine, clerk=services.clerk, device=services.device, day=services.today(),
+              today=services.today(), now=services.now())
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("f2", *family.head_number)
+        await settle(app, pilot)
+        step = _text(app, "#reg-step")
+        assert "已日结" in step and "重新开启" in step
+        assert app.screen.query_one("#reg-channel").value == "bank"
+        await pilot.press("ctrl+s", "enter")  # 银行代收: no cash typed at all
+        await settle(app, pilot)
+    payment = services.payments.paid_for(family.head_id)
+    assert payment is not None and payment.channel == "bank"

@@ -88,23 +88,19 @@ async def test_setup_screen_requires_every_field() -> None:
     assert app.answer == SetupChoice("shangnan-2025", "张三", "城关1号窗口")
 
 
-async def test_unbuilt_workflows_open_a_placeholder(app) -> None:  # type: ignore[no-untyped-def]
-    from tui.screens import WORKFLOWS, screen_class
-    from tui.screens.placeholder import PlaceholderScreen
+async def test_every_workflow_key_opens_its_screen(app) -> None:  # type: ignore[no-untyped-def]
+    from tui.workflows import WORKFLOWS
 
     async with app.run_test(size=(120, 36)) as pilot:
         for key, workflow_id in (("f3", "newborn"), ("f4", "family_aid"), ("f5", "refund")):
             await pilot.press(key)
-            if screen_class(WORKFLOWS[workflow_id]) is None:  # until D2's screen lands
-                assert isinstance(app.screen, PlaceholderScreen)
-                assert "建设中" in str(app.screen.query_one("#placeholder").render())
             assert app.screen.workflow_id == workflow_id
+            assert WORKFLOWS[workflow_id].title == app.screen.TITLE
             await pilot.press("escape")
         assert isinstance(app.screen, HomeScreen)
 
-
 async def test_keys_can_be_remapped_by_id(app) -> None:  # type: ignore[no-untyped-def]
-    from tui.screens.lookup import LookupScreen
+    from tui.workflows.lookup.screen import LookupScreen
 
     async with app.run_test(size=(120, 36)) as pilot:
         app.set_keymap({"desk.lookup": "f7"})
@@ -114,8 +110,8 @@ async def test_keys_can_be_remapped_by_id(app) -> None:  # type: ignore[no-untyp
 
 async def test_palette_in_the_case_view_offers_workflows_for_that_person(app, family) -> None:  # type: ignore[no-untyped-def]
     from tests.tui.conftest import settle
-    from tui.screens.case import CaseScreen
-    from tui.screens.registration import RegistrationScreen
+    from tui.workflows.case.screen import CaseScreen
+    from tui.workflows.registration.screen import RegistrationScreen
 
     async with app.run_test(size=(120, 36)) as pilot:
         await app.push_screen(CaseScreen(family.spouse_id))
@@ -131,7 +127,7 @@ async def test_palette_in_the_case_view_offers_workflows_for_that_person(app, fa
 
 async def test_f2_after_a_finished_payment_opens_a_fresh_form(app, family) -> None:  # type: ignore[no-untyped-def]
     from tests.tui.conftest import settle
-    from tui.screens.registration import RegistrationScreen
+    from tui.workflows.registration.screen import RegistrationScreen
 
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.press("f2", *family.head_number)
@@ -178,7 +174,7 @@ def test_the_case_view_shows_the_services_payment_status_label(services, family)
     payment view's ``status_label`` (no table of its own in the desk)."""
     import sqlalchemy as sa
 
-    from tui.case_views import tab_rows
+    from tui.workflows.case.presentation import tab_rows
 
     receipt = services.enrolment.enrol_and_pay(family.head_id, channel="bank")
     with services.engine.begin() as connection:

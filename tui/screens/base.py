@@ -1,56 +1,26 @@
-"""Base classes of desk screens: keys, status line and the service-call worker.
+"""Base classes of desk screens: header, body, status line, footer; Esc back; Ctrl+S submit.
 
-How a screen talks to the registry::
-
-    self.call_service("quote", self.services.enrolment.quote, person_id)   # starts a thread worker
-    ...
-    @on(ServiceDone)
-    def _done(self, message: ServiceDone) -> None:   # runs on the UI thread
-        if message.op == "quote": self.query_one(DecisionPanel).show(message.result)
-
-The worker only calls the service and posts ``ServiceDone`` / ``ServiceRefused`` /
-``ServiceInvalid`` / ``ServiceFailed`` back to this screen; it never touches a widget.
+Workflow screens build on ``tui.workflows.base.WorkflowScreen``, which adds the service
+calls (a worker per call, a typed message per outcome) and the shared handling of
+不予办理 / bad input / failure / confirmation.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
-from itertools import count
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer
-from textual.worker import Worker, get_current_worker
 
 from tui import keymap
-from tui.messages import ServiceDone, ServiceFailed, ServiceInvalid, ServiceRefused
 from tui.widgets.header import DeskHeader, StatusLine
 
 if TYPE_CHECKING:
     from tui.app import YibaoApp
-
-log = logging.getLogger(__name__)
-_tokens = count(1)
-
-
-def classify_error(op: str, error: BaseException, token: int = 0):
-    """Turn a service exception into the message the screen gets."""
-    try:
-        from yibao.services.errors import InvalidInput, Refused
-    except ImportError:  # services not installed yet: everything is a failure
-        InvalidInput = Refused = ()  # type: ignore[assignment]  # noqa: N806
-    if Refused and isinstance(error, Refused):
-        return ServiceRefused(op, error.decision, token)
-    if InvalidInput and isinstance(error, InvalidInput):
-        return ServiceInvalid(op, error.message, getattr(error, "field", None), token)
-    if isinstance(error, ValueError) and isinstance(getattr(error, "message", None), str):
-        # domain validation errors (InvalidIdNumber, InvalidQuery …) carry a Chinese message
-        return ServiceInvalid(op, error.message, getattr(error, "field", None), token)
-    log.exception("service call %s failed", op, exc_info=error)
-    return ServiceFailed(op, f"{type(error).__name__}: {error}", token)
+    from yibao.services import Services
 
 
 class DeskScreen(Screen):
@@ -76,8 +46,10 @@ class DeskScreen(Screen):
         return self.app  # type: ignore[return-value]
 
     @property
-    def services(self) -> Any:
-        return self.desk.services
+    def services(self) -> Services:
+        services = self.desk.services
+        assert services is not None, "a desk screen opens only once the registry is open"
+        return services
 
     def status(self, text: str, severity: str = "information") -> None:
         self.desk.set_status(text, severity)
@@ -86,32 +58,12 @@ class DeskScreen(Screen):
         if len(self.app.screen_stack) > 1:
             self.app.pop_screen()
 
-    # -- service calls -------------------------------------------------------------------
-    def call_service(self, op: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> int:
-        """Run ``fn(*args, **kwargs)`` in a thread worker; the answer comes back as a message.
-
-        A later call with the same ``op`` cancels the earlier one (exclusive group). Returns a
-        token also carried by the message, to drop answers to superseded calls.
-        """
-        token = next(_tokens)
-
-        def job() -> None:
-            worker = get_current_worker()
-            try:
-                result = fn(*args, **kwargs)
-            except Exception as error:  # noqa: BLE001 - every failure becomes a message
-                message = classify_error(op, error, token)
-            else:
-                message = ServiceDone(op, result, token)
-            if not worker.is_cancelled:
-                self.post_message(message)
-
-        self.run_worker(job, name=op, group=op, thread=True, exclusive=True, exit_on_error=False)
-        return token
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.error is not None:  # only if job() itself broke
-            self.status(f"操作出错：{event.worker.error}", "error")
+    @on(events.ScreenResume)
+    def _stale_status(self) -> None:
+        """Back on this screen: a warning or error said on another screen is no longer true."""
+        status = getattr(self.app, "status", None)
+        if isinstance(status, tuple) and status[1] != "information":
+            self.status(f"{self.TITLE or '首页'}。按 F1 查看帮助。")
 
 
 class FormScreen(DeskScreen):

@@ -12,8 +12,8 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui import keymap
-from tui.screens import WORKFLOWS
 from tui.screens.base import DeskScreen
+from tui.workflows import WORKFLOWS
 
 _KEYS = {key.id: key for key in keymap.DESK_KEYS}
 

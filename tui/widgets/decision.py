@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
+
+if TYPE_CHECKING:
+    from yibao.rules.decision import Clause
 
 _OUTCOME_STYLE = {"allowed": "bold green", "refused": "bold red", "confirm": "bold yellow"}
 
@@ -24,6 +27,14 @@ class Figure:
     label: str
     value: str
     clause: str = ""  # the section, e.g. "四(二)2(1)"; the document is cited in the reasons
+
+
+def section(clause: Clause | None) -> str:
+    """A clause as the figures table shows it: the section only (the document is in the
+    panel title); ``未作规定`` when the document is silent; empty when there is none."""
+    if clause is None:
+        return ""
+    return clause.section or "未作规定"
 
 
 def outcome_of(decision: Any) -> tuple[str, str]:

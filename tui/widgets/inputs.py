@@ -42,17 +42,66 @@ def _money_problem(value: str) -> str | None:
     return None
 
 
-class DateInput(Input):
+class Explained(Input):
+    """An input that says under itself why its value is wrong.
+
+    The reason goes to the ``Hint`` whose id is ``<input id>-problem`` (``tui.widgets.form.field``
+    yields one under the row), as soon as the value is complete (``complete()``) or when the
+    focus leaves the field; it is cleared once the value is right. Nothing typed vanishes
+    without a word: these inputs do not restrict characters, they explain.
+    """
+
+    allow_empty: bool = False
+
+    @property
+    def problem(self) -> str | None:
+        """Why the value is wrong, in Chinese; None when it is right (or empty and allowed)."""
+        for validator in self.validators:
+            result = validator.validate(self.value)
+            if not result.is_valid:
+                return "；".join(result.failure_descriptions) or "填写有误"
+        return None
+
+    def complete(self) -> bool:
+        return True
+
+    def explain(self, *, force: bool = False) -> None:
+        if not self.id or not self.is_mounted:
+            return
+        problem = self.problem if (force or self.complete()) and self.value.strip() else None
+        if force and not self.value.strip():
+            problem = self.problem
+        hints = self.screen.query(f"#{self.id}-problem")
+        if hints:
+            hints.first().update(f"[b red]{problem}[/]" if problem else "")  # type: ignore[attr-defined]
+        elif problem and self.parent is not None and self.parent.parent is not None:
+            from tui.widgets.form import Hint  # under the form row the input sits in
+
+            self.parent.parent.mount(Hint(f"[b red]{problem}[/]", id=f"{self.id}-problem"), after=self.parent)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input is self:
+            self.explain()
+
+    def on_blur(self) -> None:
+        self.explain(force=bool(self.value.strip()))
+
+
+class DateInput(Explained):
     """Date typed as YYYY-MM-DD or YYYYMMDD."""
 
     def __init__(self, *, allow_empty: bool = False, **kwargs) -> None:
         kwargs.setdefault("placeholder", "YYYY-MM-DD 或 YYYYMMDD")
+        self.allow_empty = allow_empty
         super().__init__(
-            restrict=r"[0-9\-]*",
             max_length=10,
             validators=[_Check(_date_problem, allow_empty=allow_empty)],
             **kwargs,
         )
+
+    def complete(self) -> bool:
+        value = self.value.strip()
+        return len(value) >= (10 if "-" in value else 8) or not value.replace("-", "").isdigit()
 
     @property
     def date(self) -> date | None:
@@ -62,13 +111,13 @@ class DateInput(Input):
             return None
 
 
-class MoneyInput(Input):
+class MoneyInput(Explained):
     """Amount typed in yuan (two decimals at most); ``fen`` gives the integer fen."""
 
     def __init__(self, *, allow_empty: bool = False, **kwargs) -> None:
         kwargs.setdefault("placeholder", "金额（元）")
+        self.allow_empty = allow_empty
         super().__init__(
-            restrict=r"[0-9.]*",
             max_length=12,
             validators=[_Check(_money_problem, allow_empty=allow_empty)],
             **kwargs,

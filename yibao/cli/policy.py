@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from yibao.cli._common import guarded
+from yibao.money import PLAIN, yuan
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -284,10 +285,6 @@ def run_show(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- rendering
 
 
-def yuan(fen: int | None) -> str:
-    if fen is None:
-        return "—"
-    return f"{fen // 100}.{fen % 100:02d}"
 
 
 def _width(text: str) -> int:
@@ -333,7 +330,7 @@ def render(policy: Any) -> str:
         f"发文：{doc.issuer}  {doc.date}",
         f"区划代码：{policy.region_code}    待遇年度：{policy.benefit_year}",
         "",
-        f"个人缴费标准：{yuan(c.standard_fen)} 元/人·年（{_cite(c.standard)}）",
+        f"个人缴费标准：{yuan(c.standard_fen, **PLAIN)} 元/人·年（{_cite(c.standard)}）",
         f"集中缴费期：{c.centralized.start} 至 {c.centralized.end}（{_cite(c.centralized)}）",
         "",
         "一、资助参保（金额：元）",
@@ -342,9 +339,9 @@ def render(policy: Any) -> str:
         (
             "（无特殊身份）",
             "一般居民",
-            yuan(c.standard_fen),
+            yuan(c.standard_fen, **PLAIN),
             "0.00",
-            yuan(c.standard_fen),
+            yuan(c.standard_fen, **PLAIN),
             _cite(c.standard),
         )
     ]
@@ -353,12 +350,12 @@ def render(policy: Any) -> str:
         if s.kind is SubsidyKind.DEFERRED:
             sub, personal = "待核实", "待核实"
         elif s.kind is SubsidyKind.FULL:
-            sub, personal = yuan(c.standard_fen), "0.00"
+            sub, personal = yuan(c.standard_fen, **PLAIN), "0.00"
         elif s.kind is SubsidyKind.NONE:
-            sub, personal = "0.00", yuan(c.standard_fen)
+            sub, personal = "0.00", yuan(c.standard_fen, **PLAIN)
         else:
             amount = c.subsidy_of(s)
-            sub, personal = yuan(amount), yuan(c.standard_fen - amount)
+            sub, personal = yuan(amount, **PLAIN), yuan(c.standard_fen - amount, **PLAIN)
         kind = {
             "full": "全额资助",
             "fixed": "定额资助",
@@ -366,7 +363,7 @@ def render(policy: Any) -> str:
             "none": "不资助",
             "deferred": "原文缺失" if s.unavailable and not s.defers_to else "按他文件",
         }[s.kind.value]
-        rows.append((who, kind, yuan(c.standard_fen), sub, personal, _cite(s)))
+        rows.append((who, kind, yuan(c.standard_fen, **PLAIN), sub, personal, _cite(s)))
     out.append(_table(("身份", "方式", "标准", "资助", "个人缴纳", "条款"), rows, right={2, 3, 4}))
     if c.stacking.silent:
         stacking = "文件未作规定（暂按就高、不重复，需核实）"
@@ -415,7 +412,7 @@ def render(policy: Any) -> str:
         )
         out.append(f"导盘顺序（{_cite(c.import_order)}）：{chain}")
     for extra in c.extras:
-        out.append(f"附加险种（自愿）：{extra.label} {yuan(extra.fee_fen)} 元（{_cite(extra)}）")
+        out.append(f"附加险种（自愿）：{extra.label} {yuan(extra.fee_fen, **PLAIN)} 元（{_cite(extra)}）")
 
     out += ["", "二、缴费期与待遇期"]
     try:
@@ -488,7 +485,7 @@ def _special_start(sp: Any) -> str:
 
 
 def _render_periods(periods: Any) -> list[str]:
-    """[periods] (R2's section) in words; raises AttributeError if its shape changed."""
+    """[periods] in words; raises AttributeError if its shape changed."""
     lines: list[str] = []
     b = periods.benefit
     lines.append(f"待遇享受期：{b.start} 至 {b.end}（{_cite(b)}）")
@@ -520,7 +517,7 @@ def _render_periods(periods: Any) -> list[str]:
 
 
 def _render_generic(section: Any, indent: str = "") -> str:
-    """R2's period models, shown field by field (dates, numbers, clauses) without knowing them."""
+    """The period models, shown field by field (dates, numbers, clauses) without knowing them."""
     from datetime import date
 
     from pydantic import BaseModel

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from yibao.outreach.errors import OutreachError
+from yibao.timezone import LOCAL_TZ
 
 INFO_TABLE = "yibao_backup_info"
 
@@ -181,7 +182,7 @@ def restore(
     target = sqlite_path(db)
     if not target.parent.exists():
         raise OutreachError(f"登记库所在文件夹不存在：{target.parent}。")
-    stamp = (now or datetime.now(UTC)).astimezone(UTC).strftime("%Y%m%d%H%M%S")
+    stamp = (now or datetime.now(UTC)).astimezone(LOCAL_TZ).strftime("%Y%m%d%H%M%S")  # Beijing time
     work = _tmp_beside(target, "restore")
     kept: Path | None = None
     try:

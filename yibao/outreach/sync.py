@@ -55,6 +55,7 @@ from yibao.outreach.models import (
     SyncLog,
 )
 from yibao.receipts import yuan
+from yibao.timezone import to_local
 
 BASE_RECORD = "_base"
 NOT_SENT = frozenset({"device"})  # the hall wrote the laptop's device row itself
@@ -209,7 +210,7 @@ class SyncReport:
     def render(self) -> str:
         head = (
             f"回传数据包：{self.bundle_name}（外出设备 {self.source_prefix}，"
-            f"导出时间 {self.bundle_created_at:%Y-%m-%d %H:%M} UTC）"
+            f"导出时间 {to_local(self.bundle_created_at):%Y-%m-%d %H:%M}）"
         )
         if self.already_imported:
             return head + "\n该数据包此前已导入，本次没有任何改动。\n"
@@ -665,7 +666,7 @@ def import_sync(engine: Engine, path: Path | str, *, actor: Actor, now: datetime
         ).first()
         if latest is not None and to_storage(m.created_at) < to_storage(latest):
             raise OutreachError(
-                f"{name} 早于已导入的该设备回传数据包（{latest:%Y-%m-%d %H:%M} UTC），"
+                f"{name} 早于已导入的该设备回传数据包（{to_local(latest):%Y-%m-%d %H:%M}），"
                 "它的内容已包含在后来的数据包中，未导入任何内容。"
             )
         log = SyncLog(

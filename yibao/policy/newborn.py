@@ -1,4 +1,4 @@
-"""Policy section ``[newborn]`` (owner R2): the newborn's window, fee, coverage and year choice.
+"""Policy section ``[newborn]``: the newborn's window, fee, coverage and year choice.
 
 Each entry is a ``Ref`` (clause + original sentence). A document that says nothing
 about newborns (晋城) has only ``silent``; the rule then asks the clerk to confirm.

@@ -1,4 +1,4 @@
-"""Policy sections: day counting, payment windows, coverage and waiting periods (owner R2).
+"""Policy sections: day counting, payment windows, coverage and waiting periods.
 
 The documents state their periods in words ("出生90天内", "补缴期内…等待期3个月",
 "每月1日至25日"). These models hold those periods as dates and numbers, each with

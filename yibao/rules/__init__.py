@@ -10,4 +10,4 @@ from yibao.rules.assess import EnrolmentAssessment, assess_enrolment  # noqa: F4
 from yibao.rules.coverage import CoverageDecision, coverage  # noqa: F401
 from yibao.rules.newborn import NewbornDecision, newborn  # noqa: F401
 from yibao.rules.waiting import WaitingPeriod, waiting_period  # noqa: F401
-from yibao.rules.windows import WindowDecision, earliest_payment, payment_window  # noqa: F401
+from yibao.rules.windows import WindowDecision, payment_window  # noqa: F401

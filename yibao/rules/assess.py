@@ -44,7 +44,7 @@ def assess_enrolment(
     policy: Policy, person: PersonFacts, on: date, *, extras: Sequence[str] = ()
 ) -> EnrolmentAssessment:
     """Every check the desk runs before taking a payment on ``on``, combined."""
-    # Local imports: R1's modules import yibao.policy, which imports this package.
+    # Local imports: the rule modules import yibao.policy, which imports this package.
     from yibao.rules.eligibility import check_enrolment
     from yibao.rules.quote import quote as make_quote
 

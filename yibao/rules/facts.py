@@ -67,7 +67,7 @@ class PersonFacts(BaseModel):
     employee_insured: bool = False  # currently insured in 职工医保
     other_scheme_exit_on: date | None = None  # when 职工医保 / 现役 / 羁押 ended
     basic_insurance_years_continuous: int = 0  # 连续参加基本医保年数 (before this benefit year)
-    # 连续参加居民医保年数 (before this benefit year). Added by R2 for 商南 四(二)4(7), whose
+    # 连续参加居民医保年数 (before this benefit year). Used by 商南 四(二)4(7), whose
     # 大病保险 incentive counts resident-insurance years only (五(六) counts all basic insurance).
     resident_insurance_years_continuous: int = Field(default=0, ge=0)
     insured_in_benefit_year: bool = False  # already in any basic insurance this benefit year

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
+from yibao.money import IN_TEXT, yuan
 from yibao.policy.base import Ref
 from yibao.policy.model import Policy
 from yibao.rules.decision import Decision, Outcome, Reason, combine
 from yibao.rules.facts import PersonFacts
-from yibao.rules.quote import quote, yuan
+from yibao.rules.quote import quote
 from yibao.rules.relations import Relation
 
 
@@ -133,7 +134,7 @@ def family_aid(
     outcomes.append(share.outcome)
     reasons.append(
         Reason(
-            text=f"代缴金额为该亲属的个人缴费部分{yuan(share.personal_fen)}。",
+            text=f"代缴金额为该亲属的个人缴费部分{yuan(share.personal_fen, **IN_TEXT)}。",
             clause=policy.clause(policy.contribution.standard),
         )
     )

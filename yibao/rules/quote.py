@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from yibao.identities import Identity
 from yibao.identities import label as identity_label
+from yibao.money import IN_TEXT, yuan
 from yibao.policy.contribution import (
     Condition,
     ContributionRules,
@@ -42,9 +43,6 @@ class Quote(Decision):
     window_note: str = ""
 
 
-def yuan(fen: int) -> str:
-    """``16000`` → ``160.00元`` (for reasons; the desk formats its own columns)."""
-    return f"{fen // 100}.{fen % 100:02d}元"
 
 
 def subsidy_amount(policy: Policy, entry: Subsidy) -> int:
@@ -198,7 +196,7 @@ def quote(
     standard = rules.standard_fen
     reasons: list[Reason] = [
         Reason(
-            text=f"个人缴费标准为每人每年{yuan(standard)}。",
+            text=f"个人缴费标准为每人每年{yuan(standard, **IN_TEXT)}。",
             clause=policy.clause(rules.standard),
         )
     ]
@@ -355,7 +353,7 @@ def quote(
                 text=(
                     f"定额资助对象应于{deadline.last_day}前完成个人缴费剩余部分的缴费，"
                     f"本次缴费日{paid_on}已过该日；文件未规定逾期缴费是否仍享受定额资助，"
-                    f"暂按定额资助{yuan(subsidy)}、个人缴纳{yuan(standard - subsidy)}计，"
+                    f"暂按定额资助{yuan(subsidy, **IN_TEXT)}、个人缴纳{yuan(standard - subsidy, **IN_TEXT)}计，"
                     "请经办人员核实后再收款。"
                 ),
                 clause=policy.clause(deadline),
@@ -393,7 +391,7 @@ def quote(
             reasons.append(
                 Reason(
                     text=(
-                        f"未在集中缴费期（{period}）参保缴费，按{yuan(standard)}全额缴费"
+                        f"未在集中缴费期（{period}）参保缴费，按{yuan(standard, **IN_TEXT)}全额缴费"
                         "（个人缴费与财政补助之和），不享受财政补助和个人缴费资助。"
                     ),
                     clause=policy.clause(outside),
@@ -409,7 +407,7 @@ def quote(
                     Reason(
                         text=(
                             f"未在集中缴费期（{period}）参保缴费，不享受个人缴费分类资助，"
-                            f"按个人缴费标准{yuan(standard)}缴费。"
+                            f"按个人缴费标准{yuan(standard, **IN_TEXT)}缴费。"
                         ),
                         clause=policy.clause(outside),
                     )
@@ -420,7 +418,7 @@ def quote(
                     Reason(
                         text=(
                             f"缴费日不在集中缴费期（{period}）内，文件未规定此时能否享受资助；"
-                            f"暂按不资助、个人缴费{yuan(standard)}计，请经办人员核实。"
+                            f"暂按不资助、个人缴费{yuan(standard, **IN_TEXT)}计，请经办人员核实。"
                         ),
                         clause=policy.clause(outside),
                     )
@@ -434,15 +432,15 @@ def quote(
             continue  # nothing deferred can exceed a full subsidy
         outcomes.append(Outcome.CONFIRM)
         if subsidy:
-            shown = f"即个人缴费标准{yuan(standard)}减去已计的资助{yuan(subsidy)}"
+            shown = f"即个人缴费标准{yuan(standard, **IN_TEXT)}减去已计的资助{yuan(subsidy, **IN_TEXT)}"
         else:
-            shown = f"即个人缴费标准{yuan(standard)}全额"
+            shown = f"即个人缴费标准{yuan(standard, **IN_TEXT)}全额"
         if entry.unavailable and not entry.defers_to:
             reasons.append(
                 Reason(
                     text=(
                         f"“{entry.label}”的资助见{entry.clause}，该部分原文未能取得，"
-                        f"现有文本中没有资助金额（不是文件未作规定）。本次显示的个人缴费{yuan(personal)}"
+                        f"现有文本中没有资助金额（不是文件未作规定）。本次显示的个人缴费{yuan(personal, **IN_TEXT)}"
                         f"（{shown}）尚未扣除该项资助，不是核定的应收金额：收款前须先取得该部分原文"
                         "或向有关部门核实资助金额。"
                     ),
@@ -454,7 +452,7 @@ def quote(
             Reason(
                 text=(
                     f"“{entry.label}”的资助按{entry.defers_to}执行，本文件未给出金额。"
-                    f"本次显示的个人缴费{yuan(personal)}（{shown}）尚未扣除该项资助，"
+                    f"本次显示的个人缴费{yuan(personal, **IN_TEXT)}（{shown}）尚未扣除该项资助，"
                     "不是核定的应收金额：收款前须先向有关部门核实该项资助金额，再确定实收金额。"
                 ),
                 clause=policy.clause(entry),
@@ -499,16 +497,16 @@ def _subsidy_reason(policy: Policy, best: _Candidate, standard: int) -> Reason:
     who = identity_label(best.identity)
     group = "" if entry.label == who else f"，属“{entry.label}”"
     if entry.kind is SubsidyKind.NONE:
-        text = f"本人为{who}{group}，不享受资助参保政策，个人全额缴纳{yuan(standard)}。"
+        text = f"本人为{who}{group}，不享受资助参保政策，个人全额缴纳{yuan(standard, **IN_TEXT)}。"
     elif entry.kind is SubsidyKind.FULL:
-        text = f"本人为{who}{group}，个人缴费部分全额资助{yuan(best.amount)}，个人缴纳0.00元。"
+        text = f"本人为{who}{group}，个人缴费部分全额资助{yuan(best.amount, **IN_TEXT)}，个人缴纳0.00元。"
     elif entry.kind is SubsidyKind.PERCENT:
         text = (
-            f"本人为{who}{group}，按个人缴费标准{yuan(standard)}的{entry.percent}%资助"
-            f"{yuan(best.amount)}，个人缴纳{yuan(personal)}。"
+            f"本人为{who}{group}，按个人缴费标准{yuan(standard, **IN_TEXT)}的{entry.percent}%资助"
+            f"{yuan(best.amount, **IN_TEXT)}，个人缴纳{yuan(personal, **IN_TEXT)}。"
         )
     else:
-        text = f"本人为{who}{group}，定额资助{yuan(best.amount)}，个人缴纳{yuan(personal)}。"
+        text = f"本人为{who}{group}，定额资助{yuan(best.amount, **IN_TEXT)}，个人缴纳{yuan(personal, **IN_TEXT)}。"
     return Reason(text=text, clause=policy.clause(entry))
 
 
@@ -532,11 +530,11 @@ def _rounding_reason(policy: Policy, entry: Subsidy, standard: int) -> Reason | 
         exact_words = exact_words.rstrip("0").rstrip(".")
     exact_words += "元"
     if r.settled:
-        text = f"{yuan(standard)}×{entry.percent}%={exact_words}，文件规定{how}，资助{yuan(amount)}。"
+        text = f"{yuan(standard, **IN_TEXT)}×{entry.percent}%={exact_words}，文件规定{how}，资助{yuan(amount, **IN_TEXT)}。"
     else:
         text = (
-            f"{yuan(standard)}×{entry.percent}%={exact_words}，不是整{_UNITS[r.unit]}；"
-            f"文件未规定取整方法，本系统暂{how}计资助{yuan(amount)}，请经办人员核实后再收款。"
+            f"{yuan(standard, **IN_TEXT)}×{entry.percent}%={exact_words}，不是整{_UNITS[r.unit]}；"
+            f"文件未规定取整方法，本系统暂{how}计资助{yuan(amount, **IN_TEXT)}，请经办人员核实后再收款。"
         )
     return Reason(text=text, clause=policy.clause(r))
 
@@ -550,8 +548,8 @@ def _stacking_reason(
     full: bool,
 ) -> Reason:
     rules = policy.contribution
-    others = "、".join(f"{identity_label(c.identity)}（{yuan(c.amount)}）" for c in rivals)
-    chosen = f"{identity_label(best.identity)}（{yuan(best.amount)}）"
+    others = "、".join(f"{identity_label(c.identity)}（{yuan(c.amount, **IN_TEXT)}）" for c in rivals)
+    chosen = f"{identity_label(best.identity)}（{yuan(best.amount, **IN_TEXT)}）"
     amounts_differ = any(c.amount != best.amount for c in rivals)
     if rules.stacking.silent:
         # A full subsidy cannot be beaten, so only a partial one leaves a doubt.
@@ -616,7 +614,7 @@ def _extras(
         chosen.append((extra.code, extra.label, extra.fee_fen))
         reasons.append(
             Reason(
-                text=f"本人自愿参加{extra.label}，另收{yuan(extra.fee_fen)}。",
+                text=f"本人自愿参加{extra.label}，另收{yuan(extra.fee_fen, **IN_TEXT)}。",
                 clause=policy.clause(extra),
             )
         )

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from yibao.policy.model import Policy
 from yibao.policy.refunds import RefundReason, RefundReasonRule, reason_label
+from yibao.policy.vocabulary import Clause
 from yibao.rules.decision import Decision, Outcome, Reason, combine
 
 __all__ = ["RefundDecision", "RefundReason", "refund_intake"]
@@ -17,6 +18,10 @@ class RefundDecision(Decision):
     evidence: tuple[str, ...] = ()  # papers to ask for, in Chinese
     approver: str | None = None  # who gives final approval, as the document names it
     apply_to: str | None = None  # where the request is lodged
+    # The clause each figure rests on, for the desk to print beside it.
+    reason_clause: Clause | None = None  # the refund case (or the list it is not in)
+    deadline_clause: Clause | None = None  # the time limit (or where the document is silent)
+    approver_clause: Clause | None = None  # who takes it in and gives final approval
 
 
 def refund_intake(
@@ -51,9 +56,14 @@ def refund_intake(
     outcomes: list[Outcome] = []
 
     def decide(deadline: date | None = None) -> RefundDecision:
-        if Outcome.REFUSED not in outcomes and (who := _approver_reason(policy)) is not None:
+        who = _approver_reason(policy)
+        if Outcome.REFUSED not in outcomes and who is not None:
             reasons.append(who)
+        listed = entry is not None and not entry.mention_only
         return RefundDecision(
+            reason_clause=policy.clause(entry) if listed else policy.clause(rules.accepted),
+            deadline_clause=None if rules.accepted.silent else policy.clause(rules.window_ref),
+            approver_clause=who.clause if who is not None else None,
             rule="refund_intake",
             outcome=combine(outcomes),
             reasons=tuple(reasons),

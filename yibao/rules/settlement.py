@@ -25,11 +25,12 @@ from datetime import date
 
 from yibao.identities import Identity
 from yibao.identities import label as identity_label
+from yibao.money import IN_TEXT, yuan
 from yibao.policy.model import Policy
 from yibao.policy.refunds import RefundReason
 from yibao.rules.decision import Outcome, Reason, combine
 from yibao.rules.facts import IdentityFact, PersonFacts
-from yibao.rules.quote import quote, yuan
+from yibao.rules.quote import quote
 from yibao.rules.refunds import RefundDecision, _approver_reason, _benefit_year_start
 from yibao.rules.special import recognised_in_benefit_year
 
@@ -136,8 +137,8 @@ def subsidy_settlement(
         who = identity_label(due.subsidy_identity) if due.subsidy_identity else "无可计入的资助身份"
         reasons.append(
             Reason(
-                text=f"按缴费时可计入的身份（{who}）应享受资助{yuan(due.subsidy_fen)}，缴费时已享受"
-                f"{yuan(paid_subsidy_fen)}，没有需要落实的资助差额。",
+                text=f"按缴费时可计入的身份（{who}）应享受资助{yuan(due.subsidy_fen, **IN_TEXT)}，缴费时已享受"
+                f"{yuan(paid_subsidy_fen, **IN_TEXT)}，没有需要落实的资助差额。",
                 clause=policy.clause(entry),
             )
         )
@@ -150,8 +151,8 @@ def subsidy_settlement(
     reasons.append(
         Reason(
             text=f"系统内未标识“{identity_label(due.subsidy_identity) if due.subsidy_identity else '资助'}”"
-            f"身份但已全额参保缴费：应享受资助{yuan(due.subsidy_fen)}，缴费时已享受"
-            f"{yuan(paid_subsidy_fen)}，由医保经办机构落实资助政策，退还缴费人差额{yuan(difference)}。",
+            f"身份但已全额参保缴费：应享受资助{yuan(due.subsidy_fen, **IN_TEXT)}，缴费时已享受"
+            f"{yuan(paid_subsidy_fen, **IN_TEXT)}，由医保经办机构落实资助政策，退还缴费人差额{yuan(difference, **IN_TEXT)}。",
             clause=policy.clause(entry),
         )
     )

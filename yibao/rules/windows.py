@@ -281,7 +281,3 @@ def payment_window(policy: Policy, person: PersonFacts, on: date) -> WindowDecis
         )
     return decided
 
-
-def earliest_payment(policy: Policy, person: PersonFacts, on: date) -> date | None:
-    """The first day on or after ``on`` this person can pay (None if not in this benefit year)."""
-    return payment_window(policy, person, on).earliest_payment_on

@@ -13,7 +13,7 @@
 - ``audit``       the append-only log, by person or entity
 - ``history``     参保历史: what the registry knows, and checking what the clerk declares
 - ``years``       benefit years: the chain, the years open today, ``choose``, ``activate``
-- ``imports``     department identity lists (``yibao.imports.service``, S2)
+- ``imports``     department identity lists (``yibao.imports.service``)
 - ``reports``     F7 进度: progress by town and village, a village's people, 待缴名单
 
 Each write is one transaction with its audit row(s); errors are
@@ -27,15 +27,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
 from yibao.audit import Actor
 from yibao.config import ClerkInfo, DeviceInfo
 from yibao.models import to_storage, utcnow
+from yibao.timezone import LOCAL_TZ
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 Clock = Callable[[], datetime]
 
 
@@ -78,7 +77,10 @@ class Services:
         self.audit = AuditService(self)
         self.years = YearService(self)  # benefit years of the jurisdiction
         self.history = HistoryService(self)  # 参保历史: known / validate_declared
-        from yibao.imports.service import ImportService  # S2: department lists
+        from yibao.services.counter import CounterService
+
+        self.counter = CounterService(self)  # F2's clerk actions, one call each
+        from yibao.imports.service import ImportService  # department lists
 
         self.imports = ImportService(self)
         from yibao.services.reports import ReportService  # F7 进度, 待缴名单

@@ -130,18 +130,8 @@ class EnrolmentService(ServiceBase):
                 facts=facts,
                 due_fen=due,
                 existing_payment=PaymentView.of(existing) if existing else None,
+                cash_closed=self._services.payments.cash_closed(session) if due else None,
             )
-
-    def quote(
-        self,
-        person_id: str,
-        *,
-        category: Category | str | None = None,
-        extras: Sequence[str] = (),
-        on: date | None = None,
-    ) -> AssessmentView:
-        """Same as ``assess`` (the quote is inside it); kept for the desk's quote key."""
-        return self.assess(person_id, category=category, extras=extras, on=on)
 
     def register(
         self,
@@ -533,3 +523,4 @@ class EnrolmentService(ServiceBase):
             self.person_or_404(session, person_id)
             rows = session.exec(select(Enrolment).where(Enrolment.person_id == person_id)).all()
             return sorted((EnrolmentView.of(r) for r in rows), key=lambda e: -e.benefit_year)
+

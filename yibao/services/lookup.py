@@ -1,4 +1,4 @@
-"""Look-up at the counter: a thin service over ``yibao.lookup`` (owned by S2).
+"""Look-up at the counter: a thin service over ``yibao.lookup``.
 
 ``search(query, *, limit=50, offset=0) -> list[PersonRow]``: the query may be an ID
 number (full-width and lower-case x accepted), its last 4–6 characters, a name prefix,

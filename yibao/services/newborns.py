@@ -88,6 +88,26 @@ class NewbornService(ServiceBase):
             amounts: ruling.Amounts | None = ruling.Amounts.fee(int(decision.fee_fen))
         else:
             amounts = enrol.amounts
+        if amounts is None and decision.outcome is Outcome.CONFIRM:
+            # The newborn clauses do not settle this baby (before they take effect, or a year
+            # the document does not cover): the counter can still enrol the baby as any
+            # resident for the document's own benefit year, at its standard contribution —
+            # a figure the document states. The clerk confirms (audited) before paying.
+            general = build_facts(
+                session, person, benefit_year=self._services.benefit_year,
+                category=Category.GENERAL, insured_region=self.policy.region_code,
+            )
+            regular = ruling.assess_enrolment(self.policy, general, paid_on)
+            if regular.amounts is not None and regular.decision.outcome is not Outcome.REFUSED:
+                year, amounts, enrol = self._services.benefit_year, regular.amounts, regular
+                decision = decision.model_copy(
+                    update={
+                        "benefit_year": year,
+                        "coverage_start": None,
+                        "coverage_end": None,
+                        "reasons": (*decision.reasons, *regular.decision.reasons),
+                    }
+                )
         return facts, decision, enrol.eligibility, year, amounts, enrol
 
     def _with_parent(self, session: Session, person: Person, facts: Any, year: int) -> Any:

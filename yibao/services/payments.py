@@ -17,8 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -40,8 +38,7 @@ from yibao.services.base import ServiceBase
 from yibao.services.errors import InvalidInput, NotFound, Refused
 from yibao.services.ruling import Amounts, duplicate_payment_refusal
 from yibao.services.views import EnrolmentView, PaymentView, ReceiptView
-
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+from yibao.timezone import LOCAL_TZ
 
 
 def parse_channel(channel: Channel | str, *, allow_family: bool = False) -> Channel:
@@ -102,6 +99,16 @@ class PaymentService(ServiceBase):
             )
         ).first()
 
+    def cash_closed(self, session: Session) -> str | None:
+        """Why cash cannot be taken today (the day is closed, 日结), or None."""
+        from yibao.outreach.errors import DayClosed
+
+        try:
+            self._assert_cash_day_open(session)
+        except DayClosed as closed:
+            return closed.message
+        return None
+
     def _assert_cash_day_open(self, session: Session) -> None:
         """Refuse cash for a day the clerk has closed (日结) on this device.
 
@@ -140,7 +147,8 @@ class PaymentService(ServiceBase):
         has closed today's cash on this device (日结) and no supervisor has reopened it.
         """
         policy = self.policy
-        if channel is Channel.CASH:
+        free = amounts.total_fen == 0  # 全额资助: no money changes hands, whatever the channel
+        if channel is Channel.CASH and not free:
             self._assert_cash_day_open(session)
         existing = self.paid_payment(session, person.id, benefit_year)
         if existing is not None:
@@ -153,7 +161,7 @@ class PaymentService(ServiceBase):
                 )
             )
         amount_fen = amounts.total_fen
-        change_fen = change_for(channel, amount_fen, received_fen)
+        change_fen = None if free else change_for(channel, amount_fen, received_fen)
         now = self.now()
         today = now.astimezone(LOCAL_TZ).date()
         enrolment = session.exec(
@@ -203,7 +211,7 @@ class PaymentService(ServiceBase):
             extras_fen=sum(int(e[2]) for e in extras),
             extras=extras or None,
             amount_fen=amount_fen,
-            received_fen=received_fen if channel is Channel.CASH else None,
+            received_fen=received_fen if channel is Channel.CASH and not free else None,
             change_fen=change_fen,
             payer_person_id=payer.id if payer is not None else None,
             family_binding_id=binding.id if binding is not None else None,
@@ -244,11 +252,6 @@ class PaymentService(ServiceBase):
             after=payment,
         )
         return self._receipt_view(payment, enrolment, person, payer)
-
-    def record(self, person_id: str, **kwargs: Any) -> ReceiptView:
-        """Record a counter payment: the same as ``enrolment.enrol_and_pay`` (same
-        keyword arguments, same errors); here for callers that think in payments."""
-        return self._services.enrolment.enrol_and_pay(person_id, **kwargs)
 
     # --- read ----------------------------------------------------------------
     def _receipt_view(

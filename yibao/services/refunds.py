@@ -2,7 +2,7 @@
 
 Every move is a ``refund_transition`` row (who, when, note) and an audit row, in the
 same transaction as the state change. The allowed moves are ``REFUND_TRANSITIONS``
-in ``yibao.models``; approving or rejecting needs a supervisor (``Role.SUPERVISOR``).
+in ``yibao.services.refund_states``; approving or rejecting needs a supervisor (``Role.SUPERVISOR``).
 Marking a request 已退费 sets the payment to ``refunded`` and the enrolment to
 ``refunded`` (so the person may pay again for the year if they come back) — unless
 another payment of the same person and year still holds money: then the enrolment
@@ -30,25 +30,31 @@ from sqlmodel import Session, col, select
 
 from yibao.idnumbers import mask
 from yibao.models import (
-    REFUND_STATE_LABELS,
-    REFUND_TRANSITIONS,
     Enrolment,
     EnrolmentStatus,
     Payment,
     PaymentStatus,
     Person,
     RefundRequest,
-    RefundState,
     RefundTransition,
     payment_status_label,
 )
 from yibao.policy.model import Policy
 from yibao.receipts import yuan
+from yibao.rules.decision import Outcome, Reason, combine
 from yibao.services import ruling
 from yibao.services.base import ServiceBase
 from yibao.services.errors import InvalidInput, NotFound, NotPermitted
 from yibao.services.facts import build_facts
-from yibao.services.views import PaymentView, RefundAssessmentView, RefundView
+from yibao.services.refund_states import REFUND_STATE_LABELS, REFUND_TRANSITIONS, RefundState
+from yibao.services.views import (
+    PaymentView,
+    PersonView,
+    RefundAssessmentView,
+    RefundPaymentsView,
+    RefundReasonOption,
+    RefundView,
+)
 
 _OPEN = (RefundState.RECEIVED.value, RefundState.REVIEWING.value, RefundState.APPROVED.value)
 # Payments that hold money and may be refunded: valid ones, and duplicates found by sync.
@@ -123,6 +129,11 @@ class RefundService(ServiceBase):
         self, session: Session, payment: Payment, reason: str, on: date, died_on: date | None
     ):  # type: ignore[no-untyped-def]
         person = session.get(Person, payment.person_id)
+        if died_on is not None and died_on > on:
+            raise InvalidInput(
+                f"死亡日期 {died_on.isoformat()} 晚于今天（{on.isoformat()}），请按死亡证明核对后重填。",
+                field="died_on",
+            )
         died = died_on or (person.died_on if person is not None else None)
         try:
             if reason == SETTLEMENT_REASON:
@@ -142,7 +153,7 @@ class RefundService(ServiceBase):
                     on=on,
                     benefit_start=self._benefit_start(session, payment),
                 )
-            return ruling.refund_intake(
+            decision = ruling.refund_intake(
                 self._services.years.policy_for(payment.benefit_year),  # the payment's year
                 reason,
                 paid_on=payment.paid_on,
@@ -152,6 +163,98 @@ class RefundService(ServiceBase):
             )
         except ValueError as exc:
             raise InvalidInput(str(exc), field="payment_id") from None
+        if reason == DUPLICATE_REASON and not decision.refused:
+            decision = self._check_duplicate(session, payment, decision)
+        return decision
+
+    def _check_duplicate(self, session: Session, payment: Payment, decision):  # type: ignore[no-untyped-def]
+        """重复缴费 needs a second payment: when this registry holds only this one for the
+        person and year, the other one (online, tax office, another county) must be seen
+        on paper before the request is taken in — the clerk confirms it."""
+        held = session.exec(
+            select(Payment).where(
+                Payment.person_id == payment.person_id,
+                Payment.benefit_year == payment.benefit_year,
+                col(Payment.status).in_(_REFUNDABLE),
+            )
+        ).all()
+        if len(held) >= 2:
+            return decision
+        note = Reason(
+            text=(
+                f"登记库中此人{payment.benefit_year}年度只有这一笔缴费（收据号 {payment.receipt_no}），"
+                "另一笔缴费不在本库：请核对另一笔缴费的凭证或税务缴费记录，确认确属重复后再受理。"
+            ),
+            clause=decision.reason_clause or self.policy.clause(self.policy.refunds.accepted),
+        )
+        return decision.model_copy(
+            update={
+                "outcome": combine([decision.outcome, Outcome.CONFIRM]),
+                "reasons": (*decision.reasons, note),
+            }
+        )
+
+    # --- what the desk offers --------------------------------------------------------
+    def reason_options(self) -> list[RefundReasonOption]:
+        """The refund cases the policy lists (its own wording), then 其他原因.
+
+        When the document lists none (it is silent on refunds), every case the desk knows is
+        offered and the rules answer “需人工核实”."""
+        from yibao.policy.refunds import RefundReason
+
+        listed = [r for r in self.policy.refunds.reasons if not r.mention_only]
+        options = [RefundReasonOption(code=r.code, label=r.label) for r in listed]
+        codes = {r.code for r in listed}
+        if not listed:
+            options = [
+                RefundReasonOption(code=r.value, label=r.label)
+                for r in RefundReason
+                if r is not RefundReason.OTHER
+            ]
+            codes = set(RefundReason)
+        if RefundReason.OTHER not in codes:
+            options.append(RefundReasonOption(code=RefundReason.OTHER.value, label=RefundReason.OTHER.label))
+        return options
+
+    def payments(self, *, query: str | None = None, person_id: str | None = None) -> RefundPaymentsView:
+        """F5's first step, one call: the person and their payments, found by an ID number
+        or a receipt number (``query``), or by ``person_id`` (from the case view)."""
+        from yibao.idnumbers import InvalidIdNumber, parse
+
+        with self.reading() as session:
+            if person_id is None:
+                text = (query or "").strip().upper()
+                if not text:
+                    raise InvalidInput("请输入收据号或身份证号码。", field="query")
+                person = None
+                if len(text) in (15, 18) and text[:15].isdigit():
+                    try:
+                        number = parse(text).number
+                    except InvalidIdNumber as error:
+                        raise InvalidInput(error.message, field="query") from None
+                    person = session.exec(select(Person).where(Person.id_number == number)).first()
+                    if person is None:
+                        raise InvalidInput(
+                            "登记库中没有此人。请核对身份证号码，或改用收据号查找。", field="query"
+                        )
+                else:
+                    found = session.exec(select(Payment).where(Payment.receipt_no == text)).first()
+                    if found is None:
+                        raise InvalidInput(
+                            f"找不到收据号 {text}。请核对收据号，或改用身份证号码查找。", field="query"
+                        )
+                    person = session.get(Person, found.person_id)
+                assert person is not None
+            else:
+                person = self.person_or_404(session, person_id)
+            rows = session.exec(
+                select(Payment)
+                .where(Payment.person_id == person.id)
+                .order_by(col(Payment.paid_at).desc())
+            ).all()
+            return RefundPaymentsView(
+                person=PersonView.of(person), payments=tuple(PaymentView.of(r) for r in rows)
+            )
 
     def _view(self, session: Session, row: RefundRequest) -> RefundView:
         payment = session.get(Payment, row.payment_id)
@@ -163,7 +266,8 @@ class RefundService(ServiceBase):
                 .order_by(col(RefundTransition.at), col(RefundTransition.created_at))
             ).all()
         )
-        return RefundView.of(row, payment, transitions)
+        person = session.get(Person, row.person_id)
+        return RefundView.of(row, payment, transitions, person_name=person.name if person else "")
 
     # --- assess and intake ------------------------------------------------------
     def assess(
@@ -494,6 +598,17 @@ class RefundService(ServiceBase):
             if row is None:
                 raise NotFound("找不到该退费申请。", field="refund_id")
             return self._view(session, row)
+
+    def open_requests(self, *, limit: int = 200) -> list[RefundView]:
+        """Requests not yet closed (受理 / 审核中 / 已批准), oldest first — the review queue."""
+        with self.reading() as session:
+            rows = session.exec(
+                select(RefundRequest)
+                .where(col(RefundRequest.state).in_(_OPEN))
+                .order_by(col(RefundRequest.created_at))
+                .limit(limit)
+            ).all()
+            return [self._view(session, r) for r in rows]
 
     def requests(
         self, *, state: RefundState | str | None = None, limit: int = 200

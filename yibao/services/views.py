@@ -17,7 +17,6 @@ from yibao.identities import label as identity_label
 from yibao.idnumbers import mask, mask_birth_cert
 from yibao.models import (
     CHANNEL_LABELS,
-    REFUND_STATE_LABELS,
     AuditLog,
     Channel,
     Enrolment,
@@ -27,13 +26,13 @@ from yibao.models import (
     Person,
     PersonIdentity,
     RefundRequest,
-    RefundState,
     RefundTransition,
     payment_status_label,
 )
 from yibao.policy.refunds import RefundReason
 from yibao.rules.decision import Decision, Outcome
 from yibao.rules.facts import CATEGORY_LABELS, Category, PersonFacts
+from yibao.services.refund_states import REFUND_STATE_LABELS, RefundState, moves_from
 
 
 class View(BaseModel):
@@ -257,6 +256,8 @@ class PaymentView(View):
             channel_label = CHANNEL_LABELS[Channel(row.channel)]
         except ValueError:
             channel_label = row.channel
+        if row.amount_fen == 0:
+            channel_label = "免缴（全额资助）"
         return cls(
             id=row.id,
             person_id=row.person_id,
@@ -371,9 +372,24 @@ class RefundTransitionView(View):
         )
 
 
+class RefundMoveView(View):
+    """A move open from a request's state: the state it leads to and its label."""
+
+    state: str
+    label: str
+
+
+class RefundReasonOption(View):
+    """A refund case the desk offers: the policy's wording and the rules' code."""
+
+    code: str
+    label: str
+
+
 class RefundView(View):
     id: str
     person_id: str
+    person_name: str = ""
     payment_id: str
     receipt_no: str
     reason: str
@@ -388,14 +404,25 @@ class RefundView(View):
     approver: str | None
     decision_note: str | None
     transitions: tuple[RefundTransitionView, ...] = ()
+    moves: tuple[RefundMoveView, ...] = ()  # the moves open from ``state`` (none: 已办结)
+
+    @property
+    def closed(self) -> bool:
+        return not self.moves
 
     @classmethod
     def of(
-        cls, row: RefundRequest, payment: Payment, transitions: list[RefundTransition] | None = None
+        cls,
+        row: RefundRequest,
+        payment: Payment,
+        transitions: list[RefundTransition] | None = None,
+        *,
+        person_name: str = "",
     ) -> RefundView:
         return cls(
             id=row.id,
             person_id=row.person_id,
+            person_name=person_name,
             payment_id=row.payment_id,
             receipt_no=payment.receipt_no,
             reason=row.reason,
@@ -410,6 +437,7 @@ class RefundView(View):
             approver=row.approver,
             decision_note=row.decision_note,
             transitions=tuple(RefundTransitionView.of(t) for t in transitions or ()),
+            moves=tuple(RefundMoveView(state=m.value, label=m.label) for m in moves_from(row.state)),
         )
 
 
@@ -479,6 +507,7 @@ class AssessmentView(View):
     facts: PersonFacts
     due_fen: int | None  # what to take now (None when refused)
     existing_payment: PaymentView | None = None  # already paid this year → refund intake
+    cash_closed: str | None = None  # why cash cannot be taken today (日结), said before typing it
 
     @property
     def outcome(self) -> str:
@@ -516,6 +545,13 @@ class FamilyAidAssessmentView(View):
         return self.decision.explain() + [
             line for line in self.enrolment.explain() if line not in self.decision.explain()
         ]
+
+
+class RefundPaymentsView(View):
+    """The person whose payments F5 lists, and those payments (newest first)."""
+
+    person: PersonView
+    payments: tuple[PaymentView, ...]
 
 
 class RefundAssessmentView(View):

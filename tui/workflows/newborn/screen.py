@@ -25,14 +25,13 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Select, Static
 
-from tui import registration_views as rv
-from tui import workflow_views as wv
 from tui.formatting import change_markup, show_date, yuan
-from tui.messages import ServiceDone, ServiceFailed, ServiceInvalid, ServiceRefused
-from tui.modals.confirm import ConfirmModal
-from tui.screens.base import FormScreen
+from tui.widgets import form as wv
 from tui.widgets.decision import DecisionPanel, Figure
 from tui.widgets.inputs import DateInput, MoneyInput
+from tui.workflows.base import WorkflowScreen
+from tui.workflows.messages import Answer, Invalid, Refused
+from tui.workflows.registration import presentation as rv
 
 SEX_OPTIONS: list[tuple[str, str]] = [("男", "1"), ("女", "2")]
 
@@ -62,6 +61,31 @@ class Assessed:
 class Enrolled:
     receipt: Any  # ReceiptView
     path: Path
+
+
+@dataclass
+class GuardianFound(Answer):
+    guardian: Any  # PersonView | None
+
+
+@dataclass
+class NewbornOpened(Answer):
+    opened: Any  # Assessed (a baby) | PersonView (the guardian)
+
+
+@dataclass
+class NewbornAssessed(Answer):
+    assessed: Assessed
+
+
+@dataclass
+class NewbornReassessed(Answer):
+    view: Any  # NewbornAssessmentView
+
+
+@dataclass
+class NewbornEnrolled(Answer):
+    done: Enrolled
 
 
 # -- worker functions (run in a thread; never touch a widget) ------------------------------
@@ -204,8 +228,15 @@ def result_text(done: Enrolled) -> str:
     )
 
 
-class NewbornScreen(FormScreen):
+class NewbornScreen(WorkflowScreen):
     TITLE = "新生儿参保"
+    DECISION = "#nb-decision"
+    FIELDS = {
+        "guardian": "#nb-guardian", "guardian_person_id": "#nb-guardian",
+        "birth_cert_no": "#nb-cert", "id_number": "#nb-idno", "name": "#nb-name",
+        "sex": "#nb-sex", "birth_date": "#nb-birth", "hukou_region": "#nb-hukou",
+        "year_choice": "#nb-year", "received_fen": "#nb-received", "channel": "#nb-channel",
+    }
 
     DEFAULT_CSS = """
     NewbornScreen #nb-columns { height: 1fr; }
@@ -223,7 +254,7 @@ class NewbornScreen(FormScreen):
         self.assessment: Any = None  # NewbornAssessmentView
         self.draft: BabyDraft | None = None  # the form as it was assessed
         self.done: Enrolled | None = None
-        self._guardian_token = 0
+        self.workers.cancel_group(self, GuardianFound.__name__)
 
     # -- layout ----------------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
@@ -271,14 +302,13 @@ class NewbornScreen(FormScreen):
         self.query_one("#nb-hukou", Input).value = region
         self.query_one("#nb-guardian").focus()
         if self.person_id:
-            self.call_service("open", open_person, self.services, self.person_id)
+            self.call(NewbornOpened, open_person, self.services, self.person_id)
 
     # -- field hints as typed ----------------------------------------------------------------
     @on(Input.Changed, "#nb-guardian")
     def _guardian_changed(self, event: Input.Changed) -> None:
         info = self.query_one("#nb-guardian-info", Static)
         value = event.value.strip()
-        self._guardian_token = 0
         if not value:
             info.update("")
         elif len(value) < 18:
@@ -287,7 +317,7 @@ class NewbornScreen(FormScreen):
             info.update(f"[b red]{problem}[/]")
         else:
             info.update("正在查找……")
-            self._guardian_token = self.call_service("guardian", find_guardian, self.services, value)
+            self.call(GuardianFound, find_guardian, self.services, value)
 
     @on(Input.Changed, "#nb-cert")
     def _cert_changed(self, event: Input.Changed) -> None:
@@ -339,7 +369,7 @@ class NewbornScreen(FormScreen):
         if self.baby is None or event.value is Select.NULL or self.done is not None:
             return
         self.status("正在按所选待遇年度重新核定……")
-        self.call_service("reassess", reassess, self.services, self.baby.id, int(event.value))
+        self.call(NewbornReassessed, reassess, self.services, self.baby.id, int(event.value))
 
     @on(Input.Submitted)
     def _next_field(self, event: Input.Submitted) -> None:
@@ -372,7 +402,9 @@ class NewbornScreen(FormScreen):
              else "请填写出生医学证明编号（已办身份证的填写身份证号）。"),
             ("#nb-name", None if name else "请填写新生儿姓名。"),
             ("#nb-sex", "请选择性别。" if sex is Select.NULL and not idno else None),
-            ("#nb-birth", None if birth.date or idno else "请填写出生日期（YYYY-MM-DD 或 YYYYMMDD）。"),
+            ("#nb-birth", None if birth.date or (idno and not birth.value.strip())
+             else f"出生日期：{birth.problem}" if birth.value.strip()
+             else "请填写出生日期（YYYY-MM-DD 或 YYYYMMDD）。"),
             ("#nb-hukou", wv.region_problem(hukou)),
         ]
         for selector, problem in checks:
@@ -428,9 +460,7 @@ class NewbornScreen(FormScreen):
             return
         self.status("正在登记并核定……")
         baby_id = self.baby.id if self.baby is not None else None
-        self.call_service(
-            "register", register_and_assess, self.services, draft, baby_id, self._year_choice()
-        )
+        self.call(NewbornAssessed, register_and_assess, self.services, draft, baby_id, self._year_choice())
 
     def _same(self, draft: BabyDraft) -> bool:
         """Whether the form is what was assessed (else 登记并核定 again before paying)."""
@@ -458,63 +488,54 @@ class NewbornScreen(FormScreen):
         if confirmed:
             body.append("注意：有事项需经办人员核实（见核定理由），确认即表示已核实。")
 
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.status("正在办理……")
-                self.call_service(
-                    "enrol", enrol, self.services, self.desk.receipts_dir, baby.id,
-                    channel=channel, received_fen=received if channel == "cash" else None,
-                    year_choice=self._year_choice(), paid_on=view.paid_on, confirmed=confirmed,
-                )
+        def take() -> None:
+            self.status("正在办理……")
+            self.call(
+                NewbornEnrolled, enrol, self.services, self.desk.receipts_dir, baby.id,
+                channel=channel, received_fen=received if channel == "cash" and not free else None,
+                year_choice=self._year_choice(), paid_on=view.paid_on, confirmed=confirmed,
+            )
 
         title = "确认免费参保？" if free else "确认收款？"
-        self.app.push_screen(ConfirmModal(title, "\n".join(body), yes="确认办理" if free else "确认收款"), answered)
+        self.confirm(title, body, take, yes="确认办理" if free else "确认收款")
 
     # -- answers from the services -----------------------------------------------------------
-    @on(ServiceDone)
-    def _done(self, message: ServiceDone) -> None:
-        match message.op:
-            case "guardian" if message.token == self._guardian_token:
-                self._show_guardian(message.result)
-            case "open":
-                if isinstance(message.result, Assessed):
-                    self._fill(message.result)
-                    self._show_assessed(message.result)
-                else:
-                    self._fill_guardian(message.result)
-            case "register":
-                self._show_assessed(message.result)
-            case "reassess":
-                self._show_assessment(message.result)
-            case "enrol":
-                self._show_done(message.result)
+    @on(GuardianFound)
+    def _guardian_found(self, message: GuardianFound) -> None:
+        if self.is_current(message):
+            self._show_guardian(message.guardian)
 
-    @on(ServiceRefused)
-    def _refused(self, message: ServiceRefused) -> None:
-        self.query_one("#nb-decision", DecisionPanel).show_decision(message.decision, title="不予办理")
+    @on(NewbornOpened)
+    def _opened(self, message: NewbornOpened) -> None:
+        if isinstance(message.opened, Assessed):
+            self._fill(message.opened)
+            self._show_assessed(message.opened)
+        else:
+            self._fill_guardian(message.opened)
+
+    @on(NewbornAssessed)
+    def _assessed(self, message: NewbornAssessed) -> None:
+        self._show_assessed(message.assessed)
+
+    @on(NewbornReassessed)
+    def _reassessed(self, message: NewbornReassessed) -> None:
+        self._show_assessment(message.view)
+
+    @on(NewbornEnrolled)
+    def _enrolled(self, message: NewbornEnrolled) -> None:
+        self._show_done(message.done)
+
+    def show_refused(self, message: Refused) -> None:
+        super().show_refused(message)
         self.query_one("#nb-payment").display = False
         self.query_one("#nb-step", Static).update("[b red]不予办理，理由如下。[/]")
         self.assessment = None
-        self.status("不予办理：理由见右侧。", "error")
 
-    @on(ServiceInvalid)
-    def _invalid(self, message: ServiceInvalid) -> None:
-        if message.op == "guardian":
-            self.query_one("#nb-guardian-info", Static).update(f"[b red]{message.message}[/]")
+    def show_invalid(self, message: Invalid) -> None:
+        if message.answer is GuardianFound:
+            self.query_one("#nb-guardian-info", Static).update(f"[b red]{message.text}[/]")
             return
-        self.status(message.message, "error")
-        target = {
-            "guardian": "#nb-guardian", "guardian_person_id": "#nb-guardian",
-            "birth_cert_no": "#nb-cert", "id_number": "#nb-idno", "name": "#nb-name",
-            "sex": "#nb-sex", "birth_date": "#nb-birth", "hukou_region": "#nb-hukou",
-            "year_choice": "#nb-year", "received_fen": "#nb-received", "channel": "#nb-channel",
-        }.get(message.field or "")
-        if target and self.query_one(target).display:
-            self.query_one(target).focus()
-
-    @on(ServiceFailed)
-    def _failed(self, message: ServiceFailed) -> None:
-        self.status(f"出错了：{message.error}", "error")
+        super().show_invalid(message)
 
     def _show_guardian(self, person: Any) -> None:
         info = self.query_one("#nb-guardian-info", Static)
@@ -570,7 +591,8 @@ class NewbornScreen(FormScreen):
                 self.status("免缴费参保：按 Ctrl+S 确认办理。")
             else:
                 self._show_change()
-                step.update("核定如下。选择缴费方式、输入实收金额后按 Ctrl+S 收款。")
+                doubt = "[b yellow]需人工核实（见理由），核实后再收款；确认时记入操作记录。[/]\n" if str(view.outcome) == "confirm" else ""
+                step.update(doubt + "核定如下。选择缴费方式、输入实收金额后按 Ctrl+S 收款。")
                 self.status(f"应收 {yuan(view.due_fen)}。输入实收金额后按 Ctrl+S 确认提交。")
                 self.query_one("#nb-received").focus()
         else:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -10,15 +10,17 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Input, Static
 
-from tui.messages import ServiceDone, ServiceFailed, ServiceInvalid
 from tui.screens.base import DeskScreen
-from tui.views import hit_row
+from tui.workflows.base import ServiceCalls
+from tui.workflows.lookup.messages import PageFound
+from tui.workflows.lookup.presentation import hit_row
+from tui.workflows.messages import Failed, Invalid
 
 LIMIT = 50
 COLUMNS = ("姓名", "性别", "身份证号码", "出生日期", "户号", "与户主关系", "状态")
 
 
-class LookupScreen(DeskScreen):
+class LookupScreen(ServiceCalls, DeskScreen):
     TITLE = "查询"
     BINDINGS: ClassVar[list[Binding]] = [
         Binding("down", "to_results", "结果", show=False, id="lookup.results"),
@@ -27,7 +29,6 @@ class LookupScreen(DeskScreen):
     def __init__(self, person_id: str | None = None, query: str = "") -> None:
         super().__init__()
         self._initial = query
-        self._token = 0
         self._ids: list[str] = []
 
     def compose_body(self) -> ComposeResult:
@@ -49,11 +50,12 @@ class LookupScreen(DeskScreen):
 
     def _search(self, query: str) -> None:
         if not query.strip():
-            self._token = 0
+            self.workers.cancel_group(self, PageFound.__name__)
+            self._latest = {PageFound: -1}
             self.query_one("#lookup-results", DataTable).clear()
             self.query_one("#lookup-count", Static).update("")
             return
-        self._token = self.call_service("search", self.services.lookup.page, query.strip(), limit=LIMIT)
+        self.call(PageFound, self.services.lookup.page, query.strip(), limit=LIMIT)
 
     @on(Input.Changed, "#lookup-query")
     def _changed(self, event: Input.Changed) -> None:
@@ -72,11 +74,11 @@ class LookupScreen(DeskScreen):
         if table.row_count:
             table.focus()
 
-    @on(ServiceDone)
-    def _results(self, message: ServiceDone) -> None:
-        if message.op != "search" or message.token != self._token:
+    @on(PageFound)
+    def _results(self, message: PageFound) -> None:
+        if not self.is_current(message):
             return
-        hits = _hits(message.result)
+        hits = list(message.page.rows)
         table = self.query_one("#lookup-results", DataTable)
         table.clear()
         self._ids = []
@@ -84,7 +86,7 @@ class LookupScreen(DeskScreen):
             person_id, cells = hit_row(hit)
             self._ids.append(person_id)
             table.add_row(*cells, key=person_id)
-        if getattr(message.result, "more", False):
+        if message.page.more:
             shown = f"显示前 {len(hits)} 人，还有更多，请输入更多字（更完整的姓名或身份证号）"
         else:
             shown = f"共 {len(hits)} 人"
@@ -92,13 +94,13 @@ class LookupScreen(DeskScreen):
             f"{shown}。↓ 进入列表，回车打开。" if hits else "没有找到。可换用身份证号码、姓名或拼音首字母再试。"
         )
 
-    @on(ServiceInvalid)
-    def _invalid(self, message: ServiceInvalid) -> None:
-        if message.token == self._token:
-            self.query_one("#lookup-count", Static).update(message.message)
+    @on(Invalid)
+    def _invalid(self, message: Invalid) -> None:
+        if self.is_current(message):
+            self.query_one("#lookup-count", Static).update(message.text)
 
-    @on(ServiceFailed)
-    def _failed(self, message: ServiceFailed) -> None:
+    @on(Failed)
+    def _failed(self, message: Failed) -> None:
         self.status(f"查询出错：{message.error}", "error")
 
     @on(DataTable.RowSelected, "#lookup-results")
@@ -106,16 +108,8 @@ class LookupScreen(DeskScreen):
         self._open(event.cursor_row)
 
     def _open(self, index: int) -> None:
-        from tui.screens.case import CaseScreen
+        from tui.workflows.case.screen import CaseScreen
 
         if 0 <= index < len(self._ids):
             self.app.push_screen(CaseScreen(self._ids[index]))
 
-
-def _hits(result: Any) -> list[Any]:
-    """A search answer as a list (a page object with ``items``/``hits``, or a list)."""
-    for attr in ("rows", "items", "hits", "results"):
-        items = getattr(result, attr, None)
-        if items is not None:
-            return list(items)
-    return list(result or ())

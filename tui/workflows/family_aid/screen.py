@@ -27,21 +27,18 @@ from textual.widgets import Checkbox, Input, Select, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from tui import keymap
-from tui import registration_views as rv
-from tui import workflow_views as wv
 from tui.commands import PaletteCommand
 from tui.formatting import show_date, yuan
-from tui.messages import ServiceDone, ServiceFailed, ServiceInvalid, ServiceRefused
 from tui.modals.confirm import ConfirmModal
-from tui.screens.base import FormScreen
+from tui.widgets import form as wv
 from tui.widgets.decision import DecisionPanel, Figure
 from tui.widgets.inputs import IdNumberInput
+from tui.workflows.base import WorkflowScreen
+from tui.workflows.messages import Answer, Invalid, Refused
+from tui.workflows.registration import presentation as rv
 
 EVIDENCE: tuple[str, ...] = ("户口簿", "结婚证", "出生医学证明", "承诺书", "其他关系证明")
-BIND = keymap.Key(
-    "family_aid.bind", "ctrl+b", "bind", "绑定亲属", "按下方填写的亲属信息办理家庭共济绑定",
-    priority=True, key_display="Ctrl+B",
-)
+BIND = keymap.FAMILY_AID_KEYS[0]
 
 
 def relation_options() -> list[tuple[str, str]]:
@@ -66,6 +63,21 @@ class Bound:
 class Paid:
     receipts: tuple[Any, ...]  # ReceiptView
     paths: tuple[Path, ...]
+
+
+@dataclass
+class PayerOpened(Answer):
+    payer: Payer | None
+
+
+@dataclass
+class RelativeBound(Answer):
+    bound: Bound
+
+
+@dataclass
+class FamilyPaid(Answer):
+    paid: Paid
 
 
 # -- worker functions (run in a thread; never touch a widget) ------------------------------
@@ -155,7 +167,7 @@ def result_text(paid: Paid) -> str:
     return "\n".join(lines)
 
 
-class FamilyAidScreen(FormScreen):
+class FamilyAidScreen(WorkflowScreen):
     TITLE = "家庭共济缴费"
     BINDINGS: ClassVar[list[Binding]] = [BIND.binding()]  # and FormScreen's Esc / Ctrl+S
 
@@ -175,7 +187,8 @@ class FamilyAidScreen(FormScreen):
         self.person_id = person_id  # from the case view: the payer
         self.payer: Any = None  # PersonView
         self.views: dict[str, Any] = {}  # relative_person_id → FamilyAidAssessmentView
-        self._find_token = 0
+        self.paid: Paid | None = None
+        self._paying = False
         self._bind_args: dict[str, Any] = {}
         self._reloading = False  # re-reading the payer after paying: keep the result shown
 
@@ -204,14 +217,14 @@ class FamilyAidScreen(FormScreen):
         self.query_one("#fa-result").display = False
         self.query_one("#fa-payer", IdNumberInput).focus()
         if self.person_id:
-            self._find_token = self.call_service("payer", open_payer, self.services, person_id=self.person_id)
+            self.call(PayerOpened, open_payer, self.services, person_id=self.person_id)
 
     # -- the payer and the relative: validated as typed, looked up when complete -------------
     @on(Input.Changed, "#fa-payer")
     def _payer_changed(self, event: Input.Changed) -> None:
         info = self.query_one("#fa-payer-info", Static)
         value = event.value.strip()
-        self._find_token = 0
+        self.workers.cancel_group(self, PayerOpened.__name__)
         if self.payer is not None and value != (self.payer.id_number or ""):
             self._clear_payer()
         if not value:
@@ -223,7 +236,7 @@ class FamilyAidScreen(FormScreen):
             self.status(problem, "error")
         elif self.payer is None:
             info.update("正在查找……")
-            self._find_token = self.call_service("payer", open_payer, self.services, id_number=value)
+            self.call(PayerOpened, open_payer, self.services, id_number=value)
 
     @on(Input.Changed, "#fa-relative")
     def _relative_changed(self, event: Input.Changed) -> None:
@@ -303,11 +316,15 @@ class FamilyAidScreen(FormScreen):
             "commitment_signed": self.query_one("#fa-commitment", Checkbox).value,
         }
         self.status("正在绑定……")
-        self.call_service(
-            "bind", bind, self.services, self.payer.id, number, **self._bind_args, confirmed=False
-        )
+        self.call(RelativeBound, bind, self.services, self.payer.id, number, **self._bind_args, confirmed=False)
 
     def action_submit(self) -> None:
+        if self._paying:
+            self.status("正在缴费，请稍候。")
+            return
+        if self.paid is not None:
+            self.status("本次缴费已办结。按 Esc 返回，或按 F4 办理下一位。")
+            return
         if self.payer is None:
             self.status("请先输入缴费人身份证号，调出缴费人。", "error")
             self.query_one("#fa-payer").focus()
@@ -327,32 +344,36 @@ class FamilyAidScreen(FormScreen):
         ids = [v.binding.relative_person_id for v in ticked]
         payer_id = self.payer.id
 
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.status("正在缴费……")
-                self.call_service(
-                    "pay", pay, self.services, self.desk.receipts_dir, payer_id, ids, confirmed=confirm
-                )
+        def take() -> None:
+            self._paying = True  # a second Ctrl+S while paying does not ask again
+            self.status("正在缴费……")
+            self.call(FamilyPaid, pay, self.services, self.desk.receipts_dir, payer_id, ids, confirmed=confirm)
 
-        self.app.push_screen(ConfirmModal("确认家庭共济缴费？", "\n".join(body), yes="确认缴费"), answered)
+        self.confirm("确认家庭共济缴费？", body, take, yes="确认缴费")
 
     # -- answers from the services -----------------------------------------------------------
-    @on(ServiceDone)
-    def _done(self, message: ServiceDone) -> None:
-        match message.op:
-            case "payer" if message.token == self._find_token:
-                self._show_payer(message.result, reloaded=self._reloading)
-                self._reloading = False
-            case "bind":
-                self._show_bound(message.result)
-            case "pay":
-                self._show_paid(message.result)
+    @on(PayerOpened)
+    def _payer_opened(self, message: PayerOpened) -> None:
+        if self.is_current(message):
+            self._show_payer(message.payer, reloaded=self._reloading)
+            self._reloading = False
 
-    @on(ServiceRefused)
-    def _refused(self, message: ServiceRefused) -> None:
+    @on(RelativeBound)
+    def _bound(self, message: RelativeBound) -> None:
+        self._show_bound(message.bound)
+
+    @on(FamilyPaid)
+    def _paid(self, message: FamilyPaid) -> None:
+        self._paying = False
+        self.paid = message.paid
+        self._show_paid(message.paid)
+
+    def show_refused(self, message: Refused) -> None:
+        self._paying = False
         decision = message.decision
         panel = self.query_one("#fa-decision", DecisionPanel)
-        if message.op == "bind" and decision.needs_confirmation:
+        binding = message.answer is RelativeBound
+        if binding and decision.needs_confirmation and self.payer is not None:
             panel.show_decision(decision, title="绑定：需人工核实")
             args = dict(self._bind_args)
             number = self.query_one("#fa-relative", Input).value.strip()
@@ -361,35 +382,29 @@ class FamilyAidScreen(FormScreen):
             def answered(yes: bool | None) -> None:
                 if yes:
                     self.status("正在绑定……")
-                    self.call_service(
-                        "bind", bind, self.services, payer_id, number, **args, confirmed=True
-                    )
+                    self.call(RelativeBound, bind, self.services, payer_id, number, **args, confirmed=True)
                 else:
                     self.status("未绑定。")
 
             body = "\n".join(decision.explain()) + "\n\n经办人员已核实，确认绑定？"
             self.app.push_screen(ConfirmModal("文件未作规定，需人工核实", body, yes="已核实，绑定"), answered)
             return
-        what = "不予绑定" if message.op == "bind" else "不予办理"
+        what = "不予绑定" if binding else "不予办理"
         panel.show_decision(decision, title=what)
         self.query_one("#fa-step", Static).update(f"[b red]{what}，理由如下。[/]")
         self.status(f"{what}：理由见右侧。", "error")
 
-    @on(ServiceInvalid)
-    def _invalid(self, message: ServiceInvalid) -> None:
-        self.status(message.message, "error")
+    def show_invalid(self, message: Invalid) -> None:
+        self._paying = False
+        self.status(message.text, "error")
         target = {
-            "id_number": "#fa-payer" if message.op == "payer" else "#fa-relative",
+            "id_number": "#fa-payer" if message.answer is PayerOpened else "#fa-relative",
             "relative": "#fa-relative", "relative_person_id": "#fa-relative",
             "relation": "#fa-relation", "relation_code": "#fa-relation", "evidence": "#fa-evidence",
             "relative_person_ids": "#fa-relatives",
         }.get(message.field or "")
         if target:
             self.query_one(target).focus()
-
-    @on(ServiceFailed)
-    def _failed(self, message: ServiceFailed) -> None:
-        self.status(f"出错了：{message.error}", "error")
 
     def _show_payer(self, payer: Payer | None, *, reloaded: bool = False) -> None:
         info = self.query_one("#fa-payer-info", Static)
@@ -464,4 +479,4 @@ class FamilyAidScreen(FormScreen):
         self.status(f"缴费成功，收据号 {nos}，收据已保存。")
         if self.payer is not None:  # the list now shows them as paid
             self._reloading = True
-            self._find_token = self.call_service("payer", open_payer, self.services, person_id=self.payer.id)
+            self.call(PayerOpened, open_payer, self.services, person_id=self.payer.id)

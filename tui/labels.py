@@ -1,13 +1,9 @@
-"""Turn service views (pydantic objects) into the cells the screens show.
+"""Labels several workflows show: sex, person status, 与户主关系, a region with its name.
 
-Presentation only: labels, masking, yuan and date formatting. No rule decides anything here.
+Presentation only; no rule decides anything here.
 """
 
 from __future__ import annotations
-
-from typing import Any
-
-from tui.formatting import show_date
 
 SEX_LABELS = {"1": "男", "2": "女"}
 STATUS_LABELS = {"active": "正常", "dead": "死亡", "moved_out": "迁出"}
@@ -30,19 +26,6 @@ def relation_label(code: str | None) -> str:
 
 def relation_options() -> list[tuple[str, str]]:
     return [(f"{code} {relation_label(code)}", code) for code in HEAD_RELATION_CODES]
-
-
-def hit_row(hit: Any) -> tuple[str, tuple[str, ...]]:
-    """A lookup ``PersonRow`` as (person_id, cells) for the result table."""
-    return hit.person_id, (
-        hit.name,
-        SEX_LABELS.get(hit.sex or "", "—"),
-        hit.id_masked or "（无身份证号）",
-        show_date(hit.birth_date),
-        hit.household_number or "—",
-        relation_label(hit.relation_to_head),
-        STATUS_LABELS.get(hit.status, hit.status),
-    )
 
 
 def region_text(code: str | None) -> str:

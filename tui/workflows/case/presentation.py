@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from tui.formatting import show_date, yuan
-from tui.views import SEX_LABELS, STATUS_LABELS, region_text, relation_label
+from tui.formatting import local_time, show_date, yuan
+from tui.labels import SEX_LABELS, STATUS_LABELS, region_text, relation_label
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 ENROLMENT_STATUS = {"registered": "已登记未缴费", "paid": "已缴费", "refunded": "已退费", "cancelled": "已注销"}
 AUDIT_OUTCOME = {"done": "已办理", "refused": "不予办理"}
 
 Rows = list[tuple[str, tuple[str, ...]]]
-
-
-def local_time(moment: datetime | None) -> str:
-    if moment is None:
-        return "—"
-    local = moment.astimezone(LOCAL_TZ) if moment.tzinfo else moment
-    return local.strftime("%Y-%m-%d %H:%M")
 
 
 def person_text(case: Any) -> str:

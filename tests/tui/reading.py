@@ -1,4 +1,4 @@
-"""Helpers shared by the F3–F5 desk tests (D2's screens)."""
+"""Reading what a widget shows, for the desk tests."""
 
 from __future__ import annotations
 
@@ -15,3 +15,11 @@ def shown(widget: Any) -> str:
     with console.capture() as capture:
         console.print(content)
     return capture.get()
+
+
+def table_text(table: Any) -> str:
+    """Every cell of a ``DataTable``, one row a line, cells separated by " | "."""
+    rows = []
+    for row_key in table.rows:
+        rows.append(" | ".join(str(cell) for cell in table.get_row(row_key)))
+    return "\n".join(rows)

@@ -1,20 +1,20 @@
-"""F2's side of the services: what its workers call and how its answers are shown.
-
-The worker functions here (``open_person``, ``register``, ``pay``) call the services
-(``register`` is the one operation ``enrolment.register_person``: person, household
-and enrolment in one transaction) and save the receipt file; every rule is in the
-services.
-The display helpers turn an ``AssessmentView`` into figures with their clauses.
+"""F2 as the clerk reads it: the form's draft, options and labels, and the figures of an
+``AssessmentView`` with the clause of each (a field of the decision, never a search of the
+reasons' text). Presentation only; every rule is in the services.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tui.formatting import show_date, yuan
+from tui.formatting import local_time, show_date, yuan
 from tui.widgets.decision import Figure
+
+if TYPE_CHECKING:
+    from yibao.services.counter import CounterView
+    from yibao.services.views import ReceiptView
 
 CHANNELS: tuple[tuple[str, str], ...] = (("cash", "现金"), ("bank", "银行代收"), ("online", "线上缴费"))
 WINDOW_LABELS = {
@@ -60,17 +60,7 @@ class Draft:
     id_confirmed: bool = False  # the clerk checked a card whose county code postdates the birth
 
 
-@dataclass(frozen=True)
-class Opened:
-    """An existing person, the identities on file, and the assessment for the year."""
-
-    person: Any  # PersonView
-    household_number: str | None
-    identities: tuple[Any, ...]  # IdentityView
-    assessment: Any  # AssessmentView
-
-
-def draft_of(opened: Opened) -> Draft:
+def draft_of(opened: CounterView) -> Draft:
     """The F2 form's person part as the registry has it (to tell whether the clerk changed it)."""
     p = opened.person
     return Draft(
@@ -87,48 +77,8 @@ def draft_of(opened: Opened) -> Draft:
 
 @dataclass(frozen=True)
 class Paid:
-    receipt: Any  # ReceiptView
+    receipt: ReceiptView
     path: Path
-
-
-# -- worker functions (run in a thread; never touch a widget) ----------------------------
-
-
-def open_person(services: Any, *, person_id: str | None = None, id_number: str | None = None) -> Opened | None:
-    person = services.persons.get(person_id) if person_id else services.persons.by_id_number(id_number)
-    if person is None:
-        return None
-    household_number = None
-    if person.household_id:
-        household_number = services.persons.household(person.household_id).number
-    identities = tuple(services.persons.identities(person.id))
-    assessment = services.enrolment.assess(person.id)
-    return Opened(person, household_number, identities, assessment)
-
-
-def register(services: Any, draft: Draft, person_id: str | None) -> Opened:
-    """参保登记: one service operation saves (or corrects) the person, creates or joins the
-    household by its 户号, and registers the enrolment; then the assessment is read.
-
-    All or nothing: a refusal or a bad field writes nothing, so the clerk corrects the
-    form and presses Ctrl+S again."""
-    done = services.enrolment.register_person(
-        person_id=person_id,
-        name=draft.name,
-        id_number=draft.id_number,
-        hukou_region=draft.hukou_region,
-        residence_permit_region=draft.residence_permit_region,
-        employee_insured=draft.employee_insured,
-        household_number=draft.household_number,
-        relation_to_head=draft.relation_to_head,
-        category=draft.category,
-        id_confirmed=draft.id_confirmed,
-    )
-    person = done.person
-    assessment = services.enrolment.assess(person.id, category=draft.category)
-    identities = tuple(services.persons.identities(person.id))
-    number = done.household.number if done.household is not None else draft.household_number
-    return Opened(person, number, identities, assessment)
 
 
 def household_text(household: Any) -> str:
@@ -142,28 +92,11 @@ def household_text(household: Any) -> str:
     return f"已有此户：{who}，共 {len(household.members)} 人。"
 
 
-def pay(
-    services: Any,
-    receipts_dir: Path,
-    person_id: str,
-    *,
-    category: str,
-    channel: str,
-    received_fen: int | None,
-    confirmed: bool,
-) -> Paid:
-    receipt = services.enrolment.enrol_and_pay(
-        person_id, channel=channel, received_fen=received_fen, category=category, confirmed=confirmed
-    )
-    return Paid(receipt, save_receipt(receipt, receipts_dir))
+def save_receipt(receipt: ReceiptView, directory: Path) -> Path:
+    """The receipt's text file (written by ``yibao.receipts``)."""
+    from yibao.receipts import save_text
 
-
-def save_receipt(receipt: Any, directory: Path) -> Path:
-    """Write the plain-text receipt, ready to print; returns its path."""
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{receipt.receipt_no}.txt"
-    path.write_text(receipt.text.rstrip("\n") + "\n", encoding="utf-8")
-    return path
+    return save_text(receipt.receipt_no, receipt.text, directory)
 
 
 # -- display --------------------------------------------------------------------------------
@@ -248,7 +181,6 @@ def identities_text(identities: tuple[Any, ...]) -> str:
 
 def result_text(paid: Paid) -> str:
     r = paid.receipt
-    from tui.case_views import local_time
 
     lines = [
         f"[b green]已收款[/]　收据号 [b]{r.receipt_no}[/]　{r.person_name}（{r.id_masked}）",

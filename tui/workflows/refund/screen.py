@@ -10,12 +10,11 @@ papers received (ticked from the list the rules give), the applicant and a note.
 Choosing the payment and the reason asks ``refunds.assess`` at once; Ctrl+S confirms
 and takes the request in (``refunds.intake``: state 受理). A refusal shows its reasons
 with the clause and stops there. A request already taken in moves on (审核中 →
-已批准/已驳回 → 已退费) from the case view (``tui.modals.refund_review``).
+已批准/已驳回 → 已退费) in ``RefundReviewModal``: Enter on the case view's 退费 tab, or the
+review queue (Ctrl+P “退费审核”).
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -23,105 +22,30 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Input, Select, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
-from tui import workflow_views as wv
 from tui.formatting import show_date, yuan
-from tui.messages import ServiceDone, ServiceFailed, ServiceInvalid, ServiceRefused
-from tui.modals.confirm import ConfirmModal
-from tui.screens.base import FormScreen
-from tui.widgets.decision import DecisionPanel, Figure
+from tui.widgets import form as wv
+from tui.widgets.decision import DecisionPanel
 from tui.widgets.inputs import DateInput
-
-PAYMENT_STATUS = {"paid": "有效", "refunded": "已退费", "voided": "已作废"}
-PAYMENT_COLUMNS = ("收据号", "年度", "缴费日期", "金额", "状态")
-
-
-def reason_options(policy: Any) -> list[tuple[str, str]]:
-    """The refund cases the policy lists (its own wording), then 其他原因.
-
-    When the document lists none (it is silent on refunds), every case the desk knows is
-    offered and the rules answer “需人工核实”. Read from the policy file; nothing decided here.
-    """
-    from yibao.policy.refunds import RefundReason
-
-    rules = getattr(policy, "refunds", None)
-    listed = [r for r in getattr(rules, "reasons", ()) if not r.mention_only]
-    options = [(r.label, r.code) for r in listed]
-    codes = {r.code for r in listed}
-    if not listed:
-        options = [(r.label, r.value) for r in RefundReason if r is not RefundReason.OTHER]
-        codes = set(RefundReason)
-    if RefundReason.OTHER not in codes:
-        options.append((RefundReason.OTHER.label, RefundReason.OTHER.value))
-    return options
+from tui.workflows.base import WorkflowScreen
+from tui.workflows.messages import Invalid, Refused
+from tui.workflows.refund import presentation as pr
+from tui.workflows.refund.messages import PaymentsFound, RefundAssessed, RefundTakenIn
+from yibao.services.views import PaymentView, PersonView, RefundAssessmentView, RefundView
 
 
-# -- worker functions (run in a thread; never touch a widget) ------------------------------
-
-
-def find_payments(services: Any, query: str) -> tuple[Any, list[Any]]:
-    """(person, payments) for an ID number or a receipt number."""
-    from yibao.services.errors import InvalidInput
-
-    text = query.strip().upper()
-    if len(text) == 18 and wv.id_problem(text) is None:
-        person = services.persons.by_id_number(text)
-        if person is None:
-            raise InvalidInput("登记库中没有此人。请核对身份证号码，或改用收据号查找。", field="query")
-        return person, services.payments.for_person(person.id)
-    receipt = services.payments.receipt(text)
-    return services.persons.get(receipt.payment.person_id), [receipt.payment]
-
-
-def payments_of(services: Any, person_id: str) -> tuple[Any, list[Any]]:
-    return services.persons.get(person_id), services.payments.for_person(person_id)
-
-
-# -- display ------------------------------------------------------------------------------
-
-
-def figures(view: Any, reason_label: str) -> list[Figure]:
-    d = view.decision
-    p = view.payment
-    rows = [
-        Figure("收据号", p.receipt_no, ""),
-        Figure("缴费日期", f"{show_date(p.paid_on)}（{p.benefit_year}年度）", ""),
-        Figure("退费金额", yuan(p.amount_fen), ""),
-        Figure("退费原因", reason_label, wv.clause_of(d, "退费情形", "不在可退费", "未提及", "未规定")),
-        Figure("受理期限", f"{show_date(d.deadline)}（含）前" if d.deadline else "文件未规定",
-               wv.clause_of(d, "前申请", "（含）前", "集中缴费期", "时限")),
-    ]
-    if d.refused:
-        return rows
-    if getattr(d, "apply_to", None):
-        rows.append(Figure("申请受理", d.apply_to, wv.clause_of(d, "终审")))
-    if d.approver:
-        rows.append(Figure("终审", d.approver, wv.clause_of(d, "终审")))
-    if d.evidence:
-        rows.append(Figure("须提交材料", "、".join(d.evidence), ""))
-    return rows
-
-
-def result_text(refund: Any) -> str:
-    lines = [
-        f"[b green]已受理退费申请[/]　状态 [b]{refund.state_label}[/]　收据号 {refund.receipt_no}",
-        f"退费金额 {yuan(refund.amount_fen)}　受理日期 {show_date(refund.received_on)}"
-        + (f"　受理期限 {show_date(refund.deadline)}" if refund.deadline else ""),
-    ]
-    if refund.approver:
-        lines.append(f"由 {refund.approver} 终审；审核进度在个人档案“退费”页查看和办理。")
-    lines.append("按 Esc 返回。")
-    return "\n".join(lines)
-
-
-class RefundScreen(FormScreen):
+class RefundScreen(WorkflowScreen):
     TITLE = "退费受理"
+    FIELDS = {
+        "query": "#rf-query", "receipt_no": "#rf-query", "id_number": "#rf-query",
+        "payment_id": "#rf-payments", "reason": "#rf-reason", "died_on": "#rf-died",
+    }
 
     DEFAULT_CSS = """
     RefundScreen #rf-columns { height: 1fr; }
     RefundScreen #rf-form { width: 54; height: 1fr; padding: 1 1 0 0; }
     RefundScreen #rf-right { width: 1fr; height: 1fr; padding: 1 1 0 1; }
     RefundScreen #rf-payments { height: auto; max-height: 7; margin: 0 0 1 1; }
-    RefundScreen #rf-evidence { height: auto; max-height: 6; margin: 0 0 1 2; border: round $primary 50%; }
+    RefundScreen #rf-evidence { height: auto; min-height: 3; max-height: 6; margin: 0 0 1 2; border: round $primary 50%; }
     RefundScreen #rf-evidence:focus { border: round $primary; }
     RefundScreen .section-title { margin: 0 0 0 2; }
     RefundScreen #rf-step { margin-bottom: 1; height: auto; }
@@ -131,16 +55,23 @@ class RefundScreen(FormScreen):
     def __init__(self, person_id: str | None = None) -> None:
         super().__init__()
         self.person_id = person_id  # from the case view: the person whose payment it is
-        self.person: Any = None
-        self.payments: dict[str, Any] = {}  # payment id → PaymentView
-        self.assessment: Any = None  # RefundAssessmentView of the payment and reason shown
-        self.refund: Any = None  # RefundView once taken in
-        self._assess_token = 0
+        self.person: PersonView | None = None
+        self.payments: dict[str, PaymentView] = {}
+        self.assessment: RefundAssessmentView | None = None  # of the payment and reason shown
+        self.refund: RefundView | None = None  # once taken in
         self._reasons: list[tuple[str, str]] = []  # (label, code), read in compose_body
+
+    @property
+    def finished(self) -> bool:
+        return self.refund is not None
+
+    @property
+    def dirty(self) -> bool:
+        return self.refund is None and (bool(self.payments) or bool(self.query_one("#rf-query", Input).value))
 
     # -- layout ----------------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
-        self._reasons = reason_options(self.services.policy)
+        self._reasons = [(o.label, o.code) for o in self.services.refunds.reason_options()]
         with Horizontal(id="rf-columns"):
             with VerticalScroll(id="rf-form", classes="form"):
                 yield wv.row(
@@ -152,6 +83,9 @@ class RefundScreen(FormScreen):
                 yield DataTable(id="rf-payments", cursor_type="row", zebra_stripes=True)
                 yield wv.row("退费原因", Select(self._reasons, prompt="请选择", id="rf-reason"))
                 yield wv.row("死亡日期", DateInput(id="rf-died", allow_empty=True), id="rf-died-row")
+                yield wv.Hint("", id="rf-died-info")
+                # Always in the Tab order, so a clerk's Tab lands on the same field whether
+                # the rules have answered yet or not.
                 yield Static("已收材料（空格勾选）", classes="section-title", id="rf-evidence-title")
                 yield SelectionList[str](id="rf-evidence")
                 yield wv.row("申请人", Input(placeholder="缴费人或其亲属姓名", id="rf-applicant", max_length=50))
@@ -163,12 +97,17 @@ class RefundScreen(FormScreen):
                 yield Static("", id="rf-result")
 
     def on_mount(self) -> None:
-        self.query_one("#rf-payments", DataTable).add_columns(*PAYMENT_COLUMNS)
+        self.query_one("#rf-payments", DataTable).add_columns(*pr.PAYMENT_COLUMNS)
         self.query_one("#rf-died-row").display = False
-        self.query_one("#rf-evidence").display = self.query_one("#rf-evidence-title").display = False
+        self._evidence_placeholder()
         self.query_one("#rf-query", Input).focus()
         if self.person_id:
-            self.call_service("find", payments_of, self.services, self.person_id)
+            self.call(PaymentsFound, self.services.refunds.payments, person_id=self.person_id)
+
+    def _evidence_placeholder(self) -> None:
+        evidence = self.query_one("#rf-evidence", SelectionList)
+        evidence.clear_options()
+        evidence.add_option(Selection("（选择缴费记录和退费原因后列出）", "", disabled=True))
 
     # -- finding the payment ------------------------------------------------------------------
     @on(Input.Submitted)
@@ -179,21 +118,21 @@ class RefundScreen(FormScreen):
                 self.status("请输入收据号或身份证号码。", "error")
                 return
             self.status("正在查找……")
-            self.call_service("find", find_payments, self.services, value)
+            self.call(PaymentsFound, self.services.refunds.payments, query=value)
         else:
             self.focus_next()
 
     @on(Input.Changed, "#rf-query")
     def _query_changed(self, event: Input.Changed) -> None:
         value = event.value.strip()
-        info = self.query_one("#rf-query-info", Static)
+        info = self.query_one("#rf-query-info", wv.Hint)
         if len(value) == 18 and value[:17].isdigit():
             problem = wv.id_problem(value)
             info.update(f"[b red]{problem}[/]" if problem else "身份证号码：按 Enter 列出此人的缴费")
         else:
             info.update("")
 
-    def _payment(self) -> Any:
+    def _payment(self) -> PaymentView | None:
         table = self.query_one("#rf-payments", DataTable)
         if not self.payments or table.row_count == 0:
             return None
@@ -205,7 +144,7 @@ class RefundScreen(FormScreen):
         return None if value is Select.NULL else str(value)
 
     def _reason_label(self, code: str) -> str:
-        return dict((v, k) for k, v in self._reasons).get(code, code)
+        return {v: k for k, v in self._reasons}.get(code, code)
 
     # -- asking the rules as soon as payment and reason are known -------------------------------------
     @on(DataTable.RowHighlighted, "#rf-payments")
@@ -221,7 +160,11 @@ class RefundScreen(FormScreen):
 
     @on(Input.Changed, "#rf-died")
     def _died_changed(self, event: Input.Changed) -> None:
-        if not event.value or self.query_one("#rf-died", DateInput).date is not None:
+        died = self.query_one("#rf-died", DateInput)
+        self.query_one("#rf-died-info", wv.Hint).update(
+            f"[b red]{died.problem}[/]" if event.value and died.date is None and died.problem else ""
+        )
+        if not event.value or died.date is not None:
             self._assess()
 
     def _assess(self) -> None:
@@ -230,17 +173,14 @@ class RefundScreen(FormScreen):
         payment, reason = self._payment(), self._reason()
         self.assessment = None
         if payment is None or reason is None:
-            self._assess_token = 0
             return
         died = self.query_one("#rf-died", DateInput).date if reason == "died" else None
-        self._assess_token = self.call_service(
-            "assess", self.services.refunds.assess, payment.id, reason=reason, died_on=died
-        )
+        self.call(RefundAssessed, self.services.refunds.assess, payment.id, reason=reason, died_on=died)
 
     # -- Ctrl+S: 受理 ------------------------------------------------------------------------------
     def action_submit(self) -> None:
         if self.refund is not None:
-            self.status("本次退费申请已受理。按 Esc 返回。")
+            self.status("本次退费申请已受理。按 Esc 返回，或按 F5 受理下一笔。")
             return
         payment, reason = self._payment(), self._reason()
         if payment is None:
@@ -250,6 +190,11 @@ class RefundScreen(FormScreen):
         if reason is None:
             self.status("请选择退费原因。", "error")
             self.query_one("#rf-reason").focus()
+            return
+        died_input = self.query_one("#rf-died", DateInput)
+        if reason == "died" and died_input.value and died_input.date is None:
+            self.status(f"死亡日期：{died_input.problem}", "error")
+            died_input.focus()
             return
         view = self.assessment
         if view is None or view.payment.id != payment.id or view.reason != reason:
@@ -269,8 +214,9 @@ class RefundScreen(FormScreen):
         applicant = self.query_one("#rf-applicant", Input).value.strip()
         phone = self.query_one("#rf-phone", Input).value.strip()
         note = self.query_one("#rf-note", Input).value.strip()
-        died = self.query_one("#rf-died", DateInput).date if reason == "died" else None
+        died = died_input.date if reason == "died" else None
         confirmed = decision.needs_confirmation
+        assert self.person is not None
         body = [
             f"{wv.person_line(self.person)}　收据号 {payment.receipt_no}",
             f"退费金额 {yuan(payment.amount_fen)}　原因：{self._reason_label(reason)}",
@@ -279,67 +225,31 @@ class RefundScreen(FormScreen):
         if decision.deadline:
             body.append(f"受理期限 {show_date(decision.deadline)}（含）")
         if confirmed:
-            body.append("注意：文件未作规定的事项需经办人员核实（见核定理由），确认即表示已核实。")
+            body.append("注意：有事项需经办人员核实（见核定理由），确认即表示已核实，并记入操作记录。")
         # Taken in only with every paper ticked, so the request's ``evidence`` (the papers the
         # rules ask for, stored by the service) is also the list of papers received.
 
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.status("正在受理……")
-                self.call_service(
-                    "intake", self.services.refunds.intake, payment.id, reason=reason,
-                    reason_note=note or None, applicant_name=applicant or None,
-                    applicant_phone=phone or None, died_on=died, confirmed=confirmed,
-                )
+        def take_in() -> None:
+            self.status("正在受理……")
+            self.call(
+                RefundTakenIn, self.services.refunds.intake, payment.id, reason=reason,
+                reason_note=note or None, applicant_name=applicant or None,
+                applicant_phone=phone or None, died_on=died, confirmed=confirmed,
+            )
 
-        self.app.push_screen(ConfirmModal("确认受理退费申请？", "\n".join(body), yes="确认受理"), answered)
+        self.confirm("确认受理退费申请？", body, take_in, yes="确认受理")
 
     # -- answers from the services -----------------------------------------------------------
-    @on(ServiceDone)
-    def _done(self, message: ServiceDone) -> None:
-        match message.op:
-            case "find":
-                self._show_payments(*message.result)
-            case "assess" if message.token == self._assess_token:
-                self._show_assessment(message.result)
-            case "intake":
-                self._show_refund(message.result)
-
-    @on(ServiceRefused)
-    def _refused(self, message: ServiceRefused) -> None:
-        self.query_one("#rf-decision", DecisionPanel).show_decision(message.decision, title="不予受理")
-        self.query_one("#rf-step", Static).update("[b red]不予受理，理由如下。[/]")
-        self.status("不予受理：理由见右侧。", "error")
-
-    @on(ServiceInvalid)
-    def _invalid(self, message: ServiceInvalid) -> None:
-        if message.op == "assess" and message.token != self._assess_token:
-            return
-        self.status(message.message, "error")
-        target = {
-            "query": "#rf-query", "receipt_no": "#rf-query", "id_number": "#rf-query",
-            "payment_id": "#rf-payments", "reason": "#rf-reason", "died_on": "#rf-died",
-        }.get(message.field or "")
-        if target and self.query_one(target).display:
-            self.query_one(target).focus()
-        if message.op == "find":
-            self.query_one("#rf-query-info", Static).update(f"[b red]{message.message}[/]")
-
-    @on(ServiceFailed)
-    def _failed(self, message: ServiceFailed) -> None:
-        self.status(f"出错了：{message.error}", "error")
-
-    def _show_payments(self, person: Any, payments: list[Any]) -> None:
+    @on(PaymentsFound)
+    def _found(self, message: PaymentsFound) -> None:
+        person, payments = message.found.person, message.found.payments
         self.person = person
         self.payments = {p.id: p for p in payments}
-        self.query_one("#rf-query-info", Static).update(f"[b]{wv.person_line(person)}[/]")
+        self.query_one("#rf-query-info", wv.Hint).update(f"[b]{wv.person_line(person)}[/]")
         table = self.query_one("#rf-payments", DataTable)
         table.clear()
         for p in payments:
-            table.add_row(
-                p.receipt_no, str(p.benefit_year), show_date(p.paid_on),
-                yuan(p.amount_fen, unit=False), PAYMENT_STATUS.get(p.status, p.status), key=p.id,
-            )
+            table.add_row(*pr.payment_cells(p), key=p.id)
         if not payments:
             self.query_one("#rf-step", Static).update(f"{person.name} 没有缴费记录，无可退费用。")
             self.status(f"{person.name} 没有缴费记录。", "warning")
@@ -349,23 +259,26 @@ class RefundScreen(FormScreen):
         table.focus()
         self._assess()
 
-    def _show_assessment(self, view: Any) -> None:
-        self.assessment = view
+    @on(RefundAssessed)
+    def _assessed(self, message: RefundAssessed) -> None:
+        if not self.is_current(message):
+            return
+        view = self.assessment = message.view
         decision = view.decision
-        panel = self.query_one("#rf-decision", DecisionPanel)
-        panel.show_decision(
-            decision, figures(view, self._reason_label(view.reason)),
+        self.query_one("#rf-decision", DecisionPanel).show_decision(
+            decision, pr.figures(view, self._reason_label(view.reason)),
             title=f"退费受理核定 · {wv.document_of(self.services)}",
         )
         evidence = self.query_one("#rf-evidence", SelectionList)
         ticked = set(evidence.selected)
-        evidence.clear_options()
         papers = () if decision.refused else decision.evidence
-        for paper in papers:
-            evidence.add_option(Selection(paper, paper, paper in ticked))
         if papers:
+            evidence.clear_options()
+            for paper in papers:
+                evidence.add_option(Selection(paper, paper, paper in ticked))
             evidence.highlighted = 0
-        evidence.display = self.query_one("#rf-evidence-title").display = bool(papers)
+        else:
+            self._evidence_placeholder()
         step = self.query_one("#rf-step", Static)
         if decision.refused:
             step.update("[b red]不予受理，理由如下。[/]")
@@ -377,8 +290,21 @@ class RefundScreen(FormScreen):
             step.update("收齐右侧所列材料并在左侧勾选，填写申请人后按 Ctrl+S 受理。")
             self.status("可以受理：勾选已收材料后按 Ctrl+S。")
 
-    def _show_refund(self, refund: Any) -> None:
-        self.refund = refund
+    @on(RefundTakenIn)
+    def _taken_in(self, message: RefundTakenIn) -> None:
+        refund = self.refund = message.refund
         self.query_one("#rf-step", Static).update("")
-        self.query_one("#rf-result", Static).update(result_text(refund))
+        self.query_one("#rf-result", Static).update(pr.result_text(refund))
         self.status(f"已受理退费申请（收据号 {refund.receipt_no}），状态：{refund.state_label}。")
+
+    def show_refused(self, message: Refused) -> None:
+        super().show_refused(message)
+        self.query_one("#rf-step", Static).update("[b red]不予受理，理由如下。[/]")
+        self.status("不予受理：理由见右侧。", "error")
+
+    def show_invalid(self, message: Invalid) -> None:
+        super().show_invalid(message)
+        if message.answer is PaymentsFound:
+            self.query_one("#rf-query-info", wv.Hint).update(f"[b red]{message.text}[/]")
+        if message.field == "died_on":
+            self.query_one("#rf-died-info", wv.Hint).update(f"[b red]{message.text}[/]")

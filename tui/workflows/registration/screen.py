@@ -6,13 +6,16 @@ household and relation, employee insurance, special identities on file, category
 
 Ctrl+S is the counter's next step: first 登记 (save the person and the enrolment,
 then show the quote from the rules with each clause); then 收款 (confirm, pay,
-save the receipt and show its path). A refusal shows its reasons and stops there.
+save the receipt and show its path). A refusal shows its reasons and stops there;
+F2 then opens a fresh form for the next person.
+
+Answers of the registry never move the focus while the clerk types: only Ctrl+S does
+(to the field it names, or to 实收金额 once the quote is ready).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -20,17 +23,27 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
-from tui import history_views as hv
-from tui import registration_views as rv
 from tui.formatting import change_markup, yuan
-from tui.messages import ServiceDone, ServiceFailed, ServiceInvalid, ServiceRefused
-from tui.modals.confirm import ConfirmModal
-from tui.screens.base import FormScreen
-from tui.views import relation_options
+from tui.labels import relation_options
 from tui.widgets.decision import DecisionPanel
 from tui.widgets.history import HistoryForm
 from tui.widgets.inputs import IdNumberInput, MoneyInput
 from tui.widgets.year_choice import YearChoice
+from tui.workflows.messages import Invalid, Refused
+from tui.workflows.registration import calls
+from tui.workflows.registration import history as hv
+from tui.workflows.registration import presentation as rv
+from tui.workflows.registration.messages import (
+    HouseholdFound,
+    PaymentTaken,
+    PersonFound,
+    PersonOpened,
+    PersonRegistered,
+    YearChanged,
+    YearsOpen,
+)
+from yibao.services.counter import CounterView
+from yibao.services.views import AssessmentView
 
 
 def _id_problem(value: str) -> str | None:
@@ -44,6 +57,8 @@ def _id_problem(value: str) -> str | None:
 
 
 def _region_problem(value: str) -> str | None:
+    if not value.isdigit():
+        return f"“{value}”不是行政区划代码：请输入6位数字，如 611023。"
     from yibao.regions import InvalidRegion, validate
 
     try:
@@ -58,22 +73,32 @@ def _row(label: str, widget: Widget) -> Horizontal:
     return Horizontal(Label(label, classes="field-label"), widget, classes="row")
 
 
-class RegistrationScreen(hv.HistoryFormMixin, FormScreen):
+class RegistrationScreen(hv.HistoryFormMixin):
     TITLE = "参保登记"
+    DECISION = "#reg-quote"
+    FIELDS = {
+        "id_number": "#reg-id", "name": "#reg-name", "hukou_region": "#reg-hukou",
+        "residence_permit_region": "#reg-permit", "number": "#reg-household", "household_number": "#reg-household",
+        "relation_to_head": "#reg-relation", "category": "#reg-category",
+        "received_fen": "#reg-received", "channel": "#reg-channel",
+    }
 
     def __init__(self, person_id: str | None = None) -> None:
         super().__init__()
         self.person_id = person_id  # the person on file (from the case view, or found by ID)
-        self.assessment: Any = None  # AssessmentView of the person on file
+        self.assessment: AssessmentView | None = None  # of the person on file
         self.paid: rv.Paid | None = None
+        self.refused = False  # the last answer was 不予办理
         self._saved: rv.Draft | None = None  # the person part as the registry has it
-        self._find_token = 0
-        self._household_token = 0
 
     @property
     def finished(self) -> bool:
-        """Paid and done: the desk key F2 then opens a fresh form."""
-        return self.paid is not None
+        """Paid, or refused: the desk key F2 then opens a fresh form for the next person."""
+        return self.paid is not None or self.refused
+
+    @property
+    def dirty(self) -> bool:
+        return self.paid is None and bool(self.query_one("#reg-id", Input).value.strip())
 
     # -- layout ----------------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
@@ -82,9 +107,10 @@ class RegistrationScreen(hv.HistoryFormMixin, FormScreen):
                 yield _row("居民身份证号码", IdNumberInput(_id_problem, id="reg-id"))
                 yield Static("", id="reg-id-info", classes="hint field-hint")
                 yield _row("姓名", Input(placeholder="与身份证一致", id="reg-name", max_length=50))
-                yield _row("户籍地", Input(placeholder="6位行政区划代码，如 611023", id="reg-hukou", restrict=r"\d*", max_length=6))
+                yield _row("户籍地", Input(placeholder="6位行政区划代码，如 611023", id="reg-hukou", max_length=6))
                 yield Static("", id="reg-hukou-info", classes="hint field-hint")
-                yield _row("居住证发证地", Input(placeholder="无则不填", id="reg-permit", restrict=r"\d*", max_length=6))
+                yield _row("居住证发证地", Input(placeholder="无则不填", id="reg-permit", max_length=6))
+                yield Static("", id="reg-permit-info", classes="hint field-hint")
                 yield _row("户号", Input(placeholder="户口簿上的户号，无则不填", id="reg-household", max_length=40))
                 yield Static("", id="reg-household-info", classes="hint field-hint")
                 yield _row("与户主关系", Select(relation_options(), prompt="请选择", id="reg-relation"))
@@ -105,18 +131,19 @@ class RegistrationScreen(hv.HistoryFormMixin, FormScreen):
     def on_mount(self) -> None:
         self.query_one("#reg-payment").display = False
         self.query_one("#reg-household-info").display = False
+        self.query_one("#reg-permit-info").display = False
         self.query_one("#reg-hukou", Input).value = str(getattr(self.services.policy, "region_code", ""))
         self.query_one("#reg-id", IdNumberInput).focus()
-        self.call_service("years", self.services.years.open, "payment")
+        self.call(YearsOpen, self.services.years.open, "payment")
         if self.person_id:
-            self.call_service("open", rv.open_person, self.services, person_id=self.person_id)
+            self.call(PersonOpened, self.services.counter.open, person_id=self.person_id)
 
     # -- the ID number: validated as typed, the record opened when on file ---------------------
     @on(Input.Changed, "#reg-id")
     def _id_changed(self, event: Input.Changed) -> None:
         info = self.query_one("#reg-id-info", Static)
         value = event.value.strip()
-        self._find_token = 0
+        self.workers.cancel_group(self, PersonFound.__name__)
         if not value:
             info.update("")
             return
@@ -134,7 +161,7 @@ class RegistrationScreen(hv.HistoryFormMixin, FormScreen):
         info.update(f"出生日期 {parsed.birth_date.isoformat()} · {parsed.sex_label} · 发证地 {parsed.region_name}"
                     + (f"\n[b yellow]{parsed.region_note}[/]" if parsed.region_note else ""))
         if self.person_id is None or self.assessment is None or self.assessment.person.id_number != parsed.number:
-            self._find_token = self.call_service("find", rv.open_person, self.services, id_number=parsed.number)
+            self.call(PersonFound, self.services.counter.open, id_number=parsed.number)
 
     @on(Input.Blurred, "#reg-id")
     def _id_left(self, event: Input.Blurred) -> None:
@@ -152,17 +179,19 @@ class RegistrationScreen(hv.HistoryFormMixin, FormScreen):
     @on(Input.Changed, "#reg-hukou")
     @on(Input.Changed, "#reg-permit")
     def _region_changed(self, event: Input.Changed) -> None:
-        if event.input.id != "reg-hukou":
-            return
-        info = self.query_one("#reg-hukou-info", Static)
-        if len(event.value) < 6:
+        """Said under the field as typed: letters at once, a wrong code once six digits are in."""
+        info = self.query_one(f"#{event.input.id}-info", Static)
+        value = event.value.strip()
+        if not value or (len(value) < 6 and value.isdigit()):
             info.update("")
-        elif problem := _region_problem(event.value):
+        elif problem := _region_problem(value):
             info.update(f"[b red]{problem}[/]")
         else:
             from yibao.regions import full_name
 
-            info.update(full_name(event.value))
+            info.update(full_name(value))
+        if event.input.id == "reg-permit":
+            info.display = bool(value)
 
     @on(Input.Changed, "#reg-household")
     def _household_changed(self, event: Input.Changed) -> None:
@@ -177,13 +206,12 @@ class RegistrationScreen(hv.HistoryFormMixin, FormScreen):
     def _look_up_household(self, value: str) -> None:
         """Say whose household the typed 户号 is (or that it is new) as the clerk types."""
         number = "".join(value.split())
-        self._household_token = 0
         if not number:
+            self.workers.cancel_group(self, HouseholdFound.__name__)
+            self._latest[HouseholdFound] = -1
             self._household_hint("")
             return
-        self._household_token = self.call_service(
-            "household", self.services.persons.household_by_number, number
-        )
+        self.call(HouseholdFound, self.services.persons.household_by_number, number)
 
     @on(Checkbox.Changed, "#reg-employee")
     def _employee_changed(self, event: Checkbox.Changed) -> None:
@@ -193,6 +221,7 @@ class RegistrationScreen(hv.HistoryFormMixin, FormScreen):
     @on(Select.Changed, "#reg-channel")
     def _money_changed(self) -> None:
         self._show_change()
+        self._say_cash_closed()
 
     @on(Input.Submitted)
     def _next_field(self, event: Input.Submitted) -> None:
@@ -240,6 +269,9 @@ class RegistrationScreen(hv.HistoryFormMixin, FormScreen):
 
     def _show_change(self) -> None:
         due = rv.total_due(self.assessment)
+        if due == 0:
+            self.query_one("#reg-change", Static).update("全额资助：个人无需缴费，不收现金。")
+            return
         received = self.query_one("#reg-received", MoneyInput).fen
         label = self.query_one("#reg-change", Static)
         cash = self.query_one("#reg-channel", Select).value == "cash"
@@ -258,7 +290,7 @@ class RegistrationScreen(hv.HistoryFormMixin, FormScreen):
         if draft is None:
             return
         self.status("正在登记并核定……")
-        self.call_service("register", rv.register, self.services, draft, self.person_id)
+        self.call(PersonRegistered, calls.register, self.services, draft, self.person_id)
 
     def _confirm_address_code(self, decision: Any) -> None:
         """The number's county code came into use after the birth year: the clerk checks
@@ -267,17 +299,12 @@ class RegistrationScreen(hv.HistoryFormMixin, FormScreen):
         if draft is None:
             return
 
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.status("正在登记并核定……")
-                confirmed = dataclasses.replace(draft, id_confirmed=True)
-                self.call_service("register", rv.register, self.services, confirmed, self.person_id)
-            else:
-                self.status("未登记：请核对身份证号码。", "warning")
-                self.query_one("#reg-id").focus()
+        def register() -> None:
+            self.status("正在登记并核定……")
+            confirmed = dataclasses.replace(draft, id_confirmed=True)
+            self.call(PersonRegistered, calls.register, self.services, confirmed, self.person_id)
 
-        body = "\n".join(decision.explain())
-        self.app.push_screen(ConfirmModal("请核对证件", body, yes="已核对，继续登记"), answered)
+        self.confirm("请核对证件", list(decision.explain()), register, yes="已核对，继续登记")
 
     def _form_changed(self) -> bool:
         """Whether the person part differs from what was saved (then 登记 again before paying)."""
@@ -286,88 +313,118 @@ class RegistrationScreen(hv.HistoryFormMixin, FormScreen):
         current = self._draft(quiet=True)
         return current is None or current != self._saved
 
+    def _say_cash_closed(self) -> bool:
+        """Cash on a closed day (日结) is said before the amount is typed; True when so."""
+        view = self.assessment
+        cash = self.query_one("#reg-channel", Select).value == "cash"
+        if view is None or not view.cash_closed or not cash or not view.due_fen:
+            return False
+        self.query_one("#reg-step", Static).update(f"[b red]{view.cash_closed}[/]\n可改选银行代收或线上缴费。")
+        self.status("今日现金已日结：请改选其他缴费方式（见右侧）。", "error")
+        return True
+
     def _confirm_payment(self) -> None:
         view = self.assessment
+        assert view is not None and view.due_fen is not None
         due = view.due_fen
-        channel = str(self.query_one("#reg-channel", Select).value)
-        received = self.query_one("#reg-received", MoneyInput).fen
-        if channel == "cash" and (received is None or received < due):
-            self.status(f"请输入实收金额（应收 {yuan(due)}）。", "error")
-            self.query_one("#reg-received").focus()
+        free = due == 0
+        channel = "cash" if free else str(self.query_one("#reg-channel", Select).value)
+        received = self.query_one("#reg-received", MoneyInput)
+        if not free and self._say_cash_closed():
+            self.query_one("#reg-channel").focus()
+            return
+        if not free and channel == "cash" and not received.value.strip():
+            self.status(f"应收 {yuan(due)}：输入实收金额后按 Ctrl+S 收款。")
+            received.focus()
+            return
+        if not free and channel == "cash" and (received.fen is None or received.fen < due):
+            why = received.problem if received.value.strip() and received.fen is None else None
+            self.status(f"实收金额：{why}" if why else f"请输入实收金额（应收 {yuan(due)}）。", "error")
+            received.focus()
             return
         person = view.person
-        body = [f"{person.name}（{person.id_masked}）{view.benefit_year}年度", f"应收 {yuan(due)}　方式：{rv.channel_label(channel)}"]
-        if channel == "cash":
-            body.append(f"实收 {yuan(received)}　找零 {yuan(received - due)}")
+        body = [f"{person.name}（{person.id_masked}）{view.benefit_year}年度"]
+        if free:
+            body.append("全额资助：个人应缴 0.00 元，不收现金。")
+        else:
+            body.append(f"应收 {yuan(due)}　方式：{rv.channel_label(channel)}")
+            if channel == "cash" and received.fen is not None:
+                body.append(f"实收 {yuan(received.fen)}　找零 {yuan(received.fen - due)}")
         confirmed = view.decision.needs_confirmation
         if confirmed:
-            body.append("注意：有事项需经办人员核实（见核定理由），确认即表示已核实。")
+            body.append("注意：有事项需经办人员核实（见核定理由），确认即表示已核实，并记入操作记录。")
+        cash_fen = received.fen if channel == "cash" and not free else None
 
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.status("正在收款……")
-                self.call_service(
-                    "pay", hv.pay, self.services, self.desk.receipts_dir, person.id,
-                    category=view.category, declared=self.declared_history(), channel=channel,
-                    received_fen=received if channel == "cash" else None, confirmed=confirmed,
-                )
+        def pay() -> None:
+            self.status("正在办理……" if free else "正在收款……")
+            self.call(
+                PaymentTaken, calls.pay, self.services, self.desk.receipts_dir, person.id,
+                category=view.category, declared=self.declared_history(), channel=channel,
+                received_fen=cash_fen, confirmed=confirmed,
+            )
 
-        self.app.push_screen(ConfirmModal("确认收款？", "\n".join(body), yes="确认收款"), answered)
+        if free:
+            self.confirm("确认参保登记（免缴费）？", body, pay, yes="确认办理")
+        else:
+            self.confirm("确认收款？", body, pay, yes="确认收款")
 
     # -- answers from the services -----------------------------------------------------------
-    @on(ServiceDone)
-    def _done(self, message: ServiceDone) -> None:
-        match message.op:
-            case "find" if message.token == self._find_token:
-                self._show_opened(message.result, found=True)
-            case "open" | "register":
-                self._show_opened(message.result, found=False)
-            case "pay":
-                self._show_paid(message.result)
-            case "household" if message.token == self._household_token:
-                self._household_hint(rv.household_text(message.result))
-            case "years":
-                self.query_one(YearChoice).show(message.result, self.services.benefit_year)
-            case "year":
-                self.desk.refresh_info()  # the header shows the year being collected
-                self.assessment = None  # quote again in the chosen year
-                self.query_one("#reg-payment").display = False
-                self.status(f"改为办理 {message.result.label}。按 Ctrl+S 重新核定。")
+    @on(PersonFound)
+    def _found(self, message: PersonFound) -> None:
+        if self.is_current(message):
+            self._show_opened(message.opened, found=True)
+
+    @on(PersonOpened)
+    def _opened(self, message: PersonOpened) -> None:
+        self._show_opened(message.opened, found=False)
+
+    @on(PersonRegistered)
+    def _registered(self, message: PersonRegistered) -> None:
+        self._show_opened(message.opened, found=False)
+        self.history_registered()
+
+    @on(PaymentTaken)
+    def _paid(self, message: PaymentTaken) -> None:
+        self._show_paid(message.paid)
+
+    @on(HouseholdFound)
+    def _household(self, message: HouseholdFound) -> None:
+        if self.is_current(message):
+            self._household_hint(rv.household_text(message.household))
+
+    @on(YearsOpen)
+    def _years(self, message: YearsOpen) -> None:
+        self.query_one(YearChoice).show(message.years, self.services.benefit_year)
+
+    @on(YearChanged)
+    def _year_changed(self, message: YearChanged) -> None:
+        self.desk.refresh_info()  # the header shows the year being collected
+        self.assessment = None  # quote again in the chosen year
+        self.query_one("#reg-payment").display = False
+        self.status(f"改为办理 {message.year.label}。按 Ctrl+S 重新核定。")
 
     @on(YearChoice.Chosen)
     def _year_chosen(self, message: YearChoice.Chosen) -> None:
-        self.call_service("year", self.services.years.choose, message.benefit_year)
+        self.call(YearChanged, self.services.years.choose, message.benefit_year)
 
-    @on(ServiceRefused)
-    def _refused(self, message: ServiceRefused) -> None:
-        if message.op == "register" and message.decision.rule == "id_number.address_code":
+    def show_refused(self, message: Refused) -> None:
+        if message.answer is PersonRegistered and message.decision.rule == "id_number.address_code":
             self._confirm_address_code(message.decision)
             return
-        self.query_one("#reg-quote", DecisionPanel).show_decision(message.decision, title="不予办理")
+        super().show_refused(message)
         self.query_one("#reg-payment").display = False
-        self.query_one("#reg-step", Static).update("[b red]不予办理，理由如下。[/]")
+        self.query_one("#reg-step", Static).update("[b red]不予办理，理由如下。[/]按 F2 办理下一位。")
         self.assessment = None
-        self.status("不予办理：理由见右侧。", "error")
+        self.refused = True
+        self.status("不予办理：理由见右侧。按 F2 办理下一位，Esc 返回。", "error")
 
-    @on(ServiceInvalid)
-    def _invalid(self, message: ServiceInvalid) -> None:
-        if message.op == "household" and message.token != self._household_token:
+    def show_invalid(self, message: Invalid) -> None:
+        if message.answer is HouseholdFound:
             return
-        self.status(message.message, "error")
-        target = {
-            "id_number": "#reg-id", "name": "#reg-name", "hukou_region": "#reg-hukou",
-            "residence_permit_region": "#reg-permit", "number": "#reg-household", "household_number": "#reg-household",
-            "relation_to_head": "#reg-relation", "category": "#reg-category",
-            "received_fen": "#reg-received", "channel": "#reg-channel",
-        }.get(message.field or "")
-        if target:
-            self.query_one(target).focus()
+        if not self.history_invalid(message):
+            super().show_invalid(message)
 
-    @on(ServiceFailed)
-    def _failed(self, message: ServiceFailed) -> None:
-        self.status(f"出错了：{message.error}", "error")
-
-    def _show_opened(self, opened: rv.Opened | None, *, found: bool) -> None:
+    def _show_opened(self, opened: CounterView | None, *, found: bool) -> None:
         identities = self.query_one("#reg-identities", Static)
         if opened is None:  # a new person
             self.person_id = None
@@ -376,7 +433,7 @@ class RegistrationScreen(hv.HistoryFormMixin, FormScreen):
             identities.update("无（新登记人员）")
             self.query_one("#reg-step", Static).update("新登记人员：填好左侧信息后按 Ctrl+S 登记并核定缴费。")
             self.status("登记库中没有此人，请按表填写。")
-            self.query_one("#reg-name").focus()
+            self.history_opened(None)
             return
         person = opened.person
         self.person_id = person.id
@@ -384,11 +441,14 @@ class RegistrationScreen(hv.HistoryFormMixin, FormScreen):
             self._fill(opened)
         self._saved = rv.draft_of(opened)
         identities.update(rv.identities_text(opened.identities))
-        self._show_assessment(opened.assessment)
+        self.history_opened(opened)
+        # Found while typing the ID number: the focus stays where the clerk is; after Ctrl+S
+        # (登记) it moves on to 实收金额.
+        self.show_assessment(opened.assessment, focus=not found)
         if found:
             self.status(f"已调出 {person.name} 的登记档案，请核对。")
 
-    def _fill(self, opened: rv.Opened) -> None:
+    def _fill(self, opened: CounterView) -> None:
         person = opened.person
         with self.prevent(Input.Changed):
             if person.id_number:
@@ -403,26 +463,37 @@ class RegistrationScreen(hv.HistoryFormMixin, FormScreen):
         self.query_one("#reg-employee", Checkbox).value = person.employee_insured
         self.query_one("#reg-category", Select).value = opened.assessment.category
 
-    def _show_assessment(self, view: Any, *, focus: bool = True) -> None:
+    def show_assessment(self, view: AssessmentView, *, focus: bool = True) -> None:
         """Show the quote; ``focus``: move on to 实收金额 (not while the clerk types the 参保历史)."""
         self.assessment = view
+        self.refused = False
         panel = self.query_one("#reg-quote", DecisionPanel)
         panel.show_decision(view.decision, rv.figures(view), title=f"{view.benefit_year}年度 政策核定")
         step = self.query_one("#reg-step", Static)
-        if rv.payable(view):
+        if rv.payable(view) and view.due_fen == 0:
+            self.query_one("#reg-payment").display = False
+            step.update("全额资助：个人无需缴费。核对无误后按 Ctrl+S 确认办理。")
+            self.status("全额资助，无需收费：按 Ctrl+S 确认办理。")
+        elif rv.payable(view):
             self.query_one("#reg-payment").display = True
             self._show_change()
             step.update("核定如下。选择缴费方式、输入实收金额后按 Ctrl+S 收款。")
             self.status(f"应收 {yuan(view.due_fen)}。输入实收金额后按 Ctrl+S 确认提交。")
+            if view.cash_closed:
+                with self.prevent(Select.Changed):
+                    self.query_one("#reg-channel", Select).value = "bank"
+                step.update(f"[b yellow]{view.cash_closed}[/]\n已改选银行代收；如改收现金须先重新开启该日。")
+                self.status("今日现金已日结：已改选银行代收。", "warning")
             if focus:
-                self.query_one("#reg-received").focus()
+                self.query_one("#reg-channel" if view.cash_closed else "#reg-received").focus()
         else:
             self.query_one("#reg-payment").display = False
+            self.refused = True
             if view.existing_payment is not None:
                 step.update(f"[b red]本年度已缴费（收据号 {view.existing_payment.receipt_no}），如需退费请按 F5。[/]")
             else:
-                step.update("[b red]不予办理，理由如下。[/]")
-            self.status("不予办理：理由见右侧。", "error")
+                step.update("[b red]不予办理，理由如下。[/]按 F2 办理下一位。")
+            self.status("不予办理：理由见右侧。按 F2 办理下一位，Esc 返回。", "error")
 
     def _show_paid(self, paid: rv.Paid) -> None:
         self.paid = paid

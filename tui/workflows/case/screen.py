@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import partial
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -15,11 +15,15 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
-from tui import case_views as cv
+from tui import keymap
 from tui.commands import PaletteCommand
-from tui.messages import ServiceDone, ServiceFailed, ServiceInvalid
-from tui.screens import WORKFLOWS
 from tui.screens.base import DeskScreen
+from tui.workflows import WORKFLOWS
+from tui.workflows.base import ServiceCalls
+from tui.workflows.case import presentation as cv
+from tui.workflows.case.messages import CaseRead
+from tui.workflows.messages import Failed, Invalid
+from yibao.services.views import CaseView, RefundView
 
 TABS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("members", "家庭成员", ("姓名", "身份证号码", "与户主关系", "出生日期", "性别")),
@@ -32,11 +36,9 @@ TABS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 )
 
 
-class CaseScreen(DeskScreen):
+class CaseScreen(ServiceCalls, DeskScreen):
     TITLE = "个人档案"
-    BINDINGS: ClassVar[list[Binding]] = [
-        Binding("r", "reload", "刷新", id="case.reload", tooltip="重新读取此人的档案"),
-    ] + [  # 1–7 switch pages; the footer shows one entry for all of them
+    BINDINGS: ClassVar[list[Binding]] = keymap.bindings(keymap.VIEW_KEYS + keymap.CASE_KEYS[:1]) + [  # 1–7 switch pages; the footer shows one entry for all of them
         Binding(str(n), f"tab({n})", "分页" if n == 1 else TABS[n - 1][1], show=n == 1,
                 key_display="1–7" if n == 1 else None, id=f"case.tab{n}")
         for n in range(1, len(TABS) + 1)
@@ -45,7 +47,7 @@ class CaseScreen(DeskScreen):
     def __init__(self, person_id: str) -> None:
         super().__init__()
         self.person_id = person_id
-        self.case: Any = None
+        self.case: CaseView | None = None
         self._member_ids: list[str] = []
 
     @property
@@ -79,13 +81,11 @@ class CaseScreen(DeskScreen):
             self.action_reload()
 
     def action_reload(self) -> None:
-        self.call_service("case", self.services.persons.case, self.person_id)
+        self.call(CaseRead, self.services.persons.case, self.person_id)
 
-    @on(ServiceDone)
-    def _loaded(self, message: ServiceDone) -> None:
-        if message.op != "case":
-            return
-        case = self.case = message.result
+    @on(CaseRead)
+    def _loaded(self, message: CaseRead) -> None:
+        case = self.case = message.case
         self.query_one("#case-person", Static).update(cv.person_text(case))
         self.query_one("#case-year", Static).update(cv.year_text(case))
         rows = cv.tab_rows(case)
@@ -95,15 +95,31 @@ class CaseScreen(DeskScreen):
             for key, cells in rows[tab_id]:
                 table.add_row(*cells, key=key)
         self._member_ids = [key for key, _cells in rows["members"]]
-        self.status(f"{case.person.name} 的档案。F2–F5 为此人办理业务，Enter 打开家庭成员。")
+        self.status(f"{case.person.name} 的档案。F2–F5 为此人办理业务，Enter 打开家庭成员或审核退费。")
 
-    @on(ServiceInvalid)
-    def _invalid(self, message: ServiceInvalid) -> None:
-        self.query_one("#case-person", Static).update(f"[b red]{message.message}[/]")
+    @on(Invalid)
+    def _invalid(self, message: Invalid) -> None:
+        self.query_one("#case-person", Static).update(f"[b red]{message.text}[/]")
 
-    @on(ServiceFailed)
-    def _failed(self, message: ServiceFailed) -> None:
+    @on(Failed)
+    def _failed(self, message: Failed) -> None:
         self.status(f"读取档案出错：{message.error}", "error")
+
+    # -- 退费 tab: Enter reviews the request under the cursor ---------------------------------
+    @on(DataTable.RowSelected, "#case-refunds")
+    def _review_refund(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value:
+            self.review_refund(event.row_key.value)
+
+    def review_refund(self, refund_id: str) -> None:
+        from tui.workflows.refund.review import RefundReviewModal
+
+        self.app.push_screen(RefundReviewModal(refund_id), lambda _refund: self.action_reload())
+
+    def _open_refunds(self) -> list[RefundView]:
+        if self.case is None:
+            return []
+        return [r for r in self.case.refunds if r.moves]
 
     @on(DataTable.RowSelected, "#case-members")
     def _open_member(self, event: DataTable.RowSelected) -> None:
@@ -113,6 +129,12 @@ class CaseScreen(DeskScreen):
 
     def palette_commands(self) -> Iterable[PaletteCommand]:
         name = self.case.person.name if self.case is not None else "此人"
+        for refund in self._open_refunds():
+            yield PaletteCommand(
+                f"退费：审核{name}的退费申请（收据号 {refund.receipt_no}，{refund.state_label}）",
+                "打开退费审核：受理 → 审核中 → 已批准/已驳回 → 已退费",
+                partial(self.review_refund, refund.id),
+            )
         for workflow in WORKFLOWS.values():
             if workflow.for_person:
                 yield PaletteCommand(

@@ -1,0 +1,153 @@
+"""The base of every workflow screen: one service call per clerk action, typed answers,
+and the same handling of 不予办理 / bad input / failure / confirmation everywhere.
+
+::
+
+    @dataclass
+    class PaymentsFound(Answer):
+        found: FoundPayments
+
+    def action_find(self) -> None:
+        self.call(PaymentsFound, self.services.refunds.find_payments, query)
+
+    @on(PaymentsFound)
+    def _found(self, message: PaymentsFound) -> None: ...
+
+``call(answer, fn, *args)`` runs ``fn`` in a thread worker (exclusive per answer type)
+and posts ``answer(result)``; a ``Refused`` / ``InvalidInput`` from the services becomes
+the shared ``Refused`` / ``Invalid`` message, anything else ``Failed``. The shared
+handlers show the refusal in the screen's decision panel, put the focus on the field
+an ``Invalid`` names (``FIELDS``) and say what happened in the status line; a screen
+overrides ``show_refused`` / ``show_invalid`` to add to that. The thread never touches a
+widget.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from itertools import count
+from typing import Any, ClassVar, TypeVar
+
+from textual import on
+from textual.worker import get_current_worker
+
+from tui.modals.confirm import ConfirmModal
+from tui.screens.base import FormScreen
+from tui.widgets.decision import DecisionPanel
+from tui.workflows.messages import Answer, Failed, Invalid, Refused
+
+log = logging.getLogger(__name__)
+_tokens = count(1)
+
+R = TypeVar("R")
+
+
+def outcome_message(error: BaseException, answer: type[Answer], token: int) -> Refused | Invalid | Failed:
+    """The shared message for a service exception."""
+    from yibao.services import errors
+
+    if isinstance(error, errors.Refused):
+        return Refused(error.decision, answer, token)
+    if isinstance(error, errors.NotPermitted):
+        return Invalid(error.message, getattr(error, "field", None), answer, token)
+    if isinstance(error, errors.InvalidInput):
+        return Invalid(error.message, error.field, answer, token)
+    if isinstance(error, ValueError) and isinstance(getattr(error, "message", None), str):
+        # domain validation errors (InvalidIdNumber, InvalidQuery …) carry a Chinese message
+        return Invalid(error.message, getattr(error, "field", None), answer, token)  # type: ignore[attr-defined]
+    log.exception("service call for %s failed", answer.__name__, exc_info=error)
+    return Failed(f"{type(error).__name__}: {error}", answer, token)
+
+
+class ServiceCalls:
+    """``call()`` for any node with ``run_worker`` / ``post_message`` (screens and modals)."""
+
+    _latest: dict[type[Answer], int]
+
+    def call(
+        self, answer: Callable[[R], Answer], fn: Callable[..., R], *args: Any, **kwargs: Any
+    ) -> int:
+        """Run ``fn(*args, **kwargs)`` in a thread; post ``answer(result)`` or the shared outcome.
+
+        A later call for the same answer type cancels the earlier one. Returns the token the
+        message carries (``is_current(message)`` tells whether it answers the latest call).
+        """
+        kind: type[Answer] = answer if isinstance(answer, type) else Answer  # type: ignore[assignment]
+        token = next(_tokens)
+        if not hasattr(self, "_latest"):
+            self._latest = {}
+        self._latest[kind] = token
+        node: Any = self
+
+        def job() -> None:
+            worker = get_current_worker()
+            try:
+                message: Any = answer(fn(*args, **kwargs))
+                message.token = token
+            except Exception as error:  # noqa: BLE001 - every failure becomes a message
+                message = outcome_message(error, kind, token)
+            if not worker.is_cancelled:
+                node.post_message(message)
+
+        node.run_worker(job, name=kind.__name__, group=kind.__name__, thread=True,
+                        exclusive=True, exit_on_error=False)
+        return token
+
+    def is_current(self, message: Answer | Refused | Invalid | Failed) -> bool:
+        """Whether ``message`` answers the latest call for its answer type."""
+        kind = message.answer if isinstance(message, (Refused, Invalid, Failed)) else type(message)
+        return getattr(self, "_latest", {}).get(kind, message.token) == message.token
+
+
+class WorkflowScreen(ServiceCalls, FormScreen):
+    """A workflow form: Esc back, Ctrl+S submit, typed service answers, shared outcomes."""
+
+    FIELDS: ClassVar[dict[str, str]] = {}  # service field name → selector of the widget
+    DECISION: ClassVar[str] = "DecisionPanel"  # selector of the panel a refusal is shown in
+
+    @property
+    def dirty(self) -> bool:
+        """Whether the clerk has typed something not yet submitted (Ctrl+Q asks first)."""
+        return False
+
+    # -- shared outcomes -------------------------------------------------------------------
+    @on(Refused)
+    def _shared_refused(self, message: Refused) -> None:
+        if self.is_current(message):
+            self.show_refused(message)
+
+    @on(Invalid)
+    def _shared_invalid(self, message: Invalid) -> None:
+        if self.is_current(message):
+            self.show_invalid(message)
+
+    @on(Failed)
+    def _shared_failed(self, message: Failed) -> None:
+        self.status(f"出错了，未办理：{message.error}。请重试；仍不行请联系管理员。", "error")
+
+    def show_refused(self, message: Refused) -> None:
+        panels = self.query(self.DECISION)
+        if panels:
+            panels.first(DecisionPanel).show_decision(message.decision, title="不予办理")
+        self.status("不予办理：理由见右侧。", "error")
+
+    def show_invalid(self, message: Invalid) -> None:
+        self.status(message.text, "error")
+        self.focus_field(message.field)
+
+    def focus_field(self, name: str | None) -> None:
+        selector = self.FIELDS.get(name or "")
+        if selector:
+            widgets = self.query(selector)
+            if widgets and widgets.first().display:
+                widgets.first().focus()
+
+    def confirm(self, title: str, body: list[str], then: Callable[[], object], *, yes: str = "确认") -> None:
+        """Ask before a step that writes; ``then()`` runs only on 确认."""
+
+        def answered(ok: bool | None) -> None:
+            if ok:
+                then()
+
+        self.app.push_screen(ConfirmModal(title, "\n".join(body), yes=yes), answered)

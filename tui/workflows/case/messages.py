@@ -1,0 +1,13 @@
+"""What the case view's worker posts back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tui.workflows.messages import Answer
+from yibao.services.views import CaseView
+
+
+@dataclass
+class CaseRead(Answer):
+    case: CaseView

@@ -1,0 +1,38 @@
+"""What F5's workers post back: one typed answer per service call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tui.workflows.messages import Answer
+from yibao.services.views import RefundAssessmentView, RefundPaymentsView, RefundView
+
+
+@dataclass
+class PaymentsFound(Answer):
+    found: RefundPaymentsView
+
+
+@dataclass
+class RefundAssessed(Answer):
+    view: RefundAssessmentView
+
+
+@dataclass
+class RefundTakenIn(Answer):
+    refund: RefundView
+
+
+@dataclass
+class RefundRead(Answer):
+    refund: RefundView
+
+
+@dataclass
+class RefundMoved(Answer):
+    refund: RefundView
+
+
+@dataclass
+class QueueRead(Answer):
+    refunds: list[RefundView]

@@ -1,0 +1,39 @@
+"""F2's worker calls: each is one service call (plus writing the receipt file through
+``yibao.receipts`` after a payment). They run in a thread and never touch a widget."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tui.workflows.registration.presentation import Draft, Paid, save_receipt
+from yibao.services import Services
+from yibao.services.counter import CounterView
+
+
+def register(services: Services, draft: Draft, person_id: str | None) -> CounterView:
+    """参保登记: one operation saves (or corrects) the person, creates or joins the household
+    by its 户号, and registers the enrolment. All or nothing."""
+    return services.counter.register(
+        person_id=person_id,
+        category=draft.category,
+        name=draft.name,
+        id_number=draft.id_number,
+        hukou_region=draft.hukou_region,
+        residence_permit_region=draft.residence_permit_region,
+        employee_insured=draft.employee_insured,
+        household_number=draft.household_number,
+        relation_to_head=draft.relation_to_head,
+        id_confirmed=draft.id_confirmed,
+    )
+
+
+def pay(
+    services: Services, receipts_dir: Path, person_id: str, *, category: str,
+    declared: dict[str, Any], channel: str, received_fen: int | None, confirmed: bool,
+) -> Paid:
+    receipt = services.counter.pay(
+        person_id, category=category, declared=declared, channel=channel,
+        received_fen=received_fen, confirmed=confirmed,
+    )
+    return Paid(receipt, save_receipt(receipt, receipts_dir))

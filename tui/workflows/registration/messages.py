@@ -1,0 +1,63 @@
+"""What F2's workers post back: one typed answer per service call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tui.workflows.messages import Answer
+from tui.workflows.registration.presentation import Paid
+from yibao.services.counter import CounterView
+from yibao.services.views import AssessmentView, HouseholdView
+from yibao.services.years import OpenYear
+
+
+@dataclass
+class PersonFound(Answer):
+    """The ID number typed is on file (``opened``) or not (None)."""
+
+    opened: CounterView | None
+
+
+@dataclass
+class PersonOpened(Answer):
+    """The person the screen was opened for (from the case view)."""
+
+    opened: CounterView
+
+
+@dataclass
+class PersonRegistered(Answer):
+    """参保登记 done (Ctrl+S): the person as the registry now has it."""
+
+    opened: CounterView
+
+
+@dataclass
+class HouseholdFound(Answer):
+    household: HouseholdView | None
+
+
+@dataclass
+class HistoryQuoted(Answer):
+    """The quote redone with the declared 参保历史."""
+
+    view: AssessmentView
+
+
+@dataclass
+class PaymentTaken(Answer):
+    paid: Paid
+
+
+@dataclass
+class YearsOpen(Answer):
+    """The benefit years open for payment today (two at once: the clerk chooses)."""
+
+    years: list[OpenYear]
+
+
+@dataclass
+class YearChanged(Answer):
+    """The clerk chose another open benefit year; the desk now works in it."""
+
+    year: OpenYear

@@ -1,0 +1,104 @@
+"""F2 参保登记 at the counter: each clerk action is one call (``services.counter``).
+
+- ``open(person_id= | id_number=)`` → ``CounterView`` (person, 户号, identities, assessment,
+  the history the registry knows) or None for a person not on file;
+- ``register(person_id=, category=, name=, id_number=, …)`` → ``CounterView`` after the one
+  transaction of ``enrolment.register_person``;
+- ``quote(person_id, category=, declared=)`` → ``AssessmentView`` with the declared 参保历史;
+- ``pay(person_id, category=, declared=, channel=, received_fen=, confirmed=)`` → ``ReceiptView``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from yibao.rules.facts import Category
+from yibao.services.base import ServiceBase
+from yibao.services.errors import InvalidInput
+from yibao.services.history import HistoryView
+from yibao.services.views import AssessmentView, IdentityView, PersonView, ReceiptView
+
+
+class CounterView(BaseModel):
+    """What F2 shows for one person, read in one call: the person, the 户号, the special
+    identities on file, the assessment for the year and the insurance history the registry
+    knows (the 参保历史 block's prefill)."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    person: PersonView
+    household_number: str | None
+    identities: tuple[IdentityView, ...]
+    assessment: AssessmentView
+    history: HistoryView
+
+
+class CounterService(ServiceBase):
+    """F2's clerk actions, one call each (``services.counter``)."""
+
+    def open(
+        self, *, person_id: str | None = None, id_number: str | None = None,
+        category: Category | str | None = None,
+    ) -> CounterView | None:
+        """The person on file (by ``person_id`` or ``id_number``), or None when not on file."""
+        persons = self._services.persons
+        person = persons.get(person_id) if person_id else persons.by_id_number(id_number or "")
+        if person is None:
+            return None
+        number = persons.household(person.household_id).number if person.household_id else None
+        return CounterView(
+            person=person,
+            household_number=number,
+            identities=tuple(persons.identities(person.id)),
+            assessment=self._services.enrolment.assess(person.id, category=category),
+            history=self._services.history.known(person.id),
+        )
+
+    def register(self, *, person_id: str | None, category: str, **person: Any) -> CounterView:
+        """参保登记 (one transaction: ``enrolment.register_person``), then the person as F2
+        shows it. A refusal or a bad field writes nothing."""
+        done = self._services.enrolment.register_person(person_id=person_id, category=category, **person)
+        opened = self.open(person_id=done.person.id, category=category)
+        assert opened is not None
+        if done.household is not None and opened.household_number is None:
+            opened = opened.model_copy(update={"household_number": done.household.number})
+        return opened
+
+    def _overrides(
+        self,
+        person_id: str,
+        category: str | None,
+        declared: Mapping[str, Any],
+        *,
+        require_reason: bool = True,
+    ) -> dict[str, Any]:
+        exit_on = declared.get("employee_exit_on")
+        if exit_on is not None and not isinstance(exit_on, date):
+            raise InvalidInput(
+                f"职工医保停保日期“{exit_on}”不是有效日期，请按 YYYY-MM-DD 或 YYYYMMDD 填写。",
+                field="employee_exit_on",
+            )
+        return self._services.history.validate_declared(
+            person_id, category=category, require_reason=require_reason, **declared
+        )
+
+    def quote(self, person_id: str, *, category: str | None, declared: Mapping[str, Any]) -> AssessmentView:
+        """The assessment with the declared 参保历史 (``InvalidInput`` names the history field).
+        The 申报理由 is only required to take the payment, not to quote while the clerk types."""
+        overrides = self._overrides(person_id, category, declared, require_reason=False)
+        return self._services.enrolment.assess(person_id, category=category, overrides=overrides or None)
+
+    def pay(
+        self, person_id: str, *, category: str, declared: Mapping[str, Any], channel: str,
+        received_fen: int | None, confirmed: bool,
+    ) -> ReceiptView:
+        """收款 with the declared history as overrides (audited with the payment)."""
+        overrides = self._overrides(person_id, category, declared)
+        return self._services.enrolment.enrol_and_pay(
+            person_id, channel=channel, received_fen=received_fen, category=category,
+            overrides=overrides or None, confirmed=confirmed,
+        )
