@@ -42,6 +42,7 @@ from tui.workflows.registration.messages import (
     YearChanged,
     YearsOpen,
 )
+from yibao.rules.decision import Decision
 from yibao.services.counter import CounterView
 from yibao.services.views import AssessmentView
 
@@ -292,7 +293,7 @@ class RegistrationScreen(hv.HistoryFormMixin):
         self.status("正在登记并核定……")
         self.call(PersonRegistered, calls.register, self.services, draft, self.person_id)
 
-    def _confirm_address_code(self, decision: Any) -> None:
+    def _confirm_address_code(self, decision: Decision) -> None:
         """The number's county code came into use after the birth year: the clerk checks
         the card and confirms (GB 11643), then 登记 goes on with ``id_confirmed``."""
         draft = self._draft()
