@@ -271,7 +271,11 @@ class HistoryService(ServiceBase):
                 no_record=derived["first_enrolment"],
                 other_scheme_exit_on=person.other_scheme_exit_on,
                 imported_years=tuple(
-                    sorted(r.year for r in records if r.year < year and r.source == "imported")
+                    sorted(
+                        r.year
+                        for r in records
+                        if r.year < year and r.source == "imported" and not r.repaid
+                    )
                 ),
                 years=tuple(view_years),
                 facts=tuple(_facts(view_years, year, derived)),
