@@ -99,8 +99,8 @@ def main() -> int:
             env.pop(name, None)
         db = str(Path(tmp) / "hall.sqlite3")
         subprocess.run(
-            [sys.executable, "-m", "yibao.cli.main", "--db", db, "init",
-             "--policy", "shangnan-2025", "--clerk", "张三"],
+            [sys.executable, "-m", "yibao.cli.main", "--db", db, "--policy", "shangnan-2025",
+             "--clerk", "张三", "init"],
             env=env, cwd=ROOT, check=True, capture_output=True,
         )
         times: dict[str, list[float]] = {"bare": [], "desk": []}
