@@ -57,6 +57,8 @@ class Draft:
     relation_to_head: str | None
     employee_insured: bool
     category: str
+    town: str | None = None  # 乡镇/街道 from the jurisdiction's list
+    village: str | None = None  # 村/社区
 
 
 @dataclass(frozen=True)
@@ -121,6 +123,8 @@ def register(services: Any, draft: Draft, person_id: str | None) -> Opened:
         household_number=draft.household_number,
         relation_to_head=draft.relation_to_head,
         category=draft.category,
+        town=draft.town,
+        village=draft.village,
     )
     person = done.person
     assessment = services.enrolment.assess(person.id, category=draft.category)

@@ -243,8 +243,13 @@ class EnrolmentService(ServiceBase):
         category: Category | str = Category.GENERAL,
         insured_region: str | None = None,
         note: str | None = None,
+        town: str | None = None,
+        village: str | None = None,
     ) -> RegistrationView:
         """参保登记 at the counter (F2) as one operation: the person, the household, the enrolment.
+
+        ``town`` (乡镇/街道, from the jurisdiction's list, ``persons.towns()``) and ``village``
+        (村/社区) say where the person lives; left out, what is on file stays.
 
         - The person: ``person_id``, or the one on file with ``id_number``, has name,
           regions and ``employee_insured`` corrected (``person.update``); otherwise a new
@@ -296,6 +301,10 @@ class EnrolmentService(ServiceBase):
             "residence_permit_region": residence_permit_region or None,
             "employee_insured": bool(employee_insured),
         }
+        if town:
+            details["town"] = town
+        if village:
+            details["village"] = village
         clean = persons.validated_changes(details)
         attempt = {
             "name": clean["name"],
@@ -351,7 +360,11 @@ class EnrolmentService(ServiceBase):
                         disability_grade=None,
                     )
                     person = persons.insert_person(
-                        session, **values, employee_insured=clean["employee_insured"]
+                        session,
+                        **values,
+                        employee_insured=clean["employee_insured"],
+                        town=clean.get("town"),
+                        village=clean.get("village"),
                     )
                     created_person = True
                 else:
