@@ -39,12 +39,11 @@ class ProgressScreen(DeskScreen):
 
     def compose_body(self) -> ComposeResult:
         with TabbedContent(id="progress-tabs"):
-            with TabPane("进度", id="progress-pane"):
-                with Vertical(id="progress-body"):
-                    yield Static("正在统计……", id="progress-summary")
-                    yield PlotextPlot(id="progress-chart")
-                    yield Static("", id="progress-level", classes="section-title")
-                    yield DataTable(id="progress-table", cursor_type="row", zebra_stripes=True)
+            with TabPane("进度", id="progress-pane"), Vertical(id="progress-body"):
+                yield Static("正在统计……", id="progress-summary")
+                yield PlotextPlot(id="progress-chart")
+                yield Static("", id="progress-level", classes="section-title")
+                yield DataTable(id="progress-table", cursor_type="row", zebra_stripes=True)
             with TabPane("待缴名单", id="chase-pane"):
                 yield Static("", id="chase-summary")
                 yield DataTable(id="chase-table", cursor_type="row", zebra_stripes=True)
