@@ -27,6 +27,8 @@ class ProgressScreen(DeskScreen):
     BINDINGS: ClassVar[list[Binding]] = [
         Binding("backspace", "up", "上一级", id="progress.up", tooltip="回到上一级（乡镇 → 全县）"),
         Binding("r", "reload", "刷新", id="progress.reload", tooltip="重新统计"),
+        Binding("d", "pane('chase-pane')", "待缴名单", id="progress.chase", tooltip="外出设备的待缴名单"),
+        Binding("j", "pane('progress-pane')", "进度", id="progress.progress", tooltip="回到进度"),
     ]
 
     def __init__(self, person_id: str | None = None) -> None:
@@ -52,6 +54,11 @@ class ProgressScreen(DeskScreen):
         self.query_one("#chase-table", DataTable).add_columns(*CHASE_COLUMNS)
         self.query_one("#progress-chart", PlotextPlot).styles.height = 12
         self.action_reload()
+
+    def action_pane(self, pane: str) -> None:
+        self.query_one("#progress-tabs", TabbedContent).active = pane
+        table = "#chase-table" if pane == "chase-pane" else "#progress-table"
+        self.query_one(table, DataTable).focus()
 
     # -- loading -------------------------------------------------------------------------
     def action_reload(self) -> None:
