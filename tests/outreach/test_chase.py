@@ -28,7 +28,7 @@ def test_chase_list_round_trip(registry_url: str, tmp_path: Path) -> None:
     clock = Clock(local_noon(DAY))
     hall = services_for(registry_url, "王芳", clock)
     a = register(hall, "张东", 11)  # 商南县富水镇东岭村: town and village read from the address
-    b = register(hall, "李西", 12)
+    register(hall, "李西", 12)
     c = register(hall, "王南", 13)
     register(hall, "赵北", 14, address="商南县青山镇某村")  # another town: not exported
     assert (a.town, a.village) == ("富水镇", "东岭村")

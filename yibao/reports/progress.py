@@ -31,6 +31,7 @@ from yibao.reports.base import (
     persons_with_place,
     place_columns,
     rate,
+    refunded_by,
     table,
     town_filter,
 )
@@ -142,42 +143,81 @@ def _subsidised_codes(policy: Any) -> set[str]:
     return codes
 
 
-def _village_rows(conn: sa.Connection, scope: Scope, week_ago: date) -> list[ProgressRow]:
-    person, payment, enrolment = table("person"), table("payment"), table("enrolment")
-    county, town, village = place_columns(scope.policy.region_code)
-    paid_now = paid_as_of(scope.year, scope.as_of)
-    paid_before = paid_as_of(scope.year, week_ago)
-    last_paid = paid_last_year(scope.year)
-    last_any = sa.union(
-        sa.select(payment.c.person_id).where(
-            payment.c.benefit_year == scope.year - 1, payment.c.status.in_(("paid", "refunded"))
-        ),
-        sa.select(enrolment.c.person_id).where(
-            enrolment.c.benefit_year == scope.year - 1,
-            enrolment.c.status.in_(("paid", "refunded")),
-        ),
+def _person_flags(scope: Scope, week_ago: date) -> sa.Subquery:
+    """One row per person with a payment of this or last year (or last year's enrolment):
+    ``now`` / ``week`` paid this year as of the day / a week before, ``last`` paid last year,
+    ``last_any`` paid last year even if refunded since. One pass over the payments."""
+    pay, enr = table("payment").alias("f_pay"), table("enrolment").alias("f_enr")
+    year = scope.year
+
+    def good(cutoff: date) -> sa.ColumnElement[bool]:
+        return sa.and_(
+            pay.c.benefit_year == year,
+            pay.c.paid_on <= cutoff,
+            sa.or_(
+                pay.c.status == "paid",
+                sa.and_(pay.c.status == "refunded", sa.not_(refunded_by(cutoff, pay))),
+            ),
+        )
+
+    def flag(cond: sa.ColumnElement[bool], name: str) -> sa.Label[int]:
+        return sa.case((cond, 1), else_=0).label(name)
+
+    last_year = pay.c.benefit_year == year - 1
+    from_payments = sa.select(
+        pay.c.person_id,
+        flag(good(scope.as_of), "now"),
+        flag(good(week_ago), "week"),
+        flag(sa.and_(last_year, pay.c.status == "paid"), "last"),
+        flag(sa.and_(last_year, pay.c.status.in_(("paid", "refunded"))), "last_any"),
+    ).where(pay.c.benefit_year.in_((year - 1, year)))
+    from_enrolments = sa.select(
+        enr.c.person_id,
+        sa.literal(0).label("now"),
+        sa.literal(0).label("week"),
+        flag(enr.c.status == "paid", "last"),
+        sa.literal(1).label("last_any"),
+    ).where(enr.c.benefit_year == year - 1, enr.c.status.in_(("paid", "refunded")))
+    rows = sa.union_all(from_payments, from_enrolments).subquery("f_rows")
+    return (
+        sa.select(
+            rows.c.person_id,
+            sa.func.max(rows.c.now).label("now"),
+            sa.func.max(rows.c.week).label("week"),
+            sa.func.max(rows.c.last).label("last"),
+            sa.func.max(rows.c.last_any).label("last_any"),
+        )
+        .group_by(rows.c.person_id)
+        .subquery("f_person")
     )
-    gone = person.c.status != "active"
+
+
+def _village_rows(conn: sa.Connection, scope: Scope, week_ago: date) -> list[ProgressRow]:
+    person = table("person")
+    county, town, village = place_columns(scope.policy.region_code)
+    flags = _person_flags(scope, week_ago)
+
+    def total(column: sa.ColumnElement[Any]) -> sa.ColumnElement[int]:
+        return sa.func.sum(sa.func.coalesce(column, 0))
 
     def count(cond: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
         return sa.func.sum(sa.case((cond, 1), else_=0))
 
-    in_last = person.c.id.in_(last_paid)
     query = (
         sa.select(
             county,
             town,
             village,
-            count(person.c.id.in_(paid_now)).label("paid"),
-            count(person.c.id.in_(paid_before)).label("paid_week_ago"),
+            total(flags.c.now).label("paid"),
+            total(flags.c.week).label("paid_week_ago"),
             count(sa.and_(person.c.status == "active", person.c.employee_insured.is_(False))).label(
                 "registered"
             ),
-            count(person.c.id.in_(last_any)).label("paid_last"),
-            count(in_last).label("after_refund"),
-            count(sa.and_(in_last, gone)).label("gone"),
+            total(flags.c.last_any).label("paid_last"),
+            total(flags.c.last).label("after_refund"),
+            count(sa.and_(flags.c.last == 1, person.c.status != "active")).label("gone"),
         )
-        .select_from(persons_with_place())
+        .select_from(persons_with_place().outerjoin(flags, flags.c.person_id == person.c.id))
         .where(*town_filter(scope))
         .group_by(county, town, village)
     )

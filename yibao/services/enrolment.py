@@ -241,8 +241,13 @@ class EnrolmentService(ServiceBase):
         insured_region: str | None = None,
         note: str | None = None,
         id_confirmed: bool = False,
+        town: str | None = None,
+        village: str | None = None,
     ) -> RegistrationView:
         """参保登记 at the counter (F2) as one operation: the person, the household, the enrolment.
+
+        ``town`` (乡镇/街道, from the jurisdiction's list, ``persons.towns()``) and ``village``
+        (村/社区) say where the person lives; left out, what is on file stays.
 
         - The person: ``person_id``, or the one on file with ``id_number``, has name,
           regions and ``employee_insured`` corrected (``person.update``); otherwise a new
@@ -299,6 +304,10 @@ class EnrolmentService(ServiceBase):
             "residence_permit_region": residence_permit_region or None,
             "employee_insured": bool(employee_insured),
         }
+        if town:
+            details["town"] = town
+        if village:
+            details["village"] = village
         clean = persons.validated_changes(details)
         attempt = {
             "name": clean["name"],
@@ -355,7 +364,11 @@ class EnrolmentService(ServiceBase):
                         id_confirmed=id_confirmed,  # asked only for a person not yet on file
                     )
                     person = persons.insert_person(
-                        session, **values, employee_insured=clean["employee_insured"]
+                        session,
+                        **values,
+                        employee_insured=clean["employee_insured"],
+                        town=clean.get("town"),
+                        village=clean.get("village"),
                     )
                     created_person = True
                 else:

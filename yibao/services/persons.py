@@ -241,6 +241,11 @@ class PersonService(ServiceBase):
             )
             return PersonView.of(person)
 
+    def towns(self) -> list[str]:
+        """The towns (乡镇/街道) of the jurisdiction to choose from at F2 (``data/regions/towns.csv``;
+        empty where the data holds none: the clerk then types the village only)."""
+        return places.town_names(getattr(self.policy, "region_code", "") or "")
+
     def place_of(
         self, town: str | None, village: str | None, address: str | None, region: str | None
     ) -> places.Place:

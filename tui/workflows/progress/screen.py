@@ -13,8 +13,10 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 from textual_plotext import PlotextPlot
 
-from tui.messages import ServiceDone, ServiceFailed, ServiceInvalid
 from tui.screens.base import DeskScreen
+from tui.workflows.base import ServiceCalls
+from tui.workflows.messages import Failed, Invalid
+from tui.workflows.progress.messages import ChaseListed, ProgressCounted, VillagePeople
 from tui.workflows.progress.rows import area_cells, chase_cells, pct, person_cells
 
 AREA_COLUMNS = ("地区", "任务数", "已缴费", "参保率", "较上周", "任务数来源")
@@ -22,11 +24,13 @@ PERSON_COLUMNS = ("本年", "姓名", "身份证号", "缴费日期", "上年", 
 CHASE_COLUMNS = ("已缴", "姓名", "身份证号", "村（社区）", "上年", "特殊身份", "缴费日期")
 
 
-class ProgressScreen(DeskScreen):
+class ProgressScreen(ServiceCalls, DeskScreen):
     TITLE = "征缴进度"
     BINDINGS: ClassVar[list[Binding]] = [
         Binding("backspace", "up", "上一级", id="progress.up", tooltip="回到上一级（乡镇 → 全县）"),
         Binding("r", "reload", "刷新", id="progress.reload", tooltip="重新统计"),
+        Binding("d", "pane('chase-pane')", "待缴名单", id="progress.chase", tooltip="外出设备的待缴名单"),
+        Binding("j", "pane('progress-pane')", "进度", id="progress.progress", tooltip="回到进度"),
     ]
 
     def __init__(self, person_id: str | None = None) -> None:
@@ -35,7 +39,6 @@ class ProgressScreen(DeskScreen):
         self.town: str | None = None
         self.village: str | None = None
         self._keys: list[Any] = []
-        self._token = 0
 
     def compose_body(self) -> ComposeResult:
         with TabbedContent(id="progress-tabs"):
@@ -53,29 +56,39 @@ class ProgressScreen(DeskScreen):
         self.query_one("#progress-chart", PlotextPlot).styles.height = 12
         self.action_reload()
 
+    def action_pane(self, pane: str) -> None:
+        self.query_one("#progress-tabs", TabbedContent).active = pane
+        table = "#chase-table" if pane == "chase-pane" else "#progress-table"
+        self.query_one(table, DataTable).focus()
+
     # -- loading -------------------------------------------------------------------------
     def action_reload(self) -> None:
-        self._token = self.call_service("progress", self.services.reports.progress)
-        self.call_service("chase", self.services.reports.chase)
+        self.call(ProgressCounted, self.services.reports.progress)
+        self.call(ChaseListed, self.services.reports.chase)
 
-    @on(ServiceDone)
-    def _done(self, message: ServiceDone) -> None:
-        if message.op == "progress" and message.token == self._token:
-            self.report = message.result
+    @on(ProgressCounted)
+    def _counted(self, message: ProgressCounted) -> None:
+        if self.is_current(message):
+            self.report = message.report
             self._summary()
             self._chart()
             self._show()
-        elif message.op == "people":
-            self._people(message.result)
-        elif message.op == "chase":
-            self._chase(message.result)
 
-    @on(ServiceInvalid)
-    def _invalid(self, message: ServiceInvalid) -> None:
-        self.status(message.message, "error")
+    @on(VillagePeople)
+    def _village_people(self, message: VillagePeople) -> None:
+        if self.is_current(message):
+            self._people(message.lines)
 
-    @on(ServiceFailed)
-    def _failed(self, message: ServiceFailed) -> None:
+    @on(ChaseListed)
+    def _chase_listed(self, message: ChaseListed) -> None:
+        self._chase(message.lines)
+
+    @on(Invalid)
+    def _invalid(self, message: Invalid) -> None:
+        self.status(message.text, "error")
+
+    @on(Failed)
+    def _failed(self, message: Failed) -> None:
         self.status(f"统计失败：{message.error}", "error")
 
     def _summary(self) -> None:
@@ -123,9 +136,7 @@ class ProgressScreen(DeskScreen):
             rows = self.report.villages_of(self.town)
         else:
             level.update(f"{self.town} {self.village}：正在读取人员……")
-            self.call_service(
-                "people", self.services.reports.people, town=self.town, village=self.village
-            )
+            self.call(VillagePeople, self.services.reports.people, town=self.town, village=self.village)
             return
         table = self._table(AREA_COLUMNS)
         self._keys = []
@@ -174,7 +185,7 @@ class ProgressScreen(DeskScreen):
         elif self.village is None:
             self.village = key
         else:
-            from tui.screens.case import CaseScreen
+            from tui.workflows.case.screen import CaseScreen
 
             self.app.push_screen(CaseScreen(key))
             return

@@ -25,6 +25,8 @@ def register(services: Services, draft: Draft, person_id: str | None) -> Counter
         household_number=draft.household_number,
         relation_to_head=draft.relation_to_head,
         id_confirmed=draft.id_confirmed,
+        town=draft.town,
+        village=draft.village,
     )
 
 

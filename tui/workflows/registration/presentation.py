@@ -58,6 +58,8 @@ class Draft:
     employee_insured: bool
     category: str
     id_confirmed: bool = False  # the clerk checked a card whose county code postdates the birth
+    town: str | None = None  # 乡镇/街道 from the jurisdiction's list
+    village: str | None = None  # 村/社区
 
 
 def draft_of(opened: CounterView) -> Draft:
@@ -72,6 +74,8 @@ def draft_of(opened: CounterView) -> Draft:
         relation_to_head=p.relation_to_head if opened.household_number else None,
         employee_insured=p.employee_insured,
         category=opened.assessment.category,
+        town=p.town,
+        village=p.village,
     )
 
 

@@ -81,6 +81,7 @@ class RegistrationScreen(hv.HistoryFormMixin):
         "id_number": "#reg-id", "name": "#reg-name", "hukou_region": "#reg-hukou",
         "residence_permit_region": "#reg-permit", "number": "#reg-household", "household_number": "#reg-household",
         "relation_to_head": "#reg-relation", "category": "#reg-category",
+        "town": "#reg-town", "village": "#reg-village",
         "received_fen": "#reg-received", "channel": "#reg-channel",
     }
 
@@ -115,6 +116,8 @@ class RegistrationScreen(hv.HistoryFormMixin):
                 yield _row("户号", Input(placeholder="户口簿上的户号，无则不填", id="reg-household", max_length=40))
                 yield Static("", id="reg-household-info", classes="hint field-hint")
                 yield _row("与户主关系", Select(relation_options(), prompt="请选择", id="reg-relation"))
+                yield _row("乡镇（街道）", Select([(t, t) for t in self.services.persons.towns()], prompt="请选择（居住地）", id="reg-town"))
+                yield _row("村（社区）", Input(placeholder="如 河口村、前进社区", id="reg-village", max_length=50))
                 yield _row("职工医保", Checkbox("否（空格键切换）", id="reg-employee"))
                 yield _row("特殊身份", Static("（输入身份证号码后显示）", id="reg-identities", classes="hint"))
                 yield _row("参保类别", Select(rv.category_options(), id="reg-category", value="general", allow_blank=False))
@@ -266,6 +269,8 @@ class RegistrationScreen(hv.HistoryFormMixin):
             relation_to_head=None if relation is Select.NULL else str(relation),
             employee_insured=self.query_one("#reg-employee", Checkbox).value,
             category=str(self.query_one("#reg-category", Select).value),
+            town=None if (town := self.query_one("#reg-town", Select).value) is Select.NULL else str(town),
+            village=self.query_one("#reg-village", Input).value.strip() or None,
         )
 
     def _show_change(self) -> None:
@@ -458,6 +463,10 @@ class RegistrationScreen(hv.HistoryFormMixin):
             self.query_one("#reg-hukou", Input).value = person.hukou_region or ""
             self.query_one("#reg-permit", Input).value = person.residence_permit_region or ""
             self.query_one("#reg-household", Input).value = opened.household_number or ""
+            self.query_one("#reg-village", Input).value = person.village or ""
+        town_select = self.query_one("#reg-town", Select)
+        if person.town and person.town in {value for _label, value in town_select._options if value is not Select.NULL}:
+            town_select.value = person.town
         self._look_up_household(opened.household_number or "")
         if person.relation_to_head:
             self.query_one("#reg-relation", Select).value = person.relation_to_head
