@@ -101,6 +101,7 @@ class YibaoApp(App[int]):
         super().__init__()
         self.services = services
         self._temporary_dir = temporary_dir  # the demo's throw-away registry: removed on exit
+        self.status_owner: Screen | None = None  # the screen whose status line is shown
         self._receipts_dir = Path(receipts_dir) if receipts_dir else None
         self._setup = setup
         self._policies = policies or []
@@ -163,6 +164,7 @@ class YibaoApp(App[int]):
 
     # -- actions --------------------------------------------------------------------------
     def set_status(self, text: str, severity: str = "information") -> None:
+        self.status_owner = self.screen if self.screen_stack else None
         self.status = (text, severity)
 
     async def action_quit(self) -> None:

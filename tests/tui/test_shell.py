@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.app import App
 
+from tests.tui.conftest import settle
 from tui import keymap
 from tui.app import YibaoApp
 from tui.modals.confirm import ConfirmModal
@@ -46,7 +47,7 @@ async def test_command_palette_finds_chinese_commands() -> None:
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"帮助")
-        await pilot.pause(0.3)
+        await settle(app, pilot)
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
@@ -109,7 +110,6 @@ async def test_keys_can_be_remapped_by_id(app) -> None:  # type: ignore[no-untyp
 
 
 async def test_palette_in_the_case_view_offers_workflows_for_that_person(app, family) -> None:  # type: ignore[no-untyped-def]
-    from tests.tui.conftest import settle
     from tui.workflows.case.screen import CaseScreen
     from tui.workflows.registration.screen import RegistrationScreen
 
@@ -118,7 +118,7 @@ async def test_palette_in_the_case_view_offers_workflows_for_that_person(app, fa
         await settle(app, pilot)
         await pilot.press("ctrl+p")
         await pilot.press(*"为李秀英：参保")
-        await pilot.pause(0.3)
+        await settle(app, pilot)
         await pilot.press("enter")
         await settle(app, pilot)
         assert isinstance(app.screen, RegistrationScreen)
@@ -126,13 +126,12 @@ async def test_palette_in_the_case_view_offers_workflows_for_that_person(app, fa
 
 
 async def test_f2_after_a_finished_payment_opens_a_fresh_form(app, family) -> None:  # type: ignore[no-untyped-def]
-    from tests.tui.conftest import settle
     from tui.workflows.registration.screen import RegistrationScreen
 
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.press("f2", *family.head_number)
         await settle(app, pilot)
-        await pilot.press(*"400", "ctrl+s", "enter")
+        await pilot.press("ctrl+s", *"400", "ctrl+s", "enter")
         await settle(app, pilot)
         first = app.screen
         assert first.finished
@@ -143,28 +142,26 @@ async def test_f2_after_a_finished_payment_opens_a_fresh_form(app, family) -> No
 
 
 async def test_palette_can_submit_the_form(app, family) -> None:  # type: ignore[no-untyped-def]
-    from tests.tui.conftest import settle
     from tui.modals.confirm import ConfirmModal
 
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.press("f2", *family.head_number)
         await settle(app, pilot)
-        await pilot.press(*"400", "ctrl+p")
+        await pilot.press("ctrl+s", *"400", "ctrl+p")  # Ctrl+S: on to 实收金额
         await pilot.press(*"确认提交")
-        await pilot.pause(0.3)
+        await settle(app, pilot)
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmModal)
 
 
 async def test_desk_keys_wait_while_a_confirmation_is_open(app, family) -> None:  # type: ignore[no-untyped-def]
-    from tests.tui.conftest import settle
     from tui.modals.confirm import ConfirmModal
 
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.press("f2", *family.head_number)
         await settle(app, pilot)
-        await pilot.press(*"400", "ctrl+s", "f6")
+        await pilot.press("ctrl+s", *"400", "ctrl+s", "f6")
         assert isinstance(app.screen, ConfirmModal)
         assert "对话框" in app.status[0]
 
@@ -183,3 +180,65 @@ def test_the_case_view_shows_the_services_payment_status_label(services, family)
         )
     (row,) = tab_rows(services.persons.case(family.head_id))["payments"]
     assert row[1][-1] == "重复缴费待处理"
+
+
+async def test_f1_lists_every_key_of_every_screen(app) -> None:  # type: ignore[no-untyped-def]
+    """Finding 9: F1 names every key the desk has, Ctrl+B (家庭共济：绑定亲属) and Ctrl+R included."""
+    from tests.tui.reading import table_text
+
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("f1")
+        text = table_text(app.screen.query_one("#help-keys"))
+    for key in ("Ctrl+B", "Ctrl+R", "Ctrl+Q", "Ctrl+P", "Ctrl+S", "Esc"):
+        assert key in text, key
+
+
+async def test_ctrl_q_in_the_middle_of_a_form_asks_first(app, family) -> None:  # type: ignore[no-untyped-def]
+    """Finding 9: Ctrl+Q with an ID number typed in F2 asks; Esc goes back to the form."""
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("f2")
+        await settle(app, pilot)
+        await pilot.press(*family.head_number[:10], "ctrl+q")
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("escape")
+        assert app.screen.query_one("#reg-id").value == family.head_number[:10]
+        assert app.is_running
+
+
+async def test_textuals_own_words_are_chinese(app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Finding 9: no “Dismiss menu” / “No matches found” in the desk."""
+    from textual.command import CommandPalette
+    from textual.widgets._select import SelectOverlay
+
+    from tui.localise import NO_MATCHES, DeskPalette
+
+    monkeypatch.setattr(DeskPalette, "_NO_MATCHES_COUNTDOWN", 0.0)  # say it at once
+    async with app.run_test(size=(120, 36)) as pilot:
+        labels = [b.description for b in SelectOverlay._merged_bindings.key_to_bindings.get("escape", [])]
+        assert labels == ["关闭列表"]
+        await pilot.press("ctrl+p")
+        await settle(app, pilot)
+        palette = app.screen
+        assert isinstance(palette, CommandPalette)
+        monkeypatch.setattr(palette, "set_timer", lambda _delay, callback: callback())  # no waiting
+        palette._start_no_matches_countdown("zzzz")
+        await pilot.pause()
+        shown = " ".join(str(o.prompt) for o in app.screen.query_one("CommandList").options)
+        assert "No matches" not in shown and NO_MATCHES[:6] in shown
+
+
+def test_the_demo_removes_its_registry_on_exit(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Finding 9: the demo's temporary registry does not stay behind."""
+    import asyncio
+
+    workdir = tmp_path / "yibao-demo"
+    workdir.mkdir()
+    (workdir / "demo.sqlite3").write_text("x")
+    app = YibaoApp(temporary_dir=workdir)
+
+    async def run() -> None:
+        async with app.run_test() as pilot:
+            await pilot.press("ctrl+q")
+
+    asyncio.run(run())
+    assert not workdir.exists()

@@ -62,7 +62,8 @@ class DeskScreen(Screen):
     def _stale_status(self) -> None:
         """Back on this screen: a warning or error said on another screen is no longer true."""
         status = getattr(self.app, "status", None)
-        if isinstance(status, tuple) and status[1] != "information":
+        owner = getattr(self.app, "status_owner", None)  # the screen that said it
+        if isinstance(status, tuple) and status[1] != "information" and owner not in (None, self):
             self.status(f"{self.TITLE or '首页'}。按 F1 查看帮助。")
 
 
