@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "yibao.cli.registry",
     "yibao.cli.identities_import",
     "yibao.cli.outreach",
+    "yibao.cli.clerks",
 )
 
 
@@ -38,7 +39,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--db", help="登记库：SQLite 文件路径或数据库 URL（默认在用户数据目录）")
     parser.add_argument("--policy", help="政策编号，如 shangnan-2025")
-    parser.add_argument("--clerk", help="经办人员姓名")
+    parser.add_argument("--clerk", help="经办人员姓名（写入登记库的命令须登录：随后提示输入密码）")
+    parser.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="从标准输入读入一行密码（供脚本使用），不在终端提示",
+    )
     parser.add_argument("--demo", action="store_true", help="在临时演示库上打开窗口界面")
     sub = parser.add_subparsers(dest="command", metavar="子命令")
     for name in COMMAND_MODULES:

@@ -13,6 +13,10 @@
 - ``audit``       the append-only log, by person or entity
 - ``history``     参保历史: what the registry knows, and checking what the clerk declares
 - ``imports``     department identity lists (``yibao.imports.service``, S2)
+- ``clerks``      clerk accounts: add, password, role, disable (管理 only; ``yibao.services.clerks``)
+
+``clerk`` is the signed-in clerk (``yibao.auth.sign_in`` returns it); role checks go
+through ``ServiceBase.require_role`` (``yibao.auth.require_role``), never through screens.
 
 Each write is one transaction with its audit row(s); errors are
 ``yibao.services.errors.Refused`` (carries the Decision), ``NeedsConfirmation``
@@ -48,6 +52,7 @@ class Services:
     ) -> None:
         from yibao.db import write_engine
         from yibao.services.audit_view import AuditService
+        from yibao.services.clerks import ClerkService
         from yibao.services.enrolment import EnrolmentService
         from yibao.services.family_aid import FamilyAidService
         from yibao.services.history import HistoryService
@@ -72,6 +77,7 @@ class Services:
         self.refunds = RefundService(self)
         self.audit = AuditService(self)
         self.history = HistoryService(self)  # 参保历史: known / validate_declared
+        self.clerks = ClerkService(self)
         from yibao.imports.service import ImportService  # S2: department lists
 
         self.imports = ImportService(self)
@@ -100,19 +106,27 @@ class Services:
         url: str | None = None,
         policy_id: str,
         clerk_name: str,
+        password: str,
         clock: Clock = utcnow,
         device_id: str | None = None,
         device_name: str = "",
     ) -> Services:
-        """Open the registry (migrating it), load the policy, ensure device and clerk."""
-        from yibao.config import ensure_clerk, ensure_device
+        """Open the registry (migrating it), load the policy, ensure the device, and sign
+        ``clerk_name`` in with ``password`` (``yibao.auth.sign_in``: a clerk is never
+        created here; ``SignInRefused`` when the name or password is wrong)."""
+        from yibao.auth import sign_in
+        from yibao.config import ensure_device
         from yibao.db import open_registry
         from yibao.policy import load_policy
 
         engine = open_registry(url)
-        policy = load_policy(policy_id)
-        device = ensure_device(engine, device_id=device_id, name=device_name, now=clock())
-        clerk = ensure_clerk(engine, name=clerk_name, device=device, now=clock())
+        try:
+            policy = load_policy(policy_id)
+            device = ensure_device(engine, device_id=device_id, name=device_name, now=clock())
+            clerk = sign_in(engine, name=clerk_name, password=password, device=device, now=clock())
+        except BaseException:
+            engine.dispose()
+            raise
         return cls(engine, policy, clerk, device, clock)
 
 
