@@ -12,8 +12,8 @@
   conflict, accept a proposed change, activate a policy) or 管理 (manage clerks). It reads the
   clerk's row afresh (a clerk disabled or demoted a minute ago is refused now), audits a
   refusal in its own transaction (``auth.refused``) and raises ``NotPermitted``.
-- ``first_admin`` creates the registry's first 管理 (``yibao init``, the desk's first run);
-  ``has_admin`` says whether one is needed.
+- ``first_admin`` creates the registry's first 管理 (``yibao init``, the desk's first run)
+  while nobody can sign in yet; ``has_admin`` says whether someone can.
 
 The clock is an argument everywhere: ``now`` is aware UTC.
 """
@@ -285,17 +285,20 @@ def refuse(
 # --- the first administrator --------------------------------------------------------------
 
 
+def _can_sign_in():  # type: ignore[no-untyped-def]
+    return select(Clerk.id).where(
+        Clerk.active == True,  # noqa: E712
+        Clerk.password_hash.is_not(None),  # type: ignore[union-attr]
+    )
+
+
 def has_admin(engine: Engine) -> bool:
-    """Whether the registry has an active 管理 who can sign in."""
+    """Whether anyone can sign in on this registry (an active clerk with a password).
+
+    When nobody can (a new registry, or one from before sign-in), ``first_admin`` sets up
+    the first 管理. An outreach laptop holds the hall's clerks, so it never needs one."""
     with Session(engine) as session:
-        row = session.exec(
-            select(Clerk.id).where(
-                Clerk.role == Role.ADMIN.value,
-                Clerk.active == True,  # noqa: E712
-                Clerk.password_hash.is_not(None),  # type: ignore[union-attr]
-            )
-        ).first()
-        return row is not None
+        return session.exec(_can_sign_in()).first() is not None
 
 
 def first_admin(
@@ -303,7 +306,7 @@ def first_admin(
 ) -> ClerkInfo:
     """Create (or, on a registry from before sign-in, promote) the first 管理, with a password.
 
-    Refused once the registry has an administrator: more clerks are added by one."""
+    Refused once anyone can sign in: more clerks are added by a 管理 (``yibao clerk add``)."""
     clean = (name or "").strip()
     if not clean:
         raise InvalidInput("请填写首位管理人员的姓名（--clerk 姓名）。", field="name")
@@ -312,14 +315,7 @@ def first_admin(
     check_password(password, name=clean)
     moment = to_storage(now)
     with Session(write_engine(engine), expire_on_commit=False) as session:
-        exists = session.exec(
-            select(Clerk.id).where(
-                Clerk.role == Role.ADMIN.value,
-                Clerk.active == True,  # noqa: E712
-                Clerk.password_hash.is_not(None),  # type: ignore[union-attr]
-            )
-        ).first()
-        if exists is not None:
+        if session.exec(_can_sign_in()).first() is not None:
             raise NotPermitted("本登记库已有管理人员；新增经办人员请由管理人员用 yibao clerk add 办理。")
         row = session.exec(select(Clerk).where(Clerk.name == clean)).first()
         before = None

@@ -1,0 +1,1 @@
+"""One package per desk workflow (screens, their widgets and messages)."""
