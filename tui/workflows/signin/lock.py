@@ -55,7 +55,9 @@ class DeskLock:
             return
         self.locked = True
         clerk = self.app.services.clerk.name
-        self.app.push_screen(SignInScreen(self.gate, name=clerk, locked_by=clerk), self._unlocked)
+        self.app.push_screen(SignInScreen(
+            self.gate, name=clerk, locked_by=clerk, idle_minutes=max(1, round(self.idle_seconds / 60))
+        ), self._unlocked)
         self.app.set_status("窗口已锁定，请重新登录。", "warning")
 
     def _unlocked(self, services: Any) -> None:

@@ -38,11 +38,13 @@ class SignInScreen(Screen[Any]):
         *,
         name: str = "",
         locked_by: str | None = None,
+        idle_minutes: int = 10,
     ) -> None:
         super().__init__()
         self.gate = gate
         self._name = name
         self.locked_by = locked_by  # the clerk whose screen lies underneath (idle lock)
+        self.idle_minutes = idle_minutes
         self.first_admin = gate.needs_first_admin()
 
     def compose(self) -> ComposeResult:
@@ -73,7 +75,7 @@ class SignInScreen(Screen[Any]):
             )
         if self.locked_by:
             return (
-                f"窗口已锁定（{self.locked_by} 离开超过 10 分钟）。{self.locked_by} 输入密码即回到刚才的界面；"
+                f"窗口已锁定（{self.locked_by} 离开超过 {self.idle_minutes} 分钟）。{self.locked_by} 输入密码即回到刚才的界面；"
                 "换人登录则回到首页。"
             )
         return "请登录：填写姓名和密码后按 Enter。"
