@@ -97,11 +97,17 @@ class YibaoApp(App[int]):
         setup_defaults: dict[str, str] | None = None,
         receipts_dir: str | Path | None = None,
         temporary_dir: Path | None = None,
+        gate: Any = None,
+        signin_name: str = "",
     ) -> None:
         super().__init__()
         self.services = services
         self._temporary_dir = temporary_dir  # the demo's throw-away registry: removed on exit
         self.status_owner: Screen | None = None  # the screen whose status line is shown
+        # Sign-in (tui.workflows.signin): the gate checks passwords; the lock watches idleness.
+        self.gate = gate
+        self._signin_name = signin_name
+        self.desk_lock: Any = None
         self._receipts_dir = Path(receipts_dir) if receipts_dir else None
         self._setup = setup
         self._policies = policies or []
@@ -125,9 +131,11 @@ class YibaoApp(App[int]):
         return HomeScreen()
 
     def on_mount(self) -> None:
-        self.info = info_of(self.services)
+        self.refresh_info()
         self.set_interval(60, self.refresh_info)
-        if self.services is None and self._setup is not None:
+        if self.gate is not None:
+            self._start_signin(self.gate)
+        elif self.services is None and self._setup is not None:
             self.push_screen(
                 SetupScreen(self._policies, **self._setup_defaults), self._finish_setup
             )
@@ -138,10 +146,47 @@ class YibaoApp(App[int]):
 
             if self.services is not None:
                 self.services.engine.dispose()
+            elif self.gate is not None:
+                self.gate.engine.dispose()
             shutil.rmtree(self._temporary_dir, ignore_errors=True)
 
     def refresh_info(self) -> None:
-        self.info = info_of(self.services)
+        self.info = info_of(self.services if self.services is not None else self.gate)
+
+    # -- sign-in and the idle lock ----------------------------------------------------------
+    def _start_signin(self, gate: Any) -> None:
+        from tui.workflows.signin import DeskLock, SignInScreen, idle_seconds
+
+        self.gate = gate
+        self.desk_lock = DeskLock(self, gate, idle_seconds=idle_seconds())
+        self.set_interval(5, self.desk_lock.check)
+        self.desk_lock.locked = True
+        self.push_screen(SignInScreen(gate, name=self._signin_name), self._signed_in)
+
+    def _signed_in(self, services: Any) -> None:
+        if services is None:
+            return
+        self.services = services
+        self.desk_lock.locked = False
+        self.desk_lock.touch()
+        self.refresh_info()
+        from yibao.config import remember_clerk
+
+        url = getattr(self.gate, "url", None)
+        if url:
+            remember_clerk(url, services.clerk.name)
+        self.set_status(f"{services.clerk.name}（{services.clerk.role.label}）已登录。按 F2 参保登记，F6 查询。")
+
+    @property
+    def locked(self) -> bool:
+        return self.desk_lock is not None and self.desk_lock.locked
+
+    async def on_event(self, event: Any) -> None:
+        from textual import events
+
+        if self.desk_lock is not None and isinstance(event, events.Key | events.MouseDown):
+            self.desk_lock.touch()
+        await super().on_event(event)
 
     def _finish_setup(self, choice: SetupChoice | None) -> None:
         if choice is None or self._setup is None:
@@ -158,9 +203,7 @@ class YibaoApp(App[int]):
             self.set_status(f"打开登记库失败：{worker.error}", "error")
             self.push_screen(SetupScreen(self._policies, **self._setup_defaults), self._finish_setup)
             return
-        self.services = worker.result
-        self.refresh_info()
-        self.set_status("设置完成。按 F2 参保登记，F6 查询。")
+        self._start_signin(worker.result)  # the setup opened the registry: now sign in
 
     # -- actions --------------------------------------------------------------------------
     def set_status(self, text: str, severity: str = "information") -> None:
@@ -188,6 +231,8 @@ class YibaoApp(App[int]):
         )
 
     def action_command_palette(self) -> None:
+        if self.locked:
+            return
         if self.use_command_palette and not CommandPalette.is_open(self):
             self.push_screen(DeskPalette(placeholder="输入关键字搜索命令，如“登记”“退费审核”“查询”……", id="--command-palette"))
 
@@ -198,10 +243,16 @@ class YibaoApp(App[int]):
             self.push_screen(HelpScreen())
 
     def action_home(self) -> None:
+        if self.locked:
+            self.set_status("请先登录。", "warning")
+            return
         while len(self.screen_stack) > 1:
             self.pop_screen()
 
     def action_workflow(self, workflow_id: str, person_id: str | None = None) -> None:
+        if self.locked:
+            self.set_status("请先登录（输入姓名和密码后按 Enter）。", "warning")
+            return
         if self.services is None:
             self.set_status("请先完成首次设置（选择辖区、填写经办人员）。", "warning")
             return

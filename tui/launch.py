@@ -27,7 +27,6 @@ from yibao.timezone import LOCAL_TZ
 ENV_POLICY = "YIBAO_POLICY"
 ENV_CLERK = "YIBAO_CLERK"
 DEMO_POLICY = "shangnan-2025"
-DEMO_CLERK = "演示经办员"
 
 
 def policy_choices(resolved: str | None = None, *, url: str | None = None) -> list[tuple[str, str]]:
@@ -45,20 +44,33 @@ def policy_choices(resolved: str | None = None, *, url: str | None = None) -> li
     return choices
 
 
-def record_policy(services: Any, policy_id: str) -> None:
-    """The registry now serves ``policy_id`` (``yibao.config.set_registry_policy``, audited)."""
-    from yibao.config import set_registry_policy
+def open_gate(
+    url: str,
+    policy_id: str,
+    *,
+    device: str = "",
+    clock: Callable[[], datetime] | None = None,
+    demo_clerks: tuple[tuple[str, str, str], ...] = (),
+    pending_policy: str | None = None,
+) -> Any:
+    """Open the registry, load the policy, ensure this device: the sign-in gate
+    (``yibao.services.signin.SignInGate``). Nobody is signed in yet."""
+    from yibao.config import ensure_device
+    from yibao.db import open_registry
+    from yibao.policy import load_policy
+    from yibao.services.signin import SignInGate
 
-    set_registry_policy(services.engine, policy_id, services.clerk, device=services.device, now=services.now())
-
-
-def _open(url: str, choice: SetupChoice, clock: Callable[[], datetime] | None = None) -> Any:
-    from yibao.services import Services
-
-    extra = {"clock": clock} if clock is not None else {}
-    return Services.open(
-        url=url, policy_id=choice.policy_id, clerk_name=choice.clerk, device_name=choice.device, **extra
-    )
+    engine = open_registry(url)
+    try:
+        policy = load_policy(policy_id)
+        now = clock or (lambda: datetime.now(UTC))
+        info = ensure_device(engine, name=device, now=now())
+    except BaseException:
+        engine.dispose()
+        raise
+    gate = SignInGate(engine, policy, info, now, demo_clerks=demo_clerks, pending_policy=pending_policy)
+    gate.url = url  # type: ignore[attr-defined]  # the desk remembers the last clerk per registry
+    return gate
 
 
 def demo_moment(policy_id: str) -> datetime:
@@ -97,8 +109,8 @@ def build_app(args: Any, *, clock: Callable[[], datetime] | None = None) -> Yiba
     """``clock``: the desk's time (tests fix it; default the machine's)."""
     from yibao.config import (
         last_clerk,
+        outreach_policy,
         registry_policy,
-        remember_clerk,
         remembered_policy,
         resolve_policy,
     )
@@ -109,37 +121,36 @@ def build_app(args: Any, *, clock: Callable[[], datetime] | None = None) -> Yiba
         policy_id = args.policy or DEMO_POLICY
         moment = demo_moment(policy_id)
         url = build_demo(workdir, policy_id, moment)
-        from yibao.demo import DEMO_DEVICE
+        from yibao.demo import DEMO_DEVICE, demo_clerk_lines
 
-        choice = SetupChoice(policy_id, args.clerk or DEMO_CLERK, DEMO_DEVICE)
-        app = YibaoApp(services=_open(url, choice, lambda: moment), receipts_dir=workdir / "receipts",
-                       temporary_dir=workdir)
-        app.status = (f"演示登记库（{workdir}），日期固定为 {show_date(demo_day(moment))}。按 F6 查询，F2 参保登记。", "warning")
+        gate = open_gate(url, policy_id, device=DEMO_DEVICE, clock=lambda: moment,
+                         demo_clerks=tuple(demo_clerk_lines()))
+        app = YibaoApp(gate=gate, temporary_dir=workdir, receipts_dir=workdir / "receipts", signin_name=args.clerk or "")
+        app.status = (f"演示登记库（{workdir}），日期固定为 {show_date(demo_day(moment))}。"
+                      "请用下列演示经办人员之一登录。", "warning")
         return app
 
     url = resolve_url(args.db)
     stored = remembered_policy(url)  # the registry's own setting (read only: nothing created yet)
     given = (args.policy or "").strip() or (os.environ.get(ENV_POLICY) or "").strip() or None
     policy_id = resolve_policy(url, explicit=args.policy, remembered=stored)
-    clerk = args.clerk or os.environ.get(ENV_CLERK) or last_clerk(url)
+    clerk = args.clerk or os.environ.get(ENV_CLERK) or last_clerk(url) or ""
     device = socket.gethostname()
-    if policy_id and clerk:
-        choice = SetupChoice(policy_id, clerk, device)
+    if policy_id:
         try:
-            services = _open(url, choice, clock)
-            recorded = registry_policy(services.engine)
-            if recorded is None and policy_id in (given, stored):
-                record_policy(services, policy_id)  # first run with --policy, or an older registry
+            gate = open_gate(url, policy_id, device=device, clock=clock)
+            recorded = registry_policy(gate.engine)
+            if recorded is None and policy_id in (given, stored, outreach_policy(url)):
+                gate.pending_policy = policy_id  # recorded by the first clerk to sign in
         except (RegistryError, ValueError) as error:  # PolicyError is a ValueError
             print(f"无法打开窗口：{error}", file=sys.stderr)
             return None
-        coverage = services.coverage
-        if coverage is not None and coverage.blocked:  # nothing to collect for: say why, open nothing
-            services.engine.dispose()
+        coverage = gate.coverage()
+        if coverage.blocked:  # nothing to collect for: say why, open nothing
+            gate.engine.dispose()
             print(f"无法打开窗口：{coverage.message()}", file=sys.stderr)
             return None
-        remember_clerk(url, choice.clerk)
-        app = YibaoApp(services=services)
+        app = YibaoApp(gate=gate, signin_name=clerk)
         if given and recorded and given != recorded:
             app.status = (f"注意：本登记库设定服务的政策是 {recorded}，本次按 {given} 打开。"
                           "如需更改登记库的政策，请运行 yibao init --policy。", "warning")
@@ -149,17 +160,15 @@ def build_app(args: Any, *, clock: Callable[[], datetime] | None = None) -> Yiba
         return app
 
     def setup(choice: SetupChoice) -> Any:
-        services = _open(url, choice, clock)
-        try:
-            record_policy(services, choice.policy_id)
-        except Exception:
-            services.engine.dispose()
-            raise
+        gate = open_gate(url, choice.policy_id, device=choice.device, clock=clock, pending_policy=choice.policy_id)
+        from yibao.config import remember_clerk
+
         remember_clerk(url, choice.clerk)
-        return services
+        return gate
 
     return YibaoApp(
         setup=setup,
         policies=policy_choices(policy_id, url=url),
         setup_defaults={"policy_id": policy_id, "clerk": clerk or "", "device": device},
+        signin_name=clerk,
     )

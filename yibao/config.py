@@ -5,7 +5,10 @@
   with ``is_local`` is this installation. Its ``prefix`` starts every receipt number.
   On a shared PostgreSQL registry each desk passes its own ``device_id``
   (``YIBAO_DEVICE_ID``), because the local row would otherwise be shared.
-- Clerks are rows of ``clerk``; ``ensure_clerk`` creates one on first use.
+- Clerks are rows of ``clerk``, created by a 管理 (``yibao.services.clerks``) or by the
+  first ``yibao init`` (``yibao.auth.first_admin``); they sign in (``yibao.auth.sign_in``).
+  ``ensure_clerk`` is for test fixtures and the demo builder only: no command or screen
+  creates a clerk from a typed name (a test checks it).
 - The policy: ``--policy`` / ``YIBAO_POLICY`` / the remembered choice; on an outreach
   laptop (a registry opened from an outreach bundle) the policy file that
   ``yibao outreach open`` saved next to the registry (``outreach_policy``,
@@ -65,6 +68,10 @@ class ClerkInfo(BaseModel):
     @property
     def is_supervisor(self) -> bool:
         return self.role is Role.SUPERVISOR
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
 
 
 def data_dir() -> Path:
@@ -153,9 +160,11 @@ def ensure_clerk(
     role: Role | str = Role.CLERK,
     now: datetime | None = None,
 ) -> ClerkInfo:
-    """The clerk called ``name`` (created with ``role`` on first use).
+    """The clerk called ``name`` (created with ``role``, without a password, if missing).
 
-    An existing clerk keeps the role stored in the registry.
+    For test fixtures and the demo builder only: commands and screens sign clerks in
+    (``yibao.auth.sign_in``) and never create one from a typed name. An existing clerk
+    keeps the role stored in the registry.
     """
     clean = (name or "").strip()
     if not clean:

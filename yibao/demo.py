@@ -566,6 +566,55 @@ def build_demo(
 
 DEMO_CLERK = "演示经办员"
 DEMO_DEVICE = "演示窗口"
+# The demo's clerks, one per role, with the PINs the desk's sign-in screen shows. They
+# exist only in a demo registry (made by ``build`` on a registry with no clerk).
+DEMO_CLERKS: tuple[tuple[str, str, str], ...] = (
+    (DEMO_CLERK, "clerk", "246801"),
+    ("演示审核员", "supervisor", "357902"),
+    ("演示管理员", "admin", "468013"),
+)
+
+
+def demo_clerk_lines() -> list[tuple[str, str, str]]:
+    """(name, role label, PIN) of each demo clerk, for the sign-in screen and ``yibao demo``."""
+    from yibao.models import Role
+
+    return [(name, Role(role).label, pin) for name, role, pin in DEMO_CLERKS]
+
+
+def demo_clerks(engine: Any, device: Any, now: datetime) -> Any:
+    """Create the demo clerks (``DEMO_CLERKS``) on a registry that has no clerk yet; returns
+    the 经办's ``ClerkInfo``. Refused on a registry with clerks: sign in there instead."""
+    from sqlmodel import select
+
+    from yibao.auth import hash_password, info_of
+    from yibao.db import write_engine
+    from yibao.models import Clerk, Role
+
+    with Session(write_engine(engine), expire_on_commit=False) as session:
+        if session.exec(select(Clerk.id)).first() is not None:
+            raise DemoError("此登记库已有经办人员，演示经办人员只建在新的演示库中。请用 --clerk 登录后再生成。")
+        rows = []
+        for name, role, pin in DEMO_CLERKS:
+            row = Clerk(
+                name=name, role=role, device_id=device.id, password_hash=hash_password(pin),
+                password_set_at=now, created_at=now, updated_at=now,
+            )
+            session.add(row)
+            session.flush()
+            audit.record(
+                session,
+                actor=audit.Actor(device_id=device.id),
+                at=now,
+                action="clerk.add",
+                entity="clerk",
+                entity_id=row.id,
+                summary=f"新增演示经办人员 {name}（{Role(role).label}）",
+                after={"name": name, "role": role, "active": True},
+            )
+            rows.append(row)
+        session.commit()
+        return info_of(rows[0])
 
 
 def build(
@@ -574,16 +623,18 @@ def build(
     policy_id: str,
     persons: int = 3000,
     seed: int = 1,
-    clerk_name: str = DEMO_CLERK,
+    clerk: Any = None,
     device_name: str = DEMO_DEVICE,
     now: datetime | None = None,
 ) -> DemoReport:
     """Open (create) the registry at ``url`` and fill it with demo residents in one transaction.
 
+    ``clerk`` is the signed-in clerk (``ClerkInfo``) the rows are written by; without one
+    the registry must have no clerk yet and gets the demo clerks (``DEMO_CLERKS``).
     Used by ``yibao demo`` and by the desk's ``--demo``. Raises ``DemoError``,
     ``yibao.db.RegistryError`` or ``yibao.policy.PolicyError`` (Chinese messages).
     """
-    from yibao.config import ensure_clerk, ensure_device
+    from yibao.config import ensure_device
     from yibao.db import open_registry
     from yibao.models import utcnow
     from yibao.policy import load_policy
@@ -593,7 +644,8 @@ def build(
     engine = open_registry(url)
     try:
         device = ensure_device(engine, name=device_name, now=moment)
-        clerk = ensure_clerk(engine, name=clerk_name, device=device, now=moment)
+        if clerk is None:
+            clerk = demo_clerks(engine, device, moment)
         actor = audit.Actor(device_id=device.id, clerk_id=clerk.id, clerk_name=clerk.name)
         with Session(engine) as session:
             report = build_demo(

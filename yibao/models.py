@@ -92,11 +92,24 @@ def to_storage(moment: datetime) -> datetime:
 
 class Role(StrEnum):
     CLERK = "clerk"  # 经办人员
-    SUPERVISOR = "supervisor"  # 审核人员（可审核退费）
+    SUPERVISOR = "supervisor"  # 审核人员（审批退费、重开日结、作废他人收据……）
+    ADMIN = "admin"  # 管理人员（管理经办人员账号）
 
     @property
     def label(self) -> str:
-        return {"clerk": "经办人员", "supervisor": "审核人员"}[self.value]
+        return ROLE_LABELS[self]
+
+    @property
+    def short(self) -> str:
+        """The one-word name a clerk types: 经办 / 审核 / 管理."""
+        return self.label[:2]
+
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.CLERK: "经办人员",
+    Role.SUPERVISOR: "审核人员",
+    Role.ADMIN: "管理人员",
+}
 
 
 class Sex(StrEnum):
@@ -260,6 +273,11 @@ class Clerk(SQLModel, table=True):
     device_id: str = Field(max_length=36)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    # Sign-in (``yibao.auth``): an argon2 hash, never the password; failures counted.
+    password_hash: str | None = Field(default=None, max_length=200)
+    password_set_at: datetime | None = None
+    failed_signins: int = Field(default=0)
+    signin_blocked_until: datetime | None = None  # aware UTC; the next attempt waits till then
 
 
 class ImportBatch(SQLModel, table=True):
@@ -588,6 +606,7 @@ class AuditLog(SQLModel, table=True):
         sa.Index("ix_audit_log_entity", "entity", "entity_id"),
         sa.Index("ix_audit_log_person_id", "person_id"),
         sa.Index("ix_audit_log_at", "at"),
+        sa.Index("uq_audit_log_device_seq", "device_id", "seq", unique=True),
     )
 
     id: str = Field(default_factory=new_ordered_id, primary_key=True, max_length=36)
@@ -603,6 +622,10 @@ class AuditLog(SQLModel, table=True):
     summary: str = Field(default="")  # Chinese one-liner for the case history
     before: dict[str, Any] | None = Field(default=None, sa_column=_json())
     after: dict[str, Any] | None = Field(default=None, sa_column=_json())
+    # The hash chain (``yibao.auditchain``): one chain per device, filled in at flush.
+    seq: int | None = None  # 1, 2, 3 … within ``device_id``
+    prev_hash: str | None = Field(default=None, max_length=64)
+    row_hash: str | None = Field(default=None, max_length=64)
 
 
 __all__ = [
@@ -628,6 +651,7 @@ __all__ = [
     "PriorEnrolment",
     "ReceiptSequence",
     "RegistrySetting",
+    "ROLE_LABELS",
     "RefundRequest",
     "RefundTransition",
     "Role",
@@ -639,3 +663,9 @@ __all__ = [
     "to_storage",
     "utcnow",
 ]
+
+
+# Every ORM session chains the audit rows it adds (``yibao.auditchain``).
+from yibao import auditchain as _auditchain  # noqa: E402
+
+_auditchain.install()

@@ -15,7 +15,8 @@ from typing import Any
 
 from sqlmodel import Session
 
-from yibao.config import ensure_clerk, ensure_device
+from tests.signin import signed_in
+from yibao.config import ensure_device
 from yibao.db import open_registry
 from yibao.idgen import codes_for_year, make_id_number
 from yibao.models import Channel, Role
@@ -51,7 +52,7 @@ def local_noon(day: date) -> datetime:
 def services_for(url: str, clerk: str, clock: Clock, *, role: Role = Role.CLERK, engine: Any = None) -> Services:
     engine = engine or open_registry(url)
     device = ensure_device(engine, now=clock())
-    info = ensure_clerk(engine, name=clerk, device=device, role=role, now=clock())
+    info = signed_in(engine, device, clerk, role=role, now=clock())  # with tests.signin.PIN
     return Services(engine, POLICY, info, device, clock)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -15,11 +17,27 @@ from tests.outreach.helpers import (
     register,
     services_for,
 )
+from tests.signin import PIN, signed_in
 from yibao.cli.main import main
 
 
+def _clerk(db: str, name: str, role: str = "clerk") -> None:
+    """A clerk with ``PIN`` (in real use a 管理 adds them with yibao clerk add)."""
+    from yibao.config import ensure_device
+    from yibao.db import open_registry, resolve_url
+
+    engine = open_registry(resolve_url(db))
+    signed_in(engine, ensure_device(engine), name, role=role)
+    engine.dispose()
+
+
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
+    stdin = sys.stdin
+    sys.stdin = io.StringIO(f"{PIN}\n" * 5)  # commands that write sign in (--password-stdin)
+    try:
+        code = main(["--password-stdin", *argv])
+    finally:
+        sys.stdin = stdin
     out, err = capsys.readouterr()
     assert "Traceback" not in out + err
     return code, out, err
@@ -27,6 +45,7 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]
 
 def test_backup_and_restore_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = str(tmp_path / "hall.db")
+    _clerk(db, "王大厅")
     code, out, _ = _run(capsys, "--db", db, "--clerk", "王大厅", "dayclose", "pending")
     assert code == 0 and "没有未日结" in out
     code, out, _ = _run(capsys, "--db", db, "backup", "--to", str(tmp_path / "b.db"))
@@ -40,6 +59,7 @@ def test_backup_and_restore_commands(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 def test_sync_commands_refuse_bad_files_in_chinese(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = str(tmp_path / "hall.db")
+    _clerk(db, "王大厅")
     bad = tmp_path / "back.yibao"
     bad.write_bytes(b"PK\x03\x04 truncated")
     code, _, err = _run(capsys, "--db", db, "--clerk", "王大厅", "sync", "import", str(bad))
@@ -56,6 +76,7 @@ def test_sync_commands_refuse_bad_files_in_chinese(tmp_path: Path, capsys: pytes
 
 def test_outreach_export_needs_a_policy(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("YIBAO_POLICY", raising=False)
+    _clerk(str(tmp_path / "hall.db"), "王大厅")
     code, _, err = _run(capsys, "--db", str(tmp_path / "hall.db"), "--clerk", "王大厅", "outreach", "export",
                         "--town", "富水镇", "--to", str(tmp_path / "o.yibao"))
     assert code == 1 and "--policy" in err and "shangnan-2025" in err  # names the choices
@@ -102,13 +123,18 @@ def test_trip_through_the_commands(tmp_path: Path, capsys: pytest.CaptureFixture
     code, out, _ = _run(capsys, "--db", str(hall_db), "sync", "conflicts")
     assert code == 0 and "共 1 项待处理" in out
     short = out.split("[", 1)[1][:8]
-    code, out, _ = _run(capsys, "--db", str(hall_db), "--clerk", "王大厅", "sync", "resolve", short,
+    code, _, err = _run(capsys, "--db", str(hall_db), "--clerk", "王大厅", "sync", "resolve", short,
+                        "--how", "更正", "--note", "外出收据系误收")
+    assert code == 1 and "只有审核人员" in err  # a 经办 is refused, in Chinese
+    _clerk(str(hall_db), "赵审核", "supervisor")
+    code, out, _ = _run(capsys, "--db", str(hall_db), "--clerk", "赵审核", "sync", "resolve", short,
                         "--how", "更正", "--note", "外出收据系误收，已当面退还现金并注明")
     assert code == 0 and "已处理" in out
 
 
 def test_dayclose_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = str(tmp_path / "hall.db")
+    _clerk(db, "王大厅")
     code, _, err = _run(capsys, "--db", db, "--clerk", "王大厅", "dayclose", "void", "NOPE-00000001", "--reason", "错")
     assert code == 1 and "找不到收据号" in err
     code, out, _ = _run(capsys, "--db", db, "--clerk", "王大厅", "dayclose", "sheet")

@@ -120,7 +120,7 @@ def test_sync_duplicate_is_refunded_and_the_enrolment_stays_paid(duplicate) -> N
 
     # The sync conflict can now be closed as 退费.
     resolved = resolve_conflict(engine, conflict.id[:8], how="退费", note=f"收据 {conflict_no} 已退费",
-                                actor=desk.actor, now=clock())
+                                actor=supervisor.actor, now=clock())  # a 审核 closes it
     assert resolved.status == "resolved"
     with Session(engine) as session:
         assert session.exec(select(SyncConflict).where(SyncConflict.status == "open")).all() == []

@@ -28,6 +28,7 @@ from yibao.outreach.dayclose import (
     void_receipt,
 )
 from yibao.outreach.errors import DayClosed, OutreachError
+from yibao.services.errors import NotPermitted
 
 DAY = date(2024, 10, 8)
 
@@ -81,7 +82,7 @@ def test_only_a_supervisor_reopens_with_a_reason_and_it_is_audited(desk) -> None
     a, b = register(svc, "甲", 11), register(svc, "乙", 12)
     pay_cash(svc, a.id)
     _close(svc, clock)
-    with pytest.raises(OutreachError, match="只有审核人员"):
+    with pytest.raises(NotPermitted, match="只有审核人员"):
         reopen_day(svc.engine, clerk_name="王大厅", day=DAY, device=svc.device, supervisor=svc.clerk,
                    reason="补收", now=clock())
     with pytest.raises(OutreachError, match="原因"):
@@ -96,7 +97,8 @@ def test_only_a_supervisor_reopens_with_a_reason_and_it_is_audited(desk) -> None
     with Session(svc.engine) as session:
         rows = session.exec(select(AuditLog).where(AuditLog.entity == "day_close").order_by(AuditLog.at, AuditLog.action)).all()
     actions = sorted((r.action, r.clerk_name) for r in rows)
-    assert actions == [("dayclose.close", "王大厅"), ("dayclose.close", "王大厅"), ("dayclose.reopen", "赵审核")]
+    assert actions == [("auth.refused", "王大厅"),  # the clerk's own attempt, refused and audited
+                       ("dayclose.close", "王大厅"), ("dayclose.close", "王大厅"), ("dayclose.reopen", "赵审核")]
 
 
 def test_void_rules(desk) -> None:  # type: ignore[no-untyped-def]
@@ -113,7 +115,7 @@ def test_void_rules(desk) -> None:  # type: ignore[no-untyped-def]
         void_receipt(svc.engine, receipt_no=no, reason="错", clerk=svc.clerk, device=svc.device,
                      today=date(2024, 10, 9), now=clock())
     other = services_for("", "钱经办", clock, engine=svc.engine)
-    with pytest.raises(OutreachError, match="只能作废自己开的收据"):
+    with pytest.raises(NotPermitted, match="只能作废自己开的收据"):
         void_receipt(svc.engine, receipt_no=no, reason="错", clerk=other.clerk, **kw)
 
     line = void_receipt(svc.engine, receipt_no=no, reason="收错人", clerk=boss.clerk, **kw)

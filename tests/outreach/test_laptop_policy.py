@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.outreach.helpers import Clock, local_noon, register, services_for
+from tests.signin import PIN, cli
 from yibao.cli._common import policy_id as cli_policy_id
 from yibao.cli.main import main
 from yibao.config import outreach_policy, resolve_policy
@@ -26,8 +27,8 @@ def laptop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.Captu
     register(hall, "甲", 11)
     hall.engine.dispose()
     bundle = tmp_path / "fushui.yibao"
-    assert main(["--db", str(hall_db), "--policy", "shangnan-2025", "--clerk", "王大厅",
-                 "outreach", "export", "--town", "富水镇", "--to", str(bundle)]) == 0
+    assert cli(monkeypatch, "--db", str(hall_db), "--policy", "shangnan-2025", "--clerk", "王大厅",
+               "outreach", "export", "--town", "富水镇", "--to", str(bundle)) == 0
     assert main(["--db", str(laptop_db), "outreach", "open", str(bundle)]) == 0
     out = capsys.readouterr().out
     assert "无需再写 --policy" in out and "--policy" not in out.split("打开窗口：", 1)[1].splitlines()[0]
@@ -59,7 +60,8 @@ def test_the_desk_opens_with_the_resolved_policy(laptop) -> None:  # type: ignor
     from yibao.services import Services
 
     _hall_url, laptop_url, _saved = laptop
-    services = Services.open(url=laptop_url, policy_id=resolve_policy(laptop_url), clerk_name="李明")
+    services = Services.open(url=laptop_url, policy_id=resolve_policy(laptop_url), clerk_name="王大厅",
+                             password=PIN)  # a hall clerk, signing in on the laptop
     try:
         assert services.policy.id == "shangnan-2025"
         assert services.device.prefix != ""  # the laptop's own device, from the bundle

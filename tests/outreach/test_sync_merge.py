@@ -19,10 +19,11 @@ from tests.outreach.helpers import (
     register,
     services_for,
 )
-from yibao.models import AuditLog, Household, Payment, Person, RefundRequest
+from yibao.models import AuditLog, Household, Payment, Person, RefundRequest, Role
 from yibao.outreach.errors import OutreachError
 from yibao.outreach.models import ConflictKind, SyncConflict
 from yibao.outreach.sync import export_sync, import_sync, open_conflicts, resolve_conflict
+from yibao.services.errors import NotPermitted
 
 DAY = date(2024, 10, 8)
 
@@ -121,26 +122,29 @@ def test_resolving_a_conflict_is_audited_and_needs_a_note(trip) -> None:  # type
     pay_cash(hall, people["甲"].id)
     _sync(laptop, hall, clock, tmp / "b.yibao")
     (conflict,) = report_conflicts(hall)
+    boss = services_for("", "赵审核", clock, role=Role.SUPERVISOR, engine=hall.engine)
+    with pytest.raises(NotPermitted, match="只有审核人员"):  # a 经办 may not close it
+        resolve_conflict(hall.engine, conflict.id[:8], how="退费", note="x", actor=hall.actor, now=clock())
     with pytest.raises(OutreachError, match="--note"):
-        resolve_conflict(hall.engine, conflict.id[:8], how="退费", note="", actor=hall.actor, now=clock())
+        resolve_conflict(hall.engine, conflict.id[:8], how="退费", note="", actor=boss.actor, now=clock())
     with pytest.raises(OutreachError, match="处理方式"):
-        resolve_conflict(hall.engine, conflict.id[:8], how="删除", note="x", actor=hall.actor, now=clock())
+        resolve_conflict(hall.engine, conflict.id[:8], how="删除", note="x", actor=boss.actor, now=clock())
     with pytest.raises(OutreachError, match="先为其中一笔办理退费受理"):
         resolve_conflict(hall.engine, conflict.id[:8], how="退费", note="外出收据已受理退费",
-                         actor=hall.actor, now=clock())
+                         actor=boss.actor, now=clock())
     with Session(hall.engine) as session:  # the refund intake (the refunds service's job)
         session.add(RefundRequest(person_id=conflict.person_id, payment_id=conflict.row_id,
                                   reason="duplicate", amount_fen=FEE_FEN, received_on=DAY,
                                   policy_id="shangnan-2025", device_id=hall.device.id))
         session.commit()
     done = resolve_conflict(hall.engine, conflict.id[:8], how="退费", note="外出收据已受理退费",
-                            actor=hall.actor, now=clock())
+                            actor=boss.actor, now=clock())
     assert done.status == "resolved" and report_conflicts(hall) == []
     with Session(hall.engine) as session:
         audit = session.exec(select(AuditLog).where(AuditLog.action == "sync.conflict.resolve")).one()
-    assert audit.clerk_name == "王大厅" and "外出收据已受理退费" in audit.summary
+    assert audit.clerk_name == "赵审核" and "外出收据已受理退费" in audit.summary
     with pytest.raises(OutreachError, match="已处理过"):
-        resolve_conflict(hall.engine, conflict.id, how="退费", note="again", actor=hall.actor, now=clock())
+        resolve_conflict(hall.engine, conflict.id, how="退费", note="again", actor=boss.actor, now=clock())
 
 
 def test_a_conflicting_payment_changed_again_on_the_laptop_stays_in_conflict(trip) -> None:  # type: ignore[no-untyped-def]

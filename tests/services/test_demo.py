@@ -184,6 +184,7 @@ def test_settings_from_policy_shape() -> None:
 
 
 def test_cli_init_demo_lookup(tmp_path, capsys, monkeypatch) -> None:
+    from tests.signin import cli
     from yibao.cli.main import main
 
     monkeypatch.setenv("YIBAO_DATA_DIR", str(tmp_path / "data"))
@@ -191,21 +192,20 @@ def test_cli_init_demo_lookup(tmp_path, capsys, monkeypatch) -> None:
         monkeypatch.delenv(name, raising=False)
     db = str(tmp_path / "desk.sqlite3")
     assert (
-        main(
-            ["--db", db, "--policy", "shangnan-2025", "--clerk", "王芳", "init", "--prefix", "SN01"]
-        )
+        cli(monkeypatch, "--db", db, "--policy", "shangnan-2025", "--clerk", "王芳", "init",
+            "--prefix", "SN01")
         == 0
     )
     out, _ = capsys.readouterr()
     assert "SN01" in out and "商南" in out
-    assert main(["--db", db, "demo", "--persons", "300", "--seed", "4"]) == 0  # policy remembered
+    assert cli(monkeypatch, "--db", db, "demo", "--persons", "300", "--seed", "4") == 0  # policy remembered
     out, _ = capsys.readouterr()
     assert "人员 300 人" in out
     assert main(["--db", db, "lookup", "王"]) == 0
     out, _ = capsys.readouterr()
     assert "王" in out and "********" in out
     assert not __import__("re").search(r"\d{17}[\dX]", out)
-    assert main(["--db", db, "demo", "--persons", "10"]) == 1  # not an empty registry
+    assert cli(monkeypatch, "--db", db, "demo", "--persons", "10") == 1  # not an empty registry
     assert main(["--db", db, "lookup", "张a"]) == 1
     _, err = capsys.readouterr()
     assert "空登记库" in err and "无法识别" in err and "Traceback" not in err

@@ -11,8 +11,9 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from tests.signin import cli, signed_in
 from yibao.audit import Actor
-from yibao.config import ensure_clerk, ensure_device
+from yibao.config import ensure_device
 from yibao.db import open_registry
 from yibao.demo import DemoSettings, build_demo
 from yibao.export import HEADER, ExportError, export_year, yuan_text
@@ -35,7 +36,7 @@ CLEAR_ID = re.compile(r"\d{17}[\dX]")
 def registry(registry_url: str):
     engine = open_registry(registry_url)
     device = ensure_device(engine, now=NOW)
-    clerk = ensure_clerk(engine, name="统计员", device=device, now=NOW)
+    clerk = signed_in(engine, device, "统计员", now=NOW)
     actor = Actor(device_id=device.id, clerk_id=clerk.id, clerk_name=clerk.name)
     with Session(engine) as s:
         build_demo(
@@ -125,8 +126,9 @@ def test_cli_export(registry_url: str, registry, tmp_path: Path, capsys, monkeyp
     monkeypatch.delenv("YIBAO_CLERK", raising=False)
     target = tmp_path / "out.csv"
     assert (
-        main(
-            [
+        cli(
+            monkeypatch,
+            *[
                 "--db",
                 registry_url,
                 "--clerk",

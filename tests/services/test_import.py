@@ -9,8 +9,9 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from tests.signin import cli, signed_in
 from yibao.audit import Actor
-from yibao.config import ensure_clerk, ensure_device
+from yibao.config import ensure_device
 from yibao.db import open_registry
 from yibao.identities import Identity
 from yibao.idgen import make_id_number
@@ -33,7 +34,7 @@ BAD = A[:-1] + ("0" if A[-1] != "0" else "1")  # wrong check digit
 def registry(registry_url: str):
     engine = open_registry(registry_url)
     device = ensure_device(engine, now=NOW)
-    clerk = ensure_clerk(engine, name="导入员", device=device, now=NOW)
+    clerk = signed_in(engine, device, "导入员", now=NOW)
     actor = Actor(device_id=device.id, clerk_id=clerk.id, clerk_name=clerk.name)
     with Session(engine) as s:
         for number, name in ((A, "张三"), (B, "李四"), (C, "王五")):
@@ -245,17 +246,25 @@ def test_whole_list_identity_and_dry_run(registry, tmp_path: Path) -> None:
         _run(engine, actor, tmp_path / "none.csv")
 
 
+def _clerk_at(url: str) -> None:
+    """The clerk the commands below sign in as (created by a 管理 in real use)."""
+    engine = open_registry(url)
+    signed_in(engine, ensure_device(engine, now=NOW), "导入员", now=NOW)
+    engine.dispose()
+
+
 def test_cli_reports_rows_and_exits_non_zero(
     registry_url: str, tmp_path: Path, capsys, monkeypatch
 ) -> None:
-    from yibao.cli.main import main
+    _clerk_at(registry_url)
 
     monkeypatch.setenv("YIBAO_DATA_DIR", str(tmp_path / "data"))
     path = _csv(
         tmp_path, ["姓名,身份证号,身份类别", f"赵六,{NEW},低保对象", f"张三,{BAD},低保对象"]
     )
-    status = main(
-        [
+    status = cli(
+        monkeypatch,
+        *[
             "--db",
             registry_url,
             "--clerk",
@@ -273,8 +282,9 @@ def test_cli_reports_rows_and_exits_non_zero(
     assert status == 3
     assert "第 3 行" in err and "校验码" in err
     assert "新增身份 1 条" in out and "拒收 1 行" in out
-    status = main(
-        [
+    status = cli(
+        monkeypatch,
+        *[
             "--db",
             registry_url,
             "--clerk",
@@ -443,8 +453,8 @@ def test_cli_interrupted_import_writes_nothing(
 ) -> None:
     """The good rows go in one transaction: stopped half-way, no row of the list is stored."""
     from yibao import audit
-    from yibao.cli.main import main
 
+    _clerk_at(registry_url)
     monkeypatch.setenv("YIBAO_DATA_DIR", str(tmp_path / "data"))
     engine = open_registry(registry_url)
     before = _counts(engine)
@@ -465,7 +475,7 @@ def test_cli_interrupted_import_writes_nothing(
         ["姓名,身份证号,身份类别", f"赵六,{NEW},低保对象", f"某某,{A},低保对象", f"钱七,{C},低保"],
     )
     argv = ["--db", registry_url, "--clerk", "导入员", "import", "identities", str(path)]
-    status = main([*argv, "--dept", "民政", "--batch", "2024-09"])
+    status = cli(monkeypatch, *argv, "--dept", "民政", "--batch", "2024-09")
     assert status == 130 and "没有写入" in capsys.readouterr().err
     after = _counts(engine)
     engine.dispose()

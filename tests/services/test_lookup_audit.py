@@ -37,11 +37,20 @@ def test_audit_service_lists_a_persons_history(services) -> None:  # type: ignor
 
 
 def test_services_open_creates_device_and_clerk(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.signin import PIN, signed_in
+    from yibao.auth import SignInRefused
+    from yibao.config import ensure_device
+    from yibao.db import open_registry
     from yibao.services import Services
 
     url = f"sqlite:///{tmp_path / 'desk.sqlite3'}"
-    first = Services.open(url=url, policy_id="shangnan-2025", clerk_name="王芳")
-    again = Services.open(url=url, policy_id="shangnan-2025", clerk_name="王芳")
+    with pytest.raises(SignInRefused):  # nobody is created from a typed name
+        Services.open(url=url, policy_id="shangnan-2025", clerk_name="王芳", password=PIN)
+    engine = open_registry(url)
+    signed_in(engine, ensure_device(engine), "王芳")
+    engine.dispose()
+    first = Services.open(url=url, policy_id="shangnan-2025", clerk_name="王芳", password=PIN)
+    again = Services.open(url=url, policy_id="shangnan-2025", clerk_name="王芳", password=PIN)
     assert first.device == again.device and first.clerk == again.clerk
     assert first.benefit_year == 2025
     first.engine.dispose()

@@ -57,6 +57,7 @@ def test_intake_review_and_refund(services, supervisor_services, paid) -> None: 
     assert [a for a, _ in audit_actions(services.engine, entity="refund_request")] == [
         "refund.intake",
         "refund.reviewing",
+        "auth.refused",  # the clerk's attempt to approve, refused and audited
         "refund.approved",
         "refund.refunded",
     ]

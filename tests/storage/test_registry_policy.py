@@ -70,13 +70,13 @@ def test_the_setting_stays_in_its_registry() -> None:
 
 
 def test_yibao_init_records_the_policy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from yibao.cli.main import main
+    from tests.signin import cli
     from yibao.db import open_registry, sqlite_url
 
     monkeypatch.setenv("YIBAO_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("YIBAO_POLICY", raising=False)
     db = tmp_path / "hall.sqlite3"
-    assert main(["--db", str(db), "--policy", "meishan-2024", "--clerk", "赵六", "init"]) == 0
+    assert cli(monkeypatch, "--db", str(db), "--policy", "meishan-2024", "--clerk", "赵六", "init") == 0
     engine = open_registry(sqlite_url(db))
     try:
         assert registry_policy(engine) == "meishan-2024"

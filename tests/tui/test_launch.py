@@ -1,5 +1,6 @@
 """``yibao`` with no sub-command: registry, policy and clerk from the arguments, the
-remembered choice, or the first-run setup screen; ``--demo`` on a throw-away registry."""
+remembered choice, or the first-run setup screen; ``--demo`` on a throw-away registry.
+Every way in ends on the sign-in screen: nobody works at the desk without a password."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from tests.tui.conftest import SIZE, settle
 from tui.launch import build_app as _build_app
 from tui.screens.home import HomeScreen
 from tui.screens.setup import SetupScreen
+from tui.workflows.signin import SignInScreen
 
 
 def build_app(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -35,7 +37,37 @@ def _data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
-async def test_first_run_asks_then_remembers(tmp_path: Path) -> None:
+PIN = "802613"
+
+
+async def _sign_in(app, pilot, name: str, pin: str = PIN, *, again: bool = False) -> None:  # type: ignore[no-untyped-def]
+    """Type the name (replacing what is there) and the password; Enter submits."""
+    assert isinstance(app.screen, SignInScreen)
+    field = app.screen.query_one("#signin-name")
+    field.value = ""
+    field.focus()
+    await pilot.press(*name, "enter", *pin, "enter")
+    if again:
+        await pilot.press(*pin, "enter")
+    await settle(app, pilot)
+
+
+def _admin(db: Path, name: str, policy: str = "shangnan-2025") -> None:
+    """A registry set up by ``yibao init`` (its first 管理 with ``PIN``)."""
+    import io
+    import sys
+
+    from yibao.cli.main import main
+
+    stdin = sys.stdin
+    sys.stdin = io.StringIO(f"{PIN}\n")
+    try:
+        assert main(["--db", str(db), "--policy", policy, "--clerk", name, "--password-stdin", "init"]) == 0
+    finally:
+        sys.stdin = stdin
+
+
+async def test_first_run_asks_then_sets_up_the_first_admin_then_remembers(tmp_path: Path) -> None:
     db = tmp_path / "new.sqlite3"
     app = build_app(_args(db=str(db)))
     assert app is not None and app.services is None
@@ -48,11 +80,21 @@ async def test_first_run_asks_then_remembers(tmp_path: Path) -> None:
         app.screen.query_one("#setup-clerk").focus()
         await pilot.press(*"刘芳", "ctrl+s")
         await settle(app, pilot)
+        # A new registry: the sign-in screen sets up its first 管理 (password twice).
+        assert isinstance(app.screen, SignInScreen) and app.screen.first_admin
+        await pilot.press("f2")
+        assert isinstance(app.screen, SignInScreen) and "请先登录" in app.status[0]
+        await _sign_in(app, pilot, "刘芳", again=True)
         assert isinstance(app.screen, HomeScreen)
         assert (app.info.jurisdiction, app.info.benefit_year, app.info.clerk) == ("商南县", 2025, "刘芳")
-    again = build_app(_args(db=str(db)))  # the registry's choice is remembered
-    assert again is not None and again.services is not None
-    assert again.services.policy.id == "shangnan-2025" and again.services.clerk.name == "刘芳"
+        assert app.services.clerk.role.label == "管理人员"
+    again = build_app(_args(db=str(db)))  # the registry's choice is remembered; sign in again
+    assert again is not None and again.services is None and again.gate.policy.id == "shangnan-2025"
+    async with again.run_test(size=SIZE) as pilot:
+        assert isinstance(again.screen, SignInScreen) and not again.screen.first_admin
+        assert again.screen.query_one("#signin-name").value == "刘芳"  # the last clerk, prefilled
+        await _sign_in(again, pilot, "刘芳")
+        assert again.services is not None and again.services.clerk.name == "刘芳"
     from yibao.config import registry_policy
 
     assert registry_policy(again.services.engine) == "shangnan-2025"  # kept in the registry
@@ -62,55 +104,63 @@ async def test_first_run_asks_then_remembers(tmp_path: Path) -> None:
     assert "shangnan" not in desk and "刘芳" in desk  # desk.json: the last clerk only
 
 
+async def test_a_wrong_password_is_refused_in_chinese_and_nothing_opens(tmp_path: Path) -> None:
+    db = tmp_path / "hall.sqlite3"
+    _admin(db, "赵六")
+    app = build_app(_args(db=str(db)))
+    assert app is not None
+    async with app.run_test(size=SIZE) as pilot:
+        await _sign_in(app, pilot, "赵六", "999999")
+        assert isinstance(app.screen, SignInScreen) and app.services is None
+        error = str(app.screen.query_one("#signin-error").render())
+        assert "姓名或密码不对" in error and "1 次" in error
+        assert app.screen.query_one("#signin-password").value == ""  # cleared for the next try
+        await _sign_in(app, pilot, "没这人")
+        assert "姓名或密码不对" in str(app.screen.query_one("#signin-error").render())
+        await _sign_in(app, pilot, "赵六")
+        assert isinstance(app.screen, HomeScreen) and app.services.clerk.name == "赵六"
+
+
 def test_the_policy_comes_from_the_registry_not_the_user_account(tmp_path: Path) -> None:
     db = tmp_path / "hall.sqlite3"
-    first = build_app(_args(db=str(db), policy="meishan-2024", clerk="赵六"))  # first run: recorded
-    assert first is not None
-    first.services.engine.dispose()
+    _admin(db, "赵六", "meishan-2024")
     (tmp_path / "data" / "desk.json").unlink()  # another clerk's account: nothing remembered
     other = build_app(_args(db=str(db), clerk="钱七"))
-    assert other is not None and other.services is not None
-    assert other.services.policy.id == "meishan-2024"
-    other.services.engine.dispose()
-    (tmp_path / "data" / "desk.json").unlink()
-    asked = build_app(_args(db=str(db)))  # clerk unknown: setup, the registry's policy chosen
-    assert asked is not None and asked.services is None
-    assert asked._setup_defaults["policy_id"] == "meishan-2024"
+    assert other is not None and other.gate is not None
+    assert other.gate.policy.id == "meishan-2024"
+    other.gate.engine.dispose()
 
 
 def test_a_different_policy_given_is_used_once_with_a_warning(tmp_path: Path) -> None:
     from yibao.config import registry_policy
 
     db = tmp_path / "hall.sqlite3"
-    assert build_app(_args(db=str(db), policy="meishan-2024", clerk="赵六")) is not None
+    _admin(db, "赵六", "meishan-2024")
     app = build_app(_args(db=str(db), policy="jincheng-2024", clerk="赵六"))
-    assert app is not None and app.services.policy.id == "jincheng-2024"
+    assert app is not None and app.gate.policy.id == "jincheng-2024"
     assert "meishan-2024" in app.status[0] and app.status[1] == "warning"
-    assert registry_policy(app.services.engine) == "meishan-2024"  # not changed by --policy
+    assert registry_policy(app.gate.engine) == "meishan-2024"  # not changed by --policy
 
 
 async def test_setup_on_an_outreach_laptop_offers_its_policy_file(laptop) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    from tests.signin import PIN as HALL_PIN
     from yibao.config import registry_policy
 
     _hall_url, laptop_url, saved = laptop
-    app = build_app(_args(db=laptop_url))  # policy resolved to the laptop's file; clerk unknown
+    app = build_app(_args(db=laptop_url))  # policy resolved to the laptop's file: sign in
     assert app is not None and app.services is None
     async with app.run_test(size=SIZE) as pilot:
-        assert isinstance(app.screen, SetupScreen)
-        select = app.screen.query_one("#setup-policy")
-        assert select.value == str(saved)
-        app.screen.query_one("#setup-clerk").focus()
-        await pilot.press(*"李明", "ctrl+s")
-        await settle(app, pilot)
-        assert isinstance(app.screen, HomeScreen)
+        await _sign_in(app, pilot, "王大厅", HALL_PIN)  # a hall clerk, offline on the laptop
+        assert isinstance(app.screen, HomeScreen), app.screen.query_one("#signin-error").render()
         assert app.services.policy.id == "shangnan-2025"
         assert registry_policy(app.services.engine) == str(saved)
 
 
-def test_arguments_choose_policy_and_clerk(tmp_path: Path) -> None:
-    app = build_app(_args(db=str(tmp_path / "r.sqlite3"), policy="meishan-2024", clerk="赵六"))
-    assert app is not None
-    assert app.services.policy.jurisdiction == "眉山市" and app.services.clerk.name == "赵六"
+def test_arguments_choose_policy_and_prefill_the_clerk(tmp_path: Path) -> None:
+    db = tmp_path / "r.sqlite3"
+    app = build_app(_args(db=str(db), policy="meishan-2024", clerk="赵六"))
+    assert app is not None and app.services is None
+    assert app.gate.policy.jurisdiction == "眉山市" and app._signin_name == "赵六"
 
 
 def test_unknown_policy_is_a_chinese_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -118,18 +168,26 @@ def test_unknown_policy_is_a_chinese_error(tmp_path: Path, capsys: pytest.Captur
     assert "找不到政策" in capsys.readouterr().err
 
 
-async def test_demo_opens_on_a_filled_registry_inside_the_collection_period(
+async def test_demo_shows_its_clerks_and_pins_then_opens_inside_the_collection_period(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from yibao.demo import DEMO_CLERKS
+
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the throw-away registry goes here
     app = build_app(_args(demo=True))
     assert app is not None and list(tmp_path.glob("yibao-demo-*/demo.sqlite3"))
-    today = app.services.today()
-    window = app.services.policy.periods.centralized
-    assert window.start <= today <= window.end
-    assert app.services.lookup.search("zh", limit=5)
     async with app.run_test(size=SIZE) as pilot:
+        assert isinstance(app.screen, SignInScreen)
+        shown = str(app.screen.query_one("#signin-demo").render())
+        assert [name in shown and f"PIN {pin}" in shown for name, _role, pin in DEMO_CLERKS] == [True] * 3
         assert "演示登记库" in app.status[0]
+        name, _role, pin = DEMO_CLERKS[0]
+        await _sign_in(app, pilot, name, "000000")  # a wrong PIN first
+        assert isinstance(app.screen, SignInScreen) and app.services is None
+        await _sign_in(app, pilot, name, pin)
+        today = app.services.today()
+        window = app.services.policy.periods.centralized
+        assert window.start <= today <= window.end
         await pilot.press("f6", *"zh")
         await settle(app, pilot)
         assert app.screen.query_one("#lookup-results").row_count > 0

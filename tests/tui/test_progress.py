@@ -11,7 +11,7 @@ from textual_plotext import PlotextPlot
 
 from tests.reports.registry import build
 from tests.tui.conftest import SIZE, settle
-from tui.screens.case import CaseScreen
+from tui.workflows.case.screen import CaseScreen
 from tui.workflows.progress.screen import ProgressScreen
 
 

@@ -11,8 +11,8 @@ from textual.widgets import Select
 from tests.tui.conftest import SIZE, id_number, settle
 from tui.app import YibaoApp
 from tui.modals.confirm import ConfirmModal
-from tui.screens.registration import RegistrationScreen
 from tui.widgets.year_choice import YearChoice
+from tui.workflows.registration.screen import RegistrationScreen
 from yibao.config import ensure_clerk
 from yibao.models import Role
 from yibao.policy import load_policy

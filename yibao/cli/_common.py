@@ -131,7 +131,7 @@ def clerk_name(args: Any, url: str, *, default: str | None = None) -> str:
     name = getattr(args, "clerk", None) or os.environ.get(ENV_CLERK) or last_clerk(url)
     name = (name or default or "").strip()
     if not name:
-        raise CliError("未填写经办人员。请用 --clerk 姓名 指定，或先运行 yibao init。")
+        raise CliError("未填写经办人员姓名。请用 --clerk 姓名 指定（随后输入密码），或先运行 yibao init。")
     return name
 
 
@@ -141,14 +141,57 @@ def open_engine(url: str) -> Any:
     return open_registry(url)
 
 
-def actor_for(engine: Any, url: str, clerk: str, *, device_name: str | None = None) -> Any:
-    """Device and clerk rows (created on first use) as an ``audit.Actor``."""
+def read_password(args: Any, prompt: str = "密码：", *, confirm: bool = False) -> str:
+    """The password: one line of standard input with ``--password-stdin``, else asked at
+    the terminal (``getpass``, not echoed; twice when ``confirm``)."""
+    import getpass
+
+    if getattr(args, "password_stdin", False):
+        line = sys.stdin.readline()
+        if not line:
+            raise CliError("--password-stdin：标准输入中没有读到密码（应为一行）。")
+        return line.rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise CliError(
+            "需要输入密码：请在终端中运行（将提示输入密码），"
+            "或加 --password-stdin 从标准输入读入一行密码。"
+        )
+    try:
+        first = getpass.getpass(prompt)
+        if confirm and getpass.getpass("再输入一次：") != first:
+            raise CliError("两次输入的密码不一致，未作任何更改。")
+    except EOFError:
+        raise CliError("没有读到密码，操作未进行。") from None
+    return first
+
+
+def sign_in(args: Any, engine: Any, url: str, device: Any) -> Any:
+    """Sign in the clerk named by ``--clerk`` / ``YIBAO_CLERK`` / the last clerk on this
+    registry, with the password read by ``read_password``; returns their ``ClerkInfo``.
+    Every command that writes does this first (``yibao.auth.sign_in``: audited, slowed
+    after repeated failures). A clerk is never created here."""
+    from yibao.auth import SignInRefused
+    from yibao.auth import sign_in as check
+    from yibao.models import utcnow
+
+    name = clerk_name(args, url)
+    password = read_password(args, f"{name} 的密码：")
+    try:
+        clerk = check(engine, name=name, password=password, device=device, now=utcnow())
+    except SignInRefused as exc:
+        raise CliError(f"登录失败：{exc.message}") from None
+    return clerk
+
+
+def actor_for(args: Any, engine: Any, url: str, *, device_name: str | None = None) -> Any:
+    """Sign the clerk in (``sign_in``) on this installation's device; returns
+    ``(audit.Actor, DeviceInfo)``."""
     import socket
 
     from yibao.audit import Actor
-    from yibao.config import ensure_clerk, ensure_device
+    from yibao.config import ensure_device
 
     name = device_name or socket.gethostname()  # only names a device created now
     device = ensure_device(engine, name=name)
-    person = ensure_clerk(engine, name=clerk, device=device)
+    person = sign_in(args, engine, url, device)
     return Actor(device_id=device.id, clerk_id=person.id, clerk_name=person.name), device

@@ -117,11 +117,11 @@ def _identities(args: Any) -> int:
     url = registry_url(args)
     chosen = policy_id(args, url, required=False)
     codes = policy_department_codes(load_policy(chosen)) if chosen else {}
-    clerk = clerk_name(args, url)
+    clerk_name(args, url)  # before opening: a missing name is said at once
     engine = open_engine(url)
     bar = _Bar()
     try:
-        actor, _device = actor_for(engine, url, clerk)
+        actor, _device = actor_for(args, engine, url)
         with Session(engine) as session:
             report = import_identities(
                 session,

@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "yibao.cli.identities_import",
     "yibao.cli.outreach",
     "yibao.cli.report",
+    "yibao.cli.clerks",
 )
 
 
@@ -51,7 +52,15 @@ def _add_global_options(parser: argparse.ArgumentParser, *, default: object) -> 
         "--db", default=default, help="登记库：SQLite 文件路径或数据库 URL（默认在用户数据目录）"
     )
     parser.add_argument("--policy", default=default, help="政策编号，如 shangnan-2025")
-    parser.add_argument("--clerk", default=default, help="经办人员姓名")
+    parser.add_argument(
+        "--clerk", default=default, help="经办人员姓名（写入登记库的命令须登录：随后提示输入密码）"
+    )
+    parser.add_argument(
+        "--password-stdin",
+        action="store_true",
+        default=False if default is None else default,
+        help="从标准输入读入一行密码（供脚本使用），不在终端提示",
+    )
 
 
 def _accept_global_options_after(parser: argparse.ArgumentParser) -> None:
@@ -66,7 +75,7 @@ def _accept_global_options_after(parser: argparse.ArgumentParser) -> None:
             continue
         for child in dict.fromkeys(action.choices.values()):
             taken = {o for a in child._actions for o in a.option_strings}
-            if not taken & {"--db", "--policy", "--clerk"}:
+            if not taken & {"--db", "--policy", "--clerk", "--password-stdin"}:
                 _add_global_options(child, default=argparse.SUPPRESS)
             _accept_global_options_after(child)
 

@@ -7,7 +7,6 @@ printed in Chinese on stderr with a non-zero exit status, never a traceback.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -61,7 +60,8 @@ class _Desk:
     """Engine, device, clerk and clock for a command (no policy needed)."""
 
     def __init__(self, args: argparse.Namespace, *, need_clerk: bool = True) -> None:
-        from yibao.config import ENV_CLERK, ensure_clerk, ensure_device, last_clerk
+        from yibao.cli._common import sign_in
+        from yibao.config import ensure_device
         from yibao.db import open_registry, resolve_url
         from yibao.models import utcnow
 
@@ -73,13 +73,11 @@ class _Desk:
 
             self.now = self.now.replace(tzinfo=UTC)
         self.device = ensure_device(self.engine, now=self.now)
-        # As every other command: --clerk, YIBAO_CLERK, or the clerk `yibao init` remembered.
-        name = getattr(args, "clerk", None) or os.environ.get(ENV_CLERK) or last_clerk(self.url)
+        # As every other command that writes: the clerk signs in (--clerk, YIBAO_CLERK or the
+        # clerk last signed in here, then the password); nobody is created from a typed name.
         self.clerk: Any = None
-        if name:
-            self.clerk = ensure_clerk(self.engine, name=name, device=self.device, now=self.now)
-        elif need_clerk:
-            raise ValueError("未填写经办人员姓名。请用 yibao --clerk 姓名 … 或环境变量 YIBAO_CLERK 指定。")
+        if need_clerk:
+            self.clerk = sign_in(args, self.engine, self.url, self.device)
 
     @property
     def actor(self) -> Any:

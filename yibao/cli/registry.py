@@ -21,7 +21,9 @@ from yibao.cli._common import (
     load_policy,
     open_engine,
     policy_id,
+    read_password,
     registry_url,
+    sign_in,
 )
 
 
@@ -33,6 +35,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--prefix", help="本机收据号前缀（2–8 位大写字母或数字，默认自动生成）")
     p.add_argument("--device", help="本机窗口名称，如 城关镇1号窗口（默认为计算机名）")
+    p.add_argument(
+        "--app-role",
+        default="yibao_app",
+        help="PostgreSQL：窗口程序连接所用的数据库角色（可追加审计日志，不能修改、删除或清空它）",
+    )
     p.set_defaults(func=guarded(_init))
 
     p = sub.add_parser(
@@ -71,8 +78,10 @@ def _init(args: Any) -> int:
     import re
     import socket
 
-    from yibao.config import ensure_clerk, ensure_device, remember_clerk, set_registry_policy
+    from yibao import auth
+    from yibao.config import ensure_device, remember_clerk, set_registry_policy
     from yibao.db import current_revision
+    from yibao.models import Role, utcnow
 
     url = registry_url(args)
     chosen = policy_id(args, url)
@@ -84,6 +93,7 @@ def _init(args: Any) -> int:
         raise CliError(f"收据号前缀“{args.prefix}”不对：应为 2–8 位大写字母或数字，如 SN01。")
     device_name = (args.device or socket.gethostname()).strip()
     engine = open_engine(url)
+    created_admin = False
     try:
         device = ensure_device(engine, name=device_name, prefix=prefix)
         if prefix is not None and device.prefix != prefix:
@@ -91,12 +101,24 @@ def _init(args: Any) -> int:
                 f"本机已登记为设备 {device.prefix}，收据号前缀不能再改为 {prefix}"
                 "（已开出的收据号必须保持唯一）。"
             )
-        person = ensure_clerk(engine, name=clerk, device=device)
+        if not auth.has_admin(engine):
+            # The registry's first administrator: this clerk, with a password set now.
+            password = read_password(args, f"为首位管理人员 {clerk} 设置密码（至少 6 位）：", confirm=True)
+            person = auth.first_admin(engine, name=clerk, password=password, device=device, now=utcnow())
+            created_admin = True
+        else:
+            person = sign_in(args, engine, url, device)
+            person = auth.require_role(
+                engine, person, Role.ADMIN,
+                attempt=auth.Attempt("registry.init", "设置登记库（yibao init）"),
+                device_id=device.id, now=utcnow(),
+            )
         set_registry_policy(engine, chosen, person, device=device)  # the registry serves it
         revision = current_revision(engine)
         from yibao.services import Services
 
         coverage = Services(engine, policy, person, device).years.settle()
+        app_role_lines = _app_role(args, engine)
     finally:
         engine.dispose()
     remember_clerk(url, person.name)
@@ -106,12 +128,25 @@ def _init(args: Any) -> int:
     )
     print(f"本机：{device.name or device_name}，收据号前缀 {device.prefix}")
     print(f"经办人员：{person.name}（{person.role.label}）")
+    if created_admin:
+        print("已设立首位管理人员。其他经办人员请用 yibao clerk add 姓名 --role 经办|审核|管理 新增。")
+    for line in app_role_lines:
+        print(line)
     print("已记住以上选择；之后在此登记库上运行 yibao 无需再写 --policy 和 --clerk。")
     if coverage.missing:
         print(f"注意：{coverage.message()}")
     if coverage.collecting is not None:
         print(f"今天收缴 {coverage.collecting} 年度" + ("（草稿·未确认，只能试算）。" if coverage.draft else "。"))
     return 0
+
+
+def _app_role(args: Any, engine: Any) -> list[str]:
+    """On PostgreSQL: the role the desks connect as (``yibao.pgrole``)."""
+    if engine.dialect.name != "postgresql":
+        return []
+    from yibao import pgrole
+
+    return pgrole.set_up(engine, role=args.app_role)
 
 
 def _shown_url(url: str) -> str:
@@ -131,13 +166,25 @@ def _demo(args: Any) -> int:
     assert chosen is not None
     if not 1 <= args.persons <= demo.MAX_PERSONS:
         raise CliError(f"--persons 应在 1 到 {demo.MAX_PERSONS:,} 之间。")
-    clerk = clerk_name(args, url, default=demo.DEMO_CLERK)
+    from yibao.auth import has_admin
+    from yibao.config import ensure_device
+
+    engine = open_engine(url)
+    try:
+        # A registry with clerks (after yibao init): the demo rows are written by a signed-in
+        # clerk. A new one gets the demo clerks (经办 / 审核 / 管理) with the PINs shown below.
+        clerk = sign_in(args, engine, url, ensure_device(engine)) if has_admin(engine) else None
+    finally:
+        engine.dispose()
     report = demo.build(
-        url=url, policy_id=chosen, persons=args.persons, seed=args.seed, clerk_name=clerk
+        url=url, policy_id=chosen, persons=args.persons, seed=args.seed, clerk=clerk
     )
     print(f"已生成演示登记库 {_shown_url(url)}（政策 {chosen}，种子 {args.seed}）：")
     for line in report.summary_lines():
         print(f"  {line}")
+    if clerk is None:
+        print("演示经办人员（登录用）：" + "；".join(
+            f"{name}（{label}）PIN {pin}" for name, label, pin in demo.demo_clerk_lines()))
     print("以上均为合成数据，不对应任何真实人员。")
     return 0
 
@@ -199,10 +246,10 @@ def _export(args: Any) -> int:
     from yibao.receipts import yuan
 
     url = registry_url(args)
-    clerk = clerk_name(args, url)
+    clerk_name(args, url)  # before opening: a missing name is said at once
     engine = open_engine(url)
     try:
-        actor, _device = actor_for(engine, url, clerk)
+        actor, _device = actor_for(args, engine, url)
         with Session(engine) as session:
             report = export_year(
                 session,

@@ -224,8 +224,13 @@ def reopen_day(
     now: datetime,
 ) -> None:
     """A supervisor reopens a closed day so cash can be taken for it again (audited)."""
-    if supervisor.role is not Role.SUPERVISOR:
-        raise OutreachError("只有审核人员可以重新开启已日结的日期。请由审核人员用 --clerk 登录后操作。")
+    from yibao.auth import Attempt, require_role
+
+    require_role(
+        engine, supervisor, Role.SUPERVISOR,
+        attempt=Attempt("dayclose.reopen", f"重新开启 {clerk_name} {day:%Y-%m-%d} 已日结的日期", "day_close"),
+        device_id=device.id, now=now,
+    )
     reason = (reason or "").strip()
     if not reason:
         raise OutreachError("请用 --reason 写明重新开启的原因。")
@@ -287,8 +292,16 @@ def void_receipt(
             )
         if payment.device_id != device.id:
             raise OutreachError(f"收据 {payment.receipt_no} 不是本设备开的，请在开票的设备上作废。")
-        if payment.clerk_id != clerk.id and clerk.role is not Role.SUPERVISOR:
-            raise OutreachError("只能作废自己开的收据；他人开的收据请由审核人员作废。")
+        if payment.clerk_id != clerk.id:
+            from yibao.auth import Attempt, require_role
+
+            require_role(
+                engine, clerk, Role.SUPERVISOR,
+                attempt=Attempt("payment.void", f"作废他人开的收据 {payment.receipt_no}", "payment",
+                                payment.id, payment.person_id,
+                                refusal="只能作废自己开的收据；他人开的收据请由审核人员作废。"),
+                device_id=device.id, now=now,
+            )
         if payment.clerk_id:
             assert_day_open(session, payment.clerk_id, payment.paid_on, device_id=device.id)
         moment = to_storage(now)

@@ -784,6 +784,16 @@ def resolve_conflict(engine: Engine, conflict_id: str, *, how: str, note: str, a
         raise OutreachError("处理方式只能是：退费、更正、核实无误。")
     if not note:
         raise OutreachError("请用 --note 写明处理情况（如退费申请受理号、更正了哪一笔）。")
+    from yibao.auth import Attempt, require_role
+    from yibao.config import ClerkInfo
+    from yibao.models import Role
+
+    clerk = ClerkInfo(id=actor.clerk_id, name=actor.clerk_name or "") if actor.clerk_id else None
+    require_role(
+        engine, clerk, Role.SUPERVISOR,
+        attempt=Attempt("sync.conflict.resolve", "处理同步待办事项", "sync_conflict"),
+        device_id=actor.device_id, now=now,
+    )
     with Session(engine, expire_on_commit=False) as session, session.begin():
         rows = list(session.exec(select(SyncConflict).where(SyncConflict.id.startswith(conflict_id))))  # type: ignore[union-attr]
         if len(rows) != 1:

@@ -15,6 +15,10 @@
 - ``years``       benefit years: the chain, the years open today, ``choose``, ``activate``
 - ``imports``     department identity lists (``yibao.imports.service``)
 - ``reports``     F7 进度: progress by town and village, a village's people, 待缴名单
+- ``clerks``      clerk accounts: add, password, role, disable (管理 only; ``yibao.services.clerks``)
+
+``clerk`` is the signed-in clerk (``yibao.auth.sign_in`` returns it); role checks go
+through ``ServiceBase.require_role`` (``yibao.auth.require_role``), never through screens.
 
 Each write is one transaction with its audit row(s); errors are
 ``yibao.services.errors.Refused`` (carries the Decision), ``NeedsConfirmation``
@@ -49,6 +53,7 @@ class Services:
     ) -> None:
         from yibao.db import write_engine
         from yibao.services.audit_view import AuditService
+        from yibao.services.clerks import ClerkService
         from yibao.services.enrolment import EnrolmentService
         from yibao.services.family_aid import FamilyAidService
         from yibao.services.history import HistoryService
@@ -80,6 +85,7 @@ class Services:
         from yibao.services.counter import CounterService
 
         self.counter = CounterService(self)  # F2's clerk actions, one call each
+        self.clerks = ClerkService(self)
         from yibao.imports.service import ImportService  # department lists
 
         self.imports = ImportService(self)
@@ -111,21 +117,29 @@ class Services:
         url: str | None = None,
         policy_id: str,
         clerk_name: str,
+        password: str,
         clock: Clock = utcnow,
         device_id: str | None = None,
         device_name: str = "",
     ) -> Services:
-        """Open the registry (migrating it), load the policy, ensure device and clerk."""
-        from yibao.config import ensure_clerk, ensure_device
+        """Open the registry (migrating it), load the policy, ensure the device, and sign
+        ``clerk_name`` in with ``password`` (``yibao.auth.sign_in``: a clerk is never
+        created here; ``SignInRefused`` when the name or password is wrong)."""
+        from yibao.auth import sign_in
+        from yibao.config import ensure_device
         from yibao.db import open_registry
         from yibao.policy import load_policy
 
         engine = open_registry(url)
-        policy = load_policy(policy_id)
-        device = ensure_device(engine, device_id=device_id, name=device_name, now=clock())
-        clerk = ensure_clerk(engine, name=clerk_name, device=device, now=clock())
-        services = cls(engine, policy, clerk, device, clock)
-        services.coverage = services.years.settle()  # today's year of the jurisdiction
+        try:
+            policy = load_policy(policy_id)
+            device = ensure_device(engine, device_id=device_id, name=device_name, now=clock())
+            clerk = sign_in(engine, name=clerk_name, password=password, device=device, now=clock())
+            services = cls(engine, policy, clerk, device, clock)
+            services.coverage = services.years.settle()  # today's year of the jurisdiction
+        except BaseException:
+            engine.dispose()
+            raise
         return services
 
 

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 from sqlmodel import Session
 
 from yibao import audit
-from yibao.models import AuditOutcome, Person
+from yibao.config import ClerkInfo
+from yibao.models import AuditOutcome, Person, Role
 from yibao.rules.decision import Decision, Outcome
 from yibao.services.errors import NeedsConfirmation, NotFound, Refused
 
@@ -63,6 +64,50 @@ class ServiceBase:
         if person is None:
             raise NotFound("登记库中找不到此人，请重新查询后再办理。", field="person_id")
         return person
+
+    def require_role(
+        self,
+        *roles: Role,
+        action: str,
+        what: str,
+        entity: str = "clerk",
+        entity_id: str | None = None,
+        person_id: str | None = None,
+    ) -> ClerkInfo:
+        """The signed-in clerk, if they hold one of ``roles`` now; else ``NotPermitted``
+        (audited). ``what`` names the operation in Chinese, e.g. ``批准退费申请``."""
+        from yibao.auth import Attempt, require_role
+
+        return require_role(
+            self._services.engine,
+            self._services.clerk,
+            *roles,
+            attempt=Attempt(action, what, entity, entity_id, person_id),
+            device_id=self.actor.device_id,
+            now=self.now(),
+        )
+
+    def refuse(
+        self,
+        message: str,
+        *,
+        action: str,
+        what: str,
+        entity: str = "clerk",
+        entity_id: str | None = None,
+        person_id: str | None = None,
+    ) -> None:
+        """Audit a refused attempt and raise ``NotPermitted(message)``."""
+        from yibao.auth import Attempt, refuse
+
+        refuse(
+            self._services.engine,
+            self._services.clerk,
+            message,
+            attempt=Attempt(action, what, entity, entity_id, person_id),
+            device_id=self.actor.device_id,
+            now=self.now(),
+        )
 
     def audit(self, session: Session, **kwargs: Any) -> None:
         audit.record(session, actor=self.actor, at=self.now(), **kwargs)

@@ -2,7 +2,8 @@
 
 Every move is a ``refund_transition`` row (who, when, note) and an audit row, in the
 same transaction as the state change. The allowed moves are ``REFUND_TRANSITIONS``
-in ``yibao.services.refund_states``; approving or rejecting needs a supervisor (``Role.SUPERVISOR``).
+in ``yibao.services.refund_states``; approving or rejecting needs a supervisor (``Role.SUPERVISOR``)
+who did not take the intake (maker-checker; ``_checker``).
 Marking a request 已退费 sets the payment to ``refunded`` and the enrolment to
 ``refunded`` (so the person may pay again for the year if they come back) — unless
 another payment of the same person and year still holds money: then the enrolment
@@ -37,6 +38,7 @@ from yibao.models import (
     Person,
     RefundRequest,
     RefundTransition,
+    Role,
     payment_status_label,
 )
 from yibao.policy.model import Policy
@@ -44,7 +46,7 @@ from yibao.receipts import yuan
 from yibao.rules.decision import Outcome, Reason, combine
 from yibao.services import ruling
 from yibao.services.base import ServiceBase
-from yibao.services.errors import InvalidInput, NotFound, NotPermitted
+from yibao.services.errors import InvalidInput, NotFound
 from yibao.services.facts import build_facts
 from yibao.services.refund_states import REFUND_STATE_LABELS, REFUND_TRANSITIONS, RefundState
 from yibao.services.views import (
@@ -436,11 +438,8 @@ class RefundService(ServiceBase):
         refunded. Approve and reject need a supervisor; reject needs a ``note``.
         Each move records a transition (who, when, note) and an audit row."""
         target = _state(to_state)
-        if (
-            target in (RefundState.APPROVED, RefundState.REJECTED)
-            and not self._services.clerk.is_supervisor
-        ):
-            raise NotPermitted("批准或驳回退费须由审核人员办理。请由审核人员登录后操作。")
+        if target in (RefundState.APPROVED, RefundState.REJECTED):
+            self._checker(refund_id, target)
         if target is RefundState.REJECTED and not (note or "").strip():
             raise InvalidInput("驳回退费申请须填写驳回理由。", field="note")
         with self.transaction() as session:
@@ -510,6 +509,31 @@ class RefundService(ServiceBase):
             "（缴费保持有效）",
             after={"settled_fen": row.amount_fen, "refund_id": row.id},
         )
+
+    def _checker(self, refund_id: str, target: RefundState) -> None:
+        """Approve / reject: a 审核 who did not take the intake (maker-checker)."""
+        verb = "批准" if target is RefundState.APPROVED else "驳回"
+        with self.reading() as session:
+            row = session.get(RefundRequest, refund_id)
+            if row is None:
+                raise NotFound("找不到该退费申请。", field="refund_id")
+            person_id = row.person_id
+            maker = session.exec(
+                select(RefundTransition.clerk_id).where(
+                    RefundTransition.refund_id == refund_id,
+                    RefundTransition.to_state == RefundState.RECEIVED.value,
+                )
+            ).first()
+        me = self.require_role(
+            Role.SUPERVISOR, action=f"refund.{target.value}", what=f"{verb}退费申请",
+            entity="refund_request", entity_id=refund_id, person_id=person_id,
+        )
+        if maker is not None and maker == me.id:
+            self.refuse(
+                f"这份退费申请是{me.name}本人受理的，受理人不能{verb}自己受理的申请（审批须另一位审核人员办理）。",
+                action=f"refund.{target.value}", what=f"{verb}退费申请",
+                entity="refund_request", entity_id=refund_id, person_id=person_id,
+            )
 
     def _refund_payment(
         self, session: Session, payment: Payment, row: RefundRequest, now: datetime

@@ -119,26 +119,10 @@ class YearService(ServiceBase):
     def settle(self) -> Coverage:
         """Choose today's default year and say which years lack a confirmed file."""
         chain = self.chain()
-        today = self.today()
-        years = open_years(chain, today)
-        default = next((y for y in years if y.default), None)
-        if default is not None:
-            policy = chain.year(default.benefit_year)
-            assert policy is not None
+        coverage, policy = coverage_of(chain, self.today())
+        if policy is not None:
             self._services.policy = policy
-        missing = tuple(missing_years(chain, today))
-        confirmed = [p for p in chain.policies if not p.is_draft] or list(chain.policies)
-        before = [p for p in confirmed if not missing or p.benefit_year < missing[-1]]
-        source = (before or confirmed)[-1]  # the latest file before the year to write
-        return Coverage(
-            today=today,
-            jurisdiction=chain.jurisdiction,
-            key=chain.key,
-            collecting=default.benefit_year if default else None,
-            draft=bool(default and default.draft),
-            missing=missing,
-            latest_file=source.id,
-        )
+        return coverage
 
     def refuse_if_draft(self) -> None:
         """A draft quotes on screen but never takes money."""
@@ -265,6 +249,33 @@ class YearService(ServiceBase):
             )
         return view
 
+
+
+def coverage_of(chain: Chain, today: date) -> tuple[Coverage, Policy | None]:
+    """Today's default year of ``chain`` (its file) and the years that lack a confirmed file."""
+    years = open_years(chain, today)
+    default = next((y for y in years if y.default), None)
+    policy = chain.year(default.benefit_year) if default is not None else None
+    missing = tuple(missing_years(chain, today))
+    confirmed = [p for p in chain.policies if not p.is_draft] or list(chain.policies)
+    before = [p for p in confirmed if not missing or p.benefit_year < missing[-1]]
+    source = (before or confirmed)[-1]  # the latest file before the year to write
+    coverage = Coverage(
+        today=today,
+        jurisdiction=chain.jurisdiction,
+        key=chain.key,
+        collecting=default.benefit_year if default else None,
+        draft=bool(default and default.draft),
+        missing=missing,
+        latest_file=source.id,
+    )
+    return coverage, policy
+
+
+def coverage_for(engine: Engine, policy: Policy, today: date) -> Coverage:
+    """What ``settle`` would say, before anybody signs in (the desk's start-up check)."""
+    chain = build_chain(policy.key, bundled(policy.key), activated(engine), [policy])
+    return coverage_of(chain, today)[0]
 
 
 def activated(engine: Engine) -> list[Policy]:

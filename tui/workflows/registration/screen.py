@@ -121,7 +121,7 @@ class RegistrationScreen(hv.HistoryFormMixin):
                 yield _row("职工医保", Checkbox("否（空格键切换）", id="reg-employee"))
                 yield _row("特殊身份", Static("（输入身份证号码后显示）", id="reg-identities", classes="hint"))
                 yield _row("参保类别", Select(rv.category_options(), id="reg-category", value="general", allow_blank=False))
-                yield HistoryForm(id="reg-history")  # 参保历史: declared → overrides (tui/history_views.py)
+                yield HistoryForm(id="reg-history")  # 参保历史: declared → overrides (history.py)
             with VerticalScroll(id="reg-right"):
                 yield YearChoice(id="reg-year")  # two benefit years open: the clerk chooses
                 yield Static("填好左侧信息后按 Ctrl+S 登记并核定缴费。", id="reg-step", classes="hint")

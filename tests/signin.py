@@ -1,0 +1,56 @@
+"""Signing clerks in for tests: a clerk of a role with a password, and the CLI's stdin.
+
+- ``PIN``: the password every test clerk gets (6 digits, not a run, not repeated).
+- ``signed_in(engine, device, name, role=, now=)``: creates the clerk with ``PIN`` if missing
+  (as a 管理 would) and signs them in through ``yibao.auth.sign_in``; returns ``ClerkInfo``.
+- ``feed_password(monkeypatch, PIN)``: standard input holding the password (many lines, for
+  commands that ask more than once); pass ``--password-stdin`` to ``main``.
+- ``cli(monkeypatch, *argv)``: ``main(["--password-stdin", *argv])`` with ``PIN`` fed.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+PIN = "246810"
+
+
+def signed_in(
+    engine: sa.Engine,
+    device: Any,
+    name: str,
+    *,
+    role: Any = "clerk",
+    now: datetime | None = None,
+    password: str = PIN,
+) -> Any:
+    from sqlmodel import Session, select
+
+    from yibao.auth import hash_password, role_of, sign_in
+    from yibao.models import Clerk, utcnow
+
+    moment = now or utcnow()
+    with Session(engine) as session:
+        row = session.exec(select(Clerk).where(Clerk.name == name)).first()
+        if row is None:
+            row = Clerk(name=name, role=role_of(role).value, device_id=device.id,
+                        password_hash=hash_password(password), created_at=moment, updated_at=moment)
+            session.add(row)
+            session.commit()
+    return sign_in(engine, name=name, password=password, device=device, now=moment)
+
+
+def feed_password(monkeypatch: pytest.MonkeyPatch, password: str = PIN, times: int = 20) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"{password}\n" * times))
+
+
+def cli(monkeypatch: pytest.MonkeyPatch, *argv: str, password: str = PIN) -> int:
+    from yibao.cli.main import main
+
+    feed_password(monkeypatch, password)
+    return main(["--password-stdin", *argv])

@@ -1,0 +1,109 @@
+"""The desk's sign-in screen and idle lock (``tui.workflows.signin``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.signin import PIN, signed_in
+from tests.tui.conftest import SIZE, settle
+from tui.app import YibaoApp
+from tui.screens.home import HomeScreen
+from tui.workflows.signin import SignInScreen
+from yibao.services.signin import IDLE_MINUTES, SignInGate
+
+
+class Ticks:
+    """A monotonic clock the test moves by hand (the lock never reads the real one here)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def desk(services, clock, tmp_path: Path):  # type: ignore[no-untyped-def]
+    signed_in(services.engine, services.device, "李经办", now=clock())
+    signed_in(services.engine, services.device, "赵审核", role="supervisor", now=clock())
+    gate = SignInGate(services.engine, services.policy, services.device, clock)
+    app = YibaoApp(gate=gate, receipts_dir=tmp_path / "receipts", signin_name="李经办")
+    return app
+
+
+async def _type_password(app, pilot, pin: str = PIN, name: str | None = None) -> None:  # type: ignore[no-untyped-def]
+    if name is not None:
+        field = app.screen.query_one("#signin-name")
+        field.value = name
+    app.screen.query_one("#signin-password").focus()
+    await pilot.press(*pin, "enter")
+    await settle(app, pilot)
+
+
+async def test_the_desk_opens_on_sign_in_and_no_workflow_opens_before(desk) -> None:  # type: ignore[no-untyped-def]
+    app = desk
+    async with app.run_test(size=SIZE) as pilot:
+        assert isinstance(app.screen, SignInScreen)
+        assert app.screen.query_one("#signin-name").value == "李经办"
+        assert app.focused is app.screen.query_one("#signin-password")  # name known: straight to the PIN
+        for key in ("f2", "f6", "escape", "ctrl+p"):
+            await pilot.press(key)
+            assert isinstance(app.screen, SignInScreen)
+        await _type_password(app, pilot)
+        assert isinstance(app.screen, HomeScreen)
+        assert app.services.clerk.name == "李经办" and app.info.clerk == "李经办"
+
+
+async def test_idle_lock_keeps_the_form_for_the_same_clerk(desk) -> None:  # type: ignore[no-untyped-def]
+    app = desk
+    ticks = Ticks()
+    async with app.run_test(size=SIZE) as pilot:
+        app.desk_lock.monotonic = ticks
+        await _type_password(app, pilot)
+        await pilot.press("f2")
+        await settle(app, pilot)
+        form = app.screen
+        name_field = form.query_one("#reg-name")
+        name_field.focus()
+        await pilot.press(*"张三")
+        ticks.now += IDLE_MINUTES * 60 - 1  # not yet
+        app.desk_lock.check()
+        assert app.screen is form
+        ticks.now += 1  # ten minutes without a key
+        app.desk_lock.check()
+        await settle(app, pilot)
+        assert isinstance(app.screen, SignInScreen) and app.screen.locked_by == "李经办"
+        await pilot.press("escape", "f6")  # nothing gets past the lock
+        assert isinstance(app.screen, SignInScreen)
+        await _type_password(app, pilot, "000000")  # a wrong PIN first
+        assert isinstance(app.screen, SignInScreen)
+        await _type_password(app, pilot)
+        assert app.screen is form and form.query_one("#reg-name").value == "张三"  # kept
+
+
+async def test_another_clerk_unlocking_starts_from_home(desk) -> None:  # type: ignore[no-untyped-def]
+    app = desk
+    async with app.run_test(size=SIZE) as pilot:
+        await _type_password(app, pilot)
+        await pilot.press("f2")
+        await settle(app, pilot)
+        app.desk_lock.lock()
+        await settle(app, pilot)
+        await _type_password(app, pilot, name="赵审核")
+        assert isinstance(app.screen, HomeScreen)  # not 李经办's half-filled form
+        assert app.services.clerk.name == "赵审核" and app.info.clerk == "赵审核"
+
+
+async def test_a_key_resets_the_idle_time(desk) -> None:  # type: ignore[no-untyped-def]
+    app = desk
+    ticks = Ticks()
+    async with app.run_test(size=SIZE) as pilot:
+        app.desk_lock.monotonic = ticks
+        await _type_password(app, pilot)
+        ticks.now += IDLE_MINUTES * 60 - 5
+        await pilot.press("down")
+        ticks.now += 10
+        app.desk_lock.check()
+        assert isinstance(app.screen, HomeScreen)

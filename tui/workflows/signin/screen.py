@@ -1,0 +1,140 @@
+"""The sign-in screen: clerk name and password (PIN), checked by the services' gate.
+
+Modes: sign in (the desk's first screen); set up the first 管理 (a new registry: name,
+password twice); unlock (after the idle lock: the same clerk's password brings back the
+screen underneath as it was; another clerk signing in starts from the home screen).
+``yibao --demo`` lists its demo clerks and their PINs here. Checking runs in a worker;
+a refusal is shown in Chinese and the password field cleared.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Label, Static
+
+from tui import keymap
+from tui.widgets.header import DeskHeader, StatusLine
+
+
+class SignInScreen(Screen[Any]):
+    """Dismisses with the signed-in clerk's ``Services``."""
+
+    BINDINGS: ClassVar[list[Binding]] = keymap.bindings((keymap.SUBMIT,))
+    DEFAULT_CSS = """
+    SignInScreen #signin-body { width: 64; height: auto; margin: 1 4; }
+    SignInScreen #signin-intro { margin-bottom: 1; }
+    SignInScreen #signin-demo { margin-top: 1; color: $warning; }
+    """
+
+    def __init__(
+        self,
+        gate: Any,
+        *,
+        name: str = "",
+        locked_by: str | None = None,
+        idle_minutes: int = 10,
+    ) -> None:
+        super().__init__()
+        self.gate = gate
+        self._name = name
+        self.locked_by = locked_by  # the clerk whose screen lies underneath (idle lock)
+        self.idle_minutes = idle_minutes
+        self.first_admin = gate.needs_first_admin()
+
+    def compose(self) -> ComposeResult:
+        yield DeskHeader("登录")
+        with Vertical(id="signin-body", classes="form"):
+            yield Static(self._intro(), id="signin-intro")
+            yield Label("经办人员姓名")
+            yield Input(self._name, placeholder="如：张三", id="signin-name")
+            yield Label("密码（至少 6 位，可用数字 PIN）")
+            yield Input(password=True, placeholder="输入时不显示", id="signin-password")
+            if self.first_admin:
+                yield Label("再次输入密码")
+                yield Input(password=True, placeholder="与上面相同", id="signin-again")
+            yield Static("", id="signin-error", classes="error")
+            if self.gate.demo_clerks:
+                lines = "\n".join(
+                    f"  {name}（{label}）  PIN {pin}" for name, label, pin in self.gate.demo_clerks
+                )
+                yield Static(f"演示经办人员（仅演示库）：\n{lines}", id="signin-demo")
+        yield StatusLine()
+        yield Footer(compact=True)
+
+    def _intro(self) -> str:
+        if self.first_admin:
+            return (
+                "这是新的登记库，还没有管理人员。请设立首位管理人员（负责新增其他经办人员），"
+                "设置密码后按 Enter 登录。"
+            )
+        if self.locked_by:
+            return (
+                f"窗口已锁定（{self.locked_by} 离开超过 {self.idle_minutes} 分钟）。{self.locked_by} 输入密码即回到刚才的界面；"
+                "换人登录则回到首页。"
+            )
+        return "请登录：填写姓名和密码后按 Enter。"
+
+    def on_mount(self) -> None:
+        target = "#signin-password" if self._name else "#signin-name"
+        self.query_one(target, Input).focus()
+
+    @on(Input.Submitted, "#signin-name")
+    def _next(self) -> None:
+        self.query_one("#signin-password", Input).focus()
+
+    @on(Input.Submitted, "#signin-password")
+    def _password_done(self) -> None:
+        if self.first_admin:
+            self.query_one("#signin-again", Input).focus()
+        else:
+            self.action_submit()
+
+    @on(Input.Submitted, "#signin-again")
+    def _again_done(self) -> None:
+        self.action_submit()
+
+    def action_submit(self) -> None:
+        name = self.query_one("#signin-name", Input).value.strip()
+        password = self.query_one("#signin-password", Input).value
+        again = self.query_one("#signin-again", Input).value if self.first_admin else ""
+        problems = []
+        if not name:
+            problems.append("请填写经办人员姓名")
+        if not password:
+            problems.append("请输入密码")
+        if problems:
+            self._show_error("；".join(problems) + "。")
+            self.query_one("#signin-name" if not name else "#signin-password", Input).focus()
+            return
+        self.query_one("#signin-error", Static).update("正在核对……")
+        self._check(name, password, again)
+
+    @work(thread=True, exclusive=True, group="signin")
+    def _check(self, name: str, password: str, again: str) -> None:
+        try:
+            if self.first_admin:
+                services = self.gate.first_admin(name, password, again)
+            else:
+                services = self.gate.sign_in(name, password)
+        except Exception as error:  # a Chinese message from the services
+            message = getattr(error, "message", None) or "登录未成功，请重试。"
+            self.app.call_from_thread(self._show_error, str(message))
+            return
+        self.app.call_from_thread(self._done, services, name)
+
+    def _show_error(self, message: str) -> None:
+        self.query_one("#signin-error", Static).update(message)
+        field = self.query_one("#signin-password", Input)
+        field.value = ""
+        if self.first_admin:
+            self.query_one("#signin-again", Input).value = ""
+        field.focus()
+
+    def _done(self, services: Any, name: str) -> None:
+        self.dismiss(services)

@@ -1,0 +1,247 @@
+"""The audit log as hash chains: one chain per device, so rows merged from a laptop keep theirs.
+
+Each ``audit_log`` row carries ``seq`` (1, 2, 3 … within its ``device_id``), ``prev_hash``
+(the ``row_hash`` of the device's previous row; 64 zeros for the first) and ``row_hash``
+(SHA-256 over the row's content and ``prev_hash``, see ``row_digest``). Changing a row
+breaks its own hash; deleting, inserting or re-ordering rows breaks the link to the
+next one; so does dropping the append-only trigger and editing. ``verify`` walks every
+chain and names the first broken link of each, in Chinese.
+
+The chain is filled in by a ``before_flush`` listener on every ORM session (``install``,
+done when ``yibao.audit`` is imported), so any code that adds an ``AuditLog`` chains it;
+a row that already has a ``row_hash`` (copied from a laptop's bundle) keeps it.
+
+What a chain cannot show by itself: rows cut off at its end. ``verify`` prints each
+chain's head (last ``seq`` and the start of its hash) so a day-close sheet or an
+auditor's note can record it and a later check compare.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+GENESIS = "0" * 64
+VERSION = "yibao-audit-v1"
+_CONTENT = (
+    "id",
+    "seq",
+    "device_id",
+    "at",
+    "clerk_id",
+    "clerk_name",
+    "action",
+    "outcome",
+    "entity",
+    "entity_id",
+    "person_id",
+    "summary",
+    "before",
+    "after",
+)
+
+
+def _moment(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):  # a driver that hands back text: parse, then normalise
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def row_digest(row: Mapping[str, Any], prev_hash: str) -> str:
+    """SHA-256 (hex) of one audit row's content and the hash of the row before it."""
+    content: dict[str, Any] = {k: row.get(k) for k in _CONTENT}
+    content["at"] = _moment(content["at"])
+    content["prev_hash"] = prev_hash
+    content["v"] = VERSION
+    text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# --- writing: chain every new row at flush ---------------------------------------------
+
+
+def _head(connection: sa.Connection, device_id: str) -> tuple[int, str]:
+    from yibao.models import AuditLog
+
+    table = AuditLog.__table__  # type: ignore[attr-defined]
+    if connection.dialect.name == "postgresql":
+        # Two sessions of one device append one after the other (no UPDATE right needed).
+        connection.execute(
+            sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"audit:{device_id}"}
+        )
+    last = connection.execute(
+        sa.select(table.c.seq, table.c.row_hash)
+        .where(table.c.device_id == device_id, table.c.seq.is_not(None))
+        .order_by(table.c.seq.desc())
+        .limit(1)
+    ).first()
+    if last is None:
+        return 0, GENESIS
+    return int(last.seq), str(last.row_hash or GENESIS)
+
+
+def chain_rows(connection: sa.Connection, rows: Iterable[Any]) -> None:
+    """Give each new ``AuditLog`` in ``rows`` (in order) its ``seq``, ``prev_hash``, ``row_hash``."""
+    heads: dict[str, tuple[int, str]] = {}
+    for row in rows:
+        if row.row_hash:
+            continue
+        if row.device_id not in heads:
+            heads[row.device_id] = _head(connection, row.device_id)
+        seq, prev = heads[row.device_id]
+        row.seq = seq + 1
+        row.prev_hash = prev
+        if row.id is None:
+            from yibao.models import new_ordered_id
+
+            row.id = new_ordered_id()
+        row.row_hash = row_digest(
+            {k: getattr(row, k) for k in _CONTENT}, prev
+        )
+        heads[row.device_id] = (row.seq, row.row_hash)
+
+
+def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
+    from yibao.models import AuditLog
+
+    new = [obj for obj in session.new if isinstance(obj, AuditLog) and not obj.row_hash]
+    if not new:
+        return
+    new.sort(key=lambda r: str(r.id or ""))  # ids are time-ordered (``new_ordered_id``)
+    chain_rows(session.connection(), new)
+
+
+_INSTALLED: list[bool] = []
+
+
+def install() -> None:
+    """Chain audit rows in every ORM session (idempotent)."""
+    if not _INSTALLED:
+        event.listen(Session, "before_flush", _before_flush)
+        _INSTALLED.append(True)
+
+
+# --- checking ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ChainReport:
+    device_id: str
+    device_label: str
+    rows: int
+    head_seq: int
+    head_hash: str
+    problem: str | None = None  # Chinese: the first broken link, None when whole
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+@dataclass(slots=True)
+class VerifyReport:
+    chains: list[ChainReport] = field(default_factory=list)
+    unchained: int = 0  # rows with no seq (written by a yibao older than the chain)
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.chains)
+
+    def lines(self) -> list[str]:
+        out: list[str] = []
+        for c in self.chains:
+            if c.ok:
+                out.append(
+                    f"设备 {c.device_label}：{c.rows} 条，链完整；链头第 {c.head_seq} 条，"
+                    f"校验值 {c.head_hash[:16]}"
+                )
+            else:
+                out.append(f"设备 {c.device_label}：{c.problem}")
+        if self.unchained:
+            out.append(f"另有 {self.unchained} 条记录没有校验值（未入链），无法核验。")
+        if not self.chains:
+            out.append("审计日志中还没有记录。")
+        return out
+
+
+def _describe(row: Any) -> str:
+    at = _moment(row.at) or ""
+    return f"第 {row.seq} 条（{at[:19].replace('T', ' ')} UTC，{row.action}，编号 {str(row.id)[:8]}）"
+
+
+def _check_chain(rows: list[Any]) -> str | None:
+    expected_seq, prev = 1, GENESIS
+    for row in rows:
+        if row.seq != expected_seq:
+            if row.seq < expected_seq:
+                return f"第 {row.seq} 条出现了两次：记录被复制或调换了顺序。"
+            missing = (
+                f"第 {expected_seq} 条" if row.seq == expected_seq + 1
+                else f"第 {expected_seq}–{row.seq - 1} 条"
+            )
+            return f"链在{_describe(row)}之前断开：缺少{missing}，记录被删除了。"
+        if row.prev_hash != prev:
+            return (
+                f"链在{_describe(row)}断开：它记下的上一条校验值与第 {expected_seq - 1} 条不符，"
+                "其间的记录被删除、插入或调换了顺序。"
+            )
+        digest = row_digest(row._mapping, prev)
+        if digest != row.row_hash:
+            return f"链在{_describe(row)}断开：这条记录的内容与其校验值不符，记录被改动过。"
+        prev, expected_seq = row.row_hash, expected_seq + 1
+    return None
+
+
+def verify(connection: sa.Connection) -> VerifyReport:
+    """Walk every device's chain (rows ordered by ``seq``); report the first broken link."""
+    from yibao.models import AuditLog, Device
+
+    table = AuditLog.__table__  # type: ignore[attr-defined]
+    devices = Device.__table__  # type: ignore[attr-defined]
+    labels = {
+        r.id: (f"{r.prefix}（{r.name}）" if r.name else r.prefix)
+        for r in connection.execute(sa.select(devices.c.id, devices.c.prefix, devices.c.name))
+    }
+    report = VerifyReport()
+    report.unchained = int(
+        connection.scalar(sa.select(sa.func.count()).select_from(table).where(table.c.seq.is_(None)))
+        or 0
+    )
+    ids = connection.scalars(
+        sa.select(table.c.device_id).where(table.c.seq.is_not(None)).distinct()
+    ).all()
+    for device_id in sorted(ids, key=lambda d: labels.get(d, d)):
+        rows = list(
+            connection.execute(
+                sa.select(table).where(table.c.device_id == device_id).where(table.c.seq.is_not(None))
+                .order_by(table.c.seq, table.c.id)
+            )
+        )
+        problem = _check_chain(rows)
+        last = rows[-1]
+        report.chains.append(
+            ChainReport(
+                device_id=device_id,
+                device_label=labels.get(device_id, f"{device_id[:8]}（未登记的设备）"),
+                rows=len(rows),
+                head_seq=int(last.seq),
+                head_hash=str(last.row_hash or ""),
+                problem=problem,
+            )
+        )
+    return report
+
+
+__all__ = ["GENESIS", "ChainReport", "VerifyReport", "chain_rows", "install", "row_digest", "verify"]
