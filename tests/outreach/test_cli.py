@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.outreach.helpers import (
+    PASSPHRASE,
     Clock,
     export_and_open,
     local_noon,
@@ -16,6 +17,11 @@ from tests.outreach.helpers import (
     services_for,
 )
 from yibao.cli.main import main
+
+
+@pytest.fixture(autouse=True)
+def _passphrase(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("YIBAO_BUNDLE_PASSPHRASE", PASSPHRASE)
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -43,7 +49,7 @@ def test_sync_commands_refuse_bad_files_in_chinese(tmp_path: Path, capsys: pytes
     bad = tmp_path / "back.yibao"
     bad.write_bytes(b"PK\x03\x04 truncated")
     code, _, err = _run(capsys, "--db", db, "--clerk", "王大厅", "sync", "import", str(bad))
-    assert code == 1 and "不完整或已损坏" in err and "未导入任何内容" in err
+    assert code == 1 and "已损坏或不完整" in err and "未导入任何内容" in err
     code, _, err = _run(capsys, "--db", db, "sync", "export", "--to", str(tmp_path / "x.yibao"))
     assert code == 1 and "不是外出登记设备" in err
     code, _, err = _run(capsys, "--db", db, "sync", "import", str(bad))

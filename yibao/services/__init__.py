@@ -12,6 +12,7 @@
 - ``refunds``     ``assess`` / ``intake`` / ``review`` (受理 → 审核中 → 已批准/已驳回 → 已退费)
 - ``audit``       the append-only log, by person or entity
 - ``history``     参保历史: what the registry knows, and checking what the clerk declares
+- ``change_requests`` changes proposed by outreach laptops: ``open`` / ``accept`` / ``reject``
 - ``imports``     department identity lists (``yibao.imports.service``, S2)
 
 Each write is one transaction with its audit row(s); errors are
@@ -71,6 +72,9 @@ class Services:
         self.family_aid = FamilyAidService(self)
         self.refunds = RefundService(self)
         self.audit = AuditService(self)
+        from yibao.services.change_requests import ChangeRequestService
+
+        self.change_requests = ChangeRequestService(self)  # proposals from outreach laptops
         self.history = HistoryService(self)  # 参保历史: known / validate_declared
         from yibao.imports.service import ImportService  # S2: department lists
 
