@@ -31,8 +31,15 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]
     return code, out, err
 
 
+def _registry(path: Path) -> str:
+    from yibao.db import open_registry
+
+    open_registry(f"sqlite:///{path}").dispose()  # as `yibao init` would
+    return str(path)
+
+
 def test_backup_and_restore_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    db = str(tmp_path / "hall.db")
+    db = _registry(tmp_path / "hall.db")
     code, out, _ = _run(capsys, "--db", db, "--clerk", "王大厅", "dayclose", "pending")
     assert code == 0 and "没有未日结" in out
     code, out, _ = _run(capsys, "--db", db, "backup", "--to", str(tmp_path / "b.db"))
@@ -45,7 +52,7 @@ def test_backup_and_restore_commands(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 
 def test_sync_commands_refuse_bad_files_in_chinese(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    db = str(tmp_path / "hall.db")
+    db = _registry(tmp_path / "hall.db")
     bad = tmp_path / "back.yibao"
     bad.write_bytes(b"PK\x03\x04 truncated")
     code, _, err = _run(capsys, "--db", db, "--clerk", "王大厅", "sync", "import", str(bad))
@@ -62,7 +69,7 @@ def test_sync_commands_refuse_bad_files_in_chinese(tmp_path: Path, capsys: pytes
 
 def test_outreach_export_needs_a_policy(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("YIBAO_POLICY", raising=False)
-    code, _, err = _run(capsys, "--db", str(tmp_path / "hall.db"), "--clerk", "王大厅", "outreach", "export",
+    code, _, err = _run(capsys, "--db", _registry(tmp_path / "hall.db"), "--clerk", "王大厅", "outreach", "export",
                         "--town", "富水镇", "--to", str(tmp_path / "o.yibao"))
     assert code == 1 and "--policy" in err and "shangnan-2025" in err  # names the choices
     assert not (tmp_path / "o.yibao").exists()
@@ -114,7 +121,7 @@ def test_trip_through_the_commands(tmp_path: Path, capsys: pytest.CaptureFixture
 
 
 def test_dayclose_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    db = str(tmp_path / "hall.db")
+    db = _registry(tmp_path / "hall.db")
     code, _, err = _run(capsys, "--db", db, "--clerk", "王大厅", "dayclose", "void", "NOPE-00000001", "--reason", "错")
     assert code == 1 and "找不到收据号" in err
     code, out, _ = _run(capsys, "--db", db, "--clerk", "王大厅", "dayclose", "sheet")
@@ -124,6 +131,10 @@ def test_dayclose_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     code, _, err = _run(capsys, "--db", db, "--clerk", "王大厅", "dayclose", "reopen", "--of", "王大厅",
                         "--date", "2099-01-01", "--reason", "x")
     assert code == 1 and "只有审核人员" in err
+    code, _, err = _run(capsys, "--db", db, "--clerk", "王大厅", "dayclose", "close", "--date", "1900-01-01")
+    assert code == 1 and "早于" in err
+    code, _, err = _run(capsys, "--db", db, "--clerk", "王大厅", "dayclose", "close", "--date", "2999-01-01")
+    assert code == 1 and "还没到" in err
     with pytest.raises(SystemExit) as exit_info:
         main(["--db", db, "--clerk", "王大厅", "dayclose", "close", "--date", "30/09/2025"])
     assert exit_info.value.code == 2

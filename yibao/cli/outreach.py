@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 Handler = Callable[[argparse.Namespace], int]
+_ENGINES: list[Any] = []  # opened by this command; disposed (lock released) when it ends
 
 
 def _guard(func: Handler) -> Handler:
@@ -29,6 +30,9 @@ def _guard(func: Handler) -> Handler:
 
         try:
             return func(args)
+        except KeyboardInterrupt:
+            print("已中断，未完成的操作没有写入登记库。", file=sys.stderr)
+            return 130
         except CliError as exc:
             print(f"错误：{exc.message}", file=sys.stderr)
             return exc.status
@@ -46,6 +50,9 @@ def _guard(func: Handler) -> Handler:
         except OSError as exc:
             print(f"错误：读写文件失败（{exc.strerror or exc}：{exc.filename or ''}）。请检查路径和U盘。", file=sys.stderr)
             return 1
+        finally:
+            while _ENGINES:
+                _ENGINES.pop().dispose()
 
     return run
 
@@ -106,7 +113,8 @@ class _Desk:
         from yibao.models import utcnow
 
         self.url = resolve_url(getattr(args, "db", None))
-        self.engine = open_registry(self.url)
+        self.engine = open_registry(self.url, create=False)
+        _ENGINES.append(self.engine)
         self.now = utcnow()
         if self.now.tzinfo is None:
             from datetime import UTC
@@ -193,6 +201,7 @@ def _outreach_open(args: argparse.Namespace) -> int:
     bundle = read_outreach_bundle(args.file, passphrase=_passphrase(args, confirm=False))
     url = resolve_url(args.db)
     engine = open_registry(url)
+    _ENGINES.append(engine)
     now = utcnow()
     if now.tzinfo is None:
         from datetime import UTC
@@ -336,7 +345,8 @@ def _restore(args: argparse.Namespace) -> int:
     from yibao.db import open_registry, resolve_url
     from yibao.outreach.backup import restore
 
-    report, kept = restore(args.file, resolve_url(args.db), opener=open_registry)
+    report, kept = restore(args.file, resolve_url(args.db), opener=open_registry,
+                           confirm_lost=args.confirm_lost)
     print(f"已从 {args.file}（备份于 {report.created_at:%Y-%m-%d %H:%M} UTC）恢复登记库，"
           f"{report.total_rows} 条记录逐表核对一致。")
     if kept is not None:
@@ -347,12 +357,35 @@ def _restore(args: argparse.Namespace) -> int:
 # --- dayclose ------------------------------------------------------------------------
 
 
+def _check_day(args: argparse.Namespace, desk: _Desk, day: date) -> None:
+    """A day-close date inside the registry policy's years and not in the future."""
+    from yibao.outreach.errors import OutreachError
+
+    if day > desk.today:
+        raise OutreachError(f"{day:%Y-%m-%d} 还没到（今天是 {desk.today:%Y-%m-%d}），不能日结。请检查 --date。")
+    earliest = date(2016, 1, 1)  # 城乡居民基本医疗保险 began with the 2016 merger of the two schemes
+    try:
+        from yibao.cli._common import policy_id
+        from yibao.policy import load_policy
+
+        chosen = policy_id(args, desk.url, required=False)
+        if chosen:
+            earliest = date(int(load_policy(chosen).benefit_year) - 1, 1, 1)  # collection starts the year before
+    except Exception:  # no readable policy: the fixed floor applies
+        pass
+    if day < earliest:
+        raise OutreachError(
+            f"{day:%Y-%m-%d} 早于本登记库政策的年度（最早 {earliest:%Y-%m-%d}），不能日结。请检查 --date。"
+        )
+
+
 @_guard
 def _dayclose_close(args: argparse.Namespace) -> int:
     from yibao.outreach.dayclose import close_day, render_sheet
 
     desk = _Desk(args)
     day = args.date or desk.today
+    _check_day(args, desk, day)
     sheet = close_day(desk.engine, clerk=desk.clerk, device=desk.device, day=day, today=desk.today, now=desk.now)
     text = render_sheet(sheet, printed_at=desk.now)
     _emit(text, args.out)
@@ -497,6 +530,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_backup)
     p = sub.add_parser("restore", help="从备份文件恢复登记库（恢复前的库会另存一份）")
     p.add_argument("file", help="yibao backup 生成的备份文件")
+    p.add_argument("--confirm-lost", type=int, metavar="N",
+                   help="当前登记库有 N 笔备份里没有的记录时，确认仍要恢复（须写出恢复前列出的笔数）")
     p.set_defaults(func=_restore)
 
     day = sub.add_parser("dayclose", help="现金日结：日结、日结单、重新开启、作废收据")

@@ -83,7 +83,7 @@ def _init(args: Any) -> int:
     if prefix is not None and not re.fullmatch(r"[A-Z0-9]{2,8}", prefix):
         raise CliError(f"收据号前缀“{args.prefix}”不对：应为 2–8 位大写字母或数字，如 SN01。")
     device_name = (args.device or socket.gethostname()).strip()
-    engine = open_engine(url)
+    engine = open_engine(url, create=True)
     try:
         device = ensure_device(engine, name=device_name, prefix=prefix)
         if prefix is not None and device.prefix != prefix:

@@ -65,13 +65,15 @@ def locked_tmp(target: Path, tag: str) -> Iterator[Path]:
     try:
         yield tmp
     finally:
-        for suffix in ("", "-wal", "-shm", "-journal"):
+        for suffix in ("", "-wal", "-shm", "-journal", ".lock", ".receipts"):
             Path(f"{tmp}{suffix}").unlink(missing_ok=True)
         os.close(fd)
 
 
 def _in_use(path: Path) -> bool:
-    base = Path(str(path).split(".tmp-")[0] + ".tmp") if ".tmp-" in path.name else path
+    name = path.name
+    cut = next((name.index(m) for m in (".tmp-", ".tmp.") if m in name), None)
+    base = path.with_name(name[:cut] + ".tmp") if cut is not None else path
     try:
         fd = os.open(base, os.O_RDONLY)
     except OSError:
@@ -101,7 +103,7 @@ def remove_leftovers(folder: Path | str) -> list[Path]:
         return removed
     for path in sorted(root.iterdir(), key=lambda p: len(p.name), reverse=True):
         name = path.name
-        if not (name.startswith(".") and (name.endswith(".tmp") or ".tmp-" in name)):
+        if not (name.startswith(".") and (name.endswith(".tmp") or ".tmp-" in name or ".tmp." in name)):
             continue
         if not any(f".{tag}-" in name or name.startswith(f".yibao-{tag}") for tag in LEFTOVER_TAGS):
             continue
