@@ -157,11 +157,11 @@ def pay(
 
 
 def save_receipt(receipt: Any, directory: Path) -> Path:
-    """Write the plain-text receipt, ready to print; returns its path."""
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{receipt.receipt_no}.txt"
-    path.write_text(receipt.text.rstrip("\n") + "\n", encoding="utf-8")
-    return path
+    """Write the plain-text receipt, ready to print (0600, folder 0700); returns its path."""
+    from yibao.outreach.files import private_dir, write_private_text
+
+    private_dir(directory)
+    return write_private_text(directory / f"{receipt.receipt_no}.txt", receipt.text.rstrip("\n") + "\n")
 
 
 # -- display --------------------------------------------------------------------------------

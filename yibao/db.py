@@ -204,6 +204,9 @@ def open_registry(url: str | None = None, *, create: bool = True, **kwargs: Any)
     path = _sqlite_file(url)
     if path is not None:
         check_sqlite_file(path, create=create)
+        from yibao.outreach.files import remove_leftovers
+
+        remove_leftovers(path.parent)  # a killed backup or restore leaves nothing behind
         if not path.exists() and path.parent.is_dir():
             fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)  # personal data: owner only
             os.close(fd)

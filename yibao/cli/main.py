@@ -47,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    import os
+
+    os.umask(0o077)  # registry, backups, bundles, receipts, exports, sheets: owner only (0600/0700)
     parser = build_parser()
     args = parser.parse_args(argv)
     func = getattr(args, "func", None)
