@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from yibao.db import write_engine
 from yibao.models import (
     AuditLog,
     Clerk,
@@ -108,7 +109,7 @@ def ensure_device(
     """
     device_id = device_id or os.environ.get(ENV_DEVICE_ID) or None
     moment = to_storage(now) if now else utcnow()
-    with Session(engine) as session:
+    with Session(write_engine(engine)) as session:
         if device_id:
             row = session.get(Device, device_id)
         else:
@@ -162,7 +163,7 @@ def ensure_clerk(
     if not clean:
         raise ValueError("未填写经办人员姓名。请用 --clerk 姓名 或环境变量 YIBAO_CLERK 指定。")
     moment = to_storage(now) if now else utcnow()
-    with Session(engine) as session:
+    with Session(write_engine(engine)) as session:
         row = session.exec(select(Clerk).where(Clerk.name == clean)).first()
         if row is None:
             row = Clerk(
@@ -202,7 +203,7 @@ def set_clerk_role(
     if not by.is_supervisor:
         raise PermissionError("只有审核人员可以调整经办人员的角色。")
     moment = to_storage(now) if now else utcnow()
-    with Session(engine) as session:
+    with Session(write_engine(engine)) as session:
         row = session.get(Clerk, clerk_id)
         if row is None:
             raise LookupError("找不到该经办人员。")
@@ -364,7 +365,7 @@ def set_registry_policy(
     policy = load_policy(chosen)
     device = device or ensure_device(engine, now=now)
     moment = to_storage(now) if now else utcnow()
-    with Session(engine) as session:
+    with Session(write_engine(engine)) as session:
         row = session.get(RegistrySetting, POLICY_SETTING, with_for_update=True)
         before = row.value if row is not None else None
         if before == chosen:

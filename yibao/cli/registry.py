@@ -147,7 +147,9 @@ def _lookup(args: Any) -> int:
     url = registry_url(args)
     engine = open_engine(url)
     try:
-        with Session(engine) as session:
+        from yibao.db import write_engine
+
+        with Session(write_engine(engine)) as session:
             try:
                 rows = lookup.search(
                     session, query, limit=args.limit, offset=(args.page - 1) * args.limit
@@ -196,7 +198,9 @@ def _export(args: Any) -> int:
     engine = open_engine(url)
     try:
         actor, _device = actor_for(engine, url, clerk)
-        with Session(engine) as session:
+        from yibao.db import write_engine
+
+        with Session(write_engine(engine)) as session:
             report = export_year(
                 session,
                 year=args.year,

@@ -32,6 +32,7 @@ from sqlmodel import Session, select
 
 from yibao.audit import Actor, record
 from yibao.config import new_prefix
+from yibao.db import write_engine
 from yibao.models import Device, ReceiptSequence, to_storage
 from yibao.outreach import enrol
 from yibao.outreach import rows as R
@@ -177,7 +178,7 @@ def export_outreach(
     target = Path(to)
     written = False
     try:
-        with Session(engine, expire_on_commit=False) as session, session.begin():
+        with Session(write_engine(engine), expire_on_commit=False) as session, session.begin():
             conn = session.connection()
             hall_device = session.get(Device, actor.device_id)
             if hall_device is None:
@@ -347,7 +348,7 @@ def open_outreach(
     policy = next((rec["r"] for rec in bundle.records if rec["t"] == POLICY_RECORD), None)
     if policy is None:
         raise OutreachError("数据包中没有政策文件，无法在外出设备上使用。请在大厅重新导出。")
-    with Session(engine) as session, session.begin():
+    with Session(write_engine(engine)) as session, session.begin():
         conn = session.connection()
         for name in ("device", "person", "payment", "outreach_origin"):
             if conn.scalar(sa.select(sa.func.count()).select_from(R.table(name))):

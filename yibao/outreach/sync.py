@@ -48,6 +48,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from yibao.audit import Actor, record
+from yibao.db import write_engine
 from yibao.idnumbers import mask
 from yibao.models import Device, to_storage
 from yibao.outreach import enrol
@@ -160,7 +161,7 @@ def export_sync(
     target = Path(to)
     manifest: Manifest | None = None
     try:
-        with Session(engine) as session, session.begin():
+        with Session(write_engine(engine)) as session, session.begin():
             origin = session.exec(select(OutreachOrigin)).first()
             if origin is None:
                 raise OutreachError(
@@ -950,8 +951,6 @@ def import_sync(
     engine: Engine, path: Path | str, *, actor: Actor, now: datetime, passphrase: str
 ) -> SyncReport:
     """Merge a laptop's sync bundle into this (hall) registry, all or nothing."""
-    from yibao.db import write_engine
-
     name = Path(path).name
     pinned: dict[str, bool] = {}
     with Session(write_engine(engine)) as session, session.begin():
@@ -1115,7 +1114,7 @@ def resolve_conflict(engine: Engine, conflict_id: str, *, how: str, note: str, a
         raise OutreachError("处理方式只能是：退费、更正、核实无误。")
     if not note:
         raise OutreachError("请用 --note 写明处理情况（如退费申请受理号、更正了哪一笔）。")
-    with Session(engine, expire_on_commit=False) as session, session.begin():
+    with Session(write_engine(engine), expire_on_commit=False) as session, session.begin():
         rows = list(session.exec(select(SyncConflict).where(SyncConflict.id.startswith(conflict_id))))  # type: ignore[union-attr]
         if len(rows) != 1:
             raise OutreachError(f"找不到编号为 {conflict_id} 的待处理事项（或编号不唯一），请用 yibao sync conflicts 查看。")
