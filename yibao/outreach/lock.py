@@ -21,7 +21,22 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from yibao.outreach.errors import OutreachError
+
+class RegistryBusy(RuntimeError):
+    """The registry is held (by a restore, or by desks when a restore wants it); ``message``
+    is Chinese. Light on purpose: ``yibao.db`` imports this module on every start."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _refusal(message: str) -> Exception:
+    try:
+        from yibao.outreach.errors import OutreachError
+    except ImportError:  # pragma: no cover
+        return RegistryBusy(message)
+    return OutreachError(message)
 
 
 def lock_path(db: Path) -> Path:
@@ -47,7 +62,7 @@ def hold_shared(db: Path, owner: Any) -> None:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
     except OSError:
         os.close(fd)
-        raise OutreachError(
+        raise RegistryBusy(
             f"登记库 {db.name} 正在恢复备份，暂时不能打开。请等恢复完成后再打开窗口或运行命令。"
         ) from None
     finalizer = weakref.finalize(owner, _close, fd)
@@ -70,7 +85,7 @@ def exclusive(db: Path) -> Iterator[None]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
-            raise OutreachError(
+            raise _refusal(
                 f"登记库 {db.name} 正被窗口界面或其他命令使用，不能恢复。"
                 "请先关闭所有窗口界面、等其他命令结束后再恢复；什么也没有改动。"
             ) from None
