@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from yibao.db import write_engine
 from yibao.models import (
     AuditLog,
     Clerk,
@@ -115,7 +116,7 @@ def ensure_device(
     """
     device_id = device_id or os.environ.get(ENV_DEVICE_ID) or None
     moment = to_storage(now) if now else utcnow()
-    with Session(engine) as session:
+    with Session(write_engine(engine)) as session:
         if device_id:
             row = session.get(Device, device_id)
         else:
@@ -170,7 +171,7 @@ def ensure_clerk(
     if not clean:
         raise ValueError("未填写经办人员姓名。请用 --clerk 姓名 或环境变量 YIBAO_CLERK 指定。")
     moment = to_storage(now) if now else utcnow()
-    with Session(engine) as session:
+    with Session(write_engine(engine)) as session:
         row = session.exec(select(Clerk).where(Clerk.name == clean)).first()
         if row is None:
             row = Clerk(
@@ -331,7 +332,7 @@ def set_registry_policy(
     policy = load_policy(chosen)
     device = device or ensure_device(engine, now=now)
     moment = to_storage(now) if now else utcnow()
-    with Session(engine) as session:
+    with Session(write_engine(engine)) as session:
         row = session.get(RegistrySetting, POLICY_SETTING, with_for_update=True)
         before = row.value if row is not None else None
         if before == chosen:

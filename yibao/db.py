@@ -104,7 +104,8 @@ def create_registry_engine(url: str, **kwargs: Any) -> Engine:
             try:
                 if not memory:
                     cursor.execute("PRAGMA journal_mode=WAL")
-                    cursor.execute("PRAGMA synchronous=NORMAL")
+                    # FULL: a receipt is never printed for a payment a power cut can take back.
+                    cursor.execute("PRAGMA synchronous=FULL")
                 cursor.execute("PRAGMA foreign_keys=ON")
                 cursor.execute("PRAGMA busy_timeout=15000")
             finally:
@@ -200,23 +201,90 @@ def stored_revisions(engine: Engine) -> frozenset[str] | None:
     return frozenset(str(r[0]) for r in rows)
 
 
-def open_registry(url: str | None = None, **kwargs: Any) -> Engine:
-    """Open (and create if needed) the registry at ``url`` and upgrade it to head.
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _sqlite_file(url: str) -> Path | None:
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() != "sqlite" or _is_memory(parsed):
+        return None
+    return Path(parsed.database or "")
+
+
+def check_sqlite_file(path: Path, *, create: bool) -> None:
+    """Refuse, in Chinese, a registry file that is missing (unless creating), not a SQLite
+    file, or read-only — before SQLite or Alembic can say it in English."""
+    if not path.exists():
+        if create:
+            return
+        raise RegistryError(
+            f"登记库文件不存在：{path}。请检查 --db 参数是否写错；"
+            "新建登记库请运行 yibao --db 文件名 init（只有 init 会新建登记库）。"
+        )
+    if path.is_dir():
+        raise RegistryError(f"{path} 是一个文件夹，不是登记库文件。请用 --db 指定登记库文件。")
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(16)
+    except OSError as exc:
+        raise RegistryError(f"无法读取登记库文件 {path}（{exc.strerror}）。请检查文件权限。") from exc
+    if head and head != SQLITE_HEADER:
+        raise RegistryError(
+            f"{path} 不是医保终端的登记库文件（也可能已损坏或是加密的外出登记库）。"
+            "请检查 --db 参数；如文件损坏，请用 yibao restore 从备份恢复。"
+        )
+    if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
+        raise RegistryError(
+            f"登记库文件 {path} 或其所在文件夹是只读的，无法登记和收费。"
+            "请检查文件权限（或是否在只读的U盘/光盘上），或把登记库复制到可写的位置。"
+        )
+
+
+def open_registry(url: str | None = None, *, create: bool = True, **kwargs: Any) -> Engine:
+    """Open the registry at ``url`` and upgrade it to head; ``create=False`` refuses a
+    SQLite file that does not exist (only ``yibao init`` and ``outreach open`` create one).
 
     ``url`` defaults to ``default_database_url()``. Raises ``RegistryError`` with a
-    Chinese message when the database cannot be reached or upgraded. A registry whose
-    ``alembic_version`` already names the head revision(s) is opened without Alembic.
+    Chinese message when the database cannot be reached, is not a registry, is read-only
+    or cannot be upgraded. A SQLite registry file is held (shared lock, see
+    ``yibao.outreach.lock``) for as long as the engine lives, so a restore cannot replace it
+    under a desk; it is created 0600.
     """
     url = url or default_database_url()
+    path = _sqlite_file(url)
+    if path is not None:
+        check_sqlite_file(path, create=create)
+        from yibao.outreach.files import remove_leftovers
+
+        remove_leftovers(path.parent)  # a killed backup or restore leaves nothing behind
+        if not path.exists() and path.parent.is_dir():
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)  # personal data: owner only
+            os.close(fd)
     engine = create_registry_engine(url, **kwargs)
+    if path is not None:
+        from yibao.outreach.lock import hold_shared
+
+        try:
+            hold_shared(path, engine)
+        except Exception as exc:
+            engine.dispose()
+            raise RegistryError(getattr(exc, "message", str(exc))) from exc
     try:
         if stored_revisions(engine) != head_revisions():
             upgrade(engine)
-    except sa.exc.OperationalError as exc:
+    except sa.exc.DatabaseError as exc:
         engine.dispose()
+        text = str(exc.orig)
+        if "readonly" in text or "read-only" in text:
+            why = "登记库是只读的，无法写入。请检查文件权限，或把登记库复制到可写的位置。"
+        elif "not a database" in text or "malformed" in text or "corrupt" in text:
+            why = "登记库文件已损坏或不是登记库。请用 yibao restore 从最近的备份恢复，或联系管理员。"
+        elif "locked" in text:
+            why = "登记库正被其他窗口长时间占用。请稍后重试。"
+        else:
+            why = f"{type(exc.orig).__name__}。请检查 --db 参数或 {ENV_URL} 设置。"
         raise RegistryError(
-            f"无法打开登记库（{sa.make_url(url).render_as_string(hide_password=True)}）："
-            f"{exc.orig}。请检查 --db 参数或 {ENV_URL} 设置。"
+            f"无法打开登记库（{sa.make_url(url).render_as_string(hide_password=True)}）：{why}"
         ) from exc
     return engine
 

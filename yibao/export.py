@@ -9,13 +9,16 @@ never leaves half a file.
 ID numbers are masked unless ``full_id=True``; a full export writes an audit row
 (who, when, which file, how many people). In a full export the number is written
 after a tab character so Excel keeps all 18 digits as text instead of turning
-them into ``6.11023E+17``.
+them into ``6.11023E+17``. Every other cell beginning with = + - @ tab or CR (a name
+from a department list, say) is neutralised (``neutralise``: OWASP's CSV-injection rule).
+The file is created 0600.
 """
 
 from __future__ import annotations
 
 import csv
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -66,6 +69,18 @@ _ENROLMENT_STATUS = {
 }
 _PAYMENT_STATUS = {"paid": "有效", "refunded": "已退费", "voided": "已作废"}
 _SEX = {"1": "男", "2": "女"}
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_SAFE_FULL_ID = re.compile(r"\t\d{17}[\dX]")
+
+
+def neutralise(value: object) -> object:
+    """OWASP's rule for CSV injection: a text cell beginning with = + - @ tab or CR is
+    prefixed with a single quote, so a spreadsheet shows it as text and never runs it."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _SAFE_FULL_ID.fullmatch(value):
+        return "'" + value
+    return value
 
 
 class ExportError(ValueError):
@@ -226,7 +241,11 @@ def export_year(
     payments = 0
     amount = 0
     try:
-        handle, tmp_name = tempfile.mkstemp(prefix=".yibao-export-", suffix=".csv", dir=directory)
+        handle, tmp_name = tempfile.mkstemp(prefix=".yibao-export-", suffix=".tmp", dir=directory)
+        os.fchmod(handle, 0o600)  # personal data: owner only
+        import fcntl
+
+        fcntl.flock(handle, fcntl.LOCK_EX)  # in use: a desk starting now leaves it alone
     except OSError as exc:
         raise ExportError(
             f"无法在 {directory} 写文件：{exc.strerror}。请检查权限或换一个位置。"
@@ -236,7 +255,7 @@ def export_year(
             writer = csv.writer(out)
             writer.writerow(HEADER)
             for line, meta in _lines(session, year, full_id):
-                writer.writerow(line)
+                writer.writerow([neutralise(cell) for cell in line])
                 rows += 1
                 persons.add(meta["person_id"])
                 enrolments.add(meta["enrolment_id"])

@@ -33,6 +33,7 @@ POLICY = SimpleNamespace(
 )
 POLICY_TOML = 'id = "shangnan-2025"\n# test stand-in for the policy text carried in bundles\n'
 FEE_FEN = 40_000
+PASSPHRASE = "富水镇-外出-2024"  # given to the team in person at export
 
 
 class Clock:
@@ -92,6 +93,7 @@ class Trip:
     laptop: Services
     bundle: Path
     prefix: str
+    code: str = ""
 
 
 def policy_file(tmp_path: Path) -> Path:
@@ -108,13 +110,14 @@ def export_and_open(hall: Services, laptop_url: str, tmp_path: Path, clock: Cloc
     result = export_outreach(
         hall.engine, to=bundle, town=town, village=village, policy_id=POLICY.id,
         policy_path=policy_file(tmp_path), benefit_year=POLICY.benefit_year, actor=hall.actor,
-        now=clock(),
+        now=clock(), passphrase=PASSPHRASE,
     )
     engine = open_registry(laptop_url)
-    open_outreach(engine, read_outreach_bundle(bundle), now=clock())
+    open_outreach(engine, read_outreach_bundle(bundle, passphrase=PASSPHRASE), now=clock(),
+                  enrol_code=result.enrol_code)
     laptop = services_for(laptop_url, "李外出", clock, engine=engine)
     assert laptop.device.id == result.device_id
-    return Trip(hall=hall, laptop=laptop, bundle=bundle, prefix=result.prefix)
+    return Trip(hall=hall, laptop=laptop, bundle=bundle, prefix=result.prefix, code=result.enrol_code)
 
 
 def count(engine: Any, table: str, **where: Any) -> int:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.outreach.helpers import (
+    PASSPHRASE,
     Clock,
     export_and_open,
     local_noon,
@@ -31,6 +32,11 @@ def _clerk(db: str, name: str, role: str = "clerk") -> None:
     engine.dispose()
 
 
+@pytest.fixture(autouse=True)
+def _passphrase(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("YIBAO_BUNDLE_PASSPHRASE", PASSPHRASE)
+
+
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     stdin = sys.stdin
     sys.stdin = io.StringIO(f"{PIN}\n" * 5)  # commands that write sign in (--password-stdin)
@@ -41,6 +47,13 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]
     out, err = capsys.readouterr()
     assert "Traceback" not in out + err
     return code, out, err
+
+
+def _registry(path: Path) -> str:
+    from yibao.db import open_registry
+
+    open_registry(f"sqlite:///{path}").dispose()  # as `yibao init` would
+    return str(path)
 
 
 def test_backup_and_restore_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -63,7 +76,7 @@ def test_sync_commands_refuse_bad_files_in_chinese(tmp_path: Path, capsys: pytes
     bad = tmp_path / "back.yibao"
     bad.write_bytes(b"PK\x03\x04 truncated")
     code, _, err = _run(capsys, "--db", db, "--clerk", "王大厅", "sync", "import", str(bad))
-    assert code == 1 and "不完整或已损坏" in err and "未导入任何内容" in err
+    assert code == 1 and "已损坏或不完整" in err and "未导入任何内容" in err
     code, _, err = _run(capsys, "--db", db, "sync", "export", "--to", str(tmp_path / "x.yibao"))
     assert code == 1 and "不是外出登记设备" in err
     code, _, err = _run(capsys, "--db", db, "sync", "import", str(bad))
@@ -144,6 +157,10 @@ def test_dayclose_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     code, _, err = _run(capsys, "--db", db, "--clerk", "王大厅", "dayclose", "reopen", "--of", "王大厅",
                         "--date", "2099-01-01", "--reason", "x")
     assert code == 1 and "只有审核人员" in err
+    code, _, err = _run(capsys, "--db", db, "--clerk", "王大厅", "dayclose", "close", "--date", "1900-01-01")
+    assert code == 1 and "早于" in err
+    code, _, err = _run(capsys, "--db", db, "--clerk", "王大厅", "dayclose", "close", "--date", "2999-01-01")
+    assert code == 1 and "还没到" in err
     with pytest.raises(SystemExit) as exit_info:
         main(["--db", db, "--clerk", "王大厅", "dayclose", "close", "--date", "30/09/2025"])
     assert exit_info.value.code == 2

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from tests.outreach.helpers import (
     FEE_FEN,
+    PASSPHRASE,
     Clock,
     export_and_open,
     local_noon,
@@ -44,8 +45,8 @@ def duplicate(registry_url: str, tmp_path: Path):  # type: ignore[no-untyped-def
     trip = export_and_open(hall, f"sqlite:///{tmp_path / 'laptop.db'}", tmp_path, clock)
     laptop_receipt = pay_cash(trip.laptop, person.id)
     hall_receipt = pay_cash(hall, person.id)
-    sent = export_sync(trip.laptop.engine, to=tmp_path / "back.yibao", actor=trip.laptop.actor, now=clock())
-    import_sync(hall.engine, sent.path, actor=hall.actor, now=clock())
+    sent = export_sync(trip.laptop.engine, to=tmp_path / "back.yibao", actor=trip.laptop.actor, now=clock(), passphrase=PASSPHRASE)
+    import_sync(hall.engine, sent.path, actor=hall.actor, now=clock(), passphrase=PASSPHRASE)
     trip.laptop.engine.dispose()
     # The hall's desk with the real policy (the refund rules need it), a clerk and a supervisor.
     policy = load_policy("shangnan-2025")

@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from tests.outreach.helpers import (
+    PASSPHRASE,
     Clock,
     count,
     export_and_open,
@@ -62,18 +63,18 @@ def test_killed_sync_import_leaves_nothing_and_can_be_run_again(tmp_path: Path) 
     for i in range(5):
         person = register(trip.laptop, f"新人{i}", 40 + i)
         pay_cash(trip.laptop, person.id)
-    bundle = export_sync(trip.laptop.engine, to=tmp_path / "back.yibao", actor=trip.laptop.actor, now=clock())
+    bundle = export_sync(trip.laptop.engine, to=tmp_path / "back.yibao", actor=trip.laptop.actor, now=clock(), passphrase=PASSPHRASE)
     before = _snapshot(hall.engine)
     hall.engine.dispose()
 
     result = _child(
         f"""
         from datetime import datetime, UTC
-        from tests.outreach.helpers import Clock, services_for
+        from tests.outreach.helpers import PASSPHRASE, Clock, services_for
         from yibao.outreach.sync import import_sync
         clock = Clock(datetime({clock.moment.year}, {clock.moment.month}, {clock.moment.day}, 4, tzinfo=UTC))
         hall = services_for({hall_url!r}, "王大厅", clock)
-        import_sync(hall.engine, {str(bundle.path)!r}, actor=hall.actor, now=clock())
+        import_sync(hall.engine, {str(bundle.path)!r}, actor=hall.actor, now=clock(), passphrase=PASSPHRASE)
         print("NOT KILLED")
         """,
         env={"YIBAO_CRASH_AT": "sync.import"},
@@ -83,7 +84,7 @@ def test_killed_sync_import_leaves_nothing_and_can_be_run_again(tmp_path: Path) 
 
     after = _snapshot(hall.engine)
     assert after == before  # nothing half-written
-    report = import_sync(hall.engine, bundle.path, actor=hall.actor, now=clock())
+    report = import_sync(hall.engine, bundle.path, actor=hall.actor, now=clock(), passphrase=PASSPHRASE)
     assert not report.already_imported
     with Session(hall.engine) as session:
         laptop_receipts = session.exec(select(Payment.receipt_no).where(Payment.device_id == trip.laptop.device.id)).all()

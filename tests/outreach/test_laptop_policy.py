@@ -20,6 +20,7 @@ from yibao.db import sqlite_url
 def laptop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
     monkeypatch.setenv("YIBAO_DATA_DIR", str(tmp_path / "data"))  # desk.json of this test only
     monkeypatch.delenv("YIBAO_POLICY", raising=False)
+    monkeypatch.setenv("YIBAO_BUNDLE_PASSPHRASE", "富水镇-外出-2024")
     hall_db, laptop_db = tmp_path / "hall" / "hall.db", tmp_path / "trip" / "fushui.db"
     hall_db.parent.mkdir()
     laptop_db.parent.mkdir()
@@ -29,7 +30,8 @@ def laptop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.Captu
     bundle = tmp_path / "fushui.yibao"
     assert cli(monkeypatch, "--db", str(hall_db), "--policy", "shangnan-2025", "--clerk", "王大厅",
                "outreach", "export", "--town", "富水镇", "--to", str(bundle)) == 0
-    assert main(["--db", str(laptop_db), "outreach", "open", str(bundle)]) == 0
+    code = capsys.readouterr().out.split("设备登记码：", 1)[1].split()[0]
+    assert main(["--db", str(laptop_db), "outreach", "open", str(bundle), "--code", code]) == 0
     out = capsys.readouterr().out
     assert "无需再写 --policy" in out and "--policy" not in out.split("打开窗口：", 1)[1].splitlines()[0]
     return sqlite_url(hall_db), sqlite_url(laptop_db), laptop_db.parent / "shangnan-2025.toml"

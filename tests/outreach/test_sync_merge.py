@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from tests.outreach.helpers import (
     FEE_FEN,
+    PASSPHRASE,
     Clock,
     count,
     export_and_open,
@@ -23,7 +24,7 @@ from yibao.models import AuditLog, Household, Payment, Person, RefundRequest, Ro
 from yibao.outreach.errors import OutreachError
 from yibao.outreach.models import ConflictKind, SyncConflict
 from yibao.outreach.sync import export_sync, import_sync, open_conflicts, resolve_conflict
-from yibao.services.errors import NotPermitted
+from yibao.services.errors import InvalidInput, NotPermitted
 
 DAY = date(2024, 10, 8)
 
@@ -38,8 +39,8 @@ def trip(registry_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 def _sync(laptop, hall, clock, path: Path):  # type: ignore[no-untyped-def]
-    sent = export_sync(laptop.engine, to=path, actor=laptop.actor, now=clock())
-    return import_sync(hall.engine, sent.path, actor=hall.actor, now=clock())
+    sent = export_sync(laptop.engine, to=path, actor=laptop.actor, now=clock(), passphrase=PASSPHRASE)
+    return import_sync(hall.engine, sent.path, actor=hall.actor, now=clock(), passphrase=PASSPHRASE)
 
 
 def _person(engine, person_id: str) -> Person:  # type: ignore[no-untyped-def]
@@ -49,7 +50,7 @@ def _person(engine, person_id: str) -> Person:  # type: ignore[no-untyped-def]
         return row
 
 
-def test_edits_on_one_side_arrive_and_edits_on_both_sides_are_flagged(trip) -> None:  # type: ignore[no-untyped-def]
+def test_edits_of_hall_rows_arrive_as_change_requests_a_reviewer_decides(trip) -> None:  # type: ignore[no-untyped-def]
     hall, laptop, people, clock, tmp = trip
     laptop.persons.update(people["甲"].id, phone="13900000001")  # only the laptop
     laptop.persons.update(people["乙"].id, phone="13900000002")  # both …
@@ -57,20 +58,48 @@ def test_edits_on_one_side_arrive_and_edits_on_both_sides_are_flagged(trip) -> N
     hall.persons.update(people["丙"].id, phone="13800000003")  # only the hall
 
     report = _sync(laptop, hall, clock, tmp / "b1.yibao")
-    assert _person(hall.engine, people["甲"].id).phone == "13900000001"
-    assert _person(hall.engine, people["乙"].id).phone == "13800000002"  # the hall's version kept
+    # Nothing the hall holds changed; two proposals wait for a 审核.
+    assert _person(hall.engine, people["甲"].id).phone is None
+    assert _person(hall.engine, people["乙"].id).phone == "13800000002"
     assert _person(hall.engine, people["丙"].id).phone == "13800000003"
-    kinds = [c.kind for c in report_conflicts(hall)]
-    assert kinds == [ConflictKind.BOTH_MODIFIED.value]
-    assert any("乙" in line for line in report.flagged)
-    assert any("甲" in line for line in report.updated)
+    assert len(report.proposed) == 2 and report.updated == []
+    assert any("乙" in line and "大厅在导出后也改动过" in line for line in report.proposed)
+    assert "提议修改 2 项" in report.render()
+    waiting = {r.person_id: r for r in hall.change_requests.open()}
+    assert set(waiting) == {people["甲"].id, people["乙"].id}
 
-    # A later edit of the same row on the laptop goes through: the hall still has what it got.
-    laptop.persons.update(people["甲"].id, phone="13900000009")
+    with pytest.raises(NotPermitted, match="审核人员"):  # a 经办 cannot decide
+        hall.change_requests.accept(waiting[people["甲"].id].id)
+    reviewer = services_for(hall.engine.url.render_as_string(hide_password=False), "赵审核", clock,
+                            role=Role.SUPERVISOR, engine=hall.engine)
+    reviewer.change_requests.accept(waiting[people["甲"].id].id[:8])
+    assert _person(hall.engine, people["甲"].id).phone == "13900000001"
+    with pytest.raises(InvalidInput, match="理由"):
+        reviewer.change_requests.reject(waiting[people["乙"].id].id, note=" ")
+    reviewer.change_requests.reject(waiting[people["乙"].id].id, note="与群众本人核实，以大厅为准")
+    assert _person(hall.engine, people["乙"].id).phone == "13800000002"
+    assert reviewer.change_requests.open() == []
+    with Session(hall.engine) as session:
+        actions = [a.action for a in session.exec(select(AuditLog).where(AuditLog.action.startswith("change_request")))]  # type: ignore[attr-defined]
+    assert sorted(actions) == ["change_request.accept", "change_request.receive", "change_request.refused",
+                               "change_request.reject"]
+
+    # The same content again proposes nothing new.
     clock.moment = local_noon(date(2024, 10, 9))
     report2 = _sync(laptop, hall, clock, tmp / "b2.yibao")
-    assert _person(hall.engine, people["甲"].id).phone == "13900000009"
-    assert report2.flagged == []
+    assert report2.proposed == [] and report2.flagged == []
+
+
+def test_an_accepted_change_checks_the_hall_row_is_as_the_laptop_saw_it(trip) -> None:  # type: ignore[no-untyped-def]
+    hall, laptop, people, clock, tmp = trip
+    laptop.persons.update(people["甲"].id, address="商南县富水镇西岭村3组")
+    _sync(laptop, hall, clock, tmp / "b1.yibao")
+    (request,) = hall.change_requests.open()
+    hall.persons.update(people["甲"].id, address="商南县城关街道")  # changed at the hall since
+    reviewer = services_for("sqlite://", "赵审核", clock, role=Role.SUPERVISOR, engine=hall.engine)
+    with pytest.raises(InvalidInput, match="已改过"):
+        reviewer.change_requests.accept(request.id)
+    assert _person(hall.engine, people["甲"].id).address == "商南县城关街道"
 
 
 def report_conflicts(hall) -> list[SyncConflict]:  # type: ignore[no-untyped-def]
@@ -147,12 +176,12 @@ def test_resolving_a_conflict_is_audited_and_needs_a_note(trip) -> None:  # type
         resolve_conflict(hall.engine, conflict.id, how="退费", note="again", actor=boss.actor, now=clock())
 
 
-def test_a_conflicting_payment_changed_again_on_the_laptop_stays_in_conflict(trip) -> None:  # type: ignore[no-untyped-def]
+def test_a_conflicting_payment_changed_again_on_the_laptop_stays_as_the_hall_has_it(trip) -> None:  # type: ignore[no-untyped-def]
     hall, laptop, people, clock, tmp = trip
     receipt = pay_cash(laptop, people["甲"].id)
     pay_cash(hall, people["甲"].id)
     _sync(laptop, hall, clock, tmp / "b1.yibao")
-    with laptop.engine.begin() as conn:  # e.g. the team corrected the payment's record
+    with laptop.engine.begin() as conn:  # e.g. the team "corrected" the payment's record
         conn.execute(sa.text("UPDATE payment SET received_fen = 50000 WHERE id = :id"),
                      {"id": receipt.payment.id})
     clock.moment = local_noon(date(2024, 10, 9))
@@ -163,5 +192,6 @@ def test_a_conflicting_payment_changed_again_on_the_laptop_stays_in_conflict(tri
         )
         stored = session.get(Payment, receipt.payment.id)
     assert statuses == ["conflict", "paid"]
-    assert stored is not None and stored.received_fen == 50000
+    assert stored is not None and stored.received_fen == FEE_FEN  # a bundle never rewrites money
+    assert any(receipt.receipt_no in line and "不能改动" in line for line in report.refused)
     assert report.flagged == [] and len(report_conflicts(hall)) == 1

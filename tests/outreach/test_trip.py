@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 
 from tests.outreach.helpers import (
     FEE_FEN,
+    PASSPHRASE,
     Clock,
     count,
     export_and_open,
@@ -100,8 +101,8 @@ def test_the_whole_trip(registry_url: str, tmp_path: Path) -> None:
 
     # --- back at the hall -----------------------------------------------------
     clock.moment = local_noon(date(2024, 10, 9))
-    sent = export_sync(laptop.engine, to=tmp_path / "back.yibao", actor=laptop.actor, now=clock())
-    report = import_sync(hall.engine, sent.path, actor=hall.actor, now=clock())
+    sent = export_sync(laptop.engine, to=tmp_path / "back.yibao", actor=laptop.actor, now=clock(), passphrase=PASSPHRASE)
+    report = import_sync(hall.engine, sent.path, actor=hall.actor, now=clock(), passphrase=PASSPHRASE)
     hall_after = _payments(hall.engine)
 
     # Every receipt exactly once, every fen present.
@@ -145,7 +146,7 @@ def test_the_whole_trip(registry_url: str, tmp_path: Path) -> None:
 
     # Importing the same file again changes nothing.
     before = _snapshot(hall.engine)
-    again = import_sync(hall.engine, sent.path, actor=hall.actor, now=clock())
+    again = import_sync(hall.engine, sent.path, actor=hall.actor, now=clock(), passphrase=PASSPHRASE)
     assert again.already_imported
     assert _snapshot(hall.engine) == before
 
@@ -153,9 +154,9 @@ def test_the_whole_trip(registry_url: str, tmp_path: Path) -> None:
     geng = register(laptop, "庚", 17)
     clock.moment = local_noon(date(2024, 10, 10))
     pay_cash(laptop, geng.id)
-    second = export_sync(laptop.engine, to=tmp_path / "back2.yibao", actor=laptop.actor, now=clock())
-    report2 = import_sync(hall.engine, second.path, actor=hall.actor, now=clock())
-    assert report2.flagged == []
+    second = export_sync(laptop.engine, to=tmp_path / "back2.yibao", actor=laptop.actor, now=clock(), passphrase=PASSPHRASE)
+    report2 = import_sync(hall.engine, second.path, actor=hall.actor, now=clock(), passphrase=PASSPHRASE)
+    assert report2.flagged == [], report2.render()
     assert count(hall.engine, "sync_conflict") == 2
     assert count(hall.engine, "payment") == 10
     assert report2.count("added") >= 2  # the person, the payment (and their audit rows)
@@ -168,13 +169,13 @@ def test_a_bundle_older_than_one_already_imported_is_refused(registry_url: str, 
     hall = services_for(registry_url, "王大厅", clock)
     register(hall, "甲", 11)
     trip = export_and_open(hall, f"sqlite:///{tmp_path / 'laptop.db'}", tmp_path, clock)
-    old = export_sync(trip.laptop.engine, to=tmp_path / "old.yibao", actor=trip.laptop.actor, now=clock())
+    old = export_sync(trip.laptop.engine, to=tmp_path / "old.yibao", actor=trip.laptop.actor, now=clock(), passphrase=PASSPHRASE)
     clock.moment = local_noon(date(2024, 10, 9))
-    new = export_sync(trip.laptop.engine, to=tmp_path / "new.yibao", actor=trip.laptop.actor, now=clock())
-    import_sync(hall.engine, new.path, actor=hall.actor, now=clock())
+    new = export_sync(trip.laptop.engine, to=tmp_path / "new.yibao", actor=trip.laptop.actor, now=clock(), passphrase=PASSPHRASE)
+    import_sync(hall.engine, new.path, actor=hall.actor, now=clock(), passphrase=PASSPHRASE)
     before = _snapshot(hall.engine)
     with pytest.raises(OutreachError, match="早于已导入"):
-        import_sync(hall.engine, old.path, actor=hall.actor, now=clock())
+        import_sync(hall.engine, old.path, actor=hall.actor, now=clock(), passphrase=PASSPHRASE)
     assert _snapshot(hall.engine) == before
 
 
@@ -184,20 +185,21 @@ def test_real_desk_payments_on_both_sides_are_kept_and_flagged(services, clock, 
     person = hall.persons.register(name="甲", id_number=id_number(11), hukou_region="611023",
                                    address="商南县富水镇东岭村")
     bundle = tmp_path / "o.yibao"
-    export_outreach(hall.engine, to=bundle, town="富水镇", village=None, policy_id=hall.policy.id,
-                    policy_path=policies_dir() / f"{hall.policy.id}.toml",
-                    benefit_year=hall.policy.benefit_year, actor=hall.actor, now=clock())
+    code = export_outreach(hall.engine, to=bundle, town="富水镇", village=None, policy_id=hall.policy.id,
+                           policy_path=policies_dir() / f"{hall.policy.id}.toml",
+                           benefit_year=hall.policy.benefit_year, actor=hall.actor, now=clock(),
+                           passphrase=PASSPHRASE).enrol_code
     laptop_url = f"sqlite:///{tmp_path / 'laptop.db'}"
     engine = open_registry(laptop_url)
-    opened = open_outreach(engine, read_outreach_bundle(bundle), now=clock())
+    opened = open_outreach(engine, read_outreach_bundle(bundle, passphrase=PASSPHRASE), now=clock(), enrol_code=code)
     laptop = services_for(laptop_url, "李外出", clock, engine=engine)
     laptop = Services(engine, hall.policy, laptop.clerk, laptop.device, clock)
     assert laptop.device.id == opened.device_id
 
     out_receipt = laptop.enrolment.enrol_and_pay(person.id, channel="cash", received_fen=50_000)
     hall_receipt = hall.enrolment.enrol_and_pay(person.id, channel="cash", received_fen=50_000)
-    sent = export_sync(engine, to=tmp_path / "back.yibao", actor=laptop.actor, now=clock())
-    report = import_sync(hall.engine, sent.path, actor=hall.actor, now=clock())
+    sent = export_sync(engine, to=tmp_path / "back.yibao", actor=laptop.actor, now=clock(), passphrase=PASSPHRASE)
+    report = import_sync(hall.engine, sent.path, actor=hall.actor, now=clock(), passphrase=PASSPHRASE)
 
     with Session(hall.engine) as session:
         rows = session.exec(select(Payment).where(Payment.person_id == person.id)).all()

@@ -135,10 +135,12 @@ def clerk_name(args: Any, url: str, *, default: str | None = None) -> str:
     return name
 
 
-def open_engine(url: str) -> Any:
+def open_engine(url: str, *, create: bool = False) -> Any:
+    """The registry at ``url``; a SQLite file that does not exist is refused unless
+    ``create`` (only ``yibao init`` creates a registry)."""
     from yibao.db import open_registry
 
-    return open_registry(url)
+    return open_registry(url, create=create)
 
 
 def read_password(args: Any, prompt: str = "密码：", *, confirm: bool = False) -> str:

@@ -23,8 +23,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from yibao.scenarios import ScenarioError, run_paths  # heavy: loads policies and rules
 
+    missing = [p for p in args.paths if not Path(p).exists()]
+    if missing:
+        print(f"找不到场景文件或目录：{'、'.join(missing)}。请检查路径。", file=sys.stderr)
+        return 2
     try:
         results = run_paths(args.paths)
     except ScenarioError as exc:

@@ -122,7 +122,9 @@ def _identities(args: Any) -> int:
     bar = _Bar()
     try:
         actor, _device = actor_for(args, engine, url)
-        with Session(engine) as session:
+        from yibao.db import write_engine
+
+        with Session(write_engine(engine)) as session:
             report = import_identities(
                 session,
                 args.file,

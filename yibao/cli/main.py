@@ -81,6 +81,9 @@ def _accept_global_options_after(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    import os
+
+    os.umask(0o077)  # registry, backups, bundles, receipts, exports, sheets: owner only (0600/0700)
     parser = build_parser()
     args = parser.parse_args(argv)
     func = getattr(args, "func", None)

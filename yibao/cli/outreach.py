@@ -7,12 +7,14 @@ printed in Chinese on stderr with a non-zero exit status, never a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 Handler = Callable[[argparse.Namespace], int]
+_ENGINES: list[Any] = []  # opened by this command; disposed (lock released) when it ends
 
 
 def _guard(func: Handler) -> Handler:
@@ -28,6 +30,9 @@ def _guard(func: Handler) -> Handler:
 
         try:
             return func(args)
+        except KeyboardInterrupt:
+            print("已中断，未完成的操作没有写入登记库。", file=sys.stderr)
+            return 130
         except CliError as exc:
             print(f"错误：{exc.message}", file=sys.stderr)
             return exc.status
@@ -45,8 +50,51 @@ def _guard(func: Handler) -> Handler:
         except OSError as exc:
             print(f"错误：读写文件失败（{exc.strerror or exc}：{exc.filename or ''}）。请检查路径和U盘。", file=sys.stderr)
             return 1
+        finally:
+            while _ENGINES:
+                _ENGINES.pop().dispose()
 
     return run
+
+
+ENV_PASSPHRASE = "YIBAO_BUNDLE_PASSPHRASE"
+
+
+def _passphrase(args: argparse.Namespace, *, confirm: bool) -> str:
+    """The bundle passphrase: ``--passphrase-stdin`` (first line of standard input),
+    ``YIBAO_BUNDLE_PASSPHRASE``, or asked at the terminal (twice when making a bundle)."""
+    import getpass
+
+    from yibao.cli._common import CliError
+
+    if getattr(args, "passphrase_stdin", False):
+        line = sys.stdin.readline()
+        if not line.strip():
+            raise CliError("标准输入中没有口令。请在第一行写入数据包口令。")
+        return line.rstrip("\r\n")
+    env = os.environ.get(ENV_PASSPHRASE)
+    if env:
+        return env
+    if not sys.stdin.isatty():
+        raise CliError(
+            "需要数据包口令。请在终端上运行以便输入口令，或用 --passphrase-stdin 从标准输入读取。"
+        )
+    first = getpass.getpass("数据包口令（至少 8 个字符，不显示）：")
+    if confirm:
+        again = getpass.getpass("再输入一次口令：")
+        if first != again:
+            raise CliError("两次输入的口令不一致，未导出。请重新运行。")
+    return first
+
+
+def _enrol_code(args: argparse.Namespace) -> str:
+    from yibao.cli._common import CliError
+
+    if getattr(args, "code", None):
+        return str(args.code)
+    if not sys.stdin.isatty():
+        raise CliError("需要设备登记码。请用 --code 登记码 给出大厅导出时屏幕上显示的登记码。")
+    return input("设备登记码（大厅导出时屏幕上显示，形如 7KQ2-M9XD-4HTP）：")
 
 
 def _date(text: str) -> date:
@@ -66,7 +114,8 @@ class _Desk:
         from yibao.models import utcnow
 
         self.url = resolve_url(getattr(args, "db", None))
-        self.engine = open_registry(self.url)
+        self.engine = open_registry(self.url, create=False)
+        _ENGINES.append(self.engine)
         self.now = utcnow()
         if self.now.tzinfo is None:
             from datetime import UTC
@@ -121,6 +170,7 @@ def _outreach_export(args: argparse.Namespace) -> int:
         benefit_year=policy.benefit_year,
         actor=desk.actor,
         now=desk.now,
+        passphrase=_passphrase(args, confirm=True),
         prefix=args.prefix,
     )
     c = result.counts
@@ -128,25 +178,35 @@ def _outreach_export(args: argparse.Namespace) -> int:
     print(f"  范围：{result.town}{result.village or ''}；参保人 {c.get('person', 0)} 人，家庭户 {c.get('household', 0)} 户，"
           f"参保登记 {c.get('enrolment', 0)} 条，缴费 {c.get('payment', 0)} 笔")
     print(f"  外出设备收据号前缀：{result.prefix}；政策：{policy.id}")
-    print("  请妥善保管该文件（内含外出设备的签名密钥），在外出电脑上运行：yibao --db 新登记库文件 outreach open 该文件")
+    print(f"  设备登记码：{result.enrol_code}")
+    print("  数据包已用口令加密。请把口令和设备登记码当面告诉外出组（不要写在U盘上）；")
+    print("  在外出电脑上运行：yibao --db 新登记库文件 outreach open 该文件 --code 设备登记码")
     return 0
 
 
 @_guard
 def _outreach_open(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from yibao.db import open_registry, resolve_url
     from yibao.models import utcnow
+    from yibao.outreach.enrol import normalise
+    from yibao.outreach.errors import OutreachError
     from yibao.outreach.export import open_outreach, read_outreach_bundle
 
-    bundle = read_outreach_bundle(args.file)
+    if not Path(args.file).is_file():
+        raise OutreachError(f"找不到数据包文件：{args.file}。请检查文件名和U盘是否插好。")
+    code = normalise(_enrol_code(args))  # a mistyped code is refused before anything is made
+    bundle = read_outreach_bundle(args.file, passphrase=_passphrase(args, confirm=False))
     url = resolve_url(args.db)
     engine = open_registry(url)
+    _ENGINES.append(engine)
     now = utcnow()
     if now.tzinfo is None:
         from datetime import UTC
 
         now = now.replace(tzinfo=UTC)
-    result = open_outreach(engine, bundle, now=now, clerk_name=args.clerk)
+    result = open_outreach(engine, bundle, now=now, enrol_code=code, clerk_name=args.clerk)
     print(f"本机已设置为外出登记设备：{result.town}{result.village or ''}，收据号前缀 {result.prefix}")
     print(f"  参保人 {result.counts.get('person', 0)} 人，参保登记 {result.counts.get('enrolment', 0)} 条")
     from yibao.config import outreach_policy_file
@@ -171,7 +231,8 @@ def _sync_export(args: argparse.Namespace) -> int:
     from yibao.outreach.sync import export_sync
 
     desk = _Desk(args, need_clerk=False)
-    result = export_sync(desk.engine, to=args.to, actor=desk.actor, now=desk.now)
+    result = export_sync(desk.engine, to=args.to, actor=desk.actor, now=desk.now,
+                         passphrase=_passphrase(args, confirm=True))
     total = sum(result.counts.values())
     print(f"已导出回传数据包：{result.path}（{total} 条改动）")
     for table, n in sorted(result.counts.items()):
@@ -185,12 +246,14 @@ def _sync_import(args: argparse.Namespace) -> int:
     from yibao.outreach.sync import import_sync
 
     desk = _Desk(args)
-    report = import_sync(desk.engine, args.file, actor=desk.actor, now=desk.now)
+    report = import_sync(desk.engine, args.file, actor=desk.actor, now=desk.now,
+                         passphrase=_passphrase(args, confirm=False))
     text = report.render()
     print(text, end="")
     if args.report:
-        with open(args.report, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        from yibao.outreach.files import write_private_text
+
+        write_private_text(args.report, text)
         print(f"导入报告已保存：{args.report}")
     return 0
 
@@ -224,6 +287,45 @@ def _sync_resolve(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- change requests ------------------------------------------------------------------
+
+
+def _change_services(args: argparse.Namespace) -> Any:
+    from yibao.services import Services
+
+    desk = _Desk(args)
+    return Services(desk.engine, None, desk.clerk, desk.device)
+
+
+@_guard
+def _changes_list(args: argparse.Namespace) -> int:
+    svc = _change_services(args)
+    rows = svc.change_requests.open()
+    if not rows:
+        print("没有待审核的提议修改。")
+        return 0
+    for row in rows:
+        print(f"[{row.id[:8]}] {row.summary}（外出经办：{row.proposed_by or '不详'}）")
+        for line in row.lines:
+            print(f"    {line.label}：{line.before or '（空）'} → {line.after or '（空）'}")
+    print(f"共 {len(rows)} 项待审核。审核人员运行：yibao changes accept 编号 或 yibao changes reject 编号 --note 理由")
+    return 0
+
+
+@_guard
+def _changes_accept(args: argparse.Namespace) -> int:
+    row = _change_services(args).change_requests.accept(args.id, note=args.note)
+    print(f"已采纳 [{row.id[:8]}]：{row.summary}（已记入操作日志）")
+    return 0
+
+
+@_guard
+def _changes_reject(args: argparse.Namespace) -> int:
+    row = _change_services(args).change_requests.reject(args.id, note=args.note)
+    print(f"已驳回 [{row.id[:8]}]：{row.summary}（已记入操作日志）")
+    return 0
+
+
 # --- backup / restore ----------------------------------------------------------------
 
 
@@ -242,7 +344,8 @@ def _restore(args: argparse.Namespace) -> int:
     from yibao.db import open_registry, resolve_url
     from yibao.outreach.backup import restore
 
-    report, kept = restore(args.file, resolve_url(args.db), opener=open_registry)
+    report, kept = restore(args.file, resolve_url(args.db), opener=open_registry,
+                           confirm_lost=args.confirm_lost)
     print(f"已从 {args.file}（备份于 {report.created_at:%Y-%m-%d %H:%M} UTC）恢复登记库，"
           f"{report.total_rows} 条记录逐表核对一致。")
     if kept is not None:
@@ -253,12 +356,35 @@ def _restore(args: argparse.Namespace) -> int:
 # --- dayclose ------------------------------------------------------------------------
 
 
+def _check_day(args: argparse.Namespace, desk: _Desk, day: date) -> None:
+    """A day-close date inside the registry policy's years and not in the future."""
+    from yibao.outreach.errors import OutreachError
+
+    if day > desk.today:
+        raise OutreachError(f"{day:%Y-%m-%d} 还没到（今天是 {desk.today:%Y-%m-%d}），不能日结。请检查 --date。")
+    earliest = date(2016, 1, 1)  # 城乡居民基本医疗保险 began with the 2016 merger of the two schemes
+    try:
+        from yibao.cli._common import policy_id
+        from yibao.policy import load_policy
+
+        chosen = policy_id(args, desk.url, required=False)
+        if chosen:
+            earliest = date(int(load_policy(chosen).benefit_year) - 1, 1, 1)  # collection starts the year before
+    except Exception:  # no readable policy: the fixed floor applies
+        pass
+    if day < earliest:
+        raise OutreachError(
+            f"{day:%Y-%m-%d} 早于本登记库政策的年度（最早 {earliest:%Y-%m-%d}），不能日结。请检查 --date。"
+        )
+
+
 @_guard
 def _dayclose_close(args: argparse.Namespace) -> int:
     from yibao.outreach.dayclose import close_day, render_sheet
 
     desk = _Desk(args)
     day = args.date or desk.today
+    _check_day(args, desk, day)
     sheet = close_day(desk.engine, clerk=desk.clerk, device=desk.device, day=day, today=desk.today, now=desk.now)
     text = render_sheet(sheet, printed_at=desk.now)
     _emit(text, args.out)
@@ -332,14 +458,22 @@ def _dayclose_pending(args: argparse.Namespace) -> int:
 
 def _emit(text: str, out: str | None) -> None:
     if out:
-        with open(out, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        from yibao.outreach.files import write_private_text
+
+        write_private_text(out, text)
         print(f"日结单已保存：{out}")
     else:
         print(text, end="")
 
 
 # --- registration --------------------------------------------------------------------
+
+
+def _passphrase_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--passphrase-stdin", action="store_true",
+        help=f"从标准输入第一行读取数据包口令（也可用环境变量 {ENV_PASSPHRASE}；默认在终端询问）",
+    )
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -350,19 +484,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--village", help="村（社区）名称，可选")
     p.add_argument("--to", required=True, help="数据包文件（如 U盘上的 富水镇.yibao）")
     p.add_argument("--prefix", help="外出设备的收据号前缀（默认自动生成）")
+    _passphrase_option(p)
     p.set_defaults(func=_outreach_export)
     p = o_sub.add_parser("open", help="在外出电脑上用数据包建立外出登记库")
     p.add_argument("file", help="大厅导出的外出登记数据包")
+    p.add_argument("--code", help="设备登记码（大厅导出时显示，当面告知）")
+    _passphrase_option(p)
     p.set_defaults(func=_outreach_open)
 
     sync = sub.add_parser("sync", help="外出设备回传：导出 / 在大厅导入 / 待处理事项")
     s_sub = sync.add_subparsers(dest="sync_command", metavar="操作", required=True)
     p = s_sub.add_parser("export", help="在外出电脑上导出自数据包以来的全部改动")
     p.add_argument("--to", required=True, help="回传数据包文件")
+    _passphrase_option(p)
     p.set_defaults(func=_sync_export)
     p = s_sub.add_parser("import", help="在大厅导入外出设备的回传数据包（重复导入不会重复记账）")
     p.add_argument("file", help="回传数据包文件")
     p.add_argument("--report", help="把导入报告另存为文本文件")
+    _passphrase_option(p)
     p.set_defaults(func=_sync_import)
     p = s_sub.add_parser("conflicts", help="列出同步后待处理的事项（重复缴费等）")
     p.set_defaults(func=_sync_conflicts)
@@ -372,11 +511,26 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--note", required=True, help="处理说明")
     p.set_defaults(func=_sync_resolve)
 
+    changes = sub.add_parser("changes", help="外出设备提议的修改：列出 / 采纳 / 驳回（审核人员）")
+    c_sub = changes.add_subparsers(dest="changes_command", metavar="操作", required=True)
+    p = c_sub.add_parser("list", help="列出待审核的提议修改")
+    p.set_defaults(func=_changes_list)
+    p = c_sub.add_parser("accept", help="采纳一项提议修改（审核人员）")
+    p.add_argument("id", help="编号（yibao changes list 列出的前 8 位即可）")
+    p.add_argument("--note", help="说明（可选）")
+    p.set_defaults(func=_changes_accept)
+    p = c_sub.add_parser("reject", help="驳回一项提议修改（审核人员，须写理由）")
+    p.add_argument("id", help="编号")
+    p.add_argument("--note", required=True, help="驳回理由")
+    p.set_defaults(func=_changes_reject)
+
     p = sub.add_parser("backup", help="在线备份登记库（SQLite，窗口开着也可以）")
     p.add_argument("--to", required=True, help="备份文件")
     p.set_defaults(func=_backup)
     p = sub.add_parser("restore", help="从备份文件恢复登记库（恢复前的库会另存一份）")
     p.add_argument("file", help="yibao backup 生成的备份文件")
+    p.add_argument("--confirm-lost", type=int, metavar="N",
+                   help="当前登记库有 N 笔备份里没有的记录时，确认仍要恢复（须写出恢复前列出的笔数）")
     p.set_defaults(func=_restore)
 
     day = sub.add_parser("dayclose", help="现金日结：日结、日结单、重新开启、作废收据")

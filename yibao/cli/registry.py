@@ -92,7 +92,7 @@ def _init(args: Any) -> int:
     if prefix is not None and not re.fullmatch(r"[A-Z0-9]{2,8}", prefix):
         raise CliError(f"收据号前缀“{args.prefix}”不对：应为 2–8 位大写字母或数字，如 SN01。")
     device_name = (args.device or socket.gethostname()).strip()
-    engine = open_engine(url)
+    engine = open_engine(url, create=True)
     created_admin = False
     try:
         device = ensure_device(engine, name=device_name, prefix=prefix)
@@ -201,7 +201,9 @@ def _lookup(args: Any) -> int:
     url = registry_url(args)
     engine = open_engine(url)
     try:
-        with Session(engine) as session:
+        from yibao.db import write_engine
+
+        with Session(write_engine(engine)) as session:
             try:
                 rows = lookup.search(
                     session, query, limit=args.limit, offset=(args.page - 1) * args.limit
@@ -250,7 +252,9 @@ def _export(args: Any) -> int:
     engine = open_engine(url)
     try:
         actor, _device = actor_for(args, engine, url)
-        with Session(engine) as session:
+        from yibao.db import write_engine
+
+        with Session(write_engine(engine)) as session:
             report = export_year(
                 session,
                 year=args.year,

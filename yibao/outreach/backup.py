@@ -8,6 +8,14 @@ registry's own opener (so migrations run), compares its counts with the recorded
 keeps the current registry aside as ``<file>.before-restore-<time>``, then copies the
 working copy onto the registry with the backup API (in one step) and counts once more.
 
+Restore safety: it takes the registry's exclusive lock (``yibao.outreach.lock``), so it is
+refused while a desk or command has the registry open; it lists what the current file holds
+that the backup lacks (payments and receipts by number and amount, refunds, voids) and goes
+on only when the caller confirms that exact count; afterwards every device's receipt sequence
+continues above the highest number it ever issued (from the replaced file and the
+``.receipts`` high-water file beside the registry), never from the backup's value. Every
+file is written 0600; leftovers of a killed backup or restore are removed at the next start.
+
 PostgreSQL registries are backed up with ``pg_dump``; these functions refuse them.
 """
 
@@ -23,10 +31,37 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from yibao.outreach import lock
 from yibao.outreach.errors import OutreachError
+from yibao.outreach.files import locked_tmp, make_private, remove_leftovers
 from yibao.timezone import LOCAL_TZ
 
 INFO_TABLE = "yibao_backup_info"
+
+
+@dataclass(frozen=True)
+class LostItem:
+    kind: str  # 缴费 / 退费申请 / 作废
+    number: str  # receipt number or refund id
+    amount_fen: int
+
+    def render(self) -> str:
+        from yibao.receipts import yuan
+
+        return f"{self.kind} {self.number} {yuan(self.amount_fen)} 元"
+
+
+class RestoreNeedsConfirmation(OutreachError):
+    """The backup lacks rows the current registry holds; restore only on an explicit count."""
+
+    def __init__(self, lost: list[LostItem]) -> None:
+        shown = "；".join(item.render() for item in lost[:20]) + ("……" if len(lost) > 20 else "")
+        super().__init__(
+            f"当前登记库中有 {len(lost)} 笔备份里没有的记录，恢复后它们将不在登记库中"
+            f"（仍保存在恢复前另存的文件里）：{shown}。"
+            f"确需恢复，请核对后加上 --confirm-lost {len(lost)} 再运行；否则请换用更新的备份。未做任何改动。"
+        )
+        self.lost = lost
 
 
 @dataclass(frozen=True)
@@ -104,8 +139,17 @@ def backup(db: str | Path, to: str | Path, *, now: datetime | None = None) -> Ba
     if target.exists() and target.resolve() == src_path.resolve():
         raise OutreachError("备份文件不能与登记库是同一个文件。请换一个文件名。")
     created = (now or datetime.now(UTC)).astimezone(UTC)
-    tmp = _tmp_beside(target, "backup")
-    try:
+    remove_leftovers(target.parent)
+    with locked_tmp(target, "backup") as tmp:
+        counts = _backup_into(src_path, tmp, created)
+        make_private(tmp)
+        os.replace(tmp, target)
+    lock.write_high_water(src_path, high_water(src_path))
+    return BackupReport(path=target, created_at=created, counts=counts)
+
+
+def _backup_into(src_path: Path, tmp: Path, created: datetime) -> dict[str, int]:
+    if True:
         src = _connect(src_path)
         dst = sqlite3.connect(str(tmp))
         try:
@@ -131,11 +175,73 @@ def backup(db: str | Path, to: str | Path, *, now: datetime | None = None) -> Ba
                 raise OutreachError("备份副本完整性检查未通过，未生成备份。请检查磁盘后重试。")
         finally:
             dst.close()
-        os.replace(tmp, target)
-    except BaseException:
-        _remove_db(tmp)
-        raise
-    return BackupReport(path=target, created_at=created, counts=counts)
+    return counts
+
+
+def high_water(db: Path) -> dict[str, int]:
+    """The highest receipt number each device issued, as far as the file ``db`` knows."""
+    if not db.is_file():
+        return {}
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        out: dict[str, int] = {}
+        try:
+            for device, value in con.execute("SELECT device_id, last_value FROM receipt_sequence"):
+                out[str(device)] = max(out.get(str(device), 0), int(value))
+            prefixes = dict(con.execute("SELECT prefix, id FROM device").fetchall())
+            for (receipt_no,) in con.execute("SELECT receipt_no FROM payment"):
+                head, _, tail = str(receipt_no).rpartition("-")
+                if head in prefixes and tail.isdigit():
+                    device = str(prefixes[head])
+                    out[device] = max(out.get(device, 0), int(tail))
+        except sqlite3.DatabaseError:
+            return out
+        return out
+    finally:
+        con.close()
+
+
+def lost_since(current: Path, backup_file: Path) -> list[LostItem]:
+    """What ``current`` holds that ``backup_file`` lacks: payments, refunds, voids."""
+    if not current.is_file():
+        return []
+    con = sqlite3.connect(f"file:{current}?mode=ro", uri=True)
+    try:
+        con.execute("ATTACH DATABASE ? AS bak", (f"file:{backup_file}?mode=ro",))
+        queries = (
+            ("缴费", "SELECT receipt_no, amount_fen FROM main.payment WHERE id NOT IN (SELECT id FROM bak.payment)"),
+            ("缴费状态", "SELECT c.receipt_no || '（' || b.status || '→' || c.status || '）', c.amount_fen "
+                      "FROM main.payment c JOIN bak.payment b ON b.id = c.id WHERE b.status <> c.status"),
+            ("退费申请", "SELECT id, amount_fen FROM main.refund_request WHERE id NOT IN (SELECT id FROM bak.refund_request)"),
+            ("作废", "SELECT receipt_no, 0 FROM main.receipt_void WHERE id NOT IN (SELECT id FROM bak.receipt_void)"),
+        )
+        out: list[LostItem] = []
+        for kind, sql in queries:
+            try:
+                rows = con.execute(sql).fetchall()
+            except sqlite3.DatabaseError:
+                continue  # a table the older file does not have
+            out.extend(LostItem(kind, str(number), int(fen or 0)) for number, fen in rows)
+        return out
+    finally:
+        con.close()
+
+
+def _raise_sequences(db: Path, marks: dict[str, int]) -> None:
+    con = _connect(db)
+    try:
+        devices = {row[0] for row in con.execute("SELECT id FROM device")}
+        for device, value in marks.items():
+            if device not in devices:
+                continue
+            con.execute(
+                "INSERT INTO receipt_sequence (device_id, last_value) VALUES (?, ?) "
+                "ON CONFLICT (device_id) DO UPDATE SET last_value = max(last_value, excluded.last_value)",
+                (device, value),
+            )
+        con.commit()
+    finally:
+        con.close()
 
 
 def read_backup_info(path: Path) -> BackupReport:
@@ -170,6 +276,7 @@ def restore(
     *,
     opener: Opener | None = None,
     now: datetime | None = None,
+    confirm_lost: int | None = None,
 ) -> tuple[BackupReport, Path | None]:
     """Restore ``backup_file`` onto the registry ``db``.
 
@@ -182,10 +289,29 @@ def restore(
     target = sqlite_path(db)
     if not target.parent.exists():
         raise OutreachError(f"登记库所在文件夹不存在：{target.parent}。")
-    stamp = (now or datetime.now(UTC)).astimezone(LOCAL_TZ).strftime("%Y%m%d%H%M%S")  # Beijing time
-    work = _tmp_beside(target, "restore")
+    remove_leftovers(target.parent)
+    with lock.exclusive(target):
+        lost = lost_since(target, source)
+        if lost and confirm_lost != len(lost):
+            raise RestoreNeedsConfirmation(lost)
+        marks = high_water(target)
+        for device, value in lock.read_high_water(target).items():
+            marks[device] = max(marks.get(device, 0), value)
+        if marks:
+            lock.write_high_water(target, marks)  # before anything changes
+        with locked_tmp(target, "restore") as work:
+            kept = _restore_locked(source, target, work, report, opener, now)
+        _raise_sequences(target, marks)
+    return report, kept
+
+
+def _restore_locked(
+    source: Path, target: Path, work: Path, report: BackupReport, opener: Opener | None,
+    now: datetime | None,
+) -> Path | None:
+    stamp = (now or datetime.now(UTC)).astimezone(LOCAL_TZ).strftime("%Y%m%d%H%M%S")
     kept: Path | None = None
-    try:
+    if True:
         src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
         dst = sqlite3.connect(str(work))
         try:
@@ -208,6 +334,7 @@ def restore(
         _check_counts(report.counts, got, "恢复副本")
         if target.exists():
             kept = target.with_name(f"{target.name}.before-restore-{stamp}")
+            os.close(os.open(kept, os.O_RDWR | os.O_CREAT, 0o600))
             cur = _connect(target)
             keep = sqlite3.connect(str(kept))
             try:
@@ -215,6 +342,7 @@ def restore(
             finally:
                 cur.close()
                 keep.close()
+            make_private(kept)
         src = sqlite3.connect(str(work))
         dst = _connect(target)
         try:
@@ -234,9 +362,8 @@ def restore(
             _check_counts(report.counts, table_counts(final), "恢复后的登记库")
         finally:
             final.close()
-    finally:
-        _remove_db(work)
-    return report, kept
+        make_private(target)
+    return kept
 
 
 def _check_counts(expected: dict[str, int], got: dict[str, int], what: str) -> None:

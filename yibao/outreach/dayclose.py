@@ -24,6 +24,7 @@ from sqlmodel import Session, select
 
 from yibao.audit import Actor, record, snapshot
 from yibao.config import ClerkInfo, DeviceInfo
+from yibao.db import write_engine
 from yibao.idnumbers import mask
 from yibao.models import (
     Channel,
@@ -166,7 +167,7 @@ def close_day(engine: Engine, *, clerk: ClerkInfo, device: DeviceInfo, day: date
     if day > today:
         raise OutreachError(f"{day:%Y年%m月%d日} 还没到，不能日结。")
     actor = Actor(device_id=device.id, clerk_id=clerk.id, clerk_name=clerk.name)
-    with Session(engine, expire_on_commit=False) as session, session.begin():
+    with Session(write_engine(engine), expire_on_commit=False) as session, session.begin():
         existing = session.exec(
             select(DayClose)
             .where(DayClose.clerk_id == clerk.id, DayClose.device_id == device.id, DayClose.day == day)
@@ -234,7 +235,7 @@ def reopen_day(
     reason = (reason or "").strip()
     if not reason:
         raise OutreachError("请用 --reason 写明重新开启的原因。")
-    with Session(engine) as session, session.begin():
+    with Session(write_engine(engine)) as session, session.begin():
         clerk = session.exec(select(Clerk).where(Clerk.name == clerk_name.strip())).first()
         if clerk is None:
             raise OutreachError(f"登记库中没有名为 {clerk_name} 的经办人员。")
@@ -278,7 +279,7 @@ def void_receipt(
     reason = (reason or "").strip()
     if not reason:
         raise OutreachError("请写明作废原因（如：金额收错、收错人）。")
-    with Session(engine, expire_on_commit=False) as session, session.begin():
+    with Session(write_engine(engine), expire_on_commit=False) as session, session.begin():
         payment = session.exec(
             select(Payment).where(Payment.receipt_no == receipt_no.strip().upper()).with_for_update()
         ).first()

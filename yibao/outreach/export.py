@@ -6,18 +6,20 @@ every person their rows point at (guardian, 家庭共济 payer); their household
 enrolments and payments of the policy's benefit year and the year before (the waiting-period
 rules look one year back), family bindings, refund requests; all clerks and devices. It
 registers the laptop as a new device with its own receipt prefix, remembers it as issued
-(``outreach_device``) and writes a bundle signed with the laptop's key, with the policy text.
+(``outreach_device``) with a one-time enrolment code (``yibao.outreach.enrol``), and writes a
+bundle signed with the hall's key and encrypted with the passphrase, with the policy text.
+Neither the code nor any private key is in the bundle.
 
 ``open_outreach`` (on the laptop, one transaction): into an empty registry, inserts every
 row, marks the new device as this installation, keeps the hash of every row received
-(``outreach_baseline``, to find later what changed) and the laptop's key (``outreach_origin``).
+(``outreach_baseline``, to find later what changed), makes the laptop's own Ed25519 key pair
+and keeps the private key with the enrolment tag (``outreach_origin``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,9 +32,17 @@ from sqlmodel import Session, select
 
 from yibao.audit import Actor, record
 from yibao.config import new_prefix
+from yibao.db import write_engine
 from yibao.models import Device, ReceiptSequence, to_storage
+from yibao.outreach import enrol
 from yibao.outreach import rows as R
-from yibao.outreach.bundle import Bundle, device_key, read_bundle, write_bundle
+from yibao.outreach.bundle import (
+    Bundle,
+    new_private_key,
+    public_key_hex,
+    read_bundle,
+    write_bundle,
+)
 from yibao.outreach.errors import OutreachError
 from yibao.outreach.models import HallIdentity, OutreachBaseline, OutreachDevice, OutreachOrigin
 from yibao.reports.chase import CHASE_RECORD, chase_records, store_chase
@@ -62,6 +72,7 @@ class ExportResult:
     town: str
     village: str | None
     counts: dict[str, int]
+    enrol_code: str = ""  # give it to the team in person; it is not in the bundle
 
 
 @dataclass(frozen=True)
@@ -77,10 +88,10 @@ class OpenResult:
 
 
 def hall_identity(session: Session, *, now: datetime) -> HallIdentity:
-    """This registry's hall identity, created with a fresh secret key on first use."""
+    """This registry's hall identity, created with a fresh Ed25519 private key on first use."""
     row = session.exec(select(HallIdentity)).first()
     if row is None:
-        row = HallIdentity(key_hex=secrets.token_hex(32), created_at=to_storage(now))
+        row = HallIdentity(key_hex=new_private_key(), created_at=to_storage(now))
         session.add(row)
         session.flush()
     return row
@@ -171,6 +182,7 @@ def export_outreach(
     benefit_year: int,
     actor: Actor,
     now: datetime,
+    passphrase: str,
     prefix: str | None = None,
 ) -> ExportResult:
     town, village = (town or "").strip(), (village or "").strip() or None
@@ -180,7 +192,7 @@ def export_outreach(
     target = Path(to)
     written = False
     try:
-        with Session(engine, expire_on_commit=False) as session, session.begin():
+        with Session(write_engine(engine), expire_on_commit=False) as session, session.begin():
             conn = session.connection()
             hall_device = session.get(Device, actor.device_id)
             if hall_device is None:
@@ -214,7 +226,9 @@ def export_outreach(
             session.add(laptop)
             session.flush()
             session.add(ReceiptSequence(device_id=laptop.id, last_value=0))
+            code = enrol.new_code()
             issued = OutreachDevice(
+                enrol_code=enrol.normalise(code),
                 device_id=laptop.id,
                 hall_id=hall.id,
                 town=town,
@@ -288,14 +302,14 @@ def export_outreach(
                     },
                 }
             )
-            key = device_key(bytes.fromhex(hall.key_hex), laptop.id)
             write_bundle(
                 target,
                 kind="outreach",
                 hall_id=hall.id,
                 source_device_id=actor.device_id,
                 target_device_id=laptop.id,
-                key=key,
+                private_key=hall.key_hex,
+                passphrase=passphrase,
                 records=records,
                 created_at=now,
                 extra={
@@ -305,8 +319,7 @@ def export_outreach(
                     "benefit_year": benefit_year,
                     "prefix": chosen,
                     "hall_prefix": hall_device.prefix,
-                    # The laptop signs its sync bundles with this key; keep the file with the team.
-                    "device_key": key.hex(),
+                    "hall_public_key": public_key_hex(hall.key_hex),
                 },
             )
             written = True
@@ -331,29 +344,34 @@ def export_outreach(
             target.unlink(missing_ok=True)
         raise
     return ExportResult(
-        path=target, device_id=laptop.id, prefix=chosen, town=town, village=village, counts=counts
+        path=target, device_id=laptop.id, prefix=chosen, town=town, village=village, counts=counts,
+        enrol_code=code,
     )
 
 
-def read_outreach_bundle(path: Path | str) -> Bundle:
-    """An outreach bundle checked for truncation and alteration (its key travels with it)."""
+def read_outreach_bundle(path: Path | str, *, passphrase: str) -> Bundle:
+    """An outreach bundle decrypted with ``passphrase`` and checked against the hall's key."""
 
-    def key_for(manifest: Any) -> bytes:
-        try:
-            return bytes.fromhex(str(manifest.extra["device_key"]))
-        except (KeyError, ValueError) as exc:
-            raise OutreachError(f"{Path(path).name} 缺少设备密钥，不是完整的外出登记数据包。") from exc
+    def key_for(manifest: Any) -> str:
+        key = str(manifest.extra.get("hall_public_key") or "")
+        if len(key) != 64:
+            raise OutreachError(f"{Path(path).name} 缺少大厅的公钥，不是完整的外出登记数据包。")
+        return key
 
-    return read_bundle(path, kind="outreach", key_for=key_for)
+    return read_bundle(path, kind="outreach", passphrase=passphrase, key_for=key_for)
 
 
-def open_outreach(engine: Engine, bundle: Bundle, *, now: datetime, clerk_name: str | None = None) -> OpenResult:
-    """Set an empty registry up as the outreach laptop described by ``bundle``."""
+def open_outreach(
+    engine: Engine, bundle: Bundle, *, now: datetime, enrol_code: str, clerk_name: str | None = None
+) -> OpenResult:
+    """Set an empty registry up as the outreach laptop described by ``bundle``; the laptop's
+    key pair is made here and the private key stays in this registry."""
     m = bundle.manifest
+    code = enrol.normalise(enrol_code)
     policy = next((rec["r"] for rec in bundle.records if rec["t"] == POLICY_RECORD), None)
     if policy is None:
         raise OutreachError("数据包中没有政策文件，无法在外出设备上使用。请在大厅重新导出。")
-    with Session(engine) as session, session.begin():
+    with Session(write_engine(engine)) as session, session.begin():
         conn = session.connection()
         for name in ("device", "person", "payment", "outreach_origin"):
             if conn.scalar(sa.select(sa.func.count()).select_from(R.table(name))):
@@ -380,12 +398,15 @@ def open_outreach(engine: Engine, bundle: Bundle, *, now: datetime, clerk_name: 
         ]
         if baselines:
             conn.execute(sa.insert(OutreachBaseline.__table__), baselines)  # type: ignore[attr-defined]
+        private = new_private_key()
         session.add(
             OutreachOrigin(
                 device_id=laptop.id,
                 hall_id=m.hall_id,
                 hall_device_id=m.source_device_id,
-                key_hex=str(m.extra["device_key"]),
+                key_hex=private,
+                enrol_tag=enrol.tag(code, laptop.id, public_key_hex(private)),
+                hall_public_key=str(m.extra.get("hall_public_key") or ""),
                 town=str(m.extra.get("town") or ""),
                 village=m.extra.get("village"),
                 policy_id=str(policy["id"]),

@@ -83,10 +83,17 @@ class OutreachDevice(SQLModel, table=True):
     issued_at: datetime
     issued_by: str | None = Field(default=None, max_length=36)  # clerk id
     last_sync_at: datetime | None = None
+    # The one-time enrolment code given to the team in person; cleared once the laptop's
+    # public key is pinned at its first sync (``yibao.outreach.enrol``).
+    enrol_code: str | None = Field(default=None, max_length=20)
+    public_key_hex: str | None = Field(default=None, max_length=64)  # the laptop's Ed25519 key
+    key_pinned_at: datetime | None = None
 
 
 class OutreachOrigin(SQLModel, table=True):
-    """On a laptop: the bundle it was opened from and the key it signs sync bundles with."""
+    """On a laptop: the bundle it was opened from and the key it signs sync bundles with
+    (``key_hex``: the laptop's Ed25519 private key, made here at ``outreach open``; it never
+    leaves this registry)."""
 
     __tablename__ = "outreach_origin"
 
@@ -94,6 +101,8 @@ class OutreachOrigin(SQLModel, table=True):
     hall_id: str = Field(max_length=36)
     hall_device_id: str = Field(max_length=36)
     key_hex: str = Field(max_length=64)
+    enrol_tag: str | None = Field(default=None, max_length=64)  # HMAC(enrolment code, public key)
+    hall_public_key: str | None = Field(default=None, max_length=64)
     town: str = Field(max_length=50)
     village: str | None = Field(default=None, max_length=50)
     policy_id: str = Field(max_length=40)
@@ -210,6 +219,41 @@ class ReceiptVoid(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class ChangeStatus(StrEnum):
+    OPEN = "open"  # 待审核
+    ACCEPTED = "accepted"  # 已采纳
+    REJECTED = "rejected"  # 已驳回
+
+    @property
+    def label(self) -> str:
+        return {"open": "待审核", "accepted": "已采纳", "rejected": "已驳回"}[self.value]
+
+
+class ChangeRequest(SQLModel, table=True):
+    """A change to a hall row proposed by an outreach laptop (corrected name, new address,
+    new household). Nothing changes until a 审核 accepts it; accepting checks that the hall's
+    row still holds the values the laptop saw."""
+
+    __tablename__ = "change_request"
+    __table_args__ = (sa.Index("ix_change_request_status", "status"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    sync_log_id: str | None = Field(default=None, foreign_key="sync_log.id", max_length=36)
+    source_device_id: str = Field(max_length=36)
+    table_name: str = Field(max_length=40)  # person / household
+    row_id: str = Field(max_length=80)  # the hall's row
+    person_id: str | None = Field(default=None, max_length=36)
+    changes: dict[str, Any] = Field(default_factory=dict, sa_column=sa.Column(sa.JSON, nullable=False))
+    summary: str = ""  # Chinese, ID numbers masked
+    proposed_by: str | None = Field(default=None, max_length=50)  # laptop clerk name
+    status: str = Field(default=ChangeStatus.OPEN.value, max_length=20)
+    decided_by: str | None = Field(default=None, max_length=36)
+    decided_at: datetime | None = None
+    decision_note: str | None = None
+    device_id: str = Field(max_length=36)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 # Tables that never travel in a sync bundle (bookkeeping of the sync itself, keys).
 LOCAL_ONLY_TABLES = frozenset(
     {
@@ -220,6 +264,7 @@ LOCAL_ONLY_TABLES = frozenset(
         "sync_log",
         "sync_applied",
         "sync_conflict",
+        "change_request",
         "alembic_version",
         "registry_setting",  # which policy this registry serves (yibao.config)
         "outreach_chase",  # the laptop's to-chase list, from the outreach bundle

@@ -120,3 +120,7 @@ def insert_rows(conn: sa.Connection, table_: sa.Table, rows: Iterable[Row]) -> i
                 sa.update(table_).where(key_clause(table_, row_key(table_, r))).values(**later)
             )
     return len(decoded)
+
+
+def metadata_tables() -> set[str]:
+    return set(SQLModel.metadata.tables)

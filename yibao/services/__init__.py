@@ -19,6 +19,7 @@
 
 ``clerk`` is the signed-in clerk (``yibao.auth.sign_in`` returns it); role checks go
 through ``ServiceBase.require_role`` (``yibao.auth.require_role``), never through screens.
+- ``change_requests`` changes proposed by outreach laptops: ``open`` / ``accept`` / ``reject``
 
 Each write is one transaction with its audit row(s); errors are
 ``yibao.services.errors.Refused`` (carries the Decision), ``NeedsConfirmation``
@@ -81,6 +82,9 @@ class Services:
         self.refunds = RefundService(self)
         self.audit = AuditService(self)
         self.years = YearService(self)  # benefit years of the jurisdiction
+        from yibao.services.change_requests import ChangeRequestService
+
+        self.change_requests = ChangeRequestService(self)  # proposals from outreach laptops
         self.history = HistoryService(self)  # 参保历史: known / validate_declared
         from yibao.services.counter import CounterService
 

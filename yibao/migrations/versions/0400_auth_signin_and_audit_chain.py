@@ -14,7 +14,7 @@ import sqlmodel  # noqa: F401
 
 
 revision: str = '0400_auth'
-down_revision: Union[str, Sequence[str], None] = '0200_registry_setting'
+down_revision: Union[str, Sequence[str], None] = '0350_history'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

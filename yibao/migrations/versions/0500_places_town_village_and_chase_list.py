@@ -18,7 +18,7 @@ import sqlmodel  # noqa: F401
 
 # revision identifiers, used by Alembic.
 revision: str = '0500_places'
-down_revision: Union[str, Sequence[str], None] = '0350_history'
+down_revision: Union[str, Sequence[str], None] = '0450_trust'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
