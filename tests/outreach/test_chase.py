@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from tests.outreach.helpers import (
+    PASSPHRASE,
     Clock,
     export_and_open,
     local_noon,
@@ -36,7 +37,7 @@ def test_chase_list_round_trip(registry_url: str, tmp_path: Path) -> None:
 
     trip = export_and_open(hall, f"sqlite:///{tmp_path / 'laptop.sqlite3'}", tmp_path, clock,
                            village="东岭村")
-    chase = [r["r"] for r in read_outreach_bundle(trip.bundle).records if r["t"] == CHASE_RECORD]
+    chase = [r["r"] for r in read_outreach_bundle(trip.bundle, passphrase=PASSPHRASE).records if r["t"] == CHASE_RECORD]
     # A and B are not paid for 2025; C has paid; 赵北 lives in 青山镇.
     assert sorted(r["name"] for r in chase) == ["张东", "李西"]
     assert all("********" in r["id_masked"] for r in chase)

@@ -76,13 +76,13 @@ async def test_focus_order_follows_the_paper_form(app) -> None:  # type: ignore[
         await pilot.press("f2", *id_number(date(1983, 3, 4), 3))
         await settle(app, pilot)
         order = [app.focused.id]
-        for _ in range(10):
+        for _ in range(12):
             await pilot.press("tab")
             order.append(app.focused.id)
         assert "参保历史" in _text(app, "#hist-title")
     assert order == [
-        "reg-id", "reg-name", "reg-hukou", "reg-permit", "reg-household", "reg-relation", "reg-employee",
-        "reg-category", "hist-previous", "hist-lapsed", "hist-repaid",
+        "reg-id", "reg-name", "reg-hukou", "reg-permit", "reg-household", "reg-relation", "reg-town",
+        "reg-village", "reg-employee", "reg-category", "hist-previous", "hist-lapsed", "hist-repaid",
     ]
 
 
