@@ -49,8 +49,9 @@ def test_chase_list_round_trip(registry_url: str, tmp_path: Path) -> None:
     ticked = {line.name: line.paid for line in trip.laptop.reports.chase(as_of=DAY)}
     assert ticked == {"张东": True, "李西": False}
 
-    sent = export_sync(trip.laptop.engine, to=tmp_path / "back.yibao", actor=trip.laptop.actor, now=clock())
-    import_sync(hall.engine, sent.path, actor=hall.actor, now=clock())
+    sent = export_sync(trip.laptop.engine, to=tmp_path / "back.yibao", actor=trip.laptop.actor, now=clock(),
+                       passphrase=PASSPHRASE)
+    import_sync(hall.engine, sent.path, actor=hall.actor, now=clock(), passphrase=PASSPHRASE)
     report = progress(hall.engine, Scope(load_policy("shangnan-2025"), DAY))
     village = next(v for v in report.villages if (v.town, v.village) == ("富水镇", "东岭村"))
     assert village.paid == 2  # C at the hall, A on the laptop
