@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.signin import cli
 from yibao.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,9 +26,9 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_init_accepts_global_options_after_the_sub_command(
-    data_dir: Path, capsys: pytest.CaptureFixture[str]
+    data_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    status = main(["init", "--policy", "shangnan-2025", "--clerk", "张三"])
+    status = cli(monkeypatch, "init", "--policy", "shangnan-2025", "--clerk", "张三")
     out, err = capsys.readouterr()
     assert status == 0, err
     assert "shangnan-2025" in out and "张三" in out
@@ -35,24 +36,24 @@ def test_init_accepts_global_options_after_the_sub_command(
 
 
 def test_options_before_and_after_mix_and_the_later_one_wins(
-    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     db = str(tmp_path / "hall.sqlite3")
-    status = main(["--db", db, "init", "--policy", "meishan-2024", "--clerk", "李四"])
+    status = cli(monkeypatch, "--db", db, "init", "--policy", "meishan-2024", "--clerk", "李四")
     out, err = capsys.readouterr()
     assert status == 0, err and "meishan-2024" in out
-    status = main(["--clerk", "王五", "--db", str(tmp_path / "other.sqlite3"), "lookup", "张", "--db", db])
+    status = cli(monkeypatch, "--clerk", "王五", "--db", str(tmp_path / "other.sqlite3"), "lookup", "张", "--db", db)
     out, err = capsys.readouterr()
     assert status == 1 and "没有找到" in out  # the registry named after the sub-command was read
 
 
 def test_nested_sub_command_takes_global_options(
-    data_dir: Path, capsys: pytest.CaptureFixture[str]
+    data_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert main(["init", "--policy", "shangnan-2025", "--clerk", "张三"]) == 0
+    assert cli(monkeypatch, "init", "--policy", "shangnan-2025", "--clerk", "张三") == 0
     capsys.readouterr()
-    status = main(
-        ["import", "identities", str(SAMPLE), "--dept", "民政", "--batch", "2024-09", "--clerk", "张三"]
+    status = cli(
+        monkeypatch, "import", "identities", str(SAMPLE), "--dept", "民政", "--batch", "2024-09", "--clerk", "张三"
     )
     out, err = capsys.readouterr()
     assert status == 0, err
@@ -60,9 +61,12 @@ def test_nested_sub_command_takes_global_options(
     assert "读取 5 行" in out and "新增身份 5 条" in out and "新建人员 5 人" in out
 
 
-def test_lookup_into_a_closed_pipe_is_quiet(tmp_path: Path, data_dir: Path) -> None:
+def test_lookup_into_a_closed_pipe_is_quiet(
+    tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     db = str(tmp_path / "demo.sqlite3")
-    assert main(["--db", db, "--policy", "shangnan-2025", "demo", "--persons", "3000"]) == 0
+    assert cli(monkeypatch, "--db", db, "init", "--policy", "shangnan-2025", "--clerk", "张三") == 0
+    assert cli(monkeypatch, "--db", db, "--clerk", "张三", "demo", "--persons", "3000") == 0
     env = {**os.environ, "YIBAO_DATA_DIR": str(data_dir)}
     reader = subprocess.Popen(
         [sys.executable, "-m", "yibao.cli.main", "--db", db, "lookup", "z", "--limit", "500"],

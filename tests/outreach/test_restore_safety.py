@@ -104,7 +104,8 @@ def test_leftovers_of_a_killed_backup_are_removed_at_the_next_start(tmp_path: Pa
     assert remove_leftovers(tmp_path) == []
 
 
-def test_personal_data_files_are_private(tmp_path: Path) -> None:
+def test_personal_data_files_are_private(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.signin import cli
     from yibao.cli.main import main
 
     db = tmp_path / "hall.db"
@@ -113,7 +114,7 @@ def test_personal_data_files_are_private(tmp_path: Path) -> None:
     old = os.umask(0o022)
     try:
         assert main(["--db", str(db), "backup", "--to", str(tmp_path / "b.db")]) == 0
-        assert main(["--db", str(db), "--clerk", "王大厅", "dayclose", "sheet", "--out", str(tmp_path / "s.txt")]) == 0
+        assert cli(monkeypatch, "--db", str(db), "--clerk", "王大厅", "dayclose", "sheet", "--out", str(tmp_path / "s.txt")) == 0
     finally:
         os.umask(old)
     for name in ("b.db", "s.txt", "hall.db.receipts"):

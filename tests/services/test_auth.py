@@ -158,7 +158,8 @@ def test_first_admin_only_once(engine, clock) -> None:  # type: ignore[no-untype
 
 def test_maker_checker_on_refunds(services, supervisor_services, clock, paid) -> None:  # type: ignore[no-untyped-def]
     """Whoever took the intake cannot approve it, even a 审核; another 审核 can."""
-    request = supervisor_services.refunds.intake(paid.payment.id, reason="duplicate")
+    # The other payment is not in this registry: the clerk has seen its receipt and confirms.
+    request = supervisor_services.refunds.intake(paid.payment.id, reason="duplicate", confirmed=True)
     supervisor_services.refunds.start_review(request.id)
     with pytest.raises(NotPermitted, match="本人受理"):
         supervisor_services.refunds.approve(request.id)

@@ -539,11 +539,12 @@ def test_a_bad_row_in_the_last_chunk_rolls_back_the_first(
     monkeypatch.setenv("YIBAO_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setattr(identities, "CHUNK_ROWS", 3)
     engine = open_registry(registry_url)
+    signed_in(engine, ensure_device(engine, now=NOW), "导入员", now=NOW)
     before = _counts(engine)
     broken = f"坏行,{NEW},\"{'低' * 200_000}\""  # over csv's 131,072-character field limit
     path = _csv(tmp_path, ["姓名,身份证号,身份类别", *_many(7), broken])
     argv = ["--db", registry_url, "--clerk", "导入员", "import", "identities", str(path)]
-    status = main([*argv, "--dept", "民政", "--batch", "2024-09"])
+    status = cli(monkeypatch, *argv, "--dept", "民政", "--batch", "2024-09")
     err = capsys.readouterr().err
     assert status == 1 and "第 9 行" in err and "没有写入" in err and "Traceback" not in err
     after = _counts(engine)

@@ -278,7 +278,15 @@ def test_cli_lists_problems_and_an_interrupted_import_writes_nothing(
     from yibao.cli.main import main
 
     monkeypatch.setenv("YIBAO_DATA_DIR", str(tmp_path / "data"))
-    argv = ["--db", registry_url, "--clerk", "导入员", "--policy", "shangnan-2025", "import"]
+    from tests.signin import feed_password, signed_in
+    from yibao.config import ensure_device
+    from yibao.db import open_registry
+
+    engine = open_registry(registry_url)
+    signed_in(engine, ensure_device(engine), "导入员")
+    engine.dispose()
+    feed_password(monkeypatch, times=200)
+    argv = ["--password-stdin", "--db", registry_url, "--clerk", "导入员", "--policy", "shangnan-2025", "import"]
     bad = _csv(
         tmp_path,
         [HEADER, f"{NEW},赵六,2024,普通居民,2023-10-15,380", f"{BAD},张三,2024,,2023-10-15,380"],

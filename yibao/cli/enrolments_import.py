@@ -59,12 +59,14 @@ def _enrolments(args: Any) -> int:
     url = registry_url(args)
     chosen = policy_id(args, url, required=True)
     collecting = int(load_policy(chosen).benefit_year)
-    clerk = clerk_name(args, url)
+    clerk_name(args, url)  # before opening: a missing name is said at once
     engine = open_engine(url)
     bar = _Bar()
     try:
-        actor, _device = actor_for(engine, url, clerk)
-        with Session(engine) as session:
+        actor, _device = actor_for(args, engine, url)
+        from yibao.db import write_engine
+
+        with Session(write_engine(engine)) as session:
             report = import_enrolments(
                 session,
                 args.file,

@@ -375,7 +375,7 @@ def render(policy: Any) -> str:
     outside = {
         "none": "不享受资助",
         "silent": "文件未作规定，需核实",
-        "full_cost": f"按 {yuan(c.outside_centralized.full_cost_fen or 0)} 元全额缴费，不享受资助",
+        "full_cost": f"按 {yuan(c.outside_centralized.full_cost_fen or 0, **PLAIN)} 元全额缴费，不享受资助",
     }[c.outside_centralized.subsidy]
     out.append(f"集中缴费期外缴费的资助：{outside}（{_cite(c.outside_centralized)}）")
     if c.personal_share_deadline is not None:

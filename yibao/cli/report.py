@@ -121,10 +121,10 @@ def _ledgers(args: Any) -> int:
 
     url = registry_url(args)
     scope = _scope(args, url, args.as_of)
-    clerk = clerk_name(args, url)
+    clerk_name(args, url)  # before opening: a missing name is said at once
     engine = open_engine(url)
     try:
-        actor, _device = actor_for(engine, url, clerk)
+        actor, _device = actor_for(args, engine, url)
         written = write_ledgers(engine, scope, to=args.to, actor=actor, now=utcnow(), full_ids=args.full_id)
     finally:
         engine.dispose()
@@ -141,10 +141,10 @@ def _weekly(args: Any) -> int:
 
     url = registry_url(args)
     scope = _scope(args, url, args.week_ending)
-    clerk = clerk_name(args, url)
+    clerk_name(args, url)  # before opening: a missing name is said at once
     engine = open_engine(url)
     try:
-        actor, _device = actor_for(engine, url, clerk)
+        actor, _device = actor_for(args, engine, url)
         written = write_weekly(engine, scope, to=args.to, actor=actor, now=utcnow())
     finally:
         engine.dispose()
