@@ -32,10 +32,11 @@ def signed_in(
     from sqlmodel import Session, select
 
     from yibao.auth import hash_password, role_of, sign_in
+    from yibao.db import write_engine
     from yibao.models import Clerk, utcnow
 
     moment = now or utcnow()
-    with Session(engine) as session:
+    with Session(write_engine(engine)) as session:  # the write lock first, as the services take it
         row = session.exec(select(Clerk).where(Clerk.name == name)).first()
         if row is None:
             row = Clerk(name=name, role=role_of(role).value, device_id=device.id,

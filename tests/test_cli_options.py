@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from tests.signin import cli
-from yibao.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "samples" / "民政救助对象名单-2024-09.csv"

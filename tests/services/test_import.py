@@ -533,7 +533,6 @@ def test_a_bad_row_in_the_last_chunk_rolls_back_the_first(
 ) -> None:
     """The first chunks are written before the last is read; a row that breaks the file
     there (a cell longer than any CSV field may be) leaves nothing of them behind."""
-    from yibao.cli.main import main
     from yibao.imports import identities
 
     monkeypatch.setenv("YIBAO_DATA_DIR", str(tmp_path / "data"))

@@ -279,9 +279,26 @@ def void_receipt(
     reason = (reason or "").strip()
     if not reason:
         raise OutreachError("请写明作废原因（如：金额收错、收错人）。")
+    number = receipt_no.strip().upper()
+    # Another clerk's receipt needs a 审核; checked (and a refusal audited) before the write
+    # transaction takes the registry's write lock.
+    with Session(engine) as peek:
+        issued = peek.exec(
+            select(Payment.id, Payment.person_id, Payment.clerk_id).where(Payment.receipt_no == number)
+        ).first()
+    if issued is not None and issued.clerk_id != clerk.id:
+        from yibao.auth import Attempt, require_role
+
+        require_role(
+            engine, clerk, Role.SUPERVISOR,
+            attempt=Attempt("payment.void", f"作废他人开的收据 {number}", "payment",
+                            issued.id, issued.person_id,
+                            refusal="只能作废自己开的收据；他人开的收据请由审核人员作废。"),
+            device_id=device.id, now=now,
+        )
     with Session(write_engine(engine), expire_on_commit=False) as session, session.begin():
         payment = session.exec(
-            select(Payment).where(Payment.receipt_no == receipt_no.strip().upper()).with_for_update()
+            select(Payment).where(Payment.receipt_no == number).with_for_update()
         ).first()
         if payment is None:
             raise OutreachError(f"找不到收据号 {receipt_no}，请核对后重新输入。")
@@ -293,16 +310,8 @@ def void_receipt(
             )
         if payment.device_id != device.id:
             raise OutreachError(f"收据 {payment.receipt_no} 不是本设备开的，请在开票的设备上作废。")
-        if payment.clerk_id != clerk.id:
-            from yibao.auth import Attempt, require_role
-
-            require_role(
-                engine, clerk, Role.SUPERVISOR,
-                attempt=Attempt("payment.void", f"作废他人开的收据 {payment.receipt_no}", "payment",
-                                payment.id, payment.person_id,
-                                refusal="只能作废自己开的收据；他人开的收据请由审核人员作废。"),
-                device_id=device.id, now=now,
-            )
+        if payment.clerk_id != clerk.id and (issued is None or issued.clerk_id == clerk.id):
+            raise OutreachError(f"收据 {payment.receipt_no} 刚被改动，请重新办理作废。")
         if payment.clerk_id:
             assert_day_open(session, payment.clerk_id, payment.paid_on, device_id=device.id)
         moment = to_storage(now)
