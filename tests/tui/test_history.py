@@ -55,7 +55,7 @@ async def _new_person_to_history(app, pilot, number: str, name: str) -> None:  #
     await settle(app, pilot)
     assert app.focused.id == "reg-id"  # the lookup's answer leaves the focus where it was
     await pilot.press("tab", *name)
-    for _ in range(7):  # 户籍地, 居住证发证地, 户号, 与户主关系, 职工医保, 参保类别, 上年度参保
+    for _ in range(9):  # 户籍地, 居住证发证地, 户号, 与户主关系, 乡镇, 村, 职工医保, 参保类别, 上年度参保
         await pilot.press("tab")
     assert app.focused.id == "hist-previous"
 

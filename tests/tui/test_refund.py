@@ -135,15 +135,17 @@ async def test_refund_after_benefit_start_is_refused(app, services, family, cloc
     assert services.refunds.requests() == []
 
 
-async def test_supervisor_reviews_from_the_case_views_refund_tab(supervisor_services, family, tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_supervisor_reviews_from_the_case_views_refund_tab(services, supervisor_services, family, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """Finding 1: Enter on the case view's 退费 tab opens the review, through to 已退费."""
     from tui.app import YibaoApp
     from tui.workflows.case.screen import CaseScreen
     from tui.workflows.refund.review import RefundReviewModal
 
+    clerk_services = services
+    # A clerk takes the intake; the supervisor, who did not (maker-checker), reviews it.
+    receipt = _pay(clerk_services, family.child_id)
+    request = clerk_services.refunds.intake(receipt.payment.id, reason="duplicate", confirmed=True)
     services = supervisor_services
-    receipt = _pay(services, family.child_id)
-    request = services.refunds.intake(receipt.payment.id, reason="duplicate", confirmed=True)
     app = YibaoApp(services=services, receipts_dir=tmp_path / "receipts")
     async with app.run_test(size=SIZE) as pilot:
         await app.push_screen(CaseScreen(family.child_id))

@@ -52,7 +52,7 @@ async def test_2027_paid_in_f2_at_2026_12_01(services, clock, tmp_path: Path) ->
         assert not app.screen.query_one(YearChoice).display  # one year open: nothing to choose
         await pilot.press(*number)
         await settle(app, pilot)
-        await pilot.press(*"李四")
+        await pilot.press("tab", *"李四")  # the focus stays in the ID number until the clerk moves on
         await pilot.press("ctrl+s")
         await settle(app, pilot)
         await pilot.press(*"400")

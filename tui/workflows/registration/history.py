@@ -53,10 +53,13 @@ class HistoryFormMixin(WorkflowScreen):
         self.status(text, "error")
         return True
 
-    def history_opened(self, opened: CounterView | None) -> None:
-        """A person was opened (or found not on file): prefill the block, or clear it."""
+    def history_opened(self, opened: CounterView | None, *, keep_typed: bool = False) -> None:
+        """A person was opened (or found not on file): prefill the block, or clear it.
+        ``keep_typed``: just registered — what the clerk declared stays (quoted next)."""
         form = self.history_form()
         self._history_problem = None
+        if keep_typed and form.touched:
+            return
         if opened is None:
             form.clear()  # a new person: nothing on file, nothing declared yet
         else:

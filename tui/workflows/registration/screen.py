@@ -386,7 +386,7 @@ class RegistrationScreen(hv.HistoryFormMixin):
 
     @on(PersonRegistered)
     def _registered(self, message: PersonRegistered) -> None:
-        self._show_opened(message.opened, found=False)
+        self._show_opened(message.opened, found=False, registered=True)
         self.history_registered()
 
     @on(PaymentTaken)
@@ -430,7 +430,7 @@ class RegistrationScreen(hv.HistoryFormMixin):
         if not self.history_invalid(message):
             super().show_invalid(message)
 
-    def _show_opened(self, opened: CounterView | None, *, found: bool) -> None:
+    def _show_opened(self, opened: CounterView | None, *, found: bool, registered: bool = False) -> None:
         identities = self.query_one("#reg-identities", Static)
         if opened is None:  # a new person
             self.person_id = None
@@ -447,7 +447,7 @@ class RegistrationScreen(hv.HistoryFormMixin):
             self._fill(opened)
         self._saved = rv.draft_of(opened)
         identities.update(rv.identities_text(opened.identities))
-        self.history_opened(opened)
+        self.history_opened(opened, keep_typed=registered)
         # Found while typing the ID number: the focus stays where the clerk is; after Ctrl+S
         # (登记) it moves on to 实收金额.
         self.show_assessment(opened.assessment, focus=not found)
