@@ -25,7 +25,7 @@ class TestRegistration:
         async def fill(pilot) -> None:  # type: ignore[no-untyped-def]
             await pilot.press("f2", *id_number(date(1980, 1, 1), 1))
             await _settle(pilot)
-            await pilot.press(*"李四", "ctrl+s")
+            await pilot.press("tab", *"李四", "ctrl+s")  # Tab out of the ID number, as a clerk does
             await _settle(pilot)
 
         assert snap_compare(app, run_before=fill, terminal_size=SIZE)
@@ -34,7 +34,7 @@ class TestRegistration:
         async def fill(pilot) -> None:  # type: ignore[no-untyped-def]
             await pilot.press("f2", *id_number(date(1985, 5, 5), 7))
             await _settle(pilot)
-            await pilot.press(*"王五")
+            await pilot.press("tab", *"王五")
             pilot.app.screen.query_one("#reg-employee").focus()
             await pilot.press("space", "ctrl+s")
             await _settle(pilot)
