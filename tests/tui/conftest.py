@@ -22,6 +22,14 @@ def id_number(birth: date, sequence: int) -> str:
     return make_id_number(codes_for_year("611023", birth.year)[0], birth, sequence)
 
 
+@pytest.fixture(autouse=True)
+def _no_cursor_blink(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A blinking cursor makes a snapshot depend on when it was taken (Harlequin does the same)."""
+    from textual.widgets import Input
+
+    monkeypatch.setattr(Input.__dict__["cursor_blink"], "_default", False)
+
+
 @pytest.fixture
 def registry_url(tmp_path: Path, _sqlite_template: Path) -> str:
     """The desk runs on SQLite only (the storage tests cover PostgreSQL); this keeps
