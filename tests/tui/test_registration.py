@@ -374,3 +374,4 @@ async def test_cash_on_a_closed_day_is_said_before_the_amount(app, services, fam
         await settle(app, pilot)
     payment = services.payments.paid_for(family.head_id)
     assert payment is not None and payment.channel == "bank"
+

@@ -71,6 +71,9 @@ class FormScreen(DeskScreen):
     """A workflow form: Esc back, Ctrl+S submit (``action_submit``)."""
 
     BINDINGS: ClassVar[list[Binding]] = keymap.bindings(keymap.FORM_KEYS)
+    # The first field, not the scrolling form around it (focusable too): keys typed while the
+    # form mounts go where the clerk will look.
+    AUTO_FOCUS: ClassVar[str | None] = "Input"
 
     def action_submit(self) -> None:  # overridden by forms
         self.status("本屏没有可提交的内容")
