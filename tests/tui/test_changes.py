@@ -131,7 +131,7 @@ async def test_a_reviewer_accepts_one_and_rejects_the_other_with_a_reason(hall, 
         assert len(screen.requests) == 1  # still waiting
         await pilot.press(*"与户口簿不符", "ctrl+n")
         await settle(app, pilot)
-        assert "已驳回" in shown(screen.query_one("#cr-message"))
+        assert "已驳回" in shown(screen.query_one("#cr-message")) and "已驳回" in app.status[0]
         assert "与户口簿不符" in shown(screen.query_one("#cr-message"))
         assert screen.requests == []
         assert "没有待审核的提议修改" in shown(screen.query_one("#cr-summary"))

@@ -42,6 +42,7 @@ class ChangesScreen(WorkflowScreen):
     def __init__(self) -> None:
         super().__init__()
         self.requests: list[ChangeRequestView] = []
+        self.last_decided = ""  # kept in the status line when the list is read again
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="cr-body"):
@@ -102,19 +103,18 @@ class ChangesScreen(WorkflowScreen):
         if self.requests:
             summary.update(f"待审核的提议修改 {len(self.requests)} 项（来自外出设备回传包）。↑↓ 选择，Tab 填写理由。")
             self._show(self.requests[0])
-            self.status("修改审核：Ctrl+S 采纳所选，Ctrl+N 驳回（须写理由）。")
+            self.status(self._then("修改审核：Ctrl+S 采纳所选，Ctrl+N 驳回（须写理由）。"))
         else:
             summary.update("没有待审核的提议修改。")
             self.query_one("#cr-detail", Static).update("")
-            self.status("没有待审核的提议修改。")
+            self.status(self._then("没有待审核的提议修改。"))
 
     @on(ChangeDecided)
     def _decided(self, message: ChangeDecided) -> None:
         with self.prevent(Input.Changed):
             self.query_one("#cr-note", Input).value = ""
-        text = pr.decided_text(message.request)
-        self._say(text)
-        self.status(text)
+        self.last_decided = pr.decided_text(message.request)
+        self._say(self.last_decided)
         self.query_one("#cr-table", DataTable).focus()
         self.call(ChangesRead, self.services.change_requests.open)
 
@@ -144,6 +144,9 @@ class ChangesScreen(WorkflowScreen):
 
     def _note(self) -> str:
         return self.query_one("#cr-note", Input).value.strip()
+
+    def _then(self, hint: str) -> str:
+        return f"{self.last_decided}。{hint}" if self.last_decided else hint
 
     def _say(self, text: str) -> None:
         self.query_one("#cr-message", Static).update(text)
