@@ -106,11 +106,12 @@ def unlock(db: Path, secret: str) -> bytes:
     raise CipherError("外出登记库口令不对，登记库未打开。请输入外出组在大厅当面领取的数据包口令。")
 
 
-def connect(db: Path, key: bytes, *, timeout: float = 15) -> Any:
-    """A SQLCipher DB-API connection to ``db`` with ``key`` applied before any read."""
+def connect(db: Path | str, key: bytes, *, timeout: float = 15, uri: bool = False) -> Any:
+    """A SQLCipher DB-API connection to ``db`` (a path, or a ``file:`` URI with ``uri``)
+    with ``key`` applied before any read."""
     from sqlcipher3 import dbapi2
 
-    con = dbapi2.connect(str(db), timeout=timeout, check_same_thread=False)
+    con = dbapi2.connect(str(db), timeout=timeout, check_same_thread=False, uri=uri)
     con.execute(f"PRAGMA key = \"x'{key.hex()}'\"")  # a raw key: no second KDF inside SQLCipher
     return con
 

@@ -62,3 +62,23 @@ def test_a_clerk_signs_in_and_the_sync_bundle_comes_back_to_the_hall(laptop) -> 
     finally:
         team.engine.dispose()
         hall.engine.dispose()
+
+
+def test_a_backup_of_the_laptop_is_encrypted_too_and_restore_says_it_cannot_yet(laptop, tmp_path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    from yibao import cipher
+    from yibao.outreach.backup import backup, restore
+    from yibao.outreach.errors import OutreachError
+
+    _hall_url, laptop_url, _saved = laptop
+    target = tmp_path / "stick" / "fushui-backup.db"
+    target.parent.mkdir()
+    report = backup(laptop_url, target)
+    assert report.counts["person"] == 1
+    with pytest.raises(sqlite3.DatabaseError, match="file is not a database"):
+        sqlite3.connect(target).execute("SELECT count(*) FROM person").fetchall()
+    key = cipher.unlock(target, PASSPHRASE)  # the key file went with it, unlocked by the same passphrase
+    con = cipher.connect(target, key)
+    assert con.execute("SELECT name FROM person").fetchall() == [("甲",)]
+    con.close()
+    with pytest.raises(OutreachError, match="暂不能用 yibao restore 恢复"):
+        restore(target, laptop_url)
