@@ -33,7 +33,7 @@ KEY_SUFFIX = ".key"
 _N, _R, _P = 2**15, 8, 1  # scrypt cost: ~0.1 s and 32 MiB per unlock on a laptop
 _AAD = b"yibao-registry-key-v1"
 
-_source: Callable[[Path], str | None] | None = None
+_source: Callable[[Path, str | None], str | None] | None = None
 _asked: dict[Path, str] = {}  # what the source gave, per registry: one prompt per process
 
 
@@ -53,8 +53,9 @@ def is_encrypted(db: Path) -> bool:
     return key_path(db).is_file()
 
 
-def set_secret_source(source: Callable[[Path], str | None] | None) -> None:
-    """How the program asks for the passphrase of an encrypted registry (the CLI: a prompt)."""
+def set_secret_source(source: Callable[[Path, str | None], str | None] | None) -> None:
+    """How the program asks for the passphrase of an encrypted registry (the CLI: a prompt);
+    it gets the registry and, on a retry, why the last answer was refused."""
     global _source
     _source = source
 
@@ -72,20 +73,32 @@ def key_for(db: Path, secret: str | None = None) -> bytes | None:
     """The key of the registry at ``db``, or None when it is not encrypted."""
     if not is_encrypted(db):
         return None
-    asked = False
     if not secret:
         secret = os.environ.get(ENV_SECRET) or _asked.get(db.resolve())
-    if not secret and _source is not None:
-        secret, asked = _source(db), True
-    if not secret:
-        raise CipherError(
-            f"{db.name} 是加密的外出登记库，须输入外出组的数据包口令才能打开。"
-            f"请在终端上运行以便输入口令，或设置环境变量 {ENV_SECRET}。"
-        )
-    key = unlock(db, secret)
-    if asked:
+    if secret:
+        return unlock(db, secret)
+    if _source is None:
+        raise _needs_secret(db)
+    problem: str | None = None
+    for _attempt in range(3):  # a mistyped passphrase at the terminal is asked again
+        secret = _source(db, problem)
+        if not secret:
+            raise _needs_secret(db)
+        try:
+            key = unlock(db, secret)
+        except CipherError as exc:
+            problem = exc.message
+            continue
         _asked[db.resolve()] = secret
-    return key
+        return key
+    raise CipherError(problem or "外出登记库口令不对，登记库未打开。")
+
+
+def _needs_secret(db: Path) -> CipherError:
+    return CipherError(
+        f"{db.name} 是加密的外出登记库，须输入外出组的数据包口令才能打开。"
+        f"请在终端上运行以便输入口令，或设置环境变量 {ENV_SECRET}。"
+    )
 
 
 def unlock(db: Path, secret: str) -> bytes:

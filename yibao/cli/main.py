@@ -101,12 +101,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _closed_pipe()
 
 
-def _ask_laptop_passphrase(db: object) -> str | None:
+def _ask_laptop_passphrase(db: object, problem: str | None) -> str | None:
     """The team's passphrase for an encrypted laptop registry, asked at the terminal only."""
     import getpass
 
     if not sys.stdin.isatty():
         return None
+    if problem:
+        print(problem, file=sys.stderr)
     return getpass.getpass(f"外出登记库 {getattr(db, 'name', db)} 已加密，请输入外出组的数据包口令：")
 
 
