@@ -289,21 +289,20 @@ def open_registry(
         except cipher.CipherError as exc:
             raise RegistryError(exc.message) from exc
         check_sqlite_file(path, create=create, encrypted=key is not None)
-        from yibao.outreach.files import remove_leftovers
-
-        remove_leftovers(path.parent)  # a killed backup or restore leaves nothing behind
-        if not path.exists() and path.parent.is_dir():
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)  # personal data: owner only
-            os.close(fd)
-    engine = create_registry_engine(url, key=key, **kwargs)
+    engine = create_registry_engine(url, key=key, **kwargs)  # connects only when first used
     if path is not None:
+        from yibao.outreach.files import remove_leftovers
         from yibao.outreach.lock import hold_shared
 
-        try:
+        try:  # the lock first: a registry being restored is neither created nor written
             hold_shared(path, engine)
         except Exception as exc:
             engine.dispose()
             raise RegistryError(getattr(exc, "message", str(exc))) from exc
+        remove_leftovers(path.parent)  # a killed backup or restore leaves nothing behind
+        if not path.exists() and path.parent.is_dir():
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)  # personal data: owner only
+            os.close(fd)
     try:
         if stored_revisions(engine) != head_revisions():
             upgrade(engine)
