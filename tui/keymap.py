@@ -52,6 +52,7 @@ DESK_KEYS: tuple[Key, ...] = (
     Key("desk.lookup", "f6", "app.workflow('lookup')", "查询", "按身份证号、姓名、拼音首字母或户号查询", priority=True, key_display="F6"),
     Key("desk.progress", "f7", "app.workflow('progress')", "进度", "征缴进度：各乡镇、村的任务数和参保率，待缴名单", priority=True, key_display="F7"),
     Key("desk.refund_review", "ctrl+r", "app.workflow('refund_review')", "退费审核", "审核待办结的退费申请：受理 → 审核中 → 已批准/已驳回 → 已退费", show=False, priority=True, key_display="Ctrl+R"),
+    Key("desk.changes", "f8", "app.workflow('changes')", "修改审核", "审核外出设备回传包提议的个人信息修改：采纳或驳回（审核人员）", show=False, priority=True, key_display="F8"),
     Key("desk.palette", "ctrl+p", "app.command_palette", "命令", "打开命令面板，所有操作都可在此搜索", show=False, priority=True, key_display="Ctrl+P"),
     Key("desk.quit", "ctrl+q", "app.quit", "退出", "退出窗口终端", show=False, priority=True, key_display="Ctrl+Q"),
 )
@@ -70,6 +71,7 @@ FAMILY_AID_KEYS: tuple[Key, ...] = (
 )
 CASE_KEYS: tuple[Key, ...] = (
     Key("case.reload", "r", "reload", "刷新", "个人档案：重新读取此人的档案", key_display="R"),
+    Key("case.reveal", "i", "reveal_id", "显示身份证号", "个人档案：显示完整身份证号码（记入操作记录：谁、何时查看了谁）", key_display="I"),
     Key("case.open", "enter", "open", "打开", "个人档案：家庭成员页打开所选成员；退费页审核所选退费申请", show=False, key_display="Enter"),
 )
 QUEUE_KEYS: tuple[Key, ...] = (
@@ -80,6 +82,12 @@ REVIEW_KEYS: tuple[Key, ...] = (
     Key("refund_review.submit", "ctrl+s", "submit", "确认提交", "退费审核对话框：记录所选的下一步", priority=True, key_display="Ctrl+S"),
 )
 
+CHANGES_KEYS: tuple[Key, ...] = (
+    Key("changes.accept", "ctrl+s", "accept", "采纳", "修改审核：采纳所选的提议修改（先确认）", priority=True, key_display="Ctrl+S"),
+    Key("changes.reject", "ctrl+n", "reject", "驳回", "修改审核：驳回所选的提议修改（须在“理由”中写明）", priority=True, key_display="Ctrl+N"),
+    Key("changes.reload", "f9", "reload", "刷新", "修改审核：重新读取待审核的提议修改", key_display="F9"),
+)
+
 
 def bindings(keys: tuple[Key, ...]) -> list[Binding]:
     return [key.binding() for key in keys]
@@ -87,4 +95,4 @@ def bindings(keys: tuple[Key, ...]) -> list[Binding]:
 
 def all_keys() -> tuple[Key, ...]:
     """Every key the desk has, for F1: desk-wide, forms, then each screen's own."""
-    return DESK_KEYS + FORM_KEYS + FAMILY_AID_KEYS + CASE_KEYS + QUEUE_KEYS + REVIEW_KEYS
+    return DESK_KEYS + FORM_KEYS + FAMILY_AID_KEYS + CASE_KEYS + QUEUE_KEYS + REVIEW_KEYS + CHANGES_KEYS

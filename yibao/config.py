@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from yibao.db import write_engine
+from yibao.db import RegistryError, reading_engine, write_engine
 from yibao.models import (
     AuditLog,
     Clerk,
@@ -235,7 +235,10 @@ def outreach_policy(url: str) -> str | None:
     path = _sqlite_path(url)
     if path is None or not path.is_file():
         return None
-    engine = sa.create_engine(url)
+    try:
+        engine = reading_engine(url)
+    except RegistryError:  # a laptop registry not unlocked: opening it afterwards says why
+        return None
     try:
         with engine.connect() as connection:
             if not sa.inspect(connection).has_table("outreach_origin"):
@@ -295,7 +298,10 @@ def registry_policy_at(url: str) -> str | None:
         path = _sqlite_path(url)
         if path is None or not path.is_file():
             return None
-    engine = sa.create_engine(url)
+    try:
+        engine = reading_engine(url)
+    except RegistryError:  # a laptop registry not unlocked: opening it afterwards says why
+        return None
     try:
         with engine.connect() as connection:
             if not sa.inspect(connection).has_table(RegistrySetting.__tablename__):

@@ -78,9 +78,16 @@ def _is_memory(url: sa.URL) -> bool:
     return url.get_backend_name() == "sqlite" and (url.database in (None, "", ":memory:"))
 
 
-def create_registry_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine with the registry's connection settings; does not migrate."""
+def create_registry_engine(url: str, *, key: bytes | None = None, **kwargs: Any) -> Engine:
+    """An engine with the registry's connection settings; does not migrate. With ``key``
+    the SQLite file is a SQLCipher one (``yibao.cipher``): every connection applies it."""
     parsed = sa.make_url(url)
+    if parsed.get_backend_name() == "sqlite" and key is not None:
+        from yibao import cipher
+
+        path = Path(parsed.database or "")
+        kwargs.setdefault("module", cipher.dbapi())  # SQLAlchemy maps sqlcipher3's errors
+        kwargs.setdefault("creator", lambda: cipher.connect(path, key))
     if parsed.get_backend_name() == "sqlite":
         connect_args = dict(kwargs.pop("connect_args", {}))
         connect_args.setdefault("check_same_thread", False)  # desk workers run in threads
@@ -211,9 +218,10 @@ def _sqlite_file(url: str) -> Path | None:
     return Path(parsed.database or "")
 
 
-def check_sqlite_file(path: Path, *, create: bool) -> None:
+def check_sqlite_file(path: Path, *, create: bool, encrypted: bool = False) -> None:
     """Refuse, in Chinese, a registry file that is missing (unless creating), not a SQLite
-    file, or read-only — before SQLite or Alembic can say it in English."""
+    file (an ``encrypted`` one has no header to check), or read-only — before SQLite or
+    Alembic can say it in English."""
     if not path.exists():
         if create:
             return
@@ -228,7 +236,7 @@ def check_sqlite_file(path: Path, *, create: bool) -> None:
             head = fh.read(16)
     except OSError as exc:
         raise RegistryError(f"无法读取登记库文件 {path}（{exc.strerror}）。请检查文件权限。") from exc
-    if head and head != SQLITE_HEADER:
+    if head and head != SQLITE_HEADER and not encrypted:
         raise RegistryError(
             f"{path} 不是医保终端的登记库文件（也可能已损坏或是加密的外出登记库）。"
             "请检查 --db 参数；如文件损坏，请用 yibao restore 从备份恢复。"
@@ -240,7 +248,25 @@ def check_sqlite_file(path: Path, *, create: bool) -> None:
         )
 
 
-def open_registry(url: str | None = None, *, create: bool = True, **kwargs: Any) -> Engine:
+def reading_engine(url: str) -> Engine:
+    """An engine for a quick look (which policy, which origin): no migration, no lock. An
+    encrypted laptop registry is unlocked as ``open_registry`` does; raises ``RegistryError``
+    when it cannot be."""
+    path = _sqlite_file(url)
+    if path is None:
+        return sa.create_engine(url)
+    from yibao import cipher
+
+    try:
+        key = cipher.key_for(path)
+    except cipher.CipherError as exc:
+        raise RegistryError(exc.message) from exc
+    return create_registry_engine(url, key=key) if key is not None else sa.create_engine(url)
+
+
+def open_registry(
+    url: str | None = None, *, create: bool = True, secret: str | None = None, **kwargs: Any
+) -> Engine:
     """Open the registry at ``url`` and upgrade it to head; ``create=False`` refuses a
     SQLite file that does not exist (only ``yibao init`` and ``outreach open`` create one).
 
@@ -248,27 +274,35 @@ def open_registry(url: str | None = None, *, create: bool = True, **kwargs: Any)
     Chinese message when the database cannot be reached, is not a registry, is read-only
     or cannot be upgraded. A SQLite registry file is held (shared lock, see
     ``yibao.outreach.lock``) for as long as the engine lives, so a restore cannot replace it
-    under a desk; it is created 0600.
+    under a desk; it is created 0600. A laptop registry with a key file beside it is
+    opened with SQLCipher, unlocked by ``secret`` (the team's passphrase, see
+    ``yibao.cipher.key_for`` for where else it comes from).
     """
     url = url or default_database_url()
     path = _sqlite_file(url)
+    key: bytes | None = None
     if path is not None:
-        check_sqlite_file(path, create=create)
-        from yibao.outreach.files import remove_leftovers
-
-        remove_leftovers(path.parent)  # a killed backup or restore leaves nothing behind
-        if not path.exists() and path.parent.is_dir():
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)  # personal data: owner only
-            os.close(fd)
-    engine = create_registry_engine(url, **kwargs)
-    if path is not None:
-        from yibao.outreach.lock import hold_shared
+        from yibao import cipher
 
         try:
+            key = cipher.key_for(path, secret)
+        except cipher.CipherError as exc:
+            raise RegistryError(exc.message) from exc
+        check_sqlite_file(path, create=create, encrypted=key is not None)
+    engine = create_registry_engine(url, key=key, **kwargs)  # connects only when first used
+    if path is not None:
+        from yibao.outreach.files import remove_leftovers
+        from yibao.outreach.lock import hold_shared
+
+        try:  # the lock first: a registry being restored is neither created nor written
             hold_shared(path, engine)
         except Exception as exc:
             engine.dispose()
             raise RegistryError(getattr(exc, "message", str(exc))) from exc
+        remove_leftovers(path.parent)  # a killed backup or restore leaves nothing behind
+        if not path.exists() and path.parent.is_dir():
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)  # personal data: owner only
+            os.close(fd)
     try:
         if stored_revisions(engine) != head_revisions():
             upgrade(engine)

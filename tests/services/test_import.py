@@ -551,3 +551,33 @@ def test_a_bad_row_in_the_last_chunk_rolls_back_the_first(
     assert {k: after[k] for k in ("person", "person_identity", "import_batch")} == {
         k: before[k] for k in ("person", "person_identity", "import_batch")
     }
+
+
+def test_an_xlsx_damaged_inside_its_sheet_is_refused_in_chinese_and_writes_nothing(registry, tmp_path: Path) -> None:
+    """Issue 11: a sheet whose XML breaks off half way gave 内部错误（ParseError）; the rows
+    before the damage must not be imported either (one list, one operation)."""
+    import zipfile
+
+    from openpyxl import Workbook
+
+    engine, actor = registry
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["姓名", "公民身份号码", "人员类别"])
+    for _ in range(200):
+        sheet.append(["张三", A, "低保对象"])
+    good = tmp_path / "good.xlsx"
+    book.save(good)
+    damaged = tmp_path / "民政.xlsx"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(damaged, "w") as out:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data[: len(data) // 2]  # the sheet breaks off after about 100 rows
+            out.writestr(item, data)
+    with pytest.raises(ImportFileError, match="已损坏：读到第 .* 行后无法继续读取，未导入任何内容") as caught:
+        _run(engine, actor, damaged)
+    assert "ParseError" not in caught.value.message and "内部错误" not in caught.value.message
+    with Session(engine) as s:
+        assert s.exec(select(PersonIdentity)).all() == []
+        assert s.exec(select(ImportBatch)).all() == []

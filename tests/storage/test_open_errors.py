@@ -76,3 +76,18 @@ def test_check_on_a_missing_path_exits_2(tmp_path: Path, capsys: pytest.CaptureF
 )
 def test_export_cells_are_neutralised_by_owasps_rule(cell: object, shown: object) -> None:
     assert neutralise(cell) == shown
+
+
+def test_a_registry_being_restored_is_neither_created_nor_written(tmp_path: Path) -> None:
+    """The first-run setup (and ``init``) creates the registry file: it takes the registry's
+    lock before it creates or writes anything, so a restore holding it leaves no empty file."""
+    from yibao.outreach.lock import exclusive
+
+    path = tmp_path / "hall.db"
+    with exclusive(path):  # a restore is under way
+        with pytest.raises(RegistryError, match="正在恢复备份"):
+            open_registry(sqlite_url(path))
+        assert not path.exists()
+    engine = open_registry(sqlite_url(path))  # once it is done the setup goes ahead
+    engine.dispose()
+    assert path.is_file() and path.stat().st_mode & 0o777 == 0o600

@@ -103,3 +103,31 @@ async def test_the_count_says_exactly_whether_more_match(app, family, monkeypatc
         count = str(app.screen.query_one("#lookup-count").render())
         assert app.screen.query_one("#lookup-results", DataTable).row_count == 2
         assert "显示前 2 人，还有更多，请输入更多字" in count
+
+
+async def test_case_view_masks_the_id_number_until_the_clerk_asks_and_the_look_is_audited(app, services, family) -> None:  # type: ignore[no-untyped-def]
+    from tests.tui.reading import shown
+
+    number = family.head_number
+    masked = number[:6] + "********" + number[-4:]  # first 6, last 4
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f6", *"zj")
+        await settle(app, pilot)
+        assert number not in str(app.screen.query_one("#lookup-count").render())
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CaseScreen)
+        heading = shown(app.screen.query_one("#case-person"))
+        assert masked in heading and number not in heading
+        assert "person.id_viewed" not in [a.action for a in services.audit.history(person_id=family.head_id)]
+        await pilot.press("i")
+        await settle(app, pilot)
+        assert number in shown(app.screen.query_one("#case-person"))
+        assert "记入操作记录" in app.status[0]
+        await pilot.press("r")  # a reload hides it again
+        await settle(app, pilot)
+        assert number not in shown(app.screen.query_one("#case-person"))
+    viewed = [a for a in services.audit.history(person_id=family.head_id) if a.action == "person.id_viewed"]
+    assert len(viewed) == 1
+    assert viewed[0].clerk_name == "王芳" and viewed[0].at is not None
+    assert number not in viewed[0].summary and masked in viewed[0].summary  # never logged in clear

@@ -1,7 +1,7 @@
 """The desk's workflows: which screen each desk key opens.
 
 One package per workflow (``registration``, ``newborn``, ``family_aid``, ``refund``,
-``lookup``, ``case``), each holding its screen, the worker calls and messages of that
+``lookup``, ``progress``, ``changes``, ``case``), each holding its screen, the worker calls and messages of that
 screen, and its presentation (service view → cells and figures). A workflow screen's
 constructor takes ``person_id: str | None`` (the person of the case view it was opened
 from, or ``None``).
@@ -59,6 +59,12 @@ def _refund_queue(person_id: str | None) -> Screen:
     return RefundQueueScreen()
 
 
+def _changes(person_id: str | None) -> Screen:
+    from tui.workflows.changes.screen import ChangesScreen
+
+    return ChangesScreen()
+
+
 def _lookup(person_id: str | None) -> Screen:
     from tui.workflows.lookup.screen import LookupScreen
 
@@ -81,6 +87,7 @@ WORKFLOWS: dict[str, Workflow] = {
         Workflow("refund_review", "退费审核", "desk.refund_review", _refund_queue, False),
         Workflow("lookup", "查询", "desk.lookup", _lookup, False),
         Workflow("progress", "征缴进度", "desk.progress", _progress, False),
+        Workflow("changes", "修改审核", "desk.changes", _changes, False),
     )
 }
 

@@ -86,6 +86,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.umask(0o077)  # registry, backups, bundles, receipts, exports, sheets: owner only (0600/0700)
     parser = build_parser()
     args = parser.parse_args(argv)
+    from yibao import cipher
+
+    cipher.set_secret_source(_ask_laptop_passphrase)  # an encrypted laptop registry asks once
     func = getattr(args, "func", None)
     if func is None:
         # No sub-command: open the desk. Imported lazily: yibao/ never imports tui/ at module level.
@@ -96,6 +99,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(func(args) or 0)
     except BrokenPipeError:
         return _closed_pipe()
+
+
+def _ask_laptop_passphrase(db: object, problem: str | None) -> str | None:
+    """The team's passphrase for an encrypted laptop registry, asked at the terminal only."""
+    import getpass
+
+    if not sys.stdin.isatty():
+        return None
+    if problem:
+        print(problem, file=sys.stderr)
+    return getpass.getpass(f"外出登记库 {getattr(db, 'name', db)} 已加密，请输入外出组的数据包口令：")
 
 
 def _closed_pipe() -> int:

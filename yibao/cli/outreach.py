@@ -192,14 +192,15 @@ def _outreach_open(args: argparse.Namespace) -> int:
     from yibao.models import utcnow
     from yibao.outreach.enrol import normalise
     from yibao.outreach.errors import OutreachError
-    from yibao.outreach.export import open_outreach, read_outreach_bundle
+    from yibao.outreach.export import new_laptop_key, open_outreach, read_outreach_bundle
 
     if not Path(args.file).is_file():
         raise OutreachError(f"找不到数据包文件：{args.file}。请检查文件名和U盘是否插好。")
     code = normalise(_enrol_code(args))  # a mistyped code is refused before anything is made
-    bundle = read_outreach_bundle(args.file, passphrase=_passphrase(args, confirm=False))
+    passphrase = _passphrase(args, confirm=False)
+    bundle = read_outreach_bundle(args.file, passphrase=passphrase)
     url = resolve_url(args.db)
-    engine = open_registry(url)
+    engine = open_registry(url, secret=new_laptop_key(url, passphrase))
     _ENGINES.append(engine)
     now = utcnow()
     if now.tzinfo is None:

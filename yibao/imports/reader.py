@@ -120,15 +120,25 @@ def _raw_rows(path: Path) -> _Source:
 
         try:
             workbook = load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        except Exception as exc:  # openpyxl raises many kinds for a damaged file (in English)
             raise ImportFileError(
-                f"无法打开 Excel 文件 {path.name}：{exc}。请确认是 .xlsx 格式。"
+                f"无法打开 Excel 文件 {path.name}：文件已损坏或不是 .xlsx 格式。"
+                "请在 Excel 中打开，另存为 .xlsx（或“CSV UTF-8”）后再导入。"
             ) from exc
         sheet = workbook.worksheets[0]
 
         def rows() -> Iterator[Sequence[object]]:
+            read = 0
             try:
-                yield from sheet.iter_rows(values_only=True)
+                for row in sheet.iter_rows(values_only=True):
+                    read += 1
+                    yield row
+            except Exception as exc:  # a damaged sheet shows only when read (XML ParseError, zlib …)
+                where = f"读到第 {read} 行后" if read else "工作表"
+                raise ImportFileError(
+                    f"Excel 文件 {path.name} 已损坏：{where}无法继续读取，未导入任何内容。"
+                    "请在 Excel 中打开，另存为 .xlsx（或“CSV UTF-8”）后再导入。"
+                ) from exc
             finally:
                 workbook.close()
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import sqlite3
 import tempfile
 from collections.abc import Callable
@@ -92,10 +93,33 @@ def sqlite_path(db: str | Path) -> Path:
     return Path(rest)
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    con = sqlite3.connect(str(path), timeout=30)
+def _key(path: Path) -> bytes | None:
+    """The SQLCipher key of an encrypted laptop registry (``yibao.cipher``), else None."""
+    from yibao import cipher
+
+    try:
+        return cipher.key_for(path)
+    except cipher.CipherError as exc:
+        raise OutreachError(exc.message) from exc
+
+
+def _connect(path: Path, key: bytes | None = None, *, readonly: bool = False) -> sqlite3.Connection:
+    target, uri = (f"file:{path}?mode=ro", True) if readonly else (str(path), False)
+    if key is None:
+        con = sqlite3.connect(target, timeout=30, uri=uri)
+    else:
+        from yibao import cipher
+
+        con = cipher.connect(target, key, timeout=30, uri=uri)
     con.execute("PRAGMA busy_timeout = 30000")
     return con
+
+
+def _db_errors() -> tuple[type[Exception], ...]:
+    """sqlite3's and sqlcipher3's DatabaseError: separate classes of two DB-API modules."""
+    from yibao import cipher
+
+    return (sqlite3.DatabaseError, cipher.dbapi().DatabaseError)
 
 
 def table_counts(con: sqlite3.Connection) -> dict[str, int]:
@@ -113,7 +137,7 @@ def table_counts(con: sqlite3.Connection) -> dict[str, int]:
 def _integrity_ok(con: sqlite3.Connection) -> bool:
     try:
         rows = con.execute("PRAGMA integrity_check").fetchall()
-    except sqlite3.DatabaseError:
+    except _db_errors():
         return False
     return rows == [("ok",)]
 
@@ -140,21 +164,27 @@ def backup(db: str | Path, to: str | Path, *, now: datetime | None = None) -> Ba
         raise OutreachError("备份文件不能与登记库是同一个文件。请换一个文件名。")
     created = (now or datetime.now(UTC)).astimezone(UTC)
     remove_leftovers(target.parent)
+    key = _key(src_path)
     with locked_tmp(target, "backup") as tmp:
-        counts = _backup_into(src_path, tmp, created)
+        counts = _backup_into(src_path, tmp, created, key)
         make_private(tmp)
         os.replace(tmp, target)
-    lock.write_high_water(src_path, high_water(src_path))
+    if key is not None:  # the copy is as encrypted as the laptop's file; its key file goes with it
+        from yibao import cipher
+
+        shutil.copyfile(cipher.key_path(src_path), cipher.key_path(target))
+        make_private(cipher.key_path(target))
+    lock.write_high_water(src_path, high_water(src_path, key))
     return BackupReport(path=target, created_at=created, counts=counts)
 
 
-def _backup_into(src_path: Path, tmp: Path, created: datetime) -> dict[str, int]:
+def _backup_into(src_path: Path, tmp: Path, created: datetime, key: bytes | None = None) -> dict[str, int]:
     if True:
-        src = _connect(src_path)
-        dst = sqlite3.connect(str(tmp))
+        src = _connect(src_path, key)
+        dst = _connect(tmp, key)
         try:
             src.backup(dst)  # one step: a consistent snapshot, even while the desk writes
-        except sqlite3.DatabaseError as exc:
+        except _db_errors() as exc:
             raise OutreachError(f"读取登记库失败（{exc}），未生成备份。请稍后重试。") from exc
         finally:
             src.close()
@@ -178,11 +208,11 @@ def _backup_into(src_path: Path, tmp: Path, created: datetime) -> dict[str, int]
     return counts
 
 
-def high_water(db: Path) -> dict[str, int]:
+def high_water(db: Path, key: bytes | None = None) -> dict[str, int]:
     """The highest receipt number each device issued, as far as the file ``db`` knows."""
     if not db.is_file():
         return {}
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    con = _connect(db, key, readonly=True)
     try:
         out: dict[str, int] = {}
         try:
@@ -194,7 +224,7 @@ def high_water(db: Path) -> dict[str, int]:
                 if head in prefixes and tail.isdigit():
                     device = str(prefixes[head])
                     out[device] = max(out.get(device, 0), int(tail))
-        except sqlite3.DatabaseError:
+        except _db_errors():
             return out
         return out
     finally:
@@ -284,9 +314,16 @@ def restore(
     copy (migrations run there, before the registry is touched). Returns the backup's report
     and where the previous registry was kept (None when there was none).
     """
+    from yibao import cipher
+
     source = Path(backup_file)
-    report = read_backup_info(source)
     target = sqlite_path(db)
+    if cipher.is_encrypted(source) or cipher.is_encrypted(target):
+        raise OutreachError(  # not built yet: say so rather than call the file damaged
+            "加密的外出登记库（或其备份）暂不能用 yibao restore 恢复。请保留备份文件及其同名 .key 文件，"
+            "带回大厅由管理员处理；外出期间的数据以回传包导入大厅为准。"
+        )
+    report = read_backup_info(source)
     if not target.parent.exists():
         raise OutreachError(f"登记库所在文件夹不存在：{target.parent}。")
     remove_leftovers(target.parent)

@@ -361,6 +361,24 @@ def read_outreach_bundle(path: Path | str, *, passphrase: str) -> Bundle:
     return read_bundle(path, kind="outreach", passphrase=passphrase, key_for=key_for)
 
 
+def new_laptop_key(url: str, passphrase: str) -> str:
+    """Make the laptop registry at ``url`` a SQLCipher one: its key, wrapped under the
+    team's ``passphrase``, is written beside it (``yibao.cipher``). Returns the secret that
+    unlocks it. A registry already encrypted keeps its key (a retried ``outreach open``);
+    an existing plain registry is refused: a laptop's personal data is never left in clear."""
+    from yibao import cipher
+    from yibao.outreach.backup import sqlite_path
+
+    path = sqlite_path(url)  # refuses PostgreSQL and memory: a laptop registry is a file
+    if cipher.is_encrypted(path):
+        return passphrase
+    try:
+        cipher.create_key(path, passphrase)
+    except cipher.CipherError as exc:
+        raise OutreachError(exc.message) from exc
+    return passphrase
+
+
 def open_outreach(
     engine: Engine, bundle: Bundle, *, now: datetime, enrol_code: str, clerk_name: str | None = None
 ) -> OpenResult:

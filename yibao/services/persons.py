@@ -434,6 +434,24 @@ class PersonService(ServiceBase):
             row = session.exec(select(Person).where(Person.id_number == number)).first()
             return PersonView.of(row) if row else None
 
+    def reveal_id_number(self, person_id: str) -> str:
+        """The full ID number, for the clerk who asked to see it in the case view; the
+        viewing is audited (who, whose, when) in the same transaction. Everywhere else the
+        desk shows ``id_masked``."""
+        with self.transaction() as session:
+            person = self.person_or_404(session, person_id)
+            if not person.id_number:
+                raise InvalidInput("此人没有登记身份证号码。", field="id_number")
+            self.audit(
+                session,
+                action="person.id_viewed",
+                entity="person",
+                entity_id=person.id,
+                person_id=person.id,
+                summary=f"查看完整身份证号码：{person.name}（{idnumbers.mask(person.id_number)}）",
+            )
+            return person.id_number
+
     def facts(
         self,
         person_id: str,

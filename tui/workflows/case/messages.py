@@ -11,3 +11,8 @@ from yibao.services.views import CaseView
 @dataclass
 class CaseRead(Answer):
     case: CaseView
+
+
+@dataclass
+class IdRevealed(Answer):
+    number: str  # the full ID number; shown in the heading, never logged

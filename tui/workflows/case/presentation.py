@@ -13,9 +13,13 @@ AUDIT_OUTCOME = {"done": "已办理", "refused": "不予办理"}
 Rows = list[tuple[str, tuple[str, ...]]]
 
 
-def person_text(case: Any) -> str:
+def person_text(case: Any, revealed: str | None = None) -> str:
+    """The heading; the ID number masked unless the clerk asked to see it (``revealed``)."""
     p = case.person
-    id_text = p.id_number or (f"出生医学证明 {p.birth_cert_masked}" if p.birth_cert_masked else "（无身份证号）")
+    if p.has_id_number:
+        id_text = revealed or f"{p.id_masked}　[dim]（I 显示完整号码）[/]"
+    else:
+        id_text = f"出生医学证明 {p.birth_cert_masked}" if p.birth_cert_masked else "（无身份证号）"
     lines = [
         f"[b]{p.name}[/]　{p.sex_label}　出生日期 {show_date(p.birth_date)}　身份证号码 {id_text}",
         f"户籍地 {region_text(p.hukou_region)}　居住证发证地 {region_text(p.residence_permit_region)}"

@@ -21,7 +21,7 @@ from tui.screens.base import DeskScreen
 from tui.workflows import WORKFLOWS
 from tui.workflows.base import ServiceCalls
 from tui.workflows.case import presentation as cv
-from tui.workflows.case.messages import CaseRead
+from tui.workflows.case.messages import CaseRead, IdRevealed
 from tui.workflows.messages import Failed, Invalid
 from yibao.services.views import CaseView, RefundView
 
@@ -38,7 +38,7 @@ TABS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 
 class CaseScreen(ServiceCalls, DeskScreen):
     TITLE = "个人档案"
-    BINDINGS: ClassVar[list[Binding]] = keymap.bindings(keymap.VIEW_KEYS + keymap.CASE_KEYS[:1]) + [  # 1–7 switch pages; the footer shows one entry for all of them
+    BINDINGS: ClassVar[list[Binding]] = keymap.bindings(keymap.VIEW_KEYS + keymap.CASE_KEYS[:2]) + [  # 1–7 switch pages; the footer shows one entry for all of them
         Binding(str(n), f"tab({n})", "分页" if n == 1 else TABS[n - 1][1], show=n == 1,
                 key_display="1–7" if n == 1 else None, id=f"case.tab{n}")
         for n in range(1, len(TABS) + 1)
@@ -49,6 +49,7 @@ class CaseScreen(ServiceCalls, DeskScreen):
         self.person_id = person_id
         self.case: CaseView | None = None
         self._member_ids: list[str] = []
+        self.revealed: str | None = None  # the full ID number, only after the clerk pressed I
 
     @property
     def workflow_person_id(self) -> str:
@@ -83,9 +84,25 @@ class CaseScreen(ServiceCalls, DeskScreen):
     def action_reload(self) -> None:
         self.call(CaseRead, self.services.persons.case, self.person_id)
 
+    def action_reveal_id(self) -> None:
+        """I: the full ID number, asked of the service, which audits the viewing."""
+        if self.case is None or not self.case.person.has_id_number:
+            self.status("此人没有登记身份证号码。", "warning")
+            return
+        self.call(IdRevealed, self.services.persons.reveal_id_number, self.person_id)
+
+    @on(IdRevealed)
+    def _revealed(self, message: IdRevealed) -> None:
+        if self.case is None:
+            return
+        self.revealed = message.number
+        self.query_one("#case-person", Static).update(cv.person_text(self.case, self.revealed))
+        self.status("已显示完整身份证号码，此次查看已记入操作记录。离开本屏或刷新后重新隐藏。")
+
     @on(CaseRead)
     def _loaded(self, message: CaseRead) -> None:
         case = self.case = message.case
+        self.revealed = None  # shown for one look only: a reload masks it again
         self.query_one("#case-person", Static).update(cv.person_text(case))
         self.query_one("#case-year", Static).update(cv.year_text(case))
         rows = cv.tab_rows(case)
@@ -95,7 +112,7 @@ class CaseScreen(ServiceCalls, DeskScreen):
             for key, cells in rows[tab_id]:
                 table.add_row(*cells, key=key)
         self._member_ids = [key for key, _cells in rows["members"]]
-        self.status(f"{case.person.name} 的档案。F2–F5 为此人办理业务，Enter 打开家庭成员或审核退费。")
+        self.status(f"{case.person.name} 的档案。F2–F5 为此人办理业务，Enter 打开家庭成员或审核退费，I 显示完整身份证号。")
 
     @on(Invalid)
     def _invalid(self, message: Invalid) -> None:
@@ -143,3 +160,4 @@ class CaseScreen(ServiceCalls, DeskScreen):
                     partial(self.desk.action_workflow, workflow.id, self.person_id),
                 )
         yield PaletteCommand(f"档案：刷新{name}的档案", "重新读取档案", self.action_reload)
+        yield PaletteCommand(f"档案：显示{name}的完整身份证号（I）", "显示完整号码；此次查看记入操作记录", self.action_reveal_id)
