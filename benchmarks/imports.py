@@ -86,6 +86,7 @@ def build(workdir: Path, rows: int, known: int, xlsx: bool) -> tuple[Path, Path,
     con.commit()
     con.execute("ANALYZE")
     con.close()
+    _add_clerk(db, device)
     csv_path = workdir / "list.csv"
     with csv_path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
@@ -106,6 +107,25 @@ def build(workdir: Path, rows: int, known: int, xlsx: bool) -> tuple[Path, Path,
     return db, csv_path, xlsx_path
 
 
+CLERK, PASSWORD = "导入员", "258013"
+
+
+def _add_clerk(db: Path, device: str) -> None:
+    """The 经办 the import signs in as (a clerk is never created at sign-in)."""
+    from sqlmodel import Session
+
+    from yibao.auth import hash_password
+    from yibao.db import open_registry, sqlite_url
+    from yibao.models import Clerk
+
+    engine = open_registry(sqlite_url(db))
+    with Session(engine) as session:
+        session.add(Clerk(name=CLERK, role="clerk", device_id=device, password_hash=hash_password(PASSWORD),
+                          password_set_at=NOW, created_at=NOW, updated_at=NOW))
+        session.commit()
+    engine.dispose()
+
+
 # --- the two children ---------------------------------------------------------------------
 
 
@@ -114,7 +134,8 @@ def child_yibao(db: Path, source: Path) -> int:
     from yibao.services import Services
 
     services = Services.open(
-        url=sqlite_url(db), policy_id="shangnan-2025", clerk_name="导入员", clock=lambda: NOW
+        url=sqlite_url(db), policy_id="shangnan-2025", clerk_name=CLERK, password=PASSWORD,
+        clock=lambda: NOW,
     )
     report = services.imports.identities(source, department="民政", batch="2024-09")
     services.engine.dispose()

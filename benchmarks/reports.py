@@ -3,11 +3,16 @@
 Builds (or reuses, with ``--db``) a SQLite registry through ``yibao.db.open_registry`` (the
 Alembic schema and indexes) holding ``--persons`` residents of 商南 spread over 附件2's ten
 towns and eight villages each, filled with set-based ``INSERT … SELECT`` from a recursive
-sequence: about 80 % paid last year (2024), 70 % paid this year (2025, paid_on spread over the
-collection period), 5 % holding an identity, 1 % of this year's payments refunded. Then, for
-each report, times the report as the desk and the CLI run it (``yibao.reports``) and, in the
-same run, a raw ``sqlite3`` query of the same figures on the same file, and prints both the
-times and the figures (they must agree). Figures only: nothing here asserts a time.
+sequence: households of four (the place on the household, as a real registry has it, and on
+the person), about 80 % paid last year (2024), 70 % paid this year (2025, paid_on spread over
+the collection period), 5 % holding 低保 (all of them paid, with the subsidy) and 2.5 % holding
+特困 (none of them paid: the 特殊身份 ledger's people), 1 % of this year's payments refunded.
+Then, for each report, times the report as the desk and the CLI run it (``yibao.reports``) and,
+in the same run, raw ``sqlite3`` SQL computing the same figures on the same file (for progress:
+every village's registered, paid, paid a week before, last year's payers, refunded and gone,
+and each identity's holders and payers), and prints both times (wall and CPU: the machine may
+be shared, CPU time is the steadier) and the figures (they must agree). Figures only: nothing
+here asserts a time.
 Target (issue 12): each report ≤ 5 s at 1.6 M; F7 renders ≤ 1 s (its service call is the
 ``progress`` line; the screen adds the table and the chart).
 """
@@ -20,15 +25,15 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from yibao.db import open_registry, sqlite_url
 from yibao.policy import load_policy
-from yibao.reports.base import Scope
+from yibao.reports.base import Scope, end_of_day_utc
 from yibao.reports.ledgers import HUKOU, LAST_YEAR, SPECIAL, ledger, subsidy_ledger
-from yibao.reports.progress import progress
+from yibao.reports.progress import _subsidised_codes, progress
 from yibao.reports.weekly import weekly
 from yibao.targets import load_targets
 
@@ -49,15 +54,26 @@ def fill(path: Path, persons: int) -> None:
     stamp = "'2024-09-01 00:00:00.000000'"
     con.execute(
         f"""
+        INSERT INTO household (id, number, hukou_region, town, village, device_id, created_at, updated_at)
+        WITH RECURSIVE seq(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM seq WHERE n < {persons // 4})
+        SELECT 'h' || n, '611023' || printf('%08d', n), '611023',
+            (SELECT name FROM towns WHERE i = (4 * n) % 10),
+            (SELECT name FROM villages WHERE i = ((4 * n) / 10) % 8), 'bench', {stamp}, {stamp}
+        FROM seq
+        """
+    )
+    con.execute(
+        f"""
         INSERT INTO person (id, id_number, id_tail, name, name_initials, sex, birth_date,
-            hukou_region, town, village, address, employee_insured, status, device_id,
+            hukou_region, town, village, address, employee_insured, status, household_id, device_id,
             created_at, updated_at)
         WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < {persons})
         SELECT 'p' || n, '611023' || printf('%012d', n), printf('%06d', n % 1000000),
             '居民' || n, 'jm', CASE n % 2 WHEN 0 THEN '2' ELSE '1' END, '1980-01-01', '611023',
             (SELECT name FROM towns WHERE i = n % 10), (SELECT name FROM villages WHERE i = (n / 10) % 8),
             NULL, CASE WHEN n % 50 = 0 THEN 1 ELSE 0 END,
-            CASE WHEN n % 200 = 0 THEN 'moved_out' ELSE 'active' END, 'bench', {stamp}, {stamp}
+            CASE WHEN n % 200 = 0 THEN 'moved_out' ELSE 'active' END, 'h' || (n / 4), 'bench',
+            {stamp}, {stamp}
         FROM seq
         """
     )
@@ -99,6 +115,13 @@ def fill(path: Path, persons: int) -> None:
     )
     con.execute(
         f"""
+        INSERT INTO person_identity (id, person_id, code, valid_from, device_id, created_at, updated_at)
+        SELECT 'j' || substr(id, 2), id, 'extreme_poverty', '2020-01-01', 'bench', {stamp}, {stamp}
+        FROM person WHERE CAST(substr(id, 2) AS INTEGER) % 40 = 8
+        """
+    )
+    con.execute(
+        f"""
         INSERT INTO refund_request (id, person_id, payment_id, reason, amount_fen, state, received_on,
             policy_id, device_id, created_at, updated_at)
         SELECT 'r' || substr(id, 2), person_id, id, 'duplicate', amount_fen, 'refunded', '2024-11-01',
@@ -118,38 +141,93 @@ def fill(path: Path, persons: int) -> None:
     con.close()
 
 
-RAW_PAID = """
-    SELECT count(DISTINCT person_id) FROM payment
-    WHERE benefit_year = 2025 AND paid_on <= :d AND (status = 'paid' OR (status = 'refunded' AND NOT EXISTS (
+GOOD = """(y.status = 'paid' OR (y.status = 'refunded' AND NOT EXISTS (
         SELECT 1 FROM refund_request r JOIN refund_transition t ON t.refund_id = r.id
-        WHERE r.payment_id = payment.id AND t.to_state = 'refunded' AND t.at < :cut)))
+        WHERE r.payment_id = y.id AND t.to_state = 'refunded' AND t.at < :{cut})))"""
+PAID_IDS = f"""SELECT y.person_id FROM payment y WHERE y.benefit_year = 2025 AND y.paid_on <= :d
+    AND {GOOD.format(cut='cut')}"""
+WEEK_IDS = f"""SELECT y.person_id FROM payment y WHERE y.benefit_year = 2025 AND y.paid_on <= :w
+    AND {GOOD.format(cut='wcut')}"""
+LAST_IDS = """SELECT person_id FROM payment WHERE benefit_year = 2024 AND status = 'paid'
+    UNION SELECT person_id FROM enrolment WHERE benefit_year = 2024 AND status = 'paid'"""
+LAST_ANY_IDS = """SELECT person_id FROM payment WHERE benefit_year = 2024 AND status IN ('paid', 'refunded')
+    UNION SELECT person_id FROM enrolment WHERE benefit_year = 2024 AND status IN ('paid', 'refunded')"""
+PLACE = """coalesce(p.town, h.town, '（乡镇未知）') AS town,
+    coalesce(p.village, h.village, '（村/社区未知）') AS village
+    FROM person p LEFT JOIN household h ON h.id = p.household_id"""
+# Every figure of the progress report by village: registered, paid now, a week before, and
+# 附件2's (1) paid last year (refunded since included), (3) after refunds, (4) gone.
+RAW_VILLAGES = f"""
+    SELECT town, village, sum(reg), sum(now), sum(week), sum(last_any), sum(last), sum(gone) FROM (
+    SELECT p.status = 'active' AND p.employee_insured = 0 AS reg,
+        p.id IN ({PAID_IDS}) AS now, p.id IN ({WEEK_IDS}) AS week,
+        p.id IN ({LAST_ANY_IDS}) AS last_any, p.id IN ({LAST_IDS}) AS last,
+        p.status != 'active' AND p.id IN ({LAST_IDS}) AS gone,
+        {PLACE}) GROUP BY town, village
 """
-RAW_PAID_BY_TOWN = f"""
-    SELECT coalesce(p.town, h.town, '（乡镇未知）') AS town, count(*) FROM person p
+RAW_GROUPS = f"""
+    SELECT i.code, count(DISTINCT p.id), count(DISTINCT CASE WHEN p.id IN ({PAID_IDS}) THEN p.id END)
+    FROM person p JOIN person_identity i ON i.person_id = p.id
+    WHERE i.revoked_at IS NULL AND (i.valid_from IS NULL OR i.valid_from <= :d)
+      AND (i.valid_to IS NULL OR i.valid_to >= :d) AND (p.status = 'active' OR p.id IN ({PAID_IDS}))
+    GROUP BY i.code
+"""
+RAW_WEEK = f"""
+    SELECT coalesce(p.town, h.town, '（乡镇未知）'), count(*) FROM person p
     LEFT JOIN household h ON h.id = p.household_id
-    WHERE p.id IN ({RAW_PAID.replace('count(DISTINCT person_id)', 'person_id')}) GROUP BY 1 ORDER BY 1
+    WHERE p.id IN ({PAID_IDS} AND y.paid_on >= :start) GROUP BY 1
 """
-RAW_LAST_YEAR = f"""
-    SELECT count(*) FROM person p WHERE p.status = 'active' AND p.employee_insured = 0
-    AND p.id IN (SELECT person_id FROM payment WHERE benefit_year = 2024 AND status = 'paid'
-                 UNION SELECT person_id FROM enrolment WHERE benefit_year = 2024 AND status = 'paid')
-    AND p.id NOT IN ({RAW_PAID.replace('count(DISTINCT person_id)', 'person_id')})
+RAW_REFUNDS = """
+    SELECT count(*), coalesce(sum(r.amount_fen), 0) FROM refund_request r
+    JOIN payment y ON y.id = r.payment_id AND y.benefit_year = 2025
+    WHERE r.received_on BETWEEN :start AND :d
+    UNION ALL
+    SELECT count(*), coalesce(sum(r.amount_fen), 0) FROM refund_request r
+    JOIN refund_transition t ON t.refund_id = r.id JOIN payment y ON y.id = r.payment_id AND y.benefit_year = 2025
+    WHERE t.to_state = 'refunded' AND t.at >= :startcut AND t.at < :cut
 """
-RAW_HUKOU = f"""
-    SELECT count(*) FROM person p WHERE p.status = 'active' AND p.employee_insured = 0
-    AND substr(p.hukou_region, 1, 6) = '611023'
-    AND p.id NOT IN ({RAW_PAID.replace('count(DISTINCT person_id)', 'person_id')})
+UNPAID = f"p.status = 'active' AND p.employee_insured = 0 AND p.id NOT IN ({PAID_IDS})"
+# A ledger lists its people (as the workbook does): their columns, place, last year's
+# payment and identities, in the ledger's order.
+LEDGER = f"""
+    SELECT p.id, p.name, p.id_number, p.sex, p.birth_date, substr(p.hukou_region, 1, 6), {PLACE.split(" FROM ")[0]},
+        p.address, p.phone, p.id IN ({LAST_IDS}) AS last,
+        (SELECT group_concat(code) FROM person_identity i WHERE i.person_id = p.id AND i.revoked_at IS NULL
+         AND (i.valid_from IS NULL OR i.valid_from <= :d) AND (i.valid_to IS NULL OR i.valid_to >= :d))
+    FROM person p LEFT JOIN household h ON h.id = p.household_id
+    WHERE {UNPAID} AND {{which}} ORDER BY 6, town, village, p.name, p.id
 """
+RAW_LAST_YEAR = LEDGER.replace("{which}", f"p.id IN ({LAST_IDS})")
+RAW_HUKOU = LEDGER.replace("{which}", "substr(p.hukou_region, 1, 6) = '611023'")
+# 特殊身份群体未参保: holders of an identity the policy subsidises (``{codes}``), not paid.
+RAW_SPECIAL = LEDGER.replace("{which}", """p.id IN (
+        SELECT person_id FROM person_identity i WHERE i.code IN ({codes}) AND i.revoked_at IS NULL
+        AND (i.valid_from IS NULL OR i.valid_from <= :d) AND (i.valid_to IS NULL OR i.valid_to >= :d))""")
 RAW_SUBSIDY = f"""
     SELECT count(*), sum(subsidy_fen) FROM payment WHERE benefit_year = 2025 AND subsidy_fen > 0
-    AND person_id IN ({RAW_PAID.replace('count(DISTINCT person_id)', 'person_id')}) AND status = 'paid'
+    AND person_id IN ({PAID_IDS}) AND status = 'paid'
 """
 
 
-def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
-    started = time.perf_counter()
+def timed(fn: Callable[[], Any]) -> tuple[float, float, Any]:
+    """(wall s, CPU s of this process, value)."""
+    started, cpu = time.perf_counter(), time.process_time()
     value = fn()
-    return time.perf_counter() - started, value
+    return time.perf_counter() - started, time.process_time() - cpu, value
+
+
+def _village_figures(report: Any) -> list[tuple[Any, ...]]:
+    return sorted(
+        (v.town, v.village, v.registered, v.paid, v.paid_week_ago, v.formula.paid_last,
+         v.formula.after_refund, v.formula.gone)
+        for v in report.villages
+    )
+
+
+def _weekly_figures(report: Any) -> tuple[Any, ...]:
+    towns = sorted((t, w.paid_week) for (_c, t), w in report.by_town.items() if w.paid_week)
+    week = report.week_of(report.progress.total)
+    return towns, (week.refunds_in, week.refunds_in_fen), (week.refunds_paid, week.refunds_paid_fen)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -159,35 +237,62 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     path = args.db or Path(tempfile.mkdtemp()) / "reports.sqlite3"
     if not path.exists():
-        seconds, _ = timed(lambda: fill(path, args.persons))
+        seconds, _cpu, _ = timed(lambda: fill(path, args.persons))
         print(f"built {args.persons:,} persons in {seconds:.1f} s: {path}")
     engine = open_registry(sqlite_url(path))
-    scope = Scope(load_policy("shangnan-2025"), AS_OF)
+    policy = load_policy("shangnan-2025")
+    scope = Scope(policy, AS_OF)
     raw = sqlite3.connect(path)
-    cut = "2024-12-20 16:00:00.000000"  # end of 12-20 in Asia/Shanghai, as stored (UTC)
-    params = {"d": AS_OF.isoformat(), "cut": cut}
+    week_ago, start = AS_OF - timedelta(days=7), AS_OF - timedelta(days=6)
+    params = {  # the refund cut-offs: end of the day in Asia/Shanghai, as stored (UTC)
+        "d": AS_OF.isoformat(), "cut": _stored(end_of_day_utc(AS_OF)),
+        "w": week_ago.isoformat(), "wcut": _stored(end_of_day_utc(week_ago)),
+        "start": start.isoformat(), "startcut": _stored(end_of_day_utc(start - timedelta(days=1))),
+    }
+    codes = ", ".join(f"'{c}'" for c in sorted(_subsidised_codes(policy)))
 
-    def raw_q(sql: str) -> Callable[[], Any]:
-        return lambda: raw.execute(sql, params).fetchall()
+    def raw_q(*sqls: str) -> Callable[[], Any]:
+        return lambda: [raw.execute(sql.replace("{codes}", codes), params).fetchall() for sql in sqls]
 
-    print(f"{'report':<34}{'yibao s':>9}{'raw SQL s':>11}  figures (yibao | raw)")
-    cases: list[tuple[str, Callable[[], Any], Callable[[], Any], Callable[[Any], Any]]] = [
-        ("progress (county/town/village)", lambda: progress(engine, scope), raw_q(RAW_PAID_BY_TOWN),
-         lambda r: sorted((t.town, t.paid) for t in r.towns if t.paid)),
-        ("weekly (progress + week + refunds)", lambda: weekly(engine, scope), raw_q(RAW_PAID),
-         lambda r: r.progress.total.paid),
-        (f"ledger {HUKOU}", lambda: ledger(engine, scope, HUKOU), raw_q(RAW_HUKOU), len),
-        (f"ledger {LAST_YEAR}", lambda: ledger(engine, scope, LAST_YEAR), raw_q(RAW_LAST_YEAR), len),
-        (f"ledger {SPECIAL}", lambda: ledger(engine, scope, SPECIAL), raw_q(RAW_PAID), len),
+    def raw_progress(rows: list[Any]) -> Any:
+        villages, groups = rows
+        return sorted(tuple(r) for r in villages), [tuple(g) for g in groups]
+
+    def raw_weekly(rows: list[Any]) -> Any:
+        villages, groups, week, refunds = rows
+        return [tuple(r) for r in week], tuple(refunds[0]), tuple(refunds[1])
+
+    print(f"{'report':<34}{'yibao s':>9}{'cpu':>7}{'raw s':>8}{'cpu':>7}{'ratio':>7}{'cpu':>7}  figures agree?")
+    cases: list[tuple[str, Callable[[], Any], Callable[[], Any], Callable[[Any], Any], Callable[[Any], Any]]] = [
+        ("progress (county/town/village)", lambda: progress(engine, scope), raw_q(RAW_VILLAGES, RAW_GROUPS),
+         lambda r: (_village_figures(r), sorted((g.identity, g.holders, g.paid) for g in r.groups)),
+         raw_progress),
+        ("weekly (progress + week + refunds)", lambda: weekly(engine, scope),
+         raw_q(RAW_VILLAGES, RAW_GROUPS, RAW_WEEK, RAW_REFUNDS), _weekly_figures, raw_weekly),
+        (f"ledger {HUKOU}", lambda: ledger(engine, scope, HUKOU), raw_q(RAW_HUKOU), len, _count),
+        (f"ledger {LAST_YEAR}", lambda: ledger(engine, scope, LAST_YEAR), raw_q(RAW_LAST_YEAR), len, _count),
+        (f"ledger {SPECIAL}", lambda: ledger(engine, scope, SPECIAL), raw_q(RAW_SPECIAL), len, _count),
         ("subsidy ledger", lambda: subsidy_ledger(engine, scope), raw_q(RAW_SUBSIDY),
-         lambda r: (len(r), sum(line.subsidy_fen for line in r))),
+         lambda r: (len(r), sum(line.subsidy_fen for line in r)), lambda rows: tuple(rows[0][0])),
     ]
-    for name, ours, theirs, figure in cases:
-        ours_s, value = timed(ours)
-        raw_s, raw_value = timed(theirs)
-        print(f"{name:<34}{ours_s:>9.2f}{raw_s:>11.2f}  {figure(value)} | {raw_value}")
+    for name, ours, theirs, figure, raw_figure in cases:
+        ours_s, ours_cpu, value = timed(ours)
+        raw_s, raw_cpu, raw_value = timed(theirs)
+        mine, other = figure(value), raw_figure(raw_value)
+        agree = "yes" if mine == other else f"NO: {str(mine)[:200]} | {str(other)[:200]}"
+        print(f"{name:<34}{ours_s:>9.2f}{ours_cpu:>7.2f}{raw_s:>8.2f}{raw_cpu:>7.2f}"
+              f"{ours_s / raw_s:>7.2f}{ours_cpu / max(raw_cpu, 1e-6):>7.2f}  {agree}"
+              + (f" ({mine})" if isinstance(mine, int) else ""))
     engine.dispose()
     return 0
+
+
+def _count(rows: list[Any]) -> Any:
+    return len(rows[0])
+
+
+def _stored(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 if __name__ == "__main__":

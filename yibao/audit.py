@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
+from functools import lru_cache
 from typing import Any
 
 from sqlmodel import Session, SQLModel, col, select
@@ -49,12 +50,15 @@ def _plain(value: Any) -> Any:
     if kind in _SCALARS:
         return value
     if kind is str:
-        # Belt and braces: an ID number under any other key is masked as well.
-        if len(value) >= 15 and _ID_LIKE.search(value):
+        # Belt and braces: an ID number under any other key is masked as well. A UUID
+        # (dashes at 8, 13, 18, 23: digit runs of 12 at most) cannot hold one.
+        if len(value) >= 15 and not _uuid_shaped(value) and _ID_LIKE.search(value):
             return _ID_LIKE.sub(lambda m: mask(m.group(0)), value)
         return value
     if kind is date:
-        return value.isoformat()
+        return _date_text(value)
+    if kind is datetime:
+        return _moment_text(value)
     if isinstance(value, datetime):
         return to_storage(value).isoformat()
     if isinstance(value, date):
@@ -71,6 +75,21 @@ def _plain(value: Any) -> Any:
         # Belt and braces: an ID number under any other key is masked as well.
         return _ID_LIKE.sub(lambda m: mask(m.group(0)), value)
     return value
+
+
+def _uuid_shaped(value: str) -> bool:
+    return len(value) == 36 and value[8] == value[13] == value[18] == value[23] == "-"
+
+
+# A bulk snapshot repeats the same stamps and dates on every row.
+@lru_cache(maxsize=8192)
+def _date_text(value: date) -> str:
+    return value.isoformat()
+
+
+@lru_cache(maxsize=8192)
+def _moment_text(value: datetime) -> str:
+    return to_storage(value).isoformat()
 
 
 def _masked_mapping(data: Mapping[str, Any]) -> dict[str, Any]:

@@ -9,7 +9,8 @@ list import, the demo and the benchmark builders.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -78,21 +79,45 @@ def insert_rows(session: Session, model: type[SQLModel], rows: Sequence[Mapping[
     names = ", ".join(f'"{c.name}"' for c in columns)
     marks = ", ".join("?" for _ in columns)
     sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})'
-    plan = list(zip(spec, processors, strict=True))
+    # Converted values are remembered per column: a bulk write repeats the same stamp,
+    # dates and flags on most rows, and the conversion (UTC timestamps above all) costs
+    # more than the insert itself.
+    plan = [(name, default, factory, process, {}) for (name, default, factory), process in zip(spec, processors, strict=True)]
     for start in range(0, len(rows), _CHUNK):
         params = []
         for row in rows[start : start + _CHUNK]:
             values = []
-            for (name, default, factory), process in plan:
+            for name, default, factory, process, seen in plan:
                 if name in row:
                     value = row[name]
                 elif factory is not None:
                     value = factory()
                 else:
                     value = default
-                values.append(process(value) if process is not None and value is not None else value)
+                if process is not None and value is not None:
+                    value = _converted(process, seen, value)
+                values.append(value)
             params.append(tuple(values))
         connection.exec_driver_sql(sql, params)
+
+
+_REMEMBERED = (date, datetime, bool, int, str)
+
+
+def _converted(process: Callable[[Any], Any], seen: dict[Any, Any], value: Any) -> Any:
+    if type(value) not in _REMEMBERED:  # JSON lists and dicts: not hashable, converted each time
+        return process(value)
+    # keyed by type too: True == 1 and a date is not a datetime, but both hash alike
+    key = (type(value), value)
+    done = seen.get(key, _MISSING)
+    if done is _MISSING:
+        if len(seen) > 200_000:  # unique values (ids, names): stop remembering
+            seen.clear()
+        done = seen[key] = process(value)
+    return done
+
+
+_MISSING = object()
 
 
 def update_rows(

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import random
 import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -50,6 +49,7 @@ from yibao.receipts import format_receipt_no
 from yibao.timezone import LOCAL_TZ
 
 MAX_PERSONS = 2_000_000
+_CHUNK_PERSONS = 20_000  # residents generated and written at a time
 
 # Household sizes and their shares.
 _SIZES = ((1, 0.15), (2, 0.25), (3, 0.22), (4, 0.20), (5, 0.12), (6, 0.06))
@@ -162,7 +162,16 @@ def _pick(rng: random.Random, table: tuple[tuple[Any, float], ...]) -> Any:
 
 
 def _uuid(rng: random.Random) -> str:
-    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+    """A version-4 UUID from ``rng`` (the same string ``uuid.UUID(int=…, version=4)`` gives,
+    without building the object: the demo makes several per resident)."""
+    value = (rng.getrandbits(128) & _UUID_CLEAR) | _UUID_SET
+    text = f"{value:032x}"
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
+# RFC 4122 version 4: the variant bits 10 and version 0100 (as uuid.UUID(version=4) sets them).
+_UUID_CLEAR = ~((0xC000 << 48) | (0xF000 << 64)) & ((1 << 128) - 1)
+_UUID_SET = (0x8000 << 48) | (4 << 76)
 
 
 def _age(birth: date, on: date) -> int:
@@ -508,39 +517,43 @@ def build_demo(
         taken=set(),
         receipt_start=sequence.last_value if sequence else 0,
     )
-    while len(builder.persons) < persons:
-        builder.household()
-    # the last household may overshoot: trim its extra members (never its head)
-    extra = len(builder.persons) - persons
-    if extra:
-        dropped = {p["id"] for p in builder.persons[-extra:]}
-        builder.persons = builder.persons[:-extra]
-        builder.identities = [i for i in builder.identities if i["person_id"] not in dropped]
-    for person in builder.persons:
-        builder.enrol(person)
-    for person in builder.persons:
-        person.pop("_identities", None)
-
-    for model, rows in (
-        (Household, builder.households),
-        (Person, builder.persons),
-        (PersonIdentity, builder.identities),
-        (Enrolment, builder.enrolments),
-        (Payment, builder.payments),
-    ):
-        insert_rows(session, model, rows)
+    if session.get_bind().dialect.name == "sqlite":
+        # The indexes of a large registry (random UUID keys) outgrow SQLite's default 2 MB
+        # page cache; for this connection only.
+        session.execute(sa.text("PRAGMA cache_size = -262144"))
+    written = {"persons": 0, "households": 0, "identities": 0, "enrolments": 0, "payments": 0}
+    # Written a chunk of households at a time, so memory follows the chunk, not the registry.
+    while written["persons"] < persons:
+        target = min(persons - written["persons"], _CHUNK_PERSONS)
+        while len(builder.persons) < target:
+            builder.household()
+        # the last household may overshoot: trim its extra members (never its head)
+        extra = len(builder.persons) - target
+        if extra and written["persons"] + len(builder.persons) > persons:
+            dropped = {p["id"] for p in builder.persons[-extra:]}
+            builder.persons = builder.persons[:-extra]
+            builder.identities = [i for i in builder.identities if i["person_id"] not in dropped]
+        for person in builder.persons:
+            builder.enrol(person)
+        for person in builder.persons:
+            person.pop("_identities", None)
+        for model, key in (
+            (Household, "households"),
+            (Person, "persons"),
+            (PersonIdentity, "identities"),
+            (Enrolment, "enrolments"),
+            (Payment, "payments"),
+        ):
+            rows = getattr(builder, key)
+            insert_rows(session, model, rows)
+            written[key] += len(rows)
+            rows.clear()
     if sequence is None:
         session.add(ReceiptSequence(device_id=actor.device_id, last_value=builder.receipt_no))
     else:
         sequence.last_value = builder.receipt_no
         session.add(sequence)
-    report = DemoReport(
-        persons=len(builder.persons),
-        households=len(builder.households),
-        identities=len(builder.identities),
-        enrolments=len(builder.enrolments),
-        payments=len(builder.payments),
-    )
+    report = DemoReport(**written)
     audit.record(
         session,
         actor=actor,

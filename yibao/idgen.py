@@ -127,7 +127,8 @@ def check_digit(first17: str) -> str:
 
 def make_id_number(region6: str, birth: date, sequence: int) -> str:
     """ID number from region code, birth date and a 3-digit sequence (odd: male)."""
-    first17 = f"{region6}{birth:%Y%m%d}{sequence % 1000:03d}"
+    # not f"{birth:%Y%m%d}": strftime costs more than the rest (the demo makes millions)
+    first17 = f"{region6}{birth.year:04d}{birth.month:02d}{birth.day:02d}{sequence % 1000:03d}"
     return first17 + check_digit(first17)
 
 

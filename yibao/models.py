@@ -21,10 +21,10 @@ convention below is in place.
 
 from __future__ import annotations
 
+import os
 import secrets
 import threading
 import time
-import uuid
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
@@ -44,8 +44,19 @@ SQLModel.metadata.naming_convention = NAMING_CONVENTION
 
 
 def new_id() -> str:
-    """A fresh primary key (UUID4, string form)."""
-    return str(uuid.uuid4())
+    """A fresh primary key (UUID4, string form: what ``str(uuid.uuid4())`` gives, without
+    the object; bulk writes make one per row)."""
+    return _uuid_text((int.from_bytes(os.urandom(16)) & _V4_CLEAR) | _V4_SET)
+
+
+def _uuid_text(value: int) -> str:
+    text = f"{value:032x}"
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
+# RFC 4122: variant bits 10, version 0100 (as uuid.UUID(version=4) sets them).
+_V4_CLEAR = ~((0xC000 << 48) | (0xF000 << 64)) & ((1 << 128) - 1)
+_V4_SET = (0x8000 << 48) | (4 << 76)
 
 
 _ORDER_LOCK = threading.Lock()
@@ -70,7 +81,7 @@ def new_ordered_id() -> str:
         _ORDER_STATE[:] = [ms, counter]
     value = (ms & (2**48 - 1)) << 80 | 0x7 << 76 | counter << 64 | 0b10 << 62
     value |= secrets.randbits(62)
-    return str(uuid.UUID(int=value))
+    return _uuid_text(value)
 
 
 def utcnow() -> datetime:

@@ -212,3 +212,25 @@ def test_cli_init_demo_lookup(tmp_path, capsys, monkeypatch) -> None:
     assert main(["--db", db, "--policy", "nowhere-2020", "init"]) == 1
     _, err = capsys.readouterr()
     assert "nowhere-2020" in err and "Traceback" not in err
+
+
+def test_written_in_chunks_the_registry_is_whole(registry_url: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # The demo writes a chunk of households at a time (memory follows the chunk); with
+    # chunks of 100, 250 residents take three chunks, the last one trimmed to the count.
+    monkeypatch.setattr("yibao.demo._CHUNK_PERSONS", 100)
+    engine, report, _actor, _device = _build(registry_url, persons=250, seed=3)
+    with Session(engine) as s:
+        persons = s.execute(sa.select(Person.id, Person.household_id)).all()
+        households = set(s.execute(sa.select(Household.id)).scalars())
+        ids = {p.id for p in persons}
+        assert len(persons) == report.persons == 250
+        assert len(households) == report.households
+        assert {p.household_id for p in persons} <= households
+        for model in (PersonIdentity, Enrolment, Payment):
+            owners = s.execute(sa.select(model.person_id)).scalars().all()  # type: ignore[attr-defined]
+            assert set(owners) <= ids
+        counts = [s.execute(sa.select(sa.func.count()).select_from(m)).scalar_one()
+                  for m in (PersonIdentity, Enrolment, Payment)]
+    assert counts == [report.identities, report.enrolments, report.payments]
+    assert report.enrolments > 100  # the enrolments of every chunk were written, not the last one's
+    engine.dispose()

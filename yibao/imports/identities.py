@@ -411,7 +411,8 @@ def _registry_persons(session: Session, numbers: Iterable[str]) -> dict[str, tup
     stmt = sa.select(Person.id, Person.id_number, Person.name, Person.status).where(
         Person.id_number.in_(wanted)  # type: ignore[union-attr]
     )
-    return {r.id_number: (r.id, r.name, r.status) for r in session.execute(stmt)}
+    # On the session's connection: a Core statement, no ORM result machinery per row.
+    return {r.id_number: (r.id, r.name, r.status) for r in session.connection().execute(stmt)}
 
 
 def _load_running(session: Session, department: str) -> dict[tuple[str, str], _Running]:

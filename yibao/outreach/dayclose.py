@@ -86,6 +86,16 @@ def _clerk_id(clerk: ClerkInfo | Clerk | str) -> str:
     return clerk if isinstance(clerk, str) else clerk.id
 
 
+_CLOSED_ANYWHERE = sa.select(DayClose.__table__.c.id).where(  # type: ignore[attr-defined]
+    DayClose.__table__.c.clerk_id == sa.bindparam("clerk_id"),  # type: ignore[attr-defined]
+    DayClose.__table__.c.day == sa.bindparam("day"),  # type: ignore[attr-defined]
+    DayClose.__table__.c.status == DayCloseStatus.CLOSED.value,  # type: ignore[attr-defined]
+)
+_CLOSED_ON_DEVICE = _CLOSED_ANYWHERE.where(
+    DayClose.__table__.c.device_id == sa.bindparam("device_id")  # type: ignore[attr-defined]
+)
+
+
 def assert_day_open(
     session: Session, clerk: ClerkInfo | Clerk | str, day: date, *, device_id: str | None = None
 ) -> None:
@@ -93,14 +103,10 @@ def assert_day_open(
 
     Payment services call this inside their transaction before taking cash.
     """
-    stmt = select(DayClose).where(
-        DayClose.clerk_id == _clerk_id(clerk),
-        DayClose.day == day,
-        DayClose.status == DayCloseStatus.CLOSED.value,
-    )
-    if device_id is not None:
-        stmt = stmt.where(DayClose.device_id == device_id)
-    if session.exec(stmt).first() is not None:
+    # Built once: F2 asks on every quote whether cash can still be taken today.
+    stmt = _CLOSED_ON_DEVICE if device_id is not None else _CLOSED_ANYWHERE
+    key = {"clerk_id": _clerk_id(clerk), "day": day, "device_id": device_id}
+    if session.execute(stmt, key).first() is not None:
         raise DayClosed(
             f"{day:%Y年%m月%d日} 的现金已日结，不能再收取该日的现金。"
             "如确需补收，请审核人员先重新开启该日（yibao dayclose reopen），并写明原因。",

@@ -17,6 +17,7 @@ from yibao.services.errors import NeedsConfirmation, NotFound, Refused
 
 if TYPE_CHECKING:
     from yibao.services import Services
+    from yibao.services.facts import PersonFile
 
 
 class ServiceBase:
@@ -64,6 +65,17 @@ class ServiceBase:
         if person is None:
             raise NotFound("登记库中找不到此人，请重新查询后再办理。", field="person_id")
         return person
+
+    @staticmethod
+    def file_or_404(session: Session, person_id: str) -> PersonFile:
+        """The person's rows the facts are built from (``facts.read_file``), read as Core
+        rows in one go: what a quote reads."""
+        from yibao.services.facts import read_file
+
+        file = read_file(session, person_id)
+        if file is None:
+            raise NotFound("登记库中找不到此人，请重新查询后再办理。", field="person_id")
+        return file
 
     def require_role(
         self,

@@ -18,8 +18,10 @@ from pydantic import BaseModel, ConfigDict
 
 from yibao.rules.facts import Category
 from yibao.services.base import ServiceBase
+from yibao.services.enrolment import parse_category
 from yibao.services.errors import InvalidInput
-from yibao.services.history import HistoryView
+from yibao.services.facts import records_of
+from yibao.services.history import HistoryView, known_of
 from yibao.services.views import AssessmentView, IdentityView, PersonView, ReceiptView
 
 
@@ -75,6 +77,7 @@ class CounterService(ServiceBase):
         declared: Mapping[str, Any],
         *,
         require_reason: bool = True,
+        known: HistoryView | None = None,
     ) -> dict[str, Any]:
         exit_on = declared.get("employee_exit_on")
         if exit_on is not None and not isinstance(exit_on, date):
@@ -83,14 +86,25 @@ class CounterService(ServiceBase):
                 field="employee_exit_on",
             )
         return self._services.history.validate_declared(
-            person_id, category=category, require_reason=require_reason, **declared
+            person_id, category=category, require_reason=require_reason, known=known, **declared
         )
 
     def quote(self, person_id: str, *, category: str | None, declared: Mapping[str, Any]) -> AssessmentView:
         """The assessment with the declared 参保历史 (``InvalidInput`` names the history field).
-        The 申报理由 is only required to take the payment, not to quote while the clerk types."""
-        overrides = self._overrides(person_id, category, declared, require_reason=False)
-        return self._services.enrolment.assess(person_id, category=category, overrides=overrides or None)
+        The 申报理由 is only required to take the payment, not to quote while the clerk types.
+
+        F2 quotes on every change of the form: the person's rows are read once, in one
+        session, for both the history check and the assessment."""
+        services = self._services
+        with self.reading() as session:
+            file = self.file_or_404(session, person_id)
+            records = records_of(file)
+            known = known_of(file.person, records, services.benefit_year)
+            overrides = self._overrides(person_id, category, declared, require_reason=False, known=known)
+            return services.enrolment.assess_file(
+                session, file, category=parse_category(category), on=self.today(),
+                overrides=overrides or None, records=records,
+            )
 
     def pay(
         self, person_id: str, *, category: str, declared: Mapping[str, Any], channel: str,

@@ -24,7 +24,7 @@ from yibao.rules.facts import Category, PersonFacts
 from yibao.services import ruling
 from yibao.services.base import ServiceBase
 from yibao.services.errors import InvalidInput, NeedsConfirmation, Refused
-from yibao.services.facts import build_facts
+from yibao.services.facts import PersonFile, YearRecord, build_facts, facts_of
 from yibao.services.payments import extras_codes, parse_channel
 from yibao.services.views import (
     AssessmentView,
@@ -98,40 +98,51 @@ class EnrolmentService(ServiceBase):
         cat = parse_category(category)
         day = on or self.today()
         with self.reading() as session:
-            person = self.person_or_404(session, person_id)
-            facts, result = self._rule(
-                session,
-                person,
-                category=cat,
-                insured_region=insured_region,
-                on=day,
-                extras=extras_codes(extras),
-                overrides=overrides,
+            file = self.file_or_404(session, person_id)
+            return self.assess_file(
+                session, file, category=cat, insured_region=insured_region, on=day,
+                extras=extras, overrides=overrides,
             )
-            existing = self._services.payments.paid_payment(
-                session, person.id, self._services.benefit_year
+
+    def assess_file(
+        self,
+        session: Session,
+        file: PersonFile,
+        *,
+        category: Category | None,
+        on: date,
+        insured_region: str | None = None,
+        extras: Sequence[str] = (),
+        overrides: Mapping[str, Any] | None = None,
+        records: list[YearRecord] | None = None,
+    ) -> AssessmentView:
+        """``assess`` on the person's rows already read in ``session`` (``facts.read_file``)."""
+        person = file.person
+        year = self._services.benefit_year
+        facts = facts_of(
+            file, benefit_year=year, category=category,
+            insured_region=self._insured_region(insured_region), overrides=overrides, records=records,
+        )
+        result = ruling.assess_enrolment(self.policy, facts, on, extras=extras_codes(extras))
+        decision = result.decision
+        due = result.due_fen
+        existing = next((p for p in file.payments if p.benefit_year == year), None)
+        if existing is not None:
+            decision = ruling.duplicate_payment_refusal(
+                self.policy, person_name=person.name, year=year, receipt_no=existing.receipt_no,
             )
-            decision = result.decision
-            due = result.due_fen
-            if existing is not None:
-                decision = ruling.duplicate_payment_refusal(
-                    self.policy,
-                    person_name=person.name,
-                    year=self._services.benefit_year,
-                    receipt_no=existing.receipt_no,
-                )
-                due = None
-            return AssessmentView(
-                person=PersonView.of(person),
-                benefit_year=self._services.benefit_year,
-                category=facts.category.value,
-                on=day,
-                decision=decision,
-                facts=facts,
-                due_fen=due,
-                existing_payment=PaymentView.of(existing) if existing else None,
-                cash_closed=self._services.payments.cash_closed(session) if due else None,
-            )
+            due = None
+        return AssessmentView(
+            person=PersonView.of(person),
+            benefit_year=year,
+            category=facts.category.value,
+            on=on,
+            decision=decision,
+            facts=facts,
+            due_fen=due,
+            existing_payment=PaymentView.of(existing) if existing else None,
+            cash_closed=self._services.payments.cash_closed(session) if due else None,
+        )
 
     def register(
         self,

@@ -20,12 +20,13 @@ another 统筹区 before this registry existed):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
-from sqlmodel import Session, col, select
+import sqlalchemy as sa
+from sqlmodel import Session, select
 
 from yibao.identities import Identity
 from yibao.models import (
@@ -79,16 +80,87 @@ class YearRecord:
         return f"导入名单 {self.list_name} 第 {self.list_row} 行（缴费日期 {self.paid_on.isoformat()}）"
 
 
+@dataclass(frozen=True, slots=True)
+class PersonFile:
+    """Every row of one person the facts are built from, read at once (``read_file``).
+
+    The rows are Core rows (attribute access by column name, no ORM identity map): a
+    quote reads them on every keystroke of F2, and ORM objects were most of its cost."""
+
+    person: Person | sa.Row[Any]  # the person table's columns, as an ORM object or a Core row
+    identities: tuple[sa.Row[Any], ...]  # person_identity, in recognition order (created_at)
+    enrolments: tuple[sa.Row[Any], ...]  # enrolment, every benefit year
+    payments: tuple[sa.Row[Any], ...]  # payment, status paid only
+    imported: tuple[sa.Row[Any], ...]  # prior_enrolment with its list's source_name
+
+    def enrolment(self, benefit_year: int) -> sa.Row[Any] | None:
+        return next((e for e in self.enrolments if e.benefit_year == benefit_year), None)
+
+
+_IDENTITIES = sa.select(PersonIdentity.__table__).where(  # type: ignore[attr-defined]
+    PersonIdentity.__table__.c.person_id == sa.bindparam("pid")  # type: ignore[attr-defined]
+).order_by(PersonIdentity.__table__.c.created_at)  # type: ignore[attr-defined]
+_ENROLMENTS = sa.select(Enrolment.__table__).where(  # type: ignore[attr-defined]
+    Enrolment.__table__.c.person_id == sa.bindparam("pid")  # type: ignore[attr-defined]
+)
+_PAYMENTS = sa.select(Payment.__table__).where(  # type: ignore[attr-defined]
+    Payment.__table__.c.person_id == sa.bindparam("pid"),  # type: ignore[attr-defined]
+    Payment.__table__.c.status == PaymentStatus.PAID.value,  # type: ignore[attr-defined]
+)
+_IMPORTED = (
+    sa.select(PriorEnrolment.__table__, ImportBatch.__table__.c.source_name)  # type: ignore[attr-defined]
+    .join_from(
+        PriorEnrolment.__table__,  # type: ignore[attr-defined]
+        ImportBatch.__table__,  # type: ignore[attr-defined]
+        ImportBatch.__table__.c.id == PriorEnrolment.__table__.c.import_batch_id,  # type: ignore[attr-defined]
+    )
+    .where(PriorEnrolment.__table__.c.person_id == sa.bindparam("pid"))  # type: ignore[attr-defined]
+)
+
+
+_PERSON = sa.select(Person.__table__).where(Person.__table__.c.id == sa.bindparam("pid"))  # type: ignore[attr-defined]
+
+
+def read_file(session: Session, person: Person | str) -> PersonFile | None:
+    """The person (an ORM ``Person`` the caller holds, or read here as a Core row by id;
+    None when there is no such person) with their identities, enrolments, paid payments
+    and imported list rows. The statements are built once at import, so SQLAlchemy reuses
+    their compiled form; they run on the session's connection, after a flush, so a caller
+    inside a write transaction reads what it has just added."""
+    session.flush()
+    con = session.connection()
+    key = {"pid": person if isinstance(person, str) else person.id}
+    row: Person | sa.Row[Any] | None = person if isinstance(person, Person) else con.execute(_PERSON, key).first()
+    if row is None:
+        return None
+    return PersonFile(
+        person=row,
+        identities=tuple(con.execute(_IDENTITIES, key)),
+        enrolments=tuple(con.execute(_ENROLMENTS, key)),
+        payments=tuple(con.execute(_PAYMENTS, key)),
+        imported=tuple(con.execute(_IMPORTED, key)),
+    )
+
+
+def file_of(session: Session, person: Person) -> PersonFile:
+    """``read_file`` for a person the caller already holds."""
+    file = read_file(session, person)
+    assert file is not None
+    return file
+
+
 def year_records(session: Session, person_id: str) -> list[YearRecord]:
-    """Every year on record for ``person_id``: valid registry payments first, then imported
-    list rows for years the registry has no payment for. Sorted by year."""
+    """Every year on record for ``person_id`` (see ``records_of``)."""
+    file = read_file(session, person_id)
+    return records_of(file) if file is not None else []
+
+
+def records_of(file: PersonFile) -> list[YearRecord]:
+    """Every year on record: valid registry payments first, then paid enrolments with no
+    payment row, then imported list rows for years the registry has no payment for. Sorted
+    by year."""
     out: dict[int, YearRecord] = {}
-    payments = session.exec(
-        select(Payment).where(
-            Payment.person_id == person_id, Payment.status == PaymentStatus.PAID.value
-        )
-    ).all()
-    for p in payments:
+    for p in file.payments:
         out[p.benefit_year] = YearRecord(
             year=p.benefit_year,
             source="registry",
@@ -97,12 +169,9 @@ def year_records(session: Session, person_id: str) -> list[YearRecord]:
             receipt_no=p.receipt_no,
         )
     # A paid enrolment with no payment row (a year carried over from an older registry).
-    enrolments = session.exec(
-        select(Enrolment).where(
-            Enrolment.person_id == person_id, Enrolment.status == EnrolmentStatus.PAID.value
-        )
-    ).all()
-    for e in enrolments:
+    for e in file.enrolments:
+        if e.status != EnrolmentStatus.PAID.value:
+            continue
         out.setdefault(
             e.benefit_year,
             YearRecord(
@@ -113,12 +182,7 @@ def year_records(session: Session, person_id: str) -> list[YearRecord]:
                 category=e.category,
             ),
         )
-    imported = session.exec(
-        select(PriorEnrolment, ImportBatch.source_name)
-        .join(ImportBatch, col(ImportBatch.id) == col(PriorEnrolment.import_batch_id))
-        .where(PriorEnrolment.person_id == person_id)
-    ).all()
-    for row, name in imported:
+    for row in file.imported:
         out.setdefault(
             row.benefit_year,
             YearRecord(
@@ -126,7 +190,7 @@ def year_records(session: Session, person_id: str) -> list[YearRecord]:
                 source="imported",
                 paid_on=row.paid_on,
                 amount_fen=row.amount_fen,
-                list_name=name,
+                list_name=row.source_name,
                 list_row=row.source_row,
                 category=row.category,
             ),
@@ -148,7 +212,7 @@ def derive(records: list[YearRecord], benefit_year: int) -> dict[str, Any]:
     return data
 
 
-def identity_facts(rows: list[PersonIdentity]) -> tuple[IdentityFact, ...]:
+def identity_facts(rows: Sequence[PersonIdentity | sa.Row[Any]]) -> tuple[IdentityFact, ...]:
     out: list[IdentityFact] = []
     for row in rows:
         if row.revoked_at is not None:
@@ -231,19 +295,28 @@ def build_facts(
     overrides: Mapping[str, Any] | None = None,
 ) -> PersonFacts:
     """The facts of ``person`` for ``benefit_year`` as the rules take them."""
-    identities = list(
-        session.exec(
-            select(PersonIdentity)
-            .where(PersonIdentity.person_id == person.id)
-            .order_by(col(PersonIdentity.created_at))
-        ).all()
+    return facts_of(
+        file_of(session, person), benefit_year=benefit_year, category=category,
+        insured_region=insured_region, overrides=overrides,
     )
-    enrolment = session.exec(
-        select(Enrolment).where(
-            Enrolment.person_id == person.id, Enrolment.benefit_year == benefit_year
-        )
-    ).first()
-    records = year_records(session, person.id)
+
+
+def facts_of(
+    file: PersonFile,
+    *,
+    benefit_year: int,
+    category: Category | str | None = None,
+    insured_region: str | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    records: list[YearRecord] | None = None,
+) -> PersonFacts:
+    """The facts for ``benefit_year`` from rows already read (``records``: ``records_of(file)``
+    when the caller has it)."""
+    person = file.person
+    identities = file.identities
+    enrolment = file.enrolment(benefit_year)
+    if records is None:
+        records = records_of(file)
     grades = [g for g in [person.disability_grade, *(i.disability_grade for i in identities)] if g]
     if category is None:
         category = enrolment.category if enrolment is not None else Category.GENERAL
@@ -255,6 +328,11 @@ def build_facts(
             + "、".join(f"{c.value}（{c.label}）" for c in Category),
             field="category",
         ) from None
+    # Insured this year: a paid payment or a paid enrolment for it (``paid_years``).
+    insured = any(p.benefit_year == benefit_year for p in file.payments) or any(
+        e.benefit_year == benefit_year and e.status == EnrolmentStatus.PAID.value
+        for e in file.enrolments
+    )
     data: dict[str, Any] = {
         "birth_date": person.birth_date,
         "category": category,
@@ -267,7 +345,7 @@ def build_facts(
         or (enrolment.insured_region if enrolment is not None else None),
         "employee_insured": person.employee_insured,
         "other_scheme_exit_on": person.other_scheme_exit_on,
-        "insured_in_benefit_year": benefit_year in paid_years(session, person.id),
+        "insured_in_benefit_year": insured,
         "registered_on": enrolment.registered_on if enrolment is not None else None,
         "died_on": person.died_on,
         **derive(records, benefit_year),

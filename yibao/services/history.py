@@ -29,8 +29,10 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict
 
+from yibao.models import Person
 from yibao.rules.facts import Category
 from yibao.services.base import ServiceBase
 from yibao.services.errors import InvalidInput
@@ -244,6 +246,37 @@ def _facts(view_years: list[HistoryYear], benefit_year: int, derived: dict[str, 
     return facts
 
 
+def known_of(person: Person | sa.Row[Any], records: list[YearRecord], year: int) -> HistoryView:
+    """``HistoryView`` of ``person`` before ``year`` from the years on record (``records_of``)."""
+    derived = derive(records, year)
+    before = tuple(sorted(r.year for r in records if r.year < year and not r.repaid))
+    previous = next((r for r in records if r.year == year - 1 and not r.repaid), None)
+    view_years = _years(records, year)
+    return HistoryView(
+        person_id=person.id,
+        benefit_year=year,
+        paid_years=before,
+        last_paid_year=before[-1] if before else None,
+        enrolled_previous_year=derived["enrolled_previous_year"],
+        previous_year_receipt_no=previous.receipt_no if previous is not None else None,
+        previous_year_source=previous.where if previous is not None else None,
+        lapsed_years=derived["lapsed_years"],
+        repaid_years=derived["repaid_years"],
+        continuous_years=derived["basic_insurance_years_continuous"],
+        no_record=derived["first_enrolment"],
+        other_scheme_exit_on=person.other_scheme_exit_on,
+        imported_years=tuple(
+            sorted(
+                r.year
+                for r in records
+                if r.year < year and r.source == "imported" and not r.repaid
+            )
+        ),
+        years=tuple(view_years),
+        facts=tuple(_facts(view_years, year, derived)),
+    )
+
+
 class HistoryService(ServiceBase):
     def known(self, person_id: str, benefit_year: int | None = None) -> HistoryView:
         """What the registry knows of ``person_id``'s history before ``benefit_year``
@@ -252,34 +285,7 @@ class HistoryService(ServiceBase):
         year = benefit_year if benefit_year is not None else self._services.benefit_year
         with self.reading() as session:
             person = self.person_or_404(session, person_id)
-            records = year_records(session, person.id)
-            derived = derive(records, year)
-            before = tuple(sorted(r.year for r in records if r.year < year and not r.repaid))
-            previous = next((r for r in records if r.year == year - 1 and not r.repaid), None)
-            view_years = _years(records, year)
-            return HistoryView(
-                person_id=person.id,
-                benefit_year=year,
-                paid_years=before,
-                last_paid_year=before[-1] if before else None,
-                enrolled_previous_year=derived["enrolled_previous_year"],
-                previous_year_receipt_no=previous.receipt_no if previous is not None else None,
-                previous_year_source=previous.where if previous is not None else None,
-                lapsed_years=derived["lapsed_years"],
-                repaid_years=derived["repaid_years"],
-                continuous_years=derived["basic_insurance_years_continuous"],
-                no_record=derived["first_enrolment"],
-                other_scheme_exit_on=person.other_scheme_exit_on,
-                imported_years=tuple(
-                    sorted(
-                        r.year
-                        for r in records
-                        if r.year < year and r.source == "imported" and not r.repaid
-                    )
-                ),
-                years=tuple(view_years),
-                facts=tuple(_facts(view_years, year, derived)),
-            )
+            return known_of(person, year_records(session, person.id), year)
 
     def validate_declared(
         self,
@@ -293,6 +299,7 @@ class HistoryService(ServiceBase):
         category: Category | str | None = None,
         reason: str | None = None,
         require_reason: bool = True,
+        known: HistoryView | None = None,
     ) -> dict[str, Any]:
         """Check what the clerk declared against itself and the registry; return ``overrides``.
 
@@ -312,7 +319,8 @@ class HistoryService(ServiceBase):
         Raises ``InvalidInput`` (Chinese message, ``field`` = the argument) when a value is
         out of range, contradicts another, contradicts a record in this registry, or a
         declaration has no reason. Returns only the facts that differ from the registry's
-        own derivation, with ``declaration_reason``.
+        own derivation, with ``declaration_reason``. ``known``: the person's ``known`` view
+        when the caller has just read it (the F2 quote), so it is not read twice.
         """
         if previous_year not in PREVIOUS_YEAR_CHOICES:
             raise InvalidInput(
@@ -329,7 +337,8 @@ class HistoryService(ServiceBase):
             cat = Category(category) if category else None
         except ValueError:
             raise InvalidInput(f"参保类别“{category}”不对。", field="category") from None
-        known = self.known(person_id)
+        if known is None:
+            known = self.known(person_id)
         last_year = known.benefit_year - 1
 
         # 上年度参保 and 连续断保年数 together.

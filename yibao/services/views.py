@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict
 
 from yibao.identities import label as identity_label
@@ -76,7 +77,7 @@ class PersonView(View):
     name_initials: str
 
     @classmethod
-    def of(cls, row: Person) -> PersonView:
+    def of(cls, row: Person | sa.Row[Any]) -> PersonView:
         return cls(
             id=row.id,
             name=row.name,
@@ -251,7 +252,7 @@ class PaymentView(View):
     status_label: str = ""  # 有效 / 已退费 / 作废 / 重复缴费待处理
 
     @classmethod
-    def of(cls, row: Payment) -> PaymentView:
+    def of(cls, row: Payment | sa.Row[Any]) -> PaymentView:
         try:
             channel_label = CHANNEL_LABELS[Channel(row.channel)]
         except ValueError:
