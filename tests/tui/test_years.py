@@ -8,6 +8,7 @@ from pathlib import Path
 
 from textual.widgets import Select
 
+from tests.notice import fill_notice
 from tests.tui.conftest import SIZE, id_number, settle
 from tui.app import YibaoApp
 from tui.modals.confirm import ConfirmModal
@@ -26,7 +27,7 @@ def _activate(services, clock, tmp_path: Path, policy_id: str, year: int, *, day
     test's act; the figures stay the source file's), activated by a supervisor."""
     key = policy_id.rsplit("-", 1)[0]
     target = tmp_path / f"{key}-{year}.toml"
-    text = make_draft(policies_dir() / f"{policy_id}.toml", year=year).replace('date = ""', f'date = "{day}"', 1)
+    text = fill_notice(make_draft(policies_dir() / f"{policy_id}.toml", year=year), day=day)
     target.write_text(text, encoding="utf-8")
     target.write_text(confirm(target, everything=True, no_number=True).text, encoding="utf-8")
     boss = ensure_clerk(services.engine, name="李主任", device=services.device, role=Role.SUPERVISOR, now=clock())

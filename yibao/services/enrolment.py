@@ -23,7 +23,7 @@ from yibao.models import Channel, Enrolment, EnrolmentStatus, Person
 from yibao.rules.facts import Category, PersonFacts
 from yibao.services import ruling
 from yibao.services.base import ServiceBase
-from yibao.services.errors import InvalidInput, NeedsConfirmation, Refused
+from yibao.services.errors import DraftQuote, InvalidInput, NeedsConfirmation, Refused
 from yibao.services.facts import build_facts
 from yibao.services.payments import extras_codes, parse_channel
 from yibao.services.views import (
@@ -108,30 +108,34 @@ class EnrolmentService(ServiceBase):
                 extras=extras_codes(extras),
                 overrides=overrides,
             )
-            existing = self._services.payments.paid_payment(
-                session, person.id, self._services.benefit_year
+            return self._view(session, person, facts, result, day)
+
+    def _view(
+        self, session: Session, person: Person, facts: PersonFacts, result: ruling.Ruling, day: date
+    ) -> AssessmentView:
+        existing = self._services.payments.paid_payment(session, person.id, self._services.benefit_year)
+        decision = result.decision
+        due = result.due_fen
+        if existing is not None:
+            decision = ruling.duplicate_payment_refusal(
+                self.policy,
+                person_name=person.name,
+                year=self._services.benefit_year,
+                receipt_no=existing.receipt_no,
             )
-            decision = result.decision
-            due = result.due_fen
-            if existing is not None:
-                decision = ruling.duplicate_payment_refusal(
-                    self.policy,
-                    person_name=person.name,
-                    year=self._services.benefit_year,
-                    receipt_no=existing.receipt_no,
-                )
-                due = None
-            return AssessmentView(
-                person=PersonView.of(person),
-                benefit_year=self._services.benefit_year,
-                category=facts.category.value,
-                on=day,
-                decision=decision,
-                facts=facts,
-                due_fen=due,
-                existing_payment=PaymentView.of(existing) if existing else None,
-                cash_closed=self._services.payments.cash_closed(session) if due else None,
-            )
+            due = None
+        return AssessmentView(
+            person=PersonView.of(person),
+            benefit_year=self._services.benefit_year,
+            category=facts.category.value,
+            on=day,
+            decision=decision,
+            facts=facts,
+            due_fen=due,
+            existing_payment=PaymentView.of(existing) if existing else None,
+            cash_closed=self._services.payments.cash_closed(session) if due else None,
+            draft=self.policy.is_draft,
+        )
 
     def register(
         self,
@@ -176,9 +180,14 @@ class EnrolmentService(ServiceBase):
         eligibility = ruling.eligibility_of(result)
         if eligibility is not None and eligibility.refused:
             raise Refused(eligibility)
-        # Registering for a year that can never be paid writes nothing: not a draft's year,
+        # Registering for a year that can never be paid writes nothing: not a draft's year
+        # (the draft's quote goes back with the refusal, and the transaction is rolled back),
         # not a year that does not collect today, not when the window is shut for good.
-        self._services.years.refuse_if_draft()
+        try:
+            self._services.years.refuse_if_draft()
+        except Refused as draft:
+            session.flush()  # a new person is in the session: quote them as the draft would
+            raise DraftQuote(draft.decision, self._view(session, person, facts, result, self.today())) from None
         self._services.years.refuse_if_closed()
         window = getattr(result.decision, "payment_window", None)
         if window is not None and window.refused and window.earliest_payment_on is None:

@@ -417,6 +417,9 @@ class RegistrationScreen(hv.HistoryFormMixin):
         if message.answer is PersonRegistered and message.decision.rule == "id_number.address_code":
             self._confirm_address_code(message.decision)
             return
+        if message.quote is not None:  # a draft year: the quote, marked, and nothing written
+            self.show_assessment(message.quote, focus=False)
+            return
         super().show_refused(message)
         self.query_one("#reg-payment").display = False
         self.query_one("#reg-step", Static).update("[b red]不予办理，理由如下。[/]按 F2 办理下一位。")
@@ -478,9 +481,20 @@ class RegistrationScreen(hv.HistoryFormMixin):
         self.assessment = view
         self.refused = False
         panel = self.query_one("#reg-quote", DecisionPanel)
-        panel.show_decision(view.decision, rv.figures(view), title=f"{view.benefit_year}年度 政策核定")
         step = self.query_one("#reg-step", Static)
-        if rv.payable(view) and view.due_fen == 0:
+        if view.draft:  # the figures as the draft says, never 准予办理
+            panel.show("confirm", "试算（草稿·未确认，不能收费）", rv.figures(view),
+                       [rv.DRAFT_LINE.format(year=view.benefit_year), *view.explain()],
+                       title=f"{view.benefit_year}年度 试算（草稿·未确认）")
+        else:
+            panel.show_decision(view.decision, rv.figures(view), title=f"{view.benefit_year}年度 政策核定")
+        if view.draft:
+            self.query_one("#reg-payment").display = False
+            self.refused = True
+            step.update(f"[b yellow]{view.benefit_year}年度政策文件是草稿·未确认：以下为试算，不能收费，未登记。[/]\n"
+                        "文件逐条确认并由审核人员启用（yibao policy activate）后再办理。")
+            self.status("草稿·未确认：只能试算，不能收费。按 F2 办理下一位，Esc 返回。", "warning")
+        elif rv.payable(view) and view.due_fen == 0:
             self.query_one("#reg-payment").display = False
             step.update("全额资助：个人无需缴费。核对无误后按 Ctrl+S 确认办理。")
             self.status("全额资助，无需收费：按 Ctrl+S 确认办理。")
