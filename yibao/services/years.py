@@ -104,9 +104,10 @@ class YearService(ServiceBase):
             return self.policy
         return self.chain().year(benefit_year) or self.policy
 
-    def choose(self, benefit_year: int) -> OpenYear:
-        """Work in ``benefit_year`` from now on (the header shows it). Only an open year."""
-        years = self.open(Purpose.PAYMENT)
+    def choose(self, benefit_year: int, purpose: Purpose | str = Purpose.PAYMENT) -> OpenYear:
+        """Work in ``benefit_year`` from now on (the header shows it). Only a year open
+        today for ``purpose``."""
+        years = self.open(purpose)
         pick = next((y for y in years if y.benefit_year == benefit_year), None)
         if pick is None:
             shown = "、".join(y.label for y in years) or "（无）"

@@ -39,12 +39,12 @@ from tui.workflows.registration.messages import (
     PersonFound,
     PersonOpened,
     PersonRegistered,
-    YearChanged,
-    YearsOpen,
 )
+from tui.workflows.years import ChoosesYear
 from yibao.rules.decision import Decision
 from yibao.services.counter import CounterView
 from yibao.services.views import AssessmentView
+from yibao.services.years import OpenYear
 
 
 def _id_problem(value: str) -> str | None:
@@ -74,7 +74,7 @@ def _row(label: str, widget: Widget) -> Horizontal:
     return Horizontal(Label(label, classes="field-label"), widget, classes="row")
 
 
-class RegistrationScreen(hv.HistoryFormMixin):
+class RegistrationScreen(ChoosesYear, hv.HistoryFormMixin):
     TITLE = "参保登记"
     DECISION = "#reg-quote"
     FIELDS = {
@@ -138,7 +138,7 @@ class RegistrationScreen(hv.HistoryFormMixin):
         self.query_one("#reg-permit-info").display = False
         self.query_one("#reg-hukou", Input).value = str(getattr(self.services.policy, "region_code", ""))
         self.query_one("#reg-id", IdNumberInput).focus()
-        self.call(YearsOpen, self.services.years.open, "payment")
+        self.ask_years()
         if self.person_id:
             self.call(PersonOpened, self.services.counter.open, person_id=self.person_id)
 
@@ -398,20 +398,10 @@ class RegistrationScreen(hv.HistoryFormMixin):
         if self.is_current(message):
             self._household_hint(rv.household_text(message.household))
 
-    @on(YearsOpen)
-    def _years(self, message: YearsOpen) -> None:
-        self.query_one(YearChoice).show(message.years, self.services.benefit_year)
-
-    @on(YearChanged)
-    def _year_changed(self, message: YearChanged) -> None:
-        self.desk.refresh_info()  # the header shows the year being collected
+    def year_changed(self, year: OpenYear) -> None:
         self.assessment = None  # quote again in the chosen year
         self.query_one("#reg-payment").display = False
-        self.status(f"改为办理 {message.year.label}。按 Ctrl+S 重新核定。")
-
-    @on(YearChoice.Chosen)
-    def _year_chosen(self, message: YearChoice.Chosen) -> None:
-        self.call(YearChanged, self.services.years.choose, message.benefit_year)
+        self.status(f"改为办理 {year.label}。按 Ctrl+S 重新核定。")
 
     def show_refused(self, message: Refused) -> None:
         if message.answer is PersonRegistered and message.decision.rule == "id_number.address_code":
