@@ -275,7 +275,7 @@ class RefundScreen(WorkflowScreen):
             self.query_one("#rf-reason", Select).set_options(self._reasons)
         lines = [
             f"收据号 {o.payment.receipt_no} 应退资助差额 {yuan(o.decision.amount_fen)}"
-            + "（依据 " + "、".join(dict.fromkeys(r.clause.cite() for r in o.decision.reasons if r.clause)) + "）"
+            + "".join(f"（{r.clause.cite()}）" for r in o.decision.reasons[:1] if r.clause)  # the settlement's own clause
             for o in message.offers
         ]
         first = message.offers[0]
