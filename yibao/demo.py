@@ -103,6 +103,8 @@ class DemoSettings:
     subsidy_fen: dict[str, int] = field(default_factory=dict)
     centralized_start: date | None = None
     centralized_end: date | None = None
+    benefit_start: date | None = None  # the file's periods.benefit (not always the calendar year)
+    benefit_end: date | None = None
 
     @classmethod
     def from_policy(cls, policy: Any) -> DemoSettings:
@@ -123,6 +125,7 @@ class DemoSettings:
                 code = str(getattr(identity, "value", identity))
                 subsidy[code] = max(subsidy.get(code, 0), amount)
         centralized = getattr(contribution, "centralized", None)
+        benefit = getattr(getattr(policy, "periods", None), "benefit", None)
         return cls(
             policy_id=policy.id,
             region_code=policy.region_code,
@@ -131,6 +134,8 @@ class DemoSettings:
             subsidy_fen=subsidy,
             centralized_start=getattr(centralized, "start", None),
             centralized_end=getattr(centralized, "end", None),
+            benefit_start=getattr(benefit, "start", None),
+            benefit_end=getattr(benefit, "end", None),
         )
 
 
@@ -422,8 +427,8 @@ class _Builder:
                 "policy_id": self.s.policy_id,
                 "status": (EnrolmentStatus.PAID if paid_on else EnrolmentStatus.REGISTERED).value,
                 "registered_on": registered_on,
-                "coverage_start": date(year, 1, 1) if paid_on else None,
-                "coverage_end": date(year, 12, 31) if paid_on else None,
+                "coverage_start": self.s.benefit_start if paid_on else None,  # the file's period
+                "coverage_end": self.s.benefit_end if paid_on else None,
                 "waiting_months": 0 if paid_on else None,
                 "subsidy_identity": best if subsidy else None,
                 "note": "演示数据",

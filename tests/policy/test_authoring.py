@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.notice import fill_notice
 from yibao.cli.main import main
 from yibao.policy import list_policies, load_policy
 from yibao.policy.authoring import confirm, diff, make_draft, pending, shift_date
@@ -18,8 +19,7 @@ ALL = [p.id for p in list_policies()]  # every file in policies/, never a hand-k
 def _fill_document(path: Path, *, number: str, day: str) -> None:
     """What the office does by hand from the new notice: its number and date."""
     text = path.read_text(encoding="utf-8")
-    text = text.replace('number = ""', f'number = "{number}"', 1).replace('date = ""', f'date = "{day}"', 1)
-    path.write_text(text, encoding="utf-8")
+    path.write_text(fill_notice(text, number=number, day=day), encoding="utf-8")
 
 
 @pytest.mark.parametrize("policy_id", ALL)
@@ -30,7 +30,7 @@ def test_a_draft_keeps_every_figure_and_sentence_unconfirmed(policy_id: str, tmp
     target.write_text(make_draft(policies_dir() / f"{policy_id}.toml", year=year), encoding="utf-8")
     draft = load_policy(target)
     assert draft.is_draft and draft.benefit_year == year and draft.id == f"{source.key}-{year}"
-    assert draft.document.number == "" and draft.document.date == ""
+    assert draft.document.number == "" and draft.document.date == "" and draft.document.title == ""
     # Every figure is last year's: the same standard, the same subsidies (never invented).
     assert draft.contribution.standard_fen == source.contribution.standard_fen
     assert draft.contribution.subsidies == tuple(
@@ -45,8 +45,8 @@ def test_a_draft_keeps_every_figure_and_sentence_unconfirmed(policy_id: str, tmp
     # Dates move by one whole year.
     assert draft.periods.benefit.start == shift_date(source.periods.benefit.start, 1)
     assert draft.periods.centralized.end == shift_date(source.periods.centralized.end, 1)
-    # pending: every entry, plus the document's number and date.
-    assert len(pending(draft)) == len(after) + 2
+    # pending: every entry, plus the document's number, date and title.
+    assert len(pending(draft)) == len(after) + 3
 
 
 def test_shangnan_2027_dates_and_leap_day() -> None:
@@ -65,7 +65,7 @@ def test_check_lists_every_unconfirmed_entry_and_fails_until_confirmed(
     out = capsys.readouterr().out.splitlines()
     entries = len(list(load_policy(target).entries()))
     listed = [line for line in out if line.startswith("未确认")]
-    assert len(listed) == entries + 2 and all("未确认" in line for line in listed)
+    assert len(listed) == entries + 3 and all("未确认" in line for line in listed)
     # Confirming one entry leaves the rest.
     assert main(["policy", "confirm", str(target), "contribution.standard"]) == 1
     assert load_policy(target).contribution.standard.confirmed

@@ -29,6 +29,8 @@ SETTINGS = DemoSettings(
     subsidy_fen={"minimum_living": 28500, "extreme_poverty": 38000},
     centralized_start=date(2023, 9, 1),
     centralized_end=date(2024, 2, 29),
+    benefit_start=date(2024, 1, 1),  # the file's periods.benefit
+    benefit_end=date(2024, 12, 31),
 )
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.ids import id_number
+from tests.notice import fill_notice
 from tests.services.helpers import audit_actions, counts, rows
 from yibao.config import ensure_clerk
 from yibao.models import AuditLog, Enrolment, Payment, Person, PolicyFile, Role
@@ -32,7 +33,7 @@ def _confirm_all(target: Path, *, number: str, day: str) -> None:
     """The office's act, done here by the test: the notice's number and date typed in, every
     entry confirmed (the figures stay last year's: this test does not invent new ones)."""
     text = target.read_text(encoding="utf-8")
-    text = text.replace('number = ""', f'number = "{number}"', 1).replace('date = ""', f'date = "{day}"', 1)
+    text = fill_notice(text, number=number, day=day)
     target.write_text(text, encoding="utf-8")
     result = confirm(target, everything=True)
     target.write_text(result.text, encoding="utf-8")

@@ -27,6 +27,8 @@ SETTINGS = DemoSettings(
     subsidy_fen={"minimum_living": 24000},
     centralized_start=date(2024, 9, 1),
     centralized_end=date(2024, 12, 20),
+    benefit_start=date(2025, 1, 1),  # the file's periods.benefit
+    benefit_end=date(2025, 12, 31),
 )
 
 

@@ -320,3 +320,40 @@ async def test_silent_document_needs_the_clerks_confirmation(jincheng_app) -> No
         await settle(app, pilot)
     [request] = services.refunds.requests()
     assert (request.receipt_no, request.state, request.deadline) == (receipt.receipt_no, "received", None)
+
+
+async def test_f5_offers_a_subsidy_settlement_and_takes_it_in(app, services, supervisor_services, family, clock) -> None:  # type: ignore[no-untyped-def]
+    """商南 三(一)(b): 张建国 paid 400 元 in full (2024-10-15) with no identity marked; 民政
+    recognised him as 低保 on 2024-11-05 (before 2024-12-31), marked on 2024-11-20. 二(二):
+    低保 定额资助 240 元, so 240 − 0 = 240 元 is owed back. F5 says so, with the clause, and
+    the clerk takes it in; the supervisor's review takes it to 已退费."""
+    receipt = services.enrolment.enrol_and_pay(family.head_id, channel="bank")
+    assert receipt.payment.amount_fen == 40000 and receipt.payment.subsidy_fen == 0
+    clock.set_local(2024, 11, 20)
+    services.persons.add_identity(family.head_id, code="minimum_living", department="民政",
+                                  recognised_on=date(2024, 11, 5), valid_from=date(2024, 11, 5))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f5")
+        await pilot.press(*family.head_number, "enter")
+        await settle(app, pilot)
+        step = _text(app, "#rf-step")
+        assert "应落实资助政策" in step and "应退资助差额 240.00 元" in step and "三(一)" in step
+        assert app.screen.query_one("#rf-reason").value == "subsidy_settlement"
+        decision = _text(app, "#rf-decision")
+        assert "240.00 元" in decision and "三(一)" in decision
+        # [refunds] evidence (缴费人有效身份证件, 缴费凭证或税务缴费记录) and the settlement's own
+        # (民政或农业农村部门的身份认定证明): three papers to tick.
+        await pilot.press("ctrl+s")
+        assert "材料未收齐" in app.status[0] and app.focused.id == "rf-evidence"
+        await pilot.press("space", "down", "space", "down", "space", "ctrl+s")
+        assert isinstance(app.screen, ConfirmModal), app.status
+        assert "退费金额 240.00 元" in shown(app.screen.query_one("#confirm-body"))
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert "已受理退费申请" in _text(app, "#rf-result")
+    [request] = services.refunds.requests()
+    assert (request.reason, request.amount_fen, request.state) == ("subsidy_settlement", 24000, "received")
+    supervisor_services.refunds.start_review(request.id)
+    supervisor_services.refunds.approve(request.id, note="民政认定证明已核")
+    assert supervisor_services.refunds.mark_refunded(request.id).state == "refunded"
+    assert services.refunds.offers(family.head_id) == []  # settled once

@@ -8,10 +8,12 @@ from pathlib import Path
 
 from textual.widgets import Select
 
+from tests.notice import fill_notice
 from tests.tui.conftest import SIZE, id_number, settle
 from tui.app import YibaoApp
 from tui.modals.confirm import ConfirmModal
 from tui.widgets.year_choice import YearChoice
+from tui.workflows.newborn.screen import NewbornScreen
 from tui.workflows.registration.screen import RegistrationScreen
 from yibao.config import ensure_clerk
 from yibao.models import Role
@@ -26,7 +28,7 @@ def _activate(services, clock, tmp_path: Path, policy_id: str, year: int, *, day
     test's act; the figures stay the source file's), activated by a supervisor."""
     key = policy_id.rsplit("-", 1)[0]
     target = tmp_path / f"{key}-{year}.toml"
-    text = make_draft(policies_dir() / f"{policy_id}.toml", year=year).replace('date = ""', f'date = "{day}"', 1)
+    text = fill_notice(make_draft(policies_dir() / f"{policy_id}.toml", year=year), day=day)
     target.write_text(text, encoding="utf-8")
     target.write_text(confirm(target, everything=True, no_number=True).text, encoding="utf-8")
     boss = ensure_clerk(services.engine, name="李主任", device=services.device, role=Role.SUPERVISOR, now=clock())
@@ -83,3 +85,25 @@ async def test_two_years_open_the_clerk_chooses(services, clock, tmp_path: Path)
         await settle(app, pilot)
         assert desk.benefit_year == 2024 and app.info.benefit_year == 2024
         assert "2024年度" in app.status[0]
+
+
+async def test_f3_offers_both_years_for_a_newborn_and_works_in_the_one_chosen(services, clock, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # 眉山 2024 (benefit 2024-01-01 to 2024-12-31) and 2025 (its centralized period from
+    # 2024-09-01, 二(二)1 moved a year): on 2024-10-15 a baby may be enrolled for either.
+    # The default is 2025, whose centralized period is running.
+    clock.set_local(2024, 10, 15)
+    _activate(services, clock, tmp_path, "meishan-2024", 2025, day="2024-08-20")
+    app, desk = _desk(services, clock, "meishan-2024", tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f3")
+        await settle(app, pilot)
+        assert isinstance(app.screen, NewbornScreen)
+        choice = app.screen.query_one(YearChoice)
+        assert choice.display
+        select = choice.query_one(Select)
+        assert select.value == 2025
+        assert [value for _label, value in select._options if value is not Select.NULL] == [2025, 2024]
+        select.value = 2024
+        await settle(app, pilot)
+        assert desk.benefit_year == 2024 and desk.policy.id == "meishan-2024"
+        assert app.info.benefit_year == 2024 and "2024年度" in app.status[0]

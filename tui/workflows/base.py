@@ -47,6 +47,8 @@ def outcome_message(error: BaseException, answer: type[Answer], token: int) -> R
     """The shared message for a service exception."""
     from yibao.services import errors
 
+    if isinstance(error, errors.DraftQuote):
+        return Refused(error.decision, answer, token, quote=error.quote)
     if isinstance(error, errors.Refused):
         return Refused(error.decision, answer, token)
     if isinstance(error, errors.NotPermitted):

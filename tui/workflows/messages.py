@@ -17,6 +17,7 @@ from textual.message import Message
 
 if TYPE_CHECKING:
     from yibao.rules.decision import Decision
+    from yibao.services.views import AssessmentView
 
 
 class Answer(Message):
@@ -27,11 +28,13 @@ class Answer(Message):
 
 @dataclass
 class Refused(Message):
-    """The rules refused: ``decision`` carries the reasons with their clauses."""
+    """The rules refused: ``decision`` carries the reasons with their clauses; ``quote``
+    what a draft year's file would charge (草稿·未确认, shown but never taken)."""
 
     decision: Decision
     answer: type[Answer] = _default(default=Answer)
     token: int = 0
+    quote: AssessmentView | None = None
 
 
 @dataclass

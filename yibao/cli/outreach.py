@@ -154,12 +154,17 @@ def _outreach_export(args: argparse.Namespace) -> int:
     from yibao.outreach.export import export_outreach
     from yibao.policy import load_policy
     from yibao.resources import policies_dir
+    from yibao.services.years import coverage_for
 
     desk = _Desk(args)
     # --policy, YIBAO_POLICY, or the policy this registry serves (yibao init / the desk's setup).
     policy_ref = chosen_policy(args, desk.url)
     assert policy_ref is not None  # required=True raises CliError with the choices
     policy = load_policy(policy_ref)
+    # The rows go for the year the hall collects for today and the one before (the files
+    # activated here travel with them): not the year of the file the registry was set up with.
+    coverage, _current = coverage_for(desk.engine, policy, desk.today)
+    year = coverage.collecting or policy.benefit_year
     result = export_outreach(
         desk.engine,
         to=args.to,
@@ -167,7 +172,7 @@ def _outreach_export(args: argparse.Namespace) -> int:
         village=args.village,
         policy_id=policy.id,
         policy_path=Path(policy_ref) if Path(policy_ref).is_file() else policies_dir() / f"{policy.id}.toml",
-        benefit_year=policy.benefit_year,
+        benefit_year=year,
         actor=desk.actor,
         now=desk.now,
         passphrase=_passphrase(args, confirm=True),
@@ -177,7 +182,7 @@ def _outreach_export(args: argparse.Namespace) -> int:
     print(f"已导出外出登记数据包：{result.path}")
     print(f"  范围：{result.town}{result.village or ''}；参保人 {c.get('person', 0)} 人，家庭户 {c.get('household', 0)} 户，"
           f"参保登记 {c.get('enrolment', 0)} 条，缴费 {c.get('payment', 0)} 笔")
-    print(f"  外出设备收据号前缀：{result.prefix}；政策：{policy.id}")
+    print(f"  外出设备收据号前缀：{result.prefix}；政策：{policy.id}；年度：{year - 1}、{year}")
     print(f"  设备登记码：{result.enrol_code}")
     print("  数据包已用口令加密。请把口令和设备登记码当面告诉外出组（不要写在U盘上）；")
     print("  在外出电脑上运行：yibao --db 新登记库文件 outreach open 该文件 --code 设备登记码")

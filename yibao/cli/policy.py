@@ -238,21 +238,30 @@ def run_diff(args: argparse.Namespace) -> int:
 
 
 def run_activate(args: argparse.Namespace) -> int:
-    import socket
-
-    from yibao.cli._common import clerk_name, policy_id, registry_url
+    """Signs the clerk in as every writing command does; the service checks the role."""
+    from yibao.cli._common import (
+        clerk_name,
+        load_policy,
+        open_engine,
+        policy_id,
+        registry_url,
+        sign_in,
+    )
+    from yibao.config import ensure_device
     from yibao.services import Services
 
     url = registry_url(args)
     chosen = policy_id(args, url)
     assert chosen is not None
-    services = Services.open(
-        url=url, policy_id=chosen, clerk_name=clerk_name(args, url), device_name=socket.gethostname()
-    )
+    clerk_name(args, url)  # before opening: a missing name is said at once
+    policy = load_policy(chosen)
+    engine = open_engine(url)
     try:
+        device = ensure_device(engine)
+        services = Services(engine, policy, sign_in(args, engine, url, device), device)
         view = services.years.activate(args.file)
     finally:
-        services.engine.dispose()
+        engine.dispose()
     if not view.changed:
         print(f"{view.policy_id} 的这份文件已经启用，未作改动。")
         return 0

@@ -73,7 +73,8 @@ def make_draft(source: Path, *, year: int) -> str:
 
     Every date moves by (``year`` − the source's year) years; every figure and sentence is
     kept, each rule entry marked ``confirmed = false``; ``status = "draft"``; the document
-    number and date are emptied for the new notice. Raises ``PolicyError``."""
+    number, date and title are emptied for the new notice (last year's title would be
+    cited on this year's decisions and receipts). Raises ``PolicyError``."""
     policy = load_policy(source)
     shift = year - policy.benefit_year
     if shift <= 0:
@@ -92,6 +93,7 @@ def make_draft(source: Path, *, year: int) -> str:
     doc["status"] = "draft"
     doc["document"]["number"] = ""
     doc["document"]["date"] = ""
+    doc["document"]["title"] = ""
     header = tomlkit.document()
     for line in _DRAFT_HEADER.format(
         source=resolve(source).name, year0=policy.benefit_year, shift=shift, year=year
@@ -126,6 +128,8 @@ def pending(policy: Policy) -> list[Pending]:
     ]
     if not policy.document.date.strip():
         out.append(Pending("document.date", None, "发文日期为空，请按新通知填写（如 2026-09-20）"))
+    if not policy.document.title.strip():
+        out.append(Pending("document.title", None, "标题为空，请按新通知的标题填写"))
     if policy.is_draft and not (policy.document.number or "").strip():  # confirmed: none printed
         out.append(
             Pending(

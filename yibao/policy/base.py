@@ -70,4 +70,5 @@ class Document(Strict):
         if self.number and self.number.strip():
             return self.number
         title = self.title.strip("《》")
-        return f"{self.issuer}《{title}》（{self.date or '日期未填'}）"
+        named = f"《{title}》" if title else "（标题未填）"  # a draft, before the new notice is typed in
+        return f"{self.issuer}{named}（{self.date or '日期未填'}）"

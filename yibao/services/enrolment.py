@@ -19,11 +19,11 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from yibao.models import Channel, Enrolment, EnrolmentStatus, Person
+from yibao.models import Channel, Enrolment, EnrolmentStatus, Payment, Person
 from yibao.rules.facts import Category, PersonFacts
 from yibao.services import ruling
 from yibao.services.base import ServiceBase
-from yibao.services.errors import InvalidInput, NeedsConfirmation, Refused
+from yibao.services.errors import DraftQuote, InvalidInput, NeedsConfirmation, Refused
 from yibao.services.facts import PersonFile, YearRecord, build_facts, facts_of
 from yibao.services.payments import extras_codes, parse_channel
 from yibao.services.views import (
@@ -117,16 +117,23 @@ class EnrolmentService(ServiceBase):
         records: list[YearRecord] | None = None,
     ) -> AssessmentView:
         """``assess`` on the person's rows already read in ``session`` (``facts.read_file``)."""
-        person = file.person
         year = self._services.benefit_year
         facts = facts_of(
             file, benefit_year=year, category=category,
             insured_region=self._insured_region(insured_region), overrides=overrides, records=records,
         )
         result = ruling.assess_enrolment(self.policy, facts, on, extras=extras_codes(extras))
+        existing = next((p for p in file.payments if p.benefit_year == year), None)
+        return self._view(session, file.person, facts, result, on, existing)
+
+    def _view(
+        self, session: Session, person: Person, facts: PersonFacts, result: ruling.Ruling, day: date,
+        existing: Payment | None,
+    ) -> AssessmentView:
+        """The assessment as the desk shows it: a payment already made for the year refuses."""
+        year = self._services.benefit_year
         decision = result.decision
         due = result.due_fen
-        existing = next((p for p in file.payments if p.benefit_year == year), None)
         if existing is not None:
             decision = ruling.duplicate_payment_refusal(
                 self.policy, person_name=person.name, year=year, receipt_no=existing.receipt_no,
@@ -136,12 +143,13 @@ class EnrolmentService(ServiceBase):
             person=PersonView.of(person),
             benefit_year=year,
             category=facts.category.value,
-            on=on,
+            on=day,
             decision=decision,
             facts=facts,
             due_fen=due,
             existing_payment=PaymentView.of(existing) if existing else None,
             cash_closed=self._services.payments.cash_closed(session) if due else None,
+            draft=self.policy.is_draft,
         )
 
     def register(
@@ -187,9 +195,16 @@ class EnrolmentService(ServiceBase):
         eligibility = ruling.eligibility_of(result)
         if eligibility is not None and eligibility.refused:
             raise Refused(eligibility)
-        # Registering for a year that can never be paid writes nothing: not a draft's year,
+        # Registering for a year that can never be paid writes nothing: not a draft's year
+        # (the draft's quote goes back with the refusal, and the transaction is rolled back),
         # not a year that does not collect today, not when the window is shut for good.
-        self._services.years.refuse_if_draft()
+        try:
+            self._services.years.refuse_if_draft()
+        except Refused as draft:
+            session.flush()  # a new person is in the session: quote them as the draft would
+            existing = self._services.payments.paid_payment(session, person.id, self._services.benefit_year)
+            view = self._view(session, person, facts, result, self.today(), existing)
+            raise DraftQuote(draft.decision, view) from None
         self._services.years.refuse_if_closed()
         window = getattr(result.decision, "payment_window", None)
         if window is not None and window.refused and window.earliest_payment_on is None:

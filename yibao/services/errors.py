@@ -12,11 +12,18 @@
 - ``AlreadyRegistered``: the ID number (or birth certificate) is already on file;
   ``person_id`` is the existing person (an ``InvalidInput``).
 - ``NotPermitted``: the clerk's role does not allow the operation.
+- ``DraftQuote(decision, quote)``: a ``Refused`` for a year whose file is a draft: nothing
+  was written, and ``quote`` is what the draft would charge (shown 草稿·未确认).
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from yibao.rules.decision import Decision
+
+if TYPE_CHECKING:
+    from yibao.services.views import AssessmentView
 
 
 class ServiceError(Exception):
@@ -30,6 +37,14 @@ class Refused(ServiceError):
         self.decision = decision
         self.message = "；".join(decision.explain()) or decision.outcome.label
         super().__init__(self.message)
+
+
+class DraftQuote(Refused):
+    """Refused because the year's file is a draft; ``quote`` is the 试算 (never paid)."""
+
+    def __init__(self, decision: Decision, quote: AssessmentView) -> None:
+        super().__init__(decision)
+        self.quote = quote
 
 
 class NeedsConfirmation(Refused):

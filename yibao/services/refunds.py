@@ -41,6 +41,7 @@ from yibao.models import (
     Role,
     payment_status_label,
 )
+from yibao.policy.authoring import shift_date
 from yibao.policy.model import Policy
 from yibao.receipts import yuan
 from yibao.rules.decision import Outcome, Reason, combine
@@ -108,9 +109,12 @@ class RefundService(ServiceBase):
         return payment
 
     def _benefit_start(self, session: Session, payment: Payment) -> date:
-        """Start of the benefit period: 1 January of the benefit year, or the enrolment's
-        coverage start if that is earlier (a newborn covered from birth)."""
-        start = date(payment.benefit_year, 1, 1)
+        """Start of the benefit period: the payment's year's file says when (its
+        ``periods.benefit``, not 1 January), or the enrolment's coverage start if that is
+        earlier (a newborn covered from birth, new students from September)."""
+        policy = self._services.years.policy_for(payment.benefit_year)
+        # A year the chain holds no file for: the nearest file's period, moved by whole years.
+        start = shift_date(policy.periods.benefit.start, payment.benefit_year - policy.benefit_year)
         enrolment = session.get(Enrolment, payment.enrolment_id)
         if enrolment is not None and enrolment.coverage_start and enrolment.coverage_start < start:
             return enrolment.coverage_start

@@ -50,10 +50,15 @@ class SignInGate:
         return self.clock().astimezone(LOCAL_TZ).date()
 
     def coverage(self) -> Any:
-        """Which benefit year today collects for, and which years lack a confirmed file."""
+        """Which benefit year today collects for, and which years lack a confirmed file.
+        The gate then holds that year's file, so the header shows the year being collected
+        before anybody signs in (not the year the registry was set up with)."""
         from yibao.services.years import coverage_for
 
-        return coverage_for(self.engine, self.policy, self.today())
+        coverage, policy = coverage_for(self.engine, self.policy, self.today())
+        if policy is not None:
+            self.policy = policy
+        return coverage
 
     def needs_first_admin(self) -> bool:
         from yibao.auth import has_admin

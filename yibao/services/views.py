@@ -509,6 +509,7 @@ class AssessmentView(View):
     due_fen: int | None  # what to take now (None when refused)
     existing_payment: PaymentView | None = None  # already paid this year → refund intake
     cash_closed: str | None = None  # why cash cannot be taken today (日结), said before typing it
+    draft: bool = False  # quoted from a draft file (草稿·未确认): shown, never paid
 
     @property
     def outcome(self) -> str:

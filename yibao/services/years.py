@@ -70,6 +70,8 @@ class Coverage(BaseModel):
             f"--from {self.latest_file} --to {draft}；逐条核对后 yibao policy confirm {draft}，"
             f"再由审核人员运行 yibao policy activate {draft}。"
         )
+        if self.blocked:  # until then the draft can be quoted, never paid
+            how += f"启用前可用 yibao --policy {draft} 打开窗口按草稿试算（不能收费）。"
         return head + how
 
 
@@ -102,9 +104,10 @@ class YearService(ServiceBase):
             return self.policy
         return self.chain().year(benefit_year) or self.policy
 
-    def choose(self, benefit_year: int) -> OpenYear:
-        """Work in ``benefit_year`` from now on (the header shows it). Only an open year."""
-        years = self.open(Purpose.PAYMENT)
+    def choose(self, benefit_year: int, purpose: Purpose | str = Purpose.PAYMENT) -> OpenYear:
+        """Work in ``benefit_year`` from now on (the header shows it). Only a year open
+        today for ``purpose``."""
+        years = self.open(purpose)
         pick = next((y for y in years if y.benefit_year == benefit_year), None)
         if pick is None:
             shown = "、".join(y.label for y in years) or "（无）"
@@ -272,10 +275,11 @@ def coverage_of(chain: Chain, today: date) -> tuple[Coverage, Policy | None]:
     return coverage, policy
 
 
-def coverage_for(engine: Engine, policy: Policy, today: date) -> Coverage:
-    """What ``settle`` would say, before anybody signs in (the desk's start-up check)."""
+def coverage_for(engine: Engine, policy: Policy, today: date) -> tuple[Coverage, Policy | None]:
+    """What ``settle`` would say, before anybody signs in (the desk's start-up check),
+    and the file of the year it would collect for (None when none covers today)."""
     chain = build_chain(policy.key, bundled(policy.key), activated(engine), [policy])
-    return coverage_of(chain, today)[0]
+    return coverage_of(chain, today)
 
 
 def activated(engine: Engine) -> list[Policy]:

@@ -29,9 +29,12 @@ from tui.formatting import change_markup, show_date, yuan
 from tui.widgets import form as wv
 from tui.widgets.decision import DecisionPanel, Figure
 from tui.widgets.inputs import DateInput, MoneyInput
+from tui.widgets.year_choice import YearChoice
 from tui.workflows.base import WorkflowScreen
 from tui.workflows.messages import Answer, Invalid, Refused
 from tui.workflows.registration import presentation as rv
+from tui.workflows.years import ChoosesYear
+from yibao.services.years import OpenYear
 
 SEX_OPTIONS: list[tuple[str, str]] = [("男", "1"), ("女", "2")]
 
@@ -228,7 +231,8 @@ def result_text(done: Enrolled) -> str:
     )
 
 
-class NewbornScreen(WorkflowScreen):
+class NewbornScreen(ChoosesYear, WorkflowScreen):
+    YEAR_PURPOSE = "newborn"
     TITLE = "新生儿参保"
     DECISION = "#nb-decision"
     FIELDS = {
@@ -282,6 +286,7 @@ class NewbornScreen(WorkflowScreen):
                 )
                 yield wv.Hint("", id="nb-hukou-info")
             with VerticalScroll(id="nb-right"):
+                yield YearChoice(id="nb-benefit-year")  # two benefit years open: the clerk chooses
                 yield Static("填好左侧信息后按 Ctrl+S 登记并核定。", id="nb-step", classes="hint")
                 yield DecisionPanel(id="nb-decision")
                 with Vertical(id="nb-year-row", classes="form"):
@@ -301,6 +306,7 @@ class NewbornScreen(WorkflowScreen):
         region = str(getattr(self.services.policy, "region_code", "") or "")
         self.query_one("#nb-hukou", Input).value = region
         self.query_one("#nb-guardian").focus()
+        self.ask_years()
         if self.person_id:
             self.call(NewbornOpened, open_person, self.services, self.person_id)
 
@@ -524,6 +530,13 @@ class NewbornScreen(WorkflowScreen):
     @on(NewbornEnrolled)
     def _enrolled(self, message: NewbornEnrolled) -> None:
         self._show_done(message.done)
+
+    def year_changed(self, year: OpenYear) -> None:
+        if self.baby is not None and self.done is None:  # the baby on screen: that year's rules
+            self.status(f"改为办理 {year.label}，正在按该年度文件重新核定……")
+            self.call(NewbornReassessed, reassess, self.services, self.baby.id, None)
+        else:
+            self.status(f"改为办理 {year.label}。填好信息后按 Ctrl+S 登记并核定。")
 
     def show_refused(self, message: Refused) -> None:
         super().show_refused(message)

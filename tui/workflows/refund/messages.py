@@ -19,6 +19,13 @@ class RefundAssessed(Answer):
 
 
 @dataclass
+class OffersFound(Answer):
+    """落实资助政策 owed to the person found (商南 三(一)): each payment with its decision."""
+
+    offers: list[RefundAssessmentView]
+
+
+@dataclass
 class RefundTakenIn(Answer):
     refund: RefundView
 

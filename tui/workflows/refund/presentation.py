@@ -24,13 +24,19 @@ def payment_cells(p: PaymentView) -> tuple[str, ...]:
             p.status_label or p.status)
 
 
+def refund_fen(view: RefundAssessmentView) -> int:
+    """What goes back: a subsidy settlement's difference as its decision says, else the payment."""
+    settled = getattr(view.decision, "amount_fen", None)
+    return int(settled) if isinstance(settled, int) else view.payment.amount_fen
+
+
 def figures(view: RefundAssessmentView, reason_label: str) -> list[Figure]:
     d = view.decision
     p = view.payment
     rows = [
         Figure("收据号", p.receipt_no, ""),
         Figure("缴费日期", f"{show_date(p.paid_on)}（{p.benefit_year}年度）", ""),
-        Figure("退费金额", yuan(p.amount_fen), ""),
+        Figure("退费金额", yuan(refund_fen(view)), ""),
         Figure("退费原因", reason_label, section(d.reason_clause)),
         Figure("受理期限", f"{show_date(d.deadline)}（含）前" if d.deadline else "文件未规定",
                section(d.deadline_clause)),

@@ -29,7 +29,8 @@ from tui.widgets.inputs import DateInput
 from tui.workflows.base import WorkflowScreen
 from tui.workflows.messages import Invalid, Refused
 from tui.workflows.refund import presentation as pr
-from tui.workflows.refund.messages import PaymentsFound, RefundAssessed, RefundTakenIn
+from tui.workflows.refund.messages import OffersFound, PaymentsFound, RefundAssessed, RefundTakenIn
+from yibao.policy.refunds import RefundReason, reason_label
 from yibao.services.views import PaymentView, PersonView, RefundAssessmentView, RefundView
 
 
@@ -60,6 +61,7 @@ class RefundScreen(WorkflowScreen):
         self.assessment: RefundAssessmentView | None = None  # of the payment and reason shown
         self.refund: RefundView | None = None  # once taken in
         self._reasons: list[tuple[str, str]] = []  # (label, code), read in compose_body
+        self._offer_note = ""  # 落实资助政策 owed, said above the rules' answer
 
     @property
     def finished(self) -> bool:
@@ -219,7 +221,7 @@ class RefundScreen(WorkflowScreen):
         assert self.person is not None
         body = [
             f"{wv.person_line(self.person)}　收据号 {payment.receipt_no}",
-            f"退费金额 {yuan(payment.amount_fen)}　原因：{self._reason_label(reason)}",
+            f"退费金额 {yuan(pr.refund_fen(view))}　原因：{self._reason_label(reason)}",
             "已收材料：" + ("、".join(decision.evidence) or "无"),
         ]
         if decision.deadline:
@@ -258,6 +260,34 @@ class RefundScreen(WorkflowScreen):
         self.status(f"找到 {person.name} 的 {len(payments)} 笔缴费。↑↓ 选择，Enter 确定。")
         table.focus()
         self._assess()
+        self.call(OffersFound, self.services.refunds.offers, person.id)
+
+    @on(OffersFound)
+    def _offers(self, message: OffersFound) -> None:
+        """A subsidy difference owed (落实资助政策): said at once, that payment and reason
+        chosen; the clerk takes it in like any refund and it goes through review."""
+        if not self.is_current(message) or not message.offers or self.refund is not None:
+            return
+        code = RefundReason.SUBSIDY_SETTLEMENT.value
+        label = reason_label(code, self.services.policy.refunds)
+        if code not in {c for _l, c in self._reasons}:
+            self._reasons.append((label, code))
+            self.query_one("#rf-reason", Select).set_options(self._reasons)
+        lines = [
+            f"收据号 {o.payment.receipt_no} 应退资助差额 {yuan(o.decision.amount_fen)}"
+            + "".join(f"（{r.clause.cite()}）" for r in o.decision.reasons[:1] if r.clause)  # the settlement's own clause
+            for o in message.offers
+        ]
+        first = message.offers[0]
+        table = self.query_one("#rf-payments", DataTable)
+        table.move_cursor(row=table.get_row_index(first.payment.id))
+        self.query_one("#rf-reason", Select).value = code  # asks the rules again (_choice_changed)
+        self._offer_note = (
+            f"[b yellow]应落实资助政策：{'；'.join(lines)}。[/]\n已选中该笔缴费和“{label}”，"
+            "受理后由审核人员复核退付。\n"
+        )
+        self.query_one("#rf-step", Static).update(self._offer_note)
+        self.status(f"{self.person.name if self.person else ''} 有应落实的资助差额：见右侧。", "warning")
 
     @on(RefundAssessed)
     def _assessed(self, message: RefundAssessed) -> None:
@@ -280,14 +310,15 @@ class RefundScreen(WorkflowScreen):
         else:
             self._evidence_placeholder()
         step = self.query_one("#rf-step", Static)
+        note = self._offer_note if view.reason == RefundReason.SUBSIDY_SETTLEMENT.value else ""
         if decision.refused:
             step.update("[b red]不予受理，理由如下。[/]")
             self.status("不予受理：理由见右侧。", "error")
         elif decision.needs_confirmation:
-            step.update("[b yellow]需人工核实（见理由）。[/]核实后收齐材料并在左侧勾选，按 Ctrl+S 受理。")
+            step.update(note + "[b yellow]需人工核实（见理由）。[/]核实后收齐材料并在左侧勾选，按 Ctrl+S 受理。")
             self.status("需人工核实：理由见右侧。", "warning")
         else:
-            step.update("收齐右侧所列材料并在左侧勾选，填写申请人后按 Ctrl+S 受理。")
+            step.update(note + "收齐右侧所列材料并在左侧勾选，填写申请人后按 Ctrl+S 受理。")
             self.status("可以受理：勾选已收材料后按 Ctrl+S。")
 
     @on(RefundTakenIn)

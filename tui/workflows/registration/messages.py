@@ -8,7 +8,6 @@ from tui.workflows.messages import Answer
 from tui.workflows.registration.presentation import Paid
 from yibao.services.counter import CounterView
 from yibao.services.views import AssessmentView, HouseholdView
-from yibao.services.years import OpenYear
 
 
 @dataclass
@@ -47,17 +46,3 @@ class HistoryQuoted(Answer):
 @dataclass
 class PaymentTaken(Answer):
     paid: Paid
-
-
-@dataclass
-class YearsOpen(Answer):
-    """The benefit years open for payment today (two at once: the clerk chooses)."""
-
-    years: list[OpenYear]
-
-
-@dataclass
-class YearChanged(Answer):
-    """The clerk chose another open benefit year; the desk now works in it."""
-
-    year: OpenYear

@@ -167,9 +167,13 @@ def figures(view: Any) -> list[Figure]:
     return rows
 
 
+DRAFT_LINE = ("{year}年度政策文件是草稿·未确认：金额、期限和条款沿用上一年度文件，"
+              "尚未对照新通知逐条确认，只能试算，不能收费。")
+
+
 def payable(view: Any) -> bool:
     """Whether the F2 form may go on to payment (the services decide; this only reads it)."""
-    return view is not None and view.due_fen is not None and not view.decision.refused
+    return view is not None and view.due_fen is not None and not view.decision.refused and not view.draft
 
 
 def total_due(view: Any) -> int | None:

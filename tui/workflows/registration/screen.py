@@ -39,12 +39,12 @@ from tui.workflows.registration.messages import (
     PersonFound,
     PersonOpened,
     PersonRegistered,
-    YearChanged,
-    YearsOpen,
 )
+from tui.workflows.years import ChoosesYear
 from yibao.rules.decision import Decision
 from yibao.services.counter import CounterView
 from yibao.services.views import AssessmentView
+from yibao.services.years import OpenYear
 
 
 def _id_problem(value: str) -> str | None:
@@ -74,7 +74,7 @@ def _row(label: str, widget: Widget) -> Horizontal:
     return Horizontal(Label(label, classes="field-label"), widget, classes="row")
 
 
-class RegistrationScreen(hv.HistoryFormMixin):
+class RegistrationScreen(ChoosesYear, hv.HistoryFormMixin):
     TITLE = "参保登记"
     DECISION = "#reg-quote"
     FIELDS = {
@@ -138,7 +138,7 @@ class RegistrationScreen(hv.HistoryFormMixin):
         self.query_one("#reg-permit-info").display = False
         self.query_one("#reg-hukou", Input).value = str(getattr(self.services.policy, "region_code", ""))
         self.query_one("#reg-id", IdNumberInput).focus()
-        self.call(YearsOpen, self.services.years.open, "payment")
+        self.ask_years()
         if self.person_id:
             self.call(PersonOpened, self.services.counter.open, person_id=self.person_id)
 
@@ -398,24 +398,17 @@ class RegistrationScreen(hv.HistoryFormMixin):
         if self.is_current(message):
             self._household_hint(rv.household_text(message.household))
 
-    @on(YearsOpen)
-    def _years(self, message: YearsOpen) -> None:
-        self.query_one(YearChoice).show(message.years, self.services.benefit_year)
-
-    @on(YearChanged)
-    def _year_changed(self, message: YearChanged) -> None:
-        self.desk.refresh_info()  # the header shows the year being collected
+    def year_changed(self, year: OpenYear) -> None:
         self.assessment = None  # quote again in the chosen year
         self.query_one("#reg-payment").display = False
-        self.status(f"改为办理 {message.year.label}。按 Ctrl+S 重新核定。")
-
-    @on(YearChoice.Chosen)
-    def _year_chosen(self, message: YearChoice.Chosen) -> None:
-        self.call(YearChanged, self.services.years.choose, message.benefit_year)
+        self.status(f"改为办理 {year.label}。按 Ctrl+S 重新核定。")
 
     def show_refused(self, message: Refused) -> None:
         if message.answer is PersonRegistered and message.decision.rule == "id_number.address_code":
             self._confirm_address_code(message.decision)
+            return
+        if message.quote is not None:  # a draft year: the quote, marked, and nothing written
+            self.show_assessment(message.quote, focus=False)
             return
         super().show_refused(message)
         self.query_one("#reg-payment").display = False
@@ -478,9 +471,20 @@ class RegistrationScreen(hv.HistoryFormMixin):
         self.assessment = view
         self.refused = False
         panel = self.query_one("#reg-quote", DecisionPanel)
-        panel.show_decision(view.decision, rv.figures(view), title=f"{view.benefit_year}年度 政策核定")
         step = self.query_one("#reg-step", Static)
-        if rv.payable(view) and view.due_fen == 0:
+        if view.draft:  # the figures as the draft says, never 准予办理
+            panel.show("confirm", "试算（草稿·未确认，不能收费）", rv.figures(view),
+                       [rv.DRAFT_LINE.format(year=view.benefit_year), *view.explain()],
+                       title=f"{view.benefit_year}年度 试算（草稿·未确认）")
+        else:
+            panel.show_decision(view.decision, rv.figures(view), title=f"{view.benefit_year}年度 政策核定")
+        if view.draft:
+            self.query_one("#reg-payment").display = False
+            self.refused = True
+            step.update(f"[b yellow]{view.benefit_year}年度政策文件是草稿·未确认：以下为试算，不能收费，未登记。[/]\n"
+                        "文件逐条确认并由审核人员启用（yibao policy activate）后再办理。")
+            self.status("草稿·未确认：只能试算，不能收费。按 F2 办理下一位，Esc 返回。", "warning")
+        elif rv.payable(view) and view.due_fen == 0:
             self.query_one("#reg-payment").display = False
             step.update("全额资助：个人无需缴费。核对无误后按 Ctrl+S 确认办理。")
             self.status("全额资助，无需收费：按 Ctrl+S 确认办理。")
