@@ -1,0 +1,116 @@
+"""A payment's receipt as PDF: receipt-printer roll (80 mm wide, as tall as its lines) and A5.
+
+The lines are ``yibao.receipts.layout``, the same the text receipt prints (ID numbers
+already masked, amounts already yuan via ``yibao.money``), so the three never differ.
+Files sit next to the text receipt: ``<receipt_no>.pdf`` (80 mm) and ``<receipt_no>-A5.pdf``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from yibao.printing.fonts import FontMissing
+from yibao.printing.pdf import FONT, new_document, save
+from yibao.printing.printer import Printed, send
+from yibao.receipts import RULE, ReceiptText, layout
+
+
+@dataclass(frozen=True)
+class Paper:
+    name: str
+    width_mm: float
+    height_mm: float | None  # None: the page is cut to fit the receipt (a roll)
+    margin_mm: float
+    font_pt: float
+    line_mm: float
+    suffix: str  # file name after the receipt number
+
+
+ROLL_80MM = Paper("80mm", 80, None, 4, 8.5, 4.4, "")
+A5 = Paper("A5", 148, 210, 14, 12, 7.5, "-A5")
+PAPERS = (ROLL_80MM, A5)
+
+_TALL_MM = 2000  # a roll page is drawn once this tall to measure it, then cut to fit
+
+
+@dataclass(frozen=True)
+class ReceiptFiles:
+    roll: Path  # 80 mm: what goes to the receipt printer
+    a5: Path
+
+
+def _draw(receipt: ReceiptText, paper: Paper, height: float) -> Any:
+    pdf = new_document(orientation="P", format=(paper.width_mm, height))
+    pdf.set_auto_page_break(auto=False)
+    pdf.set_margins(paper.margin_mm, paper.margin_mm, paper.margin_mm)
+    pdf.add_page()
+    lines = layout(receipt)
+    for index, line in enumerate(lines):
+        if line == RULE:
+            y = pdf.get_y() + paper.line_mm / 2
+            pdf.set_line_width(0.2)
+            pdf.line(paper.margin_mm, y, paper.width_mm - paper.margin_mm, y)
+            pdf.set_y(pdf.get_y() + paper.line_mm)
+            continue
+        title = index == 0
+        strong = line.startswith(("实收金额", "人民币大写"))
+        pdf.set_font(FONT, "B" if title or strong else "", paper.font_pt * (1.25 if title else 1))
+        pdf.multi_cell(0, paper.line_mm, line, align="C" if title else "L", new_x="LMARGIN", new_y="NEXT")
+    return pdf
+
+
+def receipt_pdf(receipt: ReceiptText, paper: Paper) -> Any:
+    """The receipt drawn on ``paper`` (an fpdf2 document, not yet written)."""
+    if paper.height_mm is not None:
+        return _draw(receipt, paper, paper.height_mm)
+    used = _draw(receipt, paper, _TALL_MM).get_y()
+    return _draw(receipt, paper, used + paper.margin_mm)
+
+
+def write_receipt_pdfs(receipt: ReceiptText, directory: Path) -> ReceiptFiles:
+    """Both PDF receipts in ``directory`` (0700), each file 0600."""
+    roll, a5 = (
+        save(receipt_pdf(receipt, paper), directory / f"{receipt.receipt_no}{paper.suffix}.pdf")
+        for paper in PAPERS
+    )
+    return ReceiptFiles(roll=roll, a5=a5)
+
+
+@dataclass(frozen=True)
+class SavedReceipt:
+    """A receipt as issued at the counter: its files and what the printer said."""
+
+    text: Path
+    pdf: Path | None  # 80 mm; None when the PDF could not be written (``printed`` says why)
+    a5: Path | None
+    printed: Printed | None  # None: no printer configured, nothing sent
+
+    @property
+    def note(self) -> str:
+        """One Chinese sentence for the status line and the result panel."""
+        saved = f"收据已保存：{self.text}"
+        if self.pdf is not None and self.a5 is not None:
+            saved += f"（PDF：{self.pdf.name}、{self.a5.name}）"
+        return saved if self.printed is None else f"{saved}；{self.printed.message}"
+
+    @property
+    def print_failed(self) -> bool:
+        return self.printed is not None and not self.printed.ok
+
+
+def issue(receipt: ReceiptText, text: str, directory: Path, *, printer: str | None = None) -> SavedReceipt:
+    """Write the text receipt and both PDFs into ``directory``; when ``printer`` is set, send
+    the 80 mm PDF to it. A printing failure is reported, never raised: the payment is stored."""
+    from yibao.receipts import save_text
+
+    text_path = save_text(receipt.receipt_no, text, directory)
+    try:
+        files = write_receipt_pdfs(receipt, directory)
+    except (FontMissing, OSError) as error:  # the text receipt is there to print instead
+        reason = str(error) if isinstance(error, FontMissing) else f"无法写入 PDF 文件（{error.strerror}）"
+        return SavedReceipt(text=text_path, pdf=None, a5=None,
+                            printed=Printed(False, f"未生成 PDF 收据：{reason}。请打印文本收据。"))
+    printed = send(files.roll, printer) if printer else None
+    return SavedReceipt(text=text_path, pdf=files.roll, a5=files.a5, printed=printed)
