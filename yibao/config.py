@@ -384,11 +384,12 @@ def set_registry_printer(
     Returns the printer now set. The name is checked for what ``lp -d`` accepts."""
     from yibao.audit import Actor, record
     from yibao.auth import Attempt, require_role
+    from yibao.printing.printer import name_problem
 
     name = (printer or "").strip()
-    if name and (len(name) > 127 or any(ch.isspace() or ch in "/#'\"" for ch in name) or name.startswith("-")):
-        raise ValueError(f"打印机名称“{name}”不合规：不能含空格、/、# 或引号，不能以 - 开头。"
-                         "请用 lpstat -p 列出的名称。")
+    problem = name_problem(name) if name else None
+    if problem is not None:
+        raise ValueError(problem)
     require_role(engine, by_clerk, Role.ADMIN,
                  attempt=Attempt("registry.printer", "设置本机的收据打印机", "registry_setting"),
                  device_id=device.id, now=now)

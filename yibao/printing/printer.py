@@ -17,6 +17,16 @@ LP = "lp"
 TIMEOUT_S = 30
 
 
+def name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a CUPS printer name (Chinese), or None when it can."""
+    if not name:
+        return "未填写打印机名称。请用 lpstat -p 列出的名称。"
+    if len(name) > 127 or name.startswith("-") or any(ch.isspace() or ch in "/#'\"\\" for ch in name):
+        return (f"打印机名称“{name}”不合规：不能含空格、/、#、引号，不能以 - 开头。"
+                "请用 lpstat -p 列出的名称。")
+    return None
+
+
 @dataclass(frozen=True)
 class Printed:
     ok: bool
@@ -26,13 +36,16 @@ class Printed:
 def send(path: Path, printer: str) -> Printed:
     """``lp -d PRINTER PATH``; the outcome said in Chinese."""
     name = printer.strip()
+    problem = name_problem(name)
+    if problem is not None:
+        return Printed(False, f"未能打印：{problem}收据已保存为 {path}。")
     program = shutil.which(LP)
     if program is None:
         return Printed(False, f"未能打印：本机没有安装 lp（CUPS 打印系统），请联系管理员安装；"
                               f"收据已保存为 {path}，可稍后打印。")
     try:
         done = subprocess.run(  # a list, no shell: the name cannot run anything
-            [program, "-d", name, "--", str(path)],
+            [program, "-d", name, str(path.resolve())],  # absolute: never read as an option
             capture_output=True, text=True, timeout=TIMEOUT_S, check=False,
         )
     except subprocess.TimeoutExpired:
