@@ -51,6 +51,7 @@ DESK_KEYS: tuple[Key, ...] = (
     Key("desk.refund", "f5", "app.workflow('refund')", "退费受理", "受理参保缴费退费申请", priority=True, key_display="F5"),
     Key("desk.lookup", "f6", "app.workflow('lookup')", "查询", "按身份证号、姓名、拼音首字母或户号查询", priority=True, key_display="F6"),
     Key("desk.progress", "f7", "app.workflow('progress')", "进度", "征缴进度：各乡镇、村的任务数和参保率，待缴名单", priority=True, key_display="F7"),
+    Key("desk.dayclose", "f8", "app.workflow('dayclose')", "现金日结", "现金日结：今天各缴费方式的合计，日结并保存日结单（PDF、Excel）", show=False, priority=True, key_display="F8"),
     Key("desk.refund_review", "ctrl+r", "app.workflow('refund_review')", "退费审核", "审核待办结的退费申请：受理 → 审核中 → 已批准/已驳回 → 已退费", show=False, priority=True, key_display="Ctrl+R"),
     Key("desk.palette", "ctrl+p", "app.command_palette", "命令", "打开命令面板，所有操作都可在此搜索", show=False, priority=True, key_display="Ctrl+P"),
     Key("desk.quit", "ctrl+q", "app.quit", "退出", "退出窗口终端", show=False, priority=True, key_display="Ctrl+Q"),
@@ -71,6 +72,9 @@ FAMILY_AID_KEYS: tuple[Key, ...] = (
 CASE_KEYS: tuple[Key, ...] = (
     Key("case.reload", "r", "reload", "刷新", "个人档案：重新读取此人的档案", key_display="R"),
     Key("case.open", "enter", "open", "打开", "个人档案：家庭成员页打开所选成员；退费页审核所选退费申请", show=False, key_display="Enter"),
+)
+DAYCLOSE_KEYS: tuple[Key, ...] = (
+    Key("dayclose.save", "p", "save_sheet", "保存日结单", "现金日结屏：只保存日结单（不日结，草表）", key_display="P"),
 )
 QUEUE_KEYS: tuple[Key, ...] = (
     Key("refund_queue.reload", "r", "reload", "刷新", "退费审核：重新读取待办结的申请", key_display="R"),
