@@ -91,4 +91,4 @@ def bindings(keys: tuple[Key, ...]) -> list[Binding]:
 
 def all_keys() -> tuple[Key, ...]:
     """Every key the desk has, for F1: desk-wide, forms, then each screen's own."""
-    return DESK_KEYS + FORM_KEYS + FAMILY_AID_KEYS + CASE_KEYS + QUEUE_KEYS + REVIEW_KEYS
+    return DESK_KEYS + FORM_KEYS + FAMILY_AID_KEYS + CASE_KEYS + QUEUE_KEYS + REVIEW_KEYS + DAYCLOSE_KEYS
