@@ -32,41 +32,64 @@ ROLL_80MM = Paper("80mm", 80, None, 4, 8.5, 4.4, "")
 A5 = Paper("A5", 148, 210, 14, 12, 7.5, "-A5")
 PAPERS = (ROLL_80MM, A5)
 
-_TALL_MM = 2000  # a roll page is drawn once this tall to measure it, then cut to fit
-
-
 @dataclass(frozen=True)
 class ReceiptFiles:
     roll: Path  # 80 mm: what goes to the receipt printer
     a5: Path
 
 
-def _draw(receipt: ReceiptText, paper: Paper, height: float) -> Any:
-    pdf = new_document(orientation="P", format=(paper.width_mm, height))
-    pdf.set_auto_page_break(auto=False)
-    pdf.set_margins(paper.margin_mm, paper.margin_mm, paper.margin_mm)
-    pdf.add_page()
-    lines = layout(receipt)
+def _style(pdf: Any, paper: Paper, index: int, line: str) -> None:
+    title = index == 0
+    strong = line.startswith(("实收金额", "人民币大写"))
+    pdf.set_font(FONT, "B" if title or strong else "", paper.font_pt * (1.25 if title else 1))
+
+
+def _wrap(pdf: Any, text: str, width: float) -> list[str]:
+    """``text`` cut into rows that fit ``width`` (character by character: Chinese has no
+    spaces to break at), so the roll's length is known before its page is made."""
+    rows, row, used = [], "", 0.0
+    for ch in text:
+        w = pdf.get_string_width(ch)
+        if row and used + w > width:
+            rows.append(row)
+            row, used = "", 0.0
+        row, used = row + ch, used + w
+    return [*rows, row]
+
+
+def _rows(pdf: Any, lines: list[str], paper: Paper) -> list[tuple[int, str]]:
+    """(index of the layout line, one printed row); a rule is one row of its own."""
+    width = paper.width_mm - 2 * paper.margin_mm
+    out: list[tuple[int, str]] = []
     for index, line in enumerate(lines):
         if line == RULE:
+            out.append((index, RULE))
+            continue
+        _style(pdf, paper, index, line)
+        out += [(index, row) for row in _wrap(pdf, line, width)]
+    return out
+
+
+def receipt_pdf(receipt: ReceiptText, paper: Paper) -> Any:
+    """The receipt drawn on ``paper`` (an fpdf2 document, not yet written). One document per
+    paper: loading the CJK font is the slow part, so a roll is measured, not drawn twice."""
+    lines = layout(receipt)
+    pdf = new_document(orientation="P", format=(paper.width_mm, paper.height_mm or 297))
+    pdf.set_auto_page_break(auto=False)
+    pdf.set_margins(paper.margin_mm, paper.margin_mm, paper.margin_mm)
+    rows = _rows(pdf, lines, paper)
+    height = paper.height_mm or len(rows) * paper.line_mm + 2 * paper.margin_mm
+    pdf.add_page(format=(paper.width_mm, height))
+    for index, row in rows:
+        if row == RULE:
             y = pdf.get_y() + paper.line_mm / 2
             pdf.set_line_width(0.2)
             pdf.line(paper.margin_mm, y, paper.width_mm - paper.margin_mm, y)
             pdf.set_y(pdf.get_y() + paper.line_mm)
             continue
-        title = index == 0
-        strong = line.startswith(("实收金额", "人民币大写"))
-        pdf.set_font(FONT, "B" if title or strong else "", paper.font_pt * (1.25 if title else 1))
-        pdf.multi_cell(0, paper.line_mm, line, align="C" if title else "L", new_x="LMARGIN", new_y="NEXT")
+        _style(pdf, paper, index, lines[index])
+        pdf.cell(0, paper.line_mm, row, align="C" if index == 0 else "L", new_x="LMARGIN", new_y="NEXT")
     return pdf
-
-
-def receipt_pdf(receipt: ReceiptText, paper: Paper) -> Any:
-    """The receipt drawn on ``paper`` (an fpdf2 document, not yet written)."""
-    if paper.height_mm is not None:
-        return _draw(receipt, paper, paper.height_mm)
-    used = _draw(receipt, paper, _TALL_MM).get_y()
-    return _draw(receipt, paper, used + paper.margin_mm)
 
 
 def write_receipt_pdfs(receipt: ReceiptText, directory: Path) -> ReceiptFiles:
