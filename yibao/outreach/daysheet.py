@@ -62,6 +62,7 @@ class CashierSheet:
     voided: tuple[SheetLine, ...]
     closes: tuple[str, ...]  # per clerk: 王芳 已日结 17:05 / 未日结（草表）
     printed_at: datetime | None = None
+    closed: bool = False  # every clerk on the sheet has closed the day's cash
 
     @property
     def total_fen(self) -> int:
@@ -155,7 +156,11 @@ def cashier_sheet(
             select(DayClose).where(DayClose.device_id == device_id, DayClose.day == day)
         ).all()
     }
+    closed = bool(clerks) and all(
+        (c := closes.get(cid)) is not None and c.status == DayCloseStatus.CLOSED.value for cid in clerks
+    )
     return CashierSheet(
+        closed=closed,
         day=day,
         device_prefix=device.prefix,
         jurisdiction=jurisdiction,

@@ -38,11 +38,11 @@ def send(path: Path, printer: str) -> Printed:
     name = printer.strip()
     problem = name_problem(name)
     if problem is not None:
-        return Printed(False, f"未能打印：{problem}PDF 已保存为 {path}。")
+        return Printed(False, f"未能打印：{problem}PDF 已保存，可稍后打印。")
     program = shutil.which(LP)
     if program is None:
-        return Printed(False, f"未能打印：本机没有安装 lp（CUPS 打印系统），请联系管理员安装；"
-                              f"PDF 已保存为 {path}，可稍后打印。")
+        return Printed(False, "未能打印：本机没有安装 lp（CUPS 打印系统），请联系管理员安装；"
+                              "PDF 已保存，可稍后打印。")
     try:
         done = subprocess.run(  # a list, no shell: the name cannot run anything
             [program, "-d", name, str(path.resolve())],  # absolute: never read as an option
@@ -50,14 +50,14 @@ def send(path: Path, printer: str) -> Printed:
         )
     except subprocess.TimeoutExpired:
         return Printed(False, f"未能打印：打印机 {name} 在 {TIMEOUT_S} 秒内没有响应，请检查打印机；"
-                              f"PDF 已保存为 {path}。")
+                              f"PDF 已保存，可稍后打印。")
     except OSError as error:
-        return Printed(False, f"未能打印：无法运行 lp（{error.strerror}）；PDF 已保存为 {path}。")
+        return Printed(False, f"未能打印：无法运行 lp（{error.strerror}）；PDF 已保存，可稍后打印。")
     if done.returncode == 0:
         return Printed(True, f"已送打印机 {name}。")
     said = (done.stderr or done.stdout or "").strip().lower()
     if "does not exist" in said or "not exist" in said or "unknown" in said or "不存在" in said:
         return Printed(False, f"未能打印：没有名为 {name} 的打印机，请核对打印机名称（lpstat -p 可列出）；"
-                              f"PDF 已保存为 {path}。")
+                              f"PDF 已保存，可稍后打印。")
     return Printed(False, f"未能打印：打印机 {name} 拒绝了打印任务，请检查打印机是否开机、缺纸；"
-                          f"PDF 已保存为 {path}。")
+                          f"PDF 已保存，可稍后打印。")

@@ -119,6 +119,13 @@ class SavedReceipt:
         return saved if self.printed is None else f"{saved}；{self.printed.message}"
 
     @property
+    def status(self) -> str:
+        """The short form for the one-line status bar (paths are in ``note``)."""
+        if self.printed is not None:
+            return self.printed.message
+        return "收据已保存（文本和 PDF）。" if self.pdf is not None else "收据已保存（文本）。"
+
+    @property
     def print_failed(self) -> bool:
         return self.printed is not None and not self.printed.ok
 

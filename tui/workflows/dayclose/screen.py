@@ -29,7 +29,10 @@ def summary(sheet: Any) -> str:
         lines.append(f"作废 {len(sheet.voided)} 张，{yuan(sheet.voided_fen)}，不计入合计："
                      + "、".join(f"{v.receipt_no}（{v.void_reason or '未写明'}）" for v in sheet.voided))
     lines.append("")
-    lines.append("Ctrl+S 日结今天的现金并保存日结单（PDF 和 Excel）；P 只保存日结单（草表）；Esc 返回。")
+    if sheet.closed:
+        lines.append("今天的现金已日结。P 重新保存日结单；Esc 返回。")
+    else:
+        lines.append("Ctrl+S 日结今天的现金并保存日结单（PDF 和 Excel）；P 只保存日结单（草表）；Esc 返回。")
     return "\n".join(lines)
 
 
@@ -75,4 +78,5 @@ class DayCloseScreen(WorkflowScreen):
         self.query_one("#dc-summary", Static).update(summary(done.sheet))
         self.query_one("#dc-result", Static).update(f"日结单已保存：{done.pdf}\n　　　　　　{done.xlsx}")
         self.finished = True
-        self.status(f"日结单已保存：{done.pdf.name}、{done.xlsx.name}（{done.pdf.parent}）。")
+        self.status("已日结，日结单已保存（PDF 和 Excel，路径见上方）。请打印后签字。" if done.sheet.closed
+                    else "日结单（草表）已保存（PDF 和 Excel，路径见上方）。")

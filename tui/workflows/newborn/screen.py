@@ -638,5 +638,5 @@ class NewbornScreen(WorkflowScreen):
         self.query_one("#nb-year-row").display = False
         self.query_one("#nb-step", Static).update("")
         self.query_one("#nb-result", Static).update(result_text(done))
-        self.status(f"办理成功，收据号 {done.receipt.receipt_no}，{done.saved.note}",
+        self.status(f"办理成功，收据号 {done.receipt.receipt_no}，{done.saved.status}",
                     "warning" if done.saved.print_failed else "information")

@@ -512,5 +512,5 @@ class RegistrationScreen(hv.HistoryFormMixin):
         result = self.query_one("#reg-result", Static)
         result.update(rv.result_text(paid))
         self.call_after_refresh(result.scroll_visible)
-        self.status(f"收款成功，收据号 {paid.receipt.receipt_no}，{paid.saved.note}",
+        self.status(f"收款成功，收据号 {paid.receipt.receipt_no}，{paid.saved.status}",
                     "warning" if paid.saved.print_failed else "information")
