@@ -57,7 +57,6 @@ def send(path: Path, printer: str) -> Printed:
         return Printed(True, f"已送打印机 {name}。")
     said = (done.stderr or done.stdout or "").strip().lower()
     if "does not exist" in said or "not exist" in said or "unknown" in said or "不存在" in said:
-        return Printed(False, f"未能打印：没有名为 {name} 的打印机，请核对打印机名称（lpstat -p 可列出）；"
-                              f"PDF 已保存，可稍后打印。")
+        return Printed(False, f"未能打印：没有名为 {name} 的打印机（lpstat -p 可列出）；PDF 已保存。")
     return Printed(False, f"未能打印：打印机 {name} 拒绝了打印任务，请检查打印机是否开机、缺纸；"
                           f"PDF 已保存，可稍后打印。")
