@@ -132,3 +132,11 @@ def supervisor_services(services, clock: Clock):  # type: ignore[no-untyped-def]
         services.engine, name="李审核", device=services.device, role=Role.SUPERVISOR, now=clock()
     )
     return Services(services.engine, services.policy, clerk, services.device, clock)
+
+
+@pytest.fixture
+def lp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """A fake ``lp`` on PATH that accepts every job and records its arguments (tests.fakelp)."""
+    from tests.fakelp import install_lp
+
+    return install_lp(tmp_path / "bin", monkeypatch)

@@ -99,6 +99,7 @@ class YibaoApp(App[int]):
         temporary_dir: Path | None = None,
         gate: Any = None,
         signin_name: str = "",
+        printer: str | None = None,
     ) -> None:
         super().__init__()
         self.services = services
@@ -109,6 +110,9 @@ class YibaoApp(App[int]):
         self._signin_name = signin_name
         self.desk_lock: Any = None
         self._receipts_dir = Path(receipts_dir) if receipts_dir else None
+        self._printer = (printer or "").strip() or None  # yibao --printer NAME
+        self._printer_of: Any = None  # the services the registry's printer setting was read for
+        self._registry_printer: str | None = None
         self._setup = setup
         self._policies = policies or []
         self._setup_defaults = setup_defaults or {}
@@ -125,6 +129,19 @@ class YibaoApp(App[int]):
 
                 self._receipts_dir = data_dir() / "receipts"
         return self._receipts_dir
+
+    @property
+    def receipt_printer(self) -> str | None:
+        """Where receipts are printed: ``--printer NAME``, else this device's registry setting
+        (``yibao printer set``), read once per signed-in clerk; None: receipts are only saved."""
+        if self._printer or self.services is None:
+            return self._printer
+        if self._printer_of is not self.services:
+            from yibao.config import registry_printer
+
+            self._registry_printer = registry_printer(self.services.engine, self.services.device)
+            self._printer_of = self.services
+        return self._registry_printer
 
     # -- lifecycle ------------------------------------------------------------------------
     def get_default_screen(self) -> Screen:

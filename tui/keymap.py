@@ -51,8 +51,9 @@ DESK_KEYS: tuple[Key, ...] = (
     Key("desk.refund", "f5", "app.workflow('refund')", "退费受理", "受理参保缴费退费申请", priority=True, key_display="F5"),
     Key("desk.lookup", "f6", "app.workflow('lookup')", "查询", "按身份证号、姓名、拼音首字母或户号查询", priority=True, key_display="F6"),
     Key("desk.progress", "f7", "app.workflow('progress')", "进度", "征缴进度：各乡镇、村的任务数和参保率，待缴名单", priority=True, key_display="F7"),
+    Key("desk.dayclose", "f8", "app.workflow('dayclose')", "现金日结", "现金日结：今天各缴费方式的合计，日结并保存日结单（PDF、Excel）", show=False, priority=True, key_display="F8"),
     Key("desk.refund_review", "ctrl+r", "app.workflow('refund_review')", "退费审核", "审核待办结的退费申请：受理 → 审核中 → 已批准/已驳回 → 已退费", show=False, priority=True, key_display="Ctrl+R"),
-    Key("desk.changes", "f8", "app.workflow('changes')", "修改审核", "审核外出设备回传包提议的个人信息修改：采纳或驳回（审核人员）", show=False, priority=True, key_display="F8"),
+    Key("desk.changes", "f9", "app.workflow('changes')", "修改审核", "审核外出设备回传包提议的个人信息修改：采纳或驳回（审核人员）", show=False, priority=True, key_display="F9"),
     Key("desk.palette", "ctrl+p", "app.command_palette", "命令", "打开命令面板，所有操作都可在此搜索", show=False, priority=True, key_display="Ctrl+P"),
     Key("desk.quit", "ctrl+q", "app.quit", "退出", "退出窗口终端", show=False, priority=True, key_display="Ctrl+Q"),
 )
@@ -74,6 +75,9 @@ CASE_KEYS: tuple[Key, ...] = (
     Key("case.reveal", "i", "reveal_id", "显示身份证号", "个人档案：显示完整身份证号码（记入操作记录：谁、何时查看了谁）", key_display="I"),
     Key("case.open", "enter", "open", "打开", "个人档案：家庭成员页打开所选成员；退费页审核所选退费申请", show=False, key_display="Enter"),
 )
+DAYCLOSE_KEYS: tuple[Key, ...] = (
+    Key("dayclose.save", "p", "save_sheet", "保存日结单", "现金日结屏：只保存日结单（不日结，草表）", key_display="P"),
+)
 QUEUE_KEYS: tuple[Key, ...] = (
     Key("refund_queue.reload", "r", "reload", "刷新", "退费审核：重新读取待办结的申请", key_display="R"),
 )
@@ -85,7 +89,7 @@ REVIEW_KEYS: tuple[Key, ...] = (
 CHANGES_KEYS: tuple[Key, ...] = (
     Key("changes.accept", "ctrl+s", "accept", "采纳", "修改审核：采纳所选的提议修改（先确认）", priority=True, key_display="Ctrl+S"),
     Key("changes.reject", "ctrl+n", "reject", "驳回", "修改审核：驳回所选的提议修改（须在“理由”中写明）", priority=True, key_display="Ctrl+N"),
-    Key("changes.reload", "f9", "reload", "刷新", "修改审核：重新读取待审核的提议修改", key_display="F9"),
+    Key("changes.reload", "ctrl+l", "reload", "刷新", "修改审核：重新读取待审核的提议修改", key_display="Ctrl+L"),
 )
 
 
@@ -95,4 +99,4 @@ def bindings(keys: tuple[Key, ...]) -> list[Binding]:
 
 def all_keys() -> tuple[Key, ...]:
     """Every key the desk has, for F1: desk-wide, forms, then each screen's own."""
-    return DESK_KEYS + FORM_KEYS + FAMILY_AID_KEYS + CASE_KEYS + QUEUE_KEYS + REVIEW_KEYS + CHANGES_KEYS
+    return DESK_KEYS + FORM_KEYS + FAMILY_AID_KEYS + CASE_KEYS + QUEUE_KEYS + REVIEW_KEYS + CHANGES_KEYS + DAYCLOSE_KEYS

@@ -1,6 +1,6 @@
 """From command-line arguments to a running desk: registry, policy, clerk, demo.
 
-``yibao [--db PATH|URL] [--policy ID] [--clerk NAME] [--demo]``. The policy is
+``yibao [--db PATH|URL] [--policy ID] [--clerk NAME] [--printer NAME] [--demo]``. The policy is
 ``yibao.config.resolve_policy``: ``--policy``, ``YIBAO_POLICY``, an outreach laptop's
 own policy file, then the policy the registry itself records (``registry_setting``,
 written by the first-run setup or ``yibao init``). The clerk is ``--clerk``,
@@ -125,7 +125,8 @@ def build_app(args: Any, *, clock: Callable[[], datetime] | None = None) -> Yiba
 
         gate = open_gate(url, policy_id, device=DEMO_DEVICE, clock=lambda: moment,
                          demo_clerks=tuple(demo_clerk_lines()))
-        app = YibaoApp(gate=gate, temporary_dir=workdir, receipts_dir=workdir / "receipts", signin_name=args.clerk or "")
+        app = YibaoApp(gate=gate, temporary_dir=workdir, receipts_dir=workdir / "receipts", signin_name=args.clerk or "",
+                        printer=getattr(args, "printer", None))
         app.status = (f"演示登记库（{workdir}），日期固定为 {show_date(demo_day(moment))}。"
                       "请用下列演示经办人员之一登录。", "warning")
         return app
@@ -150,7 +151,7 @@ def build_app(args: Any, *, clock: Callable[[], datetime] | None = None) -> Yiba
             gate.engine.dispose()
             print(f"无法打开窗口：{coverage.message()}", file=sys.stderr)
             return None
-        app = YibaoApp(gate=gate, signin_name=clerk)
+        app = YibaoApp(gate=gate, signin_name=clerk, printer=getattr(args, "printer", None))
         if given and recorded and given != recorded:
             app.status = (f"注意：本登记库设定服务的政策是 {recorded}，本次按 {given} 打开。"
                           "如需更改登记库的政策，请运行 yibao init --policy。", "warning")
@@ -171,4 +172,5 @@ def build_app(args: Any, *, clock: Callable[[], datetime] | None = None) -> Yiba
         policies=policy_choices(policy_id, url=url),
         setup_defaults={"policy_id": policy_id, "clerk": clerk or "", "device": device},
         signin_name=clerk,
+        printer=getattr(args, "printer", None),
     )

@@ -369,6 +369,58 @@ def set_registry_policy(
     return chosen
 
 
+# --- this desk's printer (``registry_setting`` ``printer:<device prefix>``) ---------------
+
+
+def _printer_key(device: DeviceInfo) -> str:
+    return f"printer:{device.prefix}"  # per device: each desk of a hall has its own printer
+
+
+def registry_printer(engine: Engine, device: DeviceInfo) -> str | None:
+    """The system printer (CUPS name) receipts of ``device`` go to; None: print nothing."""
+    with Session(engine) as session:
+        row = session.get(RegistrySetting, _printer_key(device))
+        return row.value if row is not None and row.value else None
+
+
+def set_registry_printer(
+    engine: Engine, printer: str | None, by_clerk: ClerkInfo, *, device: DeviceInfo, now: datetime
+) -> str | None:
+    """Set (or, with None / blank, clear) ``device``'s printer; a 管理人员 only, audited.
+    Returns the printer now set. The name is checked for what ``lp -d`` accepts."""
+    from yibao.audit import Actor, record
+    from yibao.auth import Attempt, require_role
+    from yibao.printing.printer import name_problem
+
+    name = (printer or "").strip()
+    problem = name_problem(name) if name else None
+    if problem is not None:
+        raise ValueError(problem)
+    require_role(engine, by_clerk, Role.ADMIN,
+                 attempt=Attempt("registry.printer", "设置本机的收据打印机", "registry_setting"),
+                 device_id=device.id, now=now)
+    key = _printer_key(device)
+    moment = to_storage(now)
+    with Session(write_engine(engine)) as session:
+        row = session.get(RegistrySetting, key, with_for_update=True)
+        before = row.value if row is not None else None
+        if (before or "") == name:
+            return name or None
+        if row is None:
+            row = RegistrySetting(key=key, value=name, device_id=device.id)
+        row.value, row.updated_at, row.updated_by, row.device_id = name, moment, by_clerk.id, device.id
+        session.add(row)
+        record(
+            session, actor=Actor(device_id=device.id, clerk_id=by_clerk.id, clerk_name=by_clerk.name),
+            at=now, action="registry.printer", entity="registry_setting", entity_id=key,
+            summary=f"本机（{device.prefix}）的收据打印机设为 {name}" if name
+            else f"取消本机（{device.prefix}）的收据打印机",
+            before={"printer": before}, after={"printer": name or None},
+        )
+        session.commit()
+    return name or None
+
+
 # --- the last clerk per registry (``desk.json`` in the data directory) ------------------
 
 

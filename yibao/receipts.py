@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from yibao.models import ReceiptSequence
 from yibao.money import yuan
+from yibao.outreach.files import private_dir
 from yibao.timezone import LOCAL_TZ
 
 _DIGITS = "零壹贰叁肆伍陆柒捌玖"
@@ -135,14 +136,17 @@ class ReceiptText(BaseModel):
     policy_document: str = ""
 
 
-def render(receipt: ReceiptText, *, width: int = 40) -> str:
-    """The receipt as plain text lines (no ID number in clear)."""
-    rule = "-" * width
+RULE = "\u2500"  # a line of ``layout`` that is a horizontal rule, not text
+
+
+def layout(receipt: ReceiptText) -> list[str]:
+    """The receipt's lines, ``RULE`` for a separator: the one layout the text receipt and the
+    PDF receipts (``yibao.printing.receipt``) both print, so they never say different things."""
     local = receipt.paid_at.astimezone(LOCAL_TZ) if receipt.paid_at.tzinfo else receipt.paid_at
     lines = [
         f"{receipt.jurisdiction} 城乡居民基本医疗保险缴费收据",
         f"收据号：{receipt.receipt_no}",
-        rule,
+        RULE,
         f"参保人：{receipt.person_name}",
         f"{receipt.id_label}：{receipt.id_masked}",
         f"参保年度：{receipt.benefit_year}年度（{receipt.category_label}）",
@@ -151,7 +155,7 @@ def render(receipt: ReceiptText, *, width: int = 40) -> str:
         lines.append(
             f"待遇期：{receipt.coverage_start.isoformat()} 至 {receipt.coverage_end.isoformat()}"
         )
-    lines.append(rule)
+    lines.append(RULE)
     for line in receipt.lines:
         lines.append(f"{line.label}：{yuan(line.fen)} 元")
     lines.append(f"实收金额：{yuan(receipt.amount_fen)} 元")
@@ -163,18 +167,23 @@ def render(receipt: ReceiptText, *, width: int = 40) -> str:
         lines.append(
             f"收到：{yuan(receipt.received_fen)} 元　找零：{yuan(receipt.change_fen or 0)} 元"
         )
-    lines.append(rule)
+    lines.append(RULE)
     lines.append(f"经办人：{receipt.clerk_name}　设备：{receipt.device_prefix}")
     lines.append(f"时间：{local.strftime('%Y-%m-%d %H:%M:%S')}")
     if receipt.policy_document:
         lines.append(f"依据：{receipt.policy_document}")
-    return "\n".join(lines) + "\n"
+    return lines
+
+
+def render(receipt: ReceiptText, *, width: int = 40) -> str:
+    """The receipt as plain text lines (no ID number in clear)."""
+    return "\n".join("-" * width if line == RULE else line for line in layout(receipt)) + "\n"
 
 
 def save_text(receipt_no: str, text: str, directory: Path) -> Path:
     """Write a plain-text receipt, ready to print, as ``<directory>/<receipt_no>.txt``
     (mode 0600: it names the payer); returns its path."""
-    directory.mkdir(parents=True, exist_ok=True)
+    private_dir(directory)
     path = directory / f"{receipt_no}.txt"
     path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
     path.chmod(0o600)

@@ -1,4 +1,4 @@
-"""F8 修改审核: a reviewer decides what a laptop proposed, through sign-in; a 经办 is refused.
+"""F9 修改审核: a reviewer decides what a laptop proposed, through sign-in; a 经办 is refused.
 
 The proposals come from a real trip: the hall exports an outreach bundle, the laptop
 corrects two persons, its sync bundle is imported, and the hall holds two change requests.
@@ -86,7 +86,7 @@ async def test_a_clerk_sees_the_proposals_but_the_service_refuses_the_decision(h
     app = _app(hall, tmp_path, "王大厅")
     async with app.run_test(size=SIZE) as pilot:
         await _sign_in(app, pilot)
-        await pilot.press("f8")
+        await pilot.press("f9")
         await settle(app, pilot)
         assert isinstance(app.screen, ChangesScreen)
         listed = table_text(app.screen.query_one("#cr-table"))
@@ -107,7 +107,7 @@ async def test_a_reviewer_accepts_one_and_rejects_the_other_with_a_reason(hall, 
     app = _app(hall, tmp_path, "赵审核")
     async with app.run_test(size=SIZE) as pilot:
         await _sign_in(app, pilot)
-        await pilot.press("f8")
+        await pilot.press("f9")
         await settle(app, pilot)
         screen = app.screen
         assert isinstance(screen, ChangesScreen)

@@ -77,6 +77,12 @@ def _progress(person_id: str | None) -> Screen:
     return ProgressScreen(person_id=person_id)
 
 
+def _dayclose(person_id: str | None) -> Screen:
+    from tui.workflows.dayclose.screen import DayCloseScreen
+
+    return DayCloseScreen()
+
+
 WORKFLOWS: dict[str, Workflow] = {
     w.id: w
     for w in (
@@ -87,6 +93,7 @@ WORKFLOWS: dict[str, Workflow] = {
         Workflow("refund_review", "退费审核", "desk.refund_review", _refund_queue, False),
         Workflow("lookup", "查询", "desk.lookup", _lookup, False),
         Workflow("progress", "征缴进度", "desk.progress", _progress, False),
+        Workflow("dayclose", "现金日结", "desk.dayclose", _dayclose, False),
         Workflow("changes", "修改审核", "desk.changes", _changes, False),
     )
 }

@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "yibao.cli.outreach",
     "yibao.cli.report",
     "yibao.cli.clerks",
+    "yibao.cli.printer",
 )
 
 
@@ -56,6 +57,10 @@ def _add_global_options(parser: argparse.ArgumentParser, *, default: object) -> 
         "--clerk", default=default, help="经办人员姓名（写入登记库的命令须登录：随后提示输入密码）"
     )
     parser.add_argument(
+        "--printer", default=default,
+        help="收据打印机名称（lpstat -p 列出的），本次运行用它，不用本机设定的打印机",
+    )
+    parser.add_argument(
         "--password-stdin",
         action="store_true",
         default=False if default is None else default,
@@ -66,7 +71,8 @@ def _add_global_options(parser: argparse.ArgumentParser, *, default: object) -> 
 def _accept_global_options_after(parser: argparse.ArgumentParser) -> None:
     """``yibao init --policy X --clerk Y`` works as well as ``yibao --policy X --clerk Y init``.
 
-    Every sub-command (at any depth) also accepts ``--db``, ``--policy`` and ``--clerk``;
+    Every sub-command (at any depth) also accepts ``--db``, ``--policy``, ``--clerk`` and
+    ``--printer``;
     their default is "not given" (``SUPPRESS``), so a value given before the
     sub-command is kept unless the same option is repeated after it.
     """
@@ -75,7 +81,7 @@ def _accept_global_options_after(parser: argparse.ArgumentParser) -> None:
             continue
         for child in dict.fromkeys(action.choices.values()):
             taken = {o for a in child._actions for o in a.option_strings}
-            if not taken & {"--db", "--policy", "--clerk", "--password-stdin"}:
+            if not taken & {"--db", "--policy", "--clerk", "--printer", "--password-stdin"}:
                 _add_global_options(child, default=argparse.SUPPRESS)
             _accept_global_options_after(child)
 

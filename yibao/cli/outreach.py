@@ -11,6 +11,7 @@ import os
 import sys
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 Handler = Callable[[argparse.Namespace], int]
@@ -406,6 +407,8 @@ def _dayclose_sheet(args: argparse.Namespace) -> int:
     from yibao.outreach.errors import OutreachError
 
     desk = _Desk(args)
+    if args.to and Path(args.to).suffix.lower() not in (".pdf", ".xlsx"):
+        raise OutreachError(f"--to 只能是 .pdf 或 .xlsx 文件（收到 {Path(args.to).name}），如 --to 日结单.pdf。")
     with Session(desk.engine) as session:
         clerk_id, device_id = desk.clerk.id, desk.device.id
         if args.of:
@@ -418,9 +421,48 @@ def _dayclose_sheet(args: argparse.Namespace) -> int:
             if device is None:
                 raise OutreachError(f"登记库中没有收据号前缀为 {args.device} 的设备。")
             device_id = device.id
-        sheet = day_sheet(session, clerk_id=clerk_id, device_id=device_id, day=args.date or desk.today)
+        day = args.date or desk.today
+        if args.to:
+            return _write_sheet(args, desk, session, device_id=device_id, day=day,
+                                clerk_id=None if args.all else clerk_id)
+        sheet = day_sheet(session, clerk_id=clerk_id, device_id=device_id, day=day)
     _emit(render_sheet(sheet, printed_at=desk.now), args.out)
     return 0
+
+
+def _write_sheet(args: argparse.Namespace, desk: _Desk, session: Any, *, device_id: str, day: date,
+                 clerk_id: str | None) -> int:
+    """``--to FILE.pdf|FILE.xlsx``: the cashier's sheet, every payment method; sent to
+    ``--printer NAME`` when given (a PDF only; the receipt printer's setting is not used)."""
+    from yibao.money import yuan
+    from yibao.outreach.daysheet import cashier_sheet
+    from yibao.printing.daysheet import write_sheet
+
+    sheet = cashier_sheet(session, device_id=device_id, day=day, clerk_id=clerk_id,
+                          jurisdiction=_jurisdiction(args, desk), printed_at=desk.now)
+    path = write_sheet(sheet, args.to)
+    print(f"日结单已保存：{path}（有效收据 {len(sheet.lines)} 张，合计 {yuan(sheet.total_fen)} 元，"
+          f"其中现金 {yuan(sheet.cash_fen)} 元；作废 {len(sheet.voided)} 张）")
+    printer = (getattr(args, "printer", None) or "").strip()
+    if printer and path.suffix.lower() == ".pdf":
+        from yibao.printing.printer import send
+
+        printed = send(path, printer)
+        print(printed.message, file=sys.stdout if printed.ok else sys.stderr)
+        return 0 if printed.ok else 1
+    return 0
+
+
+def _jurisdiction(args: argparse.Namespace, desk: _Desk) -> str:
+    """The county the sheet is headed with, from the registry's policy ("" when none)."""
+    try:
+        from yibao.cli._common import policy_id
+        from yibao.policy import load_policy
+
+        chosen = policy_id(args, desk.url, required=False)
+        return str(load_policy(chosen).jurisdiction) if chosen else ""
+    except Exception:  # an unreadable policy: the sheet is headed without the county
+        return ""
 
 
 @_guard
@@ -550,6 +592,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--of", help="经办人员姓名（默认本人）")
     p.add_argument("--device", help="设备的收据号前缀（默认本机；外出设备回传后可在大厅查看）")
     p.add_argument("--out", help="另存为文本文件")
+    p.add_argument("--to", metavar="FILE.pdf|FILE.xlsx",
+                   help="另存为 PDF 或 Excel 日结单（含各缴费方式、作废收据和签字栏）")
+    p.add_argument("--all", action="store_true", help="与 --to 同用：本设备当日所有经办人员（默认本人）")
     p.set_defaults(func=_dayclose_sheet)
     p = d_sub.add_parser("reopen", help="审核人员重新开启某经办人员已日结的日期")
     p.add_argument("--of", required=True, help="被重新开启日结的经办人员姓名")

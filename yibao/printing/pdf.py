@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
+from yibao.outreach.files import private_dir, private_tmp
 from yibao.printing.fonts import font_path
 from yibao.reports.sheet import Sheet
 
@@ -24,14 +24,13 @@ def new_document(*, orientation: str = "L", format: Any = "A4") -> Any:
 
 
 def save(pdf: Any, path: Path | str) -> Path:
-    """Write ``pdf`` to ``path`` with mode 0600 (reports carry personal data)."""
+    """Write ``pdf`` to ``path`` with mode 0600, its folder 0700 (reports carry personal data),
+    atomically: a killed write never leaves half a PDF under the real name."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(target.parent)
     data = bytes(pdf.output())
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
+    with private_tmp(target, prefix=f".{target.name}.sheet-") as (handle, _tmp):
         handle.write(data)
-    os.chmod(target, 0o600)
     return target
 
 

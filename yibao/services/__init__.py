@@ -15,6 +15,7 @@
 - ``years``       benefit years: the chain, the years open today, ``choose``, ``activate``
 - ``imports``     department identity lists (``yibao.imports.service``)
 - ``reports``     F7 进度: progress by town and village, a village's people, 待缴名单
+- ``dayclose``    F8 现金日结: today's cashier sheet, closing today's cash
 - ``clerks``      clerk accounts: add, password, role, disable (管理 only; ``yibao.services.clerks``)
 
 ``clerk`` is the signed-in clerk (``yibao.auth.sign_in`` returns it); role checks go
@@ -96,6 +97,9 @@ class Services:
         from yibao.services.reports import ReportService  # F7 进度, 待缴名单
 
         self.reports = ReportService(self)
+        from yibao.services.dayclose import DayCloseService  # F8 现金日结
+
+        self.dayclose = DayCloseService(self)
 
     # --- time ----------------------------------------------------------------
     def now(self) -> datetime:

@@ -277,37 +277,36 @@ class PaymentService(ServiceBase):
         except ValueError:
             category_label = enrolment.category
         id_masked = mask(person.id_number) or mask_birth_cert(person.birth_cert_no)
-        text = receipts.render(
-            receipts.ReceiptText(
-                receipt_no=payment.receipt_no,
-                jurisdiction=self.policy.jurisdiction,
-                person_name=person.name,
-                id_masked=id_masked,
-                id_label="身份证号" if person.id_number else "出生医学证明编号",
-                benefit_year=payment.benefit_year,
-                category_label=category_label,
-                lines=tuple(lines),
-                amount_fen=payment.amount_fen,
-                channel_label=CHANNEL_LABELS[Channel(payment.channel)],
-                received_fen=payment.received_fen,
-                change_fen=payment.change_fen,
-                payer=f"{payer.name}（{mask(payer.id_number)}）" if payer is not None else None,
-                coverage_start=enrolment.coverage_start,
-                coverage_end=enrolment.coverage_end,
-                clerk_name=clerk_name,
-                device_prefix=prefix,
-                paid_at=payment.paid_at,
-                policy_document=self.policy.document.citation
-                if payment.policy_id == self.policy.id
-                else payment.policy_id,
-            )
+        content = receipts.ReceiptText(
+            receipt_no=payment.receipt_no,
+            jurisdiction=self.policy.jurisdiction,
+            person_name=person.name,
+            id_masked=id_masked,
+            id_label="身份证号" if person.id_number else "出生医学证明编号",
+            benefit_year=payment.benefit_year,
+            category_label=category_label,
+            lines=tuple(lines),
+            amount_fen=payment.amount_fen,
+            channel_label=CHANNEL_LABELS[Channel(payment.channel)],
+            received_fen=payment.received_fen,
+            change_fen=payment.change_fen,
+            payer=f"{payer.name}（{mask(payer.id_number)}）" if payer is not None else None,
+            coverage_start=enrolment.coverage_start,
+            coverage_end=enrolment.coverage_end,
+            clerk_name=clerk_name,
+            device_prefix=prefix,
+            paid_at=payment.paid_at,
+            policy_document=self.policy.document.citation
+            if payment.policy_id == self.policy.id
+            else payment.policy_id,
         )
         return ReceiptView(
             payment=PaymentView.of(payment),
             enrolment=EnrolmentView.of(enrolment),
             person_name=person.name,
             id_masked=id_masked,
-            text=text,
+            text=receipts.render(content),
+            content=content,
         )
 
     def receipt(self, receipt_no: str) -> ReceiptView:

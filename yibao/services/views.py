@@ -31,6 +31,7 @@ from yibao.models import (
     payment_status_label,
 )
 from yibao.policy.refunds import RefundReason
+from yibao.receipts import ReceiptText
 from yibao.rules.decision import Decision, Outcome
 from yibao.rules.facts import CATEGORY_LABELS, Category, PersonFacts
 from yibao.services.refund_states import REFUND_STATE_LABELS, RefundState, moves_from
@@ -295,6 +296,7 @@ class ReceiptView(View):
     person_name: str
     id_masked: str
     text: str  # plain-text receipt (yibao.receipts.render)
+    content: ReceiptText  # what ``text`` says, for the PDF receipts (yibao.printing.receipt)
 
     @property
     def receipt_no(self) -> str:

@@ -1,4 +1,4 @@
-"""修改审核 (F8): what outreach laptops proposed to change in hall rows, oldest first.
+"""修改审核 (F9): what outreach laptops proposed to change in hall rows, oldest first.
 
 A sync import never changes a person or household the hall holds; each proposed change
 waits here as a change request. The reviewer moves the cursor to one (its lines, before →
@@ -50,7 +50,7 @@ class ChangesScreen(WorkflowScreen):
             yield DataTable(id="cr-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="cr-detail")
             yield wv.row("理由", Input(placeholder="驳回须写明理由；采纳可不填", id="cr-note", max_length=200))
-            yield Static("Ctrl+S 采纳　Ctrl+N 驳回　F9 刷新　Esc 返回", id="cr-message", classes="hint")
+            yield Static("Ctrl+S 采纳　Ctrl+N 驳回　Ctrl+L 刷新　Esc 返回", id="cr-message", classes="hint")
 
     def on_mount(self) -> None:
         table = self.query_one("#cr-table", DataTable)

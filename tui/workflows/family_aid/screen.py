@@ -62,7 +62,7 @@ class Bound:
 @dataclass(frozen=True)
 class Paid:
     receipts: tuple[Any, ...]  # ReceiptView
-    paths: tuple[Path, ...]
+    saved: tuple[Any, ...]  # yibao.printing.receipt.SavedReceipt, one per receipt
 
 
 @dataclass
@@ -108,11 +108,12 @@ def bind(
     return Bound(binding, tuple(services.family_aid.assess(payer_id)))
 
 
-def pay(services: Any, receipts_dir: Path, payer_id: str, relative_ids: list[str], *, confirmed: bool) -> Paid:
+def pay(services: Any, receipts_dir: Path, payer_id: str, relative_ids: list[str], *, confirmed: bool,
+        printer: str | None = None) -> Paid:
     receipts = tuple(
         services.family_aid.pay(payer_id, relative_person_ids=relative_ids, confirmed=confirmed)
     )
-    return Paid(receipts, tuple(rv.save_receipt(r, receipts_dir) for r in receipts))
+    return Paid(receipts, tuple(rv.save_receipt(r, receipts_dir, printer) for r in receipts))
 
 
 # -- display ------------------------------------------------------------------------------
@@ -157,12 +158,12 @@ def figures(view: Any) -> list[Figure]:
 
 def result_text(paid: Paid) -> str:
     lines = [f"[b green]已代缴 {len(paid.receipts)} 人[/]（职工医保个人账户家庭共济）"]
-    for receipt, path in zip(paid.receipts, paid.paths, strict=True):
+    for receipt, saved in zip(paid.receipts, paid.saved, strict=True):
         lines.append(
             f"收据号 [b]{receipt.receipt_no}[/]　{receipt.person_name}（{receipt.id_masked}）"
             f"　{yuan(receipt.amount_fen)}"
         )
-        lines.append(f"　收据已保存：{path}")
+        lines.append(f"　{saved.note}")
     lines.append("按 Esc 返回，或继续为其他亲属办理。")
     return "\n".join(lines)
 
@@ -347,7 +348,8 @@ class FamilyAidScreen(WorkflowScreen):
         def take() -> None:
             self._paying = True  # a second Ctrl+S while paying does not ask again
             self.status("正在缴费……")
-            self.call(FamilyPaid, pay, self.services, self.desk.receipts_dir, payer_id, ids, confirmed=confirm)
+            self.call(FamilyPaid, pay, self.services, self.desk.receipts_dir, payer_id, ids,
+                      confirmed=confirm, printer=self.desk.receipt_printer)
 
         self.confirm("确认家庭共济缴费？", body, take, yes="确认缴费")
 
@@ -476,7 +478,11 @@ class FamilyAidScreen(WorkflowScreen):
         self.query_one("#fa-result").display = True
         self.query_one("#fa-step", Static).update("")
         nos = "、".join(r.receipt_no for r in paid.receipts)
-        self.status(f"缴费成功，收据号 {nos}，收据已保存。")
+        failed = next((s.printed.message for s in paid.saved if s.print_failed), None)
+        if failed:  # the payments are stored; the clerk prints the saved PDFs later
+            self.status(f"缴费成功，收据号 {nos}，收据已保存；{failed}", "warning")
+        else:
+            self.status(f"缴费成功，收据号 {nos}，收据已保存。")
         if self.payer is not None:  # the list now shows them as paid
             self._reloading = True
             self.call(PayerOpened, open_payer, self.services, person_id=self.payer.id)

@@ -63,7 +63,7 @@ class Assessed:
 @dataclass(frozen=True)
 class Enrolled:
     receipt: Any  # ReceiptView
-    path: Path
+    saved: Any  # yibao.printing.receipt.SavedReceipt
 
 
 @dataclass
@@ -171,12 +171,13 @@ def enrol(
     year_choice: int | None,
     paid_on: date,
     confirmed: bool,
+    printer: str | None = None,
 ) -> Enrolled:
     receipt = services.newborns.enrol(
         baby_id, channel=channel, received_fen=received_fen, year_choice=year_choice,
         paid_on=paid_on, confirmed=confirmed,
     )
-    return Enrolled(receipt, rv.save_receipt(receipt, receipts_dir))
+    return Enrolled(receipt, rv.save_receipt(receipt, receipts_dir, printer))
 
 
 # -- display ------------------------------------------------------------------------------
@@ -225,7 +226,7 @@ def result_text(done: Enrolled) -> str:
             f"[b green]已办理新生儿参保[/]　收据号 [b]{r.receipt_no}[/]　{r.person_name}（{r.id_masked or '—'}）",
             f"{paid}{change}　{r.enrolment.benefit_year}年度",
             f"待遇享受期 {show_date(r.enrolment.coverage_start)} 至 {show_date(r.enrolment.coverage_end)}",
-            f"收据已保存：{done.path}",
+            done.saved.note,
             "按 Esc 返回，或按 F3 办理下一位。",
         )
     )
@@ -500,6 +501,7 @@ class NewbornScreen(ChoosesYear, WorkflowScreen):
                 NewbornEnrolled, enrol, self.services, self.desk.receipts_dir, baby.id,
                 channel=channel, received_fen=received if channel == "cash" and not free else None,
                 year_choice=self._year_choice(), paid_on=view.paid_on, confirmed=confirmed,
+                printer=self.desk.receipt_printer,
             )
 
         title = "确认免费参保？" if free else "确认收款？"
@@ -649,4 +651,5 @@ class NewbornScreen(ChoosesYear, WorkflowScreen):
         self.query_one("#nb-year-row").display = False
         self.query_one("#nb-step", Static).update("")
         self.query_one("#nb-result", Static).update(result_text(done))
-        self.status(f"办理成功，收据号 {done.receipt.receipt_no}，收据已保存：{done.path}")
+        self.status(f"办理成功，收据号 {done.receipt.receipt_no}，{done.saved.status}",
+                    "warning" if done.saved.print_failed else "information")

@@ -33,9 +33,10 @@ def register(services: Services, draft: Draft, person_id: str | None) -> Counter
 def pay(
     services: Services, receipts_dir: Path, person_id: str, *, category: str,
     declared: dict[str, Any], channel: str, received_fen: int | None, confirmed: bool,
+    printer: str | None = None,
 ) -> Paid:
     receipt = services.counter.pay(
         person_id, category=category, declared=declared, channel=channel,
         received_fen=received_fen, confirmed=confirmed,
     )
-    return Paid(receipt, save_receipt(receipt, receipts_dir))
+    return Paid(receipt, save_receipt(receipt, receipts_dir, printer))

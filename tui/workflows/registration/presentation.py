@@ -13,6 +13,7 @@ from tui.formatting import local_time, show_date, yuan
 from tui.widgets.decision import Figure
 
 if TYPE_CHECKING:
+    from yibao.printing.receipt import SavedReceipt
     from yibao.services.counter import CounterView
     from yibao.services.views import ReceiptView
 
@@ -82,7 +83,7 @@ def draft_of(opened: CounterView) -> Draft:
 @dataclass(frozen=True)
 class Paid:
     receipt: ReceiptView
-    path: Path
+    saved: SavedReceipt
 
 
 def household_text(household: Any) -> str:
@@ -96,11 +97,12 @@ def household_text(household: Any) -> str:
     return f"已有此户：{who}，共 {len(household.members)} 人。"
 
 
-def save_receipt(receipt: ReceiptView, directory: Path) -> Path:
-    """The receipt's text file (written by ``yibao.receipts``)."""
-    from yibao.receipts import save_text
+def save_receipt(receipt: ReceiptView, directory: Path, printer: str | None = None) -> SavedReceipt:
+    """The receipt's text and PDF files, sent to ``printer`` when one is configured
+    (``yibao.printing.receipt.issue``; a printing failure is in the result, never raised)."""
+    from yibao.printing.receipt import issue
 
-    return save_text(receipt.receipt_no, receipt.text, directory)
+    return issue(receipt.content, receipt.text, directory, printer=printer)
 
 
 # -- display --------------------------------------------------------------------------------
@@ -194,7 +196,7 @@ def result_text(paid: Paid) -> str:
         f"[b green]已收款[/]　收据号 [b]{r.receipt_no}[/]　{r.person_name}（{r.id_masked}）",
         f"实缴 {yuan(r.amount_fen)}" + (f"　找零 {yuan(r.change_fen)}" if r.change_fen is not None else ""),
         f"待遇享受期 {show_date(r.enrolment.coverage_start)} 至 {show_date(r.enrolment.coverage_end)}",
-        f"收据已保存：{paid.path}",
+        paid.saved.note,
         f"时间 {local_time(r.payment.paid_at)}",
         "按 Esc 返回，或按 F2 办理下一位。",
     ]

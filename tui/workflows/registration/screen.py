@@ -366,7 +366,7 @@ class RegistrationScreen(ChoosesYear, hv.HistoryFormMixin):
             self.call(
                 PaymentTaken, calls.pay, self.services, self.desk.receipts_dir, person.id,
                 category=view.category, declared=self.declared_history(), channel=channel,
-                received_fen=cash_fen, confirmed=confirmed,
+                received_fen=cash_fen, confirmed=confirmed, printer=self.desk.receipt_printer,
             )
 
         if free:
@@ -516,4 +516,5 @@ class RegistrationScreen(ChoosesYear, hv.HistoryFormMixin):
         result = self.query_one("#reg-result", Static)
         result.update(rv.result_text(paid))
         self.call_after_refresh(result.scroll_visible)
-        self.status(f"收款成功，收据号 {paid.receipt.receipt_no}，收据已保存：{paid.path}")
+        self.status(f"收款成功，收据号 {paid.receipt.receipt_no}，{paid.saved.status}",
+                    "warning" if paid.saved.print_failed else "information")
