@@ -259,6 +259,15 @@ class YibaoApp(App[int]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
+    def action_lock(self) -> None:
+        """F12: lock now (leaving the window, or letting a supervisor sign in here)."""
+        if self.locked or self.desk_lock is None or self.services is None:
+            return
+        if isinstance(self.screen, ModalScreen) and not isinstance(self.screen, CommandPalette):
+            self.set_status("请先在对话框中确认或取消（Enter / Esc），再锁定。", "warning")
+            return
+        self.desk_lock.lock()
+
     def action_home(self) -> None:
         if self.locked:
             self.set_status("请先登录。", "warning")

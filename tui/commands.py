@@ -39,6 +39,7 @@ def desk_commands(app: YibaoApp) -> list[PaletteCommand]:
     commands += [
         PaletteCommand("窗口：帮助（F1）", keys["desk.help"].tooltip, app.action_help),
         PaletteCommand("窗口：回到首页", "关闭所有业务屏，回到首页", app.action_home),
+        PaletteCommand("窗口：锁定 / 换人登录（F12）", keys["desk.lock"].tooltip, app.action_lock),
         PaletteCommand("窗口：退出（Ctrl+Q）", keys["desk.quit"].tooltip, app.action_quit),
     ]
     return commands

@@ -54,6 +54,7 @@ DESK_KEYS: tuple[Key, ...] = (
     Key("desk.dayclose", "f8", "app.workflow('dayclose')", "现金日结", "现金日结：今天各缴费方式的合计，日结并保存日结单（PDF、Excel）", show=False, priority=True, key_display="F8"),
     Key("desk.refund_review", "ctrl+r", "app.workflow('refund_review')", "退费审核", "审核待办结的退费申请：受理 → 审核中 → 已批准/已驳回 → 已退费", show=False, priority=True, key_display="Ctrl+R"),
     Key("desk.changes", "f9", "app.workflow('changes')", "修改审核", "审核外出设备回传包提议的个人信息修改：采纳或驳回（审核人员）", show=False, priority=True, key_display="F9"),
+    Key("desk.lock", "f12", "app.lock", "锁定", "锁定窗口：离开窗口时，或换人登录（如审核人员到本窗口审核退费）", show=False, priority=True, key_display="F12"),
     Key("desk.palette", "ctrl+p", "app.command_palette", "命令", "打开命令面板，所有操作都可在此搜索", show=False, priority=True, key_display="Ctrl+P"),
     Key("desk.quit", "ctrl+q", "app.quit", "退出", "退出窗口终端", show=False, priority=True, key_display="Ctrl+Q"),
 )

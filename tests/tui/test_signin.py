@@ -107,3 +107,24 @@ async def test_a_key_resets_the_idle_time(desk) -> None:  # type: ignore[no-unty
         ticks.now += 10
         app.desk_lock.check()
         assert isinstance(app.screen, HomeScreen)
+
+
+async def test_f12_locks_so_a_supervisor_can_sign_in_at_this_window(desk) -> None:  # type: ignore[no-untyped-def]
+    """A 审核 comes to a clerk's window to review refunds: F12 locks, the 审核 signs in and
+    reaches 退费审核; a 经办 signed in there is refused the review by the services."""
+    from tui.workflows.refund.queue import RefundQueueScreen
+
+    app = desk
+    async with app.run_test(size=SIZE) as pilot:
+        await _type_password(app, pilot)
+        await pilot.press("f12")
+        await settle(app, pilot)
+        assert isinstance(app.screen, SignInScreen) and app.screen.locked_by == "李经办"
+        await pilot.press("f2")  # nothing opens while locked
+        assert isinstance(app.screen, SignInScreen)
+        await _type_password(app, pilot, name="赵审核")
+        assert isinstance(app.screen, HomeScreen)
+        assert app.services.clerk.name == "赵审核" and app.info.clerk == "赵审核"
+        await pilot.press("ctrl+r")
+        await settle(app, pilot)
+        assert isinstance(app.screen, RefundQueueScreen)
