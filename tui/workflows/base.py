@@ -20,6 +20,11 @@ handlers show the refusal in the screen's decision panel, put the focus on the f
 an ``Invalid`` names (``FIELDS``) and say what happened in the status line; a screen
 overrides ``show_refused`` / ``show_invalid`` to add to that. The thread never touches a
 widget.
+
+An answer never moves the focus on its own: a lookup made while the clerk types leaves
+the focus where the clerk is, and an answer to Ctrl+S / Ctrl+B / Enter moves it only
+through ``focus_after``, which does nothing once the clerk has moved on (a habitual Tab
+pressed while the worker ran must not be undone, nor typing land in another field).
 """
 
 from __future__ import annotations
@@ -64,6 +69,7 @@ class ServiceCalls:
     """``call()`` for any node with ``run_worker`` / ``post_message`` (screens and modals)."""
 
     _latest: dict[type[Answer], int]
+    _focus_at: dict[int, object]
 
     def call(
         self, answer: Callable[[R], Answer], fn: Callable[..., R], *args: Any, **kwargs: Any
@@ -77,8 +83,11 @@ class ServiceCalls:
         token = next(_tokens)
         if not hasattr(self, "_latest"):
             self._latest = {}
+            self._focus_at = {}
         self._latest[kind] = token
         node: Any = self
+        self._focus_at = {t: w for t, w in self._focus_at.items() if t in self._latest.values()}
+        self._focus_at[token] = getattr(node, "focused", None)  # where the clerk was
 
         def job() -> None:
             worker = get_current_worker()
@@ -98,6 +107,19 @@ class ServiceCalls:
         """Whether ``message`` answers the latest call for its answer type."""
         kind = message.answer if isinstance(message, (Refused, Invalid, Failed)) else type(message)
         return getattr(self, "_latest", {}).get(kind, message.token) == message.token
+
+    def focus_after(self, message: Answer | Refused | Invalid | Failed, selector: str) -> bool:
+        """Move the focus to ``selector`` in answer to ``message`` only if the clerk is still
+        where they were when the call was made; True when moved."""
+        node: Any = self
+        before = getattr(self, "_focus_at", {}).pop(message.token, None)
+        if node.focused is not before:
+            return False
+        widgets = node.query(selector)
+        if not widgets or not widgets.first().display:
+            return False
+        widgets.first().focus()
+        return True
 
 
 class WorkflowScreen(ServiceCalls, FormScreen):
@@ -134,14 +156,9 @@ class WorkflowScreen(ServiceCalls, FormScreen):
 
     def show_invalid(self, message: Invalid) -> None:
         self.status(message.text, "error")
-        self.focus_field(message.field)
-
-    def focus_field(self, name: str | None) -> None:
-        selector = self.FIELDS.get(name or "")
+        selector = self.FIELDS.get(message.field or "")
         if selector:
-            widgets = self.query(selector)
-            if widgets and widgets.first().display:
-                widgets.first().focus()
+            self.focus_after(message, selector)
 
     def confirm(self, title: str, body: list[str], then: Callable[[], object], *, yes: str = "确认") -> None:
         """Ask before a step that writes; ``then()`` runs only on 确认."""

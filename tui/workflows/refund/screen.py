@@ -100,7 +100,7 @@ class RefundScreen(WorkflowScreen):
         self.query_one("#rf-payments", DataTable).add_columns(*pr.PAYMENT_COLUMNS)
         self.query_one("#rf-died-row").display = False
         self._evidence_placeholder()
-        self.query_one("#rf-query", Input).focus()
+        self.set_focus(self.query_one("#rf-query", Input))  # now: ``call`` notes it
         if self.person_id:
             self.call(PaymentsFound, self.services.refunds.payments, person_id=self.person_id)
 
@@ -256,7 +256,7 @@ class RefundScreen(WorkflowScreen):
             return
         self.query_one("#rf-step", Static).update("选择缴费记录和退费原因，系统按政策核定受理期限。")
         self.status(f"找到 {person.name} 的 {len(payments)} 笔缴费。↑↓ 选择，Enter 确定。")
-        table.focus()
+        self.focus_after(message, "#rf-payments")
         self._assess()
 
     @on(RefundAssessed)

@@ -29,7 +29,7 @@ from tui.widgets.decision import DecisionPanel
 from tui.widgets.history import HistoryForm
 from tui.widgets.inputs import IdNumberInput, MoneyInput
 from tui.widgets.year_choice import YearChoice
-from tui.workflows.messages import Invalid, Refused
+from tui.workflows.messages import Answer, Invalid, Refused
 from tui.workflows.registration import calls
 from tui.workflows.registration import history as hv
 from tui.workflows.registration import presentation as rv
@@ -137,7 +137,7 @@ class RegistrationScreen(hv.HistoryFormMixin):
         self.query_one("#reg-household-info").display = False
         self.query_one("#reg-permit-info").display = False
         self.query_one("#reg-hukou", Input).value = str(getattr(self.services.policy, "region_code", ""))
-        self.query_one("#reg-id", IdNumberInput).focus()
+        self.set_focus(self.query_one("#reg-id", IdNumberInput))  # now: ``call`` notes it
         self.call(YearsOpen, self.services.years.open, "payment")
         if self.person_id:
             self.call(PersonOpened, self.services.counter.open, person_id=self.person_id)
@@ -378,15 +378,15 @@ class RegistrationScreen(hv.HistoryFormMixin):
     @on(PersonFound)
     def _found(self, message: PersonFound) -> None:
         if self.is_current(message):
-            self._show_opened(message.opened, found=True)
+            self._show_opened(message.opened, found=True, after=message)
 
     @on(PersonOpened)
     def _opened(self, message: PersonOpened) -> None:
-        self._show_opened(message.opened, found=False)
+        self._show_opened(message.opened, found=False, after=message)
 
     @on(PersonRegistered)
     def _registered(self, message: PersonRegistered) -> None:
-        self._show_opened(message.opened, found=False, registered=True)
+        self._show_opened(message.opened, found=False, registered=True, after=message)
         self.history_registered()
 
     @on(PaymentTaken)
@@ -430,7 +430,9 @@ class RegistrationScreen(hv.HistoryFormMixin):
         if not self.history_invalid(message):
             super().show_invalid(message)
 
-    def _show_opened(self, opened: CounterView | None, *, found: bool, registered: bool = False) -> None:
+    def _show_opened(
+        self, opened: CounterView | None, *, found: bool, after: Answer, registered: bool = False
+    ) -> None:
         identities = self.query_one("#reg-identities", Static)
         if opened is None:  # a new person
             self.person_id = None
@@ -450,7 +452,7 @@ class RegistrationScreen(hv.HistoryFormMixin):
         self.history_opened(opened, keep_typed=registered)
         # Found while typing the ID number: the focus stays where the clerk is; after Ctrl+S
         # (登记) it moves on to 实收金额.
-        self.show_assessment(opened.assessment, focus=not found)
+        self.show_assessment(opened.assessment, focus=not found, after=after)
         if found:
             self.status(f"已调出 {person.name} 的登记档案，请核对。")
 
@@ -473,8 +475,9 @@ class RegistrationScreen(hv.HistoryFormMixin):
         self.query_one("#reg-employee", Checkbox).value = person.employee_insured
         self.query_one("#reg-category", Select).value = opened.assessment.category
 
-    def show_assessment(self, view: AssessmentView, *, focus: bool = True) -> None:
-        """Show the quote; ``focus``: move on to 实收金额 (not while the clerk types the 参保历史)."""
+    def show_assessment(self, view: AssessmentView, *, focus: bool, after: Answer) -> None:
+        """Show the quote; ``focus``: move on to 实收金额 (not while the clerk types the 参保历史),
+        unless the clerk moved elsewhere while the quote was made."""
         self.assessment = view
         self.refused = False
         panel = self.query_one("#reg-quote", DecisionPanel)
@@ -495,7 +498,7 @@ class RegistrationScreen(hv.HistoryFormMixin):
                 step.update(f"[b yellow]{view.cash_closed}[/]\n已改选银行代收；如改收现金须先重新开启该日。")
                 self.status("今日现金已日结：已改选银行代收。", "warning")
             if focus:
-                self.query_one("#reg-channel" if view.cash_closed else "#reg-received").focus()
+                self.focus_after(after, "#reg-channel" if view.cash_closed else "#reg-received")
         else:
             self.query_one("#reg-payment").display = False
             self.refused = True
