@@ -35,6 +35,8 @@ from itertools import count
 from typing import Any, ClassVar, TypeVar
 
 from textual import on
+from textual.message import Message
+from textual.widgets import Checkbox, Input, Select, SelectionList
 from textual.worker import get_current_worker
 
 from tui.modals.confirm import ConfirmModal
@@ -126,12 +128,35 @@ class WorkflowScreen(ServiceCalls, FormScreen):
     """A workflow form: Esc back, Ctrl+S submit, typed service answers, shared outcomes."""
 
     FIELDS: ClassVar[dict[str, str]] = {}  # service field name → selector of the widget
+    # The fields that name the person served: editing one is moving to another person, and
+    # every warning said on this screen stops being true.
+    PERSON_FIELDS: ClassVar[tuple[str, ...]] = ()
     DECISION: ClassVar[str] = "DecisionPanel"  # selector of the panel a refusal is shown in
 
     @property
     def dirty(self) -> bool:
         """Whether the clerk has typed something not yet submitted (Ctrl+Q asks first)."""
         return False
+
+    # -- a status line goes when it stops being true -----------------------------------------
+    @on(Input.Changed)
+    @on(Select.Changed)
+    @on(Checkbox.Changed)
+    @on(SelectionList.SelectedChanged)
+    def _stale_status_on_edit(self, event: Message) -> None:
+        """The clerk edited the field a warning speaks of, or moved to another person: the
+        warning goes. One said while handling this very edit (a handler of the screen ran
+        first) is newer than the edit and stays."""
+        app: Any = self.app
+        control = getattr(event, "control", None)
+        if control is None or app.status_owner is not self or app.status[1] == "information":
+            return
+        if app.status_time >= event.time:
+            return
+        about = app.status_about
+        spoken_of = about is not None and control.id is not None and about == f"#{control.id}"
+        if spoken_of or f"#{control.id}" in self.PERSON_FIELDS:
+            self.status("")
 
     # -- shared outcomes -------------------------------------------------------------------
     @on(Refused)
@@ -155,10 +180,15 @@ class WorkflowScreen(ServiceCalls, FormScreen):
         self.status("不予办理：理由见右侧。", "error")
 
     def show_invalid(self, message: Invalid) -> None:
-        self.status(message.text, "error")
         selector = self.FIELDS.get(message.field or "")
+        self.status(message.text, "error", about=selector)
         if selector:
             self.focus_after(message, selector)
+
+    def refuse_field(self, selector: str, text: str) -> None:
+        """A check of the form failed: say why (until the field is edited) and go to it."""
+        self.status(text, "error", about=selector)
+        self.query_one(selector).focus()
 
     def confirm(self, title: str, body: list[str], then: Callable[[], object], *, yes: str = "确认") -> None:
         """Ask before a step that writes; ``then()`` runs only on 确认."""

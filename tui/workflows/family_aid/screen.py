@@ -169,6 +169,7 @@ def result_text(paid: Paid) -> str:
 
 class FamilyAidScreen(WorkflowScreen):
     TITLE = "家庭共济缴费"
+    PERSON_FIELDS = ("#fa-payer",)
     BINDINGS: ClassVar[list[Binding]] = [BIND.binding()]  # and FormScreen's Esc / Ctrl+S
 
     DEFAULT_CSS = """
@@ -295,8 +296,7 @@ class FamilyAidScreen(WorkflowScreen):
     # -- Ctrl+B: bind; Ctrl+S: pay ------------------------------------------------------------------
     def action_bind(self) -> None:
         if self.payer is None:
-            self.status("请先输入缴费人身份证号，调出缴费人。", "error")
-            self.query_one("#fa-payer").focus()
+            self.refuse_field("#fa-payer", "请先输入缴费人身份证号，调出缴费人。")
             return
         number = self.query_one("#fa-relative", Input).value.strip()
         relation = self.query_one("#fa-relation", Select).value
@@ -308,8 +308,7 @@ class FamilyAidScreen(WorkflowScreen):
         ]
         for selector, problem in checks:
             if problem:
-                self.status(problem, "error")
-                self.query_one(selector).focus()
+                self.refuse_field(selector, problem)
                 return
         self._bind_args = {
             "relation": str(relation), "evidence": str(evidence),
@@ -326,13 +325,11 @@ class FamilyAidScreen(WorkflowScreen):
             self.status("本次缴费已办结。按 Esc 返回，或按 F4 办理下一位。")
             return
         if self.payer is None:
-            self.status("请先输入缴费人身份证号，调出缴费人。", "error")
-            self.query_one("#fa-payer").focus()
+            self.refuse_field("#fa-payer", "请先输入缴费人身份证号，调出缴费人。")
             return
         ticked = self._ticked()
         if not ticked:
-            self.status("请在亲属列表中用空格勾选要代缴的亲属。", "error")
-            self.query_one("#fa-relatives").focus()
+            self.refuse_field("#fa-relatives", "请在亲属列表中用空格勾选要代缴的亲属。")
             return
         confirm = any(str(v.outcome) == "confirm" for v in ticked)
         total = sum(int(v.due_fen or 0) for v in ticked)

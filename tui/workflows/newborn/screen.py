@@ -231,6 +231,7 @@ def result_text(done: Enrolled) -> str:
 class NewbornScreen(WorkflowScreen):
     TITLE = "新生儿参保"
     DECISION = "#nb-decision"
+    PERSON_FIELDS = ("#nb-guardian", "#nb-cert", "#nb-idno")
     FIELDS = {
         "guardian": "#nb-guardian", "guardian_person_id": "#nb-guardian",
         "birth_cert_no": "#nb-cert", "id_number": "#nb-idno", "name": "#nb-name",
@@ -411,8 +412,7 @@ class NewbornScreen(WorkflowScreen):
         for selector, problem in checks:
             if problem:
                 if not quiet:
-                    self.status(problem, "error")
-                    self.query_one(selector).focus()
+                    self.refuse_field(selector, problem)
                 return None
         birth_date = birth.date
         if idno and birth_date is None:
@@ -474,8 +474,7 @@ class NewbornScreen(WorkflowScreen):
         channel = "cash" if free else str(self.query_one("#nb-channel", Select).value)
         received = 0 if free else self.query_one("#nb-received", MoneyInput).fen
         if channel == "cash" and (received is None or received < due):
-            self.status(f"请输入实收金额（应收 {yuan(due)}）。", "error")
-            self.query_one("#nb-received").focus()
+            self.refuse_field("#nb-received", f"请输入实收金额（应收 {yuan(due)}）。")
             return
         baby = view.person
         body = [f"新生儿 {wv.person_line(baby)}　{view.benefit_year}年度"]

@@ -77,6 +77,7 @@ def _row(label: str, widget: Widget) -> Horizontal:
 class RegistrationScreen(hv.HistoryFormMixin):
     TITLE = "参保登记"
     DECISION = "#reg-quote"
+    PERSON_FIELDS = ("#reg-id",)
     FIELDS = {
         "id_number": "#reg-id", "name": "#reg-name", "hukou_region": "#reg-hukou",
         "residence_permit_region": "#reg-permit", "number": "#reg-household", "household_number": "#reg-household",
@@ -255,8 +256,7 @@ class RegistrationScreen(hv.HistoryFormMixin):
         for selector, problem in checks:
             if problem:
                 if not quiet:
-                    self.status(problem, "error")
-                    self.query_one(selector).focus()
+                    self.refuse_field(selector, problem)
                 return None
         from yibao.idnumbers import validate
 
@@ -326,7 +326,7 @@ class RegistrationScreen(hv.HistoryFormMixin):
         if view is None or not view.cash_closed or not cash or not view.due_fen:
             return False
         self.query_one("#reg-step", Static).update(f"[b red]{view.cash_closed}[/]\n可改选银行代收或线上缴费。")
-        self.status("今日现金已日结：请改选其他缴费方式（见右侧）。", "error")
+        self.status("今日现金已日结：请改选其他缴费方式（见右侧）。", "error", about="#reg-channel")
         return True
 
     def _confirm_payment(self) -> None:
@@ -340,13 +340,12 @@ class RegistrationScreen(hv.HistoryFormMixin):
             self.query_one("#reg-channel").focus()
             return
         if not free and channel == "cash" and not received.value.strip():
-            self.status(f"应收 {yuan(due)}：输入实收金额后按 Ctrl+S 收款。")
+            self.status(f"应收 {yuan(due)}：输入实收金额后按 Ctrl+S 收款。", about="#reg-received")
             received.focus()
             return
         if not free and channel == "cash" and (received.fen is None or received.fen < due):
             why = received.problem if received.value.strip() and received.fen is None else None
-            self.status(f"实收金额：{why}" if why else f"请输入实收金额（应收 {yuan(due)}）。", "error")
-            received.focus()
+            self.refuse_field("#reg-received", f"实收金额：{why}" if why else f"请输入实收金额（应收 {yuan(due)}）。")
             return
         person = view.person
         body = [f"{person.name}（{person.id_masked}）{view.benefit_year}年度"]
