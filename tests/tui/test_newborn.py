@@ -286,7 +286,12 @@ async def test_a_baby_with_neither_id_number_nor_certificate_is_paid_for_then_li
     assert len(rows) == 1
     baby = services.persons.get(rows[0].person_id)
     assert (baby.id_number, baby.birth_cert_masked, baby.guardian_person_id) == (None, "", family.head_id)
-    assert services.payments.paid_for(baby.id).amount_fen == 40000
+    payment = services.payments.paid_for(baby.id)
+    assert payment.amount_fen == 40000
+    receipt = (tmp_path / "receipts" / f"{payment.receipt_no}.txt").read_text(encoding="utf-8")
+    # named by its guardian, masked (first 6, last 4) like any number on a receipt
+    guardian = f"{family.head_number[:6]}********{family.head_number[-4:]}"
+    assert f"监护人：张建国（{guardian}）" in receipt and family.head_number not in receipt
 
     number = id_number(date(2025, 3, 1), 55)
     clock.set_local(2025, 6, 2)  # the 户口 is registered: the same guardian brings the number

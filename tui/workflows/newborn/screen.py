@@ -399,9 +399,8 @@ class NewbornScreen(WorkflowScreen):
             ("#nb-guardian", wv.id_problem(guardian) if guardian else None),
             ("#nb-cert", wv.birth_cert_problem(cert) if cert else None),
             ("#nb-idno", wv.id_problem(idno) if idno else None),
-            ("#nb-cert", None if cert or idno or guardian or self.baby is not None
-             else "请填写出生医学证明编号（已办身份证的填写身份证号）；"
-                  "都还没有的，填写监护人身份证号，按监护人和出生日期登记。"),
+            ("#nb-guardian", None if cert or idno or guardian or self.baby is not None
+             else "请填写监护人身份证号，或新生儿的出生医学证明编号（已办身份证的填身份证号）。"),
             ("#nb-name", None if name else "请填写新生儿姓名。"),
             ("#nb-sex", "请选择性别。" if sex is Select.NULL and not idno else None),
             ("#nb-birth", None if birth.date or (idno and not birth.value.strip())
@@ -641,5 +640,7 @@ class NewbornScreen(WorkflowScreen):
         self.query_one("#nb-payment").display = False
         self.query_one("#nb-year-row").display = False
         self.query_one("#nb-step", Static).update("")
-        self.query_one("#nb-result", Static).update(result_text(done))
+        result = self.query_one("#nb-result", Static)
+        result.update(result_text(done))
+        self.call_after_refresh(result.scroll_visible)  # below the panel on a small screen
         self.status(f"办理成功，收据号 {done.receipt.receipt_no}，收据已保存：{done.path}")
