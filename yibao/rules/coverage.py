@@ -55,9 +55,9 @@ class CoverageDecision(Decision):
     waiting_clauses: tuple[Clause, ...] = ()
 
 
-def _clauses_of(reasons: tuple[Reason, ...] | list[Reason], *more: Clause) -> tuple[Clause, ...]:
-    """The clauses of ``reasons`` (a waiting period's own), then ``more``, each once."""
-    return tuple(dict.fromkeys([*(r.clause for r in reasons), *more]))
+def _once(*clauses: Clause) -> tuple[Clause, ...]:
+    """``clauses`` in order, each once."""
+    return tuple(dict.fromkeys(clauses))
 
 
 def _group_start(
@@ -232,7 +232,7 @@ def coverage(policy: Policy, person: PersonFacts, paid_on: date) -> CoverageDeci
                     variable_months=wp.variable_months,
                     repaired_months=wp.repaired_months,
                     start_clause=policy.clause(periods.waiting),
-                    waiting_clauses=_clauses_of(wp.reasons, policy.clause(periods.waiting)),
+                    waiting_clauses=_once(*(r.clause for r in wp.reasons), policy.clause(periods.waiting)),
                 )
             else:
                 fields["start_clause"] = policy.clause(b)
@@ -295,7 +295,10 @@ def coverage(policy: Policy, person: PersonFacts, paid_on: date) -> CoverageDeci
             variable_months=wp.variable_months,
             repaired_months=wp.repaired_months,
             start_clause=policy.clause(m.waiting),
-            waiting_clauses=_clauses_of(wp.reasons, policy.clause(m.waiting)) if wp.waiting_months else (),
+            # the make-up period's own months first, then those per lapsed year
+            waiting_clauses=(
+                _once(policy.clause(m.waiting), *(r.clause for r in wp.reasons)) if wp.waiting_months else ()
+            ),
         )
     else:  # pragma: no cover - classify_window only lets centralized/any_time/make_up pay
         return CoverageDecision(outcome=Outcome.CONFIRM, reasons=tuple(reasons), window=w.window)
@@ -352,7 +355,7 @@ def _after_period_in_days(
         wp = waiting_period(policy, person, in_centralized=False)
         variable, repaired = wp.variable_months, wp.repaired_months
         reasons.extend(wp.reasons[1:])  # [0] is the rule's fixed months: the days replace them
-        fields["waiting_clauses"] = _clauses_of(wp.reasons[1:])
+        fields["waiting_clauses"] = tuple(r.clause for r in wp.reasons[1:])
         outcome = wp.outcome
         last = months_after(policy.day_counting, last, variable - repaired)
     start = last + timedelta(days=1)
@@ -366,7 +369,7 @@ def _after_period_in_days(
     )
     fields.update(
         start_clause=policy.clause(m.waiting),
-        waiting_clauses=_clauses_of([], *fields.get("waiting_clauses", ()), policy.clause(m.waiting)),  # type: ignore[arg-type]
+        waiting_clauses=_once(policy.clause(m.waiting), *fields.get("waiting_clauses", ())),  # type: ignore[arg-type]
         waiting_days=m.waiting_days,
         waiting_months=variable - repaired,
         fixed_months=0,
