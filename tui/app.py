@@ -105,6 +105,8 @@ class YibaoApp(App[int]):
         self.services = services
         self._temporary_dir = temporary_dir  # the demo's throw-away registry: removed on exit
         self.status_owner: Screen | None = None  # the screen whose status line is shown
+        self.status_about: str | None = None  # the field it speaks of ("#reg-name"), if any
+        self.status_time = 0.0  # when it was said (Textual's clock, as messages carry)
         # Sign-in (tui.workflows.signin): the gate checks passwords; the lock watches idleness.
         self.gate = gate
         self._signin_name = signin_name
@@ -223,8 +225,14 @@ class YibaoApp(App[int]):
         self._start_signin(worker.result)  # the setup opened the registry: now sign in
 
     # -- actions --------------------------------------------------------------------------
-    def set_status(self, text: str, severity: str = "information") -> None:
+    def set_status(self, text: str, severity: str = "information", *, about: str | None = None) -> None:
+        """``about``: the selector of the field the line speaks of; editing it makes the
+        line stale (``tui.workflows.base``)."""
+        from textual._time import get_time  # the clock a message's ``time`` is read from
+
         self.status_owner = self.screen if self.screen_stack else None
+        self.status_about = about
+        self.status_time = get_time()
         self.status = (text, severity)
 
     async def action_quit(self) -> None:

@@ -105,3 +105,37 @@ def test_failure_mid_enrol_writes_nothing(services, baby, monkeypatch) -> None: 
         services.newborns.enrol(baby.id, channel="bank")
     assert counts(services.engine, Enrolment, Payment) == {"enrolment": 0, "payment": 0}
     assert ("newborn.enrol", "done") not in audit_actions(services.engine, person_id=baby.id)
+
+
+def test_register_by_guardian_and_birth_date(services, clock) -> None:  # type: ignore[no-untyped-def]
+    """No ID number and no 出生医学证明 number yet: the guardian on file identifies the baby; the
+    same guardian's unnumbered child of that name and birth date is the same person."""
+    clock.set_local(2024, 3, 10)
+    mother = services.persons.register(
+        name="王母", id_number=id_number(date(1994, 4, 4), seq=21, county="511402"),
+        hukou_region="511402",
+    )
+    baby = services.newborns.register(
+        name="王宝", birth_date=date(2024, 2, 1), sex="女", guardian_person_id=mother.id,
+        hukou_region="511402",
+    )
+    row = rows(services.engine, Person, id=baby.id)[0]
+    assert (row.id_number, row.birth_cert_no, row.guardian_person_id) == (None, None, mother.id)
+    with pytest.raises(AlreadyRegistered) as again:
+        services.newborns.register(
+            name="王宝", birth_date=date(2024, 2, 1), sex="女", guardian_person_id=mother.id,
+            id_number=id_number(date(2024, 2, 1), seq=22, county="511402"),
+        )
+    assert again.value.person_id == baby.id
+    twin = services.newborns.register(  # another name: a twin, another person
+        name="王贝", birth_date=date(2024, 2, 1), sex="女", guardian_person_id=mother.id,
+    )
+    assert twin.id != baby.id
+    assert counts(services.engine, Person) == {"person": 3}
+
+
+def test_neither_number_nor_guardian_is_refused_in_chinese(services) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(InvalidInput) as refused:
+        services.newborns.register(name="无名", birth_date=date(2024, 2, 1), sex="女")
+    assert "监护人" in refused.value.message and refused.value.field == "id_number"
+    assert counts(services.engine, Person) == {"person": 0}

@@ -31,7 +31,8 @@ async def test_employee_binds_two_relatives_and_pays_both(app, services, family,
         await pilot.press(*family.head_number)
         await settle(app, pilot)
         assert "张建国" in _text(app, "#fa-payer-info") and "职工医保参保" in _text(app, "#fa-payer-info")
-        assert app.focused.id == "fa-relative"  # nobody bound yet: the bind fields next
+        assert app.focused.id == "fa-payer"  # the lookup leaves the clerk where they are
+        await pilot.press("tab", "tab")  # past the empty list to the bind fields
         await _bind(app, pilot, spouse.id_number, 1, 2)  # 配偶, 结婚证
         # 商南's document says nothing on 家庭共济: the clerk confirms after checking.
         assert isinstance(app.screen, ConfirmModal)
@@ -75,6 +76,7 @@ async def test_payer_not_employee_insured_is_refused_with_clause(app, services, 
         await pilot.press("f4", *family.head_number)
         await settle(app, pilot)
         assert "未参加职工医保" in _text(app, "#fa-payer-info")
+        await pilot.press("tab", "tab")  # past the empty list to the bind fields
         await _bind(app, pilot, child.id_number, 3, 1)
         assert not isinstance(app.screen, ConfirmModal)
         decision = _text(app, "#fa-decision")
@@ -102,6 +104,7 @@ class TestFamilyAidSnapshots:
             app = pilot.app
             await pilot.press("f4", *family.head_number)
             await settle(app, pilot)
+            await pilot.press("tab", "tab")
             await _bind(app, pilot, spouse.id_number, 1, 2)
             await pilot.press("enter")
             await settle(app, pilot)
@@ -119,6 +122,7 @@ class TestFamilyAidSnapshots:
         async def fill(pilot) -> None:  # type: ignore[no-untyped-def]
             await pilot.press("f4", *family.head_number)
             await settle(pilot.app, pilot)
+            await pilot.press("tab", "tab")
             await _bind(pilot.app, pilot, child.id_number, 3, 1)
 
         assert snap_compare(app, run_before=fill, terminal_size=SIZE)
@@ -155,6 +159,7 @@ async def test_a_second_ctrl_s_while_paying_does_not_ask_again(app, services, fa
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f4", *family.head_number)
         await settle(app, pilot)
+        await pilot.press("tab", "tab")
         await _bind(app, pilot, spouse.id_number, 1, 2)  # 配偶, 结婚证
         await pilot.press("enter")  # the document is silent on 家庭共济: checked, confirmed
         await settle(app, pilot)

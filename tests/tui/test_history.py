@@ -158,9 +158,10 @@ async def test_make_up_payment_with_a_repaired_year_for_a_person_on_file(  # typ
         quote = _text(app, "#reg-quote")
         assert "等待期 4个月" in quote and "待遇享受期 2025-06-11 至 2025-12-31" in quote
         assert "变动等待期2个月" in quote and "减少1个月（商南政办发〔2024〕57号 四(二)4(8)）" in quote
-        # the 等待期 row names both sources: the make-up period's fixed months and the lapse rule
+        # the 等待期 row names both sources: the make-up period's fixed months (四(一) "补缴期内
+        # 缴纳…设置固定待遇等待期3个月") and the months per lapsed year (四(二)4(8))
         [row] = [line for line in quote.splitlines() if line.startswith("等待期")]
-        assert row.startswith("等待期 4个月 四、") and "四(二)4(8)" in row, row
+        assert row == "等待期 4个月 四(一)、四(二)4(8)", row
         assert app.focused.id == "hist-repaid"  # quoting again left the clerk in the field
         await _type_reason(app, pilot)
         await pilot.press(*"400", "ctrl+s", "enter")

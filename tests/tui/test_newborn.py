@@ -260,3 +260,77 @@ async def test_a_day_that_does_not_exist_is_said_under_the_field(app, family) ->
         await settle(app, pilot)
         assert "没有这一天" in app.status[0] and "请填写出生日期" not in app.status[0]
         assert app.focused.id == "nb-birth"
+
+
+async def test_a_baby_with_neither_id_number_nor_certificate_is_paid_for_then_linked(app, services, family, clock, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Born before its 户口 and its 出生医学证明 number are to hand: the guardian enrols it
+    (商南 四(二)2(1) "由监护人…办理参保登记"), identified by guardian and birth date; the ID
+    number brought later is linked to the same person, not given to a second one."""
+    from tests.tui.conftest import id_number
+
+    clock.set_local(2025, 5, 10)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f3", *family.head_number)
+        await settle(app, pilot)
+        await pilot.press("tab", "tab", "tab", *"张小宝", "tab")  # no certificate, no ID number
+        await pilot.press("enter", "down", "enter")  # 男
+        await pilot.press("tab", *"20250301", "ctrl+s")
+        await settle(app, pilot)
+        # born 2025-03-01, paid 2025-05-10: day 71 of 90 → 出生当年 400 元 (四(二)2(1), 四(一))
+        decision = _text(app, "#nb-decision")
+        assert "400.00 元" in decision and "2025-03-01 至 2025-12-31" in decision
+        await pilot.press(*"400", "ctrl+s", "enter")
+        await settle(app, pilot)
+        assert "已办理新生儿参保" in _text(app, "#nb-result")
+    rows = services.lookup.search("张小宝")
+    assert len(rows) == 1
+    baby = services.persons.get(rows[0].person_id)
+    assert (baby.id_number, baby.birth_cert_masked, baby.guardian_person_id) == (None, "", family.head_id)
+    payment = services.payments.paid_for(baby.id)
+    assert payment.amount_fen == 40000
+    receipt = (tmp_path / "receipts" / f"{payment.receipt_no}.txt").read_text(encoding="utf-8")
+    # named by its guardian, masked (first 6, last 4) like any number on a receipt
+    guardian = f"{family.head_number[:6]}********{family.head_number[-4:]}"
+    assert f"监护人：张建国（{guardian}）" in receipt and family.head_number not in receipt
+
+    number = id_number(date(2025, 3, 1), 55)
+    clock.set_local(2025, 6, 2)  # the 户口 is registered: the same guardian brings the number
+    app = YibaoApp(services=services, receipts_dir=tmp_path / "receipts")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f3", *family.head_number)
+        await settle(app, pilot)
+        await pilot.press("tab", "tab", *number, "tab", *"张小宝", "ctrl+s")
+        await settle(app, pilot)
+        assert "本年度已缴费" in _text(app, "#nb-step")
+    assert len(services.lookup.search("张小宝")) == 1
+    assert services.persons.get(baby.id).id_number == number
+
+
+async def test_a_baby_without_id_number_enrols_free_in_shanyin(shanyin_app, engine) -> None:  # type: ignore[no-untyped-def]
+    """山阴 二2: a 本县户籍 newborn born on or after 2025-01-01 enrols free within 90 days;
+    the guardian (on file) identifies the baby that has no number yet."""
+    app = shanyin_app
+    services = app.services
+    mother = services.persons.register(
+        name="赵红", id_number=_shanyin_number(date(1995, 2, 3), 66), hukou_region="140621",
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f3", *mother.id_number)
+        await settle(app, pilot)
+        await pilot.press("tab", "tab", "tab", *"赵小花", "tab")
+        await pilot.press("enter", "down", "down", "enter")  # 女
+        await pilot.press("tab", *"20250301", "ctrl+s")
+        await settle(app, pilot)
+        assert "无需缴费" in _text(app, "#nb-decision")
+        await pilot.press("ctrl+s", "enter")
+        await settle(app, pilot)
+        assert "免缴费参保" in _text(app, "#nb-result")
+    baby = services.persons.get(services.lookup.search("赵小花")[0].person_id)
+    assert (baby.id_number, baby.birth_cert_masked, baby.guardian_person_id) == (None, "", mother.id)
+    assert services.payments.paid_for(baby.id).amount_fen == 0
+
+
+def _shanyin_number(birth: date, sequence: int) -> str:
+    from yibao.idgen import codes_for_year, make_id_number
+
+    return make_id_number(codes_for_year("140621", birth.year)[0], birth, sequence)

@@ -51,8 +51,9 @@ class DeskScreen(Screen):
         assert services is not None, "a desk screen opens only once the registry is open"
         return services
 
-    def status(self, text: str, severity: str = "information") -> None:
-        self.desk.set_status(text, severity)
+    def status(self, text: str, severity: str = "information", *, about: str | None = None) -> None:
+        """Say ``text`` on the status line; ``about``: the selector of the field it speaks of."""
+        self.desk.set_status(text, severity, about=about)
 
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 1:

@@ -89,11 +89,10 @@ class DecisionPanel(Static):
             table = Table(box=None, show_header=True, header_style="bold", expand=True, pad_edge=False)
             table.add_column("项目", no_wrap=True)
             table.add_column("核定", ratio=3, overflow="fold")
-            # A short clause (五(四)) must not fold in half on a 100-column terminal.
+            # A clause (四(二)2(1)) must not fold on a 100-column terminal: its column is as
+            # wide as the longest clause (up to 12 cells); the figures take what is left.
             clause_width = min(max((cell_len(f.clause) for f in figures), default=0), 12)
-            table.add_column(
-                "条款", ratio=1, style="dim", overflow="fold", min_width=max(clause_width, 4)
-            )
+            table.add_column("条款", style="dim", overflow="fold", width=max(clause_width, 4))
             for figure in figures:
                 table.add_row(figure.label, figure.value, figure.clause)
             parts.append(table)

@@ -1,7 +1,7 @@
 """Shared pieces of the F3–F5 workflow screens (新生儿参保, 家庭共济缴费, 退费受理).
 
 Presentation only: the form row, field checks that call the domain validators,
-and helpers that pick the clause of a decision's reason to print next to a figure.
+and the policy document's number for a panel's title.
 No rule decides anything here; every figure comes from a service view.
 """
 
@@ -64,21 +64,6 @@ def region_name(value: str) -> str:
     from yibao.regions import full_name
 
     return full_name(value)
-
-
-def section(clause: Any) -> str:
-    """A clause as the figures table shows it: the section only (the document is in the
-    panel title); ``未作规定`` when the document is silent."""
-    return clause.section or "未作规定"
-
-
-def clause_of(decision: Any, *words: str) -> str:
-    """The section of the first reason mentioning one of ``words`` (or of the first reason)."""
-    reasons = getattr(decision, "reasons", ()) or ()
-    for reason in reasons:
-        if not words or any(word in reason.text for word in words):
-            return section(reason.clause)
-    return section(reasons[0].clause) if reasons else ""
 
 
 def document_of(services: Any) -> str:

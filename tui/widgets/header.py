@@ -67,7 +67,7 @@ class StatusLine(Static):
     """The status line above the footer; mirrors ``App.status``."""
 
     DEFAULT_CSS = """
-    StatusLine { dock: bottom; margin-bottom: 1; height: 1; padding: 0 1; background: $panel; color: $text-muted; }
+    StatusLine { dock: bottom; margin-bottom: 1; height: auto; max-height: 3; padding: 0 1; background: $panel; color: $text-muted; }
     StatusLine.-warning { color: $warning; }
     StatusLine.-error { color: $error; text-style: bold; }
     """

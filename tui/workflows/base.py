@@ -20,6 +20,11 @@ handlers show the refusal in the screen's decision panel, put the focus on the f
 an ``Invalid`` names (``FIELDS``) and say what happened in the status line; a screen
 overrides ``show_refused`` / ``show_invalid`` to add to that. The thread never touches a
 widget.
+
+An answer never moves the focus on its own: a lookup made while the clerk types leaves
+the focus where the clerk is, and an answer to Ctrl+S / Ctrl+B / Enter moves it only
+through ``focus_after``, which does nothing once the clerk has moved on (a habitual Tab
+pressed while the worker ran must not be undone, nor typing land in another field).
 """
 
 from __future__ import annotations
@@ -30,6 +35,8 @@ from itertools import count
 from typing import Any, ClassVar, TypeVar
 
 from textual import on
+from textual.message import Message
+from textual.widgets import Checkbox, Input, Select, SelectionList
 from textual.worker import get_current_worker
 
 from tui.modals.confirm import ConfirmModal
@@ -66,6 +73,7 @@ class ServiceCalls:
     """``call()`` for any node with ``run_worker`` / ``post_message`` (screens and modals)."""
 
     _latest: dict[type[Answer], int]
+    _focus_at: dict[int, object]
 
     def call(
         self, answer: Callable[[R], Answer], fn: Callable[..., R], *args: Any, **kwargs: Any
@@ -79,8 +87,11 @@ class ServiceCalls:
         token = next(_tokens)
         if not hasattr(self, "_latest"):
             self._latest = {}
+            self._focus_at = {}
         self._latest[kind] = token
         node: Any = self
+        self._focus_at = {t: w for t, w in self._focus_at.items() if t in self._latest.values()}
+        self._focus_at[token] = getattr(node, "focused", None)  # where the clerk was
 
         def job() -> None:
             worker = get_current_worker()
@@ -101,17 +112,53 @@ class ServiceCalls:
         kind = message.answer if isinstance(message, (Refused, Invalid, Failed)) else type(message)
         return getattr(self, "_latest", {}).get(kind, message.token) == message.token
 
+    def focus_after(self, message: Answer | Refused | Invalid | Failed, selector: str) -> bool:
+        """Move the focus to ``selector`` in answer to ``message`` only if the clerk is still
+        where they were when the call was made; True when moved."""
+        node: Any = self
+        before = getattr(self, "_focus_at", {}).pop(message.token, None)
+        if node.focused is not before:
+            return False
+        widgets = node.query(selector)
+        if not widgets or not widgets.first().display:
+            return False
+        widgets.first().focus()
+        return True
+
 
 class WorkflowScreen(ServiceCalls, FormScreen):
     """A workflow form: Esc back, Ctrl+S submit, typed service answers, shared outcomes."""
 
     FIELDS: ClassVar[dict[str, str]] = {}  # service field name → selector of the widget
+    # The fields that name the person served: editing one is moving to another person, and
+    # every warning said on this screen stops being true.
+    PERSON_FIELDS: ClassVar[tuple[str, ...]] = ()
     DECISION: ClassVar[str] = "DecisionPanel"  # selector of the panel a refusal is shown in
 
     @property
     def dirty(self) -> bool:
         """Whether the clerk has typed something not yet submitted (Ctrl+Q asks first)."""
         return False
+
+    # -- a status line goes when it stops being true -----------------------------------------
+    @on(Input.Changed)
+    @on(Select.Changed)
+    @on(Checkbox.Changed)
+    @on(SelectionList.SelectedChanged)
+    def _stale_status_on_edit(self, event: Message) -> None:
+        """The clerk edited the field a warning speaks of, or moved to another person: the
+        warning goes. One said while handling this very edit (a handler of the screen ran
+        first) is newer than the edit and stays."""
+        app: Any = self.app
+        control = getattr(event, "control", None)
+        if control is None or app.status_owner is not self or app.status[1] == "information":
+            return
+        if app.status_time >= event.time:
+            return
+        about = app.status_about
+        spoken_of = about is not None and control.id is not None and about == f"#{control.id}"
+        if spoken_of or f"#{control.id}" in self.PERSON_FIELDS:
+            self.status("")
 
     # -- shared outcomes -------------------------------------------------------------------
     @on(Refused)
@@ -135,15 +182,15 @@ class WorkflowScreen(ServiceCalls, FormScreen):
         self.status("不予办理：理由见右侧。", "error")
 
     def show_invalid(self, message: Invalid) -> None:
-        self.status(message.text, "error")
-        self.focus_field(message.field)
-
-    def focus_field(self, name: str | None) -> None:
-        selector = self.FIELDS.get(name or "")
+        selector = self.FIELDS.get(message.field or "")
+        self.status(message.text, "error", about=selector)
         if selector:
-            widgets = self.query(selector)
-            if widgets and widgets.first().display:
-                widgets.first().focus()
+            self.focus_after(message, selector)
+
+    def refuse_field(self, selector: str, text: str) -> None:
+        """A check of the form failed: say why (until the field is edited) and go to it."""
+        self.status(text, "error", about=selector)
+        self.query_one(selector).focus()
 
     def confirm(self, title: str, body: list[str], then: Callable[[], object], *, yes: str = "确认") -> None:
         """Ask before a step that writes; ``then()`` runs only on 确认."""

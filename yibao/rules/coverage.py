@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
+from yibao.policy.vocabulary import Clause
 from yibao.rules.days import cn, days_after, first_of_month, months_after
 from yibao.rules.decision import Decision, Outcome, Reason, combine
 from yibao.rules.facts import Category, PersonFacts
@@ -48,6 +49,15 @@ class CoverageDecision(Decision):
     illness_cap_change_fen: int | None = None
     window: str | None = None
     special: str | None = None
+    # The clauses beside the figures on the desk: what sets ``start``, and every clause the
+    # waiting period adds up from (a make-up period's months plus those per lapsed year).
+    start_clause: Clause | None = None
+    waiting_clauses: tuple[Clause, ...] = ()
+
+
+def _once(*clauses: Clause) -> tuple[Clause, ...]:
+    """``clauses`` in order, each once."""
+    return tuple(dict.fromkeys(clauses))
 
 
 def _group_start(
@@ -161,6 +171,7 @@ def coverage(policy: Policy, person: PersonFacts, paid_on: date) -> CoverageDeci
             reasons=nb.reasons,
             window="any_time" if nb.within_window else None,
             special="newborn",
+            start_clause=nb.coverage_clause,
         )
 
     periods = policy.periods
@@ -188,6 +199,7 @@ def coverage(policy: Policy, person: PersonFacts, paid_on: date) -> CoverageDeci
             floor = group.benefit_start or b.start
             start = max(start, floor)
             fields["special"] = group.name
+            fields["start_clause"] = policy.clause(group.coverage or group)
             reasons.append(
                 Reason(
                     text=f"{group.label}{words}，不早于{cn(floor)}",
@@ -219,8 +231,11 @@ def coverage(policy: Policy, person: PersonFacts, paid_on: date) -> CoverageDeci
                     fixed_months=wp.fixed_months,
                     variable_months=wp.variable_months,
                     repaired_months=wp.repaired_months,
+                    start_clause=policy.clause(periods.waiting),
+                    waiting_clauses=_once(*(r.clause for r in wp.reasons), policy.clause(periods.waiting)),
                 )
             else:
+                fields["start_clause"] = policy.clause(b)
                 note = f"（{b.note}）" if b.note else ""
                 reasons.append(
                     Reason(
@@ -245,6 +260,7 @@ def coverage(policy: Policy, person: PersonFacts, paid_on: date) -> CoverageDeci
             start, retroactive = floor, floor < paid_on
             words += f"，不早于待遇享受期开始日{cn(floor)}"
         reasons.append(Reason(text=words, clause=policy.clause(group.coverage or group)))
+        fields["start_clause"] = policy.clause(group.coverage or group)
         if group.bridge is not None:
             outcome = combine((outcome, _bridge(policy, group, person, paid_on, reasons)))
         m = periods.make_up
@@ -278,6 +294,11 @@ def coverage(policy: Policy, person: PersonFacts, paid_on: date) -> CoverageDeci
             fixed_months=wp.fixed_months,
             variable_months=wp.variable_months,
             repaired_months=wp.repaired_months,
+            start_clause=policy.clause(m.waiting),
+            # the make-up period's own months first, then those per lapsed year
+            waiting_clauses=(
+                _once(policy.clause(m.waiting), *(r.clause for r in wp.reasons)) if wp.waiting_months else ()
+            ),
         )
     else:  # pragma: no cover - classify_window only lets centralized/any_time/make_up pay
         return CoverageDecision(outcome=Outcome.CONFIRM, reasons=tuple(reasons), window=w.window)
@@ -334,6 +355,7 @@ def _after_period_in_days(
         wp = waiting_period(policy, person, in_centralized=False)
         variable, repaired = wp.variable_months, wp.repaired_months
         reasons.extend(wp.reasons[1:])  # [0] is the rule's fixed months: the days replace them
+        fields["waiting_clauses"] = tuple(r.clause for r in wp.reasons[1:])
         outcome = wp.outcome
         last = months_after(policy.day_counting, last, variable - repaired)
     start = last + timedelta(days=1)
@@ -346,6 +368,8 @@ def _after_period_in_days(
         )
     )
     fields.update(
+        start_clause=policy.clause(m.waiting),
+        waiting_clauses=_once(policy.clause(m.waiting), *fields.get("waiting_clauses", ())),  # type: ignore[arg-type]
         waiting_days=m.waiting_days,
         waiting_months=variable - repaired,
         fixed_months=0,

@@ -7,6 +7,7 @@ from datetime import date
 from yibao.money import IN_TEXT, yuan
 from yibao.policy.base import Ref
 from yibao.policy.model import Policy
+from yibao.policy.vocabulary import Clause
 from yibao.rules.decision import Decision, Outcome, Reason, combine
 from yibao.rules.facts import PersonFacts
 from yibao.rules.quote import quote
@@ -16,6 +17,9 @@ from yibao.rules.relations import Relation
 class FamilyAidDecision(Decision):
     amount_fen: int  # the relative's personal share (from ``quote``), 0 when refused
     relation: Relation
+    # The clause beside each figure on the desk (never found by searching the reasons' text).
+    relation_clause: Clause | None = None  # None until the relation was looked at
+    amount_clause: Clause | None = None
 
 
 def family_aid(
@@ -39,7 +43,10 @@ def family_aid(
             reasons=tuple(reasons),
             amount_fen=0,
             relation=relation,
+            relation_clause=relation_clause,
         )
+
+    relation_clause: Clause | None = None
 
     if permitted.silent:
         outcomes.append(Outcome.CONFIRM)
@@ -57,6 +64,7 @@ def family_aid(
             "被缴费的亲属正在参加职工医保，家庭共济只能为参加居民医保的亲属缴费。", permitted
         )
 
+    relation_clause = policy.clause(rules.relations_ref)
     if relation in rules.relations:
         if not rules.relations_ref.silent:
             reasons.append(
@@ -145,4 +153,6 @@ def family_aid(
         reasons=tuple(reasons),
         amount_fen=share.personal_fen,
         relation=relation,
+        relation_clause=relation_clause,
+        amount_clause=policy.clause(policy.contribution.standard),
     )

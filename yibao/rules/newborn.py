@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
+from yibao.policy.vocabulary import Clause
 from yibao.rules.days import cn, days_after, first_of_month, months_after
 from yibao.rules.decision import Decision, Outcome, Reason, combine
 from yibao.rules.facts import Category, PersonFacts
@@ -31,6 +32,11 @@ class NewbornDecision(Decision):
     benefit_year: int | None = None
     choices: tuple[int, ...] = ()  # benefit years the guardian may choose between
     retroactive: bool = False  # coverage starts before the payment date, by the document
+    # The clause beside each figure on the desk (never found by searching the reasons' text).
+    window_clause: Clause | None = None
+    choice_clause: Clause | None = None  # where the guardian may choose the benefit year
+    fee_clause: Clause | None = None
+    coverage_clause: Clause | None = None
 
 
 def window_end(policy: Policy, birth: date) -> date | None:
@@ -124,6 +130,8 @@ def _as_general(
             "retroactive": general.retroactive,
             "fee_fen": fee,
             "reasons": (*base.reasons, why, *general.reasons),
+            "coverage_clause": general.start_clause,
+            "fee_clause": policy.clause(policy.contribution.standard) if fee is not None else None,
         }
     )
 
@@ -180,7 +188,9 @@ def newborn(
         )
     ]
     base = NewbornDecision(
-        outcome=Outcome.ALLOWED, within_window=within, window_end=last_day, choices=choices
+        outcome=Outcome.ALLOWED, within_window=within, window_end=last_day, choices=choices,
+        window_clause=wclause,
+        choice_clause=policy.clause(nb.year_end_choice) if len(choices) > 1 and nb.year_end_choice else None,
     )
 
     if nb.effective is not None:
@@ -264,20 +274,19 @@ def newborn(
             raise ValueError(f"新生儿可选择的缴费年度为{allowed}，不能选择{year}年。")
         if year == birth.year:
             start, end = birth, year_end
+            start_clause = policy.clause(nb.coverage) if nb.coverage else wclause
             reasons.append(
-                Reason(
-                    text=f"自出生之日起享受待遇：{cn(start)}至{cn(end)}",
-                    clause=policy.clause(nb.coverage) if nb.coverage else wclause,
-                )
+                Reason(text=f"自出生之日起享受待遇：{cn(start)}至{cn(end)}", clause=start_clause)
             )
         else:
             assert nb.year_end_choice is not None
             start, end = date(year, 1, 1), date(year, 12, 31)
+            start_clause = policy.clause(nb.year_end_choice)
             reasons.append(
                 Reason(
                     text=f"选择出生次年待遇，须在{window.words}缴纳{year}年度医疗保险费，"
                     f"待遇享受期为{cn(start)}至{cn(end)}",
-                    clause=policy.clause(nb.year_end_choice),
+                    clause=start_clause,
                 )
             )
         if baby.died_on is not None and baby.died_on < start:
@@ -302,6 +311,7 @@ def newborn(
             start=start,
             end=end,
             year=year,
+            coverage_clause=start_clause,
             retroactive=start < paid_on,
         )
 
@@ -389,7 +399,8 @@ def newborn(
             }
         )
     return _settled(
-        policy, baby, base, outcome, reasons, start=start, end=end, year=year, retroactive=False
+        policy, baby, base, outcome, reasons, start=start, end=end, year=year, retroactive=False,
+        coverage_clause=lclause,
     )
 
 
@@ -404,6 +415,7 @@ def _settled(
     end: date,
     year: int,
     retroactive: bool,
+    coverage_clause: Clause,
 ) -> NewbornDecision:
     """The decision once the start is known: a death before the year's end ends coverage, and
     the fee (or the document's silence on it, which asks to confirm) is added."""
@@ -422,6 +434,8 @@ def _settled(
             "fee_fen": fee,
             "retroactive": retroactive,
             "reasons": tuple(reasons),
+            "fee_clause": fee_reason.clause,
+            "coverage_clause": coverage_clause,
         }
     )
 

@@ -28,6 +28,7 @@ from yibao.policy.contribution import (
     percent_amount,
 )
 from yibao.policy.model import Policy
+from yibao.policy.vocabulary import Clause
 from yibao.rules.decision import Decision, Outcome, Reason, combine
 from yibao.rules.facts import IdentityFact, PersonFacts
 from yibao.rules.special import recognised_in_benefit_year
@@ -41,6 +42,10 @@ class Quote(Decision):
     extras: tuple[tuple[str, str, int], ...] = ()  # (code, label, fen)
     total_fen: int  # personal share + extras: what the clerk collects
     window_note: str = ""
+    # The clause beside each figure on the desk (never found by searching the reasons' text).
+    standard_clause: Clause | None = None
+    subsidy_clause: Clause | None = None  # of the subsidy counted; None when none is
+    extra_clauses: tuple[tuple[str, Clause], ...] = ()  # (code of an extra, its clause)
 
 
 
@@ -488,6 +493,11 @@ def quote(
         extras=chosen,
         total_fen=total,
         window_note=window_note,
+        standard_clause=policy.clause(rules.standard),
+        subsidy_clause=policy.clause(best.entry) if best and subsidy > 0 else None,
+        extra_clauses=tuple(
+            (e.code, policy.clause(e)) for e in rules.extras if e.code in {c for c, _l, _f in chosen}
+        ),
     )
 
 

@@ -254,6 +254,26 @@ class PaymentService(ServiceBase):
         return self._receipt_view(payment, enrolment, person, payer)
 
     # --- read ----------------------------------------------------------------
+    def _identified_as(self, person: Person) -> tuple[str, str]:
+        """(label, masked number) the receipt names the person by: the ID number, else the
+        出生医学证明, else — a newborn registered by its guardian — the guardian."""
+        if person.id_number:
+            return "身份证号", mask(person.id_number)
+        if person.birth_cert_no:
+            return "出生医学证明编号", mask_birth_cert(person.birth_cert_no)
+        if person.guardian_person_id:
+            from sqlalchemy.orm import object_session
+
+            session = object_session(person)
+            if session is not None:
+                guardian = session.get(Person, person.guardian_person_id)
+            else:
+                with self.reading() as reading:
+                    guardian = reading.get(Person, person.guardian_person_id)
+            if guardian is not None:
+                return "监护人", f"{guardian.name}（{mask(guardian.id_number)}）"
+        return "证件", "尚未办理"
+
     def _receipt_view(
         self, payment: Payment, enrolment: Enrolment, person: Person, payer: Person | None
     ) -> ReceiptView:
@@ -276,13 +296,13 @@ class PaymentService(ServiceBase):
             category_label = CATEGORY_LABELS[Category(enrolment.category)]
         except ValueError:
             category_label = enrolment.category
-        id_masked = mask(person.id_number) or mask_birth_cert(person.birth_cert_no)
+        id_label, id_masked = self._identified_as(person)
         content = receipts.ReceiptText(
             receipt_no=payment.receipt_no,
             jurisdiction=self.policy.jurisdiction,
             person_name=person.name,
             id_masked=id_masked,
-            id_label="身份证号" if person.id_number else "出生医学证明编号",
+            id_label=id_label,
             benefit_year=payment.benefit_year,
             category_label=category_label,
             lines=tuple(lines),

@@ -200,7 +200,9 @@ class PersonService(ServiceBase):
         Either ``id_number`` (18 digits, full-width and lower-case x accepted, 15-digit
         upgraded; birth date and sex are derived from it) or ``birth_cert_no``
         (出生医学证明编号, newborns before they have an ID number; then ``birth_date``
-        and ``sex`` are required). Region codes are GB/T 2260; ``relation_to_head`` is
+        and ``sex`` are required), or neither for a newborn registered by its guardian
+        (``guardian_person_id``, ``birth_date`` and ``sex`` required; the same guardian's
+        unnumbered child of the same name and birth date is ``AlreadyRegistered``). Region codes are GB/T 2260; ``relation_to_head`` is
         GB/T 4761 (``"02"`` = 户主) and needs ``household_id``.
 
         Raises ``InvalidInput`` (Chinese message, ``field``) for bad input and
@@ -212,6 +214,7 @@ class PersonService(ServiceBase):
         """
         values = self._validated_new_person(
             id_confirmed=id_confirmed,
+            guardian_person_id=guardian_person_id,
             name=name,
             id_number=id_number,
             birth_cert_no=birth_cert_no,
@@ -277,6 +280,7 @@ class PersonService(ServiceBase):
         school_region: str | None,
         disability_grade: int | None,
         id_confirmed: bool = False,
+        guardian_person_id: str | None = None,
     ) -> dict[str, Any]:
         values: dict[str, Any] = {"name": _clean_name(name)}
         sex_code = _sex(sex)
@@ -304,10 +308,12 @@ class PersonService(ServiceBase):
                 sex=info.sex,
                 birth_region=info.region_code,
             )
-        elif birth_cert_no:
+        elif birth_cert_no or guardian_person_id:
+            # A baby before its 户口 is registered: by its 出生医学证明, or — the documents name
+            # only the guardian who enrols it (商南 四(二)2(1)) — by guardian and birth date.
             if birth_date is None or sex_code is None:
                 raise InvalidInput(
-                    "按出生医学证明登记时，须填写出生日期和性别。请按出生医学证明上的内容填写。",
+                    "尚无身份证号码的新生儿登记时，须填写出生日期和性别。请按出生医学证明上的内容填写。",
                     field="birth_date" if birth_date is None else "sex",
                 )
             if birth_date > self.today():
@@ -315,7 +321,8 @@ class PersonService(ServiceBase):
             values.update(birth_date=birth_date, sex=sex_code)
         else:
             raise InvalidInput(
-                "请填写居民身份证号码；新生儿尚未办理身份证的，请填写出生医学证明编号。",
+                "请填写居民身份证号码；新生儿尚未办理身份证的，请填写出生医学证明编号，"
+                "或填写监护人身份证号码（按监护人和出生日期登记）。",
                 field="id_number",
             )
         if birth_cert_no:
@@ -342,6 +349,30 @@ class PersonService(ServiceBase):
         values["disability_grade"] = _grade(disability_grade)
         return values
 
+    @staticmethod
+    def _refuse_same_baby(session: Session, values: Mapping[str, Any]) -> None:
+        """A baby registered by its guardian (no ID number yet) is the guardian's child of
+        the same name and birth date: registering it again opens that person instead (and
+        an ID number brought later is linked to it, not given to a second person)."""
+        guardian = values.get("guardian_person_id")
+        if guardian is None or values.get("birth_cert_no"):
+            return
+        existing = session.exec(
+            select(Person).where(
+                Person.guardian_person_id == guardian,
+                Person.birth_date == values["birth_date"],
+                Person.name == values["name"],
+                col(Person.id_number).is_(None),
+            )
+        ).first()
+        if existing is not None:
+            raise AlreadyRegistered(
+                f"此监护人名下已登记 {existing.birth_date.isoformat()} 出生的{existing.name}。"
+                "请查询此人后办理，不要重复登记。",
+                person_id=existing.id,
+                field="name",
+            )
+
     def insert_person(self, session: Session, **values: Any) -> Person:
         """Insert a validated person with its audit row in ``session`` (used by newborns)."""
         if values.get("id_number"):
@@ -365,6 +396,7 @@ class PersonService(ServiceBase):
                     person_id=existing.id,
                     field="birth_cert_no",
                 )
+        self._refuse_same_baby(session, values)
         household_id = values.get("household_id")
         if household_id is not None and session.get(Household, household_id) is None:
             raise NotFound("找不到所选家庭户，请重新选择。", field="household_id")

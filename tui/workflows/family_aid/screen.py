@@ -31,7 +31,7 @@ from tui.commands import PaletteCommand
 from tui.formatting import show_date, yuan
 from tui.modals.confirm import ConfirmModal
 from tui.widgets import form as wv
-from tui.widgets.decision import DecisionPanel, Figure
+from tui.widgets.decision import DecisionPanel, Figure, section
 from tui.widgets.inputs import IdNumberInput
 from tui.workflows.base import WorkflowScreen
 from tui.workflows.messages import Answer, Invalid, Refused
@@ -139,19 +139,19 @@ def figures(view: Any) -> list[Figure]:
     d = view.decision
     rows = [
         Figure("亲属", f"{b.relative_name}（{b.relative_id_masked}）", ""),
-        Figure("关系", b.relation_label, wv.clause_of(d, b.relation_label, "亲属", "家庭成员")),
+        Figure("关系", b.relation_label, section(d.relation_clause)),
         Figure("证明材料", b.evidence + ("，已签承诺书" if b.commitment_signed else ""), ""),
         Figure("绑定日期", show_date(b.bound_on), ""),
     ]
     if view.existing_payment is not None:
         rows.append(Figure("已缴费", f"收据号 {view.existing_payment.receipt_no}", ""))
     if view.due_fen is not None:
-        rows.append(Figure("代缴金额", yuan(view.due_fen), wv.clause_of(d, "代缴金额")))
+        rows.append(Figure("代缴金额", yuan(view.due_fen), section(d.amount_clause)))
     coverage = getattr(view.enrolment, "coverage", None)
     if coverage is not None and coverage.start is not None:
         rows.append(
             Figure("待遇享受期", f"{show_date(coverage.start)} 至 {show_date(coverage.end)}",
-                   wv.clause_of(coverage, "待遇", "享受"))
+                   section(coverage.start_clause))
         )
     return rows
 
@@ -170,6 +170,7 @@ def result_text(paid: Paid) -> str:
 
 class FamilyAidScreen(WorkflowScreen):
     TITLE = "家庭共济缴费"
+    PERSON_FIELDS = ("#fa-payer",)
     BINDINGS: ClassVar[list[Binding]] = [BIND.binding()]  # and FormScreen's Esc / Ctrl+S
 
     DEFAULT_CSS = """
@@ -216,7 +217,7 @@ class FamilyAidScreen(WorkflowScreen):
     def on_mount(self) -> None:
         self.query_one("#fa-relatives", SelectionList).border_title = "亲属"
         self.query_one("#fa-result").display = False
-        self.query_one("#fa-payer", IdNumberInput).focus()
+        self.set_focus(self.query_one("#fa-payer", IdNumberInput))  # now: ``call`` notes it
         if self.person_id:
             self.call(PayerOpened, open_payer, self.services, person_id=self.person_id)
 
@@ -296,8 +297,7 @@ class FamilyAidScreen(WorkflowScreen):
     # -- Ctrl+B: bind; Ctrl+S: pay ------------------------------------------------------------------
     def action_bind(self) -> None:
         if self.payer is None:
-            self.status("请先输入缴费人身份证号，调出缴费人。", "error")
-            self.query_one("#fa-payer").focus()
+            self.refuse_field("#fa-payer", "请先输入缴费人身份证号，调出缴费人。")
             return
         number = self.query_one("#fa-relative", Input).value.strip()
         relation = self.query_one("#fa-relation", Select).value
@@ -309,8 +309,7 @@ class FamilyAidScreen(WorkflowScreen):
         ]
         for selector, problem in checks:
             if problem:
-                self.status(problem, "error")
-                self.query_one(selector).focus()
+                self.refuse_field(selector, problem)
                 return
         self._bind_args = {
             "relation": str(relation), "evidence": str(evidence),
@@ -327,13 +326,11 @@ class FamilyAidScreen(WorkflowScreen):
             self.status("本次缴费已办结。按 Esc 返回，或按 F4 办理下一位。")
             return
         if self.payer is None:
-            self.status("请先输入缴费人身份证号，调出缴费人。", "error")
-            self.query_one("#fa-payer").focus()
+            self.refuse_field("#fa-payer", "请先输入缴费人身份证号，调出缴费人。")
             return
         ticked = self._ticked()
         if not ticked:
-            self.status("请在亲属列表中用空格勾选要代缴的亲属。", "error")
-            self.query_one("#fa-relatives").focus()
+            self.refuse_field("#fa-relatives", "请在亲属列表中用空格勾选要代缴的亲属。")
             return
         confirm = any(str(v.outcome) == "confirm" for v in ticked)
         total = sum(int(v.due_fen or 0) for v in ticked)
@@ -359,10 +356,14 @@ class FamilyAidScreen(WorkflowScreen):
         if self.is_current(message):
             self._show_payer(message.payer, reloaded=self._reloading)
             self._reloading = False
+            if message.payer is not None and self.person_id and self.payer is not None:
+                # opened from the case view: nothing was typed, so go on to the list
+                self.focus_after(message, "#fa-relatives" if message.payer.views else "#fa-relative")
 
     @on(RelativeBound)
     def _bound(self, message: RelativeBound) -> None:
         self._show_bound(message.bound)
+        self.focus_after(message, "#fa-relatives")
 
     @on(FamilyPaid)
     def _paid(self, message: FamilyPaid) -> None:
@@ -406,7 +407,7 @@ class FamilyAidScreen(WorkflowScreen):
             "relative_person_ids": "#fa-relatives",
         }.get(message.field or "")
         if target:
-            self.query_one(target).focus()
+            self.focus_after(message, target)
 
     def _show_payer(self, payer: Payer | None, *, reloaded: bool = False) -> None:
         info = self.query_one("#fa-payer-info", Static)
@@ -426,12 +427,10 @@ class FamilyAidScreen(WorkflowScreen):
             return
         if payer.views:
             self.query_one("#fa-step", Static).update("勾选要代缴的亲属后按 Ctrl+S；绑定新亲属请填写左下方后按 Ctrl+B。")
-            self.status(f"{person.name} 已绑定 {len(payer.views)} 位亲属。")
-            self.query_one("#fa-relatives").focus()
+            self.status(f"{person.name} 已绑定 {len(payer.views)} 位亲属，按 Tab 到亲属列表勾选。")
         else:
             self.query_one("#fa-step", Static).update("此人尚未绑定亲属：填写左下方亲属信息后按 Ctrl+B 绑定。")
             self.status(f"{person.name} 尚未绑定亲属。")
-            self.query_one("#fa-relative").focus()
 
     def _list(self, views: tuple[Any, ...], *, tick: str | None = None) -> None:
         """Fill the relatives list; refused relatives are listed but cannot be ticked."""
@@ -471,7 +470,6 @@ class FamilyAidScreen(WorkflowScreen):
             self._show_view(view)
         self.query_one("#fa-step", Static).update(f"已绑定 {b.relative_name}（{b.relation_label}）。勾选后按 Ctrl+S 缴费。")
         self.status(f"已绑定 {b.relative_name}（{b.relation_label}，{b.evidence}）。")
-        self.query_one("#fa-relatives").focus()
 
     def _show_paid(self, paid: Paid) -> None:
         self.query_one("#fa-result", Static).update(result_text(paid))

@@ -27,7 +27,7 @@ from textual.widgets import Input, Select, Static
 
 from tui.formatting import change_markup, show_date, yuan
 from tui.widgets import form as wv
-from tui.widgets.decision import DecisionPanel, Figure
+from tui.widgets.decision import DecisionPanel, Figure, section
 from tui.widgets.inputs import DateInput, MoneyInput
 from tui.widgets.year_choice import YearChoice
 from tui.workflows.base import WorkflowScreen
@@ -190,24 +190,24 @@ def figures(view: Any) -> list[Figure]:
     if getattr(d, "window_end", None) is not None:
         inside = "在期限内" if d.within_window else "已超过期限"
         rows.append(
-            Figure("出生后参保期限", f"至 {show_date(d.window_end)}（{inside}）", wv.clause_of(d, "出生"))
+            Figure("出生后参保期限", f"至 {show_date(d.window_end)}（{inside}）", section(d.window_clause))
         )
     choices = tuple(getattr(d, "choices", ()) or ())
     if len(choices) > 1:
         rows.append(
-            Figure("可选待遇年度", "、".join(f"{y}年" for y in choices), wv.clause_of(d, "选择"))
+            Figure("可选待遇年度", "、".join(f"{y}年" for y in choices), section(d.choice_clause))
         )
     if getattr(d, "benefit_year", None):
         rows.append(Figure("待遇年度", f"{d.benefit_year}年", ""))
     fee = getattr(d, "fee_fen", None)
     if fee is not None:
-        rows.append(Figure("缴费金额", "无需缴费" if fee == 0 else yuan(fee), wv.clause_of(d, "缴费", "缴纳")))
+        rows.append(Figure("缴费金额", "无需缴费" if fee == 0 else yuan(fee), section(d.fee_clause)))
     if getattr(d, "coverage_start", None) is not None:
         rows.append(
             Figure(
                 "待遇享受期",
                 f"{show_date(d.coverage_start)} 至 {show_date(d.coverage_end)}",
-                wv.clause_of(d, "享受", "待遇"),
+                section(d.coverage_clause),
             )
         )
     if view.existing_payment is not None:
@@ -236,6 +236,7 @@ class NewbornScreen(ChoosesYear, WorkflowScreen):
     YEAR_PURPOSE = "newborn"
     TITLE = "新生儿参保"
     DECISION = "#nb-decision"
+    PERSON_FIELDS = ("#nb-guardian", "#nb-cert", "#nb-idno")
     FIELDS = {
         "guardian": "#nb-guardian", "guardian_person_id": "#nb-guardian",
         "birth_cert_no": "#nb-cert", "id_number": "#nb-idno", "name": "#nb-name",
@@ -306,7 +307,7 @@ class NewbornScreen(ChoosesYear, WorkflowScreen):
         self.query_one("#nb-year-row").display = False
         region = str(getattr(self.services.policy, "region_code", "") or "")
         self.query_one("#nb-hukou", Input).value = region
-        self.query_one("#nb-guardian").focus()
+        self.set_focus(self.query_one("#nb-guardian"))  # now: ``call`` notes it
         self.ask_years()
         if self.person_id:
             self.call(NewbornOpened, open_person, self.services, self.person_id)
@@ -405,8 +406,8 @@ class NewbornScreen(ChoosesYear, WorkflowScreen):
             ("#nb-guardian", wv.id_problem(guardian) if guardian else None),
             ("#nb-cert", wv.birth_cert_problem(cert) if cert else None),
             ("#nb-idno", wv.id_problem(idno) if idno else None),
-            ("#nb-cert", None if cert or idno or self.baby is not None
-             else "请填写出生医学证明编号（已办身份证的填写身份证号）。"),
+            ("#nb-guardian", None if cert or idno or guardian or self.baby is not None
+             else "请填写监护人身份证号，或新生儿的出生医学证明编号（已办身份证的填身份证号）。"),
             ("#nb-name", None if name else "请填写新生儿姓名。"),
             ("#nb-sex", "请选择性别。" if sex is Select.NULL and not idno else None),
             ("#nb-birth", None if birth.date or (idno and not birth.value.strip())
@@ -417,8 +418,7 @@ class NewbornScreen(ChoosesYear, WorkflowScreen):
         for selector, problem in checks:
             if problem:
                 if not quiet:
-                    self.status(problem, "error")
-                    self.query_one(selector).focus()
+                    self.refuse_field(selector, problem)
                 return None
         birth_date = birth.date
         if idno and birth_date is None:
@@ -480,8 +480,7 @@ class NewbornScreen(ChoosesYear, WorkflowScreen):
         channel = "cash" if free else str(self.query_one("#nb-channel", Select).value)
         received = 0 if free else self.query_one("#nb-received", MoneyInput).fen
         if channel == "cash" and (received is None or received < due):
-            self.status(f"请输入实收金额（应收 {yuan(due)}）。", "error")
-            self.query_one("#nb-received").focus()
+            self.refuse_field("#nb-received", f"请输入实收金额（应收 {yuan(due)}）。")
             return
         baby = view.person
         body = [f"新生儿 {wv.person_line(baby)}　{view.benefit_year}年度"]
@@ -517,17 +516,22 @@ class NewbornScreen(ChoosesYear, WorkflowScreen):
     def _opened(self, message: NewbornOpened) -> None:
         if isinstance(message.opened, Assessed):
             self._fill(message.opened)
-            self._show_assessed(message.opened)
+            self._focus_next_step(message, self._show_assessed(message.opened))
         else:
             self._fill_guardian(message.opened)
+            self.focus_after(message, "#nb-cert")
 
     @on(NewbornAssessed)
     def _assessed(self, message: NewbornAssessed) -> None:
-        self._show_assessed(message.assessed)
+        self._focus_next_step(message, self._show_assessed(message.assessed))
 
     @on(NewbornReassessed)
     def _reassessed(self, message: NewbornReassessed) -> None:
-        self._show_assessment(message.view)
+        self._focus_next_step(message, self._show_assessment(message.view))
+
+    def _focus_next_step(self, message: Answer, selector: str | None) -> None:
+        if selector:
+            self.focus_after(message, selector)
 
     @on(NewbornEnrolled)
     def _enrolled(self, message: NewbornEnrolled) -> None:
@@ -562,7 +566,6 @@ class NewbornScreen(ChoosesYear, WorkflowScreen):
     def _fill_guardian(self, person: Any) -> None:
         if person.id_number:
             self.query_one("#nb-guardian", Input).value = person.id_number
-        self.query_one("#nb-cert").focus()
 
     def _fill(self, assessed: Assessed) -> None:
         baby = assessed.baby
@@ -580,15 +583,16 @@ class NewbornScreen(ChoosesYear, WorkflowScreen):
             f"已登记：{baby.birth_cert_masked}" if baby.birth_cert_masked else ""
         )
 
-    def _show_assessed(self, assessed: Assessed) -> None:
+    def _show_assessed(self, assessed: Assessed) -> str | None:
         self.baby = assessed.baby
         if assessed.draft is not None:
             self.draft = assessed.draft
         else:  # opened from the case view: the form as filled is what was assessed
             self.draft = self._read_draft(quiet=True)
-        self._show_assessment(assessed.assessment)
+        return self._show_assessment(assessed.assessment)
 
-    def _show_assessment(self, view: Any) -> None:
+    def _show_assessment(self, view: Any) -> str | None:
+        """Show the answer; returns the field the clerk goes on to (if the answer asks one)."""
         self.assessment = view
         panel = self.query_one("#nb-decision", DecisionPanel)
         panel.show_decision(
@@ -609,7 +613,7 @@ class NewbornScreen(ChoosesYear, WorkflowScreen):
                 doubt = "[b yellow]需人工核实（见理由），核实后再收款；确认时记入操作记录。[/]\n" if str(view.outcome) == "confirm" else ""
                 step.update(doubt + "核定如下。选择缴费方式、输入实收金额后按 Ctrl+S 收款。")
                 self.status(f"应收 {yuan(view.due_fen)}。输入实收金额后按 Ctrl+S 确认提交。")
-                self.query_one("#nb-received").focus()
+                return "#nb-received"
         else:
             payment.display = False
             if view.existing_payment is not None:
@@ -621,13 +625,14 @@ class NewbornScreen(ChoosesYear, WorkflowScreen):
             elif self._choice_pending(view) and self._year_choice() is None:
                 step.update("[b yellow]请监护人选择待遇年度，选择后重新核定。[/]")
                 self.status("请选择待遇年度。")
-                self.query_one("#nb-year").focus()
+                return "#nb-year"
             elif str(view.outcome) == "confirm":
                 step.update("[b yellow]需人工核实：文件对此未作规定，无法确定应缴金额，请向医保经办机构核实后办理。[/]")
                 self.status("需人工核实：理由见右侧。", "warning")
             else:
                 step.update("[b red]不予办理，理由如下。[/]")
                 self.status("不予办理：理由见右侧。", "error")
+        return None
 
     def _show_year_choice(self, view: Any) -> None:
         choices = tuple(getattr(view.decision, "choices", ()) or ())
@@ -650,6 +655,8 @@ class NewbornScreen(ChoosesYear, WorkflowScreen):
         self.query_one("#nb-payment").display = False
         self.query_one("#nb-year-row").display = False
         self.query_one("#nb-step", Static).update("")
-        self.query_one("#nb-result", Static).update(result_text(done))
+        result = self.query_one("#nb-result", Static)
+        result.update(result_text(done))
+        self.call_after_refresh(result.scroll_visible)  # below the panel on a small screen
         self.status(f"办理成功，收据号 {done.receipt.receipt_no}，{done.saved.status}",
                     "warning" if done.saved.print_failed else "information")

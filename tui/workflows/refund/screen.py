@@ -36,6 +36,7 @@ from yibao.services.views import PaymentView, PersonView, RefundAssessmentView, 
 
 class RefundScreen(WorkflowScreen):
     TITLE = "退费受理"
+    PERSON_FIELDS = ("#rf-query",)
     FIELDS = {
         "query": "#rf-query", "receipt_no": "#rf-query", "id_number": "#rf-query",
         "payment_id": "#rf-payments", "reason": "#rf-reason", "died_on": "#rf-died",
@@ -102,7 +103,7 @@ class RefundScreen(WorkflowScreen):
         self.query_one("#rf-payments", DataTable).add_columns(*pr.PAYMENT_COLUMNS)
         self.query_one("#rf-died-row").display = False
         self._evidence_placeholder()
-        self.query_one("#rf-query", Input).focus()
+        self.set_focus(self.query_one("#rf-query", Input))  # now: ``call`` notes it
         if self.person_id:
             self.call(PaymentsFound, self.services.refunds.payments, person_id=self.person_id)
 
@@ -186,17 +187,14 @@ class RefundScreen(WorkflowScreen):
             return
         payment, reason = self._payment(), self._reason()
         if payment is None:
-            self.status("请先查找并选择要退费的缴费记录。", "error")
-            self.query_one("#rf-query" if not self.payments else "#rf-payments").focus()
+            self.refuse_field("#rf-query" if not self.payments else "#rf-payments", "请先查找并选择要退费的缴费记录。")
             return
         if reason is None:
-            self.status("请选择退费原因。", "error")
-            self.query_one("#rf-reason").focus()
+            self.refuse_field("#rf-reason", "请选择退费原因。")
             return
         died_input = self.query_one("#rf-died", DateInput)
         if reason == "died" and died_input.value and died_input.date is None:
-            self.status(f"死亡日期：{died_input.problem}", "error")
-            died_input.focus()
+            self.refuse_field("#rf-died", f"死亡日期：{died_input.problem}")
             return
         view = self.assessment
         if view is None or view.payment.id != payment.id or view.reason != reason:
@@ -210,8 +208,7 @@ class RefundScreen(WorkflowScreen):
         evidence = self.query_one("#rf-evidence", SelectionList)
         missing = [e for e in decision.evidence if e not in evidence.selected]
         if missing:
-            self.status("材料未收齐：" + "、".join(missing) + "。收齐并勾选后再受理。", "error")
-            evidence.focus()
+            self.refuse_field("#rf-evidence", "材料未收齐：" + "、".join(missing) + "。收齐并勾选后再受理。")
             return
         applicant = self.query_one("#rf-applicant", Input).value.strip()
         phone = self.query_one("#rf-phone", Input).value.strip()
@@ -258,7 +255,7 @@ class RefundScreen(WorkflowScreen):
             return
         self.query_one("#rf-step", Static).update("选择缴费记录和退费原因，系统按政策核定受理期限。")
         self.status(f"找到 {person.name} 的 {len(payments)} 笔缴费。↑↓ 选择，Enter 确定。")
-        table.focus()
+        self.focus_after(message, "#rf-payments")
         self._assess()
         self.call(OffersFound, self.services.refunds.offers, person.id)
 

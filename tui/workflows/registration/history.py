@@ -17,7 +17,7 @@ from textual.widgets import Select
 
 from tui.widgets.history import FIELD_IDS, HistoryForm
 from tui.workflows.base import WorkflowScreen
-from tui.workflows.messages import Invalid
+from tui.workflows.messages import Answer, Invalid
 from tui.workflows.registration.messages import HistoryQuoted, PaymentTaken
 from yibao.services.counter import CounterView
 from yibao.services.views import AssessmentView
@@ -80,7 +80,7 @@ class HistoryFormMixin(WorkflowScreen):
         self._mark_quote_stale(False)
         # Quoting again while the clerk types does not take the focus away from the field
         # (nor re-select its text, which the next key would replace).
-        self.show_assessment(message.view, focus=self._history_focus)
+        self.show_assessment(message.view, focus=self._history_focus, after=message)
         waiting = getattr(getattr(message.view.decision, "coverage", None), "waiting_months", 0)
         self.status(f"已按参保历史重新核定：等待期{waiting or 0}个月。")
 
@@ -105,7 +105,7 @@ class HistoryFormMixin(WorkflowScreen):
             return True
         return False
 
-    def show_assessment(self, view: AssessmentView, *, focus: bool = True) -> None:
+    def show_assessment(self, view: AssessmentView, *, focus: bool, after: Answer) -> None:
         raise NotImplementedError
 
     def _mark_quote_stale(self, stale: bool) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tui.formatting import local_time, show_date, yuan
-from tui.widgets.decision import Figure
+from tui.widgets.decision import Figure, section
 
 if TYPE_CHECKING:
     from yibao.printing.receipt import SavedReceipt
@@ -108,26 +108,17 @@ def save_receipt(receipt: ReceiptView, directory: Path, printer: str | None = No
 # -- display --------------------------------------------------------------------------------
 
 
-def _clause(decision: Any, *words: str) -> str:
-    """The clause of the first reason of ``decision`` mentioning one of ``words`` (or the first)."""
+def _own_clause(decision: Any) -> str:
+    """The clause a one-question decision (eligibility, payment window) rests on: its first
+    reason is its answer."""
     reasons = getattr(decision, "reasons", ()) or ()
-    chosen = next((r for r in reasons if not words or any(w in r.text for w in words)), None)
-    if chosen is None and reasons:
-        chosen = reasons[0]
-    if chosen is None:
-        return ""
-    return chosen.clause.section or "未作规定"
+    return section(reasons[0].clause) if reasons else ""
 
 
-def _clauses(decision: Any, word: str) -> str:
-    """Every clause among the reasons mentioning ``word``, in order: a waiting period can add
-    a make-up period's fixed months (商南 四) to the months per lapsed year (四(二)4(8))."""
-    sections = [
-        r.clause.section or "未作规定"
-        for r in getattr(decision, "reasons", ()) or ()
-        if word in r.text
-    ]
-    return "、".join(dict.fromkeys(sections)) or _clause(decision, word)
+def _waiting_clauses(coverage: Any) -> str:
+    """Every clause the waiting period adds up from: a make-up period's fixed months (商南 四)
+    and the months per lapsed year (四(二)4(8))."""
+    return "、".join(dict.fromkeys(section(c) for c in coverage.waiting_clauses))
 
 
 def figures(view: Any) -> list[Figure]:
@@ -137,33 +128,34 @@ def figures(view: Any) -> list[Figure]:
     from yibao.rules.facts import CATEGORY_LABELS, Category
 
     a = view.decision
-    rows = [Figure("参保类别", CATEGORY_LABELS.get(Category(view.category), view.category), _clause(getattr(a, "eligibility", None)))]
+    rows = [Figure("参保类别", CATEGORY_LABELS.get(Category(view.category), view.category), _own_clause(getattr(a, "eligibility", None)))]
     quote = getattr(a, "quote", None)
     if quote is not None and hasattr(quote, "standard_fen"):
-        rows.append(Figure("个人缴费标准", yuan(quote.standard_fen), _clause(quote, "缴费标准")))
+        rows.append(Figure("个人缴费标准", yuan(quote.standard_fen), section(quote.standard_clause)))
         if quote.subsidy_fen:
             who = identity_label(quote.subsidy_identity) if quote.subsidy_identity else "资助"
-            rows.append(Figure("资助", f"-{yuan(quote.subsidy_fen)}（{who}）", _clause(quote, "资助", who)))
+            rows.append(Figure("资助", f"-{yuan(quote.subsidy_fen)}（{who}）", section(quote.subsidy_clause)))
         else:
             rows.append(Figure("资助", "无", ""))
         rows.append(Figure("个人应缴", yuan(quote.personal_fen), ""))
-        for _code, label, fen in quote.extras:
-            rows.append(Figure(label, yuan(fen), _clause(quote, label)))
+        extra_clauses = dict(quote.extra_clauses)
+        for code, label, fen in quote.extras:
+            rows.append(Figure(label, yuan(fen), section(extra_clauses.get(code))))
     window = getattr(a, "payment_window", None)
     if window is not None:
         # The notice's own name for the period after the centralized one, where it has one.
         text = getattr(window, "period_name", None) or WINDOW_LABELS.get(str(window.window), str(window.window))
         if window.earliest_payment_on and window.earliest_payment_on > view.on:
             text += f"，最早 {show_date(window.earliest_payment_on)} 可缴"
-        rows.append(Figure("缴费期", text, _clause(window)))
+        rows.append(Figure("缴费期", text, _own_clause(window)))
     coverage = getattr(a, "coverage", None)
     if coverage is not None and coverage.start is not None:
-        rows.append(Figure("待遇享受期", f"{show_date(coverage.start)} 至 {show_date(coverage.end)}", _clause(coverage, "待遇", "享受")))
+        rows.append(Figure("待遇享受期", f"{show_date(coverage.start)} 至 {show_date(coverage.end)}", section(coverage.start_clause)))
         days = getattr(coverage, "waiting_days", 0)
         parts = [f"{days}天"] if days else []
         parts += [f"{coverage.waiting_months}个月"] if coverage.waiting_months else []
         waiting = "＋".join(parts) or "无"
-        rows.append(Figure("等待期", waiting, _clauses(coverage, "等待期") if parts else ""))
+        rows.append(Figure("等待期", waiting, _waiting_clauses(coverage) if parts else ""))
     if view.due_fen is not None:
         rows.append(Figure("本次应收", yuan(view.due_fen), ""))
     return rows

@@ -29,7 +29,7 @@ from tui.widgets.decision import DecisionPanel
 from tui.widgets.history import HistoryForm
 from tui.widgets.inputs import IdNumberInput, MoneyInput
 from tui.widgets.year_choice import YearChoice
-from tui.workflows.messages import Invalid, Refused
+from tui.workflows.messages import Answer, Invalid, Refused
 from tui.workflows.registration import calls
 from tui.workflows.registration import history as hv
 from tui.workflows.registration import presentation as rv
@@ -77,6 +77,7 @@ def _row(label: str, widget: Widget) -> Horizontal:
 class RegistrationScreen(ChoosesYear, hv.HistoryFormMixin):
     TITLE = "参保登记"
     DECISION = "#reg-quote"
+    PERSON_FIELDS = ("#reg-id",)
     FIELDS = {
         "id_number": "#reg-id", "name": "#reg-name", "hukou_region": "#reg-hukou",
         "residence_permit_region": "#reg-permit", "number": "#reg-household", "household_number": "#reg-household",
@@ -137,7 +138,7 @@ class RegistrationScreen(ChoosesYear, hv.HistoryFormMixin):
         self.query_one("#reg-household-info").display = False
         self.query_one("#reg-permit-info").display = False
         self.query_one("#reg-hukou", Input).value = str(getattr(self.services.policy, "region_code", ""))
-        self.query_one("#reg-id", IdNumberInput).focus()
+        self.set_focus(self.query_one("#reg-id", IdNumberInput))  # now: ``call`` notes it
         self.ask_years()
         if self.person_id:
             self.call(PersonOpened, self.services.counter.open, person_id=self.person_id)
@@ -255,8 +256,7 @@ class RegistrationScreen(ChoosesYear, hv.HistoryFormMixin):
         for selector, problem in checks:
             if problem:
                 if not quiet:
-                    self.status(problem, "error")
-                    self.query_one(selector).focus()
+                    self.refuse_field(selector, problem)
                 return None
         from yibao.idnumbers import validate
 
@@ -326,7 +326,7 @@ class RegistrationScreen(ChoosesYear, hv.HistoryFormMixin):
         if view is None or not view.cash_closed or not cash or not view.due_fen:
             return False
         self.query_one("#reg-step", Static).update(f"[b red]{view.cash_closed}[/]\n可改选银行代收或线上缴费。")
-        self.status("今日现金已日结：请改选其他缴费方式（见右侧）。", "error")
+        self.status("今日现金已日结：请改选其他缴费方式（见右侧）。", "error", about="#reg-channel")
         return True
 
     def _confirm_payment(self) -> None:
@@ -340,13 +340,12 @@ class RegistrationScreen(ChoosesYear, hv.HistoryFormMixin):
             self.query_one("#reg-channel").focus()
             return
         if not free and channel == "cash" and not received.value.strip():
-            self.status(f"应收 {yuan(due)}：输入实收金额后按 Ctrl+S 收款。")
+            self.status(f"应收 {yuan(due)}：输入实收金额后按 Ctrl+S 收款。", about="#reg-received")
             received.focus()
             return
         if not free and channel == "cash" and (received.fen is None or received.fen < due):
             why = received.problem if received.value.strip() and received.fen is None else None
-            self.status(f"实收金额：{why}" if why else f"请输入实收金额（应收 {yuan(due)}）。", "error")
-            received.focus()
+            self.refuse_field("#reg-received", f"实收金额：{why}" if why else f"请输入实收金额（应收 {yuan(due)}）。")
             return
         person = view.person
         body = [f"{person.name}（{person.id_masked}）{view.benefit_year}年度"]
@@ -378,15 +377,15 @@ class RegistrationScreen(ChoosesYear, hv.HistoryFormMixin):
     @on(PersonFound)
     def _found(self, message: PersonFound) -> None:
         if self.is_current(message):
-            self._show_opened(message.opened, found=True)
+            self._show_opened(message.opened, found=True, after=message)
 
     @on(PersonOpened)
     def _opened(self, message: PersonOpened) -> None:
-        self._show_opened(message.opened, found=False)
+        self._show_opened(message.opened, found=False, after=message)
 
     @on(PersonRegistered)
     def _registered(self, message: PersonRegistered) -> None:
-        self._show_opened(message.opened, found=False, registered=True)
+        self._show_opened(message.opened, found=False, registered=True, after=message)
         self.history_registered()
 
     @on(PaymentTaken)
@@ -423,7 +422,9 @@ class RegistrationScreen(ChoosesYear, hv.HistoryFormMixin):
         if not self.history_invalid(message):
             super().show_invalid(message)
 
-    def _show_opened(self, opened: CounterView | None, *, found: bool, registered: bool = False) -> None:
+    def _show_opened(
+        self, opened: CounterView | None, *, found: bool, after: Answer, registered: bool = False
+    ) -> None:
         identities = self.query_one("#reg-identities", Static)
         if opened is None:  # a new person
             self.person_id = None
@@ -443,7 +444,7 @@ class RegistrationScreen(ChoosesYear, hv.HistoryFormMixin):
         self.history_opened(opened, keep_typed=registered)
         # Found while typing the ID number: the focus stays where the clerk is; after Ctrl+S
         # (登记) it moves on to 实收金额.
-        self.show_assessment(opened.assessment, focus=not found)
+        self.show_assessment(opened.assessment, focus=not found, after=after)
         if found:
             self.status(f"已调出 {person.name} 的登记档案，请核对。")
 
@@ -466,8 +467,9 @@ class RegistrationScreen(ChoosesYear, hv.HistoryFormMixin):
         self.query_one("#reg-employee", Checkbox).value = person.employee_insured
         self.query_one("#reg-category", Select).value = opened.assessment.category
 
-    def show_assessment(self, view: AssessmentView, *, focus: bool = True) -> None:
-        """Show the quote; ``focus``: move on to 实收金额 (not while the clerk types the 参保历史)."""
+    def show_assessment(self, view: AssessmentView, *, focus: bool, after: Answer) -> None:
+        """Show the quote; ``focus``: move on to 实收金额 (not while the clerk types the 参保历史),
+        unless the clerk moved elsewhere while the quote was made."""
         self.assessment = view
         self.refused = False
         panel = self.query_one("#reg-quote", DecisionPanel)
@@ -499,7 +501,7 @@ class RegistrationScreen(ChoosesYear, hv.HistoryFormMixin):
                 step.update(f"[b yellow]{view.cash_closed}[/]\n已改选银行代收；如改收现金须先重新开启该日。")
                 self.status("今日现金已日结：已改选银行代收。", "warning")
             if focus:
-                self.query_one("#reg-channel" if view.cash_closed else "#reg-received").focus()
+                self.focus_after(after, "#reg-channel" if view.cash_closed else "#reg-received")
         else:
             self.query_one("#reg-payment").display = False
             self.refused = True
