@@ -132,8 +132,8 @@ async def test_a_new_user_makes_2027_and_takes_a_payment(
         await pilot.press("enter")
         await settle(app, pilot)
         paid = app.screen.paid
-        assert paid is not None and paid.path.is_file()
-        receipt = paid.path.read_text(encoding="utf-8")
+        assert paid is not None and paid.saved.text.is_file() and paid.saved.pdf is not None
+        receipt = paid.saved.text.read_text(encoding="utf-8")
     # 400 元 due, 500 handed over: 找零 100 元; the receipt names 2027 and the new notice.
     assert "参保年度：2027年度" in receipt and "找零：100.00 元" in receipt
     assert "依据：商南政办发〔2026〕1号" in receipt

@@ -467,7 +467,7 @@ class RegistrationScreen(ChoosesYear, hv.HistoryFormMixin):
         self.query_one("#reg-employee", Checkbox).value = person.employee_insured
         self.query_one("#reg-category", Select).value = opened.assessment.category
 
-    def show_assessment(self, view: AssessmentView, *, focus: bool, after: Answer) -> None:
+    def show_assessment(self, view: AssessmentView, *, focus: bool, after: Answer | None = None) -> None:
         """Show the quote; ``focus``: move on to 实收金额 (not while the clerk types the 参保历史),
         unless the clerk moved elsewhere while the quote was made."""
         self.assessment = view
@@ -500,7 +500,7 @@ class RegistrationScreen(ChoosesYear, hv.HistoryFormMixin):
                     self.query_one("#reg-channel", Select).value = "bank"
                 step.update(f"[b yellow]{view.cash_closed}[/]\n已改选银行代收；如改收现金须先重新开启该日。")
                 self.status("今日现金已日结：已改选银行代收。", "warning")
-            if focus:
+            if focus and after is not None:
                 self.focus_after(after, "#reg-channel" if view.cash_closed else "#reg-received")
         else:
             self.query_one("#reg-payment").display = False
