@@ -82,7 +82,14 @@ class YibaoApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "城乡居民医保窗口"
     COMMANDS: ClassVar = {DeskCommands}
-    BINDINGS: ClassVar[list[Binding]] = keymap.bindings(keymap.DESK_KEYS)
+    # Tab moves on at once, before the keys typed after it reach a field: Textual's own Tab
+    # binding runs only once the key has bubbled back up, by which time a fast clerk's (or a
+    # paste's) next characters have gone to the field being left.
+    BINDINGS: ClassVar[list[Binding]] = [
+        *keymap.bindings(keymap.DESK_KEYS),
+        Binding("tab", "focus_next", show=False, priority=True),
+        Binding("shift+tab", "focus_previous", show=False, priority=True),
+    ]
     ENABLE_COMMAND_PALETTE = True
 
     info: reactive[DeskInfo] = reactive(DeskInfo, always_update=True)

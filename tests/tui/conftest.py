@@ -75,3 +75,16 @@ async def settle(app: YibaoApp, pilot) -> None:  # type: ignore[no-untyped-def]
     for _ in range(3):
         await app.workers.wait_for_complete()
         await pilot.pause()
+
+
+def burst(app: YibaoApp, *keys: str) -> None:
+    """Send ``keys`` the way a card reader or a paste does: all at once, no pause between
+    them (``pilot.press`` waits for the app after each key, which hides focus races)."""
+    from textual import events
+
+    driver = app._driver
+    assert driver is not None
+    for key in keys:
+        event = events.Key(key, key if len(key) == 1 else None)
+        event.set_sender(app)
+        driver.send_message(event)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from textual.app import App
 
-from tests.tui.conftest import SIZE, settle
+from tests.tui.conftest import SIZE, burst, settle
 from tui import keymap
 from tui.app import YibaoApp
 from tui.modals.confirm import ConfirmModal
@@ -249,17 +249,11 @@ def test_the_demo_removes_its_registry_on_exit(tmp_path) -> None:  # type: ignor
 async def test_typing_straight_after_a_function_key_is_kept(app, key: str) -> None:  # type: ignore[no-untyped-def]
     """A card reader (or a fast clerk) types straight after F2…F6, before the form has mounted:
     every character lands in the field the form starts on, none in the scrolling form around it."""
-    from textual import events
     from textual.widgets import Input
 
     typed = "612524198808080091"
     async with app.run_test(size=SIZE) as pilot:
-        driver = app._driver
-        assert driver is not None
-        for k in (key, *typed):  # no pause between keys, as a card reader sends them
-            event = events.Key(k, None if k == key else k)
-            event.set_sender(app)
-            driver.send_message(event)
+        burst(app, key, *typed)
         await settle(app, pilot)
         field = app.screen.focused
         assert isinstance(field, Input), f"{key}: focus on {field!r}"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.signin import PIN, signed_in
-from tests.tui.conftest import SIZE, settle
+from tests.tui.conftest import SIZE, burst, settle
 from tui.app import YibaoApp
 from tui.screens.home import HomeScreen
 from tui.workflows.signin import SignInScreen
@@ -128,3 +128,23 @@ async def test_f12_locks_so_a_supervisor_can_sign_in_at_this_window(desk) -> Non
         await pilot.press("ctrl+r")
         await settle(app, pilot)
         assert isinstance(app.screen, RefundQueueScreen)
+
+
+async def test_tab_typed_in_one_burst_moves_on_before_the_next_characters(desk) -> None:  # type: ignore[no-untyped-def]
+    """Name, Tab, PIN sent at once (a paste, a fast clerk on a busy machine): the PIN lands in
+    密码, not at the end of the name. Tab is handled before later keys reach a field."""
+    app = desk
+    async with app.run_test(size=SIZE) as pilot:
+        name = app.screen.query_one("#signin-name")
+        name.value = ""
+        name.focus()
+        await settle(app, pilot)
+        burst(app, *"王", "tab", *"246810")
+        await settle(app, pilot)
+        assert app.screen.query_one("#signin-name").value == "王"
+        assert app.screen.query_one("#signin-password").value == "246810"
+        burst(app, "shift+tab", *"李四")
+        await settle(app, pilot)
+        # back in 姓名, its text selected as Tab leaves it in every form: typing replaces it
+        assert app.screen.query_one("#signin-name").value == "李四"
+        assert app.screen.query_one("#signin-password").value == "246810"
