@@ -131,3 +131,15 @@ def test_diff_names_a_changed_figure_date_clause_and_identity(tmp_path: Path) ->
     assert "［身份］contribution.subsidies[label=低保对象].identities：增加 重度残疾人（severe_disability）" in lines
     assert "［条目］删去条目 contribution.subsidies[label=农村独生子女（双女）父母及十八岁以下子女]" in lines
     assert diff(a, a) == []
+
+
+def test_the_new_notices_date_may_be_typed_as_a_toml_date() -> None:
+    """An office filling in a draft writes ``date = 2026-09-20`` as TOML does (no quotes); the
+    citation reads the same as the quoted form."""
+    import datetime as dt
+
+    from yibao.policy.base import Document
+
+    typed = Document(number=None, issuer="商南县人民政府办公室", date=dt.date(2026, 9, 20), title="通知")
+    quoted = Document(number=None, issuer="商南县人民政府办公室", date="2026-09-20", title="通知")
+    assert typed.date == "2026-09-20" and typed.citation == quoted.citation

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 # Money in a policy file: whole fen, never a float (400.0 yuan typed as 400.0 would hide a slip).
 Fen = Annotated[int, Field(ge=0, strict=True)]
@@ -63,6 +64,12 @@ class Document(Strict):
     date: str  # ISO date, or "YYYY" when the paper prints no day; empty in a draft
     title: str
     source: str | None = None  # where the text was read (a public address), for notices found online
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _date_as_written(cls, value: object) -> object:
+        # An office typing the new notice's date writes it as TOML does (2026-09-20, no quotes).
+        return value.isoformat() if isinstance(value, dt.date) else value
 
     @property
     def citation(self) -> str:
