@@ -34,6 +34,19 @@ def change_markup(due: int | None, *, cash: bool, received: int | None) -> str:
     return f"应收 {yuan(due)}　找零 [b]{yuan(received - due)}[/]"
 
 
+def cash_problem(due: int, text: str) -> str | None:
+    """Why the cash typed in 实收金额 cannot be taken (``None``: it covers ``due``)."""
+    if not text.strip():
+        return f"请输入实收金额（应收 {yuan(due)}）。"
+    try:
+        received = parse_yuan(text)
+    except ValueError as error:
+        return f"实收金额：{error}"
+    if received < due:
+        return f"实收不足：应收 {yuan(due)}，实收 {yuan(received)}，还差 {yuan(due - received)}。收足后再按 Ctrl+S。"
+    return None
+
+
 def parse_yuan(text: str) -> int:
     """``"380"`` / ``"380.5"`` / ``"380.50元"`` → fen. Raises ``ValueError`` in Chinese."""
     match = _YUAN.match(text.replace(",", "").replace("，", ""))

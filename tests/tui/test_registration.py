@@ -48,6 +48,24 @@ async def test_new_person_registered_quoted_paid_and_receipt_saved(app, services
     assert "肆佰元整" in text and "王芳" in text
 
 
+
+async def test_too_little_cash_says_how_much_is_missing_and_takes_nothing(app, services) -> None:  # type: ignore[no-untyped-def]
+    """300 typed for 400.00 due (商南 一(三): 400 元 a year): the clerk is told 100.00 元 is
+    missing, not asked to type an amount that is already there; nothing is paid."""
+    number = id_number(date(1980, 1, 1), 2)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2", *number)
+        await settle(app, pilot)
+        await pilot.press("tab", *"李五", "ctrl+s")
+        await settle(app, pilot)
+        await pilot.press(*"300", "ctrl+s")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, ConfirmModal)
+        assert "实收不足" in app.status[0] and "还差 100.00 元" in app.status[0]  # 400 − 300
+        assert app.focused.id == "reg-received"
+    person = services.persons.by_id_number(number)
+    assert person is not None and services.payments.paid_for(person.id) is None
+
 async def test_invalid_id_number_shows_the_chinese_reason(app, services) -> None:  # type: ignore[no-untyped-def]
     good = id_number(date(1980, 1, 1), 1)
     bad = good[:-1] + ("0" if good[-1] != "0" else "1")

@@ -25,7 +25,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Select, Static
 
-from tui.formatting import change_markup, show_date, yuan
+from tui.formatting import cash_problem, change_markup, show_date, yuan
 from tui.widgets import form as wv
 from tui.widgets.decision import DecisionPanel, Figure, section
 from tui.widgets.inputs import DateInput, MoneyInput
@@ -478,9 +478,11 @@ class NewbornScreen(ChoosesYear, WorkflowScreen):
         due = int(view.due_fen)
         free = due == 0
         channel = "cash" if free else str(self.query_one("#nb-channel", Select).value)
+        typed = self.query_one("#nb-received", MoneyInput).value
         received = 0 if free else self.query_one("#nb-received", MoneyInput).fen
-        if channel == "cash" and (received is None or received < due):
-            self.refuse_field("#nb-received", f"请输入实收金额（应收 {yuan(due)}）。")
+        short = None if free or channel != "cash" else cash_problem(due, typed)
+        if short is not None:
+            self.refuse_field("#nb-received", short)
             return
         baby = view.person
         body = [f"新生儿 {wv.person_line(baby)}　{view.benefit_year}年度"]

@@ -23,7 +23,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
-from tui.formatting import change_markup, yuan
+from tui.formatting import cash_problem, change_markup, yuan
 from tui.labels import relation_options
 from tui.widgets.decision import DecisionPanel
 from tui.widgets.history import HistoryForm
@@ -343,9 +343,9 @@ class RegistrationScreen(ChoosesYear, hv.HistoryFormMixin):
             self.status(f"应收 {yuan(due)}：输入实收金额后按 Ctrl+S 收款。", about="#reg-received")
             received.focus()
             return
-        if not free and channel == "cash" and (received.fen is None or received.fen < due):
-            why = received.problem if received.value.strip() and received.fen is None else None
-            self.refuse_field("#reg-received", f"实收金额：{why}" if why else f"请输入实收金额（应收 {yuan(due)}）。")
+        short = None if free or channel != "cash" else cash_problem(due, received.value)
+        if short is not None:
+            self.refuse_field("#reg-received", short)
             return
         person = view.person
         body = [f"{person.name}（{person.id_masked}）{view.benefit_year}年度"]
