@@ -212,15 +212,6 @@ class YibaoApp(App[int]):
 
         if self.desk_lock is not None and isinstance(event, events.Key | events.MouseDown):
             self.desk_lock.touch()
-        # A field's own keys (Ctrl+U clears, Enter submits …) act now, in the order typed:
-        # Textual runs them only once the key has bubbled back, after the characters typed
-        # next (a paste, a card reader, a busy machine) are already in the field.
-        if (
-            isinstance(event, events.Key) and not event.is_printable and self.focused is not None
-            and not event.is_forwarded
-            and (await self._check_bindings(event.key, priority=True) or await self._check_bindings(event.key))
-        ):
-            return
         await super().on_event(event)
 
     def _finish_setup(self, choice: SetupChoice | None) -> None:

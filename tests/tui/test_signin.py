@@ -148,18 +148,3 @@ async def test_tab_typed_in_one_burst_moves_on_before_the_next_characters(desk) 
         # back in 姓名, its text selected as Tab leaves it in every form: typing replaces it
         assert app.screen.query_one("#signin-name").value == "李四"
         assert app.screen.query_one("#signin-password").value == "246810"
-
-
-async def test_ctrl_u_then_typing_in_one_burst_keeps_what_was_typed_after(desk) -> None:  # type: ignore[no-untyped-def]
-    """Ctrl+U (clear the field) then a name, sent at once: the name stays. Textual would run
-    Ctrl+U only after the name had reached the field, and clear it."""
-    app = desk
-    async with app.run_test(size=SIZE) as pilot:
-        name = app.screen.query_one("#signin-name")
-        name.value = "张三"
-        name.focus()
-        name.cursor_position = len(name.value)
-        await settle(app, pilot)
-        burst(app, "ctrl+u", *"王芳")
-        await settle(app, pilot)
-        assert app.screen.query_one("#signin-name").value == "王芳"
