@@ -148,3 +148,18 @@ async def test_tab_typed_in_one_burst_moves_on_before_the_next_characters(desk) 
         # back in 姓名, its text selected as Tab leaves it in every form: typing replaces it
         assert app.screen.query_one("#signin-name").value == "李四"
         assert app.screen.query_one("#signin-password").value == "246810"
+
+
+async def test_enter_typed_in_one_burst_submits_every_character_before_it(desk) -> None:  # type: ignore[no-untyped-def]
+    """A name and Enter sent at once: Enter (the field's own key) acts on the whole name.
+    Running a field's keys ahead of the characters queued before them would lose those."""
+    app = desk
+    async with app.run_test(size=SIZE) as pilot:
+        name = app.screen.query_one("#signin-name")
+        name.value = ""
+        name.focus()
+        await settle(app, pilot)
+        burst(app, *"王芳", "enter")
+        await settle(app, pilot)
+        assert app.screen.query_one("#signin-name").value == "王芳"
+        assert app.focused is app.screen.query_one("#signin-password")
