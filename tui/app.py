@@ -26,11 +26,13 @@ from tui.localise import DeskPalette, localise_textual
 from tui.screens.home import HomeScreen
 from tui.screens.setup import SetupChoice, SetupScreen
 from tui.widgets.header import DeskInfo
+from tui.widgets.ordered_keys import order_field_keys
 from tui.workflows import WORKFLOWS, make_screen
 from yibao.timezone import LOCAL_TZ
 
 log = logging.getLogger(__name__)
 localise_textual()
+order_field_keys()
 
 SetupHandler = Callable[[SetupChoice], Any]  # opens the registry with the choice → Services
 

@@ -163,3 +163,19 @@ async def test_enter_typed_in_one_burst_submits_every_character_before_it(desk) 
         await settle(app, pilot)
         assert app.screen.query_one("#signin-name").value == "王芳"
         assert app.focused is app.screen.query_one("#signin-password")
+
+
+async def test_ctrl_u_then_typing_in_one_burst_keeps_what_was_typed_after(desk) -> None:  # type: ignore[no-untyped-def]
+    """Ctrl+U (clear the field) then a name, sent at once: the name stays. Textual alone ran
+    Ctrl+U only after the name had reached the field, and cleared it."""
+    app = desk
+    async with app.run_test(size=SIZE) as pilot:
+        name = app.screen.query_one("#signin-name")
+        name.value = "张三"
+        name.focus()
+        name.cursor_position = len(name.value)
+        await settle(app, pilot)
+        burst(app, "ctrl+u", *"王芳", "enter")
+        await settle(app, pilot)
+        assert app.screen.query_one("#signin-name").value == "王芳"
+        assert app.focused is app.screen.query_one("#signin-password")
