@@ -17,7 +17,7 @@ from yibao.export import neutralise
 from yibao.money import yuan
 from yibao.outreach.daysheet import CashierSheet
 from yibao.outreach.files import private_dir, private_tmp
-from yibao.printing.pdf import FONT, new_document, save
+from yibao.printing.pdf import FONT, new_document, save, table
 from yibao.receipts import capitals
 from yibao.timezone import LOCAL_TZ
 
@@ -108,17 +108,8 @@ def write_sheet_pdf(sheet: CashierSheet, path: Path | str) -> Path:
             pdf.set_font(FONT, "", 9)
             pdf.cell(0, 5, f"（{block.empty}）", new_x="LMARGIN", new_y="NEXT")
             continue
-        with pdf.table(col_widths=block.widths, text_align="CENTER", line_height=5,
-                       first_row_as_headings=True) as table:
-            pdf.set_font(FONT, "B", 8)
-            head = table.row()
-            for column in block.columns:
-                head.cell(column)
-            pdf.set_font(FONT, "", 8)
-            for values in block.rows:
-                row = table.row()
-                for value in values:
-                    row.cell(_show(value))
+        table(pdf, block.columns, [[_show(value) for value in values] for values in block.rows],
+              widths=block.widths, size=8, line_height=5)
     pdf.ln(3)
     pdf.set_font(FONT, "", 9)
     for line in footer(sheet):

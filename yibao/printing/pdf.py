@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,24 @@ def save(pdf: Any, path: Path | str) -> Path:
     return target
 
 
+def table(
+    pdf: Any, columns: Sequence[str], rows: Sequence[Sequence[str]], *,
+    widths: Sequence[float], size: float, line_height: float,
+) -> None:
+    """A table with a bold heading row that repeats on each page, cells centred."""
+    with pdf.table(col_widths=tuple(widths), text_align="CENTER", line_height=line_height,
+                   first_row_as_headings=True) as drawn:
+        pdf.set_font(FONT, "B", size)
+        head = drawn.row()
+        for column in columns:
+            head.cell(column)
+        pdf.set_font(FONT, "", size)
+        for values in rows:
+            row = drawn.row()
+            for value in values:
+                row.cell(value)
+
+
 def _sheet(pdf: Any, sheet: Sheet) -> None:
     pdf.add_page()
     pdf.set_font(FONT, "B", 15)
@@ -42,22 +61,8 @@ def _sheet(pdf: Any, sheet: Sheet) -> None:
     for line in sheet.header:
         pdf.multi_cell(0, 5, line, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
-    widths = sheet.widths or [10] * len(sheet.columns)
-    with pdf.table(
-        col_widths=tuple(widths),
-        text_align="CENTER",
-        line_height=5.5,
-        first_row_as_headings=True,
-    ) as table:
-        pdf.set_font(FONT, "B", 9)
-        head = table.row()
-        for column in sheet.columns:
-            head.cell(column)
-        pdf.set_font(FONT, "", 9)
-        for values in sheet.rows:
-            row = table.row()
-            for value in values:
-                row.cell("" if value is None else str(value))
+    rows = [["" if value is None else str(value) for value in values] for values in sheet.rows]
+    table(pdf, sheet.columns, rows, widths=sheet.widths or [10] * len(sheet.columns), size=9, line_height=5.5)
     pdf.ln(2)
     for line in sheet.footer:
         pdf.multi_cell(0, 5, line, new_x="LMARGIN", new_y="NEXT")
