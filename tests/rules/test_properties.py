@@ -134,7 +134,8 @@ def newborn_case(draw: st.DrawFn) -> tuple[str, PersonFacts, date, int | None]:
         hukou_region=draw(st.sampled_from([POLICIES[pid].region_code, None, "110101"])),
         died_on=None if died is None else birth + timedelta(days=died),
     )
-    choice = draw(st.none() | st.sampled_from([birth.year, birth.year + 1]))
+    born_in = POLICIES[pid].benefit_year_on(birth) or birth.year  # the benefit year of the birth
+    choice = draw(st.none() | st.sampled_from([born_in, born_in + 1]))
     return pid, baby, paid_on, choice
 
 
@@ -154,12 +155,15 @@ def test_newborn_coverage_bounds(case: tuple[str, PersonFacts, date, int | None]
     assert decision.coverage_end is not None and decision.coverage_start <= decision.coverage_end
     assert decision.coverage_start >= baby.birth_date
     assert decision.coverage_start >= paid_on or decision.retroactive
-    next_year_choice = (
-        decision.benefit_year == baby.birth_date.year + 1 and len(decision.choices) == 2
-    )
-    limit = date(policy.benefit_year + (1 if next_year_choice else 0), 12, 31)
+    # Inside one benefit period, as [periods.benefit] repeats (never the calendar year as such).
+    born_in = policy.benefit_year_on(baby.birth_date)
+    next_year_choice = born_in is not None and decision.benefit_year == born_in + 1
+    next_year_choice = next_year_choice and len(decision.choices) == 2
+    limit = policy.benefit_period(policy.benefit_year + (1 if next_year_choice else 0))[1]
     assert decision.coverage_end <= limit
-    assert decision.coverage_end.year == decision.coverage_start.year
+    assert policy.benefit_year_on(decision.coverage_end) == policy.benefit_year_on(
+        decision.coverage_start
+    )
 
 
 @settings(max_examples=300, deadline=None)

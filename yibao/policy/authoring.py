@@ -22,20 +22,13 @@ from tomlkit.items import AoT
 
 from yibao.policy.loader import PolicyError, load_policy, load_policy_text, resolve
 from yibao.policy.model import Policy
+from yibao.policy.periods import shift_date as shift_date  # re-exported: callers import it here
 
 _DRAFT_HEADER = (
     "草稿·未确认：由 yibao policy new 从 {source}（{year0}年度）生成，日期已顺延 {shift} 年；\n"
     "金额、条款与原文仍是 {year0} 年度文件的，须逐条对照 {year} 年度的新通知修改并确认\n"
     "（yibao policy check 列出未确认的条目，yibao policy confirm 确认），确认前不能收费。"
 )
-
-
-def shift_date(day: dt.date, years: int) -> dt.date:
-    """``day`` moved by whole years; 29 February becomes 28 February in a common year."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
 
 
 def _is_entry(table: Any) -> bool:

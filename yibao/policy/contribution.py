@@ -229,13 +229,29 @@ class RecognitionCutoff(Ref):
     """Which recognition dates count for a payment, where the document says so.
 
     ``payment_year_end`` (商南 三(一) “认定时间以缴费当年12月31日前各相关部门认定结果为准”):
-    an identity recognised (认定) on or before 31 December of the year of payment counts for
-    that payment even when it was recognised, or marked in the system, after the payment day —
-    the office then settles the subsidy (``yibao.rules.settlement``). ``new_identities`` still
-    applies: one recognised inside the benefit year counts from the next year.
+    an identity recognised (认定) on or before the day ``month``/``day`` of the year of payment
+    (the day the sentence names: 12月31日) counts for that payment even when it was recognised,
+    or marked in the system, after the payment day — the office then settles the subsidy
+    (``yibao.rules.settlement``). ``new_identities`` still applies: one recognised inside the
+    benefit year counts from the next year.
     """
 
     until: Literal["payment_year_end"] = "payment_year_end"
+    month: int = Field(ge=1, le=12)  # the day the sentence names, in the year of payment
+    day: int = Field(ge=1, le=31)
+
+    @model_validator(mode="after")
+    def _in_the_sentence(self) -> RecognitionCutoff:
+        if f"{self.month}月{self.day}日" not in "".join(self.text.split()):
+            raise ValueError(
+                f"contribution.recognition：原文中没有“{self.month}月{self.day}日”，"
+                "请核对 month、day 与原文。"
+            )
+        return self
+
+    def last_day(self, paid_on: date) -> date:
+        """The last recognition day that counts for a payment made on ``paid_on``."""
+        return date(paid_on.year, self.month, self.day)
 
 
 class Included(Ref):

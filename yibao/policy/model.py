@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
@@ -93,6 +94,38 @@ class Policy(Strict):
                 "请核对 benefit_year 与待遇享受期。"
             )
         return self
+
+    @model_validator(mode="after")
+    def _newborn_year_end_is_the_benefit_end(self) -> Policy:
+        # "至出生当年12月31日" is data ([newborn.year_end]) and must be where the benefit period
+        # ends: the newborn rules take the year's end from [periods.benefit].
+        benefit = getattr(self.periods, "benefit", None)
+        nb = getattr(self, "newborn", None)
+        end = getattr(benefit, "end", None)
+        if nb is None or end is None:
+            return self
+        said = [path for path, ref in _entries(nb, "newborn") if "12月31日" in ref.text]
+        if nb.year_end is None and said:
+            raise ValueError(
+                f"{said[0]} 的原文写有“12月31日”，须填写 [newborn.year_end]（条款、原文与月、日），"
+                "写明新生儿待遇截止的年末。"
+            )
+        if nb.year_end is not None and (nb.year_end.month, nb.year_end.day) != (end.month, end.day):
+            raise ValueError(
+                f"newborn.year_end（{nb.year_end.month}月{nb.year_end.day}日）与待遇享受期末"
+                f"（periods.benefit.end = {end}）不一致，请核对原文。"
+            )
+        return self
+
+    def benefit_period(self, year: int) -> tuple[date, date]:
+        """待遇享受期 of benefit year ``year``: ``[periods.benefit]`` moved by whole years (the
+        dates of another year are that year's own file's; this is how this file repeats)."""
+        return self.periods.benefit.shifted(year - self.benefit_year)
+
+    def benefit_year_on(self, day: date) -> int | None:
+        """The benefit year whose 待遇享受期 (as this file's period repeats) holds ``day``."""
+        k = self.periods.benefit.offset_of(day)
+        return None if k is None else self.benefit_year + k
 
     def clause(self, ref: Ref) -> Clause:
         """The citable clause for a rule entry of this policy."""

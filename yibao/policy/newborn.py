@@ -96,8 +96,27 @@ class Late(Ref):
     start: Literal["next_month_in_birth_year", "next_day"]
 
 
+class YearEnd(Ref):
+    """Where the document names the newborn's year end ("待遇享受期为出生之日起至出生当年12月31日"):
+    the month and day it names, which must be where ``[periods.benefit]`` ends (checked on
+    load). The rules take the end of the birth's benefit year from the benefit period; this
+    entry is the sentence they cite for it. Without it the benefit period's clause is cited."""
+
+    month: int = Field(ge=1, le=12)
+    day: int = Field(ge=1, le=31)
+
+    @model_validator(mode="after")
+    def _in_the_sentence(self) -> YearEnd:
+        if f"{self.month}月{self.day}日" not in self.text:
+            raise ValueError(
+                f"newborn.year_end：原文中没有“{self.month}月{self.day}日”，请核对 month、day 与原文。"
+            )
+        return self
+
+
 class YearEndChoice(Ref):
-    """商南 四(二)2(2): fewer than ``days`` days from birth to 31 Dec → birth year or next year."""
+    """商南 四(二)2(2): fewer than ``days`` days from birth to the end of its benefit year
+    ("距离当年12月31日不足90天") → the birth year or the next benefit year."""
 
     days: int = Field(ge=1, le=366)
     late: Ref  # "未在90天内缴纳相应年度医疗保险费，按一般人员…执行"
@@ -109,6 +128,7 @@ class NewbornRules(Strict):
     silent: Ref | None = None
     window: Window | None = None
     coverage: Ref | None = None  # "待遇享受期为出生之日起至出生当年12月31日"
+    year_end: YearEnd | None = None  # "至出生当年12月31日": the year end the document names
     fee: Fee | None = None
     effective: Effective | None = None
     local_hukou_only: Ref | None = None  # 山阴 "本县户籍新生儿"

@@ -8,7 +8,7 @@ leaves the counting open, so a supervisor can see it in the TOML and change it.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -56,12 +56,43 @@ class DayCounting(Strict):
 # --------------------------------------------------------------------------- windows
 
 
+def shift_date(day: date, years: int) -> date:
+    """``day`` moved by whole years; 29 February becomes 28 February in a common year."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
 class BenefitYear(Ref):
-    """待遇享受期 of the benefit year the document is about."""
+    """待遇享受期 of the benefit year the document is about.
+
+    It need not be the calendar year. Other benefit years (a newborn's next year, the year
+    a date falls in) are read as this period moved by whole years (``shifted``): the rules
+    never assume 1 January to 31 December.
+    """
 
     start: date
     end: date
     note: str | None = None  # where the document does not state the period in so many words
+
+    def shifted(self, years: int) -> tuple[date, date]:
+        """This period moved by ``years`` whole years (first and last day)."""
+        return shift_date(self.start, years), shift_date(self.end, years)
+
+    def offset_of(self, day: date) -> int | None:
+        """How many years after this period the one holding ``day`` is (0: this one, −1: the
+        year before); None when ``day`` falls in the gap between two periods."""
+        guess = day.year - self.end.year
+        for k in (guess - 1, guess, guess + 1):
+            start, end = self.shifted(k)
+            if start <= day <= end:
+                return k
+        return None
+
+    @property
+    def length_days(self) -> int:
+        return (self.end - self.start + timedelta(days=1)).days
 
 
 class MonthlyDays(Ref):

@@ -6,6 +6,11 @@ as the guardian chooses; a baby who dies after being paid for in time is covered
 眉山 二(二)4: enrol within one year; paid within 90 days (含) → from birth, else from the next day.
 山阴 三(二)2: local babies born on/after 2025-01-01 registered within 90 days → free, from birth.
 晋城: the document says nothing → CONFIRM.
+
+"The birth year" is the benefit year whose 待遇享受期 holds the birth, and "31 Dec" its last
+day: both come from ``[periods.benefit]`` (``Policy.benefit_period``), never from the calendar.
+Where the document names the day ("出生当年12月31日") ``[newborn.year_end]`` holds the sentence,
+checked on load against the benefit period.
 """
 
 from __future__ import annotations
@@ -51,6 +56,30 @@ def window_end(policy: Policy, birth: date) -> date | None:
 
 
 _SCHEMES = {"resident": "居民医保", "employee": "职工医保"}
+
+
+def year_end_clause(policy: Policy) -> Clause:
+    """The sentence the end of a newborn's benefit year rests on: ``[newborn.year_end]`` where
+    the document names it, else the benefit period (``[periods.benefit]``)."""
+    nb = policy.newborn
+    return policy.clause(nb.year_end if nb.year_end is not None else policy.periods.benefit)
+
+
+def birth_year_end(policy: Policy, birth: date) -> tuple[int, date] | None:
+    """The benefit year holding ``birth`` and its last day; None when the birth falls between
+    two benefit periods (a period shorter than a year)."""
+    year = policy.benefit_year_on(birth)
+    if year is None:
+        return None
+    return year, policy.benefit_period(year)[1]
+
+
+def _near_year_end(policy: Policy, birth: date) -> bool:
+    """商南 四(二)2(2) "出生日期距离当年12月31日不足90天": the birth's benefit year ends fewer
+    than ``year_end_choice.days`` days after the birth."""
+    choice = policy.newborn.year_end_choice
+    found = birth_year_end(policy, birth)
+    return choice is not None and found is not None and (found[1] - birth).days < choice.days
 
 
 def _parent_fee(policy: Policy, baby: PersonFacts, year: int) -> tuple[int | None, Reason, bool]:
@@ -170,12 +199,25 @@ def newborn(
 
     window = nb.window
     wclause = policy.clause(window)
+    found = birth_year_end(policy, birth)
+    if found is None:
+        lo, hi = policy.periods.benefit.start, policy.periods.benefit.end
+        return NewbornDecision(
+            outcome=Outcome.CONFIRM,
+            reasons=(
+                Reason(
+                    text=f"{cn(birth)}出生，不在任何待遇年度的待遇享受期内（本文件为{cn(lo)}至{cn(hi)}，"
+                    "逐年顺延），文件未规定此时出生的新生儿待遇起止，请向医保经办机构核实后办理",
+                    clause=policy.clause(policy.periods.benefit),
+                ),
+            ),
+        )
+    birth_year, year_end = found
     last_day = window_end(policy, birth)
     within = last_day is None or paid_on <= last_day
-    year_end = date(birth.year, 12, 31)
-    choices: tuple[int, ...] = (birth.year,)
-    if nb.year_end_choice is not None and (year_end - birth).days < nb.year_end_choice.days:
-        choices = (birth.year, birth.year + 1)
+    choices: tuple[int, ...] = (birth_year,)
+    if _near_year_end(policy, birth):
+        choices = (birth_year, birth_year + 1)
     reasons: list[Reason] = [
         Reason(
             text=(
@@ -261,26 +303,33 @@ def newborn(
                     "reasons": (
                         *reasons,
                         Reason(
-                            text=f"出生日期距当年12月31日不足{nb.year_end_choice.days}天，可选择享受出生当年"
-                            f"（{choices[0]}年）或出生次年（{choices[1]}年）待遇，请监护人选择缴费年度",
+                            text=f"出生日期距出生当年待遇享受期末（{cn(year_end)}）不足{nb.year_end_choice.days}天，"
+                            f"可选择享受出生当年（{choices[0]}年）或出生次年（{choices[1]}年）待遇，请监护人选择缴费年度",
                             clause=policy.clause(nb.year_end_choice),
                         ),
                     ),
                 }
             )
-        year = year_choice if year_choice is not None else birth.year
+        year = year_choice if year_choice is not None else birth_year
         if year not in choices:
             allowed = "、".join(f"{y}年" for y in choices)
             raise ValueError(f"新生儿可选择的缴费年度为{allowed}，不能选择{year}年。")
-        if year == birth.year:
+        if year == birth_year:
             start, end = birth, year_end
             start_clause = policy.clause(nb.coverage) if nb.coverage else wclause
             reasons.append(
                 Reason(text=f"自出生之日起享受待遇：{cn(start)}至{cn(end)}", clause=start_clause)
             )
+            if nb.year_end is None:  # the newborn clause names no end: the benefit period's
+                reasons.append(
+                    Reason(
+                        text=f"待遇至出生当年（{year}年度）待遇享受期末{cn(end)}",
+                        clause=year_end_clause(policy),
+                    )
+                )
         else:
             assert nb.year_end_choice is not None
-            start, end = date(year, 1, 1), date(year, 12, 31)
+            start, end = policy.benefit_period(year)
             start_clause = policy.clause(nb.year_end_choice)
             reasons.append(
                 Reason(
@@ -318,7 +367,8 @@ def newborn(
     # After the window.
     if len(choices) > 1 and nb.year_end_choice is not None:
         why = Reason(
-            text=f"出生日期距当年12月31日不足{nb.year_end_choice.days}天且未在{window.span}内缴费，按一般人员规定执行",
+            text=f"出生日期距出生当年待遇享受期末（{cn(year_end)}）不足{nb.year_end_choice.days}天"
+            f"且未在{window.span}内缴费，按一般人员规定执行",
             clause=policy.clause(nb.year_end_choice.late),
         )
         base = base.model_copy(update={"reasons": tuple(reasons)})
@@ -357,10 +407,11 @@ def newborn(
             return _as_general(policy, baby, paid_on, base, why)
     if late.start == "next_day":
         start = paid_on + timedelta(days=1)
-        year = start.year
+        found_year = policy.benefit_year_on(start)
+        year = found_year if found_year is not None else policy.benefit_year
         text = f"出生{window.span}后缴费，从缴费次日{cn(start)}起享受待遇"
     else:
-        if paid_on.year != birth.year:
+        if policy.benefit_year_on(paid_on) != birth_year:
             why = Reason(
                 text=f"出生当年未在{window.span}内缴费，出生当年已过，按一般人员规定执行",
                 clause=lclause,
@@ -368,10 +419,10 @@ def newborn(
             base = base.model_copy(update={"reasons": tuple(reasons)})
             return _as_general(policy, baby, paid_on, base, why)
         start = first_of_month(paid_on, 1)
-        year = birth.year
-        text = f"出生当年未在{window.span}内缴费，待遇享受期从缴费次月{cn(start)}起至{year}年12月31日"
-    end = date(year, 12, 31)
-    if start.year != year or year != policy.benefit_year:
+        year = birth_year
+        text = f"出生当年未在{window.span}内缴费，待遇享受期从缴费次月{cn(start)}起"
+    end = policy.benefit_period(year)[1]
+    if policy.benefit_year_on(start) != year or year != policy.benefit_year:
         return base.model_copy(
             update={
                 "outcome": Outcome.CONFIRM,
@@ -449,15 +500,16 @@ def general_rules_of_later_year(policy: Policy, baby: PersonFacts, on: date) -> 
     if choice is None or nb.window is None or on <= policy.periods.benefit.end:
         return None
     birth = baby.birth_date
-    if (date(birth.year, 12, 31) - birth).days >= choice.days:
+    if not _near_year_end(policy, birth):
         return None
     last_day = window_end(policy, birth)
     if last_day is None or on <= last_day:
         return None
+    later = policy.benefit_year_on(on) or policy.benefit_year + 1
     return Reason(
         text=f"出生后{nb.window.span}内未缴费，按一般人员参保缴费及享受待遇相关规定执行；"
-        f"{cn(on)}已过本文件待遇年度（{policy.benefit_year}年），{on.year}年度一般人员能否缴费"
-        f"（如补缴期）及待遇起始日以{on.year}年度文件为准，本文件不能确定，请经办人员核实，"
+        f"{cn(on)}已过本文件待遇年度（{policy.benefit_year}年），{later}年度一般人员能否缴费"
+        f"（如补缴期）及待遇起始日以{later}年度文件为准，本文件不能确定，请经办人员核实，"
         "不按本文件拒绝办理",
         clause=policy.clause(choice.late),
     )
@@ -493,11 +545,13 @@ def newborn_payment_open(
                 clause=policy.clause(nb.enrol_within),
             )
         return None
-    if nb.late.start == "next_month_in_birth_year" and on.year == baby.birth_date.year:
-        if (
-            nb.year_end_choice is not None
-            and (date(on.year, 12, 31) - baby.birth_date).days < nb.year_end_choice.days
-        ):
+    born_in = policy.benefit_year_on(baby.birth_date)
+    if (
+        nb.late.start == "next_month_in_birth_year"
+        and born_in is not None
+        and policy.benefit_year_on(on) == born_in
+    ):
+        if _near_year_end(policy, baby.birth_date):
             return None  # 四(二)2(2): after 90 days the general rules apply
         return Outcome.ALLOWED, Reason(
             text="新生儿出生当年未在期限内缴费的，当年内可按个人缴费标准参保缴费",

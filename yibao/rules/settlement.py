@@ -6,7 +6,7 @@ department had recognised is paid back the subsidy they should have had (商南 
 
 - ``identity_counts_for_payment``: whether an identity counts for a payment made on
   ``paid_on`` — where the policy has ``[contribution.recognition]`` (``payment_year_end``), an
-  identity recognised on or before 31 December of the year of payment counts, even if it was
+  identity recognised on or before the day it names (12月31日) of the year of payment counts, even if it was
   recognised or marked after the payment day; one recognised inside the benefit year counts
   from the next year (三(三), ``[contribution.new_identities]``). Without the section an
   identity counts when it held on the payment day.
@@ -53,7 +53,7 @@ def identity_counts_for_payment(policy: Policy, fact: IdentityFact, paid_on: dat
         return False  # 三(三): counts from the next year
     if fact.valid_to is not None and fact.valid_to < paid_on:
         return False  # ended before the payment
-    return fact.recognised_on <= date(paid_on.year, 12, 31)
+    return fact.recognised_on <= cutoff.last_day(paid_on)
 
 
 def _as_recognised(
@@ -128,7 +128,7 @@ def subsidy_settlement(
             reasons.append(
                 Reason(
                     text=f"“{identity_label(fact.code)}”身份于{fact.recognised_on}认定，在缴费当年"
-                    f"（{paid_on.year}年）12月31日前，计入{paid_on}的缴费。",
+                    f"（{paid_on.year}年）{recognition.month}月{recognition.day}日前，计入{paid_on}的缴费。",
                     clause=policy.clause(recognition),
                 )
             )

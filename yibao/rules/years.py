@@ -68,15 +68,17 @@ def open_years(
 ) -> list[OpenYear]:
     """The years open on ``on`` for ``purpose``, newest first, one marked ``default``.
 
-    Newborns (``birth`` given): the birth year and the next, where the chain holds them and
+    Newborns (``birth`` given): the benefit year holding the birth (by each file's own
+    benefit period, not the calendar) and the next, where the chain holds them and
     they collect on ``on`` (the newborn rules of the chosen year decide the 90-day window)."""
     found = []
     for policy in chain.policies:
         if not collects(policy, on):
             continue
-        newborn = purpose is Purpose.NEWBORN and birth is not None
-        if newborn and policy.benefit_year not in (birth.year, birth.year + 1):
-            continue
+        if purpose is Purpose.NEWBORN and birth is not None:
+            born_in = policy.benefit_year_on(birth)  # the benefit year holding the birth
+            if born_in is None or policy.benefit_year not in (born_in, born_in + 1):
+                continue
         found.append(policy)
     found.sort(key=lambda p: -p.benefit_year)
     default = _default(found, on)
