@@ -9,7 +9,10 @@ yibao --db 窗口.sqlite3 --clerk 王芳 export --year 2025 --to 参保缴费202
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -92,35 +95,48 @@ def _init(args: Any) -> int:
     if prefix is not None and not re.fullmatch(r"[A-Z0-9]{2,8}", prefix):
         raise CliError(f"收据号前缀“{args.prefix}”不对：应为 2–8 位大写字母或数字，如 SN01。")
     device_name = (args.device or socket.gethostname()).strip()
-    engine = open_engine(url, create=True)
+    first_password: str | None = None
+    if _is_new(url):
+        # A new registry: the first administrator's password is checked before anything is
+        # created, so a refused password leaves no file (nor, on PostgreSQL, any table).
+        first_password = read_password(
+            args, f"为首位管理人员 {clerk} 设置密码（至少 6 位）：", confirm=True
+        )
+        auth.check_password(first_password, name=clerk)
     created_admin = False
-    try:
-        device = ensure_device(engine, name=device_name, prefix=prefix)
-        if prefix is not None and device.prefix != prefix:
-            raise CliError(
-                f"本机已登记为设备 {device.prefix}，收据号前缀不能再改为 {prefix}"
-                "（已开出的收据号必须保持唯一）。"
-            )
-        if not auth.has_admin(engine):
-            # The registry's first administrator: this clerk, with a password set now.
-            password = read_password(args, f"为首位管理人员 {clerk} 设置密码（至少 6 位）：", confirm=True)
-            person = auth.first_admin(engine, name=clerk, password=password, device=device, now=utcnow())
-            created_admin = True
-        else:
-            person = sign_in(args, engine, url, device)
-            person = auth.require_role(
-                engine, person, Role.ADMIN,
-                attempt=auth.Attempt("registry.init", "设置登记库（yibao init）"),
-                device_id=device.id, now=utcnow(),
-            )
-        set_registry_policy(engine, chosen, person, device=device)  # the registry serves it
-        revision = current_revision(engine)
-        from yibao.services import Services
+    with _building(url) as build_url:
+        engine = open_engine(build_url, create=True)
+        try:
+            device = ensure_device(engine, name=device_name, prefix=prefix)
+            if prefix is not None and device.prefix != prefix:
+                raise CliError(
+                    f"本机已登记为设备 {device.prefix}，收据号前缀不能再改为 {prefix}"
+                    "（已开出的收据号必须保持唯一）。"
+                )
+            if not auth.has_admin(engine):
+                # The registry's first administrator: this clerk, with a password set now.
+                password = first_password or read_password(
+                    args, f"为首位管理人员 {clerk} 设置密码（至少 6 位）：", confirm=True
+                )
+                person = auth.first_admin(
+                    engine, name=clerk, password=password, device=device, now=utcnow()
+                )
+                created_admin = True
+            else:
+                person = sign_in(args, engine, url, device)
+                person = auth.require_role(
+                    engine, person, Role.ADMIN,
+                    attempt=auth.Attempt("registry.init", "设置登记库（yibao init）"),
+                    device_id=device.id, now=utcnow(),
+                )
+            set_registry_policy(engine, chosen, person, device=device)  # the registry serves it
+            revision = current_revision(engine)
+            from yibao.services import Services
 
-        coverage = Services(engine, policy, person, device).years.settle()
-        app_role_lines = _app_role(args, engine)
-    finally:
-        engine.dispose()
+            coverage = Services(engine, policy, person, device).years.settle()
+            app_role_lines = _app_role(args, engine)
+        finally:
+            engine.dispose()
     remember_clerk(url, person.name)
     print(f"登记库：{_shown_url(url)}（结构版本 {revision}）")
     print(
@@ -138,6 +154,58 @@ def _init(args: Any) -> int:
     if coverage.collecting is not None:
         print(f"今天收缴 {coverage.collecting} 年度" + ("（草稿·未确认，只能试算）。" if coverage.draft else "。"))
     return 0
+
+
+def _is_new(url: str) -> bool:
+    """No registry at ``url`` yet: a SQLite file that does not exist, or a database without
+    the registry's tables."""
+    import sqlalchemy as sa
+
+    from yibao.db import create_registry_engine, stored_revisions
+
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return bool(parsed.database) and parsed.database != ":memory:" and not Path(parsed.database).exists()
+    engine = create_registry_engine(url)
+    try:
+        return not stored_revisions(engine)
+    except Exception:  # unreachable: open_engine says why, in Chinese
+        return False
+    finally:
+        engine.dispose()
+
+
+@contextlib.contextmanager
+def _building(url: str) -> Iterator[str]:
+    """Where init builds the registry: for a SQLite file that does not exist yet, a hidden
+    file beside it, given the registry's name only when init succeeds, so that a refused
+    init leaves nothing behind; otherwise ``url`` itself."""
+    import secrets
+
+    import sqlalchemy as sa
+
+    from yibao.outreach.lock import lock_path
+
+    parsed = sa.make_url(url)
+    target = Path(parsed.database or "") if parsed.get_backend_name() == "sqlite" else None
+    if target is None or not parsed.database or parsed.database == ":memory:" or target.exists():
+        yield url
+        return
+    tmp = target.with_name(f".{target.name}.init-{secrets.token_hex(4)}")
+    try:
+        yield parsed.set(database=str(tmp)).render_as_string(hide_password=False)
+        try:
+            os.link(tmp, target)  # never over a file that appeared meanwhile
+        except FileExistsError:
+            raise CliError(f"{target} 已存在（初始化期间被创建），本次初始化未作任何更改。") from None
+        except OSError:  # a file system without hard links (a FAT USB drive)
+            if target.exists():
+                raise CliError(f"{target} 已存在（初始化期间被创建），本次初始化未作任何更改。") from None
+            os.replace(tmp, target)
+    finally:
+        for leftover in (tmp, lock_path(tmp), *(tmp.with_name(tmp.name + s) for s in ("-wal", "-shm", "-journal"))):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
 
 
 def _app_role(args: Any, engine: Any) -> list[str]:
