@@ -48,6 +48,21 @@ def _year(text: str) -> int:
     return int(clean)
 
 
+def _collecting(engine: Any, policy: Any) -> int:
+    """The earliest benefit year the registry collects today, by its chain of years (the
+    files it activated, e.g. 2027 while it was set up with 2025's): earlier years' payer
+    lists may be imported. With no year open today, the year of the registry's policy."""
+    from yibao.models import utcnow
+    from yibao.policy.chain import build_chain, bundled
+    from yibao.rules.years import open_years
+    from yibao.services.years import activated
+    from yibao.timezone import to_local
+
+    chain = build_chain(policy.key, bundled(policy.key), activated(engine), [policy])
+    years = [y.benefit_year for y in open_years(chain, to_local(utcnow()).date())]
+    return min(years) if years else int(policy.benefit_year)
+
+
 def _enrolments(args: Any) -> int:
     from sqlmodel import Session
 
@@ -58,11 +73,12 @@ def _enrolments(args: Any) -> int:
     year = _year(args.year)
     url = registry_url(args)
     chosen = policy_id(args, url, required=True)
-    collecting = int(load_policy(chosen).benefit_year)
+    policy = load_policy(chosen)
     clerk_name(args, url)  # before opening: a missing name is said at once
     engine = open_engine(url)
     bar = _Bar()
     try:
+        collecting = _collecting(engine, policy)
         actor, _device = actor_for(args, engine, url)
         from yibao.db import write_engine
 
