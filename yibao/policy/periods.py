@@ -21,8 +21,13 @@ from yibao.policy.vocabulary import Category
 
 
 class WorkingDays(Ref):
-    """A delay counted in working days (山阴 三(一)1 "登记成功后1至2个工作日可以进行缴费")."""
+    """A delay counted in working days (山阴 三(一)1 "登记成功后1至2个工作日可以进行缴费").
 
+    ``applies_to``: whom the sentence names — ``new_enrolees`` (山阴 "新参保人员": a person on
+    record as insured in an earlier year, by this registry's payments or an imported payer
+    list, does not wait) or ``everyone``."""
+
+    applies_to: Literal["new_enrolees", "everyone"]
     min_days: int = Field(ge=0, le=30)
     max_days: int = Field(ge=0, le=30)
 

@@ -303,8 +303,8 @@ def newborn(
                     "reasons": (
                         *reasons,
                         Reason(
-                            text=f"出生日期距出生当年待遇享受期末（{cn(year_end)}）不足{nb.year_end_choice.days}天，"
-                            f"可选择享受出生当年（{choices[0]}年）或出生次年（{choices[1]}年）待遇，请监护人选择缴费年度",
+                            text=f"出生日期距{cn(year_end)}（出生当年末）不足{nb.year_end_choice.days}天，可选择享受出生当年"
+                            f"（{choices[0]}年）或出生次年（{choices[1]}年）待遇，请监护人选择缴费年度",
                             clause=policy.clause(nb.year_end_choice),
                         ),
                     ),
@@ -367,8 +367,8 @@ def newborn(
     # After the window.
     if len(choices) > 1 and nb.year_end_choice is not None:
         why = Reason(
-            text=f"出生日期距出生当年待遇享受期末（{cn(year_end)}）不足{nb.year_end_choice.days}天"
-            f"且未在{window.span}内缴费，按一般人员规定执行",
+            text=f"出生日期距{cn(year_end)}不足{nb.year_end_choice.days}天且未在{window.span}内缴费，"
+            "按一般人员规定执行",
             clause=policy.clause(nb.year_end_choice.late),
         )
         base = base.model_copy(update={"reasons": tuple(reasons)})

@@ -244,6 +244,8 @@ def payment_window(policy: Policy, person: PersonFacts, on: date) -> WindowDecis
     rule = policy.day_counting.working_days
     if rule is None or person.registered_on is None or not decided.can_pay:
         return decided
+    if rule.applies_to == "new_enrolees" and not person.first_enrolment:
+        return decided  # 山阴 三(一)1 names 新参保人员: insured before, no delay
     first = working_days_after(person.registered_on, rule.min_days)
     sure = working_days_after(person.registered_on, rule.max_days)
     clause = policy.clause(rule)
