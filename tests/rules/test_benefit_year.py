@@ -124,11 +124,32 @@ def test_a_year_end_that_is_not_the_benefit_end_is_refused() -> None:
         load_policy_text(tomlkit.dumps(doc), "bad-year-end.toml")
 
 
-def test_a_newborn_sentence_naming_31_december_needs_the_year_end_entry() -> None:
-    doc = tomlkit.parse(SOURCE.read_text(encoding="utf-8"))
+def test_a_newborn_sentence_naming_31_december_needs_a_benefit_year_ending_then() -> None:
+    text = _july_year_text()
+    doc = tomlkit.parse(text)
     del doc["newborn"]["year_end"]
+    doc["newborn"]["window"]["text"] = "待遇享受期为出生之日起至出生当年12月31日。"
     with pytest.raises(PolicyError, match=r"newborn\.window 的原文写有“12月31日”.*newborn\.year_end"):
         load_policy_text(tomlkit.dumps(doc), "no-year-end.toml")
+
+
+def test_a_file_written_before_these_entries_still_loads_and_reads_the_same() -> None:
+    # A registry may hold files activated before [newborn.year_end], recognition month/day
+    # and working_days.applies_to existed: they load, the day comes from the sentence, the
+    # newborn's year end from the benefit period, and every registration waits as before.
+    doc = tomlkit.parse(SOURCE.read_text(encoding="utf-8"))
+    del doc["newborn"]["year_end"]
+    del doc["contribution"]["recognition"]["month"]
+    del doc["contribution"]["recognition"]["day"]
+    old = load_policy_text(tomlkit.dumps(doc), "old-shangnan.toml")
+    cut = old.contribution.recognition
+    assert cut is not None and (cut.month, cut.day) == (12, 31)  # “缴费当年 12 月 31 日前”
+    d = newborn(old, _baby(date(2025, 6, 10)), date(2025, 7, 1))
+    assert (d.coverage_start, d.coverage_end) == (date(2025, 6, 10), date(2025, 12, 31))
+    shanyin = tomlkit.parse((policies_dir() / "shanyin-2025.toml").read_text(encoding="utf-8"))
+    del shanyin["day_counting"]["working_days"]["applies_to"]
+    wd = load_policy_text(tomlkit.dumps(shanyin), "old-shanyin.toml").day_counting.working_days
+    assert wd is not None and wd.applies_to == "everyone"
 
 
 def test_the_recognition_day_must_be_in_its_sentence() -> None:

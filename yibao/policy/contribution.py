@@ -7,9 +7,10 @@ a receipt.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -237,11 +238,24 @@ class RecognitionCutoff(Ref):
     """
 
     until: Literal["payment_year_end"] = "payment_year_end"
-    month: int = Field(ge=1, le=12)  # the day the sentence names, in the year of payment
-    day: int = Field(ge=1, le=31)
+    # The day the sentence names, in the year of payment. A file written before these were
+    # data leaves them out: they are then read from the sentence itself ("12 月 31 日前").
+    month: int | None = Field(default=None, ge=1, le=12)
+    day: int | None = Field(default=None, ge=1, le=31)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _day_from_the_sentence(cls, data: Any) -> Any:
+        if isinstance(data, dict) and (data.get("month") is None or data.get("day") is None):
+            found = re.search(r"(\d{1,2})月(\d{1,2})日", "".join(str(data.get("text", "")).split()))
+            if found is not None:
+                data = {**data, "month": int(found.group(1)), "day": int(found.group(2))}
+        return data
 
     @model_validator(mode="after")
     def _in_the_sentence(self) -> RecognitionCutoff:
+        if self.month is None or self.day is None:
+            raise ValueError("contribution.recognition：原文中没有认定截止的月、日，请填写 month、day。")
         if f"{self.month}月{self.day}日" not in "".join(self.text.split()):
             raise ValueError(
                 f"contribution.recognition：原文中没有“{self.month}月{self.day}日”，"
@@ -251,6 +265,7 @@ class RecognitionCutoff(Ref):
 
     def last_day(self, paid_on: date) -> date:
         """The last recognition day that counts for a payment made on ``paid_on``."""
+        assert self.month is not None and self.day is not None  # filled in on load
         return date(paid_on.year, self.month, self.day)
 
 

@@ -105,10 +105,10 @@ class Policy(Strict):
         if nb is None or end is None:
             return self
         said = [path for path, ref in _entries(nb, "newborn") if "12月31日" in ref.text]
-        if nb.year_end is None and said:
+        if nb.year_end is None and said and (end.month, end.day) != (12, 31):
             raise ValueError(
-                f"{said[0]} 的原文写有“12月31日”，须填写 [newborn.year_end]（条款、原文与月、日），"
-                "写明新生儿待遇截止的年末。"
+                f"{said[0]} 的原文写有“12月31日”，而待遇享受期末为 {end}：请填写 [newborn.year_end]"
+                "（条款、原文与月、日）写明新生儿待遇截止的年末，并核对两处原文。"
             )
         if nb.year_end is not None and (nb.year_end.month, nb.year_end.day) != (end.month, end.day):
             raise ValueError(

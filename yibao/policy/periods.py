@@ -25,9 +25,10 @@ class WorkingDays(Ref):
 
     ``applies_to``: whom the sentence names — ``new_enrolees`` (山阴 "新参保人员": a person on
     record as insured in an earlier year, by this registry's payments or an imported payer
-    list, does not wait) or ``everyone``."""
+    list, does not wait) or ``everyone`` (the default, so that a file written before this
+    entry existed keeps its reading: every registration waits)."""
 
-    applies_to: Literal["new_enrolees", "everyone"]
+    applies_to: Literal["new_enrolees", "everyone"] = "everyone"
     min_days: int = Field(ge=0, le=30)
     max_days: int = Field(ge=0, le=30)
 
