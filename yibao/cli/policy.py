@@ -79,6 +79,9 @@ def run_list(args: argparse.Namespace) -> int:
         return 1
     on = getattr(args, "on", None) or _today()
     policies = policies + _activated(args)
+    given = _given_file(args)
+    if given is not None and all(p.id != given.id or p.is_draft != given.is_draft for p in policies):
+        policies.append(given)  # the draft being written (--policy FILE) shows as 草稿·未确认
     rows = [
         (
             p.id,
@@ -114,6 +117,21 @@ def _activated(args: argparse.Namespace) -> list[Any]:
         return [p for p in activated(engine) if p.id not in _bundled_ids()]
     finally:
         engine.dispose()
+
+
+def _given_file(args: argparse.Namespace) -> Any:
+    """The policy file named by ``--policy FILE`` (a path, not an id), if it loads."""
+    from pathlib import Path
+
+    from yibao.policy import PolicyError, load_policy
+
+    named = getattr(args, "policy", None)
+    if not named or not str(named).endswith(".toml") or not Path(named).is_file():
+        return None
+    try:
+        return load_policy(named)
+    except PolicyError:
+        return None  # ``yibao policy check`` says what is wrong with it
 
 
 def _bundled_ids() -> set[str]:
