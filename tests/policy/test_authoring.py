@@ -11,6 +11,7 @@ from tests.notice import fill_notice
 from yibao.cli.main import main
 from yibao.policy import list_policies, load_policy
 from yibao.policy.authoring import confirm, diff, make_draft, pending, shift_date
+from yibao.policy.loader import load_policy_text
 from yibao.resources import policies_dir
 
 ALL = [p.id for p in list_policies()]  # every file in policies/, never a hand-kept list
@@ -53,6 +54,18 @@ def test_shangnan_2027_dates_and_leap_day() -> None:
     text = make_draft(policies_dir() / "shangnan-2025.toml", year=2027)
     assert "start = 2026-09-01" in text and "end = 2026-12-20" in text  # 2024-09-01/12-20 + 2 years
     assert shift_date(date(2024, 2, 29), 1) == date(2025, 2, 28)  # 眉山's 2024-02-29 has no twin
+
+
+@pytest.mark.parametrize("policy_id", ["shangnan-2025", "shanyin-2025"])
+def test_a_draft_keeps_the_date_a_rule_began(policy_id: str) -> None:
+    """商南 四(二)2(1) and 山阴's newborn rule say "2025年1月1日起…": a 2027 notice does not
+    restate it, so the 2027 draft still starts the rule on 2025-01-01 (moving it to 2027-01-01
+    would send every baby born in 2026 to 需人工核实)."""
+    source = load_policy(policies_dir() / f"{policy_id}.toml")
+    assert source.newborn is not None and source.newborn.effective is not None
+    draft = load_policy_text(make_draft(policies_dir() / f"{policy_id}.toml", year=2027), "d.toml")
+    assert draft.newborn is not None and draft.newborn.effective is not None
+    assert draft.newborn.effective.start == source.newborn.effective.start == date(2025, 1, 1)
 
 
 def test_check_lists_every_unconfirmed_entry_and_fails_until_confirmed(

@@ -47,6 +47,11 @@ def _tables(node: Any) -> Iterator[Any]:
             yield from _tables(value)
 
 
+# Tables whose date says when a rule began ("2025年1月1日起…"): a fact about the past that
+# next year's notice does not restate, so a draft keeps it instead of moving it.
+_SINCE = frozenset({"effective"})
+
+
 def _shift_dates(node: Any, years: int) -> None:
     if isinstance(node, AoT | list):
         for item in node:
@@ -55,6 +60,8 @@ def _shift_dates(node: Any, years: int) -> None:
     if not hasattr(node, "items"):
         return
     for key, value in list(node.items()):
+        if key in _SINCE:
+            continue
         if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
             node[key] = shift_date(value, years)
         else:
@@ -64,7 +71,8 @@ def _shift_dates(node: Any, years: int) -> None:
 def make_draft(source: Path, *, year: int) -> str:
     """The TOML text of a draft for benefit ``year`` made from the policy file ``source``.
 
-    Every date moves by (``year`` − the source's year) years; every figure and sentence is
+    Every date moves by (``year`` − the source's year) years, except the date a rule began
+    (``[… .effective]``: "2025年1月1日起…" stays 2025-01-01); every figure and sentence is
     kept, each rule entry marked ``confirmed = false``; ``status = "draft"``; the document
     number, date and title are emptied for the new notice (last year's title would be
     cited on this year's decisions and receipts). Raises ``PolicyError``."""
