@@ -81,3 +81,20 @@ def test_lookup_into_a_closed_pipe_is_quiet(
     reader.wait(timeout=60)
     assert "内部错误" not in err and "Traceback" not in err and "BrokenPipe" not in err
     assert reader.returncode == 0
+
+
+def test_help_and_argument_errors_are_in_chinese(capsys: pytest.CaptureFixture[str]) -> None:
+    """argparse's own words ("usage:", "show this help message and exit", "the following
+    arguments are required") were English in every ``--help`` and every argument error."""
+    from yibao.cli.main import main
+
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert out.startswith("用法：yibao") and "显示本帮助并退出" in out
+    assert "usage" not in out and "show this help" not in out and "options" not in out
+    with pytest.raises(SystemExit) as exited:
+        main(["clerk", "add"])
+    err = capsys.readouterr().err
+    assert exited.value.code == 2
+    assert "缺少必填的参数" in err and "required" not in err

@@ -35,6 +35,9 @@ class ChineseArgumentParser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from yibao.cli import zh_argparse
+
+    zh_argparse.install()
     parser = ChineseArgumentParser(
         prog="yibao",
         description="城乡居民基本医疗保险 参保缴费窗口终端。不带子命令时打开窗口界面。",
