@@ -63,3 +63,17 @@ async def test_f4_no_payer_goes_once_the_payer_is_typed(app, family) -> None:  #
         assert _status(app) == ("请先输入缴费人身份证号，调出缴费人。", "error")
         await pilot.press(*family.head_number[:6])
         assert _status(app)[1] == "information"
+
+
+async def test_what_a_closed_screen_said_goes_when_the_clerk_is_back(app, family) -> None:  # type: ignore[no-untyped-def]
+    """Found on a walk: after F7 → a person's case view → Esc, the status line still said
+    "张建国 的档案。F2–F5 为此人办理业务…" though that screen was gone."""
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f6", *"zj")
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert "的档案" in _status(app)[0]
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert "的档案" not in _status(app)[0]

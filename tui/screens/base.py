@@ -61,10 +61,15 @@ class DeskScreen(Screen):
 
     @on(events.ScreenResume)
     def _stale_status(self) -> None:
-        """Back on this screen: a warning or error said on another screen is no longer true."""
+        """Back on this screen: what another screen said is no longer true — a warning or
+        error from any other screen, and anything from a screen that has been closed
+        ("刘璐娟 的档案。F2–F5 为此人办理业务" under 征缴进度 once the case view is gone)."""
         status = getattr(self.app, "status", None)
         owner = getattr(self.app, "status_owner", None)  # the screen that said it
-        if isinstance(status, tuple) and status[1] != "information" and owner not in (None, self):
+        if not isinstance(status, tuple) or owner in (None, self):
+            return
+        closed = owner not in self.app.screen_stack
+        if status[1] != "information" or closed:
             self.status(f"{self.TITLE or '首页'}。按 F1 查看帮助。")
 
 
