@@ -66,3 +66,20 @@ async def test_f7_at_the_hall_has_no_chase_list(app, services) -> None:  # type:
         assert "没有待缴名单" in str(app.screen.query_one("#chase-summary").render())
         with services.engine.connect() as conn:
             assert conn.scalar(sa.text("SELECT count(*) FROM outreach_chase")) == 0
+
+
+def test_a_village_nobody_paid_in_last_year_has_no_target_of_zero() -> None:
+    """Found on the demo walk: every village said 任务数 0 · 按上年缴费推算 because the
+    registry holds no payers for last year; 0 read as a real target. 商南 附件2's formula
+    (1)−(2)=(3) needs last year's payers, so with none there is nothing to work out."""
+    from tui.workflows.progress.rows import area_cells
+    from yibao.reports.progress import ProgressRow
+
+    empty = ProgressRow(level="village", county="611023", county_name="商南县", town="富水镇",
+                        village="东坡村", paid=29, target=0)
+    cells = area_cells(empty)
+    assert cells[1] == "—" and cells[3] == "—" and "无法推算" in cells[5]
+    worked = ProgressRow(level="village", county="611023", county_name="商南县", town="富水镇",
+                         village="东坡村", paid=29, target=58)
+    assert area_cells(worked)[1] == "58" and area_cells(worked)[3] == "50.00%"  # 29 / 58
+    assert area_cells(worked)[5] == "按上年缴费推算"

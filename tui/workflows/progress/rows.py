@@ -15,6 +15,10 @@ def pct(value: float | None) -> str:
 def area_cells(row: Any) -> tuple[str, ...]:
     target = "—" if row.target is None else f"{row.target:,}"
     source = "按上年缴费推算" if row.target_source == FORMULA_SOURCE else row.target_source
+    if row.target_source == FORMULA_SOURCE and not row.target:
+        # Nobody paid here last year (or the year is not in the registry): a target of 0
+        # "推算" from it would read as a real figure.
+        target, source = "—", "上年无缴费记录，无法推算（可导入上年缴费名单）"
     return (row.name, target, f"{row.paid:,}", pct(row.rate), f"{row.change:+,}", source)
 
 
