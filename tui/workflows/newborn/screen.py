@@ -32,6 +32,7 @@ from tui.widgets.inputs import DateInput, MoneyInput
 from tui.widgets.year_choice import YearChoice
 from tui.workflows.base import WorkflowScreen
 from tui.workflows.messages import Answer, Invalid, Refused
+from tui.workflows.receipts import PrintsReceipts, save_text
 from tui.workflows.registration import presentation as rv
 from tui.workflows.years import ChoosesYear
 from yibao.services.years import OpenYear
@@ -140,13 +141,12 @@ def enrol(
     year_choice: int | None,
     paid_on: date,
     confirmed: bool,
-    printer: str | None = None,
 ) -> Enrolled:
     receipt = services.newborns.enrol(
         baby_id, channel=channel, received_fen=received_fen, year_choice=year_choice,
         paid_on=paid_on, confirmed=confirmed,
     )
-    return Enrolled(receipt, rv.save_receipt(receipt, receipts_dir, printer))
+    return Enrolled(receipt, save_text(receipt, receipts_dir))
 
 
 # -- display ------------------------------------------------------------------------------
@@ -201,7 +201,7 @@ def result_text(done: Enrolled) -> str:
     )
 
 
-class NewbornScreen(ChoosesYear, WorkflowScreen):
+class NewbornScreen(ChoosesYear, PrintsReceipts, WorkflowScreen):
     YEAR_PURPOSE = "newborn"
     TITLE = "新生儿参保"
     DECISION = "#nb-decision"
@@ -471,7 +471,6 @@ class NewbornScreen(ChoosesYear, WorkflowScreen):
                 NewbornEnrolled, enrol, self.services, self.desk.receipts_dir, baby.id,
                 channel=channel, received_fen=received if channel == "cash" and not free else None,
                 year_choice=self._year_choice(), paid_on=view.paid_on, confirmed=confirmed,
-                printer=self.desk.receipt_printer,
             )
 
         title = "确认免费参保？" if free else "确认收款？"
@@ -622,10 +621,20 @@ class NewbornScreen(ChoosesYear, WorkflowScreen):
         row.display = True
 
     def _show_done(self, done: Enrolled) -> None:
+        """The receipt at once (its text file is saved); the PDFs and the printer follow."""
         self.done = done
         self.query_one("#nb-payment").display = False
         self.query_one("#nb-year-row").display = False
         self.query_one("#nb-step", Static).update("")
+        self._show_receipt(done)
+        self.print_receipts([done.receipt], [done.saved])
+
+    def receipts_printed(self, saved: tuple[Any, ...], failed: str | None) -> None:
+        if self.done is not None:
+            self.done = Enrolled(self.done.receipt, saved[0])
+            self._show_receipt(self.done)
+
+    def _show_receipt(self, done: Enrolled) -> None:
         result = self.query_one("#nb-result", Static)
         result.update(result_text(done))
         self.call_after_refresh(result.scroll_visible)  # below the panel on a small screen

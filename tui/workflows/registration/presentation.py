@@ -6,7 +6,6 @@ reasons' text). Presentation only; every rule is in the services.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tui.formatting import local_time, show_date, yuan
@@ -95,14 +94,6 @@ def household_text(household: Any) -> str:
     head = next((m.name for m in household.members if m.relation_to_head == "02"), None)
     who = f"户主 {head}" if head else "尚无户主"
     return f"已有此户：{who}，共 {len(household.members)} 人。"
-
-
-def save_receipt(receipt: ReceiptView, directory: Path, printer: str | None = None) -> SavedReceipt:
-    """The receipt's text and PDF files, sent to ``printer`` when one is configured
-    (``yibao.printing.receipt.issue``; a printing failure is in the result, never raised)."""
-    from yibao.printing.receipt import issue
-
-    return issue(receipt.content, receipt.text, directory, printer=printer)
 
 
 # -- display --------------------------------------------------------------------------------
