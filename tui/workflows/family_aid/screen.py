@@ -391,7 +391,8 @@ class FamilyAidScreen(PrintsReceipts, WorkflowScreen):
                     self.status("未绑定。")
 
             body = "\n".join(decision.explain()) + "\n\n经办人员已核实，确认绑定？"
-            self.app.push_screen(ConfirmModal("文件未作规定，需人工核实", body, yes="已核实，绑定"), answered)
+            # the document silent, or the registry's birth dates contradicting the relation
+            self.app.push_screen(ConfirmModal("绑定前需人工核实", body, yes="已核实，绑定"), answered)
             return
         what = "不予绑定" if binding else "不予办理"
         panel.show_decision(decision, title=what)
