@@ -175,8 +175,11 @@ def identities_text(identities: tuple[Any, ...]) -> str:
 def result_text(paid: Paid) -> str:
     r = paid.receipt
 
+    free = r.amount_fen == 0  # 全额资助: no money taken, no cash receipt
+    done = "[b green]已办理参保登记[/]（全额资助，免缴费）" if free else "[b green]已收款[/]"
     lines = [
-        f"[b green]已收款[/]　收据号 [b]{r.receipt_no}[/]　{r.person_name}（{r.id_masked}）",
+        f"{done}　收据号 [b]{r.receipt_no}[/]　{r.person_name}（{r.id_masked}）",
+        "个人应缴 0.00 元，未收现金" if free else
         f"实缴 {yuan(r.amount_fen)}" + (f"　找零 {yuan(r.change_fen)}" if r.change_fen is not None else ""),
         f"待遇享受期 {show_date(r.enrolment.coverage_start)} 至 {show_date(r.enrolment.coverage_end)}",
         paid.saved.note,

@@ -533,5 +533,6 @@ class RegistrationScreen(ChoosesYear, PrintsReceipts, hv.HistoryFormMixin):
         result = self.query_one("#reg-result", Static)
         result.update(rv.result_text(paid))
         self.call_after_refresh(result.scroll_visible)
-        self.status(f"收款成功，收据号 {paid.receipt.receipt_no}，{paid.saved.status}",
+        done = "办理成功（免缴费）" if paid.receipt.payment.amount_fen == 0 else "收款成功"
+        self.status(f"{done}，收据号 {paid.receipt.receipt_no}，{paid.saved.status}",
                     "warning" if paid.saved.print_failed else "information")
