@@ -394,6 +394,8 @@ async def test_cash_on_a_closed_day_is_said_before_the_amount(app, services, fam
         step = _text(app, "#reg-step")
         assert "已日结" in step and "重新开启" in step
         assert app.screen.query_one("#reg-channel").value == "bank"
+        assert "日的现金已日结" in step  # one run of text: wraps at the edge, not after the date
+        assert "请输入实收金额" not in _text(app, "#reg-change")  # no cash asked for a bank payment
         await pilot.press("ctrl+s", "enter")  # 银行代收: no cash typed at all
         await settle(app, pilot)
     payment = services.payments.paid_for(family.head_id)

@@ -108,7 +108,7 @@ def assert_day_open(
     key = {"clerk_id": _clerk_id(clerk), "day": day, "device_id": device_id}
     if session.execute(stmt, key).first() is not None:
         raise DayClosed(
-            f"{day:%Y年%m月%d日} 的现金已日结，不能再收取该日的现金。"
+            f"{day:%Y年%m月%d日}的现金已日结，不能再收取该日的现金。"
             "如确需补收，请审核人员先重新开启该日（yibao dayclose reopen），并写明原因。",
             field="paid_on",
         )

@@ -497,7 +497,6 @@ class RegistrationScreen(ChoosesYear, PrintsReceipts, hv.HistoryFormMixin):
             self.status("全额资助，无需收费：按 Ctrl+S 确认办理。")
         elif rv.payable(view):
             self.query_one("#reg-payment").display = True
-            self._show_change()
             step.update("核定如下。选择缴费方式、输入实收金额后按 Ctrl+S 收款。")
             self.status(f"应收 {yuan(view.due_fen)}。输入实收金额后按 Ctrl+S 确认提交。")
             if view.cash_closed:
@@ -505,6 +504,7 @@ class RegistrationScreen(ChoosesYear, PrintsReceipts, hv.HistoryFormMixin):
                     self.query_one("#reg-channel", Select).value = "bank"
                 step.update(f"[b yellow]{view.cash_closed}[/]\n已改选银行代收；如改收现金须先重新开启该日。")
                 self.status("今日现金已日结：已改选银行代收。", "warning")
+            self._show_change()  # for the channel as it now is
             if focus and after is not None:
                 self.focus_after(after, "#reg-channel" if view.cash_closed else "#reg-received")
         else:
