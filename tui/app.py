@@ -283,7 +283,7 @@ class YibaoApp(App[int]):
         if isinstance(self.screen, ModalScreen) and not isinstance(self.screen, CommandPalette):
             self.set_status("请先在对话框中确认或取消（Enter / Esc），再锁定。", "warning")
             return
-        self.desk_lock.lock()
+        self.desk_lock.lock(by_key=True)
 
     def action_home(self) -> None:
         if self.locked:

@@ -174,3 +174,40 @@ def test_the_command_writes_the_sheet_and_prints_it_when_asked(tmp_path: Path, c
     code, _out, err = _cli(capsys, "--db", str(db), "--clerk", "王大厅", "dayclose", "sheet",
                            "--to", str(tmp_path / "日结单.docx"))
     assert code == 1 and ".pdf 或 .xlsx" in err
+
+
+def test_another_clerks_or_every_clerks_sheet_is_for_a_supervisor_only(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """``--all`` / ``--of``: a 经办 is refused in Chinese, the refusal audited, no file written;
+    a 审核 gets the sheet. The clerk's own sheet needs no role."""
+    import sqlalchemy as sa
+
+    from yibao.db import sqlite_url
+
+    db = tmp_path / "hall.db"
+    clock = Clock(local_noon(DAY))
+    svc = services_for(sqlite_url(db), "王大厅", clock)
+    boss = services_for(sqlite_url(db), "赵审核", clock, role=Role.SUPERVISOR, engine=svc.engine)
+    pay_cash(svc, register(svc, "甲", 11).id, 40_000)
+    _pay_bank(boss, register(svc, "丁", 14).id, 40_000)
+    svc.engine.dispose()
+    every, others = tmp_path / "全部.pdf", tmp_path / "他人.xlsx"
+    base = ("--db", str(db), "dayclose", "sheet", "--date", "2024-10-08")
+    code, _out, err = _cli(capsys, "--clerk", "王大厅", *base, "--all", "--to", str(every))
+    assert code == 1 and "只有审核人员" in err and "所有经办人员" in err and not every.exists()
+    code, _out, err = _cli(capsys, "--clerk", "王大厅", *base, "--of", "赵审核", "--to", str(others))
+    assert code == 1 and "只有审核人员" in err and "赵审核" in err and not others.exists()
+    code, out, err = _cli(capsys, "--clerk", "王大厅", *base, "--of", "王大厅")  # oneself: no role needed
+    assert code == 0, err
+    code, _out, err = _cli(capsys, "--clerk", "王大厅", *base, "--all")
+    assert code == 1 and "须与 --to 同用" in err
+    engine = sa.create_engine(sqlite_url(db))
+    with engine.connect() as connection:
+        refused = connection.execute(sa.text(
+            "SELECT action, summary FROM audit_log WHERE action = 'auth.refused' ORDER BY seq")).all()
+    engine.dispose()
+    assert len(refused) == 2 and all("日结单" in summary for _action, summary in refused)
+    code, out, err = _cli(capsys, "--clerk", "赵审核", *base, "--all", "--to", str(every))
+    assert code == 0, err
+    assert "合计 800.00 元" in out and "其中现金 400.00 元" in out  # 400.00 cash (王大厅) + 400.00 bank (赵审核)
+    code, out, err = _cli(capsys, "--clerk", "赵审核", *base, "--of", "王大厅", "--to", str(others))
+    assert code == 0 and "合计 400.00 元" in out, err

@@ -9,11 +9,14 @@ import pytest
 from tests.rules._cases import person, sections, text
 from yibao.policy import load_policy
 from yibao.rules.decision import Outcome
+from yibao.rules.family_aid import YOUNGER as YOUNGER_RELATIONS
 from yibao.rules.family_aid import family_aid
 from yibao.rules.relations import CIVIL_CODE_CLOSE_RELATIVES, Relation
 
-PAYER = person(employee_insured=True)
-DIBAO = person("minimum_living", born=date(1950, 2, 1))
+PAYER = person(employee_insured=True)  # born 1970-06-01
+DIBAO = person("minimum_living", born=date(1950, 2, 1))  # older than the payer: a parent
+YOUNG_DIBAO = person("minimum_living", born=date(2000, 2, 1))  # younger: a child
+YOUNGER = person(born=date(2000, 2, 1))
 
 
 def test_relation_codes_and_labels() -> None:
@@ -26,7 +29,8 @@ def test_relation_codes_and_labels() -> None:
 @pytest.mark.parametrize("relation", list(CIVIL_CODE_CLOSE_RELATIVES))
 def test_shanyin_close_relatives_in_centralized_period(relation: Relation) -> None:
     # 三(一)3 lists exactly the 民法典 1045 近亲属; 低保 relative's share: 80 元 (四2).
-    d = family_aid(load_policy("shanyin-2025"), PAYER, DIBAO, relation, date(2024, 11, 5))
+    relative = YOUNG_DIBAO if relation in YOUNGER_RELATIONS else DIBAO
+    d = family_aid(load_policy("shanyin-2025"), PAYER, relative, relation, date(2024, 11, 5))
     assert d.outcome is Outcome.ALLOWED
     assert d.amount_fen == 8000
     assert "三(一)3" in sections(d)
@@ -62,7 +66,7 @@ def test_relative_must_not_be_employee_insured() -> None:
 
 def test_jincheng_family_member_allowed_with_share() -> None:
     # 三(三); 低保 304 资助 → 76 元.
-    d = family_aid(load_policy("jincheng-2024"), PAYER, DIBAO, "child", date(2023, 10, 9))
+    d = family_aid(load_policy("jincheng-2024"), PAYER, YOUNG_DIBAO, "child", date(2023, 10, 9))
     assert d.outcome is Outcome.ALLOWED
     assert d.amount_fen == 7600
     assert "三(三)" in sections(d)
@@ -100,10 +104,10 @@ def test_silent_documents_confirm(policy_id: str, on: date, share: int) -> None:
 def test_shanyin_only_days_1_to_25_of_each_month() -> None:
     # 三(一): 期间每月的1日至25日可正常办理缴费（节假日不顺延）.
     policy = load_policy("shanyin-2025")
-    d = family_aid(policy, PAYER, person(), "child", date(2024, 10, 26))
+    d = family_aid(policy, PAYER, YOUNGER, "child", date(2024, 10, 26))
     assert d.outcome is Outcome.REFUSED
     assert "三(一)" in sections(d)
-    assert family_aid(policy, PAYER, person(), "child", date(2024, 11, 1)).allowed
+    assert family_aid(policy, PAYER, YOUNGER, "child", date(2024, 11, 1)).allowed
 
 
 def test_jincheng_day_26_not_payable() -> None:
@@ -111,3 +115,40 @@ def test_jincheng_day_26_not_payable() -> None:
     d = family_aid(load_policy("jincheng-2024"), PAYER, person(), "spouse", date(2023, 10, 26))
     assert d.outcome is Outcome.REFUSED
     assert "二" in sections(d)
+
+
+@pytest.mark.parametrize(
+    ("relation", "born", "fits"),
+    [
+        ("child", date(1965, 1, 1), "应比缴费人年轻"),  # a 子女 born before the payer (1970-06-01)
+        ("grandchild", date(1970, 6, 1), "应比缴费人年轻"),  # born the same day
+        ("parent", date(1990, 1, 1), "应比缴费人年长"),  # a 父母 born after the payer
+        ("maternal_grandparent", date(1975, 3, 3), "应比缴费人年长"),
+    ],
+)
+def test_birth_dates_that_do_not_fit_the_relation_ask_the_clerk(relation: str, born: date, fits: str) -> None:
+    """山阴 三(一)3 names the 近亲属 (子女、父母 …); the registry's dates contradict the word:
+    not refused (a 继子女 may be older), asked to confirm, citing the clause that names it."""
+    d = family_aid(load_policy("shanyin-2025"), PAYER, person(born=born), relation, date(2024, 11, 5))
+    assert d.outcome is Outcome.CONFIRM
+    (reason,) = [r for r in d.reasons if "不符" in r.text]
+    assert fits in reason.text and str(born) in reason.text and "1970-06-01" in reason.text
+    assert reason.clause.section == "三(一)3"
+    assert d.amount_fen == 40000  # the share is still shown: 400 元 (三)
+
+
+def test_dates_that_fit_and_relations_without_an_order_ask_nothing() -> None:
+    policy = load_policy("shanyin-2025")
+    for relation, relative in (("child", YOUNGER), ("parent", DIBAO), ("spouse", person(born=date(1990, 1, 1))),
+                               ("sibling", person(born=date(1960, 1, 1)))):
+        assert family_aid(policy, PAYER, relative, relation, date(2024, 11, 5)).outcome is Outcome.ALLOWED
+
+
+def test_binding_leaves_the_period_to_the_payment() -> None:
+    """山阴 三(一)3: 在集中征缴期 … 代缴 — paying outside the period is refused; binding on that
+    day is not (the binding is no payment) and says nothing of the period."""
+    policy = load_policy("shanyin-2025")
+    day = date(2025, 3, 10)  # after the period (2024-09-01 至 2025-02-25)
+    assert family_aid(policy, PAYER, YOUNGER, "child", day).outcome is Outcome.REFUSED
+    bound = family_aid(policy, PAYER, YOUNGER, "child", day, binding=True)
+    assert bound.outcome is Outcome.ALLOWED and "集中征缴期（" not in text(bound)

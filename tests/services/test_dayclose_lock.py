@@ -52,7 +52,7 @@ def test_closed_day_refuses_cash_until_a_supervisor_reopens(  # type: ignore[no-
     with pytest.raises(DayClosed) as exc:
         services.enrolment.enrol_and_pay(late.id, channel="cash", received_fen=40000)
     assert isinstance(exc.value, InvalidInput)
-    assert "2024年10月15日 的现金已日结" in exc.value.message
+    assert "2024年10月15日的现金已日结" in exc.value.message
     assert "重新开启" in exc.value.message
     # Nothing written: no enrolment, no payment, no receipt number, no audit row.
     assert counts(services.engine, Enrolment, Payment) == before

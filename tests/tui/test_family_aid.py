@@ -171,3 +171,23 @@ async def test_a_second_ctrl_s_while_paying_does_not_ask_again(app, services, fa
         assert "不予办理" not in _text(app, "#fa-step")
         assert "已代缴 1 人" in _text(app, "#fa-result")
     assert len([p for p in services.payments.for_person(family.spouse_id) if p.status == "paid"]) == 1
+
+
+async def test_a_parent_younger_than_the_payer_is_asked_before_binding(app, services, family) -> None:  # type: ignore[no-untyped-def]
+    """李秀英 (born 1972-06-01) chosen as 张建国's (1970-03-08) 父母: the registry's dates
+    contradict the word; the clerk is asked (with both dates) and may correct the relation."""
+    services.persons.update(family.head_id, employee_insured=True)
+    spouse = services.persons.get(family.spouse_id)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f4", *family.head_number)
+        await settle(app, pilot)
+        await pilot.press("tab", "tab")
+        await _bind(app, pilot, spouse.id_number, 2, 2)  # 父母, 结婚证
+        assert isinstance(app.screen, ConfirmModal)
+        body = shown(app.screen.query_one("#confirm-body"))
+        assert "与“父母”不符" in body and "1972-06-01" in body and "1970-03-08" in body
+        assert "请核对户口簿" in body
+        await pilot.press("escape")  # not so: the clerk picks the right relation
+        await settle(app, pilot)
+        assert app.status[0] == "未绑定。"
+    assert services.family_aid.bindings(family.head_id) == []

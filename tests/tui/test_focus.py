@@ -133,3 +133,18 @@ async def test_f2_clerk_moving_on_while_registering_keeps_the_focus(app, service
         await settle(app, pilot)
         assert app.screen.query_one("#reg-payment").display  # quoted: 应收 400.00 元
         assert app.focused.id == "reg-hukou"
+
+
+async def test_f4_one_tab_then_the_relatives_number_is_not_lost(app, services, family) -> None:  # type: ignore[no-untyped-def]
+    """Nobody bound yet: one Tab lands in the empty list of relatives; the number typed there
+    goes to 亲属身份证号 (before, it vanished in the list)."""
+    services.persons.update(family.head_id, employee_insured=True)
+    spouse = services.persons.get(family.spouse_id)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f4", *family.head_number)
+        await settle(app, pilot)
+        await pilot.press("tab")
+        assert app.focused.id == "fa-relatives"
+        await pilot.press(*spouse.id_number)
+        assert app.focused.id == "fa-relative"
+        assert _value(app, "#fa-relative") == spouse.id_number

@@ -334,3 +334,24 @@ def _shanyin_number(birth: date, sequence: int) -> str:
     from yibao.idgen import codes_for_year, make_id_number
 
     return make_id_number(codes_for_year("140621", birth.year)[0], birth, sequence)
+
+
+async def test_a_refused_id_number_changes_no_one(app, services, family) -> None:  # type: ignore[no-untyped-def]
+    """登记并核定 is one service operation: the baby's certificate is on file, the clerk types
+    another child's ID number and a corrected name — refused, and neither person changes
+    (before, the other child was opened by its number and renamed)."""
+    from tests.tui.conftest import id_number
+
+    baby = services.newborns.register(
+        name="张小宝", birth_date=date(2024, 9, 26), sex="1", birth_cert_no="Q611023009",
+        guardian_person_id=family.head_id, hukou_region="611023",
+    )
+    other = services.persons.register(name="王某", id_number=id_number(date(2024, 9, 26), 31), hukou_region="611023")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f3", *family.head_number, "tab", *"Q611023009", "tab", *other.id_number)
+        await pilot.press("tab", *"张大宝", "tab", "tab", *"20240926", "ctrl+s")
+        await settle(app, pilot)
+        assert "王某" in app.status[0] and "出生医学证明编号不是同一人" in app.status[0]
+        assert app.focused.id == "nb-idno"
+    assert services.persons.get(baby.id).name == "张小宝"
+    assert services.persons.get(other.id).name == "王某"

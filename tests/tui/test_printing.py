@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date
 from pathlib import Path
 
@@ -24,6 +25,16 @@ async def _pay_new_person(app: YibaoApp, number: str) -> None:
         assert isinstance(app.screen, ConfirmModal)
         await pilot.press("enter")
         await settle(app, pilot)
+
+
+async def _payment_done(app: YibaoApp, pilot) -> None:  # type: ignore[no-untyped-def]
+    """Every worker but the receipts' printing has finished and its message is handled."""
+    from textual.worker import WorkerCancelled, WorkerFailed
+
+    for worker in [w for w in app.workers if w.name != "print-receipts"]:
+        with contextlib.suppress(WorkerCancelled, WorkerFailed):
+            await worker.wait()
+    await pilot.pause()
 
 
 async def test_a_configured_printer_gets_the_80mm_pdf(services, tmp_path: Path, lp: FakeLp) -> None:  # type: ignore[no-untyped-def]
@@ -66,3 +77,78 @@ async def test_the_registry_setting_of_this_device_is_used(services, clock, tmp_
     app = YibaoApp(services=services, receipts_dir=tmp_path / "receipts")
     await _pay_new_person(app, id_number(date(1980, 1, 1), 4))
     assert [call[:2] for call in lp.calls()] == [["-d", "窗口1"]]
+
+
+async def test_the_receipt_shows_before_its_pdfs_are_written(  # type: ignore[no-untyped-def]
+    services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The payment's worker saves the text receipt and posts; the PDFs (a second or so for
+    the CJK font) are written by a worker of their own, which then posts its outcome."""
+    import threading
+
+    from textual.worker import get_current_worker
+
+    from tests.tui.reading import shown
+    from yibao.printing import receipt as printing
+
+    gate, writers = threading.Event(), []
+    real = printing.write_receipt_pdfs
+
+    def slow(content, directory):  # type: ignore[no-untyped-def]
+        writers.append(get_current_worker().name)
+        gate.wait(10)  # released below once the receipt is on screen (a cap, for the old code)
+        return real(content, directory)
+
+    monkeypatch.setattr(printing, "write_receipt_pdfs", slow)
+    app = YibaoApp(services=services, receipts_dir=tmp_path / "receipts")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2", *id_number(date(1980, 1, 1), 5))
+        await settle(app, pilot)
+        await pilot.press("tab", *"李四", "ctrl+s")
+        await settle(app, pilot)
+        await pilot.press(*"400", "ctrl+s", "enter")  # 确认收款
+        await _payment_done(app, pilot)
+        result, status = shown(app.screen.query_one("#reg-result")), app.status
+        gate.set()
+        await settle(app, pilot)
+        after = shown(app.screen.query_one("#reg-result"))
+    assert writers == ["print-receipts"]  # not the payment's worker
+    assert "已收款" in result and "正在生成 PDF 收据" in result
+    assert "收款成功" in status[0] and "正在生成 PDF 收据" in status[0]
+    no = services.payments.paid_for(services.persons.by_id_number(id_number(date(1980, 1, 1), 5)).id).receipt_no
+    assert (tmp_path / "receipts" / f"{no}.pdf").is_file() and f"{no}.pdf" in after
+    assert app.status[0].endswith("收据已保存（文本和 PDF）。")
+
+
+async def test_a_printer_failure_after_the_clerk_moved_on_is_still_said(  # type: ignore[no-untyped-def]
+    services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """F2 for the next person while the printer is still being asked: its failure comes to
+    the status line of the desk, not to the screen that is gone."""
+    import threading
+
+    from yibao.printing import receipt as printing
+
+    install_lp(tmp_path / "bin", monkeypatch, exit_code=1, stderr="lp: The printer or class does not exist.")
+    gate = threading.Event()
+    real = printing.write_receipt_pdfs
+
+    def slow(content, directory):  # type: ignore[no-untyped-def]
+        gate.wait(10)
+        return real(content, directory)
+
+    monkeypatch.setattr(printing, "write_receipt_pdfs", slow)
+    app = YibaoApp(services=services, receipts_dir=tmp_path / "receipts", printer="NOSUCH")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2", *id_number(date(1980, 1, 1), 6))
+        await settle(app, pilot)
+        await pilot.press("tab", *"李四", "ctrl+s")
+        await settle(app, pilot)
+        await pilot.press(*"400", "ctrl+s", "enter")
+        await _payment_done(app, pilot)
+        first = app.screen
+        await pilot.press("f2")  # the next person
+        assert app.screen is not first
+        gate.set()
+        await settle(app, pilot)
+        assert app.status[1] == "warning" and "没有名为 NOSUCH 的打印机" in app.status[0]

@@ -352,10 +352,16 @@ async def test_a_zero_due_person_is_not_asked_for_cash(app, services, family) ->
         assert "不收现金" in str(app.screen.query_one("#confirm-body").render())
         await pilot.press("enter")
         await settle(app, pilot)
+        result, status = _text(app, "#reg-result"), app.status[0]
     payment = services.payments.paid_for(family.spouse_id)
     assert payment is not None and payment.amount_fen == 0
     assert payment.received_fen is None and payment.change_fen is None
     assert payment.channel_label == "免缴（全额资助）"
+    # the receipt and the screen say so too: no 现金, no 已收款 of 0.00 元
+    assert "已办理参保登记（全额资助，免缴费）" in result and "已收款" not in result
+    assert status.startswith("办理成功（免缴费）")
+    receipt = services.payments.receipt(payment.receipt_no).text
+    assert "缴费方式：免缴（全额资助）" in receipt and "现金" not in receipt
 
 
 async def test_after_a_refusal_f2_opens_the_next_form(app, services) -> None:  # type: ignore[no-untyped-def]
@@ -388,6 +394,8 @@ async def test_cash_on_a_closed_day_is_said_before_the_amount(app, services, fam
         step = _text(app, "#reg-step")
         assert "已日结" in step and "重新开启" in step
         assert app.screen.query_one("#reg-channel").value == "bank"
+        assert "日的现金已日结" in step  # one run of text: wraps at the edge, not after the date
+        assert "请输入实收金额" not in _text(app, "#reg-change")  # no cash asked for a bank payment
         await pilot.press("ctrl+s", "enter")  # 银行代收: no cash typed at all
         await settle(app, pilot)
     payment = services.payments.paid_for(family.head_id)

@@ -120,6 +120,10 @@ async def test_f12_locks_so_a_supervisor_can_sign_in_at_this_window(desk) -> Non
         await pilot.press("f12")
         await settle(app, pilot)
         assert isinstance(app.screen, SignInScreen) and app.screen.locked_by == "李经办"
+        from tests.tui.reading import shown
+
+        intro = shown(app.screen.query_one("#signin-intro"))  # locked by the key, not for being away
+        assert "按 F12 锁定" in intro and "离开超过" not in intro
         await pilot.press("f2")  # nothing opens while locked
         assert isinstance(app.screen, SignInScreen)
         await _type_password(app, pilot, name="赵审核")

@@ -400,32 +400,26 @@ def _dayclose_close(args: argparse.Namespace) -> int:
 
 @_guard
 def _dayclose_sheet(args: argparse.Namespace) -> int:
-    from sqlmodel import Session, select
+    from sqlmodel import Session
 
-    from yibao.models import Clerk, Device
-    from yibao.outreach.dayclose import day_sheet, render_sheet
+    from yibao.outreach.dayclose import day_sheet, render_sheet, sheet_scope
     from yibao.outreach.errors import OutreachError
 
     desk = _Desk(args)
     if args.to and Path(args.to).suffix.lower() not in (".pdf", ".xlsx"):
         raise OutreachError(f"--to 只能是 .pdf 或 .xlsx 文件（收到 {Path(args.to).name}），如 --to 日结单.pdf。")
+    if args.all and not args.to:
+        raise OutreachError("--all 须与 --to 同用（如 --to 日结单.pdf）：文本日结单只列一位经办人员。")
+    day = args.date or desk.today
+    # 审核 only for another clerk's sheet or all clerks' (checked and audited there)
+    scope = sheet_scope(desk.engine, clerk=desk.clerk, device=desk.device, day=day, now=desk.now,
+                        of=args.of, device_prefix=args.device, all_clerks=args.all)
     with Session(desk.engine) as session:
-        clerk_id, device_id = desk.clerk.id, desk.device.id
-        if args.of:
-            clerk = session.exec(select(Clerk).where(Clerk.name == args.of.strip())).first()
-            if clerk is None:
-                raise OutreachError(f"登记库中没有名为 {args.of} 的经办人员。")
-            clerk_id = clerk.id
-        if args.device:
-            device = session.exec(select(Device).where(Device.prefix == args.device.strip().upper())).first()
-            if device is None:
-                raise OutreachError(f"登记库中没有收据号前缀为 {args.device} 的设备。")
-            device_id = device.id
-        day = args.date or desk.today
         if args.to:
-            return _write_sheet(args, desk, session, device_id=device_id, day=day,
-                                clerk_id=None if args.all else clerk_id)
-        sheet = day_sheet(session, clerk_id=clerk_id, device_id=device_id, day=day)
+            return _write_sheet(args, desk, session, device_id=scope.device_id, day=day,
+                                clerk_id=scope.clerk_id)
+        assert scope.clerk_id is not None
+        sheet = day_sheet(session, clerk_id=scope.clerk_id, device_id=scope.device_id, day=day)
     _emit(render_sheet(sheet, printed_at=desk.now), args.out)
     return 0
 

@@ -108,7 +108,7 @@ def assert_day_open(
     key = {"clerk_id": _clerk_id(clerk), "day": day, "device_id": device_id}
     if session.execute(stmt, key).first() is not None:
         raise DayClosed(
-            f"{day:%Y年%m月%d日} 的现金已日结，不能再收取该日的现金。"
+            f"{day:%Y年%m月%d日}的现金已日结，不能再收取该日的现金。"
             "如确需补收，请审核人员先重新开启该日（yibao dayclose reopen），并写明原因。",
             field="paid_on",
         )
@@ -218,6 +218,55 @@ def close_day(engine: Engine, *, clerk: ClerkInfo, device: DeviceInfo, day: date
             after=snapshot(row, fields=tuple(values)),
         )
         return day_sheet(session, clerk_id=clerk.id, device_id=device.id, day=day)
+
+
+@dataclass(frozen=True)
+class SheetScope:
+    """Whose payments a day-close sheet lists."""
+
+    clerk_id: str | None  # None: every clerk of the device
+    device_id: str
+
+
+def sheet_scope(
+    engine: Engine,
+    *,
+    clerk: ClerkInfo,
+    device: DeviceInfo,
+    day: date,
+    now: datetime,
+    of: str | None = None,
+    device_prefix: str | None = None,
+    all_clerks: bool = False,
+) -> SheetScope:
+    """The sheet ``clerk`` asks for: their own by default; of the clerk named ``of``, or of
+    every clerk (``all_clerks``), only for a 审核 (refused and audited otherwise: the sheet
+    lists other clerks' payers and cash). ``device_prefix``: another device's (a laptop's
+    payments once synced). ``OutreachError`` names a clerk or device not on file."""
+    from yibao.auth import Attempt, require_role
+
+    with Session(engine) as session:
+        clerk_id: str | None = clerk.id
+        other = None
+        if of and of.strip() != clerk.name:
+            other = session.exec(select(Clerk).where(Clerk.name == of.strip())).first()
+            if other is None:
+                raise OutreachError(f"登记库中没有名为 {of} 的经办人员。请核对姓名。")
+            clerk_id = other.id
+        device_id = device.id
+        if device_prefix:
+            row = session.exec(select(Device).where(Device.prefix == device_prefix.strip().upper())).first()
+            if row is None:
+                raise OutreachError(f"登记库中没有收据号前缀为 {device_prefix} 的设备。")
+            device_id = row.id
+    if all_clerks or other is not None:
+        whose = "本设备所有经办人员" if all_clerks else (other.name if other is not None else "")
+        require_role(
+            engine, clerk, Role.SUPERVISOR,
+            attempt=Attempt("dayclose.sheet", f"查看{whose} {day:%Y-%m-%d} 的日结单", "day_close"),
+            device_id=device.id, now=now,
+        )
+    return SheetScope(clerk_id=None if all_clerks else clerk_id, device_id=device_id)
 
 
 def reopen_day(

@@ -1,7 +1,16 @@
-"""Report sheets as a PDF (A4 landscape), the header and footer lines around each table."""
+"""Report sheets as a PDF (A4 landscape), the header and footer lines around each table.
+
+Every document embeds Noto Sans CJK regular and bold. Reading a 16 MB CJK font's metrics
+(``FPDF.add_font``) costs about 0.3 s per style, and a payment writes two receipt PDFs, so the
+metrics are read once per process (``_parsed``) and each document gets its own copy of the
+font with a fresh file handle and its own glyph subset: the embedded subset, the widths and
+the text are what ``add_font`` would have given (tests/printing/test_receipt_pdf.py).
+"""
 
 from __future__ import annotations
 
+import copy
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -11,14 +20,59 @@ from yibao.printing.fonts import font_path
 from yibao.reports.sheet import Sheet
 
 FONT = "noto"
+STYLES = ("", "B")
+
+_parsed_fonts: dict[str, Any] = {}
+_parsing = threading.Lock()
+
+
+def _parsed(style: str) -> Any:
+    """The font of ``style`` as ``add_font`` reads it, once per process (a desk's receipt
+    worker and the day-close worker may ask at the same time)."""
+    from fpdf import FPDF
+
+    with _parsing:
+        if style not in _parsed_fonts:
+            holder = FPDF()
+            holder.add_font(FONT, style, str(font_path(bold=style == "B")))
+            _parsed_fonts[style] = holder.fonts[f"{FONT}{style}"]
+        return _parsed_fonts[style]
+
+
+def _add_font(pdf: Any, style: str) -> None:
+    """``pdf.add_font(FONT, style, …)`` from the parsed metrics. Only the per-document state
+    is new: the font file opened afresh (fpdf2 subsets it in place when the PDF is written),
+    the subset of glyphs used, the font's number and its descriptor (which gets this PDF's
+    object ids). Should fpdf2's font object ever change shape, the font is read as before."""
+    from fontTools import ttLib
+    from fpdf.fonts import SubsetMap
+
+    parsed = _parsed(style)
+    try:
+        font = copy.copy(parsed)
+        font.i = len(pdf.fonts) + 1
+        font.ttfont = ttLib.TTFont(parsed.ttffile, recalcTimestamp=False,
+                                   fontNumber=parsed.collection_font_number, lazy=True)
+        font.desc = copy.copy(parsed.desc)
+        font.cw = copy.copy(parsed.cw)
+        font.missing_glyphs = []
+        font.biggest_size_pt = 0
+        font._hbfont = None
+        font.subset = SubsetMap(font)
+    except (AttributeError, TypeError):  # pragma: no cover - a future fpdf2
+        pdf.add_font(FONT, style, str(font_path(bold=style == "B")))
+        return
+    pdf.fonts[font.fontkey] = font
+    if font.is_cff and font.is_cid_keyed:
+        pdf._set_min_pdf_version("1.6")
 
 
 def new_document(*, orientation: str = "L", format: Any = "A4") -> Any:
     from fpdf import FPDF
 
     pdf = FPDF(orientation=orientation, format=format)
-    pdf.add_font(FONT, "", str(font_path()))
-    pdf.add_font(FONT, "B", str(font_path(bold=True)))
+    for style in STYLES:
+        _add_font(pdf, style)
     pdf.set_auto_page_break(auto=True, margin=12)
     pdf.set_margins(10, 10, 10)
     return pdf

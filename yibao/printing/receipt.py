@@ -103,17 +103,24 @@ def write_receipt_pdfs(receipt: ReceiptText, directory: Path) -> ReceiptFiles:
 
 @dataclass(frozen=True)
 class SavedReceipt:
-    """A receipt as issued at the counter: its files and what the printer said."""
+    """A receipt as issued at the counter: its files and what the printer said.
+
+    ``save_text`` gives it with the text file only (``pending``: the PDFs are still to be
+    written, which takes a second or so for the CJK font); ``finish`` then writes them and
+    sends the 80 mm one to the printer."""
 
     text: Path
     pdf: Path | None  # 80 mm; None when the PDF could not be written (``printed`` says why)
     a5: Path | None
     printed: Printed | None  # None: no printer configured, nothing sent
+    pending: bool = False  # the PDFs are being written
 
     @property
     def note(self) -> str:
         """One Chinese sentence for the status line and the result panel."""
         saved = f"收据已保存：{self.text}"
+        if self.pending:
+            return f"{saved}（正在生成 PDF 收据……）"
         if self.pdf is not None and self.a5 is not None:
             saved += f"（PDF：{self.pdf.name}、{self.a5.name}）"
         return saved if self.printed is None else f"{saved}；{self.printed.message}"
@@ -121,6 +128,8 @@ class SavedReceipt:
     @property
     def status(self) -> str:
         """The short form for the one-line status bar (paths are in ``note``)."""
+        if self.pending:
+            return "文本收据已保存，正在生成 PDF 收据……"
         if self.printed is not None:
             return self.printed.message
         return "收据已保存（文本和 PDF）。" if self.pdf is not None else "收据已保存（文本）。"
@@ -130,17 +139,27 @@ class SavedReceipt:
         return self.printed is not None and not self.printed.ok
 
 
-def issue(receipt: ReceiptText, text: str, directory: Path, *, printer: str | None = None) -> SavedReceipt:
-    """Write the text receipt and both PDFs into ``directory``; when ``printer`` is set, send
-    the 80 mm PDF to it. A printing failure is reported, never raised: the payment is stored."""
-    from yibao.receipts import save_text
+def save_text(receipt: ReceiptText, text: str, directory: Path) -> SavedReceipt:
+    """The text receipt in ``directory`` (fast: no font to load); the PDFs are ``pending``."""
+    from yibao.receipts import save_text as write_text
 
-    text_path = save_text(receipt.receipt_no, text, directory)
+    return SavedReceipt(text=write_text(receipt.receipt_no, text, directory), pdf=None, a5=None,
+                        printed=None, pending=True)
+
+
+def finish(receipt: ReceiptText, saved: SavedReceipt, *, printer: str | None = None) -> SavedReceipt:
+    """Both PDFs beside the text receipt; when ``printer`` is set, the 80 mm one sent to it.
+    A PDF or printing failure is reported, never raised: the payment is stored."""
     try:
-        files = write_receipt_pdfs(receipt, directory)
+        files = write_receipt_pdfs(receipt, saved.text.parent)
     except (FontMissing, OSError) as error:  # the text receipt is there to print instead
         reason = str(error) if isinstance(error, FontMissing) else f"无法写入 PDF 文件（{error.strerror}）"
-        return SavedReceipt(text=text_path, pdf=None, a5=None,
+        return SavedReceipt(text=saved.text, pdf=None, a5=None,
                             printed=Printed(False, f"未生成 PDF 收据：{reason}。请打印文本收据。"))
     printed = send(files.roll, printer) if printer else None
-    return SavedReceipt(text=text_path, pdf=files.roll, a5=files.a5, printed=printed)
+    return SavedReceipt(text=saved.text, pdf=files.roll, a5=files.a5, printed=printed)
+
+
+def issue(receipt: ReceiptText, text: str, directory: Path, *, printer: str | None = None) -> SavedReceipt:
+    """``save_text`` then ``finish``, in one go (the desk runs the two in separate workers)."""
+    return finish(receipt, save_text(receipt, text, directory), printer=printer)

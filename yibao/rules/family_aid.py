@@ -22,13 +22,41 @@ class FamilyAidDecision(Decision):
     amount_clause: Clause | None = None
 
 
+# Relations that say who is the older: a child is younger than the payer, a parent older.
+YOUNGER = frozenset({Relation.CHILD, Relation.GRANDCHILD, Relation.MATERNAL_GRANDCHILD})
+OLDER = frozenset({Relation.PARENT, Relation.GRANDPARENT, Relation.MATERNAL_GRANDPARENT})
+
+
+def age_mismatch(payer: PersonFacts, relative: PersonFacts, relation: Relation) -> str | None:
+    """Why the two birth dates do not fit ``relation`` (a 子女 older than the payer, a 父母
+    younger), or None. Only the words of the relation are read: no age gap is assumed."""
+    if relation in YOUNGER and relative.birth_date <= payer.birth_date:
+        fits = "应比缴费人年轻"
+    elif relation in OLDER and relative.birth_date >= payer.birth_date:
+        fits = "应比缴费人年长"
+    else:
+        return None
+    return (
+        f"登记的出生日期与“{relation.label}”不符：亲属 {relative.birth_date} 出生，"
+        f"缴费人 {payer.birth_date} 出生，{relation.label}{fits}。请核对户口簿等关系证明和两人的证件，"
+        "核实关系确实如此（如继父母子女）后再办理；关系选错的请改选。"
+    )
+
+
 def family_aid(
     policy: Policy,
     payer: PersonFacts,
     relative: PersonFacts,
     relation: Relation,
     on: date,
+    *,
+    binding: bool = False,
 ) -> FamilyAidDecision:
+    """May ``payer`` pay ``relative``'s resident share from the employee account on ``on``.
+
+    ``binding``: asked when the relative is bound (today's date too): who may be bound and
+    the share as of ``on``; the documents restrict when to *pay* (山阴 三(一)3 "在集中征缴期"),
+    so the period is left to the payment."""
     rules = policy.family_aid
     relation = Relation(relation)
     reasons: list[Reason] = []
@@ -90,43 +118,48 @@ def family_aid(
             f"{relation.label}不在可共济的亲属范围（{allowed}）内，不能通过家庭共济缴费。",
             rules.relations_ref,
         )
-
-    centralized = policy.contribution.centralized
-    inside = centralized.contains(on)
-    period = f"{centralized.start}至{centralized.end}"
-    # A 共济 payment is a payment: inside the period only the open days of each month count
-    # (晋城 二, 山阴 三(一) "每月1日至25日"), as [periods.centralized] records.
-    days = getattr(getattr(policy.periods, "centralized", None), "monthly_days", None)
-    if inside and days is not None and not (days.first <= on.day <= days.last):
-        return refused(
-            f"集中缴费期内每月{days.first}日至{days.last}日才可办理缴费，{on}不可办理。", days
-        )
-    if rules.period == "centralized_only":
-        if not inside:
-            return refused(
-                f"家庭共济只能在集中征缴期（{period}）内办理，{on}不在此期间。", rules.period_ref
-            )
-        reasons.append(
-            Reason(
-                text=f"{on}在集中征缴期（{period}）内，可办理家庭共济缴费。",
-                clause=policy.clause(rules.period_ref),
-            )
-        )
-    elif not inside:
+    mismatch = age_mismatch(payer, relative, relation)
+    if mismatch is not None:  # the document names the relation; the registry's dates disagree
         outcomes.append(Outcome.CONFIRM)
-        reasons.append(
-            Reason(
-                text=f"文件未规定家庭共济的办理时段；{on}不在集中缴费期（{period}）内，请经办人员核实能否办理。",
-                clause=policy.clause(rules.period_ref),
+        reasons.append(Reason(text=mismatch, clause=policy.clause(rules.relations_ref)))
+
+    if not binding:  # when to pay: the payment's matter (the binding is not a payment)
+        centralized = policy.contribution.centralized
+        inside = centralized.contains(on)
+        period = f"{centralized.start}至{centralized.end}"
+        # A 共济 payment is a payment: inside the period only the open days of each month count
+        # (晋城 二, 山阴 三(一) "每月1日至25日"), as [periods.centralized] records.
+        days = getattr(getattr(policy.periods, "centralized", None), "monthly_days", None)
+        if inside and days is not None and not (days.first <= on.day <= days.last):
+            return refused(
+                f"集中缴费期内每月{days.first}日至{days.last}日才可办理缴费，{on}不可办理。", days
             )
-        )
-    elif not permitted.silent:
-        reasons.append(
-            Reason(
-                text=f"文件未对家庭共济另定办理时段；{on}在集中缴费期（{period}）内，按正常缴费办理。",
-                clause=policy.clause(rules.period_ref),
+        if rules.period == "centralized_only":
+            if not inside:
+                return refused(
+                    f"家庭共济只能在集中征缴期（{period}）内办理，{on}不在此期间。", rules.period_ref
+                )
+            reasons.append(
+                Reason(
+                    text=f"{on}在集中征缴期（{period}）内，可办理家庭共济缴费。",
+                    clause=policy.clause(rules.period_ref),
+                )
             )
-        )
+        elif not inside:
+            outcomes.append(Outcome.CONFIRM)
+            reasons.append(
+                Reason(
+                    text=f"文件未规定家庭共济的办理时段；{on}不在集中缴费期（{period}）内，请经办人员核实能否办理。",
+                    clause=policy.clause(rules.period_ref),
+                )
+            )
+        elif not permitted.silent:
+            reasons.append(
+                Reason(
+                    text=f"文件未对家庭共济另定办理时段；{on}在集中缴费期（{period}）内，按正常缴费办理。",
+                    clause=policy.clause(rules.period_ref),
+                )
+            )
 
     if not permitted.silent:
         outcomes.append(Outcome.ALLOWED)
@@ -139,7 +172,8 @@ def family_aid(
         )
 
     share = quote(policy, relative, on)
-    outcomes.append(share.outcome)
+    if not binding:  # what the share still asks (e.g. outside the period) is asked when paying
+        outcomes.append(share.outcome)
     reasons.append(
         Reason(
             text=f"代缴金额为该亲属的个人缴费部分{yuan(share.personal_fen, **IN_TEXT)}。",

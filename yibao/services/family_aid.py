@@ -5,8 +5,8 @@ Flow: ``bind`` (relation + evidence + 承诺书) → ``bindings`` → ``assess``
 receipt per relative, all in one transaction: either every relative is paid or none).
 
 ``bind`` checks who may be bound (payer in 职工医保, relative not, relation in the
-policy's list), read as on the first day of the centralized period so that the
-*when* of the rule is left to ``pay``; ``pay`` checks everything on today's date.
+policy's list, birth dates that fit the relation) on today's date, leaving the *when* of
+the rule (the period) to ``pay``; ``pay`` checks everything on today's date.
 """
 
 from __future__ import annotations
@@ -113,15 +113,15 @@ class FamilyAidService(ServiceBase):
                     f"{payer.name} 与 {relative.name} 已绑定家庭共济，无需重复绑定。",
                     field="relative_person_id",
                 )
-            # Who may be bound: read on the first day of the centralized period, so the
-            # period rule (a matter of *when to pay*) does not block the binding itself.
-            reference_day = self.policy.contribution.centralized.start
+            # Who may be bound, as of today; the period (a matter of *when to pay*) is left
+            # to ``pay`` and does not block the binding itself.
             decision = ruling.family_aid(
                 self.policy,
                 self._facts(session, payer),
                 self._facts(session, relative),
                 rel,
-                reference_day,
+                self.today(),
+                binding=True,
             )
             self.check(decision, confirmed=confirmed)
             now = self.now()

@@ -11,17 +11,33 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
+from yibao import idnumbers
 from yibao.models import Channel, Person
 from yibao.rules.decision import Outcome, combine
 from yibao.rules.facts import Category
 from yibao.services import ruling
 from yibao.services.base import ServiceBase
-from yibao.services.errors import InvalidInput, Refused
+from yibao.services.errors import AlreadyRegistered, InvalidInput, Refused
 from yibao.services.facts import build_facts
 from yibao.services.payments import parse_channel
-from yibao.services.views import NewbornAssessmentView, PaymentView, PersonView, ReceiptView
+from yibao.services.views import (
+    NewbornAssessmentView,
+    PaymentView,
+    PersonView,
+    ReceiptView,
+    View,
+)
+
+
+class NewbornCase(View):
+    """What F3 shows after 登记并核定: the baby as the registry now has it, its guardian
+    (None when the form named none) and what the rules say about paying today."""
+
+    baby: PersonView
+    guardian: PersonView | None
+    assessment: NewbornAssessmentView
 
 
 class NewbornService(ServiceBase):
@@ -58,6 +74,137 @@ class NewbornService(ServiceBase):
             address=address,
             phone=phone,
         )
+
+    def register_and_assess(
+        self,
+        *,
+        baby_id: str | None = None,
+        guardian_id_number: str | None = None,
+        name: str,
+        birth_date: date | None,
+        sex: str | None = None,
+        birth_cert_no: str | None = None,
+        id_number: str | None = None,
+        hukou_region: str | None = None,
+        year_choice: int | None = None,
+        id_confirmed: bool = False,
+    ) -> NewbornCase:
+        """F3's 登记并核定 as one operation: the form as typed, then the rules' answer.
+
+        - The guardian (监护人) is the person on file with ``guardian_id_number``
+          (``InvalidInput`` field ``guardian`` when not on file).
+        - The baby: ``baby_id``, or the one already on file with this 出生医学证明 / ID number
+          / guardian, name and birth date; otherwise a new person (``person.register``).
+          A baby on file has its name, 户籍地 and guardian corrected (``person.update``) and
+          its ID number linked when it has none yet (``person.link_id``); a birth date that
+          differs from the one on file is ``InvalidInput`` (field ``birth_date``).
+
+        All writes in one transaction with their audit rows: any bad part raises and
+        nothing is written. Then ``assess`` (writes nothing) for ``year_choice``.
+        """
+        persons = self._services.persons
+        info = None
+        if id_number:
+            try:
+                info = idnumbers.parse(id_number, today=self.today())
+            except idnumbers.InvalidIdNumber as exc:
+                raise InvalidInput(exc.message, field="id_number") from None
+        with self.transaction() as session:
+            guardian = None
+            if guardian_id_number:
+                number = self._guardian_number(guardian_id_number)
+                guardian = session.exec(select(Person).where(Person.id_number == number)).first()
+                if guardian is None:
+                    raise InvalidInput(
+                        "登记库中没有这位监护人。请先按 F2 登记监护人，或不填监护人后办理。",
+                        field="guardian",
+                    )
+            baby = (self.person_or_404(session, baby_id, for_update=True) if baby_id is not None
+                    else self._on_file(session, birth_cert_no, info))
+            if baby is None:
+                values = persons._validated_new_person(
+                    id_confirmed=id_confirmed,
+                    guardian_person_id=guardian.id if guardian else None,
+                    name=name, id_number=id_number, birth_cert_no=birth_cert_no,
+                    birth_date=birth_date, sex=sex, household_id=None, relation_to_head=None,
+                    hukou_region=hukou_region, residence_permit_region=None, school_region=None,
+                    disability_grade=None,
+                )
+                place = persons.place_of(None, None, None, hukou_region)
+                try:
+                    baby = persons.insert_person(
+                        session, **values, town=place.town, village=place.village,
+                        guardian_person_id=guardian.id if guardian else None,
+                    )
+                except AlreadyRegistered as known:  # the guardian's child of that name and day
+                    baby = self.person_or_404(session, known.person_id, for_update=True)
+                else:
+                    info = None  # registered with its number: nothing to link
+            self._correct(session, baby, guardian, name=name, birth_date=birth_date,
+                          hukou_region=hukou_region, info=info, id_confirmed=id_confirmed)
+            session.flush()
+            baby_view = PersonView.of(baby)
+            guardian_view = PersonView.of(guardian) if guardian is not None else None
+        assessment = self.assess(baby_view.id, year_choice=year_choice)
+        return NewbornCase(baby=assessment.person, guardian=guardian_view, assessment=assessment)
+
+    @staticmethod
+    def _on_file(session: Session, birth_cert_no: str | None, info: idnumbers.IdInfo | None) -> Person | None:
+        """The baby the form's 出生医学证明编号 or ID number is registered to, if any; the two
+        naming different people is ``InvalidInput`` (one of them is mistyped)."""
+        cert = None
+        if birth_cert_no:
+            try:
+                cert = idnumbers.validate_birth_cert(birth_cert_no)
+            except idnumbers.InvalidIdNumber as exc:
+                raise InvalidInput(exc.message, field="birth_cert_no") from None
+        by_cert = session.exec(select(Person).where(Person.birth_cert_no == cert)).first() if cert else None
+        by_id = session.exec(select(Person).where(Person.id_number == info.number)).first() if info else None
+        # the certificate is someone else's, or the number's holder has another certificate
+        mixed = by_id is not None and cert is not None and (
+            by_cert.id != by_id.id if by_cert is not None else bool(by_id.birth_cert_no)
+        )
+        if mixed and by_id is not None and info is not None:
+            raise InvalidInput(
+                f"身份证号码 {info.masked} 已登记给 {by_id.name}，"
+                "与填写的出生医学证明编号不是同一人。请核对两个号码。",
+                field="id_number",
+            )
+        return by_cert or by_id
+
+    @staticmethod
+    def _guardian_number(raw: str) -> str:
+        try:
+            return idnumbers.validate(raw)
+        except idnumbers.InvalidIdNumber as exc:
+            raise InvalidInput(f"监护人身份证号码：{exc.message}", field="guardian") from None
+
+    def _correct(
+        self, session: Session, baby: Person, guardian: Person | None, *, name: str,
+        birth_date: date | None, hukou_region: str | None, info: idnumbers.IdInfo | None,
+        id_confirmed: bool,
+    ) -> None:
+        """A baby on file brought again: what the form corrects, in the caller's transaction."""
+        from yibao.services.persons import confirm_address_code
+
+        persons = self._services.persons
+        if birth_date is not None and baby.birth_date != birth_date:
+            raise InvalidInput(
+                f"登记库中{baby.name}的出生日期为 {baby.birth_date.isoformat()}，与填写的不一致。"
+                "请核对出生医学证明。",
+                field="birth_date",
+            )
+        changes: dict[str, Any] = {}
+        if name and name.strip() != baby.name:
+            changes["name"] = name
+        if hukou_region and hukou_region != baby.hukou_region:
+            changes["hukou_region"] = hukou_region
+        if guardian is not None and guardian.id != baby.guardian_person_id:
+            changes["guardian_person_id"] = guardian.id
+        persons.apply_changes(session, baby, persons.validated_changes(changes))
+        if info is not None and not baby.id_number:
+            confirm_address_code(info, id_confirmed)
+            persons.link_in(session, baby, info)
 
     def link(self, person_id: str, *, id_number: str) -> PersonView:
         """The baby now has an ID number: store it on the same person (history kept)."""

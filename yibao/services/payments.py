@@ -37,7 +37,7 @@ from yibao.rules.facts import CATEGORY_LABELS, Category
 from yibao.services.base import ServiceBase
 from yibao.services.errors import InvalidInput, NotFound, Refused
 from yibao.services.ruling import Amounts, duplicate_payment_refusal
-from yibao.services.views import EnrolmentView, PaymentView, ReceiptView
+from yibao.services.views import EnrolmentView, PaymentView, ReceiptView, channel_label_of
 from yibao.timezone import LOCAL_TZ
 
 
@@ -307,7 +307,7 @@ class PaymentService(ServiceBase):
             category_label=category_label,
             lines=tuple(lines),
             amount_fen=payment.amount_fen,
-            channel_label=CHANNEL_LABELS[Channel(payment.channel)],
+            channel_label=channel_label_of(payment.channel, payment.amount_fen, payment.subsidy_fen),
             received_fen=payment.received_fen,
             change_fen=payment.change_fen,
             payer=f"{payer.name}（{mask(payer.id_number)}）" if payer is not None else None,

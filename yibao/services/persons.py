@@ -697,44 +697,49 @@ class PersonService(ServiceBase):
         confirm_address_code(info, id_confirmed)
         with self.transaction() as session:
             person = self.person_or_404(session, person_id, for_update=True)
-            if person.id_number:
-                if person.id_number == info.number:
-                    return PersonView.of(person)
-                raise InvalidInput(
-                    f"{person.name} 已有身份证号码 {idnumbers.mask(person.id_number)}，不能再补录其他号码。",
-                    field="id_number",
-                )
-            other = session.exec(select(Person).where(Person.id_number == info.number)).first()
-            if other is not None:
-                raise AlreadyRegistered(
-                    f"身份证号码 {info.masked} 已登记给 {other.name}。请核对；如为同一人重复登记，请报经办机构合并。",
-                    person_id=other.id,
-                    field="id_number",
-                )
-            if info.birth_date != person.birth_date or (person.sex and info.sex != person.sex):
-                raise InvalidInput(
-                    f"身份证号码中的出生日期或性别（{info.birth_date.isoformat()}，{info.sex_label}）"
-                    f"与登记的不一致（{person.birth_date.isoformat()}）。请核对出生医学证明和户口簿。",
-                    field="id_number",
-                )
-            before = {"id_number": None}
-            person.id_number = info.number
-            person.id_tail = idnumbers.tail(info.number)
-            person.sex = info.sex
-            person.birth_region = info.region_code
-            person.updated_at = self.now()
-            session.add(person)
-            self.audit(
-                session,
-                action="person.link_id",
-                entity="person",
-                entity_id=person.id,
-                person_id=person.id,
-                summary=f"为 {person.name} 补录身份证号码 {info.masked}",
-                before=before,
-                after={"id_number": info.number},
-            )
+            self.link_in(session, person, info)
             return PersonView.of(person)
+
+    def link_in(self, session: Session, person: Person, info: idnumbers.IdInfo) -> None:
+        """``link_id_number`` inside the caller's transaction (``info`` already parsed and its
+        address code confirmed): the checks, the change and its ``person.link_id`` audit row."""
+        if person.id_number:
+            if person.id_number == info.number:
+                return
+            raise InvalidInput(
+                f"{person.name} 已有身份证号码 {idnumbers.mask(person.id_number)}，不能再补录其他号码。",
+                field="id_number",
+            )
+        other = session.exec(select(Person).where(Person.id_number == info.number)).first()
+        if other is not None:
+            raise AlreadyRegistered(
+                f"身份证号码 {info.masked} 已登记给 {other.name}。请核对；如为同一人重复登记，请报经办机构合并。",
+                person_id=other.id,
+                field="id_number",
+            )
+        if info.birth_date != person.birth_date or (person.sex and info.sex != person.sex):
+            raise InvalidInput(
+                f"身份证号码中的出生日期或性别（{info.birth_date.isoformat()}，{info.sex_label}）"
+                f"与登记的不一致（{person.birth_date.isoformat()}）。请核对出生医学证明和户口簿。",
+                field="id_number",
+            )
+        before = {"id_number": None}
+        person.id_number = info.number
+        person.id_tail = idnumbers.tail(info.number)
+        person.sex = info.sex
+        person.birth_region = info.region_code
+        person.updated_at = self.now()
+        session.add(person)
+        self.audit(
+            session,
+            action="person.link_id",
+            entity="person",
+            entity_id=person.id,
+            person_id=person.id,
+            summary=f"为 {person.name} 补录身份证号码 {info.masked}",
+            before=before,
+            after={"id_number": info.number},
+        )
 
     # --- households ---------------------------------------------------------
     def create_household(

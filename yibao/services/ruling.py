@@ -120,12 +120,13 @@ def newborn(
 
 
 def family_aid(
-    policy: Any, payer: PersonFacts, relative: PersonFacts, relation: Any, on: date
+    policy: Any, payer: PersonFacts, relative: PersonFacts, relation: Any, on: date,
+    *, binding: bool = False,
 ) -> Any:
     from yibao.rules.family_aid import family_aid as rules_family_aid
 
     with calendar_covered():
-        return rules_family_aid(policy, payer, relative, relation, on)
+        return rules_family_aid(policy, payer, relative, relation, on, binding=binding)
 
 
 def refund_intake(

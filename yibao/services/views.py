@@ -37,6 +37,18 @@ from yibao.rules.facts import CATEGORY_LABELS, Category, PersonFacts
 from yibao.services.refund_states import REFUND_STATE_LABELS, RefundState, moves_from
 
 
+def channel_label_of(channel: str, amount_fen: int, subsidy_fen: int = 0) -> str:
+    """How a payment's channel is shown (list, case view, receipt): a payment of 0.00 元 took
+    no money, whatever channel it is stored with — 全额资助, or free by the policy (a newborn
+    in 山阴)."""
+    if amount_fen == 0:
+        return "免缴（全额资助）" if subsidy_fen else "免缴"
+    try:
+        return CHANNEL_LABELS[Channel(channel)]
+    except ValueError:
+        return channel
+
+
 class View(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -254,12 +266,7 @@ class PaymentView(View):
 
     @classmethod
     def of(cls, row: Payment | sa.Row[Any]) -> PaymentView:
-        try:
-            channel_label = CHANNEL_LABELS[Channel(row.channel)]
-        except ValueError:
-            channel_label = row.channel
-        if row.amount_fen == 0:
-            channel_label = "免缴（全额资助）"
+        channel_label = channel_label_of(row.channel, row.amount_fen, row.subsidy_fen)
         return cls(
             id=row.id,
             person_id=row.person_id,

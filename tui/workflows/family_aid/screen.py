@@ -35,7 +35,7 @@ from tui.widgets.decision import DecisionPanel, Figure, section
 from tui.widgets.inputs import IdNumberInput
 from tui.workflows.base import WorkflowScreen
 from tui.workflows.messages import Answer, Invalid, Refused
-from tui.workflows.registration import presentation as rv
+from tui.workflows.receipts import PrintsReceipts, save_text
 
 EVIDENCE: tuple[str, ...] = ("户口簿", "结婚证", "出生医学证明", "承诺书", "其他关系证明")
 BIND = keymap.FAMILY_AID_KEYS[0]
@@ -108,12 +108,13 @@ def bind(
     return Bound(binding, tuple(services.family_aid.assess(payer_id)))
 
 
-def pay(services: Any, receipts_dir: Path, payer_id: str, relative_ids: list[str], *, confirmed: bool,
-        printer: str | None = None) -> Paid:
+def pay(services: Any, receipts_dir: Path, payer_id: str, relative_ids: list[str], *, confirmed: bool) -> Paid:
+    """One service call pays for every relative ticked; the text receipts are saved (the PDFs
+    and the printer follow in their own worker)."""
     receipts = tuple(
         services.family_aid.pay(payer_id, relative_person_ids=relative_ids, confirmed=confirmed)
     )
-    return Paid(receipts, tuple(rv.save_receipt(r, receipts_dir, printer) for r in receipts))
+    return Paid(receipts, tuple(save_text(r, receipts_dir) for r in receipts))
 
 
 # -- display ------------------------------------------------------------------------------
@@ -168,7 +169,7 @@ def result_text(paid: Paid) -> str:
     return "\n".join(lines)
 
 
-class FamilyAidScreen(WorkflowScreen):
+class FamilyAidScreen(PrintsReceipts, WorkflowScreen):
     TITLE = "家庭共济缴费"
     PERSON_FIELDS = ("#fa-payer",)
     BINDINGS: ClassVar[list[Binding]] = [BIND.binding()]  # and FormScreen's Esc / Ctrl+S
@@ -346,7 +347,7 @@ class FamilyAidScreen(WorkflowScreen):
             self._paying = True  # a second Ctrl+S while paying does not ask again
             self.status("正在缴费……")
             self.call(FamilyPaid, pay, self.services, self.desk.receipts_dir, payer_id, ids,
-                      confirmed=confirm, printer=self.desk.receipt_printer)
+                      confirmed=confirm)
 
         self.confirm("确认家庭共济缴费？", body, take, yes="确认缴费")
 
@@ -390,7 +391,8 @@ class FamilyAidScreen(WorkflowScreen):
                     self.status("未绑定。")
 
             body = "\n".join(decision.explain()) + "\n\n经办人员已核实，确认绑定？"
-            self.app.push_screen(ConfirmModal("文件未作规定，需人工核实", body, yes="已核实，绑定"), answered)
+            # the document silent, or the registry's birth dates contradicting the relation
+            self.app.push_screen(ConfirmModal("绑定前需人工核实", body, yes="已核实，绑定"), answered)
             return
         what = "不予绑定" if binding else "不予办理"
         panel.show_decision(decision, title=what)
@@ -472,15 +474,26 @@ class FamilyAidScreen(WorkflowScreen):
         self.status(f"已绑定 {b.relative_name}（{b.relation_label}，{b.evidence}）。")
 
     def _show_paid(self, paid: Paid) -> None:
-        self.query_one("#fa-result", Static).update(result_text(paid))
-        self.query_one("#fa-result").display = True
+        """The receipts at once (their text files are saved); the PDFs and the printer follow."""
+        self._show_receipts(paid, None)
         self.query_one("#fa-step", Static).update("")
-        nos = "、".join(r.receipt_no for r in paid.receipts)
-        failed = next((s.printed.message for s in paid.saved if s.print_failed), None)
-        if failed:  # the payments are stored; the clerk prints the saved PDFs later
-            self.status(f"缴费成功，收据号 {nos}，收据已保存；{failed}", "warning")
-        else:
-            self.status(f"缴费成功，收据号 {nos}，收据已保存。")
+        self.print_receipts(paid.receipts, paid.saved)
         if self.payer is not None:  # the list now shows them as paid
             self._reloading = True
             self.call(PayerOpened, open_payer, self.services, person_id=self.payer.id)
+
+    def receipts_printed(self, saved: tuple[Any, ...], failed: str | None) -> None:
+        if self.paid is not None:
+            self.paid = Paid(self.paid.receipts, saved)
+            self._show_receipts(self.paid, failed)
+
+    def _show_receipts(self, paid: Paid, failed: str | None) -> None:
+        self.query_one("#fa-result", Static).update(result_text(paid))
+        self.query_one("#fa-result").display = True
+        nos = "、".join(r.receipt_no for r in paid.receipts)
+        if failed:  # the payments are stored; the clerk prints the saved PDFs later
+            self.status(f"缴费成功，收据号 {nos}，收据已保存；{failed}", "warning")
+        elif any(s.pending for s in paid.saved):
+            self.status(f"缴费成功，收据号 {nos}，文本收据已保存，正在生成 PDF 收据……")
+        else:
+            self.status(f"缴费成功，收据号 {nos}，{paid.saved[-1].status}")

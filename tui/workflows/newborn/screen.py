@@ -32,6 +32,7 @@ from tui.widgets.inputs import DateInput, MoneyInput
 from tui.widgets.year_choice import YearChoice
 from tui.workflows.base import WorkflowScreen
 from tui.workflows.messages import Answer, Invalid, Refused
+from tui.workflows.receipts import PrintsReceipts, save_text
 from tui.workflows.registration import presentation as rv
 from tui.workflows.years import ChoosesYear
 from yibao.services.years import OpenYear
@@ -101,51 +102,20 @@ def find_guardian(services: Any, id_number: str) -> Any:
 def register_and_assess(
     services: Any, draft: BabyDraft, baby_id: str | None, year_choice: int | None
 ) -> Assessed:
-    """Save the baby (or open the one already on file) and ask the rules about it."""
-    from yibao.services.errors import AlreadyRegistered, InvalidInput
-
-    guardian = None
-    if draft.guardian_id_number:
-        guardian = services.persons.by_id_number(draft.guardian_id_number)
-        if guardian is None:
-            raise InvalidInput(
-                "登记库中没有这位监护人。请先按 F2 登记监护人，或不填监护人后办理。",
-                field="guardian",
-            )
-    if baby_id is None:
-        try:
-            baby = services.newborns.register(
-                name=draft.name,
-                birth_date=draft.birth_date,
-                sex=draft.sex,
-                birth_cert_no=draft.birth_cert_no,
-                id_number=draft.id_number,
-                guardian_person_id=guardian.id if guardian else None,
-                hukou_region=draft.hukou_region,
-            )
-        except AlreadyRegistered as error:
-            baby_id = error.person_id
-    if baby_id is not None:
-        baby = services.persons.get(baby_id)
-        if baby.birth_date != draft.birth_date and draft.birth_date is not None:
-            raise InvalidInput(
-                f"登记库中{baby.name}的出生日期为 {baby.birth_date.isoformat()}，与填写的不一致。"
-                "请核对出生医学证明。",
-                field="birth_date",
-            )
-        changes: dict[str, Any] = {}
-        if draft.name and draft.name != baby.name:
-            changes["name"] = draft.name
-        if draft.hukou_region and draft.hukou_region != baby.hukou_region:
-            changes["hukou_region"] = draft.hukou_region
-        if guardian is not None and guardian.id != baby.guardian_person_id:
-            changes["guardian_person_id"] = guardian.id
-        if changes:
-            baby = services.persons.update(baby.id, **changes)
-        if draft.id_number and not baby.has_id_number:
-            baby = services.newborns.link(baby.id, id_number=draft.id_number)
-    assessment = services.newborns.assess(baby.id, year_choice=year_choice)
-    return Assessed(baby, guardian, assessment, draft)
+    """登记并核定: one service operation saves the baby (or corrects the one on file) and
+    asks the rules about it; a bad part writes nothing."""
+    case = services.newborns.register_and_assess(
+        baby_id=baby_id,
+        guardian_id_number=draft.guardian_id_number,
+        name=draft.name,
+        birth_date=draft.birth_date,
+        sex=draft.sex,
+        birth_cert_no=draft.birth_cert_no,
+        id_number=draft.id_number,
+        hukou_region=draft.hukou_region,
+        year_choice=year_choice,
+    )
+    return Assessed(case.baby, case.guardian, case.assessment, draft)
 
 
 def open_person(services: Any, person_id: str) -> Assessed | Any:
@@ -171,13 +141,12 @@ def enrol(
     year_choice: int | None,
     paid_on: date,
     confirmed: bool,
-    printer: str | None = None,
 ) -> Enrolled:
     receipt = services.newborns.enrol(
         baby_id, channel=channel, received_fen=received_fen, year_choice=year_choice,
         paid_on=paid_on, confirmed=confirmed,
     )
-    return Enrolled(receipt, rv.save_receipt(receipt, receipts_dir, printer))
+    return Enrolled(receipt, save_text(receipt, receipts_dir))
 
 
 # -- display ------------------------------------------------------------------------------
@@ -232,7 +201,7 @@ def result_text(done: Enrolled) -> str:
     )
 
 
-class NewbornScreen(ChoosesYear, WorkflowScreen):
+class NewbornScreen(ChoosesYear, PrintsReceipts, WorkflowScreen):
     YEAR_PURPOSE = "newborn"
     TITLE = "新生儿参保"
     DECISION = "#nb-decision"
@@ -502,7 +471,6 @@ class NewbornScreen(ChoosesYear, WorkflowScreen):
                 NewbornEnrolled, enrol, self.services, self.desk.receipts_dir, baby.id,
                 channel=channel, received_fen=received if channel == "cash" and not free else None,
                 year_choice=self._year_choice(), paid_on=view.paid_on, confirmed=confirmed,
-                printer=self.desk.receipt_printer,
             )
 
         title = "确认免费参保？" if free else "确认收款？"
@@ -653,10 +621,20 @@ class NewbornScreen(ChoosesYear, WorkflowScreen):
         row.display = True
 
     def _show_done(self, done: Enrolled) -> None:
+        """The receipt at once (its text file is saved); the PDFs and the printer follow."""
         self.done = done
         self.query_one("#nb-payment").display = False
         self.query_one("#nb-year-row").display = False
         self.query_one("#nb-step", Static).update("")
+        self._show_receipt(done)
+        self.print_receipts([done.receipt], [done.saved])
+
+    def receipts_printed(self, saved: tuple[Any, ...], failed: str | None) -> None:
+        if self.done is not None:
+            self.done = Enrolled(self.done.receipt, saved[0])
+            self._show_receipt(self.done)
+
+    def _show_receipt(self, done: Enrolled) -> None:
         result = self.query_one("#nb-result", Static)
         result.update(result_text(done))
         self.call_after_refresh(result.scroll_visible)  # below the panel on a small screen

@@ -1,12 +1,14 @@
-"""F2's worker calls: each is one service call (plus writing the receipt file through
-``yibao.receipts`` after a payment). They run in a thread and never touch a widget."""
+"""F2's worker calls: each is one service call (plus writing the text receipt after a
+payment; the PDFs and the printer follow in a worker of their own, ``tui.workflows.receipts``).
+They run in a thread and never touch a widget."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from tui.workflows.registration.presentation import Draft, Paid, save_receipt
+from tui.workflows.receipts import save_text
+from tui.workflows.registration.presentation import Draft, Paid
 from yibao.services import Services
 from yibao.services.counter import CounterView
 
@@ -33,10 +35,9 @@ def register(services: Services, draft: Draft, person_id: str | None) -> Counter
 def pay(
     services: Services, receipts_dir: Path, person_id: str, *, category: str,
     declared: dict[str, Any], channel: str, received_fen: int | None, confirmed: bool,
-    printer: str | None = None,
 ) -> Paid:
     receipt = services.counter.pay(
         person_id, category=category, declared=declared, channel=channel,
         received_fen=received_fen, confirmed=confirmed,
     )
-    return Paid(receipt, save_receipt(receipt, receipts_dir, printer))
+    return Paid(receipt, save_text(receipt, receipts_dir))

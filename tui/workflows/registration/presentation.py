@@ -6,7 +6,6 @@ reasons' text). Presentation only; every rule is in the services.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tui.formatting import local_time, show_date, yuan
@@ -97,14 +96,6 @@ def household_text(household: Any) -> str:
     return f"已有此户：{who}，共 {len(household.members)} 人。"
 
 
-def save_receipt(receipt: ReceiptView, directory: Path, printer: str | None = None) -> SavedReceipt:
-    """The receipt's text and PDF files, sent to ``printer`` when one is configured
-    (``yibao.printing.receipt.issue``; a printing failure is in the result, never raised)."""
-    from yibao.printing.receipt import issue
-
-    return issue(receipt.content, receipt.text, directory, printer=printer)
-
-
 # -- display --------------------------------------------------------------------------------
 
 
@@ -184,8 +175,11 @@ def identities_text(identities: tuple[Any, ...]) -> str:
 def result_text(paid: Paid) -> str:
     r = paid.receipt
 
+    free = r.amount_fen == 0  # 全额资助: no money taken, no cash receipt
+    done = "[b green]已办理参保登记[/]（全额资助，免缴费）" if free else "[b green]已收款[/]"
     lines = [
-        f"[b green]已收款[/]　收据号 [b]{r.receipt_no}[/]　{r.person_name}（{r.id_masked}）",
+        f"{done}　收据号 [b]{r.receipt_no}[/]　{r.person_name}（{r.id_masked}）",
+        "个人应缴 0.00 元，未收现金" if free else
         f"实缴 {yuan(r.amount_fen)}" + (f"　找零 {yuan(r.change_fen)}" if r.change_fen is not None else ""),
         f"待遇享受期 {show_date(r.enrolment.coverage_start)} 至 {show_date(r.enrolment.coverage_end)}",
         paid.saved.note,

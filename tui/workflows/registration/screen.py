@@ -16,6 +16,7 @@ Answers of the registry never move the focus while the clerk types: only Ctrl+S 
 from __future__ import annotations
 
 import dataclasses
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -30,6 +31,7 @@ from tui.widgets.history import HistoryForm
 from tui.widgets.inputs import IdNumberInput, MoneyInput
 from tui.widgets.year_choice import YearChoice
 from tui.workflows.messages import Answer, Invalid, Refused
+from tui.workflows.receipts import PrintsReceipts
 from tui.workflows.registration import calls
 from tui.workflows.registration import history as hv
 from tui.workflows.registration import presentation as rv
@@ -45,6 +47,9 @@ from yibao.rules.decision import Decision
 from yibao.services.counter import CounterView
 from yibao.services.views import AssessmentView
 from yibao.services.years import OpenYear
+
+if TYPE_CHECKING:
+    from yibao.printing.receipt import SavedReceipt
 
 
 def _id_problem(value: str) -> str | None:
@@ -74,7 +79,7 @@ def _row(label: str, widget: Widget) -> Horizontal:
     return Horizontal(Label(label, classes="field-label"), widget, classes="row")
 
 
-class RegistrationScreen(ChoosesYear, hv.HistoryFormMixin):
+class RegistrationScreen(ChoosesYear, PrintsReceipts, hv.HistoryFormMixin):
     TITLE = "参保登记"
     DECISION = "#reg-quote"
     PERSON_FIELDS = ("#reg-id",)
@@ -365,7 +370,7 @@ class RegistrationScreen(ChoosesYear, hv.HistoryFormMixin):
             self.call(
                 PaymentTaken, calls.pay, self.services, self.desk.receipts_dir, person.id,
                 category=view.category, declared=self.declared_history(), channel=channel,
-                received_fen=cash_fen, confirmed=confirmed, printer=self.desk.receipt_printer,
+                received_fen=cash_fen, confirmed=confirmed,
             )
 
         if free:
@@ -492,7 +497,6 @@ class RegistrationScreen(ChoosesYear, hv.HistoryFormMixin):
             self.status("全额资助，无需收费：按 Ctrl+S 确认办理。")
         elif rv.payable(view):
             self.query_one("#reg-payment").display = True
-            self._show_change()
             step.update("核定如下。选择缴费方式、输入实收金额后按 Ctrl+S 收款。")
             self.status(f"应收 {yuan(view.due_fen)}。输入实收金额后按 Ctrl+S 确认提交。")
             if view.cash_closed:
@@ -500,6 +504,7 @@ class RegistrationScreen(ChoosesYear, hv.HistoryFormMixin):
                     self.query_one("#reg-channel", Select).value = "bank"
                 step.update(f"[b yellow]{view.cash_closed}[/]\n已改选银行代收；如改收现金须先重新开启该日。")
                 self.status("今日现金已日结：已改选银行代收。", "warning")
+            self._show_change()  # for the channel as it now is
             if focus and after is not None:
                 self.focus_after(after, "#reg-channel" if view.cash_closed else "#reg-received")
         else:
@@ -512,11 +517,22 @@ class RegistrationScreen(ChoosesYear, hv.HistoryFormMixin):
             self.status("不予办理：理由见右侧。按 F2 办理下一位，Esc 返回。", "error")
 
     def _show_paid(self, paid: rv.Paid) -> None:
+        """The receipt at once (its text file is saved); the PDFs and the printer follow."""
         self.paid = paid
         self.query_one("#reg-payment").display = False
         self.query_one("#reg-step", Static).update("")
+        self._show_receipt(paid)
+        self.print_receipts([paid.receipt], [paid.saved])
+
+    def receipts_printed(self, saved: tuple[SavedReceipt, ...], failed: str | None) -> None:
+        if self.paid is not None:
+            self.paid = dataclasses.replace(self.paid, saved=saved[0])
+            self._show_receipt(self.paid)
+
+    def _show_receipt(self, paid: rv.Paid) -> None:
         result = self.query_one("#reg-result", Static)
         result.update(rv.result_text(paid))
         self.call_after_refresh(result.scroll_visible)
-        self.status(f"收款成功，收据号 {paid.receipt.receipt_no}，{paid.saved.status}",
+        done = "办理成功（免缴费）" if paid.receipt.payment.amount_fen == 0 else "收款成功"
+        self.status(f"{done}，收据号 {paid.receipt.receipt_no}，{paid.saved.status}",
                     "warning" if paid.saved.print_failed else "information")

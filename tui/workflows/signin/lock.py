@@ -48,16 +48,18 @@ class DeskLock:
         if self.monotonic() - self.last_input >= self.idle_seconds:
             self.lock()
 
-    def lock(self) -> None:
+    def lock(self, *, by_key: bool = False) -> None:
+        """Show the sign-in screen over the desk; ``by_key``: the clerk pressed F12 (the
+        screen then does not say they were away for the idle minutes)."""
         from tui.workflows.signin.screen import SignInScreen
 
         if self.locked or self.app.services is None:
             return
         self.locked = True
         clerk = self.app.services.clerk.name
-        self.app.push_screen(SignInScreen(
-            self.gate, name=clerk, locked_by=clerk, idle_minutes=max(1, round(self.idle_seconds / 60))
-        ), self._unlocked)
+        idle = None if by_key else max(1, round(self.idle_seconds / 60))
+        self.app.push_screen(SignInScreen(self.gate, name=clerk, locked_by=clerk, idle_minutes=idle),
+                             self._unlocked)
         self.app.set_status("窗口已锁定，请重新登录。", "warning")
 
     def _unlocked(self, services: Any) -> None:

@@ -38,7 +38,7 @@ class SignInScreen(Screen[Any]):
         *,
         name: str = "",
         locked_by: str | None = None,
-        idle_minutes: int = 10,
+        idle_minutes: int | None = 10,  # None: locked with F12, not for being away
     ) -> None:
         super().__init__()
         self.gate = gate
@@ -74,8 +74,9 @@ class SignInScreen(Screen[Any]):
                 "设置密码后按 Enter 登录。"
             )
         if self.locked_by:
+            why = "按 F12 锁定" if self.idle_minutes is None else f"离开超过 {self.idle_minutes} 分钟"
             return (
-                f"窗口已锁定（{self.locked_by} 离开超过 {self.idle_minutes} 分钟）。{self.locked_by} 输入密码即回到刚才的界面；"
+                f"窗口已锁定（{self.locked_by} {why}）。{self.locked_by} 输入密码即回到刚才的界面；"
                 "换人登录则回到首页。"
             )
         return "请登录：填写姓名和密码后按 Enter。"
