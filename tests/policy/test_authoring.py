@@ -91,6 +91,37 @@ def test_check_lists_every_unconfirmed_entry_and_fails_until_confirmed(
     assert load_policy(target).status == "confirmed"
 
 
+def test_entries_confirmed_before_the_notice_is_filled_in_need_one_more_confirm(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Found on a walk: ``confirm --all`` first, then the 文号/日期/标题 typed in. ``check``
+    passed but the file stayed a draft, ``activate`` said "再 yibao policy confirm", and
+    ``confirm FILE`` refused ("请写出要确认的条目") — no way on without knowing to repeat --all."""
+    target = tmp_path / "shangnan-2027.toml"
+    assert main(["policy", "new", "shangnan", "--year", "2027", "--from", "shangnan-2025", "--to", str(target)]) == 0
+    assert main(["policy", "confirm", str(target), "--all"]) == 1  # 文号, 日期, 标题 still empty
+    _fill_document(target, number="商南政办发〔2026〕1号", day="2026-09-20")
+    capsys.readouterr()
+    assert main(["policy", "check", str(target)]) == 0
+    out = capsys.readouterr().out
+    assert f"yibao policy confirm {target} 把状态改为已确认" in out
+    assert load_policy(target).status == "draft"
+    assert main(["policy", "confirm", str(target)]) == 0
+    assert "状态改为已确认" in capsys.readouterr().out
+    assert load_policy(target).status == "confirmed"
+
+
+def test_confirm_without_entries_still_refuses_while_entries_are_unconfirmed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "shangnan-2027.toml"
+    target.write_text(make_draft(policies_dir() / "shangnan-2025.toml", year=2027), encoding="utf-8")
+    before = target.read_text(encoding="utf-8")
+    assert main(["policy", "confirm", str(target)]) == 2
+    assert "请写出要确认的条目" in capsys.readouterr().err
+    assert target.read_text(encoding="utf-8") == before
+
+
 def test_new_refuses_another_jurisdictions_file_and_an_existing_target(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -210,14 +210,29 @@ def run_check(args: argparse.Namespace) -> int:
             f"共 {len(left)} 项未确认。对照新通知改好后运行 yibao policy confirm {args.file} 条目…"
         )
         return 1
+    if policy.is_draft:
+        # Every entry was confirmed before the notice's 文号/日期/标题 were filled in: one
+        # more confirm turns the file from draft into confirmed.
+        print(f"条目都已核对，文件仍是草稿：运行 yibao policy confirm {args.file} 把状态改为已确认。")
     return 0
+
+
+def _unconfirmed(path: str) -> bool:
+    """Whether ``path`` still has an entry to confirm (an unreadable file: let confirm say why)."""
+    from yibao.policy import PolicyError, load_policy
+    from yibao.policy.authoring import pending
+
+    try:
+        return any(not p.path.startswith("document.") for p in pending(load_policy(Path(path))))
+    except (OSError, PolicyError):
+        return True
 
 
 def run_confirm(args: argparse.Namespace) -> int:
     from yibao.policy import PolicyError
     from yibao.policy.authoring import confirm
 
-    if not args.entries and not args.all:
+    if not args.entries and not args.all and _unconfirmed(args.file):
         print("请写出要确认的条目（policy check 列出的写法），或加 --all。", file=sys.stderr)
         return 2
     try:

@@ -198,7 +198,8 @@ class YearService(ServiceBase):
         if policy.is_draft or left:
             raise InvalidInput(
                 f"{file.name} 仍是草稿（{len(left)} 条未确认），不能启用。请先运行 "
-                f"yibao policy check {file} 逐条核对，再 yibao policy confirm。",
+                f"yibao policy check {file} 逐条核对，再 yibao policy confirm {file}"
+                f"{' 条目…' if left else ''}。",
                 field="path",
             )
         key = self._services.opened_policy.key
