@@ -125,6 +125,7 @@ def connect(db: Path | str, key: bytes, *, timeout: float = 15, uri: bool = Fals
     from sqlcipher3 import dbapi2
 
     con = dbapi2.connect(str(db), timeout=timeout, check_same_thread=False, uri=uri)
+    con.execute("PRAGMA cipher_log_level = NONE")  # failures reach the clerk in Chinese, not as log lines
     con.execute(f"PRAGMA key = \"x'{key.hex()}'\"")  # a raw key: no second KDF inside SQLCipher
     return con
 

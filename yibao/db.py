@@ -265,7 +265,12 @@ def reading_engine(url: str) -> Engine:
 
 
 def open_registry(
-    url: str | None = None, *, create: bool = True, secret: str | None = None, **kwargs: Any
+    url: str | None = None,
+    *,
+    create: bool = True,
+    secret: str | None = None,
+    key: bytes | None = None,
+    **kwargs: Any,
 ) -> Engine:
     """Open the registry at ``url`` and upgrade it to head; ``create=False`` refuses a
     SQLite file that does not exist (only ``yibao init`` and ``outreach open`` create one).
@@ -276,16 +281,16 @@ def open_registry(
     ``yibao.outreach.lock``) for as long as the engine lives, so a restore cannot replace it
     under a desk; it is created 0600. A laptop registry with a key file beside it is
     opened with SQLCipher, unlocked by ``secret`` (the team's passphrase, see
-    ``yibao.cipher.key_for`` for where else it comes from).
+    ``yibao.cipher.key_for`` for where else it comes from); ``key`` gives the SQLCipher key
+    itself, already unlocked (a restore's working copy, which has no key file of its own).
     """
     url = url or default_database_url()
     path = _sqlite_file(url)
-    key: bytes | None = None
     if path is not None:
         from yibao import cipher
 
         try:
-            key = cipher.key_for(path, secret)
+            key = key if key is not None else cipher.key_for(path, secret)
         except cipher.CipherError as exc:
             raise RegistryError(exc.message) from exc
         check_sqlite_file(path, create=create, encrypted=key is not None)
