@@ -248,6 +248,21 @@ def check_sqlite_file(path: Path, *, create: bool, encrypted: bool = False) -> N
         )
 
 
+def unlock_registry(url: str) -> None:
+    """Ask for an encrypted laptop registry's passphrase now, before anything reads it (the
+    desk's start looks at the registry several times); ``RegistryError`` when it is refused.
+    A plain registry, or one already unlocked in this process, asks nothing."""
+    path = _sqlite_file(url)
+    if path is None or not path.is_file():
+        return
+    from yibao import cipher
+
+    try:
+        cipher.key_for(path)
+    except cipher.CipherError as exc:
+        raise RegistryError(exc.message) from exc
+
+
 def reading_engine(url: str) -> Engine:
     """An engine for a quick look (which policy, which origin): no migration, no lock. An
     encrypted laptop registry is unlocked as ``open_registry`` does; raises ``RegistryError``

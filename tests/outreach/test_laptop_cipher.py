@@ -80,3 +80,57 @@ def test_a_backup_of_the_laptop_is_encrypted_too(laptop, tmp_path) -> None:  # t
     con = cipher.connect(target, key)
     assert con.execute("SELECT name FROM person").fetchall() == [("甲",)]
     con.close()
+
+
+class _Prompt:
+    """The terminal prompt for the passphrase, answering from a list and noting each ask."""
+
+    def __init__(self, *answers: str) -> None:
+        self.answers = list(answers)
+        self.asked: list[str | None] = []
+
+    def __call__(self, _db: Path, problem: str | None) -> str | None:
+        self.asked.append(problem)
+        return self.answers.pop(0) if self.answers else None
+
+
+def _desk_args(url: str):  # type: ignore[no-untyped-def]
+    from argparse import Namespace
+
+    return Namespace(db=url, policy=None, clerk=None, printer=None, demo=False)
+
+
+def test_a_wrong_passphrase_at_the_desk_is_said_once_asked_once_more_then_the_desk_exits(laptop, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    from tui.launch import build_app
+    from yibao import cipher
+
+    _hall_url, laptop_url, _saved = laptop
+    monkeypatch.delenv("YIBAO_BUNDLE_PASSPHRASE")
+    prompt = _Prompt("错的口令-1", "错的口令-2", "错的口令-3", "错的口令-4")
+    monkeypatch.setattr(cipher, "_source", prompt)
+    monkeypatch.setattr(cipher, "_refused", {})
+    capsys.readouterr()
+    assert build_app(_desk_args(laptop_url)) is None  # exits cleanly: no desk, no traceback
+    # Asked twice in all (the start-up reads the registry three times): the second time
+    # after one clear message; then one closing message.
+    assert prompt.asked == [None, "外出登记库口令不对，请再输入一次。"]
+    err = capsys.readouterr().err
+    assert err.count("口令不对") == 1 and "已输入 2 次" in err and "无法打开窗口" in err
+    with pytest.raises(RegistryError, match="已输入 2 次"):  # any later look in this process: no new prompt
+        open_registry(laptop_url, create=False)
+    assert len(prompt.asked) == 2
+
+
+def test_a_mistyped_passphrase_then_the_right_one_opens_it_and_is_not_asked_again(laptop, monkeypatch) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    from yibao import cipher
+    from yibao.config import outreach_policy
+
+    _hall_url, laptop_url, saved = laptop
+    monkeypatch.delenv("YIBAO_BUNDLE_PASSPHRASE")
+    prompt = _Prompt("错的口令-1", PASSPHRASE)
+    monkeypatch.setattr(cipher, "_source", prompt)
+    monkeypatch.setattr(cipher, "_refused", {})
+    monkeypatch.setattr(cipher, "_asked", {})
+    assert outreach_policy(laptop_url) == str(saved)
+    open_registry(laptop_url, create=False).dispose()
+    assert prompt.asked == [None, "外出登记库口令不对，请再输入一次。"]
