@@ -78,8 +78,14 @@ def _person(hall: Hall, name: str) -> Person:
 
 def _actions(hall: Hall) -> list[tuple[str, str, str]]:
     with Session(hall.engine) as session:  # type: ignore[arg-type]
-        rows = session.exec(select(AuditLog).where(AuditLog.action.startswith("change_request.")))  # type: ignore[attr-defined]
-        return sorted((a.action, a.clerk_name or "", a.outcome) for a in rows)
+        rows = session.exec(select(AuditLog).where(  # type: ignore[call-overload]
+            AuditLog.action.startswith("change_request.") | (AuditLog.action == "auth.refused")  # type: ignore[attr-defined]
+        ))
+        return sorted(
+            (a.action if a.action != "auth.refused" else f"auth.refused:{(a.after or {}).get('attempted')}",
+             a.clerk_name or "", a.outcome)
+            for a in rows
+        )
 
 
 async def test_a_clerk_sees_the_proposals_but_the_service_refuses_the_decision(hall, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -96,10 +102,11 @@ async def test_a_clerk_sees_the_proposals_but_the_service_refuses_the_decision(h
         await pilot.press("enter")
         await settle(app, pilot)
         assert isinstance(app.screen, ChangesScreen)
-        assert "须由审核人员办理" in shown(app.screen.query_one("#cr-message"))
-        assert "须由审核人员办理" in app.status[0]
+        # The shared role check's message, as for every other 审核-only operation.
+        assert "只有审核人员可以采纳外出设备提议的修改" in shown(app.screen.query_one("#cr-message"))
+        assert "只有审核人员可以采纳外出设备提议的修改" in app.status[0]
     assert _person(hall, "张甲").name == "张甲"  # nothing written
-    assert ("change_request.refused", "王大厅", "refused") in _actions(hall)
+    assert ("auth.refused:change_request.accept", "王大厅", "refused") in _actions(hall)
     assert not any(a[0] in {"change_request.accept", "change_request.reject"} for a in _actions(hall))
 
 

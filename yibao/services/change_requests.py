@@ -15,11 +15,11 @@ from pydantic import BaseModel, ConfigDict
 from sqlmodel import Session, col, select
 
 from yibao.audit import snapshot
-from yibao.models import AuditOutcome, Clerk, Household, Person, Role
+from yibao.models import Household, Person, Role
 from yibao.outreach.models import ChangeRequest, ChangeStatus
 from yibao.pinyin import initials
 from yibao.services.base import ServiceBase
-from yibao.services.errors import InvalidInput, NotFound, NotPermitted
+from yibao.services.errors import InvalidInput, NotFound
 
 _FIELD_LABELS = {
     "name": "姓名",
@@ -98,8 +98,8 @@ class ChangeRequestService(ServiceBase):
 
     def accept(self, request_id: str, *, note: str | None = None) -> ChangeRequestView:
         """Apply the proposed values to the hall's row; refused if that row changed since."""
+        self._require_reviewer("accept", "采纳外出设备提议的修改", request_id)
         with self.transaction() as session:
-            self._require_reviewer(session)
             row = self._open_one(session, request_id)
             model = _MODELS.get(row.table_name)
             target = session.get(model, row.row_id) if model else None
@@ -139,10 +139,10 @@ class ChangeRequestService(ServiceBase):
             return _view(row)
 
     def reject(self, request_id: str, *, note: str) -> ChangeRequestView:
+        self._require_reviewer("reject", "驳回外出设备提议的修改", request_id)
         if not (note or "").strip():
             raise InvalidInput("驳回须写明理由（如：与户口簿不符）。", field="note")
         with self.transaction() as session:
-            self._require_reviewer(session)
             row = self._open_one(session, request_id)
             self._decide(session, row, ChangeStatus.REJECTED, note)
             self.audit(
@@ -156,23 +156,13 @@ class ChangeRequestService(ServiceBase):
             return _view(row)
 
     # --- helpers -----------------------------------------------------------------
-    def _require_reviewer(self, session: Session) -> None:
-        """Only a 审核 decides a change request. The role is read from the registry in the
-        same transaction, so a role taken away a moment ago counts. (Sign-in decides who
-        the clerk is; this is the one check.)"""
-        clerk = session.get(Clerk, self._services.clerk.id)
-        role = getattr(clerk, "role", None)
-        if clerk is None or not getattr(clerk, "active", True) or role not in _REVIEWER_ROLES:
-            self.audit(
-                session,
-                action="change_request.refused",
-                entity="change_request",
-                entity_id=None,
-                outcome=AuditOutcome.REFUSED,
-                summary="非审核人员试图处理外出设备提议的修改，已拒绝",
-            )
-            session.commit()
-            raise NotPermitted("采纳或驳回外出设备提议的修改须由审核人员办理。请由审核人员登录后操作。")
+    def _require_reviewer(self, verb: str, what: str, request_id: str) -> None:
+        """Only a 审核 decides a change request: the shared, audited role check, before the
+        operation's transaction (the refusal's audit row outlives its rollback)."""
+        self.require_role(
+            Role.SUPERVISOR, action=f"change_request.{verb}", what=what,
+            entity="change_request", entity_id=(request_id or "").strip() or None,
+        )
 
     @staticmethod
     def _open_one(session: Session, request_id: str) -> ChangeRequest:
@@ -197,7 +187,6 @@ class ChangeRequestService(ServiceBase):
         session.add(row)
 
 
-_REVIEWER_ROLES = {Role.SUPERVISOR.value}  # 审核
 
 
 def _plain(value: object) -> object:
