@@ -134,3 +134,36 @@ def test_a_mistyped_passphrase_then_the_right_one_opens_it_and_is_not_asked_agai
     assert outreach_policy(laptop_url) == str(saved)
     open_registry(laptop_url, create=False).dispose()
     assert prompt.asked == [None, "外出登记库口令不对，请再输入一次。"]
+
+
+def test_signing_in_on_the_laptop_is_not_a_refused_clerk_row_in_the_import_report(laptop) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    """The laptop's clerk row changes at every sign-in there (when, failures counted): no
+    change to the hall's clerk, so the report neither refuses it nor adopts it."""
+    from datetime import timedelta
+
+    from yibao.auth import SignInRefused
+    from yibao.models import Clerk
+    from yibao.outreach.sync import export_sync, import_sync
+    from yibao.services import Services
+
+    hall_url, laptop_url, saved = laptop
+    hall_clock = Clock(local_noon(date(2024, 10, 8)))
+    trip_clock = Clock(hall_clock() + timedelta(days=1, hours=2))  # out in the village, the next day
+    with pytest.raises(SignInRefused):  # one mistyped PIN first: a failure counted on the laptop
+        Services.open(url=laptop_url, policy_id=str(saved), clerk_name="王大厅", password="135790", clock=trip_clock)
+    team = Services.open(url=laptop_url, policy_id=str(saved), clerk_name="王大厅", password=PIN, clock=trip_clock)
+    hall = services_for(hall_url, "王大厅", hall_clock)
+    try:
+        with Session(hall.engine) as session:
+            before = session.exec(select(Clerk).where(Clerk.name == "王大厅")).one().model_dump()
+        back = _path(laptop_url).with_name("back.yibao")
+        sent = export_sync(team.engine, to=back, actor=team.actor, now=trip_clock(), passphrase=PASSPHRASE)
+        report = import_sync(hall.engine, sent.path, actor=hall.actor, now=trip_clock(), passphrase=PASSPHRASE)
+        text = report.render()
+        assert "拒收 0 条" in text and "经办人员" not in text, text
+        assert report.refused == []
+        with Session(hall.engine) as session:
+            assert session.exec(select(Clerk).where(Clerk.name == "王大厅")).one().model_dump() == before
+    finally:
+        team.engine.dispose()
+        hall.engine.dispose()

@@ -521,7 +521,7 @@ class _Importer:
         for key, row in rows.items():
             if key in here:
                 ours = here[key].get("device_id") == self.src and not here[key].get("active")
-                if R.row_hash(here[key]) != R.row_hash(row) and not ours:
+                if _clerk_changed(here[key], row) and not ours:
                     # Listed, but the clerk still names who did the work: rows pointing at it stay.
                     self.tally(table, "refused")
                     self.report.refused.append(
@@ -903,6 +903,16 @@ class _Importer:
         )
         if not already:
             self.flag(ConflictKind.RECEIPT_GAP, payment, summary)
+
+
+# What an administrator sets on a clerk. The rest of the row is the laptop's own sign-in
+# bookkeeping (failures counted, waits, when the row was touched): it changes whenever a
+# clerk signs in on the laptop, and is no change proposed to the hall.
+_CLERK_SET_BY_ADMIN = ("name", "role", "active", "device_id", "password_hash", "password_set_at")
+
+
+def _clerk_changed(hall: dict[str, Any], laptop: dict[str, Any]) -> bool:
+    return any(hall.get(f) != laptop.get(f) for f in _CLERK_SET_BY_ADMIN)
 
 
 def _shown(field_name: str, value: Any) -> str:
