@@ -131,7 +131,7 @@ def test_encrypted_and_plain_files_are_never_mixed_and_nothing_is_written(laptop
     with pytest.raises(OutreachError, match="不能恢复到加密的外出登记库"):
         restore(tmp_path / "hall-b.db", laptop_db, opener=open_registry)
     cipher.key_path(tmp_path / "laptop-b.db").unlink()  # the key file left behind
-    with pytest.raises(OutreachError, match="旁边没有同名的密钥文件"):
+    with pytest.raises(OutreachError, match="旁边没有同名的密钥文件 laptop-b.db.key"):
         restore(tmp_path / "laptop-b.db", laptop_db, opener=open_registry)
     assert (hall_db.read_bytes(), laptop_db.read_bytes()) == before
     assert not any(p.name.startswith(("hall.db.before", "fushui.db.before")) for p in tmp_path.rglob("*"))

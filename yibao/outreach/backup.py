@@ -319,8 +319,8 @@ def _refuse_keyless(path: Path) -> None:
         from yibao import cipher
 
         raise OutreachError(
-            f"{path.name} 不是普通的备份文件：它可能是加密的外出登记库备份，但旁边没有同名的密钥文件 "
-            f"{cipher.key_path(path).name}。请把备份文件和它的 .key 文件放在同一文件夹后再恢复；未做任何改动。"
+            f"{path.name} 不是医保终端的备份文件，或已损坏；如果它是加密的外出登记库备份，是旁边没有同名的密钥文件 "
+            f"{cipher.key_path(path).name}：请把备份文件和它的 .key 文件放在同一文件夹后再恢复。未做任何改动。"
         )
 
 
