@@ -110,6 +110,12 @@ def key_for(db: Path, secret: str | None = None) -> bytes | None:
     raise CipherError(_refused[db.resolve()])
 
 
+def secret_used(db: Path) -> str | None:
+    """The passphrase that unlocked ``db`` in this process, if it was asked for (a restore
+    tries it on the registry before asking again: the same team, the same passphrase)."""
+    return _asked.get(db.resolve())
+
+
 def _needs_secret(db: Path) -> CipherError:
     return CipherError(
         f"{db.name} 是加密的外出登记库，须输入外出组的数据包口令才能打开。"

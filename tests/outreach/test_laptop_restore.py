@@ -167,3 +167,21 @@ def test_the_hall_restore_still_works_beside_a_laptop(tmp_path: Path) -> None:
     assert not cipher.key_path(tmp_path / "b.db").exists()
     restore(tmp_path / "b.db", db, opener=open_registry)
     assert sqlite3.connect(db).execute("SELECT count(*) FROM person").fetchone() == (1,)
+
+
+def test_the_passphrase_typed_for_the_backup_is_tried_on_the_registry_before_asking_again(laptop, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    _hall_url, laptop_url, _saved = laptop
+    db = _path(laptop_url)
+    backup(db, tmp_path / "b.db")
+    monkeypatch.delenv("YIBAO_BUNDLE_PASSPHRASE")
+    asked: list[Path] = []
+
+    def prompt(path: Path, _problem: str | None) -> str:
+        asked.append(path)
+        return PASSPHRASE
+
+    monkeypatch.setattr(cipher, "_source", prompt)
+    monkeypatch.setattr(cipher, "_asked", {})
+    monkeypatch.setattr(cipher, "_refused", {})
+    restore(tmp_path / "b.db", db, opener=open_registry)
+    assert [p.name for p in asked] == ["b.db"]  # once, for the backup: the registry took the same one

@@ -111,7 +111,7 @@ def run(procs: int, payments: int, folder: Path) -> dict[str, Any]:
     for w in workers:
         w.join(timeout=60)
     acknowledged = [r for _, receipts, _ in results for r in receipts]
-    errors = [e for _, _, errs in results for e in errs]
+    errors = [f"{who}: {e}" for who, _, errs in results for e in errs]  # which desk or job met it
     engine = sa.create_engine(url)
     with engine.connect() as conn:
         stored = conn.execute(sa.text("SELECT receipt_no FROM payment")).scalars().all()

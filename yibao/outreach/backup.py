@@ -384,13 +384,26 @@ def _restore_keys(source: Path, target: Path, secret: str | None) -> _Keys:
                 f"{source.name} 是未加密的备份，不能恢复到加密的外出登记库 {target.name} 上"
                 "（恢复后个人信息将不再加密）。请换用这台外出电脑 yibao backup 生成的备份；未做任何改动。"
             )
-        return _Keys(backup_key, _key(target, secret))
+        return _Keys(backup_key, _registry_key(source, target, secret))
     if backup_key is not None and _exists(target):
         raise OutreachError(
             f"{source.name} 是加密的外出登记库备份，不能恢复到未加密的登记库 {target.name} 上"
             "（那可能是大厅的登记库）。外出期间的数据请用回传包导入大厅（yibao sync import）；未做任何改动。"
         )
     return _Keys(backup_key, backup_key, new_key_file=backup_key is not None)
+
+
+def _registry_key(source: Path, target: Path, secret: str | None) -> bytes | None:
+    """The registry's key, trying first the passphrase just typed for its backup."""
+    from yibao import cipher
+
+    typed = None if secret else cipher.secret_used(source)
+    if typed:
+        try:
+            return cipher.unlock(target, typed)
+        except cipher.CipherError:
+            pass  # another passphrase (another trip's registry): asked for it
+    return _key(target, secret)
 
 
 def restore(
