@@ -114,7 +114,7 @@ def build_app(args: Any, *, clock: Callable[[], datetime] | None = None) -> Yiba
         remembered_policy,
         resolve_policy,
     )
-    from yibao.db import RegistryError, resolve_url
+    from yibao.db import RegistryError, resolve_url, unlock_registry
 
     if getattr(args, "demo", False):
         workdir = Path(tempfile.mkdtemp(prefix="yibao-demo-"))
@@ -132,6 +132,11 @@ def build_app(args: Any, *, clock: Callable[[], datetime] | None = None) -> Yiba
         return app
 
     url = resolve_url(args.db)
+    try:
+        unlock_registry(url)  # an encrypted laptop registry: its passphrase first, asked here only
+    except RegistryError as error:
+        print(f"无法打开窗口：{error}", file=sys.stderr)
+        return None
     stored = remembered_policy(url)  # the registry's own setting (read only: nothing created yet)
     given = (args.policy or "").strip() or (os.environ.get(ENV_POLICY) or "").strip() or None
     policy_id = resolve_policy(url, explicit=args.policy, remembered=stored)

@@ -120,6 +120,37 @@ def _seconds(delta: timedelta) -> str:
     return f"{total // 60} 分 {total % 60} 秒" if total >= 60 else f"{total} 秒"
 
 
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    """The password checked against the clerk's hash before the write lock is taken."""
+
+    hash: str | None  # the hash it was checked against
+    ok: bool
+    rehashed: str | None = None  # a new hash when the library's parameters have moved on
+
+    def matches(self, stored: str | None, password: str) -> bool:
+        if stored == self.hash:
+            return self.ok
+        return _matches(stored, password)  # changed meanwhile (a new password set): check again
+
+
+def _check_outside_the_lock(engine: Engine, name: str, password: str, moment: datetime) -> _Checked:
+    """argon2 costs about 0.1 s of CPU and 64 MiB a check (more on a busy machine): done
+    on a plain read, never while holding the registry's write lock, so desks starting up
+    together do not queue behind each other's hashing ("database is locked"). A clerk who
+    must wait, is disabled or has no password is not checked at all."""
+    with Session(engine) as session:
+        row = session.exec(select(Clerk).where(Clerk.name == name)).first()
+        if row is None or not row.active or not row.password_hash:
+            return _Checked(None, False)
+        if row.signin_blocked_until is not None and to_storage(row.signin_blocked_until) > moment:
+            return _Checked(None, False)
+        stored = row.password_hash
+    ok = _matches(stored, password)
+    rehashed = hash_password(password) if ok and _HASHER.check_needs_rehash(stored) else None
+    return _Checked(stored, ok, rehashed)
+
+
 def sign_in(engine: Engine, *, name: str, password: str, device: DeviceInfo, now: datetime) -> ClerkInfo:
     """The clerk ``name`` if ``password`` is theirs; else ``SignInRefused`` (audited)."""
     clean = (name or "").strip()
@@ -129,6 +160,7 @@ def sign_in(engine: Engine, *, name: str, password: str, device: DeviceInfo, now
     if not password:
         raise SignInRefused("请输入密码。")
     refusal: str | None = None
+    checked = _check_outside_the_lock(engine, clean, password, moment)
     with Session(write_engine(engine), expire_on_commit=False) as session:
         row = session.exec(select(Clerk).where(Clerk.name == clean)).first()
         actor = Actor(device_id=device.id, clerk_id=row.id if row else None, clerk_name=clean[:50])
@@ -145,7 +177,7 @@ def sign_in(engine: Engine, *, name: str, password: str, device: DeviceInfo, now
         elif not row.password_hash:
             refusal = f"{row.name} 还没有设置密码，请管理人员用 yibao clerk passwd {row.name} 设置后再登录。"
             reason = "no_password"
-        elif not _matches(row.password_hash, password):
+        elif not checked.matches(row.password_hash, password):
             row.failed_signins += 1
             wait = _wait_after(row.failed_signins)
             row.signin_blocked_until = moment + wait if wait else None
@@ -171,8 +203,8 @@ def sign_in(engine: Engine, *, name: str, password: str, device: DeviceInfo, now
             session.commit()
             raise SignInRefused(refusal)
         assert row is not None
-        if _HASHER.check_needs_rehash(row.password_hash or ""):
-            row.password_hash = hash_password(password)
+        if checked.rehashed is not None and row.password_hash == checked.hash:
+            row.password_hash = checked.rehashed
         before = row.failed_signins
         row.failed_signins = 0
         row.signin_blocked_until = None

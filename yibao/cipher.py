@@ -35,6 +35,9 @@ _AAD = b"yibao-registry-key-v1"
 
 _source: Callable[[Path, str | None], str | None] | None = None
 _asked: dict[Path, str] = {}  # what the source gave, per registry: one prompt per process
+_refused: dict[Path, str] = {}  # registries whose passphrase was refused at the prompt, and why
+_TRIES = 2  # a mistyped passphrase is asked once more, then the program stops
+_WRONG = "外出登记库口令不对"
 
 
 class CipherError(RuntimeError):
@@ -58,6 +61,7 @@ def set_secret_source(source: Callable[[Path, str | None], str | None] | None) -
     it gets the registry and, on a retry, why the last answer was refused."""
     global _source
     _source = source
+    _refused.clear()
 
 
 def create_key(db: Path, secret: str) -> bytes:
@@ -70,28 +74,46 @@ def create_key(db: Path, secret: str) -> bytes:
 
 
 def key_for(db: Path, secret: str | None = None) -> bytes | None:
-    """The key of the registry at ``db``, or None when it is not encrypted."""
+    """The key of the registry at ``db``, or None when it is not encrypted.
+
+    Asked at the terminal (the registered source), a wrong passphrase gets one clear
+    message and one more try; a second wrong one ends it for this process: every later
+    caller (a start-up looks at the registry more than once) gets the same refusal at once
+    instead of a new prompt."""
     if not is_encrypted(db):
         return None
     if not secret:
         secret = os.environ.get(ENV_SECRET) or _asked.get(db.resolve())
     if secret:
         return unlock(db, secret)
+    if db.resolve() in _refused:
+        raise CipherError(_refused[db.resolve()])
     if _source is None:
         raise _needs_secret(db)
     problem: str | None = None
-    for _attempt in range(3):  # a mistyped passphrase at the terminal is asked again
+    for _attempt in range(_TRIES):
         secret = _source(db, problem)
         if not secret:
             raise _needs_secret(db)
         try:
             key = unlock(db, secret)
         except CipherError as exc:
-            problem = exc.message
+            if not exc.message.startswith(_WRONG):
+                raise  # a damaged key file: asking again cannot help
+            problem = f"{_WRONG}，请再输入一次。"
             continue
         _asked[db.resolve()] = secret
         return key
-    raise CipherError(problem or "外出登记库口令不对，登记库未打开。")
+    _refused[db.resolve()] = (
+        f"{_WRONG}（已输入 {_TRIES} 次），登记库未打开。请向外出组核实在大厅当面领取的数据包口令后重新运行。"
+    )
+    raise CipherError(_refused[db.resolve()])
+
+
+def secret_used(db: Path) -> str | None:
+    """The passphrase that unlocked ``db`` in this process, if it was asked for (a restore
+    tries it on the registry before asking again: the same team, the same passphrase)."""
+    return _asked.get(db.resolve())
 
 
 def _needs_secret(db: Path) -> CipherError:
@@ -116,7 +138,7 @@ def unlock(db: Path, secret: str) -> bytes:
             return AESGCM(kek).decrypt(_unb64(slot["nonce"]), _unb64(slot["wrapped"]), _AAD)
         except (InvalidTag, KeyError, ValueError, TypeError):
             continue
-    raise CipherError("外出登记库口令不对，登记库未打开。请输入外出组在大厅当面领取的数据包口令。")
+    raise CipherError(f"{_WRONG}，登记库未打开。请输入外出组在大厅当面领取的数据包口令。")
 
 
 def connect(db: Path | str, key: bytes, *, timeout: float = 15, uri: bool = False) -> Any:
@@ -125,6 +147,7 @@ def connect(db: Path | str, key: bytes, *, timeout: float = 15, uri: bool = Fals
     from sqlcipher3 import dbapi2
 
     con = dbapi2.connect(str(db), timeout=timeout, check_same_thread=False, uri=uri)
+    con.execute("PRAGMA cipher_log_level = NONE")  # failures reach the clerk in Chinese, not as log lines
     con.execute(f"PRAGMA key = \"x'{key.hex()}'\"")  # a raw key: no second KDF inside SQLCipher
     return con
 

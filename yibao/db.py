@@ -25,6 +25,12 @@ from sqlalchemy.pool import StaticPool
 ENV_URL = "YIBAO_DATABASE_URL"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 IMMEDIATE_OPTION = "yibao_sqlite_immediate"
+BUSY_TIMEOUT_MS = 15_000  # how long one attempt at SQLite's write lock waits
+# A write that still finds the lock taken tries again, up to this many attempts in all (about a
+# minute): SQLite's busy wait polls, so a desk starting up among desks writing one after the
+# other can lose the race for longer than one timeout; a slow answer beats "database is locked".
+WRITE_LOCK_ATTEMPTS = 4
+write_lock_retries = 0  # how often a write had to try again (tests watch it; nothing else reads it)
 
 
 def write_engine(engine: Engine) -> Engine:
@@ -114,7 +120,7 @@ def create_registry_engine(url: str, *, key: bytes | None = None, **kwargs: Any)
                     # FULL: a receipt is never printed for a payment a power cut can take back.
                     cursor.execute("PRAGMA synchronous=FULL")
                 cursor.execute("PRAGMA foreign_keys=ON")
-                cursor.execute("PRAGMA busy_timeout=15000")
+                cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_MS)}")
             finally:
                 cursor.close()
             # SQLAlchemy, not the sqlite3 module, decides where transactions begin
@@ -128,12 +134,24 @@ def create_registry_engine(url: str, *, key: bytes | None = None, **kwargs: Any)
             # the write lock before its first read, so check-then-write is atomic
             # between desks sharing one file. Reads use a plain (deferred) BEGIN.
             if connection.get_execution_options().get(IMMEDIATE_OPTION):
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
+                _begin_immediate(connection)
             else:
                 connection.exec_driver_sql("BEGIN")
 
         return engine
     return sa.create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _begin_immediate(connection: sa.Connection) -> None:
+    global write_lock_retries
+    for attempt in range(1, WRITE_LOCK_ATTEMPTS + 1):
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        except sa.exc.OperationalError as exc:
+            if "locked" not in str(exc.orig) or attempt == WRITE_LOCK_ATTEMPTS:
+                raise
+            write_lock_retries += 1
 
 
 def alembic_config(engine_or_url: Engine | str | None = None) -> Any:
@@ -248,6 +266,21 @@ def check_sqlite_file(path: Path, *, create: bool, encrypted: bool = False) -> N
         )
 
 
+def unlock_registry(url: str) -> None:
+    """Ask for an encrypted laptop registry's passphrase now, before anything reads it (the
+    desk's start looks at the registry several times); ``RegistryError`` when it is refused.
+    A plain registry, or one already unlocked in this process, asks nothing."""
+    path = _sqlite_file(url)
+    if path is None or not path.is_file():
+        return
+    from yibao import cipher
+
+    try:
+        cipher.key_for(path)
+    except cipher.CipherError as exc:
+        raise RegistryError(exc.message) from exc
+
+
 def reading_engine(url: str) -> Engine:
     """An engine for a quick look (which policy, which origin): no migration, no lock. An
     encrypted laptop registry is unlocked as ``open_registry`` does; raises ``RegistryError``
@@ -265,7 +298,12 @@ def reading_engine(url: str) -> Engine:
 
 
 def open_registry(
-    url: str | None = None, *, create: bool = True, secret: str | None = None, **kwargs: Any
+    url: str | None = None,
+    *,
+    create: bool = True,
+    secret: str | None = None,
+    key: bytes | None = None,
+    **kwargs: Any,
 ) -> Engine:
     """Open the registry at ``url`` and upgrade it to head; ``create=False`` refuses a
     SQLite file that does not exist (only ``yibao init`` and ``outreach open`` create one).
@@ -276,16 +314,16 @@ def open_registry(
     ``yibao.outreach.lock``) for as long as the engine lives, so a restore cannot replace it
     under a desk; it is created 0600. A laptop registry with a key file beside it is
     opened with SQLCipher, unlocked by ``secret`` (the team's passphrase, see
-    ``yibao.cipher.key_for`` for where else it comes from).
+    ``yibao.cipher.key_for`` for where else it comes from); ``key`` gives the SQLCipher key
+    itself, already unlocked (a restore's working copy, which has no key file of its own).
     """
     url = url or default_database_url()
     path = _sqlite_file(url)
-    key: bytes | None = None
     if path is not None:
         from yibao import cipher
 
         try:
-            key = cipher.key_for(path, secret)
+            key = key if key is not None else cipher.key_for(path, secret)
         except cipher.CipherError as exc:
             raise RegistryError(exc.message) from exc
         check_sqlite_file(path, create=create, encrypted=key is not None)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import csv
 import os
-import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from yibao import audit
+from yibao.cells import neutralise
 from yibao.identities import label as identity_label
 from yibao.idnumbers import mask
 from yibao.models import CHANNEL_LABELS, Channel, Enrolment, Payment, Person
@@ -69,18 +69,6 @@ _ENROLMENT_STATUS = {
 }
 _PAYMENT_STATUS = {"paid": "有效", "refunded": "已退费", "voided": "已作废"}
 _SEX = {"1": "男", "2": "女"}
-
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_SAFE_FULL_ID = re.compile(r"\t\d{17}[\dX]")
-
-
-def neutralise(value: object) -> object:
-    """OWASP's rule for CSV injection: a text cell beginning with = + - @ tab or CR is
-    prefixed with a single quote, so a spreadsheet shows it as text and never runs it."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _SAFE_FULL_ID.fullmatch(value):
-        return "'" + value
-    return value
 
 
 class ExportError(ValueError):

@@ -64,10 +64,10 @@ def test_a_clerk_signs_in_and_the_sync_bundle_comes_back_to_the_hall(laptop) -> 
         hall.engine.dispose()
 
 
-def test_a_backup_of_the_laptop_is_encrypted_too_and_restore_says_it_cannot_yet(laptop, tmp_path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_a_backup_of_the_laptop_is_encrypted_too(laptop, tmp_path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    """Restoring it: tests/outreach/test_laptop_restore.py."""
     from yibao import cipher
-    from yibao.outreach.backup import backup, restore
-    from yibao.outreach.errors import OutreachError
+    from yibao.outreach.backup import backup
 
     _hall_url, laptop_url, _saved = laptop
     target = tmp_path / "stick" / "fushui-backup.db"
@@ -80,5 +80,90 @@ def test_a_backup_of_the_laptop_is_encrypted_too_and_restore_says_it_cannot_yet(
     con = cipher.connect(target, key)
     assert con.execute("SELECT name FROM person").fetchall() == [("甲",)]
     con.close()
-    with pytest.raises(OutreachError, match="暂不能用 yibao restore 恢复"):
-        restore(target, laptop_url)
+
+
+class _Prompt:
+    """The terminal prompt for the passphrase, answering from a list and noting each ask."""
+
+    def __init__(self, *answers: str) -> None:
+        self.answers = list(answers)
+        self.asked: list[str | None] = []
+
+    def __call__(self, _db: Path, problem: str | None) -> str | None:
+        self.asked.append(problem)
+        return self.answers.pop(0) if self.answers else None
+
+
+def _desk_args(url: str):  # type: ignore[no-untyped-def]
+    from argparse import Namespace
+
+    return Namespace(db=url, policy=None, clerk=None, printer=None, demo=False)
+
+
+def test_a_wrong_passphrase_at_the_desk_is_said_once_asked_once_more_then_the_desk_exits(laptop, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    from tui.launch import build_app
+    from yibao import cipher
+
+    _hall_url, laptop_url, _saved = laptop
+    monkeypatch.delenv("YIBAO_BUNDLE_PASSPHRASE")
+    prompt = _Prompt("错的口令-1", "错的口令-2", "错的口令-3", "错的口令-4")
+    monkeypatch.setattr(cipher, "_source", prompt)
+    monkeypatch.setattr(cipher, "_refused", {})
+    capsys.readouterr()
+    assert build_app(_desk_args(laptop_url)) is None  # exits cleanly: no desk, no traceback
+    # Asked twice in all (the start-up reads the registry three times): the second time
+    # after one clear message; then one closing message.
+    assert prompt.asked == [None, "外出登记库口令不对，请再输入一次。"]
+    err = capsys.readouterr().err
+    assert err.count("口令不对") == 1 and "已输入 2 次" in err and "无法打开窗口" in err
+    with pytest.raises(RegistryError, match="已输入 2 次"):  # any later look in this process: no new prompt
+        open_registry(laptop_url, create=False)
+    assert len(prompt.asked) == 2
+
+
+def test_a_mistyped_passphrase_then_the_right_one_opens_it_and_is_not_asked_again(laptop, monkeypatch) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    from yibao import cipher
+    from yibao.config import outreach_policy
+
+    _hall_url, laptop_url, saved = laptop
+    monkeypatch.delenv("YIBAO_BUNDLE_PASSPHRASE")
+    prompt = _Prompt("错的口令-1", PASSPHRASE)
+    monkeypatch.setattr(cipher, "_source", prompt)
+    monkeypatch.setattr(cipher, "_refused", {})
+    monkeypatch.setattr(cipher, "_asked", {})
+    assert outreach_policy(laptop_url) == str(saved)
+    open_registry(laptop_url, create=False).dispose()
+    assert prompt.asked == [None, "外出登记库口令不对，请再输入一次。"]
+
+
+def test_signing_in_on_the_laptop_is_not_a_refused_clerk_row_in_the_import_report(laptop) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    """The laptop's clerk row changes at every sign-in there (when, failures counted): no
+    change to the hall's clerk, so the report neither refuses it nor adopts it."""
+    from datetime import timedelta
+
+    from yibao.auth import SignInRefused
+    from yibao.models import Clerk
+    from yibao.outreach.sync import export_sync, import_sync
+    from yibao.services import Services
+
+    hall_url, laptop_url, saved = laptop
+    hall_clock = Clock(local_noon(date(2024, 10, 8)))
+    trip_clock = Clock(hall_clock() + timedelta(days=1, hours=2))  # out in the village, the next day
+    with pytest.raises(SignInRefused):  # one mistyped PIN first: a failure counted on the laptop
+        Services.open(url=laptop_url, policy_id=str(saved), clerk_name="王大厅", password="135790", clock=trip_clock)
+    team = Services.open(url=laptop_url, policy_id=str(saved), clerk_name="王大厅", password=PIN, clock=trip_clock)
+    hall = services_for(hall_url, "王大厅", hall_clock)
+    try:
+        with Session(hall.engine) as session:
+            before = session.exec(select(Clerk).where(Clerk.name == "王大厅")).one().model_dump()
+        back = _path(laptop_url).with_name("back.yibao")
+        sent = export_sync(team.engine, to=back, actor=team.actor, now=trip_clock(), passphrase=PASSPHRASE)
+        report = import_sync(hall.engine, sent.path, actor=hall.actor, now=trip_clock(), passphrase=PASSPHRASE)
+        text = report.render()
+        assert "拒收 0 条" in text and "经办人员" not in text, text
+        assert report.refused == []
+        with Session(hall.engine) as session:
+            assert session.exec(select(Clerk).where(Clerk.name == "王大厅")).one().model_dump() == before
+    finally:
+        team.engine.dispose()
+        hall.engine.dispose()

@@ -10,11 +10,12 @@ import argparse
 import multiprocessing as mp
 import sys
 import tempfile
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 DAY = date(2024, 10, 8)
+DAY1980 = date(1980, 1, 2)  # the birth date tests.outreach.helpers.id_number gives by default
 
 
 def _clock() -> Any:
@@ -69,12 +70,24 @@ def _importer(url: str, bundle: str, out: Any) -> None:
 def run(procs: int, payments: int, folder: Path) -> dict[str, Any]:
     import sqlalchemy as sa
 
-    from tests.outreach.helpers import PASSPHRASE, export_and_open, pay_cash, register, services_for
+    from tests.outreach.helpers import (
+        PASSPHRASE,
+        export_and_open,
+        id_number,
+        pay_cash,
+        register,
+        services_for,
+    )
     from yibao.outreach.sync import export_sync
 
     url = f"sqlite:///{folder / 'hall.db'}"
     hall = services_for(url, "王大厅", _clock())
-    people = [register(hall, f"村民{i}", 100 + i).id for i in range(procs * payments)]
+    # A 3-digit sequence per birth date: 800 people a day, so 1,600 (8 × 200) never share a number.
+    people = [
+        hall.persons.register(name=f"村民{i}", id_number=id_number(100 + i % 800, DAY1980 + timedelta(days=i // 800)),
+                              hukou_region="611023", address="商南县富水镇东岭村").id
+        for i in range(procs * payments)
+    ]
     register(hall, "外出对象", 99)
     trip = export_and_open(hall, f"sqlite:///{folder / 'laptop.db'}", folder, _clock())
     for i in range(5):
@@ -98,7 +111,7 @@ def run(procs: int, payments: int, folder: Path) -> dict[str, Any]:
     for w in workers:
         w.join(timeout=60)
     acknowledged = [r for _, receipts, _ in results for r in receipts]
-    errors = [e for _, _, errs in results for e in errs]
+    errors = [f"{who}: {e}" for who, _, errs in results for e in errs]  # which desk or job met it
     engine = sa.create_engine(url)
     with engine.connect() as conn:
         stored = conn.execute(sa.text("SELECT receipt_no FROM payment")).scalars().all()

@@ -80,3 +80,45 @@ def test_same_person_twice_at_once_is_charged_once(registry_url, services) -> No
     from tests.services.helpers import rows
 
     assert len(rows(services.engine, Payment)) == 1
+
+
+def test_a_write_that_outwaits_one_busy_timeout_tries_again_instead_of_failing(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """SQLite's busy wait polls: among desks writing one after the other, a desk can miss the
+    lock for longer than one timeout. It then tries again (``WRITE_LOCK_ATTEMPTS``) rather
+    than show "database is locked"."""
+    import threading
+
+    import sqlalchemy as sa
+
+    from yibao import db
+    from yibao.db import open_registry, sqlite_url, write_engine
+
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 50)  # one attempt waits 50 ms here
+    monkeypatch.setattr(db, "write_lock_retries", 0)
+    monkeypatch.setattr(db, "WRITE_LOCK_ATTEMPTS", 200)  # room for a slow machine before the holder lets go
+    url = sqlite_url(tmp_path / "hall.db")
+    holder, waiter = open_registry(url), open_registry(url)
+    try:
+        hold = write_engine(holder).connect()
+        hold.begin()  # BEGIN IMMEDIATE: the write lock is taken
+        done: list[object] = []
+
+        def write() -> None:
+            try:
+                with write_engine(waiter).begin() as conn:
+                    conn.execute(sa.text("CREATE TABLE IF NOT EXISTS t (x INTEGER)"))
+                done.append("ok")
+            except Exception as exc:  # noqa: BLE001  (the test reports it)
+                done.append(exc)
+
+        thread = threading.Thread(target=write)
+        thread.start()
+        while db.write_lock_retries < 1 and thread.is_alive():  # the first attempt timed out
+            thread.join(0.01)
+        hold.rollback()
+        hold.close()
+        thread.join(30)
+        assert done == ["ok"] and db.write_lock_retries >= 1
+    finally:
+        holder.dispose()
+        waiter.dispose()

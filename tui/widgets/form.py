@@ -13,7 +13,9 @@ from textual.containers import Horizontal
 from textual.validation import ValidationResult, Validator
 from textual.visual import VisualType
 from textual.widget import Widget
-from textual.widgets import Input, Label, Static
+from textual.widgets import Label, Static
+
+from tui.widgets.inputs import MaskedIdInput
 
 
 def row(label: str, widget: Widget, *, id: str | None = None) -> Horizontal:  # noqa: A002
@@ -80,7 +82,7 @@ class _IdCheck(Validator):
         return self.failure(problem) if problem else self.success()
 
 
-class OptionalIdInput(Input):
+class OptionalIdInput(MaskedIdInput):
     """居民身份证号码 validated as typed; empty is not marked wrong."""
 
     def __init__(self, **kwargs: Any) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
+from rich.text import Text
+from textual import events
 from textual.validation import ValidationResult, Validator
 from textual.widgets import Input
 
@@ -131,7 +133,60 @@ class MoneyInput(Explained):
             return None
 
 
-class IdNumberInput(Input):
+def _field_keys() -> frozenset[str]:
+    """The keys an Input acts on itself (cursor moves, deletions, copy and paste), but
+    Enter: with a character typed, they mean the clerk is working inside the field."""
+    keys = {k.strip() for b in Input.BINDINGS for k in (b.key if hasattr(b, "key") else b[0]).split(",")}
+    return frozenset(keys - {"enter"})
+
+
+_FIELD_KEYS = _field_keys()
+
+
+class MaskedIdInput(Input):
+    """An ID number field that shows a complete number masked (first 6, last 4), as
+    everywhere outside the case view, unless the clerk is typing or correcting it.
+
+    Only the display is masked: ``value`` keeps the real number for the service call, and
+    the mask has the same length, so the cursor stays where it was. A number filled in
+    after a lookup, or typed and then left (focus moved on), shows masked; any key that
+    edits it or moves inside it shows it in full again until the field is left.
+    """
+
+    _editing = False
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.is_printable or event.key in _FIELD_KEYS:
+            self._editing = True
+            self.refresh()
+        await super()._on_key(event)
+
+    def _on_blur(self, event: events.Blur) -> None:
+        self._editing = False
+        super()._on_blur(event)
+
+    def found(self, number: str) -> None:
+        """The number of the person just found: in the field, masked."""
+        self._editing = False
+        self.value = number
+        self.refresh()
+
+    @property
+    def masked(self) -> bool:
+        """Whether the field shows the number masked now."""
+        value = self.value
+        return not self._editing and len(value) == 18 and value[:17].isdigit() and value[17] in "0123456789Xx"
+
+    @property
+    def _value(self) -> Text:
+        if self.masked:
+            from yibao.idnumbers import mask
+
+            return Text(mask(self.value), no_wrap=True, overflow="ignore", end="")
+        return super()._value
+
+
+class IdNumberInput(MaskedIdInput):
     """居民身份证号码, validated as typed by ``check`` (the domain's validator)."""
 
     def __init__(self, check: Callable[[str], str | None], **kwargs) -> None:

@@ -341,9 +341,26 @@ def _backup(args: argparse.Namespace) -> int:
     from yibao.db import resolve_url
     from yibao.outreach.backup import backup
 
-    report = backup(resolve_url(args.db), args.to)
+    report = backup(resolve_url(args.db), args.to, secret=_registry_secret(args))
     print(f"已备份到 {report.path}：{len(report.counts)} 张表，共 {report.total_rows} 条记录，完整性检查通过。")
+    if _encrypted(report.path):
+        print(f"备份与外出登记库一样是加密的，其密钥文件 {report.path.name}.key 已一同写出（用同一口令打开），"
+              "两个文件须放在一起保管。")
     return 0
+
+
+def _registry_secret(args: argparse.Namespace) -> str | None:
+    """The team's passphrase for an encrypted laptop registry from ``--passphrase-stdin``;
+    None: the environment or a prompt (``yibao.cipher``), asked only if the file is encrypted."""
+    return _passphrase(args, confirm=False) if getattr(args, "passphrase_stdin", False) else None
+
+
+def _encrypted(path: object) -> bool:
+    from pathlib import Path
+
+    from yibao import cipher
+
+    return cipher.is_encrypted(Path(str(path)))
 
 
 @_guard
@@ -351,12 +368,16 @@ def _restore(args: argparse.Namespace) -> int:
     from yibao.db import open_registry, resolve_url
     from yibao.outreach.backup import restore
 
-    report, kept = restore(args.file, resolve_url(args.db), opener=open_registry,
-                           confirm_lost=args.confirm_lost)
+    url = resolve_url(args.db)
+    report, kept = restore(args.file, url, opener=open_registry,
+                           confirm_lost=args.confirm_lost, secret=_registry_secret(args))
     print(f"已从 {args.file}（备份于 {report.created_at:%Y-%m-%d %H:%M} UTC）恢复登记库，"
           f"{report.total_rows} 条记录逐表核对一致。")
+    if _encrypted(args.file):
+        print("恢复后的外出登记库仍是加密的，仍用原来的外出组口令打开。")
     if kept is not None:
-        print(f"恢复前的登记库已另存为 {kept}")
+        extra = "（同样加密，密钥文件在旁边）" if _encrypted(kept) else ""
+        print(f"恢复前的登记库已另存为 {kept}{extra}")
     return 0
 
 
@@ -518,6 +539,13 @@ def _passphrase_option(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _registry_passphrase_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--passphrase-stdin", action="store_true",
+        help=f"加密的外出登记库：从标准输入第一行读取外出组口令（也可用环境变量 {ENV_PASSPHRASE}；默认在终端询问）",
+    )
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     outreach = sub.add_parser("outreach", help="外出登记：导出数据包 / 在外出电脑上打开")
     o_sub = outreach.add_subparsers(dest="outreach_command", metavar="操作", required=True)
@@ -568,11 +596,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("backup", help="在线备份登记库（SQLite，窗口开着也可以）")
     p.add_argument("--to", required=True, help="备份文件")
+    _registry_passphrase_option(p)
     p.set_defaults(func=_backup)
     p = sub.add_parser("restore", help="从备份文件恢复登记库（恢复前的库会另存一份）")
     p.add_argument("file", help="yibao backup 生成的备份文件")
     p.add_argument("--confirm-lost", type=int, metavar="N",
                    help="当前登记库有 N 笔备份里没有的记录时，确认仍要恢复（须写出恢复前列出的笔数）")
+    _registry_passphrase_option(p)
     p.set_defaults(func=_restore)
 
     day = sub.add_parser("dayclose", help="现金日结：日结、日结单、重新开启、作废收据")

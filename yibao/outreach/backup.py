@@ -16,6 +16,12 @@ continues above the highest number it ever issued (from the replaced file and th
 ``.receipts`` high-water file beside the registry), never from the backup's value. Every
 file is written 0600; leftovers of a killed backup or restore are removed at the next start.
 
+An encrypted laptop registry (``yibao.cipher``) is backed up encrypted, its ``.key`` file
+beside the copy, and restored from such a backup with the same guarantees: the team's
+passphrase unlocks both files, the restored registry keeps its own key (and passphrase), the
+copy kept aside is encrypted too. A plain backup never lands on an encrypted registry, nor an
+encrypted one on a plain (hall) registry.
+
 PostgreSQL registries are backed up with ``pg_dump``; these functions refuse them.
 """
 
@@ -24,7 +30,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import sqlite3
 import tempfile
 from collections.abc import Callable
@@ -93,14 +98,26 @@ def sqlite_path(db: str | Path) -> Path:
     return Path(rest)
 
 
-def _key(path: Path) -> bytes | None:
-    """The SQLCipher key of an encrypted laptop registry (``yibao.cipher``), else None."""
+def _key(path: Path, secret: str | None = None) -> bytes | None:
+    """The SQLCipher key of an encrypted laptop registry or backup (``yibao.cipher``): the
+    team's passphrase (``secret``, the environment or a prompt) unwraps its ``.key`` file.
+    None when the file is not encrypted."""
     from yibao import cipher
 
     try:
-        return cipher.key_for(path)
+        return cipher.key_for(path, secret)
     except cipher.CipherError as exc:
         raise OutreachError(exc.message) from exc
+
+
+def _copy_key_file(source: Path, target: Path) -> None:
+    """Put the ``.key`` file of ``source`` beside ``target`` (0600, atomically)."""
+    from yibao import cipher
+    from yibao.outreach.files import private_tmp
+
+    to = cipher.key_path(target)
+    with private_tmp(to, prefix=f".{to.name}.text-") as (fh, _tmp):
+        fh.write(cipher.key_path(source).read_bytes())
 
 
 def _connect(path: Path, key: bytes | None = None, *, readonly: bool = False) -> sqlite3.Connection:
@@ -153,7 +170,11 @@ def _remove_db(path: Path) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
-def backup(db: str | Path, to: str | Path, *, now: datetime | None = None) -> BackupReport:
+def backup(
+    db: str | Path, to: str | Path, *, now: datetime | None = None, secret: str | None = None
+) -> BackupReport:
+    """Copy the registry ``db`` to ``to``. An encrypted laptop registry gives an encrypted
+    copy, with its ``.key`` file beside it (unlocked by the same passphrase)."""
     src_path = sqlite_path(db)
     target = Path(to)
     if not src_path.is_file():
@@ -164,16 +185,17 @@ def backup(db: str | Path, to: str | Path, *, now: datetime | None = None) -> Ba
         raise OutreachError("备份文件不能与登记库是同一个文件。请换一个文件名。")
     created = (now or datetime.now(UTC)).astimezone(UTC)
     remove_leftovers(target.parent)
-    key = _key(src_path)
+    key = _key(src_path, secret)
     with locked_tmp(target, "backup") as tmp:
         counts = _backup_into(src_path, tmp, created, key)
         make_private(tmp)
-        os.replace(tmp, target)
-    if key is not None:  # the copy is as encrypted as the laptop's file; its key file goes with it
-        from yibao import cipher
+        if key is not None:  # the copy is as encrypted as the laptop's file; its key file goes with it
+            _copy_key_file(src_path, target)
+        else:  # a plain copy over an old encrypted one: its key file would make it look encrypted
+            from yibao import cipher
 
-        shutil.copyfile(cipher.key_path(src_path), cipher.key_path(target))
-        make_private(cipher.key_path(target))
+            cipher.key_path(target).unlink(missing_ok=True)
+        os.replace(tmp, target)
     lock.write_high_water(src_path, high_water(src_path, key))
     return BackupReport(path=target, created_at=created, counts=counts)
 
@@ -231,13 +253,21 @@ def high_water(db: Path, key: bytes | None = None) -> dict[str, int]:
         con.close()
 
 
-def lost_since(current: Path, backup_file: Path) -> list[LostItem]:
-    """What ``current`` holds that ``backup_file`` lacks: payments, refunds, voids."""
-    if not current.is_file():
+def lost_since(
+    current: Path, backup_file: Path, *, current_key: bytes | None = None, backup_key: bytes | None = None
+) -> list[LostItem]:
+    """What ``current`` holds that ``backup_file`` lacks: payments, refunds, voids. The keys
+    are those of encrypted laptop files (None for a plain one)."""
+    if not current.is_file() or not current.stat().st_size:
         return []
-    con = sqlite3.connect(f"file:{current}?mode=ro", uri=True)
+    con = _connect(current, current_key, readonly=True)
     try:
-        con.execute("ATTACH DATABASE ? AS bak", (f"file:{backup_file}?mode=ro",))
+        attach = "ATTACH DATABASE ? AS bak"
+        if backup_key is not None:
+            attach += f" KEY \"x'{backup_key.hex()}'\""
+        elif current_key is not None:
+            attach += " KEY ''"  # a plain file attached to a SQLCipher connection
+        con.execute(attach, (f"file:{backup_file}?mode=ro",))
         queries = (
             ("缴费", "SELECT receipt_no, amount_fen FROM main.payment WHERE id NOT IN (SELECT id FROM bak.payment)"),
             ("缴费状态", "SELECT c.receipt_no || '（' || b.status || '→' || c.status || '）', c.amount_fen "
@@ -249,7 +279,7 @@ def lost_since(current: Path, backup_file: Path) -> list[LostItem]:
         for kind, sql in queries:
             try:
                 rows = con.execute(sql).fetchall()
-            except sqlite3.DatabaseError:
+            except _db_errors():
                 continue  # a table the older file does not have
             out.extend(LostItem(kind, str(number), int(fen or 0)) for number, fen in rows)
         return out
@@ -257,8 +287,8 @@ def lost_since(current: Path, backup_file: Path) -> list[LostItem]:
         con.close()
 
 
-def _raise_sequences(db: Path, marks: dict[str, int]) -> None:
-    con = _connect(db)
+def _raise_sequences(db: Path, marks: dict[str, int], key: bytes | None = None) -> None:
+    con = _connect(db, key)
     try:
         devices = {row[0] for row in con.execute("SELECT id FROM device")}
         for device, value in marks.items():
@@ -274,17 +304,43 @@ def _raise_sequences(db: Path, marks: dict[str, int]) -> None:
         con.close()
 
 
-def read_backup_info(path: Path) -> BackupReport:
-    """Open a backup file read-only and return what it says about itself, or refuse it."""
+def _plain_header(path: Path) -> bool:
+    try:
+        with path.open("rb") as fh:
+            return fh.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
+
+
+def _refuse_keyless(path: Path) -> None:
+    """A file that is not plain SQLite and has no key file: most likely an encrypted laptop
+    backup carried without its ``.key`` file. Say so rather than call it damaged."""
+    if path.stat().st_size and not _plain_header(path):
+        from yibao import cipher
+
+        raise OutreachError(
+            f"{path.name} 不是医保终端的备份文件，或已损坏；如果它是加密的外出登记库备份，是旁边没有同名的密钥文件 "
+            f"{cipher.key_path(path).name}：请把备份文件和它的 .key 文件放在同一文件夹后再恢复。未做任何改动。"
+        )
+
+
+def read_backup_info(path: Path, key: bytes | None = None) -> BackupReport:
+    """Open a backup file read-only and return what it says about itself, or refuse it.
+    ``key``: the backup's SQLCipher key when it is an encrypted laptop backup."""
     if not path.is_file():
         raise OutreachError(f"找不到备份文件：{path}。")
-    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    if key is None:
+        _refuse_keyless(path)
+    try:
+        con = _connect(path, key, readonly=True)
+    except _db_errors() as exc:
+        raise OutreachError(f"{path.name} 无法打开（{exc}），不能用于恢复。") from exc
     try:
         try:
             info = dict(con.execute(f"SELECT key, value FROM {INFO_TABLE}").fetchall())
             counts = {str(k): int(v) for k, v in json.loads(info["counts"]).items()}
             created = datetime.fromisoformat(info["created_at"])
-        except (sqlite3.DatabaseError, KeyError, ValueError, TypeError) as exc:
+        except (*_db_errors(), KeyError, ValueError, TypeError) as exc:
             raise OutreachError(
                 f"{path.name} 不是医保终端的备份文件，或已损坏。请换用 yibao backup 生成的文件。"
             ) from exc
@@ -297,7 +353,57 @@ def read_backup_info(path: Path) -> BackupReport:
     return BackupReport(path=path, created_at=created, counts=counts)
 
 
-Opener = Callable[[str], object]
+Opener = Callable[..., object]
+
+
+@dataclass(frozen=True)
+class _Keys:
+    """SQLCipher keys of a restore: the backup's and the registry's (None: a plain file).
+    The restored registry keeps the registry's key, so its passphrase does not change."""
+
+    backup: bytes | None
+    registry: bytes | None
+    new_key_file: bool = False  # the registry had none: the backup's goes beside it
+
+
+def _exists(path: Path) -> bool:
+    return path.is_file() and path.stat().st_size > 0
+
+
+def _restore_keys(source: Path, target: Path, secret: str | None) -> _Keys:
+    """Unlock what must be unlocked, and refuse a mix of encrypted and plain files: an
+    encrypted laptop backup never lands on a plain (hall) registry, nor the reverse."""
+    from yibao import cipher
+
+    backup_key = _key(source, secret)
+    if backup_key is None:
+        _refuse_keyless(source)
+    if cipher.is_encrypted(target):
+        if backup_key is None:
+            raise OutreachError(
+                f"{source.name} 是未加密的备份，不能恢复到加密的外出登记库 {target.name} 上"
+                "（恢复后个人信息将不再加密）。请换用这台外出电脑 yibao backup 生成的备份；未做任何改动。"
+            )
+        return _Keys(backup_key, _registry_key(source, target, secret))
+    if backup_key is not None and _exists(target):
+        raise OutreachError(
+            f"{source.name} 是加密的外出登记库备份，不能恢复到未加密的登记库 {target.name} 上"
+            "（那可能是大厅的登记库）。外出期间的数据请用回传包导入大厅（yibao sync import）；未做任何改动。"
+        )
+    return _Keys(backup_key, backup_key, new_key_file=backup_key is not None)
+
+
+def _registry_key(source: Path, target: Path, secret: str | None) -> bytes | None:
+    """The registry's key, trying first the passphrase just typed for its backup."""
+    from yibao import cipher
+
+    typed = None if secret else cipher.secret_used(source)
+    if typed:
+        try:
+            return cipher.unlock(target, typed)
+        except cipher.CipherError:
+            pass  # another passphrase (another trip's registry): asked for it
+    return _key(target, secret)
 
 
 def restore(
@@ -307,99 +413,103 @@ def restore(
     opener: Opener | None = None,
     now: datetime | None = None,
     confirm_lost: int | None = None,
+    secret: str | None = None,
 ) -> tuple[BackupReport, Path | None]:
     """Restore ``backup_file`` onto the registry ``db``.
 
-    ``opener(url)`` opens a registry (``yibao.db.open_registry``): it must accept the working
-    copy (migrations run there, before the registry is touched). Returns the backup's report
-    and where the previous registry was kept (None when there was none).
+    ``opener(url)`` opens a registry (``yibao.db.open_registry``; for an encrypted one it is
+    called with ``key=``): it must accept the working copy (migrations run there, before the
+    registry is touched). An encrypted laptop registry is restored from its own encrypted
+    backup: both are unlocked with the team's passphrase (``secret``, the environment or a
+    prompt), and the result keeps the registry's key. Returns the backup's report and where
+    the previous registry was kept (None when there was none).
     """
-    from yibao import cipher
-
     source = Path(backup_file)
     target = sqlite_path(db)
-    if cipher.is_encrypted(source) or cipher.is_encrypted(target):
-        raise OutreachError(  # not built yet: say so rather than call the file damaged
-            "加密的外出登记库（或其备份）暂不能用 yibao restore 恢复。请保留备份文件及其同名 .key 文件，"
-            "带回大厅由管理员处理；外出期间的数据以回传包导入大厅为准。"
-        )
-    report = read_backup_info(source)
+    if not source.is_file():
+        raise OutreachError(f"找不到备份文件：{source}。")
     if not target.parent.exists():
         raise OutreachError(f"登记库所在文件夹不存在：{target.parent}。")
+    keys = _restore_keys(source, target, secret)
+    report = read_backup_info(source, keys.backup)
     remove_leftovers(target.parent)
     with lock.exclusive(target):
-        lost = lost_since(target, source)
+        lost = lost_since(target, source, current_key=keys.registry, backup_key=keys.backup)
         if lost and confirm_lost != len(lost):
             raise RestoreNeedsConfirmation(lost)
-        marks = high_water(target)
+        marks = high_water(target, keys.registry) if _exists(target) else {}
         for device, value in lock.read_high_water(target).items():
             marks[device] = max(marks.get(device, 0), value)
         if marks:
             lock.write_high_water(target, marks)  # before anything changes
+        if keys.new_key_file:  # before the file it opens: a kill in between leaves both usable
+            _copy_key_file(source, target)
         with locked_tmp(target, "restore") as work:
-            kept = _restore_locked(source, target, work, report, opener, now)
-        _raise_sequences(target, marks)
+            kept = _restore_locked(source, target, work, report, opener, now, keys)
+        _raise_sequences(target, marks, keys.registry)
     return report, kept
 
 
 def _restore_locked(
     source: Path, target: Path, work: Path, report: BackupReport, opener: Opener | None,
-    now: datetime | None,
+    now: datetime | None, keys: _Keys,
 ) -> Path | None:
     stamp = (now or datetime.now(UTC)).astimezone(LOCAL_TZ).strftime("%Y%m%d%H%M%S")
     kept: Path | None = None
-    if True:
-        src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
-        dst = sqlite3.connect(str(work))
+    src = _connect(source, keys.backup, readonly=True)
+    dst = _connect(work, keys.backup)  # the working copy keeps the backup's key
+    try:
+        src.backup(dst)
+        dst.execute(f"DROP TABLE {INFO_TABLE}")
+        dst.commit()
+    finally:
+        src.close()
+        dst.close()
+    if opener is not None:
+        url = f"sqlite:///{work}"
+        engine = opener(url) if keys.backup is None else opener(url, key=keys.backup)
+        with contextlib.suppress(AttributeError):
+            engine.dispose()  # type: ignore[attr-defined]
+    work_con = _connect(work, keys.backup)
+    try:
+        work_con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        got = table_counts(work_con)
+    finally:
+        work_con.close()
+    _check_counts(report.counts, got, "恢复副本")
+    if _exists(target):
+        kept = target.with_name(f"{target.name}.before-restore-{stamp}")
+        os.close(os.open(kept, os.O_RDWR | os.O_CREAT, 0o600))
+        if keys.registry is not None:  # encrypted as the registry was, opened by the same passphrase
+            _copy_key_file(target, kept)
+        cur = _connect(target, keys.registry)
+        keep = _connect(kept, keys.registry)
         try:
-            src.backup(dst)
-            dst.execute(f"DROP TABLE {INFO_TABLE}")
-            dst.commit()
+            cur.backup(keep)
         finally:
-            src.close()
-            dst.close()
-        if opener is not None:
-            engine = opener(f"sqlite:///{work}")
-            with contextlib.suppress(AttributeError):
-                engine.dispose()  # type: ignore[attr-defined]
-        work_con = sqlite3.connect(str(work))
-        try:
-            work_con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            got = table_counts(work_con)
-        finally:
-            work_con.close()
-        _check_counts(report.counts, got, "恢复副本")
-        if target.exists():
-            kept = target.with_name(f"{target.name}.before-restore-{stamp}")
-            os.close(os.open(kept, os.O_RDWR | os.O_CREAT, 0o600))
-            cur = _connect(target)
-            keep = sqlite3.connect(str(kept))
-            try:
-                cur.backup(keep)
-            finally:
-                cur.close()
-                keep.close()
-            make_private(kept)
-        src = sqlite3.connect(str(work))
-        dst = _connect(target)
-        try:
-            src.backup(dst)  # one step: the registry is either the old one or the restored one
-        except sqlite3.OperationalError as exc:
-            raise OutreachError(
-                f"登记库正被使用（{exc}），未恢复。请先关闭所有窗口界面后再恢复。"
-            ) from exc
-        finally:
-            src.close()
-            dst.close()
-        final = _connect(target)
-        try:
-            if not _integrity_ok(final):
-                raise OutreachError("恢复后的登记库完整性检查未通过。原登记库已保存在 "
-                                    f"{kept}，请联系管理员。")
-            _check_counts(report.counts, table_counts(final), "恢复后的登记库")
-        finally:
-            final.close()
-        make_private(target)
+            cur.close()
+            keep.close()
+        make_private(kept)
+    src = _connect(work, keys.backup)
+    dst = _connect(target, keys.registry)  # SQLCipher re-encrypts each page under this key
+    try:
+        src.backup(dst)  # one step: the registry is either the old one or the restored one
+    except _db_errors() as exc:
+        raise OutreachError(
+            f"登记库正被使用（{exc}），未恢复。请先关闭所有窗口界面后再恢复。"
+        ) from exc
+    finally:
+        src.close()
+        dst.close()
+    final = _connect(target, keys.registry)
+    try:
+        if not _integrity_ok(final):
+            raise OutreachError("恢复后的登记库完整性检查未通过。原登记库已保存在 "
+                                f"{kept}，请联系管理员。")
+        _check_counts(report.counts, table_counts(final), "恢复后的登记库")
+    finally:
+        final.close()
+    make_private(target)
     return kept
 
 

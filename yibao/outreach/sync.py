@@ -521,7 +521,7 @@ class _Importer:
         for key, row in rows.items():
             if key in here:
                 ours = here[key].get("device_id") == self.src and not here[key].get("active")
-                if R.row_hash(here[key]) != R.row_hash(row) and not ours:
+                if _clerk_changed(here[key], row) and not ours:
                     # Listed, but the clerk still names who did the work: rows pointing at it stay.
                     self.tally(table, "refused")
                     self.report.refused.append(
@@ -798,7 +798,7 @@ class _Importer:
         self, table: sa.Table, target: str, changes: dict[str, list[Any]], hall: dict[str, Any], hall_changed: bool
     ) -> None:
         person_id = target if table.name == "person" else None
-        what = "；".join(f"{field_label(f)}：{_shown(f, a)} → {_shown(f, b)}" for f, (a, b) in changes.items())
+        what = "；".join(f"{field_label(f)}：{self.shown(f, a)} → {self.shown(f, b)}" for f, (a, b) in changes.items())
         note = "（大厅在导出后也改动过这条记录，请对照核实）" if hall_changed else ""
         subject = _person_label(hall) if table.name == "person" else f"{hall.get('number') or hall.get('address') or ''}"
         summary = f"{subject}：{what}{note}"
@@ -808,6 +808,29 @@ class _Importer:
         )
         self.report.proposed.append(f"{label(table.name)} {summary}")
         self.tally(table, "proposed")
+
+    def shown(self, field_name: str, value: Any) -> str:
+        """A proposed value as the report and the reviewer read it: a household by its
+        户号 (or address), a relation by its name, never a row id or a code."""
+        if value is None or value == "":
+            return "（空）"
+        if field_name == "relation_to_head":
+            from yibao import relations
+
+            return relations.label(str(value))
+        if field_name != "household_id":
+            return str(value)
+        key = self.idmap.get(("household", str(value)), str(value))
+        home = (
+            self.added["household"].get(key)
+            or self.existing(R.table("household"), [key]).get(key)
+            or self.incoming.get("household", {}).get(key)
+        )
+        if not home:
+            return "大厅登记库中没有的家庭户"
+        if home.get("number"):
+            return f"户号 {home['number']}"
+        return f"未填户号的家庭户（{home.get('address') or '地址未填'}）"
 
     # -- what the hall derives itself: enrolments follow the payments added --------------
     def after_payments(self) -> None:
@@ -905,12 +928,14 @@ class _Importer:
             self.flag(ConflictKind.RECEIPT_GAP, payment, summary)
 
 
-def _shown(field_name: str, value: Any) -> str:
-    if value is None or value == "":
-        return "（空）"
-    if field_name == "household_id":
-        return str(value)[:8]
-    return str(value)
+# What an administrator sets on a clerk. The rest of the row is the laptop's own sign-in
+# bookkeeping (failures counted, waits, when the row was touched): it changes whenever a
+# clerk signs in on the laptop, and is no change proposed to the hall.
+_CLERK_SET_BY_ADMIN = ("name", "role", "active", "device_id", "password_hash", "password_set_at")
+
+
+def _clerk_changed(hall: dict[str, Any], laptop: dict[str, Any]) -> bool:
+    return any(hall.get(f) != laptop.get(f) for f in _CLERK_SET_BY_ADMIN)
 
 
 def _hall_key_for(session: Session, name: str, pinned: dict[str, bool]) -> Any:

@@ -3,7 +3,7 @@
 Both read the same blocks (``blocks``), so the paper and the workbook carry the same
 figures. Amounts: yuan from integer fen through ``yibao.money``; in the workbook as numbers
 (two decimals) so a cashier can sum them. Every text cell goes through
-``yibao.export.neutralise`` (CSV/formula injection). Files 0600, folders 0700.
+``yibao.cells.neutralise`` (CSV/formula injection). Files 0600, folders 0700.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from yibao.export import neutralise
+from yibao.cells import neutralise
 from yibao.money import yuan
 from yibao.outreach.daysheet import CashierSheet
 from yibao.outreach.files import private_dir, private_tmp

@@ -87,16 +87,13 @@ class ServiceBase:
         person_id: str | None = None,
     ) -> ClerkInfo:
         """The signed-in clerk, if they hold one of ``roles`` now; else ``NotPermitted``
-        (audited). ``what`` names the operation in Chinese, e.g. ``批准退费申请``."""
-        from yibao.auth import Attempt, require_role
+        (audited). ``what`` names the operation in Chinese, e.g. ``批准退费申请``
+        (``yibao.services.roles.require_role``)."""
+        from yibao.services.roles import require_role
 
         return require_role(
-            self._services.engine,
-            self._services.clerk,
-            *roles,
-            attempt=Attempt(action, what, entity, entity_id, person_id),
-            device_id=self.actor.device_id,
-            now=self.now(),
+            self._services, *roles, action=action, what=what, entity=entity, entity_id=entity_id,
+            person_id=person_id,
         )
 
     def refuse(

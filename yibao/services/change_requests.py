@@ -14,12 +14,14 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict
 from sqlmodel import Session, col, select
 
+from yibao import relations
 from yibao.audit import snapshot
-from yibao.models import AuditOutcome, Clerk, Household, Person, Role
+from yibao.idnumbers import mask, mask_birth_cert
+from yibao.models import Household, Person, Role
 from yibao.outreach.models import ChangeRequest, ChangeStatus
 from yibao.pinyin import initials
 from yibao.services.base import ServiceBase
-from yibao.services.errors import InvalidInput, NotFound, NotPermitted
+from yibao.services.errors import InvalidInput, NotFound
 
 _FIELD_LABELS = {
     "name": "姓名",
@@ -59,13 +61,15 @@ class ChangeRequestView(BaseModel):
     decision_note: str | None = None
 
 
-def _view(row: ChangeRequest) -> ChangeRequestView:
+def _view(session: Session, row: ChangeRequest) -> ChangeRequestView:
+    """The request as a reviewer reads it: households by number and head (masked ID),
+    relations by name, never a row id or a code."""
     lines = tuple(
         ChangeLine(
             field=name,
             label=_FIELD_LABELS.get(name, name),
-            before=None if pair[0] is None else str(pair[0]),
-            after=None if pair[1] is None else str(pair[1]),
+            before=_shown(session, name, pair[0]),
+            after=_shown(session, name, pair[1]),
         )
         for name, pair in (row.changes or {}).items()
     )
@@ -74,7 +78,7 @@ def _view(row: ChangeRequest) -> ChangeRequestView:
         table_name=row.table_name,
         row_id=row.row_id,
         person_id=row.person_id,
-        summary=row.summary,
+        summary=_summary(session, row, lines),
         lines=lines,
         proposed_by=row.proposed_by,
         status=row.status,
@@ -82,6 +86,61 @@ def _view(row: ChangeRequest) -> ChangeRequestView:
         created_at=row.created_at,
         decision_note=row.decision_note,
     )
+
+
+def _decided(readable: ChangeRequestView, row: ChangeRequest) -> ChangeRequestView:
+    return readable.model_copy(update={
+        "status": row.status, "status_label": ChangeStatus(row.status).label, "decision_note": row.decision_note,
+    })
+
+
+_HALL_CHANGED = "大厅在导出后也改动过"
+
+
+def _summary(session: Session, row: ChangeRequest, lines: tuple[ChangeLine, ...]) -> str:
+    """Who or which household, then each change (before → after), as stored summaries say
+    it but with the names of today's hall rows (older summaries held short row ids)."""
+    if row.table_name == "person":
+        person = session.get(Person, row.row_id)
+        subject = _person_text(person) if person is not None else None
+    else:
+        subject = _household_text(session, row.row_id) if session.get(Household, row.row_id) else None
+    if subject is None:  # the hall row is gone: only rejecting is left, say what was stored
+        return row.summary
+    what = "；".join(f"{line.label}：{line.before or '（空）'} → {line.after or '（空）'}" for line in lines)
+    note = "（大厅在导出后也改动过这条记录，请对照核实）" if _HALL_CHANGED in row.summary else ""
+    return f"{subject}：{what}{note}"
+
+
+def _shown(session: Session, name: str, value: object) -> str | None:
+    if value is None or value == "":
+        return None
+    if name == "household_id":
+        return _household_text(session, str(value))
+    if name == "relation_to_head":
+        return relations.label(str(value))
+    return str(value)
+
+
+def _person_text(person: Person) -> str:
+    if person.id_number:
+        return f"{person.name}（{mask(person.id_number)}）"
+    return f"{person.name}（出生证明 {mask_birth_cert(person.birth_cert_no)}）" if person.birth_cert_no else person.name
+
+
+def _household_text(session: Session, household_id: str) -> str:
+    """户号 and head, e.g. ``户号 6110230012（户主 张甲 611023********0011）``."""
+    home = session.get(Household, household_id)
+    if home is None:
+        return "大厅登记库中没有的家庭户"
+    where = f"户号 {home.number}" if home.number else f"未填户号的家庭户（{home.address or '地址未填'}）"
+    head = session.exec(
+        select(Person).where(Person.household_id == household_id, Person.relation_to_head == relations.HEAD)
+    ).first()
+    if head is None:
+        return f"{where}（尚无户主）"
+    ident = mask(head.id_number) if head.id_number else f"出生证明 {mask_birth_cert(head.birth_cert_no)}"
+    return f"{where}（户主 {head.name} {ident}）"
 
 
 class ChangeRequestService(ServiceBase):
@@ -94,12 +153,12 @@ class ChangeRequestService(ServiceBase):
                 .where(ChangeRequest.status == ChangeStatus.OPEN.value)
                 .order_by(col(ChangeRequest.created_at), col(ChangeRequest.id))
             ).all()
-            return [_view(r) for r in rows]
+            return [_view(session, r) for r in rows]
 
     def accept(self, request_id: str, *, note: str | None = None) -> ChangeRequestView:
         """Apply the proposed values to the hall's row; refused if that row changed since."""
+        self._require_reviewer("accept", "采纳外出设备提议的修改", request_id)
         with self.transaction() as session:
-            self._require_reviewer(session)
             row = self._open_one(session, request_id)
             model = _MODELS.get(row.table_name)
             target = session.get(model, row.row_id) if model else None
@@ -119,6 +178,7 @@ class ChangeRequestService(ServiceBase):
                 new_home = row.changes["household_id"][1]
                 if new_home and session.get(Household, new_home) is None:
                     raise InvalidInput("提议的家庭户在大厅登记库中不存在（该户可能未随回传包导入），只能驳回。")
+            readable = _view(session, row)  # as the reviewer saw it, before the row changes
             before = snapshot(target, fields=tuple(row.changes))
             for name, (_before, after) in row.changes.items():
                 setattr(target, name, after)
@@ -132,47 +192,38 @@ class ChangeRequestService(ServiceBase):
                 entity=row.table_name,
                 entity_id=row.row_id,
                 person_id=row.person_id,
-                summary=f"采纳外出设备提议的修改：{row.summary}",
+                summary=f"采纳外出设备提议的修改：{readable.summary}",
                 before=before,
                 after=snapshot(target, fields=tuple(row.changes)),
             )
-            return _view(row)
+            return _decided(readable, row)
 
     def reject(self, request_id: str, *, note: str) -> ChangeRequestView:
+        self._require_reviewer("reject", "驳回外出设备提议的修改", request_id)
         if not (note or "").strip():
             raise InvalidInput("驳回须写明理由（如：与户口簿不符）。", field="note")
         with self.transaction() as session:
-            self._require_reviewer(session)
             row = self._open_one(session, request_id)
             self._decide(session, row, ChangeStatus.REJECTED, note)
+            readable = _view(session, row)
             self.audit(
                 session,
                 action="change_request.reject",
                 entity=row.table_name,
                 entity_id=row.row_id,
                 person_id=row.person_id,
-                summary=f"驳回外出设备提议的修改：{row.summary}；理由：{note.strip()}",
+                summary=f"驳回外出设备提议的修改：{readable.summary}；理由：{note.strip()}",
             )
-            return _view(row)
+            return readable
 
     # --- helpers -----------------------------------------------------------------
-    def _require_reviewer(self, session: Session) -> None:
-        """Only a 审核 decides a change request. The role is read from the registry in the
-        same transaction, so a role taken away a moment ago counts. (Sign-in decides who
-        the clerk is; this is the one check.)"""
-        clerk = session.get(Clerk, self._services.clerk.id)
-        role = getattr(clerk, "role", None)
-        if clerk is None or not getattr(clerk, "active", True) or role not in _REVIEWER_ROLES:
-            self.audit(
-                session,
-                action="change_request.refused",
-                entity="change_request",
-                entity_id=None,
-                outcome=AuditOutcome.REFUSED,
-                summary="非审核人员试图处理外出设备提议的修改，已拒绝",
-            )
-            session.commit()
-            raise NotPermitted("采纳或驳回外出设备提议的修改须由审核人员办理。请由审核人员登录后操作。")
+    def _require_reviewer(self, verb: str, what: str, request_id: str) -> None:
+        """Only a 审核 decides a change request: the shared, audited role check, before the
+        operation's transaction (the refusal's audit row outlives its rollback)."""
+        self.require_role(
+            Role.SUPERVISOR, action=f"change_request.{verb}", what=what,
+            entity="change_request", entity_id=(request_id or "").strip() or None,
+        )
 
     @staticmethod
     def _open_one(session: Session, request_id: str) -> ChangeRequest:
@@ -197,7 +248,6 @@ class ChangeRequestService(ServiceBase):
         session.add(row)
 
 
-_REVIEWER_ROLES = {Role.SUPERVISOR.value}  # 审核
 
 
 def _plain(value: object) -> object:

@@ -28,7 +28,6 @@ from yibao.rules.decision import Clause, Decision, Outcome, Reason
 from yibao.rules.years import OpenYear, Purpose, collects, missing_years, open_years
 from yibao.services.base import ServiceBase
 from yibao.services.errors import InvalidInput, Refused
-from yibao.services.roles import require_role
 
 
 class Coverage(BaseModel):
@@ -182,7 +181,7 @@ class YearService(ServiceBase):
         Refused (``InvalidInput``, Chinese) when the file does not load, is a draft or
         still has unconfirmed entries, or belongs to another jurisdiction. The same text
         activated again writes nothing."""
-        require_role(self._services.clerk, Role.SUPERVISOR, doing="启用政策文件")
+        self.require_role(Role.SUPERVISOR, action="policy.activate", what="启用政策文件", entity="policy")
         file = Path(path)
         try:
             text = file.read_text(encoding="utf-8")

@@ -419,9 +419,9 @@ class FamilyAidScreen(PrintsReceipts, WorkflowScreen):
             return
         person = payer.person
         self.payer = person
-        if person.id_number and self.query_one("#fa-payer", Input).value != person.id_number:
+        if person.id_number:
             with self.prevent(Input.Changed):
-                self.query_one("#fa-payer", Input).value = person.id_number
+                self.query_one("#fa-payer", IdNumberInput).found(person.id_number)  # shown masked
         scheme = "职工医保参保" if person.employee_insured else "[b red]登记为未参加职工医保[/]"
         info.update(f"[b]{wv.person_line(person)}[/]\n{scheme}")
         self._list(payer.views)

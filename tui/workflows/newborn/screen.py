@@ -532,18 +532,21 @@ class NewbornScreen(ChoosesYear, PrintsReceipts, WorkflowScreen):
             info.update("[b red]登记库中没有此人[/]：请先按 F2 登记监护人，或清空此项后办理。")
         else:
             info.update(f"[b]{wv.person_line(person)}[/]")
+            if person.id_number:  # found: the number the clerk typed is now shown masked
+                with self.prevent(Input.Changed):
+                    self.query_one("#nb-guardian", wv.OptionalIdInput).found(person.id_number)
 
     def _fill_guardian(self, person: Any) -> None:
         if person.id_number:
-            self.query_one("#nb-guardian", Input).value = person.id_number
+            self.query_one("#nb-guardian", wv.OptionalIdInput).found(person.id_number)  # shown masked
 
     def _fill(self, assessed: Assessed) -> None:
         baby = assessed.baby
         with self.prevent(Input.Changed):
             if assessed.guardian is not None and assessed.guardian.id_number:
-                self.query_one("#nb-guardian", Input).value = assessed.guardian.id_number
+                self.query_one("#nb-guardian", wv.OptionalIdInput).found(assessed.guardian.id_number)
                 self._show_guardian(assessed.guardian)
-            self.query_one("#nb-idno", Input).value = baby.id_number or ""
+            self.query_one("#nb-idno", wv.OptionalIdInput).found(baby.id_number or "")
             self.query_one("#nb-name", Input).value = baby.name
             self.query_one("#nb-birth", DateInput).value = baby.birth_date.isoformat()
             self.query_one("#nb-hukou", Input).value = baby.hukou_region or ""

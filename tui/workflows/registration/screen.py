@@ -457,7 +457,7 @@ class RegistrationScreen(ChoosesYear, PrintsReceipts, hv.HistoryFormMixin):
         person = opened.person
         with self.prevent(Input.Changed):
             if person.id_number:
-                self.query_one("#reg-id", Input).value = person.id_number
+                self.query_one("#reg-id", IdNumberInput).found(person.id_number)  # shown masked
             self.query_one("#reg-name", Input).value = person.name
             self.query_one("#reg-hukou", Input).value = person.hukou_region or ""
             self.query_one("#reg-permit", Input).value = person.residence_permit_region or ""
