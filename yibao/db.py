@@ -278,6 +278,8 @@ def open_registry(
     opened with SQLCipher, unlocked by ``secret`` (the team's passphrase, see
     ``yibao.cipher.key_for`` for where else it comes from).
     """
+    import yibao.reports.tally  # noqa: F401  (its hook settles the progress counts at commit)
+
     url = url or default_database_url()
     path = _sqlite_file(url)
     key: bytes | None = None

@@ -1,0 +1,439 @@
+"""The progress report's counts, kept up to date per benefit year, place and day.
+
+Counting paid residents over a 1.6 M registry takes a pass over persons and payments
+(~25 s); the report needs seconds. So each resident's share of the counts — where they
+live (户籍 and 居住证 county codes, town, village), registered or not, paid last year (with
+and without the refunded), gone, and the days they count as paid this year — is kept in
+``progress_person``, and the sums by place and day in ``progress_tally``. Paid as of D is
+then the sum of the ``paid`` changes on days ≤ D: a few thousand rows, whatever the
+registry's size.
+
+Keeping it exact: triggers (revision ``0700_tally``) note in ``progress_dirty`` every
+resident a write may have changed — a person, their household's place, a payment, an
+enrolment, a refund or its steps — whoever writes (services, imports, sync, SQL by hand).
+``settle`` recomputes those residents' shares from the registry, takes the old shares out of
+the tally and puts the new ones in; a hook runs it in every session's transaction before it
+commits, so the counts change with the writes that change them, or not at all. The report
+reads the tally only for a year ``rebuild`` has built and while nothing is left unsettled;
+otherwise it computes from the registry directly (``yibao.reports.progress``). The figures
+are the same either way (``tests/reports/test_tally.py`` compares them after random
+payments, refunds and moves).
+
+The rules are those of ``yibao.reports.base``: paid as of D — a payment of the year with
+``paid_on`` ≤ D, status ``paid``, or ``refunded`` with the refund paid out after D (its
+first step to ``refunded`` on a later local day); paid last year — a ``paid`` payment or
+enrolment of the year before.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from yibao.models import ALWAYS
+from yibao.places import UNKNOWN_TOWN, UNKNOWN_VILLAGE
+from yibao.reports.base import LOCAL_TZ, table
+
+_CHUNK = 2000
+_MEASURES = ("persons", "registered", "last", "last_any", "gone", "paid")
+_PLACE = ("hukou6", "permit6", "fallback6", "town", "village")
+
+Span = tuple[date, date | None]  # [start, end): end None = still paid
+
+
+@dataclass(frozen=True, slots=True)
+class Share:
+    """One resident's share of one benefit year's counts."""
+
+    hukou6: str
+    permit6: str
+    fallback6: str
+    town: str
+    village: str
+    registered: int
+    last: int
+    last_any: int
+    gone: int
+    spans: tuple[Span, ...]
+
+    @property
+    def place(self) -> tuple[str, str, str, str, str]:
+        return (self.hukou6, self.permit6, self.fallback6, self.town, self.village)
+
+
+# --- the shares, computed from the registry -------------------------------------------
+
+
+def _in(column: sa.ColumnElement[Any], values: Sequence[Any]) -> sa.ColumnElement[bool]:
+    return column.in_(list(values))
+
+
+def _local_day(moment: datetime) -> date:
+    if moment.tzinfo is None:  # stored as UTC
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(LOCAL_TZ).date()
+
+
+def _merged(spans: Iterable[Span]) -> tuple[Span, ...]:
+    """The union of [start, end) spans, as disjoint spans in order."""
+    out: list[Span] = []
+    for start, end in sorted(spans, key=lambda s: s[0]):
+        if end is not None and end <= start:
+            continue  # refunded by the end of the day it was paid: never counted
+        if out:
+            first, last_end = out[-1]
+            if last_end is None:
+                continue  # already paid from then on
+            if start <= last_end:
+                out[-1] = (first, None if end is None else max(last_end, end))
+                continue
+        out.append((start, end))
+    return tuple(out)
+
+
+def shares(
+    conn: sa.Connection, person_ids: Sequence[str], years: Sequence[int]
+) -> dict[tuple[str, int], Share]:
+    """The current share of each of ``person_ids`` (that still exists) in each of ``years``."""
+    person, household = table("person"), table("household")
+    payment, enrolment = table("payment"), table("enrolment")
+    request, step = table("refund_request"), table("refund_transition")
+    wanted = sorted({*years, *(y - 1 for y in years)})
+    people = conn.execute(
+        sa.select(
+            person.c.id,
+            person.c.status,
+            person.c.employee_insured,
+            person.c.hukou_region,
+            person.c.residence_permit_region,
+            sa.func.coalesce(person.c.town, household.c.town, UNKNOWN_TOWN),
+            sa.func.coalesce(person.c.village, household.c.village, UNKNOWN_VILLAGE),
+        )
+        .select_from(person.outerjoin(household, household.c.id == person.c.household_id))
+        .where(_in(person.c.id, person_ids))
+    ).all()
+    refunded_on = {
+        payment_id: _local_day(at)
+        for payment_id, at in conn.execute(
+            sa.select(request.c.payment_id, sa.func.min(step.c.at))
+            .select_from(request.join(step, step.c.refund_id == request.c.id))
+            .where(_in(request.c.person_id, person_ids), step.c.to_state == "refunded")
+            .group_by(request.c.payment_id)
+        )
+    }
+    paid: dict[tuple[str, int], list[Span]] = defaultdict(list)
+    last: set[tuple[str, int]] = set()  # (person, year) paid that year
+    last_any: set[tuple[str, int]] = set()  # … or refunded since
+    for pid, person_id, year, status, paid_on in conn.execute(
+        sa.select(
+            payment.c.id, payment.c.person_id, payment.c.benefit_year, payment.c.status,
+            payment.c.paid_on,
+        ).where(_in(payment.c.person_id, person_ids), _in(payment.c.benefit_year, wanted))
+    ):  # fmt: skip
+        key = (person_id, year)
+        if status == "paid":
+            paid[key].append((paid_on, None))
+            last.add(key)
+            last_any.add(key)
+        elif status == "refunded":
+            paid[key].append((paid_on, refunded_on.get(pid)))
+            last_any.add(key)
+    for person_id, year, status in conn.execute(
+        sa.select(enrolment.c.person_id, enrolment.c.benefit_year, enrolment.c.status).where(
+            _in(enrolment.c.person_id, person_ids),
+            _in(enrolment.c.benefit_year, [y - 1 for y in years]),
+            enrolment.c.status.in_(("paid", "refunded")),
+        )
+    ):
+        last_any.add((person_id, year))
+        if status == "paid":
+            last.add((person_id, year))
+    out: dict[tuple[str, int], Share] = {}
+    for pid, status, employee, hukou, permit, town, village in people:
+        fallback = hukou if hukou is not None else (permit if permit is not None else "")
+        registered = int(status == "active" and employee is False)
+        for year in years:
+            was = int((pid, year - 1) in last)
+            out[(pid, year)] = Share(
+                hukou6=(hukou or "")[:6],
+                permit6=(permit or "")[:6],
+                fallback6=fallback[:6],
+                town=town,
+                village=village,
+                registered=registered,
+                last=was,
+                last_any=int((pid, year - 1) in last_any),
+                gone=int(was and status != "active"),
+                spans=_merged(paid.get((pid, year), ())),
+            )
+    return out
+
+
+# --- keeping the tally --------------------------------------------------------------------
+
+
+def _encode(spans: tuple[Span, ...]) -> str:
+    return ";".join(f"{s.isoformat()}/{e.isoformat() if e else ''}" for s, e in spans)
+
+
+def _decode(text: str) -> tuple[Span, ...]:
+    out: list[Span] = []
+    for part in filter(None, text.split(";")):
+        start, _, end = part.partition("/")
+        out.append((date.fromisoformat(start), date.fromisoformat(end) if end else None))
+    return tuple(out)
+
+
+Deltas = dict[tuple[Any, ...], list[int]]
+
+
+def _add(deltas: Deltas, year: int, share: Share, sign: int) -> None:
+    static = deltas.setdefault((year, *share.place, ALWAYS), [0] * len(_MEASURES))
+    for i, value in enumerate((1, share.registered, share.last, share.last_any, share.gone)):
+        static[i] += sign * value
+    for start, end in share.spans:
+        deltas.setdefault((year, *share.place, start), [0] * len(_MEASURES))[5] += sign
+        if end is not None:
+            deltas.setdefault((year, *share.place, end), [0] * len(_MEASURES))[5] -= sign
+
+
+def _old_shares(
+    conn: sa.Connection, person_ids: Sequence[str], years: Sequence[int]
+) -> dict[tuple[str, int], Share]:
+    stored = table("progress_person")
+    rows = conn.execute(
+        sa.select(stored).where(
+            _in(stored.c.person_id, person_ids), _in(stored.c.benefit_year, years)
+        )
+    ).all()
+    return {
+        (r.person_id, r.benefit_year): Share(
+            r.hukou6, r.permit6, r.fallback6, r.town, r.village, r.registered, r.last,
+            r.last_any, r.gone, _decode(r.spans),
+        )
+        for r in rows
+    }  # fmt: skip
+
+
+def _apply(
+    conn: sa.Connection,
+    person_ids: Sequence[str],
+    years: Sequence[int],
+    *,
+    old: dict[tuple[str, int], Share] | None = None,
+) -> None:
+    """Bring ``person_ids``' shares in ``years`` up to date (``old``: their stored shares,
+    read here unless given)."""
+    if old is None:
+        old = _old_shares(conn, person_ids, years)
+    new = shares(conn, person_ids, years)
+    changed = [k for k in old.keys() | new.keys() if old.get(k) != new.get(k)]
+    if not changed:
+        return
+    deltas: Deltas = {}
+    for key in changed:
+        if key in old:
+            _add(deltas, key[1], old[key], -1)
+        if key in new:
+            _add(deltas, key[1], new[key], +1)
+    stored = table("progress_person")
+    gone = [k for k in changed if k in old]
+    for year in years:
+        ids = [pid for pid, y in gone if y == year]
+        for start in range(0, len(ids), 500):
+            conn.execute(
+                sa.delete(stored).where(
+                    stored.c.benefit_year == year, _in(stored.c.person_id, ids[start : start + 500])
+                )
+            )
+    rows = [
+        {"person_id": pid, "benefit_year": year, **_share_columns(new[(pid, year)])}
+        for pid, year in changed
+        if (pid, year) in new
+    ]
+    if rows:
+        conn.execute(sa.insert(stored), rows)
+    _upsert(conn, deltas)
+
+
+def _share_columns(share: Share) -> dict[str, Any]:
+    return {
+        "hukou6": share.hukou6, "permit6": share.permit6, "fallback6": share.fallback6,
+        "town": share.town, "village": share.village, "registered": share.registered,
+        "last": share.last, "last_any": share.last_any, "gone": share.gone,
+        "spans": _encode(share.spans),
+    }  # fmt: skip
+
+
+def _upsert(conn: sa.Connection, deltas: Deltas) -> None:
+    rows = [
+        {"benefit_year": key[0], **dict(zip(_PLACE, key[1:6], strict=True)), "day": key[6],
+         **dict(zip(_MEASURES, values, strict=True))}
+        for key, values in deltas.items()
+        if any(values)
+    ]  # fmt: skip
+    if not rows:
+        return
+    tally = table("progress_tally")
+    insert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(tally)
+    statement = insert.on_conflict_do_update(
+        index_elements=["benefit_year", *_PLACE, "day"],
+        set_={m: getattr(tally.c, m) + getattr(insert.excluded, m) for m in _MEASURES},
+    )
+    conn.execute(statement, rows)
+
+
+def built_years(conn: sa.Connection) -> list[int]:
+    years = table("progress_year")
+    return [int(y) for y in conn.execute(sa.select(years.c.benefit_year)).scalars()]
+
+
+def is_settled(conn: sa.Connection) -> bool:
+    dirty = table("progress_dirty")
+    return conn.execute(sa.select(dirty.c.person_id).limit(1)).first() is None
+
+
+def settle(conn: sa.Connection) -> int:
+    """Recompute the shares of the residents ``progress_dirty`` names, in the caller's
+    transaction; returns how many residents were settled."""
+    dirty = table("progress_dirty")
+    years = built_years(conn)
+    done = 0
+    while True:
+        ids = list(conn.execute(sa.select(dirty.c.person_id).limit(_CHUNK)).scalars())
+        if not ids:
+            return done
+        if years:
+            _apply(conn, ids, years)
+        conn.execute(sa.delete(dirty).where(_in(dirty.c.person_id, ids)))
+        done += len(ids)
+
+
+def rebuild(conn: sa.Connection, years: Sequence[int], *, now: datetime) -> int:
+    """Build ``years`` of the tally from the registry (replacing what it held for them), in
+    the caller's transaction; returns the number of residents counted."""
+    settle(conn)  # the other years built, up to date
+    person = table("person")
+    stored, tally, built = table("progress_person"), table("progress_tally"), table("progress_year")
+    years = sorted(set(years))
+    conn.execute(sa.delete(stored).where(_in(stored.c.benefit_year, years)))
+    conn.execute(sa.delete(tally).where(_in(tally.c.benefit_year, years)))
+    conn.execute(sa.delete(built).where(_in(built.c.benefit_year, years)))
+    conn.execute(sa.insert(built), [{"benefit_year": y, "built_at": now} for y in years])
+    after = ""
+    counted = 0
+    while True:
+        ids = list(
+            conn.execute(
+                sa.select(person.c.id).where(person.c.id > after).order_by(person.c.id).limit(_CHUNK)
+            ).scalars()
+        )
+        if not ids:
+            break
+        _apply(conn, ids, years, old={})
+        counted += len(ids)
+        after = ids[-1]
+    conn.execute(sa.delete(table("progress_dirty")))
+    return counted
+
+
+def years_to_build(conn: sa.Connection) -> list[int]:
+    """Every benefit year the registry has payments or enrolments for, and the one after the
+    last (last year's payers are its targets)."""
+    payment, enrolment = table("payment"), table("enrolment")
+    found = set(conn.execute(sa.select(payment.c.benefit_year).distinct()).scalars())
+    found |= set(conn.execute(sa.select(enrolment.c.benefit_year).distinct()).scalars())
+    return sorted({*found, max(found) + 1}) if found else []
+
+
+# --- the hook: settled before every commit ------------------------------------------------
+
+# by pool: an engine and its ``write_engine`` share one
+_HAS_TALLY: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
+
+
+def _has_tally(conn: sa.Connection) -> bool:
+    pool = conn.engine.pool
+    if _HAS_TALLY.get(pool):
+        return True
+    found = sa.inspect(conn).has_table("progress_dirty")
+    if found:
+        _HAS_TALLY[pool] = True
+    return found
+
+
+@event.listens_for(Session, "before_commit")
+def _settle_before_commit(session: Session) -> None:
+    if not session.in_transaction():
+        return
+    session.flush()  # the commit's own flush comes after this hook: its writes must be in
+    conn = session.connection()
+    if _has_tally(conn) and not is_settled(conn):
+        settle(conn)
+
+
+# --- the report's read ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class VillageCounts:
+    county: str
+    town: str
+    village: str
+    paid: int
+    paid_week_ago: int
+    registered: int
+    paid_last: int  # 附件2 (1): paid last year, refunded since included
+    after_refund: int  # (3)
+    gone: int  # (4)
+
+
+def village_counts(
+    conn: sa.Connection, *, region_code: str, year: int, as_of: date, week_ago: date,
+    town: str | None = None,
+) -> list[VillageCounts] | None:  # fmt: skip
+    """Each village's counts from the tally, or None when the tally cannot give them (the
+    year not built, or writes not yet settled): the caller computes them directly."""
+    if year not in built_years(conn) or not is_settled(conn):
+        return None
+    from yibao import regions
+
+    tally = table("progress_tally")
+
+    def upto(day: date) -> sa.ColumnElement[int]:
+        return sa.func.sum(sa.case((tally.c.day <= day, tally.c.paid), else_=0))
+
+    query = (
+        sa.select(
+            *(getattr(tally.c, c) for c in _PLACE),
+            upto(as_of), upto(week_ago),
+            *(sa.func.sum(getattr(tally.c, m)) for m in ("persons", "registered", "last_any", "last", "gone")),
+        )
+        .where(tally.c.benefit_year == year, *([tally.c.town == town] if town else []))
+        .group_by(*(getattr(tally.c, c) for c in _PLACE))
+    )  # fmt: skip
+    codes = {*regions.counties_of(region_code), region_code} if region_code else set()
+    merged: dict[tuple[str, str, str], list[int]] = {}
+    for hukou6, permit6, fallback6, town_, village, *figures in conn.execute(query):
+        if codes:
+            county = hukou6 if hukou6 in codes else permit6 if permit6 in codes else fallback6
+        else:
+            county = fallback6
+        into = merged.setdefault((county, town_, village), [0] * 7)
+        for i, value in enumerate(figures):
+            into[i] += int(value or 0)
+    return [
+        VillageCounts(county, town_, village, paid, week, registered, last_any, last, gone)
+        for (county, town_, village), (paid, week, persons, registered, last_any, last, gone)
+        in merged.items()
+        if persons > 0
+    ]
