@@ -611,7 +611,11 @@ def build_demo(
         # The indexes of a large registry (random UUID keys) outgrow SQLite's default 2 MB
         # page cache; for this connection only.
         session.execute(sa.text("PRAGMA cache_size = -262144"))
-    with indexes_deferred(session, _TABLES):
+    from yibao.reports import tally
+
+    # The registry is empty: its indexes are built once at the end, and the progress counts
+    # from the finished registry (if any year of them is built), not resident by resident.
+    with indexes_deferred(session, _TABLES), tally.paused(session.connection(), now=moment):
         written = _write(session, builder, persons)
     if sequence is None:
         session.add(ReceiptSequence(device_id=actor.device_id, last_value=builder.receipt_no))

@@ -211,3 +211,31 @@ def test_unsettled_writes_send_the_report_to_the_registry(engine: sa.Engine, peo
 def test_an_empty_registry_has_no_year_to_build(engine: sa.Engine) -> None:
     with pytest.raises(ReportRefused, match="还没有任何缴费"):
         rebuild_tally(engine, actor=ACTOR, now=NOW)
+
+
+def test_the_demo_builds_without_marking_and_leaves_the_tally_right(engine: sa.Engine) -> None:
+    from yibao.config import ensure_clerk, ensure_device
+    from yibao.demo import DemoSettings, build_demo
+
+    rebuild_tally(engine, actor=ACTOR, now=NOW, years=[2025])  # built before anyone is there
+    triggers = sa.text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as conn:
+        before = conn.execute(triggers).all() if sqlite else None
+    device = ensure_device(engine, now=NOW)
+    clerk = ensure_clerk(engine, name="测试员", device=device, now=NOW)
+    settings = DemoSettings(
+        policy_id="shangnan-2025", region_code="611023", benefit_year=2025, standard_fen=40000,
+        subsidy_fen={"minimum_living": 24000}, centralized_start=date(2024, 9, 1),
+        centralized_end=date(2024, 12, 20), benefit_start=date(2025, 1, 1),
+        benefit_end=date(2025, 12, 31),
+    )  # fmt: skip
+    with Session(engine) as s:
+        build_demo(s, persons=300, settings=settings, seed=3, device_prefix=device.prefix, now=NOW,
+                   actor=Actor(device_id=device.id, clerk_id=clerk.id, clerk_name=clerk.name))  # fmt: skip
+        s.commit()
+    with engine.connect() as conn:
+        assert tally.is_settled(conn)
+        if sqlite:
+            assert conn.execute(triggers).all() == before
+    _compare(engine, date(2024, 12, 20))

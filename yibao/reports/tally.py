@@ -29,7 +29,8 @@ from __future__ import annotations
 
 import weakref
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -437,3 +438,26 @@ def village_counts(
         in merged.items()
         if persons > 0
     ]
+
+
+@contextmanager
+def paused(conn: sa.Connection, *, now: datetime) -> Iterator[None]:
+    """A bulk fill without the marking triggers (SQLite; the demo builder): they are dropped
+    for the block and created again from their own text, and the years built are rebuilt
+    from the registry afterwards, all in the caller's transaction. Elsewhere the triggers
+    mark as usual and the hook settles at commit."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    triggers = conn.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'progress\\_%' ESCAPE '\\'"
+        " ORDER BY name"
+    ).all()
+    for name, _sql in triggers:
+        conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
+    yield
+    for _name, sql in triggers:
+        conn.exec_driver_sql(sql)
+    years = built_years(conn)
+    if years:
+        rebuild(conn, years, now=now)
