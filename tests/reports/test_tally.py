@@ -23,6 +23,7 @@ from yibao.models import (
     Household,
     Payment,
     Person,
+    PersonIdentity,
     RefundRequest,
     RefundTransition,
 )
@@ -57,6 +58,8 @@ def _compare(engine: sa.Engine, day: date, town: str | None = None) -> None:
         assert _figures(P._village_rows(conn, scope, week_ago)) == _figures(
             P._village_rows_direct(conn, scope, week_ago)
         ), day
+        assert tally.holders(conn, year=2025, as_of=day, town=town) is not None
+        assert P._groups(conn, scope) == P._groups_direct(conn, scope), day
 
 
 def _build(engine: sa.Engine) -> None:
@@ -82,7 +85,7 @@ def _random_operation(s: Session, rng: random.Random, n: int) -> str:
     persons = s.execute(sa.select(Person)).scalars().all()
     person = rng.choice(persons)
     kind = rng.choice(("pay", "pay", "refund", "refund", "void", "move", "household", "status",
-                       "employee", "last_year"))  # fmt: skip
+                       "employee", "last_year", "identity"))  # fmt: skip
     if kind == "pay":
         if s.execute(sa.select(Payment.id).where(Payment.person_id == person.id,
                      Payment.benefit_year == 2025, Payment.status == "paid")).first():  # fmt: skip
@@ -123,6 +126,15 @@ def _random_operation(s: Session, rng: random.Random, n: int) -> str:
         s.add(RefundTransition(refund_id=request.id, from_state="approved", to_state="refunded",
                                at=at.astimezone(UTC), device_id=DEVICE))  # fmt: skip
         return f"refund {payment.receipt_no} at {at}"
+    if kind == "identity":
+        held = s.execute(sa.select(PersonIdentity).where(PersonIdentity.person_id == person.id)).scalars().first()
+        if held is not None and rng.random() < 0.5:
+            held.revoked_at = NOW
+            return f"identity of {person.name} revoked"
+        s.add(PersonIdentity(person_id=person.id, code=rng.choice(("minimum_living", "extreme_poverty")),
+                             valid_from=date(2024, 1, 1) + timedelta(days=rng.randint(0, 400)),
+                             device_id=DEVICE))  # fmt: skip
+        return f"identity for {person.name}"
     if kind == "move":
         person.town, person.village = rng.choice(PLACES)
         return f"move {person.name} to {person.town}{person.village}"
@@ -156,7 +168,7 @@ def test_tally_equals_the_registry_after_random_operations(
     _build(engine)
     rng = random.Random(seed)
     days = [date(2024, 10, 15), date(2024, 11, 27), date(2024, 12, 20), date(2025, 3, 31)]
-    for n in range(30):
+    for n in range(40):
         with Session(engine) as s:
             done = _random_operation(s, rng, n)
             try:

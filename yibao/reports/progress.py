@@ -365,6 +365,42 @@ def _town_order(policy: Any) -> list[str]:
 
 
 def _groups(conn: sa.Connection, scope: Scope) -> tuple[list[GroupRow], int, int]:
+    held = tally.holders(conn, year=scope.year, as_of=scope.as_of, town=scope.town)
+    if held is None:
+        return _groups_direct(conn, scope)
+    by_code: dict[str, tuple[set[str], set[str]]] = defaultdict(lambda: (set(), set()))
+    everyone: set[str] = set()
+    paid_anyone: set[str] = set()
+    for person_id, code, alive, paid in held:
+        if not alive:
+            continue
+        holders, payers = by_code[code]
+        holders.add(person_id)
+        everyone.add(person_id)
+        if paid:
+            payers.add(person_id)
+            paid_anyone.add(person_id)
+    counts = [(code, len(h), len(p)) for code, (h, p) in by_code.items()]
+    return _group_rows(scope, counts), len(everyone), len(paid_anyone)
+
+
+def _group_rows(scope: Scope, counts: list[tuple[str, int, int]]) -> list[GroupRow]:
+    subsidised = _subsidised_codes(scope.policy)
+    rows = [
+        GroupRow(
+            identity=code,
+            label=identity_label(code),
+            holders=int(n),
+            paid=int(p),
+            subsidised=code in subsidised,
+        )
+        for code, n, p in counts
+    ]
+    rows.sort(key=lambda g: (not g.subsidised, g.identity))
+    return rows
+
+
+def _groups_direct(conn: sa.Connection, scope: Scope) -> tuple[list[GroupRow], int, int]:
     person, identity = table("person"), table("person_identity")
     # Per holder, one probe of the payment index (person, year), not ``IN`` over every
     # payment of the year: holders are a few per cent of the registry.
@@ -404,19 +440,8 @@ def _groups(conn: sa.Connection, scope: Scope) -> tuple[list[GroupRow], int, int
         .select_from(base)
         .where(*conds)
     ).one()
-    subsidised = _subsidised_codes(scope.policy)
-    rows = [
-        GroupRow(
-            identity=code,
-            label=identity_label(code),
-            holders=int(n),
-            paid=int(p),
-            subsidised=code in subsidised,
-        )
-        for code, n, p in by_code
-    ]
-    rows.sort(key=lambda g: (not g.subsidised, g.identity))
-    return rows, int(holders or 0), int(paid or 0)
+    counts = [(str(code), int(n), int(p)) for code, n, p in by_code]
+    return _group_rows(scope, counts), int(holders or 0), int(paid or 0)
 
 
 @dataclass(frozen=True)

@@ -461,3 +461,36 @@ def paused(conn: sa.Connection, *, now: datetime) -> Iterator[None]:
     years = built_years(conn)
     if years:
         rebuild(conn, years, now=now)
+
+
+def holders(
+    conn: sa.Connection, *, year: int, as_of: date, town: str | None = None
+) -> list[tuple[str, str, bool, bool]] | None:
+    """(person, identity code, alive, paid as of ``as_of``) for every identity held on that
+    day, paid read from the kept shares (no pass over payments); None when the tally cannot
+    say (the year not built, or writes not yet settled)."""
+    if year not in built_years(conn) or not is_settled(conn):
+        return None
+    from yibao.reports.base import active_identity
+
+    person, identity, stored = table("person"), table("person_identity"), table("progress_person")
+    query = (
+        sa.select(identity.c.person_id, identity.c.code, person.c.status, stored.c.spans)
+        .select_from(
+            identity.join(person, person.c.id == identity.c.person_id).join(
+                stored,
+                sa.and_(stored.c.person_id == identity.c.person_id, stored.c.benefit_year == year),
+            )
+        )
+        .where(active_identity(as_of), *([stored.c.town == town] if town else []))
+    )
+    out = []
+    paid_cache: dict[str, bool] = {"": False}
+    for person_id, code, status, spans in conn.execute(query):
+        paid = paid_cache.get(spans)
+        if paid is None:
+            paid = paid_cache[spans] = any(
+                start <= as_of and (end is None or as_of < end) for start, end in _decode(spans)
+            )
+        out.append((person_id, code, status == "active" or paid, paid))
+    return out
