@@ -486,7 +486,7 @@ def holders(
     )
     out = []
     paid_cache: dict[str, bool] = {"": False}
-    for person_id, code, status, spans in conn.execute(query):
+    for person_id, code, status, spans in conn.execute(query).all():  # one fetchall, not row by row
         paid = paid_cache.get(spans)
         if paid is None:
             paid = paid_cache[spans] = any(
