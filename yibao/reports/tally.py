@@ -321,30 +321,112 @@ def settle(conn: sa.Connection) -> int:
 
 def rebuild(conn: sa.Connection, years: Sequence[int], *, now: datetime) -> int:
     """Build ``years`` of the tally from the registry (replacing what it held for them), in
-    the caller's transaction; returns the number of residents counted."""
-    settle(conn)  # the other years built, up to date
-    person = table("person")
-    stored, tally, built = table("progress_person"), table("progress_tally"), table("progress_year")
+    the caller's transaction; returns the number of residents counted.
+
+    Set-based: one ``INSERT … SELECT`` per year writes every resident's share, with the
+    paid span of their ``paid`` payment (at most one per person-year); the tally is summed
+    from those shares; then the residents with a refunded payment of the year (whose spans
+    end when the refund is paid out) are recomputed one by one like any changed resident."""
     years = sorted(set(years))
+    stored, tally, built = table("progress_person"), table("progress_tally"), table("progress_year")
+    dirty = table("progress_dirty")
+    if set(built_years(conn)) - set(years):
+        settle(conn)  # the other years built, up to date
+    else:
+        conn.execute(sa.delete(dirty))  # every built year is rebuilt below
     conn.execute(sa.delete(stored).where(_in(stored.c.benefit_year, years)))
     conn.execute(sa.delete(tally).where(_in(tally.c.benefit_year, years)))
     conn.execute(sa.delete(built).where(_in(built.c.benefit_year, years)))
     conn.execute(sa.insert(built), [{"benefit_year": y, "built_at": now} for y in years])
-    after = ""
-    counted = 0
-    while True:
-        ids = list(
-            conn.execute(
-                sa.select(person.c.id).where(person.c.id > after).order_by(person.c.id).limit(_CHUNK)
-            ).scalars()
-        )
-        if not ids:
-            break
-        _apply(conn, ids, years, old={})
-        counted += len(ids)
-        after = ids[-1]
-    conn.execute(sa.delete(table("progress_dirty")))
-    return counted
+    for year in years:
+        conn.execute(_shares_insert(year))
+        _sum_tally(conn, year)
+    payment = table("payment")
+    refunded = list(
+        conn.execute(
+            sa.select(payment.c.person_id)
+            .where(_in(payment.c.benefit_year, years), payment.c.status == "refunded")
+            .distinct()
+        ).scalars()
+    )
+    for start in range(0, len(refunded), _CHUNK):
+        _apply(conn, refunded[start : start + _CHUNK], years)
+    conn.execute(sa.delete(dirty))
+    person = table("person")
+    return int(conn.execute(sa.select(sa.func.count()).select_from(person)).scalar_one())
+
+
+def _shares_insert(year: int) -> sa.Insert:
+    """``INSERT INTO progress_person SELECT …``: every resident's share of ``year``."""
+    person, household = table("person"), table("household")
+    payment, enrolment = table("payment"), table("enrolment")
+
+    def last_year(statuses: tuple[str, ...]) -> sa.ColumnElement[bool]:
+        return sa.or_(
+            sa.exists().where(
+                payment.c.person_id == person.c.id, payment.c.benefit_year == year - 1,
+                payment.c.status.in_(statuses),
+            ),
+            sa.exists().where(
+                enrolment.c.person_id == person.c.id, enrolment.c.benefit_year == year - 1,
+                enrolment.c.status.in_(statuses),
+            ),
+        )  # fmt: skip
+
+    def flag(cond: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+        return sa.case((cond, 1), else_=0)
+
+    paid_on = (
+        sa.select(sa.cast(payment.c.paid_on, sa.String))
+        .where(payment.c.person_id == person.c.id, payment.c.benefit_year == year,
+               payment.c.status == "paid")
+        .limit(1)
+        .scalar_subquery()
+    )  # fmt: skip
+    was = last_year(("paid",))
+    select = sa.select(
+        person.c.id,
+        sa.literal(year),
+        sa.func.coalesce(sa.func.substr(person.c.hukou_region, 1, 6), ""),
+        sa.func.coalesce(sa.func.substr(person.c.residence_permit_region, 1, 6), ""),
+        sa.func.substr(
+            sa.func.coalesce(person.c.hukou_region, person.c.residence_permit_region, ""), 1, 6
+        ),
+        sa.func.coalesce(person.c.town, household.c.town, UNKNOWN_TOWN),
+        sa.func.coalesce(person.c.village, household.c.village, UNKNOWN_VILLAGE),
+        flag(sa.and_(person.c.status == "active", person.c.employee_insured.is_(False))),
+        flag(was),
+        flag(last_year(("paid", "refunded"))),
+        flag(sa.and_(was, person.c.status != "active")),
+        sa.func.coalesce(paid_on + "/", ""),
+    ).select_from(person.outerjoin(household, household.c.id == person.c.household_id))
+    stored = table("progress_person")
+    columns = ["person_id", "benefit_year", *_PLACE, "registered", "last", "last_any", "gone",
+               "spans"]  # fmt: skip
+    return sa.insert(stored).from_select(columns, select)
+
+
+def _sum_tally(conn: sa.Connection, year: int) -> None:
+    """The tally of ``year`` summed from its shares (each a single open span or none)."""
+    stored, tally = table("progress_person"), table("progress_tally")
+    place = [getattr(stored.c, c) for c in _PLACE]
+    static = sa.select(
+        stored.c.benefit_year, *place, sa.literal(ALWAYS, sa.Date), sa.func.count(),
+        sa.func.sum(stored.c.registered), sa.func.sum(stored.c.last),
+        sa.func.sum(stored.c.last_any), sa.func.sum(stored.c.gone), sa.literal(0),
+    ).where(stored.c.benefit_year == year).group_by(stored.c.benefit_year, *place)  # fmt: skip
+    day: sa.ColumnElement[Any] = sa.func.substr(stored.c.spans, 1, 10)
+    if conn.dialect.name != "sqlite":  # SQLite keeps dates as this text; CAST would make a number
+        day = sa.cast(day, sa.Date)
+    events = (
+        sa.select(stored.c.benefit_year, *place, day, *(sa.literal(0) for _ in range(5)),
+                  sa.func.count())
+        .where(stored.c.benefit_year == year, stored.c.spans != "")
+        .group_by(stored.c.benefit_year, *place, day)
+    )  # fmt: skip
+    columns = ["benefit_year", *_PLACE, "day", *_MEASURES]
+    conn.execute(sa.insert(tally).from_select(columns, static))
+    conn.execute(sa.insert(tally).from_select(columns, events))
 
 
 def years_to_build(conn: sa.Connection) -> list[int]:
