@@ -709,6 +709,10 @@ class ProgressPerson(SQLModel, table=True):
     last_any: int = 0
     gone: int = 0
     spans: str = Field(default="", max_length=400)
+    # The identities held, as JSON: [[code, holder spans, payer spans], …] (spans as above):
+    # the days the resident counts among the code's holders (identity valid, and active or
+    # paid) and among its paid holders.
+    groups: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False))
 
 
 class ProgressTally(SQLModel, table=True):
@@ -731,6 +735,21 @@ class ProgressTally(SQLModel, table=True):
     last_any: int = 0
     gone: int = 0
     paid: int = 0
+
+
+class ProgressGroupTally(SQLModel, table=True):
+    """Holders of each identity, and the paid among them, by benefit year, town and day, as
+    changes on ``day`` (like ``progress_tally.paid``); ``code`` ``*``: any identity, each
+    resident once."""
+
+    __tablename__ = "progress_group_tally"
+
+    benefit_year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    town: str = Field(primary_key=True, max_length=50)
+    code: str = Field(primary_key=True, max_length=40)
+    day: date = Field(primary_key=True)
+    holders: int = 0
+    payers: int = 0
 
 
 class ProgressDirty(SQLModel, table=True):

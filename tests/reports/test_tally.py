@@ -58,7 +58,7 @@ def _compare(engine: sa.Engine, day: date, town: str | None = None) -> None:
         assert _figures(P._village_rows(conn, scope, week_ago)) == _figures(
             P._village_rows_direct(conn, scope, week_ago)
         ), day
-        assert tally.holders(conn, year=2025, as_of=day, town=town) is not None
+        assert tally.group_counts(conn, year=2025, as_of=day, town=town) is not None
         assert P._groups(conn, scope) == P._groups_direct(conn, scope), day
 
 

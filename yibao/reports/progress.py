@@ -365,23 +365,12 @@ def _town_order(policy: Any) -> list[str]:
 
 
 def _groups(conn: sa.Connection, scope: Scope) -> tuple[list[GroupRow], int, int]:
-    held = tally.holders(conn, year=scope.year, as_of=scope.as_of, town=scope.town)
-    if held is None:
+    counted = tally.group_counts(conn, year=scope.year, as_of=scope.as_of, town=scope.town)
+    if counted is None:
         return _groups_direct(conn, scope)
-    by_code: dict[str, tuple[set[str], set[str]]] = defaultdict(lambda: (set(), set()))
-    everyone: set[str] = set()
-    paid_anyone: set[str] = set()
-    for person_id, code, alive, paid in held:
-        if not alive:
-            continue
-        holders, payers = by_code[code]
-        holders.add(person_id)
-        everyone.add(person_id)
-        if paid:
-            payers.add(person_id)
-            paid_anyone.add(person_id)
-    counts = [(code, len(h), len(p)) for code, (h, p) in by_code.items()]
-    return _group_rows(scope, counts), len(everyone), len(paid_anyone)
+    anyone = counted.pop("*", (0, 0))
+    counts = [(code, h, p) for code, (h, p) in counted.items() if h]
+    return _group_rows(scope, counts), anyone[0], anyone[1]
 
 
 def _group_rows(scope: Scope, counts: list[tuple[str, int, int]]) -> list[GroupRow]:

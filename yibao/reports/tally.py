@@ -27,12 +27,13 @@ enrolment of the year before.
 
 from __future__ import annotations
 
+import json
 import weakref
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -65,6 +66,8 @@ class Share:
     last_any: int
     gone: int
     spans: tuple[Span, ...]
+    # (code, holder spans, payer spans) per identity held, by code
+    groups: tuple[tuple[str, tuple[Span, ...], tuple[Span, ...]], ...] = ()
 
     @property
     def place(self) -> tuple[str, str, str, str, str]:
@@ -98,6 +101,39 @@ def _merged(spans: Iterable[Span]) -> tuple[Span, ...]:
                 out[-1] = (first, None if end is None else max(last_end, end))
                 continue
         out.append((start, end))
+    return tuple(out)
+
+
+def _intersected(a: tuple[Span, ...], b: tuple[Span, ...]) -> tuple[Span, ...]:
+    """The days in both (each disjoint and in order)."""
+    out: list[Span] = []
+    for start_a, end_a in a:
+        for start_b, end_b in b:
+            start = max(start_a, start_b)
+            ends = [e for e in (end_a, end_b) if e is not None]
+            end = min(ends) if ends else None
+            if end is None or start < end:
+                out.append((start, end))
+    return _merged(out)
+
+
+_FOREVER: tuple[Span, ...] = ((ALWAYS, None),)
+
+
+def _groups_of(
+    held: list[tuple[str, date | None, date | None]], active: bool, paid: tuple[Span, ...]
+) -> tuple[tuple[str, tuple[Span, ...], tuple[Span, ...]], ...]:
+    """Per code: the days the resident holds it (valid, and active or paid) and the days they
+    hold it paid. ``held``: (code, valid_from, valid_to) of the identities not revoked."""
+    valid: dict[str, list[Span]] = defaultdict(list)
+    for code, valid_from, valid_to in held:
+        end = valid_to + timedelta(days=1) if valid_to is not None else None  # valid_to counts
+        valid[code].append((valid_from or ALWAYS, end))
+    alive = _FOREVER if active else paid
+    out = []
+    for code in sorted(valid):
+        days = _merged(valid[code])
+        out.append((code, _intersected(days, alive), _intersected(days, paid)))
     return tuple(out)
 
 
@@ -158,12 +194,20 @@ def shares(
         last_any.add((person_id, year))
         if status == "paid":
             last.add((person_id, year))
+    identity = table("person_identity")
+    held: dict[str, list[tuple[str, date | None, date | None]]] = defaultdict(list)
+    for person_id, code, valid_from, valid_to in conn.execute(
+        sa.select(identity.c.person_id, identity.c.code, identity.c.valid_from, identity.c.valid_to)
+        .where(_in(identity.c.person_id, person_ids), identity.c.revoked_at.is_(None))
+    ):  # fmt: skip
+        held[person_id].append((code, valid_from, valid_to))
     out: dict[tuple[str, int], Share] = {}
     for pid, status, employee, hukou, permit, town, village in people:
         fallback = hukou if hukou is not None else (permit if permit is not None else "")
         registered = int(status == "active" and employee is False)
         for year in years:
             was = int((pid, year - 1) in last)
+            spans = _merged(paid.get((pid, year), ()))
             out[(pid, year)] = Share(
                 hukou6=(hukou or "")[:6],
                 permit6=(permit or "")[:6],
@@ -174,7 +218,8 @@ def shares(
                 last=was,
                 last_any=int((pid, year - 1) in last_any),
                 gone=int(was and status != "active"),
-                spans=_merged(paid.get((pid, year), ())),
+                spans=spans,
+                groups=_groups_of(held[pid], status == "active", spans) if pid in held else (),
             )
     return out
 
@@ -194,7 +239,37 @@ def _decode(text: str) -> tuple[Span, ...]:
     return tuple(out)
 
 
+def _encode_groups(groups: tuple[tuple[str, tuple[Span, ...], tuple[Span, ...]], ...]) -> str:
+    if not groups:
+        return ""
+    return json.dumps([[code, _encode(h), _encode(p)] for code, h, p in groups], ensure_ascii=False)
+
+
+def _decode_groups(text: str) -> tuple[tuple[str, tuple[Span, ...], tuple[Span, ...]], ...]:
+    if not text:
+        return ()
+    return tuple((code, _decode(h), _decode(p)) for code, h, p in json.loads(text))
+
+
 Deltas = dict[tuple[Any, ...], list[int]]
+
+
+def _add_spans(deltas: Deltas, key: tuple[Any, ...], spans: tuple[Span, ...], i: int, sign: int) -> None:
+    for start, end in spans:
+        deltas.setdefault((*key, start), [0, 0])[i] += sign
+        if end is not None:
+            deltas.setdefault((*key, end), [0, 0])[i] -= sign
+
+
+def _add_groups(deltas: Deltas, year: int, share: Share, sign: int) -> None:
+    if not share.groups:
+        return
+    for code, holder, payer in share.groups:
+        _add_spans(deltas, (year, share.town, code), holder, 0, sign)
+        _add_spans(deltas, (year, share.town, code), payer, 1, sign)
+    # any identity, each resident once: the union of their codes' days
+    _add_spans(deltas, (year, share.town, "*"), _merged(d for g in share.groups for d in g[1]), 0, sign)
+    _add_spans(deltas, (year, share.town, "*"), _merged(d for g in share.groups for d in g[2]), 1, sign)
 
 
 def _add(deltas: Deltas, year: int, share: Share, sign: int) -> None:
@@ -219,7 +294,7 @@ def _old_shares(
     return {
         (r.person_id, r.benefit_year): Share(
             r.hukou6, r.permit6, r.fallback6, r.town, r.village, r.registered, r.last,
-            r.last_any, r.gone, _decode(r.spans),
+            r.last_any, r.gone, _decode(r.spans), _decode_groups(r.groups),
         )
         for r in rows
     }  # fmt: skip
@@ -241,11 +316,14 @@ def _apply(
     if not changed:
         return
     deltas: Deltas = {}
+    group_deltas: Deltas = {}
     for key in changed:
         if key in old:
             _add(deltas, key[1], old[key], -1)
+            _add_groups(group_deltas, key[1], old[key], -1)
         if key in new:
             _add(deltas, key[1], new[key], +1)
+            _add_groups(group_deltas, key[1], new[key], +1)
     stored = table("progress_person")
     gone = [k for k in changed if k in old]
     for year in years:
@@ -264,6 +342,7 @@ def _apply(
     if rows:
         conn.execute(sa.insert(stored), rows)
     _upsert(conn, deltas)
+    _upsert_groups(conn, group_deltas)
 
 
 def _share_columns(share: Share) -> dict[str, Any]:
@@ -271,7 +350,7 @@ def _share_columns(share: Share) -> dict[str, Any]:
         "hukou6": share.hukou6, "permit6": share.permit6, "fallback6": share.fallback6,
         "town": share.town, "village": share.village, "registered": share.registered,
         "last": share.last, "last_any": share.last_any, "gone": share.gone,
-        "spans": _encode(share.spans),
+        "spans": _encode(share.spans), "groups": _encode_groups(share.groups),
     }  # fmt: skip
 
 
@@ -289,6 +368,23 @@ def _upsert(conn: sa.Connection, deltas: Deltas) -> None:
     statement = insert.on_conflict_do_update(
         index_elements=["benefit_year", *_PLACE, "day"],
         set_={m: getattr(tally.c, m) + getattr(insert.excluded, m) for m in _MEASURES},
+    )
+    conn.execute(statement, rows)
+
+
+def _upsert_groups(conn: sa.Connection, deltas: Deltas) -> None:
+    rows = [
+        {"benefit_year": year, "town": town, "code": code, "day": day, "holders": h, "payers": p}
+        for (year, town, code, day), (h, p) in deltas.items()
+        if h or p
+    ]
+    if not rows:
+        return
+    groups = table("progress_group_tally")
+    insert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(groups)
+    statement = insert.on_conflict_do_update(
+        index_elements=["benefit_year", "town", "code", "day"],
+        set_={m: getattr(groups.c, m) + getattr(insert.excluded, m) for m in ("holders", "payers")},
     )
     conn.execute(statement, rows)
 
@@ -336,21 +432,31 @@ def rebuild(conn: sa.Connection, years: Sequence[int], *, now: datetime) -> int:
         conn.execute(sa.delete(dirty))  # every built year is rebuilt below
     conn.execute(sa.delete(stored).where(_in(stored.c.benefit_year, years)))
     conn.execute(sa.delete(tally).where(_in(tally.c.benefit_year, years)))
+    group_tally = table("progress_group_tally")
+    conn.execute(sa.delete(group_tally).where(_in(group_tally.c.benefit_year, years)))
     conn.execute(sa.delete(built).where(_in(built.c.benefit_year, years)))
     conn.execute(sa.insert(built), [{"benefit_year": y, "built_at": now} for y in years])
     for year in years:
         conn.execute(_shares_insert(year))
         _sum_tally(conn, year)
-    payment = table("payment")
-    refunded = list(
-        conn.execute(
-            sa.select(payment.c.person_id)
-            .where(_in(payment.c.benefit_year, years), payment.c.status == "refunded")
-            .distinct()
-        ).scalars()
+    payment, identity = table("payment"), table("person_identity")
+    # one by one: spans cut by a refund, and the identities held (their days per code)
+    again = sorted(
+        set(
+            conn.execute(
+                sa.select(payment.c.person_id)
+                .where(_in(payment.c.benefit_year, years), payment.c.status == "refunded")
+                .distinct()
+            ).scalars()
+        )
+        | set(
+            conn.execute(
+                sa.select(identity.c.person_id).where(identity.c.revoked_at.is_(None)).distinct()
+            ).scalars()
+        )
     )
-    for start in range(0, len(refunded), _CHUNK):
-        _apply(conn, refunded[start : start + _CHUNK], years)
+    for start in range(0, len(again), _CHUNK):
+        _apply(conn, again[start : start + _CHUNK], years)
     conn.execute(sa.delete(dirty))
     person = table("person")
     return int(conn.execute(sa.select(sa.func.count()).select_from(person)).scalar_one())
@@ -399,10 +505,11 @@ def _shares_insert(year: int) -> sa.Insert:
         flag(last_year(("paid", "refunded"))),
         flag(sa.and_(was, person.c.status != "active")),
         sa.func.coalesce(paid_on + "/", ""),
+        sa.literal(""),
     ).select_from(person.outerjoin(household, household.c.id == person.c.household_id))
     stored = table("progress_person")
     columns = ["person_id", "benefit_year", *_PLACE, "registered", "last", "last_any", "gone",
-               "spans"]  # fmt: skip
+               "spans", "groups"]  # fmt: skip
     return sa.insert(stored).from_select(columns, select)
 
 
@@ -545,34 +652,19 @@ def paused(conn: sa.Connection, *, now: datetime) -> Iterator[None]:
         rebuild(conn, years, now=now)
 
 
-def holders(
+def group_counts(
     conn: sa.Connection, *, year: int, as_of: date, town: str | None = None
-) -> list[tuple[str, str, bool, bool]] | None:
-    """(person, identity code, alive, paid as of ``as_of``) for every identity held on that
-    day, paid read from the kept shares (no pass over payments); None when the tally cannot
-    say (the year not built, or writes not yet settled)."""
+) -> dict[str, tuple[int, int]] | None:
+    """Identity code (``*``: any, each resident once) → (holders, paid holders) as of
+    ``as_of``, from the kept counts; None when they cannot say (the year not built, or
+    writes not yet settled)."""
     if year not in built_years(conn) or not is_settled(conn):
         return None
-    from yibao.reports.base import active_identity
-
-    person, identity, stored = table("person"), table("person_identity"), table("progress_person")
-    query = (
-        sa.select(identity.c.person_id, identity.c.code, person.c.status, stored.c.spans)
-        .select_from(
-            identity.join(person, person.c.id == identity.c.person_id).join(
-                stored,
-                sa.and_(stored.c.person_id == identity.c.person_id, stored.c.benefit_year == year),
-            )
-        )
-        .where(active_identity(as_of), *([stored.c.town == town] if town else []))
-    )
-    out = []
-    paid_cache: dict[str, bool] = {"": False}
-    for person_id, code, status, spans in conn.execute(query).all():  # one fetchall, not row by row
-        paid = paid_cache.get(spans)
-        if paid is None:
-            paid = paid_cache[spans] = any(
-                start <= as_of and (end is None or as_of < end) for start, end in _decode(spans)
-            )
-        out.append((person_id, code, status == "active" or paid, paid))
-    return out
+    groups = table("progress_group_tally")
+    rows = conn.execute(
+        sa.select(groups.c.code, sa.func.sum(groups.c.holders), sa.func.sum(groups.c.payers))
+        .where(groups.c.benefit_year == year, groups.c.day <= as_of,
+               *([groups.c.town == town] if town else []))
+        .group_by(groups.c.code)
+    ).all()  # fmt: skip
+    return {code: (int(h or 0), int(p or 0)) for code, h, p in rows}

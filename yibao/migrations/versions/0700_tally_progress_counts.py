@@ -1,9 +1,9 @@
 """tally: the progress report's counts kept per benefit year, place and day.
 
-``progress_tally`` holds the counts, ``progress_person`` each resident's share of them (so
+``progress_tally`` holds the counts (``progress_group_tally`` those of each identity), ``progress_person`` each resident's share of them (so
 a change can take the old share out), ``progress_year`` the years built, ``progress_dirty``
 the residents whose share may have changed. Triggers on person, household, payment,
-enrolment, refund_request and refund_transition write ``progress_dirty`` on every write
+enrolment, person_identity, refund_request and refund_transition write ``progress_dirty`` on every write
 path (services, imports, sync, raw SQL); ``yibao.reports.tally.settle`` brings the counts
 up to date in the same transaction, before it commits. Empty until ``yibao report tally``
 builds a year: until then the reports compute from the registry directly.
@@ -47,6 +47,9 @@ TRIGGERS: tuple[tuple[str, str, str, str], ...] = (
     ("progress_enrolment_ins", "enrolment", "INSERT", "SELECT NEW.person_id"),
     ("progress_enrolment_upd", "enrolment", "UPDATE", "SELECT NEW.person_id UNION SELECT OLD.person_id"),
     ("progress_enrolment_del", "enrolment", "DELETE", "SELECT OLD.person_id"),
+    ("progress_identity_ins", "person_identity", "INSERT", "SELECT NEW.person_id"),
+    ("progress_identity_upd", "person_identity", "UPDATE", "SELECT NEW.person_id UNION SELECT OLD.person_id"),
+    ("progress_identity_del", "person_identity", "DELETE", "SELECT OLD.person_id"),
     ("progress_refund_ins", "refund_request", "INSERT", "SELECT NEW.person_id"),
     ("progress_refund_upd", "refund_request", "UPDATE", "SELECT NEW.person_id UNION SELECT OLD.person_id"),
     ("progress_refund_step_ins", "refund_transition", "INSERT",
@@ -69,6 +72,7 @@ def upgrade() -> None:
         sa.Column('last_any', sa.Integer(), nullable=False),
         sa.Column('gone', sa.Integer(), nullable=False),
         sa.Column('spans', _text(400), nullable=False),
+        sa.Column('groups', sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint('person_id', 'benefit_year', name=op.f('pk_progress_person')),
     )
     op.create_table(
@@ -88,6 +92,16 @@ def upgrade() -> None:
         sa.Column('paid', sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint('benefit_year', 'hukou6', 'permit6', 'fallback6', 'town', 'village', 'day',
                                 name=op.f('pk_progress_tally')),
+    )
+    op.create_table(
+        'progress_group_tally',
+        sa.Column('benefit_year', sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column('town', _text(50), nullable=False),
+        sa.Column('code', _text(40), nullable=False),
+        sa.Column('day', sa.Date(), nullable=False),
+        sa.Column('holders', sa.Integer(), nullable=False),
+        sa.Column('payers', sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint('benefit_year', 'town', 'code', 'day', name=op.f('pk_progress_group_tally')),
     )
     op.create_table(
         'progress_dirty',
@@ -130,5 +144,6 @@ def downgrade() -> None:
             op.execute(f"DROP FUNCTION IF EXISTS {name}()")
     op.drop_table('progress_year')
     op.drop_table('progress_dirty')
+    op.drop_table('progress_group_tally')
     op.drop_table('progress_tally')
     op.drop_table('progress_person')
