@@ -27,13 +27,11 @@ enrolment of the year before.
 
 from __future__ import annotations
 
-import json
 import weakref
-from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -43,214 +41,24 @@ from sqlalchemy.orm import Session
 
 from yibao.models import ALWAYS
 from yibao.places import UNKNOWN_TOWN, UNKNOWN_VILLAGE
-from yibao.reports.base import LOCAL_TZ, table
+from yibao.reports.base import table
+from yibao.reports.shares import (
+    Share,
+    Span,
+    decode,
+    decode_groups,
+    encode,
+    encode_groups,
+    in_,
+    merged,
+    shares,
+)
 
 _CHUNK = 2000
 _MEASURES = ("persons", "registered", "last", "last_any", "gone", "paid")
 _PLACE = ("hukou6", "permit6", "fallback6", "town", "village")
 
-Span = tuple[date, date | None]  # [start, end): end None = still paid
-
-
-@dataclass(frozen=True, slots=True)
-class Share:
-    """One resident's share of one benefit year's counts."""
-
-    hukou6: str
-    permit6: str
-    fallback6: str
-    town: str
-    village: str
-    registered: int
-    last: int
-    last_any: int
-    gone: int
-    spans: tuple[Span, ...]
-    # (code, holder spans, payer spans) per identity held, by code
-    groups: tuple[tuple[str, tuple[Span, ...], tuple[Span, ...]], ...] = ()
-
-    @property
-    def place(self) -> tuple[str, str, str, str, str]:
-        return (self.hukou6, self.permit6, self.fallback6, self.town, self.village)
-
-
-# --- the shares, computed from the registry -------------------------------------------
-
-
-def _in(column: sa.ColumnElement[Any], values: Sequence[Any]) -> sa.ColumnElement[bool]:
-    return column.in_(list(values))
-
-
-def _local_day(moment: datetime) -> date:
-    if moment.tzinfo is None:  # stored as UTC
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(LOCAL_TZ).date()
-
-
-def _merged(spans: Iterable[Span]) -> tuple[Span, ...]:
-    """The union of [start, end) spans, as disjoint spans in order."""
-    out: list[Span] = []
-    for start, end in sorted(spans, key=lambda s: s[0]):
-        if end is not None and end <= start:
-            continue  # refunded by the end of the day it was paid: never counted
-        if out:
-            first, last_end = out[-1]
-            if last_end is None:
-                continue  # already paid from then on
-            if start <= last_end:
-                out[-1] = (first, None if end is None else max(last_end, end))
-                continue
-        out.append((start, end))
-    return tuple(out)
-
-
-def _intersected(a: tuple[Span, ...], b: tuple[Span, ...]) -> tuple[Span, ...]:
-    """The days in both (each disjoint and in order)."""
-    out: list[Span] = []
-    for start_a, end_a in a:
-        for start_b, end_b in b:
-            start = max(start_a, start_b)
-            ends = [e for e in (end_a, end_b) if e is not None]
-            end = min(ends) if ends else None
-            if end is None or start < end:
-                out.append((start, end))
-    return _merged(out)
-
-
-_FOREVER: tuple[Span, ...] = ((ALWAYS, None),)
-
-
-def _groups_of(
-    held: list[tuple[str, date | None, date | None]], active: bool, paid: tuple[Span, ...]
-) -> tuple[tuple[str, tuple[Span, ...], tuple[Span, ...]], ...]:
-    """Per code: the days the resident holds it (valid, and active or paid) and the days they
-    hold it paid. ``held``: (code, valid_from, valid_to) of the identities not revoked."""
-    valid: dict[str, list[Span]] = defaultdict(list)
-    for code, valid_from, valid_to in held:
-        end = valid_to + timedelta(days=1) if valid_to is not None else None  # valid_to counts
-        valid[code].append((valid_from or ALWAYS, end))
-    alive = _FOREVER if active else paid
-    out = []
-    for code in sorted(valid):
-        days = _merged(valid[code])
-        out.append((code, _intersected(days, alive), _intersected(days, paid)))
-    return tuple(out)
-
-
-def shares(
-    conn: sa.Connection, person_ids: Sequence[str], years: Sequence[int]
-) -> dict[tuple[str, int], Share]:
-    """The current share of each of ``person_ids`` (that still exists) in each of ``years``."""
-    person, household = table("person"), table("household")
-    payment, enrolment = table("payment"), table("enrolment")
-    request, step = table("refund_request"), table("refund_transition")
-    wanted = sorted({*years, *(y - 1 for y in years)})
-    people = conn.execute(
-        sa.select(
-            person.c.id,
-            person.c.status,
-            person.c.employee_insured,
-            person.c.hukou_region,
-            person.c.residence_permit_region,
-            sa.func.coalesce(person.c.town, household.c.town, UNKNOWN_TOWN),
-            sa.func.coalesce(person.c.village, household.c.village, UNKNOWN_VILLAGE),
-        )
-        .select_from(person.outerjoin(household, household.c.id == person.c.household_id))
-        .where(_in(person.c.id, person_ids))
-    ).all()
-    refunded_on = {
-        payment_id: _local_day(at)
-        for payment_id, at in conn.execute(
-            sa.select(request.c.payment_id, sa.func.min(step.c.at))
-            .select_from(request.join(step, step.c.refund_id == request.c.id))
-            .where(_in(request.c.person_id, person_ids), step.c.to_state == "refunded")
-            .group_by(request.c.payment_id)
-        )
-    }
-    paid: dict[tuple[str, int], list[Span]] = defaultdict(list)
-    last: set[tuple[str, int]] = set()  # (person, year) paid that year
-    last_any: set[tuple[str, int]] = set()  # … or refunded since
-    for pid, person_id, year, status, paid_on in conn.execute(
-        sa.select(
-            payment.c.id, payment.c.person_id, payment.c.benefit_year, payment.c.status,
-            payment.c.paid_on,
-        ).where(_in(payment.c.person_id, person_ids), _in(payment.c.benefit_year, wanted))
-    ):  # fmt: skip
-        key = (person_id, year)
-        if status == "paid":
-            paid[key].append((paid_on, None))
-            last.add(key)
-            last_any.add(key)
-        elif status == "refunded":
-            paid[key].append((paid_on, refunded_on.get(pid)))
-            last_any.add(key)
-    for person_id, year, status in conn.execute(
-        sa.select(enrolment.c.person_id, enrolment.c.benefit_year, enrolment.c.status).where(
-            _in(enrolment.c.person_id, person_ids),
-            _in(enrolment.c.benefit_year, [y - 1 for y in years]),
-            enrolment.c.status.in_(("paid", "refunded")),
-        )
-    ):
-        last_any.add((person_id, year))
-        if status == "paid":
-            last.add((person_id, year))
-    identity = table("person_identity")
-    held: dict[str, list[tuple[str, date | None, date | None]]] = defaultdict(list)
-    for person_id, code, valid_from, valid_to in conn.execute(
-        sa.select(identity.c.person_id, identity.c.code, identity.c.valid_from, identity.c.valid_to)
-        .where(_in(identity.c.person_id, person_ids), identity.c.revoked_at.is_(None))
-    ):  # fmt: skip
-        held[person_id].append((code, valid_from, valid_to))
-    out: dict[tuple[str, int], Share] = {}
-    for pid, status, employee, hukou, permit, town, village in people:
-        fallback = hukou if hukou is not None else (permit if permit is not None else "")
-        registered = int(status == "active" and employee is False)
-        for year in years:
-            was = int((pid, year - 1) in last)
-            spans = _merged(paid.get((pid, year), ()))
-            out[(pid, year)] = Share(
-                hukou6=(hukou or "")[:6],
-                permit6=(permit or "")[:6],
-                fallback6=fallback[:6],
-                town=town,
-                village=village,
-                registered=registered,
-                last=was,
-                last_any=int((pid, year - 1) in last_any),
-                gone=int(was and status != "active"),
-                spans=spans,
-                groups=_groups_of(held[pid], status == "active", spans) if pid in held else (),
-            )
-    return out
-
-
 # --- keeping the tally --------------------------------------------------------------------
-
-
-def _encode(spans: tuple[Span, ...]) -> str:
-    return ";".join(f"{s.isoformat()}/{e.isoformat() if e else ''}" for s, e in spans)
-
-
-def _decode(text: str) -> tuple[Span, ...]:
-    out: list[Span] = []
-    for part in filter(None, text.split(";")):
-        start, _, end = part.partition("/")
-        out.append((date.fromisoformat(start), date.fromisoformat(end) if end else None))
-    return tuple(out)
-
-
-def _encode_groups(groups: tuple[tuple[str, tuple[Span, ...], tuple[Span, ...]], ...]) -> str:
-    if not groups:
-        return ""
-    return json.dumps([[code, _encode(h), _encode(p)] for code, h, p in groups], ensure_ascii=False)
-
-
-def _decode_groups(text: str) -> tuple[tuple[str, tuple[Span, ...], tuple[Span, ...]], ...]:
-    if not text:
-        return ()
-    return tuple((code, _decode(h), _decode(p)) for code, h, p in json.loads(text))
-
-
 Deltas = dict[tuple[Any, ...], list[int]]
 
 
@@ -268,8 +76,8 @@ def _add_groups(deltas: Deltas, year: int, share: Share, sign: int) -> None:
         _add_spans(deltas, (year, share.town, code), holder, 0, sign)
         _add_spans(deltas, (year, share.town, code), payer, 1, sign)
     # any identity, each resident once: the union of their codes' days
-    _add_spans(deltas, (year, share.town, "*"), _merged(d for g in share.groups for d in g[1]), 0, sign)
-    _add_spans(deltas, (year, share.town, "*"), _merged(d for g in share.groups for d in g[2]), 1, sign)
+    _add_spans(deltas, (year, share.town, "*"), merged(d for g in share.groups for d in g[1]), 0, sign)
+    _add_spans(deltas, (year, share.town, "*"), merged(d for g in share.groups for d in g[2]), 1, sign)
 
 
 def _add(deltas: Deltas, year: int, share: Share, sign: int) -> None:
@@ -288,13 +96,13 @@ def _old_shares(
     stored = table("progress_person")
     rows = conn.execute(
         sa.select(stored).where(
-            _in(stored.c.person_id, person_ids), _in(stored.c.benefit_year, years)
+            in_(stored.c.person_id, person_ids), in_(stored.c.benefit_year, years)
         )
     ).all()
     return {
         (r.person_id, r.benefit_year): Share(
             r.hukou6, r.permit6, r.fallback6, r.town, r.village, r.registered, r.last,
-            r.last_any, r.gone, _decode(r.spans), _decode_groups(r.groups),
+            r.last_any, r.gone, decode(r.spans), decode_groups(r.groups),
         )
         for r in rows
     }  # fmt: skip
@@ -331,7 +139,7 @@ def _apply(
         for start in range(0, len(ids), 500):
             conn.execute(
                 sa.delete(stored).where(
-                    stored.c.benefit_year == year, _in(stored.c.person_id, ids[start : start + 500])
+                    stored.c.benefit_year == year, in_(stored.c.person_id, ids[start : start + 500])
                 )
             )
     rows = [
@@ -350,7 +158,7 @@ def _share_columns(share: Share) -> dict[str, Any]:
         "hukou6": share.hukou6, "permit6": share.permit6, "fallback6": share.fallback6,
         "town": share.town, "village": share.village, "registered": share.registered,
         "last": share.last, "last_any": share.last_any, "gone": share.gone,
-        "spans": _encode(share.spans), "groups": _encode_groups(share.groups),
+        "spans": encode(share.spans), "groups": encode_groups(share.groups),
     }  # fmt: skip
 
 
@@ -411,7 +219,7 @@ def settle(conn: sa.Connection) -> int:
             return done
         if years:
             _apply(conn, ids, years)
-        conn.execute(sa.delete(dirty).where(_in(dirty.c.person_id, ids)))
+        conn.execute(sa.delete(dirty).where(in_(dirty.c.person_id, ids)))
         done += len(ids)
 
 
@@ -430,11 +238,11 @@ def rebuild(conn: sa.Connection, years: Sequence[int], *, now: datetime) -> int:
         settle(conn)  # the other years built, up to date
     else:
         conn.execute(sa.delete(dirty))  # every built year is rebuilt below
-    conn.execute(sa.delete(stored).where(_in(stored.c.benefit_year, years)))
-    conn.execute(sa.delete(tally).where(_in(tally.c.benefit_year, years)))
+    conn.execute(sa.delete(stored).where(in_(stored.c.benefit_year, years)))
+    conn.execute(sa.delete(tally).where(in_(tally.c.benefit_year, years)))
     group_tally = table("progress_group_tally")
-    conn.execute(sa.delete(group_tally).where(_in(group_tally.c.benefit_year, years)))
-    conn.execute(sa.delete(built).where(_in(built.c.benefit_year, years)))
+    conn.execute(sa.delete(group_tally).where(in_(group_tally.c.benefit_year, years)))
+    conn.execute(sa.delete(built).where(in_(built.c.benefit_year, years)))
     conn.execute(sa.insert(built), [{"benefit_year": y, "built_at": now} for y in years])
     for year in years:
         conn.execute(_shares_insert(year))
@@ -445,7 +253,7 @@ def rebuild(conn: sa.Connection, years: Sequence[int], *, now: datetime) -> int:
         set(
             conn.execute(
                 sa.select(payment.c.person_id)
-                .where(_in(payment.c.benefit_year, years), payment.c.status == "refunded")
+                .where(in_(payment.c.benefit_year, years), payment.c.status == "refunded")
                 .distinct()
             ).scalars()
         )
