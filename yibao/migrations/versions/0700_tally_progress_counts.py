@@ -132,6 +132,16 @@ def upgrade() -> None:
                 f"CREATE TRIGGER {name} AFTER {event} ON {table} "
                 f"FOR EACH ROW EXECUTE FUNCTION {name}()"
             )
+        # The desks' role (``yibao.pgrole``) writes these tables through the triggers and the
+        # commit hook: give it what it has on ``person`` (``yibao init`` grants the same).
+        op.execute(
+            "DO $$ DECLARE r record; BEGIN FOR r IN SELECT DISTINCT grantee "
+            "FROM information_schema.role_table_grants WHERE table_schema = current_schema() "
+            "AND table_name = 'person' AND privilege_type = 'INSERT' AND grantee <> current_user "
+            "LOOP EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON progress_person, "
+            "progress_tally, progress_group_tally, progress_dirty, progress_year TO %I', "
+            "r.grantee); END LOOP; END $$"
+        )
 
 
 def downgrade() -> None:
