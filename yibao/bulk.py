@@ -9,9 +9,10 @@ list import, the demo and the benchmark builders.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import date, datetime
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
@@ -76,48 +77,47 @@ def insert_rows(session: Session, model: type[SQLModel], rows: Sequence[Mapping[
         return
     columns = list(table.columns)
     processors = [c.type._cached_bind_processor(dialect) for c in columns]
-    names = ", ".join(f'"{c.name}"' for c in columns)
+    names = [c.name for c in columns]
+    quoted = ", ".join(f'"{name}"' for name in names)
     marks = ", ".join("?" for _ in columns)
-    sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})'
-    # Converted values are remembered per column: a bulk write repeats the same stamp,
-    # dates and flags on most rows, and the conversion (UTC timestamps above all) costs
-    # more than the insert itself.
-    plan = [(name, default, factory, process, {}) for (name, default, factory), process in zip(spec, processors, strict=True)]
+    sql = f'INSERT INTO "{table.name}" ({quoted}) VALUES ({marks})'
+    take = itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
+    processed = [(i, process) for i, process in enumerate(processors) if process is not None]
     for start in range(0, len(rows), _CHUNK):
-        params = []
-        for row in rows[start : start + _CHUNK]:
-            values = []
-            for name, default, factory, process, seen in plan:
-                if name in row:
-                    value = row[name]
-                elif factory is not None:
-                    value = factory()
-                else:
-                    value = default
-                if process is not None and value is not None:
-                    value = _converted(process, seen, value)
-                values.append(value)
-            params.append(tuple(values))
-        connection.exec_driver_sql(sql, params)
+        chunk = rows[start : start + _CHUNK]
+        try:  # rows that name every column (the demo's, the import's): a C-level pick
+            picked = list(map(take, chunk))
+        except KeyError:
+            picked = [_completed(row, spec) for row in chunk]
+        if processed:
+            # Column by column: a bulk write repeats the same stamp, dates and flags on most
+            # rows, and the conversion (UTC timestamps above all) costs more than the insert;
+            # each distinct value of a column is converted once.
+            values = list(zip(*picked, strict=True))
+            for i, process in processed:
+                values[i] = _converted_column(values[i], process)
+            picked = list(zip(*values, strict=True))
+        connection.exec_driver_sql(sql, picked)
 
 
-_REMEMBERED = (date, datetime, bool, int, str)
+def _completed(row: Mapping[str, Any], spec: tuple[tuple[str, Any, Any], ...]) -> tuple[Any, ...]:
+    return tuple(
+        row[name] if name in row else (factory() if factory is not None else default)
+        for name, default, factory in spec
+    )
 
 
-def _converted(process: Callable[[Any], Any], seen: dict[Any, Any], value: Any) -> Any:
-    if type(value) not in _REMEMBERED:  # JSON lists and dicts: not hashable, converted each time
-        return process(value)
-    # keyed by type too: True == 1 and a date is not a datetime, but both hash alike
-    key = (type(value), value)
-    done = seen.get(key, _MISSING)
-    if done is _MISSING:
-        if len(seen) > 200_000:  # unique values (ids, names): stop remembering
-            seen.clear()
-        done = seen[key] = process(value)
-    return done
-
-
-_MISSING = object()
+def _converted_column(values: Sequence[Any], process: Callable[[Any], Any]) -> Sequence[Any]:
+    try:
+        distinct = set(values)
+    except TypeError:  # JSON lists and dicts are not hashable: converted one by one
+        return [None if v is None else process(v) for v in values]
+    distinct.discard(None)
+    if len({type(v) for v in distinct}) > 1:
+        # mixed types in one column (True and 1, 1 and 1.0 hash alike): one by one
+        return [None if v is None else process(v) for v in values]
+    done = {value: process(value) for value in distinct}
+    return list(map(done.get, values))  # None is not a key: stays None
 
 
 def update_rows(
@@ -150,3 +150,34 @@ def analyze(session: Session, *tables: str) -> None:
     else:
         for table in tables:
             session.execute(sa.text(f'ANALYZE "{table}"'))
+
+
+@contextmanager
+def indexes_deferred(session: Session, tables: Sequence[str]) -> Iterator[None]:
+    """Fill ``tables`` without their secondary indexes, then build them (SQLite only).
+
+    Inside the block the named indexes of ``tables`` are dropped; on leaving it they are
+    created again from their own ``CREATE INDEX`` text in ``sqlite_master``, so the schema
+    is exactly what it was. Keeping eight indexes up to date row by row costs several times
+    more than building each once from the finished table. All of it runs in ``session``'s
+    transaction: a failure rolls the drops back with the rows. The primary keys and
+    ``UNIQUE`` constraints (``sqlite_autoindex_…``) stay, so duplicates are still refused
+    row by row. Elsewhere (PostgreSQL) the block runs with the indexes in place.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    marks = ", ".join(f":t{i}" for i in range(len(tables)))
+    indexes = session.execute(
+        sa.text(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+            f" AND tbl_name IN ({marks}) ORDER BY name"
+        ),
+        {f"t{i}": name for i, name in enumerate(tables)},
+    ).all()
+    connection = session.connection()
+    for name, _sql in indexes:
+        connection.exec_driver_sql(f'DROP INDEX "{name}"')
+    yield
+    for _name, sql in indexes:
+        connection.exec_driver_sql(sql)  # not sa.text: the text may hold a ':'

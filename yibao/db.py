@@ -317,6 +317,8 @@ def open_registry(
     ``yibao.cipher.key_for`` for where else it comes from); ``key`` gives the SQLCipher key
     itself, already unlocked (a restore's working copy, which has no key file of its own).
     """
+    import yibao.reports.tally  # noqa: F401  (its hook settles the progress counts at commit)
+
     url = url or default_database_url()
     path = _sqlite_file(url)
     if path is not None:

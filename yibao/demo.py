@@ -19,6 +19,8 @@ exclusions of the subsidy lines are not applied (the desk does that through
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import random
 import time
 from dataclasses import dataclass, field
@@ -29,9 +31,9 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from yibao import audit, regions, synthetic
-from yibao.bulk import insert_rows
+from yibao.bulk import indexes_deferred, insert_rows
 from yibao.identities import Identity
-from yibao.idgen import jurisdiction_spans
+from yibao.idgen import codes_for_year, jurisdiction_spans, make_id_number
 from yibao.models import (
     Channel,
     Enrolment,
@@ -45,7 +47,6 @@ from yibao.models import (
     ReceiptSequence,
     to_storage,
 )
-from yibao.receipts import format_receipt_no
 from yibao.timezone import LOCAL_TZ
 
 MAX_PERSONS = 2_000_000
@@ -157,23 +158,6 @@ class DemoReport:
         ]
 
 
-def _pick(rng: random.Random, table: tuple[tuple[Any, float], ...]) -> Any:
-    point = rng.random() * sum(w for _, w in table)
-    for value, weight in table:
-        point -= weight
-        if point <= 0:
-            return value
-    return table[-1][0]
-
-
-def _uuid(rng: random.Random) -> str:
-    """A version-4 UUID from ``rng`` (the same string ``uuid.UUID(int=…, version=4)`` gives,
-    without building the object: the demo makes several per resident)."""
-    value = (rng.getrandbits(128) & _UUID_CLEAR) | _UUID_SET
-    text = f"{value:032x}"
-    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
-
-
 # RFC 4122 version 4: the variant bits 10 and version 0100 (as uuid.UUID(version=4) sets them).
 _UUID_CLEAR = ~((0xC000 << 48) | (0xF000 << 64)) & ((1 << 128) - 1)
 _UUID_SET = (0x8000 << 48) | (4 << 76)
@@ -191,6 +175,15 @@ def _current_counties(region_code: str) -> list[str]:
 
 
 class _Builder:
+    """Generates the rows, a household at a time, into lists of row dicts.
+
+    Written for speed (a 1.6 M registry is millions of rows): random draws are
+    ``random()`` scaled by hand (``randint`` / ``choice`` cost ten times more), and
+    everything that repeats (towns, codes per birth year, payment moments, initials of a
+    name) is worked out once. Private keys (``_age``, ``_identities``) ride along in the
+    person dicts and are left out of the insert.
+    """
+
     def __init__(
         self,
         settings: DemoSettings,
@@ -206,7 +199,10 @@ class _Builder:
     ) -> None:
         self.s = settings
         self.rng = rng
+        self.random = rng.random
+        self.bits = rng.getrandbits
         self.today = today
+        self.today_ordinal = today.toordinal()
         self.device_id = device_id
         self.prefix = device_prefix
         self.clerk_id = clerk_id
@@ -214,6 +210,20 @@ class _Builder:
         self.taken = taken
         self.receipt_no = receipt_start
         self.counties = _current_counties(settings.region_code)
+        self.towns = {county: regions.towns_of(county) for county in self.counties}
+        names = synthetic.name_tables()
+        self.surnames, self.surname_weights = names.surnames, names.surname_cumweights
+        self.male, self.female = names.male, names.female
+        self.codes: dict[int, tuple[str, ...]] = {}  # birth year → region codes then
+        self.initials: dict[str, str] = {}  # full name → initials
+        self.moments: dict[tuple[date, int, int], datetime] = {}  # local paid time → UTC
+        self.size_weights = tuple(itertools.accumulate(w for _, w in _SIZES))
+        self.channel_weights = tuple(itertools.accumulate(w for _, w in _CHANNELS))
+        start, end = settings.centralized_start, settings.centralized_end
+        self.pay_days: tuple[date, ...] = ()
+        if start is not None and end is not None and start <= today:
+            last = min(end, today)
+            self.pay_days = tuple(start + timedelta(days=d) for d in range((last - start).days + 1))
         self.households: list[dict[str, Any]] = []
         self.persons: list[dict[str, Any]] = []
         self.identities: list[dict[str, Any]] = []
@@ -222,10 +232,37 @@ class _Builder:
         self.household_seq = 0
         self.place: tuple[str | None, str | None] = (None, None)
 
-    # --- rows ------------------------------------------------------------------
-    def _stamp(self) -> dict[str, Any]:
-        return {"device_id": self.device_id, "created_at": self.now, "updated_at": self.now}
+    # --- draws -----------------------------------------------------------------
+    def _uuid(self) -> str:
+        """A version-4 UUID (the same string ``uuid.UUID(int=…, version=4)`` gives)."""
+        text = f"{(self.bits(128) & _UUID_CLEAR) | _UUID_SET:032x}"
+        return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
+    def _surname(self) -> str:
+        weights = self.surname_weights
+        return self.surnames[bisect.bisect_right(weights, self.random() * weights[-1])]
+
+    def _birth(self, age: int) -> date:
+        """Born ``age`` years ago (give or take the days of that year)."""
+        return date.fromordinal(self.today_ordinal - age * 365 - int(self.random() * 365))
+
+    def _id_number(self, birth: date, male: bool) -> str:
+        """A valid ID number (by construction: region code of the birth year, date, sequence
+        with the sex, GB 11643 check character) not given to anyone else in the build."""
+        codes = self.codes.get(birth.year)
+        if codes is None:
+            codes = self.codes[birth.year] = codes_for_year(self.s.region_code, birth.year)
+        r = self.random
+        for _ in range(50):
+            number = make_id_number(
+                codes[int(r() * len(codes))], birth, int(r() * 500) * 2 + (1 if male else 0)
+            )
+            if number not in self.taken:
+                self.taken.add(number)
+                return number
+        raise DemoError("生成演示身份证号时重复过多：请减少人数。")
+
+    # --- rows ------------------------------------------------------------------
     def person(
         self,
         *,
@@ -237,27 +274,33 @@ class _Builder:
         hukou: str,
         address: str,
     ) -> dict[str, Any]:
-        rng = self.rng
-        given = synthetic.random_given(rng, male=male)
+        r = self.random
+        pool = self.male if male else self.female
+        size = len(pool)
+        if r() < 0.25:
+            given = pool[int(r() * size)]
+        else:
+            given = pool[int(r() * size)] + pool[int(r() * size)]
         name = surname + given
-        number = synthetic.unique_id_number(
-            rng, self.s.region_code, birth, male=male, taken=self.taken
-        )
-        dead = rng.random() < 0.003 and _age(birth, self.today) >= 60
+        initials = self.initials.get(name)
+        if initials is None:
+            initials = self.initials[name] = synthetic.composed_initials(surname, given)
+        number = self._id_number(birth, male)
+        age = _age(birth, self.today)
+        dead = r() < 0.003 and age >= 60
+        phone = f"1{'3578'[int(r() * 4)]}{int(r() * 1e9):09d}" if r() < 0.6 else None
         row = {
-            "id": _uuid(rng),
+            "id": self._uuid(),
             "id_number": number,
             "id_tail": number[-6:],
             "birth_cert_no": None,
             "name": name,
-            "name_initials": synthetic.composed_initials(surname, given),
+            "name_initials": initials,
             "sex": "1" if male else "2",
             "birth_date": birth,
             "birth_region": number[:6],
             "ethnicity": "汉族",
-            "phone": f"1{rng.choice('3578')}{rng.randrange(10**9):09d}"
-            if rng.random() < 0.6
-            else None,
+            "phone": phone,
             "household_id": household_id,
             "relation_to_head": relation,
             "guardian_person_id": None,
@@ -267,23 +310,27 @@ class _Builder:
             "address": address,
             "town": self.place[0],
             "village": self.place[1],
-            "employee_insured": rng.random() < 0.04 and 18 <= _age(birth, self.today) < 60,
+            "employee_insured": r() < 0.04 and 18 <= age < 60,
             "other_scheme_exit_on": None,
             "disability_grade": None,
-            "status": PersonStatus.DEAD.value if dead else PersonStatus.ACTIVE.value,
-            "died_on": self.today - timedelta(days=rng.randint(1, 300)) if dead else None,
+            "status": _DEAD if dead else _ACTIVE,
+            "died_on": date.fromordinal(self.today_ordinal - 1 - int(r() * 300)) if dead else None,
             "note": "演示数据",
-            **self._stamp(),
+            "device_id": self.device_id,
+            "created_at": self.now,
+            "updated_at": self.now,
+            "_age": age,
+            "_identities": None,
         }
         self.persons.append(row)
         return row
 
     def identity(self, person: dict[str, Any], code: Identity, department: str) -> None:
-        rng = self.rng
-        start = date(self.s.benefit_year - rng.randint(1, 6), rng.randint(1, 12), 1)
+        r = self.random
+        start = date(self.s.benefit_year - 1 - int(r() * 6), 1 + int(r() * 12), 1)
         self.identities.append(
             {
-                "id": _uuid(rng),
+                "id": self._uuid(),
                 "person_id": person["id"],
                 "code": code.value,
                 "department": department,
@@ -295,128 +342,123 @@ class _Builder:
                 "import_batch_id": None,
                 "revoked_at": None,
                 "note": "演示数据",
-                **self._stamp(),
+                "device_id": self.device_id,
+                "created_at": self.now,
+                "updated_at": self.now,
             }
         )
-        person.setdefault("_identities", []).append(code.value)
+        if person["_identities"] is None:
+            person["_identities"] = []
+        person["_identities"].append(code.value)
 
     # --- households --------------------------------------------------------------
     def household(self) -> list[dict[str, Any]]:
-        rng = self.rng
-        size = _pick(rng, _SIZES)
+        r = self.random
+        size = _SIZES[bisect.bisect_left(self.size_weights, r() * self.size_weights[-1])][0]
         self.household_seq += 1
-        hukou = rng.choice(self.counties)
-        household_id = _uuid(rng)
+        seq = self.household_seq
+        hukou = self.counties[int(r() * len(self.counties))]
+        household_id = self._uuid()
         # The town comes from the documents' town list (so `outreach export --town 富水镇` finds
-        # demo residents); by sequence, not by rng, so a seed gives the same people as before.
-        towns = regions.towns_of(hukou)
-        town = towns[self.household_seq % len(towns)].name if towns else ""
-        # Village by sequence too (not rng): a town has 8 of the demo village names.
-        village = _demo_village(self.household_seq % len(towns) if towns else 0, self.household_seq)
-        address = f"{town}{village}{rng.randint(1, 40)}组{rng.randint(1, 120)}号"
+        # demo residents); by sequence, not at random.
+        towns = self.towns[hukou]
+        town = towns[seq % len(towns)].name if towns else ""
+        # Village by sequence too: a town has 8 of the demo village names.
+        village = _demo_village(seq % len(towns) if towns else 0, seq)
+        address = f"{town}{village}{1 + int(r() * 40)}组{1 + int(r() * 120)}号"
         self.place = (town or None, village if town else None)
         self.households.append(
             {
                 "id": household_id,
-                "number": f"{hukou}{self.household_seq:06d}",
+                "number": f"{hukou}{seq:06d}",
                 "hukou_region": hukou,
                 "address": address,
                 "town": self.place[0],
                 "village": self.place[1],
-                **self._stamp(),
+                "device_id": self.device_id,
+                "created_at": self.now,
+                "updated_at": self.now,
             }
         )
-        head_male = rng.random() < 0.75
-        head_age = rng.randint(24, 85) if size > 1 else rng.randint(20, 92)
-        surname = synthetic.random_surname(rng)
-        head_birth = synthetic.birth_date_for_age(rng, self.today, head_age, head_age)
+        head_male = r() < 0.75
+        head_age = 24 + int(r() * 62) if size > 1 else 20 + int(r() * 73)
+        surname = self._surname()
 
-        def add(relation: str, male: bool, birth: date, family_name: str) -> dict[str, Any]:
+        def add(relation: str, male: bool, age: int, family_name: str) -> dict[str, Any]:
             return self.person(
                 household_id=household_id,
                 relation=relation,
                 surname=family_name,
                 male=male,
-                birth=birth,
+                birth=self._birth(age),
                 hukou=hukou,
                 address=address,
             )
 
-        members = [add("02", head_male, head_birth, surname)]
-        slots: list[str] = []
-        if size >= 2:
-            slots.append("spouse")
-        slots += ["child", "child", "parent", "grandchild", "child"]
+        members = [add("02", head_male, head_age, surname)]
+        slots = _SLOTS if size >= 2 else _SLOTS[1:]
         for slot in slots:
             if len(members) >= size:
                 break
             if slot == "spouse":
-                age = max(18, head_age + rng.randint(-5, 5))
-                birth = synthetic.birth_date_for_age(rng, self.today, age, age)
-                members.append(add("10", not head_male, birth, synthetic.random_surname(rng)))
+                age = max(18, head_age - 5 + int(r() * 11))
+                members.append(add("10", not head_male, age, self._surname()))
             elif slot == "child" and head_age >= 22:
-                age = max(0, head_age - rng.randint(22, 35))
-                male = rng.random() < 0.52
-                birth = synthetic.birth_date_for_age(rng, self.today, age, age)
-                members.append(add("20" if male else "30", male, birth, surname))
+                age = max(0, head_age - 22 - int(r() * 14))
+                male = r() < 0.52
+                members.append(add("20" if male else "30", male, age, surname))
             elif slot == "parent" and head_age <= 70:
-                age = min(99, head_age + rng.randint(22, 32))
-                male = rng.random() < 0.45
-                birth = synthetic.birth_date_for_age(rng, self.today, age, age)
+                age = min(99, head_age + 22 + int(r() * 11))
+                male = r() < 0.45
                 members.append(
-                    add(
-                        "51" if male else "52",
-                        male,
-                        birth,
-                        surname if male else synthetic.random_surname(rng),
-                    )
+                    add("51" if male else "52", male, age, surname if male else self._surname())
                 )
             elif slot == "grandchild" and head_age >= 50:
-                age = max(0, head_age - rng.randint(45, 60))
-                male = rng.random() < 0.52
-                birth = synthetic.birth_date_for_age(rng, self.today, age, age)
-                members.append(add("41" if male else "42", male, birth, surname))
+                age = max(0, head_age - 45 - int(r() * 16))
+                male = r() < 0.52
+                members.append(add("41" if male else "42", male, age, surname))
         self._identities_for(members)
         return members
 
     def _identities_for(self, members: list[dict[str, Any]]) -> None:
-        rng = self.rng
-        point = rng.random()
+        r = self.random
+        point = r()
         for code, department, share in _HOUSEHOLD_IDENTITIES:
             if point < share:
                 for member in members:
-                    if member["status"] == PersonStatus.ACTIVE.value:
+                    if member["status"] == _ACTIVE:
                         self.identity(member, code, department)
                 break
             point -= share
         for member in members:
-            age = _age(member["birth_date"], self.today)
+            age = member["_age"]
             for code, department, share, low, high, grades in _PERSON_IDENTITIES:
-                if low <= age <= high and rng.random() < share:
+                if low <= age <= high and r() < share:
                     if grades is not None:
-                        member["disability_grade"] = rng.randint(*grades)
+                        member["disability_grade"] = grades[0] + int(r() * (grades[1] - grades[0] + 1))
                     self.identity(member, code, department)
 
     # --- enrolment and payment ---------------------------------------------------
     def enrol(self, person: dict[str, Any]) -> None:
-        rng = self.rng
-        if person["status"] != PersonStatus.ACTIVE.value or person["employee_insured"]:
+        r = self.random
+        if person["status"] != _ACTIVE or person["employee_insured"]:
             return
-        if rng.random() >= 0.80:
+        if r() >= 0.80:
             return
         year = self.s.benefit_year
-        start, end = self.s.centralized_start, self.s.centralized_end
         paid_on: date | None = None
-        if start is not None and end is not None and start <= self.today and rng.random() < 0.88:
-            last = min(end, self.today)
-            paid_on = start + timedelta(days=rng.randint(0, (last - start).days))
-        registered_on = paid_on or (start or date(year - 1, 9, 1))
+        if self.pay_days and r() < 0.88:
+            paid_on = self.pay_days[int(r() * len(self.pay_days))]
+        registered_on = paid_on or (self.s.centralized_start or date(year - 1, 9, 1))
         if registered_on > self.today:
             registered_on = self.today
-        codes = person.get("_identities", [])
-        best = max(codes, key=lambda c: self.s.subsidy_fen.get(c, 0), default=None)
-        subsidy = self.s.subsidy_fen.get(best, 0) if best else 0
-        enrolment_id = _uuid(rng)
+        best: str | None = None
+        subsidy = 0
+        codes = person["_identities"]
+        if codes:
+            best = max(codes, key=lambda c: self.s.subsidy_fen.get(c, 0))
+            subsidy = self.s.subsidy_fen.get(best, 0)
+        enrolment_id = self._uuid()
         self.enrolments.append(
             {
                 "id": enrolment_id,
@@ -425,40 +467,39 @@ class _Builder:
                 "category": "general",
                 "insured_region": person["hukou_region"],
                 "policy_id": self.s.policy_id,
-                "status": (EnrolmentStatus.PAID if paid_on else EnrolmentStatus.REGISTERED).value,
+                "status": _PAID_ENROLMENT if paid_on else _REGISTERED,
                 "registered_on": registered_on,
                 "coverage_start": self.s.benefit_start if paid_on else None,  # the file's period
                 "coverage_end": self.s.benefit_end if paid_on else None,
                 "waiting_months": 0 if paid_on else None,
                 "subsidy_identity": best if subsidy else None,
                 "note": "演示数据",
-                **self._stamp(),
+                "device_id": self.device_id,
+                "created_at": self.now,
+                "updated_at": self.now,
             }
         )
         if paid_on is None:
             return
         personal = self.s.standard_fen - subsidy
-        channel = _pick(rng, _CHANNELS)
+        channel = _CHANNELS[bisect.bisect_left(self.channel_weights, r() * self.channel_weights[-1])][0]
         received = change = None
         if channel is Channel.CASH:
             received = -(-personal // 5000) * 5000 if personal else 0  # rounded up to 50 yuan
             change = received - personal
-        local = datetime(
-            paid_on.year,
-            paid_on.month,
-            paid_on.day,
-            rng.randint(8, 16),
-            rng.randint(0, 59),
-            tzinfo=LOCAL_TZ,
-        )
+        key = (paid_on, 8 + int(r() * 9), int(r() * 60))
+        paid_at = self.moments.get(key)
+        if paid_at is None:
+            local = datetime(paid_on.year, paid_on.month, paid_on.day, key[1], key[2], tzinfo=LOCAL_TZ)
+            paid_at = self.moments[key] = to_storage(local)
         self.receipt_no += 1
         self.payments.append(
             {
-                "id": _uuid(rng),
+                "id": self._uuid(),
                 "person_id": person["id"],
                 "enrolment_id": enrolment_id,
                 "benefit_year": year,
-                "receipt_no": format_receipt_no(self.prefix, self.receipt_no),
+                "receipt_no": f"{self.prefix}-{self.receipt_no:08d}",  # format_receipt_no
                 "channel": channel.value,
                 "standard_fen": self.s.standard_fen,
                 "subsidy_fen": subsidy,
@@ -472,13 +513,57 @@ class _Builder:
                 "family_binding_id": None,
                 "subsidy_identity": best if subsidy else None,
                 "policy_id": self.s.policy_id,
-                "paid_at": to_storage(local),
+                "paid_at": paid_at,
                 "paid_on": paid_on,
-                "status": PaymentStatus.PAID.value,
+                "status": _PAID,
                 "clerk_id": self.clerk_id,
-                **self._stamp(),
+                "device_id": self.device_id,
+                "created_at": self.now,
+                "updated_at": self.now,
             }
         )
+
+
+_SLOTS = ("spouse", "child", "child", "parent", "grandchild", "child")
+_ACTIVE = PersonStatus.ACTIVE.value
+_DEAD = PersonStatus.DEAD.value
+_PAID = PaymentStatus.PAID.value
+_PAID_ENROLMENT = EnrolmentStatus.PAID.value
+_REGISTERED = EnrolmentStatus.REGISTERED.value
+
+
+_TABLES = ("household", "person", "person_identity", "enrolment", "payment")
+
+
+def _write(session: Session, builder: _Builder, persons: int) -> dict[str, int]:
+    """Generate and write ``persons`` residents, a chunk of households at a time (memory
+    follows the chunk, not the registry); the count of rows written per table."""
+    written = {"persons": 0, "households": 0, "identities": 0, "enrolments": 0, "payments": 0}
+    while written["persons"] < persons:
+        target = min(persons - written["persons"], _CHUNK_PERSONS)
+        while len(builder.persons) < target:
+            builder.household()
+        # the last household may overshoot: trim its extra members (never its head)
+        extra = len(builder.persons) - target
+        if extra and written["persons"] + len(builder.persons) > persons:
+            dropped = {p["id"] for p in builder.persons[-extra:]}
+            builder.persons = builder.persons[:-extra]
+            builder.identities = [i for i in builder.identities if i["person_id"] not in dropped]
+        for person in builder.persons:
+            builder.enrol(person)
+            del person["_age"], person["_identities"]
+        for model, key in (
+            (Household, "households"),
+            (Person, "persons"),
+            (PersonIdentity, "identities"),
+            (Enrolment, "enrolments"),
+            (Payment, "payments"),
+        ):
+            rows = getattr(builder, key)
+            insert_rows(session, model, rows)
+            written[key] += len(rows)
+            rows.clear()
+    return written
 
 
 def build_demo(
@@ -526,33 +611,12 @@ def build_demo(
         # The indexes of a large registry (random UUID keys) outgrow SQLite's default 2 MB
         # page cache; for this connection only.
         session.execute(sa.text("PRAGMA cache_size = -262144"))
-    written = {"persons": 0, "households": 0, "identities": 0, "enrolments": 0, "payments": 0}
-    # Written a chunk of households at a time, so memory follows the chunk, not the registry.
-    while written["persons"] < persons:
-        target = min(persons - written["persons"], _CHUNK_PERSONS)
-        while len(builder.persons) < target:
-            builder.household()
-        # the last household may overshoot: trim its extra members (never its head)
-        extra = len(builder.persons) - target
-        if extra and written["persons"] + len(builder.persons) > persons:
-            dropped = {p["id"] for p in builder.persons[-extra:]}
-            builder.persons = builder.persons[:-extra]
-            builder.identities = [i for i in builder.identities if i["person_id"] not in dropped]
-        for person in builder.persons:
-            builder.enrol(person)
-        for person in builder.persons:
-            person.pop("_identities", None)
-        for model, key in (
-            (Household, "households"),
-            (Person, "persons"),
-            (PersonIdentity, "identities"),
-            (Enrolment, "enrolments"),
-            (Payment, "payments"),
-        ):
-            rows = getattr(builder, key)
-            insert_rows(session, model, rows)
-            written[key] += len(rows)
-            rows.clear()
+    from yibao.reports import tally
+
+    # The registry is empty: its indexes are built once at the end, and the progress counts
+    # from the finished registry (if any year of them is built), not resident by resident.
+    with indexes_deferred(session, _TABLES), tally.paused(session.connection(), now=moment):
+        written = _write(session, builder, persons)
     if sequence is None:
         session.add(ReceiptSequence(device_id=actor.device_id, last_value=builder.receipt_no))
     else:

@@ -680,3 +680,91 @@ __all__ = [
 from yibao import auditchain as _auditchain  # noqa: E402
 
 _auditchain.install()
+
+
+# ---------------------------------------------------------------------------
+# The drive's counts, kept up to date (yibao.reports.tally)
+# ---------------------------------------------------------------------------
+
+# ``progress_tally.day`` of the counts that do not change with the as-of day.
+ALWAYS = date(1, 1, 1)
+
+
+class ProgressPerson(SQLModel, table=True):
+    """One resident's share of the progress report's counts for one benefit year, as last
+    added to ``progress_tally`` (so a change can take it out again). ``spans``: the days the
+    resident counts as paid, ``start/end;…`` (end exclusive, empty: still paid)."""
+
+    __tablename__ = "progress_person"
+
+    person_id: str = Field(primary_key=True, max_length=36)
+    benefit_year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    hukou6: str = Field(max_length=6)  # "" when unknown
+    permit6: str = Field(max_length=6)
+    fallback6: str = Field(max_length=6)
+    town: str = Field(max_length=50)
+    village: str = Field(max_length=50)
+    registered: int = 0
+    last: int = 0
+    last_any: int = 0
+    gone: int = 0
+    spans: str = Field(default="", max_length=400)
+    # The identities held, as JSON: [[code, holder spans, payer spans], …] (spans as above):
+    # the days the resident counts among the code's holders (identity valid, and active or
+    # paid) and among its paid holders.
+    groups: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False))
+
+
+class ProgressTally(SQLModel, table=True):
+    """Counts of residents by benefit year, place and day: ``paid`` is the change on ``day``
+    in residents paid (+1 when one becomes paid, −1 when a refund is paid out), so paid as
+    of D is the sum over ``day`` ≤ D; the other counts sit on ``day`` = 0001-01-01."""
+
+    __tablename__ = "progress_tally"
+
+    benefit_year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    hukou6: str = Field(primary_key=True, max_length=6)
+    permit6: str = Field(primary_key=True, max_length=6)
+    fallback6: str = Field(primary_key=True, max_length=6)
+    town: str = Field(primary_key=True, max_length=50)
+    village: str = Field(primary_key=True, max_length=50)
+    day: date = Field(primary_key=True)
+    persons: int = 0
+    registered: int = 0
+    last: int = 0
+    last_any: int = 0
+    gone: int = 0
+    paid: int = 0
+
+
+class ProgressGroupTally(SQLModel, table=True):
+    """Holders of each identity, and the paid among them, by benefit year, town and day, as
+    changes on ``day`` (like ``progress_tally.paid``); ``code`` ``*``: any identity, each
+    resident once."""
+
+    __tablename__ = "progress_group_tally"
+
+    benefit_year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    town: str = Field(primary_key=True, max_length=50)
+    code: str = Field(primary_key=True, max_length=40)
+    day: date = Field(primary_key=True)
+    holders: int = 0
+    payers: int = 0
+
+
+class ProgressDirty(SQLModel, table=True):
+    """Residents whose counts may have changed (written by triggers on person, household,
+    payment, enrolment and the refund tables); settled before the transaction commits."""
+
+    __tablename__ = "progress_dirty"
+
+    person_id: str = Field(primary_key=True, max_length=36)
+
+
+class ProgressYear(SQLModel, table=True):
+    """Benefit years ``progress_tally`` holds (built by ``yibao report tally``)."""
+
+    __tablename__ = "progress_year"
+
+    benefit_year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    built_at: datetime

@@ -23,6 +23,7 @@ from yibao import regions
 from yibao.identities import label as identity_label
 from yibao.idnumbers import mask
 from yibao.places import UNKNOWN_TOWN
+from yibao.reports import tally
 from yibao.reports.base import (
     Scope,
     active_identity,
@@ -193,6 +194,38 @@ def _person_flags(scope: Scope, week_ago: date) -> sa.Subquery:
 
 
 def _village_rows(conn: sa.Connection, scope: Scope, week_ago: date) -> list[ProgressRow]:
+    counted = tally.village_counts(
+        conn, region_code=scope.policy.region_code, year=scope.year, as_of=scope.as_of,
+        week_ago=week_ago, town=scope.town,
+    )  # fmt: skip
+    if counted is None:
+        return _village_rows_direct(conn, scope, week_ago)
+    return [
+        _village_row(c.county, c.town, c.village, c.paid, c.paid_week_ago, c.registered,
+                     c.paid_last, c.after_refund, c.gone)
+        for c in counted
+    ]  # fmt: skip
+
+
+def _village_row(
+    county: str | None, town: str | None, village: str | None, paid: int, paid_week_ago: int,
+    registered: int, paid_last: int, after_refund: int, gone: int,
+) -> ProgressRow:  # fmt: skip
+    return ProgressRow(
+        level="village",
+        county=county or "",
+        county_name=regions.name(county) if county else "（县区未知）",
+        town=town,
+        village=village,
+        paid=paid,
+        paid_week_ago=paid_week_ago,
+        registered=registered,
+        formula=Formula(paid_last=paid_last, refunded_last=paid_last - after_refund, gone=gone),
+    )
+
+
+def _village_rows_direct(conn: sa.Connection, scope: Scope, week_ago: date) -> list[ProgressRow]:
+    """Each village's counts from the registry itself: one pass over persons and payments."""
     person = table("person")
     county, town, village = place_columns(scope.policy.region_code)
     flags = _person_flags(scope, week_ago)
@@ -221,27 +254,12 @@ def _village_rows(conn: sa.Connection, scope: Scope, week_ago: date) -> list[Pro
         .where(*town_filter(scope))
         .group_by(county, town, village)
     )
-    rows = []
-    for r in conn.execute(query):
-        paid_last = int(r.paid_last or 0)
-        rows.append(
-            ProgressRow(
-                level="village",
-                county=r.county or "",
-                county_name=regions.name(r.county) if r.county else "（县区未知）",
-                town=r.town,
-                village=r.village,
-                paid=int(r.paid or 0),
-                paid_week_ago=int(r.paid_week_ago or 0),
-                registered=int(r.registered or 0),
-                formula=Formula(
-                    paid_last=paid_last,
-                    refunded_last=paid_last - int(r.after_refund or 0),
-                    gone=int(r.gone or 0),
-                ),
-            )
-        )
-    return rows
+    return [
+        _village_row(r.county, r.town, r.village, int(r.paid or 0), int(r.paid_week_ago or 0),
+                     int(r.registered or 0), int(r.paid_last or 0), int(r.after_refund or 0),
+                     int(r.gone or 0))
+        for r in conn.execute(query)
+    ]  # fmt: skip
 
 
 def _roll_up(rows: list[ProgressRow], level: str, key: Any) -> dict[Any, ProgressRow]:
@@ -347,9 +365,46 @@ def _town_order(policy: Any) -> list[str]:
 
 
 def _groups(conn: sa.Connection, scope: Scope) -> tuple[list[GroupRow], int, int]:
+    counted = tally.group_counts(conn, year=scope.year, as_of=scope.as_of, town=scope.town)
+    if counted is None:
+        return _groups_direct(conn, scope)
+    anyone = counted.pop("*", (0, 0))
+    counts = [(code, h, p) for code, (h, p) in counted.items() if h]
+    return _group_rows(scope, counts), anyone[0], anyone[1]
+
+
+def _group_rows(scope: Scope, counts: list[tuple[str, int, int]]) -> list[GroupRow]:
+    subsidised = _subsidised_codes(scope.policy)
+    rows = [
+        GroupRow(
+            identity=code,
+            label=identity_label(code),
+            holders=int(n),
+            paid=int(p),
+            subsidised=code in subsidised,
+        )
+        for code, n, p in counts
+    ]
+    rows.sort(key=lambda g: (not g.subsidised, g.identity))
+    return rows
+
+
+def _groups_direct(conn: sa.Connection, scope: Scope) -> tuple[list[GroupRow], int, int]:
     person, identity = table("person"), table("person_identity")
-    paid_now = paid_as_of(scope.year, scope.as_of)
-    is_paid = person.c.id.in_(paid_now)
+    # Per holder, one probe of the payment index (person, year), not ``IN`` over every
+    # payment of the year: holders are a few per cent of the registry.
+    pay = table("payment").alias("g_pay")
+    is_paid = sa.exists(
+        sa.select(1).where(
+            pay.c.person_id == person.c.id,
+            pay.c.benefit_year == scope.year,
+            pay.c.paid_on <= scope.as_of,
+            sa.or_(
+                pay.c.status == "paid",
+                sa.and_(pay.c.status == "refunded", sa.not_(refunded_by(scope.as_of, pay))),
+            ),
+        )
+    )
     base = (
         persons_with_place()
         .join(identity, identity.c.person_id == person.c.id)
@@ -374,19 +429,8 @@ def _groups(conn: sa.Connection, scope: Scope) -> tuple[list[GroupRow], int, int
         .select_from(base)
         .where(*conds)
     ).one()
-    subsidised = _subsidised_codes(scope.policy)
-    rows = [
-        GroupRow(
-            identity=code,
-            label=identity_label(code),
-            holders=int(n),
-            paid=int(p),
-            subsidised=code in subsidised,
-        )
-        for code, n, p in by_code
-    ]
-    rows.sort(key=lambda g: (not g.subsidised, g.identity))
-    return rows, int(holders or 0), int(paid or 0)
+    counts = [(str(code), int(n), int(p)) for code, n, p in by_code]
+    return _group_rows(scope, counts), int(holders or 0), int(paid or 0)
 
 
 @dataclass(frozen=True)

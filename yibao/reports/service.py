@@ -113,3 +113,37 @@ def write_weekly(
         )
         session.commit()
     return Written(path=path, sheets=sheets, pdf=pdf_path)
+
+
+@dataclass(frozen=True)
+class Tallied:
+    years: list[int]
+    persons: int
+
+
+def rebuild_tally(
+    engine: Engine, *, actor: Actor, now: datetime, years: list[int] | None = None
+) -> Tallied:
+    """Build the progress counts (``yibao.reports.tally``) for ``years`` (default: every
+    year with payments or enrolments, and the next), in one transaction with its audit row."""
+    from yibao.db import write_engine
+    from yibao.reports import tally
+
+    with Session(write_engine(engine)) as session:
+        conn = session.connection()
+        chosen = sorted(set(years)) if years else tally.years_to_build(conn)
+        if not chosen:
+            raise ReportRefused("登记库中还没有任何缴费或参保登记，无需建立进度统计。")
+        persons = tally.rebuild(conn, chosen, now=now)
+        record(
+            session,
+            actor=actor,
+            at=now,
+            action="report.tally",
+            entity="person",
+            entity_id=None,
+            summary=f"重建征缴进度统计（{'、'.join(str(y) for y in chosen)}年度，{persons} 人）",
+            after={"years": chosen, "persons": persons},
+        )
+        session.commit()
+    return Tallied(years=chosen, persons=persons)

@@ -79,8 +79,9 @@ def weekly(engine: Engine, scope: Scope) -> WeeklyReport:
             .group_by(county, town)
         ):
             figures[(c, t)].paid_week = int(n)
-        year_refunds = request.c.payment_id.in_(
-            sa.select(payment.c.id).where(payment.c.benefit_year == scope.year)
+        # a primary-key probe per refund of the week, not ``IN`` over the year's payments
+        year_refunds = sa.exists(
+            sa.select(1).where(payment.c.id == request.c.payment_id, payment.c.benefit_year == scope.year)
         )
         for c, t, n, fen in conn.execute(
             sa.select(county, town, sa.func.count(), sa.func.coalesce(sa.func.sum(request.c.amount_fen), 0))
