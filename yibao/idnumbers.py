@@ -209,6 +209,16 @@ def mask(number: str | None) -> str:
     return number[:6] + "********" + number[-4:]
 
 
+_ID_LIKE = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9Xx])|(?<![0-9])[0-9]{15}(?![0-9])")
+
+
+def mask_ids_in(text: str) -> str:
+    """``text`` with every run that looks like an ID number (18 or 15 digits) masked: a
+    message that quotes a cell ("身份类别“6125…”无法识别") when the columns of a row have
+    shifted must not carry the number in clear."""
+    return _ID_LIKE.sub(lambda m: mask(m.group(0)), text)
+
+
 # --- 出生医学证明编号 --------------------------------------------------------------
 
 

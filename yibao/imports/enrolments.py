@@ -35,7 +35,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from yibao import audit
-from yibao.idnumbers import InvalidIdNumber, mask, parse, tail
+from yibao.idnumbers import InvalidIdNumber, mask, mask_ids_in, parse, tail
 from yibao.imports.errors import ImportFileError
 from yibao.imports.identities import COLUMNS as IDENTITY_COLUMNS
 from yibao.imports.identities import parse_date
@@ -100,6 +100,10 @@ class RowProblem:
     row: int  # row number in the file
     column: str | None  # canonical column, None for the row as a whole
     reason: str  # Chinese
+
+    def __post_init__(self) -> None:
+        # A reason may quote a cell; a shifted row can put an ID number into any cell.
+        object.__setattr__(self, "reason", mask_ids_in(self.reason))
 
     def __str__(self) -> str:
         where = f"“{LABELS[self.column]}”列" if self.column else ""

@@ -38,7 +38,7 @@ from yibao import audit
 from yibao.bulk import analyze, insert_rows, rows_for, update_rows
 from yibao.identities import Identity
 from yibao.identities import label as identity_label
-from yibao.idnumbers import InvalidIdNumber, mask, parse, tail
+from yibao.idnumbers import InvalidIdNumber, mask, mask_ids_in, parse, tail
 from yibao.imports.errors import ImportFileError
 from yibao.imports.reader import SourceRow, open_table
 from yibao.imports.vocabulary import DEPARTMENT_IDENTITIES, department_of, resolve_identity
@@ -102,6 +102,10 @@ Progress = Callable[[int, int], None]
 class Problem:
     row: int  # row number in the file
     reason: str  # Chinese
+
+    def __post_init__(self) -> None:
+        # A reason may quote a cell; a shifted row can put an ID number into any cell.
+        object.__setattr__(self, "reason", mask_ids_in(self.reason))
 
     def __str__(self) -> str:
         return f"第 {self.row} 行：{self.reason}"

@@ -125,6 +125,12 @@ def _raw_rows(path: Path) -> _Source:
                 f"无法打开 Excel 文件 {path.name}：文件已损坏或不是 .xlsx 格式。"
                 "请在 Excel 中打开，另存为 .xlsx（或“CSV UTF-8”）后再导入。"
             ) from exc
+        if not workbook.worksheets:  # the sheet's part is missing from the file
+            workbook.close()
+            raise ImportFileError(
+                f"Excel 文件 {path.name} 已损坏：文件中没有工作表，未导入任何内容。"
+                "请在 Excel 中打开，另存为 .xlsx（或“CSV UTF-8”）后再导入。"
+            )
         sheet = workbook.worksheets[0]
 
         def rows() -> Iterator[Sequence[object]]:
