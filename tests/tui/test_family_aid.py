@@ -53,6 +53,10 @@ async def test_employee_binds_two_relatives_and_pays_both(app, services, family,
         await settle(app, pilot)
         result = _text(app, "#fa-result")
         assert "已代缴 2 人" in result
+        # The list re-read after paying marks both 本年度已缴费; the panel under the receipts
+        # must not then say 不予办理 about a relative just paid for.
+        assert "本年度已缴费" in str(app.screen.query_one("#fa-relatives").get_option_at_index(0).prompt)
+        assert "不予办理" not in _text(app, "#fa-decision")
     bindings = services.family_aid.bindings(family.head_id)
     assert {(b.relative_name, b.relation, b.evidence) for b in bindings} == {
         ("李秀英", "spouse", "结婚证"), ("张小明", "child", "户口簿"),

@@ -355,3 +355,28 @@ async def test_a_refused_id_number_changes_no_one(app, services, family) -> None
         assert app.focused.id == "nb-idno"
     assert services.persons.get(baby.id).name == "张小宝"
     assert services.persons.get(other.id).name == "王某"
+
+
+async def test_cash_on_a_closed_day_is_said_before_the_amount(app, services, family, clock) -> None:  # type: ignore[no-untyped-def]
+    """As F2 (finding 8): once today's cash is closed (日结), F3's quote already switches to
+    银行代收 and says why, instead of taking the amount, confirming and then refusing."""
+    from yibao.outreach.dayclose import close_day
+
+    clock.set_local(2025, 5, 10)
+    close_day(services.engine, clerk=services.clerk, device=services.device, day=services.today(),
+              today=services.today(), now=services.now())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f3")
+        await _type_baby(pilot, guardian=family.head_number, cert="Q611023009", name="张小满", birth="20250301")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        step = _text(app, "#nb-step")
+        assert "已日结" in step and "重新开启" in step
+        assert app.screen.query_one("#nb-channel").value == "bank"
+        assert app.focused.id == "nb-channel"
+        await pilot.press("ctrl+s", "enter")  # 银行代收: no cash typed
+        await settle(app, pilot)
+        assert "已办理新生儿参保" in _text(app, "#nb-result")
+    baby = services.persons.get(services.lookup.search("张小满")[0].person_id)
+    payment = services.payments.paid_for(baby.id)
+    assert payment is not None and payment.channel == "bank"

@@ -305,6 +305,7 @@ class NewbornService(ServiceBase):
                 facts=facts,
                 due_fen=due,
                 existing_payment=PaymentView.of(existing) if existing else None,
+                cash_closed=self._services.payments.cash_closed(session) if due else None,
             )
 
     def enrol(

@@ -538,6 +538,7 @@ class NewbornAssessmentView(View):
     facts: PersonFacts
     due_fen: int | None
     existing_payment: PaymentView | None = None
+    cash_closed: str | None = None  # why cash cannot be taken today (日结), said before typing it
 
     def explain(self) -> list[str]:
         lines = list(self.eligibility.explain()) if self.eligibility is not None else []

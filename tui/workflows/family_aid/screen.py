@@ -424,8 +424,9 @@ class FamilyAidScreen(PrintsReceipts, WorkflowScreen):
                 self.query_one("#fa-payer", IdNumberInput).found(person.id_number)  # shown masked
         scheme = "职工医保参保" if person.employee_insured else "[b red]登记为未参加职工医保[/]"
         info.update(f"[b]{wv.person_line(person)}[/]\n{scheme}")
-        self._list(payer.views)
-        if reloaded:
+        self._list(payer.views, show=not reloaded)
+        if reloaded:  # after paying: the receipts speak; no re-assessment (已缴费 → 不予办理) under them
+            self.query_one("#fa-decision", DecisionPanel).clear()
             return
         if payer.views:
             self.query_one("#fa-step", Static).update("勾选要代缴的亲属后按 Ctrl+S；绑定新亲属请填写左下方后按 Ctrl+B。")
@@ -434,8 +435,9 @@ class FamilyAidScreen(PrintsReceipts, WorkflowScreen):
             self.query_one("#fa-step", Static).update("此人尚未绑定亲属：填写左下方亲属信息后按 Ctrl+B 绑定。")
             self.status(f"{person.name} 尚未绑定亲属。")
 
-    def _list(self, views: tuple[Any, ...], *, tick: str | None = None) -> None:
-        """Fill the relatives list; refused relatives are listed but cannot be ticked."""
+    def _list(self, views: tuple[Any, ...], *, tick: str | None = None, show: bool = True) -> None:
+        """Fill the relatives list; refused relatives are listed but cannot be ticked.
+        ``show``: show the highlighted relative's decision."""
         selection = self.query_one("#fa-relatives", SelectionList)
         before = set(selection.selected)
         if tick:
@@ -449,8 +451,12 @@ class FamilyAidScreen(PrintsReceipts, WorkflowScreen):
         if views:
             ids = [v.binding.relative_person_id for v in views]
             index = ids.index(tick) if tick in ids else 0
-            selection.highlighted = index
-            self._show_view(views[index])
+            if show:
+                selection.highlighted = index
+                self._show_view(views[index])
+            else:
+                with self.prevent(SelectionList.SelectionHighlighted):
+                    selection.highlighted = index
         self._show_total()
 
     def _show_view(self, view: Any) -> None:

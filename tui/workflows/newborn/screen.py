@@ -582,8 +582,15 @@ class NewbornScreen(ChoosesYear, PrintsReceipts, WorkflowScreen):
                 step.update("按政策免缴费参保。核对无误后按 Ctrl+S 确认办理。")
                 self.status("免缴费参保：按 Ctrl+S 确认办理。")
             else:
-                self._show_change()
                 doubt = "[b yellow]需人工核实（见理由），核实后再收款；确认时记入操作记录。[/]\n" if str(view.outcome) == "confirm" else ""
+                if view.cash_closed:  # said now, not after the amount is typed and confirmed
+                    with self.prevent(Select.Changed):
+                        self.query_one("#nb-channel", Select).value = "bank"
+                    self._show_change()
+                    step.update(doubt + f"[b yellow]{view.cash_closed}[/]\n已改选银行代收；如改收现金须先重新开启该日。")
+                    self.status("今日现金已日结：已改选银行代收。", "warning")
+                    return "#nb-channel"
+                self._show_change()
                 step.update(doubt + "核定如下。选择缴费方式、输入实收金额后按 Ctrl+S 收款。")
                 self.status(f"应收 {yuan(view.due_fen)}。输入实收金额后按 Ctrl+S 确认提交。")
                 return "#nb-received"
