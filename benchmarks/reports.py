@@ -4,7 +4,8 @@ Builds (or reuses, with ``--db``) a SQLite registry through ``yibao.db.open_regi
 Alembic schema and indexes) holding ``--persons`` residents of 商南 spread over 附件2's ten
 towns and eight villages each, filled with set-based ``INSERT … SELECT`` from a recursive
 sequence: households of four (the place on the household, as a real registry has it, and on
-the person), about 80 % paid last year (2024), 70 % paid this year (2025, paid_on spread over
+the person), about 80 % paid last year (2024) in the registry and 5 % more by last year's
+imported payer list (``prior_enrolment``, one ``import_batch``), 70 % paid this year (2025, paid_on spread over
 the collection period), 5 % holding 低保 (all of them paid, with the subsidy) and 2.5 % holding
 特困 (none of them paid: the 特殊身份 ledger's people), 1 % of this year's payments refunded.
 Then, for each report, times the report as the desk and the CLI run it (``yibao.reports``) and,
@@ -114,6 +115,23 @@ def fill(path: Path, persons: int) -> None:
             FROM enrolment WHERE benefit_year = {year}
             """
         )
+    # last year's imported payer list: residents 8 and 9 of each ten paid 2024 elsewhere, half of them
+    con.execute(
+        f"""
+        INSERT INTO import_batch (id, kind, source_name, row_count, accepted_count, rejected_count,
+            device_id, created_at, updated_at)
+        VALUES ('b2024', 'enrolments', '2024年度参保缴费名单.csv', 0, 0, 0, 'bench', {stamp}, {stamp})
+        """
+    )
+    con.execute(
+        f"""
+        INSERT INTO prior_enrolment (id, person_id, benefit_year, paid_on, amount_fen,
+            import_batch_id, source_row, device_id, created_at, updated_at)
+        SELECT 'q' || substr(id, 2), id, 2024, '2023-10-15', 40000, 'b2024',
+            CAST(substr(id, 2) AS INTEGER), 'bench', {stamp}, {stamp}
+        FROM person WHERE CAST(substr(id, 2) AS INTEGER) % 20 IN (8, 19)
+        """
+    )
     con.execute(
         f"""
         INSERT INTO person_identity (id, person_id, code, valid_from, device_id, created_at, updated_at)
@@ -157,9 +175,11 @@ PAID_IDS = f"""SELECT y.person_id FROM payment y WHERE y.benefit_year = 2025 AND
 WEEK_IDS = f"""SELECT y.person_id FROM payment y WHERE y.benefit_year = 2025 AND y.paid_on <= :w
     AND {GOOD.format(cut='wcut')}"""
 LAST_IDS = """SELECT person_id FROM payment WHERE benefit_year = 2024 AND status = 'paid'
-    UNION SELECT person_id FROM enrolment WHERE benefit_year = 2024 AND status = 'paid'"""
+    UNION SELECT person_id FROM enrolment WHERE benefit_year = 2024 AND status = 'paid'
+    UNION SELECT person_id FROM prior_enrolment WHERE benefit_year = 2024"""
 LAST_ANY_IDS = """SELECT person_id FROM payment WHERE benefit_year = 2024 AND status IN ('paid', 'refunded')
-    UNION SELECT person_id FROM enrolment WHERE benefit_year = 2024 AND status IN ('paid', 'refunded')"""
+    UNION SELECT person_id FROM enrolment WHERE benefit_year = 2024 AND status IN ('paid', 'refunded')
+    UNION SELECT person_id FROM prior_enrolment WHERE benefit_year = 2024"""
 PLACE = """coalesce(p.town, h.town, '（乡镇未知）') AS town,
     coalesce(p.village, h.village, '（村/社区未知）') AS village
     FROM person p LEFT JOIN household h ON h.id = p.household_id"""

@@ -5,7 +5,11 @@ Chinese names (``data/names/``), valid ID numbers carrying the jurisdiction's
 region codes as they were in each birth year, special identities in realistic
 shares (≈3 % 低保, ≈0.5 % 特困, ≈5 % 监测对象 and 脱贫人口, disability, 计生),
 enrolments for the policy's benefit year and payments with receipt numbers for
-most of them.
+most of them, and last year's payers as an imported payer list (``prior_enrolment`` rows
+of one ``import_batch``, as ``yibao import enrolments`` loads them): ≈90 % of this year's
+enrolled, ≈30 % of the active residents not enrolled this year (lapsed) and half of those
+who died since, so that the progress report's formula targets (商南 附件2 (1)−(2)=(3),
+(3)−(4)=(5)) and the 上年 columns have something to work from.
 
 Rows are the same as the services would write (same tables, same columns) but go
 in through bulk ``INSERT … executemany`` so 10,000 residents take seconds. The
@@ -14,7 +18,9 @@ same seed gives the same people. Nobody here is real.
 The contribution of a demo payment is the policy's standard minus the highest
 subsidy the policy lists for any identity the person holds; conditions and
 exclusions of the subsidy lines are not applied (the desk does that through
-``yibao.rules`` for real payments).
+``yibao.rules`` for real payments). Last year's listed amount is this year's personal
+share worked the same way (a synthetic figure: no policy of last year is consulted), paid
+on a day of this year's centralized period one year earlier.
 """
 
 from __future__ import annotations
@@ -39,11 +45,13 @@ from yibao.models import (
     Enrolment,
     EnrolmentStatus,
     Household,
+    ImportBatch,
     Payment,
     PaymentStatus,
     Person,
     PersonIdentity,
     PersonStatus,
+    PriorEnrolment,
     ReceiptSequence,
     to_storage,
 )
@@ -147,6 +155,7 @@ class DemoReport:
     identities: int = 0
     enrolments: int = 0
     payments: int = 0
+    prior: int = 0  # rows of last year's imported payer list
     seconds: float = 0.0
 
     def summary_lines(self) -> list[str]:
@@ -154,6 +163,7 @@ class DemoReport:
             f"人员 {self.persons} 人，{self.households} 户",
             f"特殊身份 {self.identities} 条",
             f"参保登记 {self.enrolments} 条，缴费 {self.payments} 笔（均有收据号）",
+            f"上年度参保缴费名单（导入）{self.prior} 人",
             f"用时 {self.seconds:.1f} 秒",
         ]
 
@@ -196,6 +206,7 @@ class _Builder:
         now: datetime,
         taken: set[str],
         receipt_start: int,
+        prior_rng: random.Random | None = None,
     ) -> None:
         self.s = settings
         self.rng = rng
@@ -229,13 +240,26 @@ class _Builder:
         self.identities: list[dict[str, Any]] = []
         self.enrolments: list[dict[str, Any]] = []
         self.payments: list[dict[str, Any]] = []
+        # Last year's list draws from its own stream: the same seed gives the same people,
+        # enrolments and payments as before the list was added.
+        prior_rng = prior_rng or random.Random(0)
+        self.prior_random, self.prior_bits = prior_rng.random, prior_rng.getrandbits
+        self.prior: list[dict[str, Any]] = []
+        self.prior_batch_id = self._uuid(self.prior_bits)
+        self.prior_row = 1  # the list's header is its row 1
+        first = settings.centralized_start or date(settings.benefit_year - 1, 9, 1)
+        days = (settings.centralized_end - first).days + 1 if settings.centralized_end else 120
+        self.prior_days: tuple[date, ...] = tuple(
+            first - timedelta(days=365) + timedelta(days=d) for d in range(max(days, 1))
+        )
         self.household_seq = 0
         self.place: tuple[str | None, str | None] = (None, None)
 
     # --- draws -----------------------------------------------------------------
-    def _uuid(self) -> str:
-        """A version-4 UUID (the same string ``uuid.UUID(int=…, version=4)`` gives)."""
-        text = f"{(self.bits(128) & _UUID_CLEAR) | _UUID_SET:032x}"
+    def _uuid(self, bits: Any = None) -> str:
+        """A version-4 UUID (the same string ``uuid.UUID(int=…, version=4)`` gives), from
+        ``bits`` (a ``getrandbits``; default the main stream's)."""
+        text = f"{((bits or self.bits)(128) & _UUID_CLEAR) | _UUID_SET:032x}"
         return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
     def _surname(self) -> str:
@@ -524,6 +548,35 @@ class _Builder:
         )
 
 
+    def paid_last_year(self, person: dict[str, Any], *, enrolled: bool) -> None:
+        """Maybe a row of last year's payer list: ≈90 % of this year's enrolled, ≈30 % of the
+        active not enrolled (lapsed), half of the dead; never one now in 职工医保."""
+        if person["employee_insured"]:
+            return
+        share = 0.5 if person["status"] != _ACTIVE else (0.9 if enrolled else 0.3)
+        r = self.prior_random
+        if r() >= share:
+            return
+        codes = person["_identities"]
+        subsidy = max((self.s.subsidy_fen.get(c, 0) for c in codes), default=0) if codes else 0
+        self.prior_row += 1
+        self.prior.append(
+            {
+                "id": self._uuid(self.prior_bits),
+                "person_id": person["id"],
+                "benefit_year": self.s.benefit_year - 1,
+                "category": None,
+                "paid_on": self.prior_days[int(r() * len(self.prior_days))],
+                "amount_fen": self.s.standard_fen - subsidy,
+                "import_batch_id": self.prior_batch_id,
+                "source_row": self.prior_row,
+                "device_id": self.device_id,
+                "created_at": self.now,
+                "updated_at": self.now,
+            }
+        )
+
+
 _SLOTS = ("spouse", "child", "child", "parent", "grandchild", "child")
 _ACTIVE = PersonStatus.ACTIVE.value
 _DEAD = PersonStatus.DEAD.value
@@ -532,13 +585,14 @@ _PAID_ENROLMENT = EnrolmentStatus.PAID.value
 _REGISTERED = EnrolmentStatus.REGISTERED.value
 
 
-_TABLES = ("household", "person", "person_identity", "enrolment", "payment")
+_TABLES = ("household", "person", "person_identity", "enrolment", "payment", "prior_enrolment")
 
 
 def _write(session: Session, builder: _Builder, persons: int) -> dict[str, int]:
     """Generate and write ``persons`` residents, a chunk of households at a time (memory
     follows the chunk, not the registry); the count of rows written per table."""
-    written = {"persons": 0, "households": 0, "identities": 0, "enrolments": 0, "payments": 0}
+    written = {"persons": 0, "households": 0, "identities": 0, "enrolments": 0, "payments": 0,
+               "prior": 0}  # fmt: skip
     while written["persons"] < persons:
         target = min(persons - written["persons"], _CHUNK_PERSONS)
         while len(builder.persons) < target:
@@ -550,7 +604,9 @@ def _write(session: Session, builder: _Builder, persons: int) -> dict[str, int]:
             builder.persons = builder.persons[:-extra]
             builder.identities = [i for i in builder.identities if i["person_id"] not in dropped]
         for person in builder.persons:
+            enrolled = len(builder.enrolments)
             builder.enrol(person)
+            builder.paid_last_year(person, enrolled=len(builder.enrolments) > enrolled)
             del person["_age"], person["_identities"]
         for model, key in (
             (Household, "households"),
@@ -558,6 +614,7 @@ def _write(session: Session, builder: _Builder, persons: int) -> dict[str, int]:
             (PersonIdentity, "identities"),
             (Enrolment, "enrolments"),
             (Payment, "payments"),
+            (PriorEnrolment, "prior"),
         ):
             rows = getattr(builder, key)
             insert_rows(session, model, rows)
@@ -606,6 +663,7 @@ def build_demo(
         now=moment,
         taken=set(),
         receipt_start=sequence.last_value if sequence else 0,
+        prior_rng=random.Random(f"prior-list-{seed}"),
     )
     if session.get_bind().dialect.name == "sqlite":
         # The indexes of a large registry (random UUID keys) outgrow SQLite's default 2 MB
@@ -615,8 +673,19 @@ def build_demo(
 
     # The registry is empty: its indexes are built once at the end, and the progress counts
     # from the finished registry (if any year of them is built), not resident by resident.
+    last_year = settings.benefit_year - 1
+    batch = ImportBatch(
+        id=builder.prior_batch_id, kind="enrolments",
+        source_name=f"{last_year}年度参保缴费名单（演示）.csv", clerk_id=actor.clerk_id,
+        note=f"演示数据：{last_year}年度缴费人员，如同 yibao import enrolments --year {last_year} 导入",
+        device_id=actor.device_id, created_at=moment, updated_at=moment,
+    )  # fmt: skip
+    session.add(batch)
+    session.flush()
     with indexes_deferred(session, _TABLES), tally.paused(session.connection(), now=moment):
         written = _write(session, builder, persons)
+    batch.row_count = batch.accepted_count = written["prior"]
+    session.add(batch)
     if sequence is None:
         session.add(ReceiptSequence(device_id=actor.device_id, last_value=builder.receipt_no))
     else:
@@ -640,6 +709,7 @@ def build_demo(
             "identities": report.identities,
             "enrolments": report.enrolments,
             "payments": report.payments,
+            "prior": report.prior,
         },
     )
     report.seconds = time.perf_counter() - started

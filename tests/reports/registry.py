@@ -21,12 +21,17 @@ centralized period to 2024-12-20, make-up 2025-01-01 to 2025-03-31. Everyone's �
 | M 卫十三 | 富水镇 石门村 | — | — | 稳定脱贫人口 (no subsidy in 商南) |
 | N 蒋十四 | 富水镇 石门村 | — | paid 2024-10-20, full subsidy 400 元 as 特困人员 | |
 | O 沈十五 | 城关街道办 东坡村 | — | paid 2024-12-16 | |
+
+``import_last_year`` (used by the tests that ask for it) adds P 韩十六 in 富水镇 石门村, who
+paid 2024 only according to an imported payer list (``import enrolments``), and loads that
+list: P (paid 2023-10-12, 400 元) and B (2024's payment is also in the registry: counted once).
 """
 
 from __future__ import annotations
 
 import itertools
 from datetime import UTC, date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -172,3 +177,29 @@ def build(engine: sa.Engine) -> dict[str, str]:
         b.pay("O", 2025, date(2024, 12, 16))
         session.commit()
         return b.ids
+
+
+def import_last_year(engine: sa.Engine, folder: Path) -> str:
+    """P 韩十六 (富水镇 石门村, nothing in the registry) and last year's imported payer list
+    naming P and B; returns P's id. Through ``import_enrolments``, as ``yibao import
+    enrolments FILE --year 2024`` loads it, in one transaction."""
+    from yibao.audit import Actor
+    from yibao.imports.enrolments import import_enrolments
+
+    with Session(engine) as session:
+        b = Builder(session)
+        p_id = b.person("P", "韩十六", "富水镇", "石门村")
+        numbers = dict(session.execute(sa.select(Person.name, Person.id_number)
+                                       .where(Person.name.in_(("韩十六", "李二")))).all())  # type: ignore[attr-defined]
+        path = folder / "2024年度参保缴费名单.csv"
+        path.write_text(
+            "身份证号码,姓名,缴费日期,缴费金额\n"
+            f"{numbers['韩十六']},韩十六,2023-10-12,400.00\n"
+            f"{numbers['李二']},李二,2023-11-01,400.00\n",
+            encoding="utf-8",
+        )
+        report = import_enrolments(session, path, year=2024, actor=Actor(device_id=DEVICE),
+                                   now=NOW, before_year=2025)
+        assert not report.problems and report.imported == 2, report.problems
+        session.commit()
+    return p_id

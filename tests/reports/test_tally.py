@@ -3,13 +3,15 @@
 On the hand-worked registry (tests/reports/registry.py), after random payments, refunds,
 voids, moves of persons and households, deaths and 职工医保 changes — each its own
 transaction, settled by the before-commit hook — every village's figures read from the
-tally equal those computed from the registry directly, for several as-of days.
+tally equal those computed from the registry directly, for several as-of days. Among them:
+last year's payer list imported (``import enrolments``, a few residents at a time).
 """
 
 from __future__ import annotations
 
 import random
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -17,6 +19,7 @@ from sqlmodel import Session
 
 from tests.reports.registry import DEVICE, SH
 from yibao.audit import Actor
+from yibao.imports.enrolments import import_enrolments
 from yibao.models import (
     AuditLog,
     Enrolment,
@@ -81,11 +84,28 @@ def test_rebuilt_tally_gives_the_hand_worked_figures(engine: sa.Engine, people: 
     assert "2024、2025、2026年度" in audit.summary and "15 人" in audit.summary
 
 
-def _random_operation(s: Session, rng: random.Random, n: int) -> str:
+def _import_last_year(s: Session, rng: random.Random, n: int, folder: Path) -> str:
+    """Last year's payer list naming 1–3 residents, as ``import enrolments --year 2024``
+    loads it (a resident already on an earlier list is refused: nothing written)."""
+    chosen = rng.sample(s.execute(sa.select(Person)).scalars().all(), rng.randint(1, 3))
+    path = folder / f"list-{n}.csv"
+    path.write_text("身份证号码,姓名,缴费日期,缴费金额\n" + "".join(
+        f"{p.id_number},{p.name},2023-10-{rng.randint(1, 28):02d},400\n" for p in chosen
+    ), encoding="utf-8")  # fmt: skip
+    report = import_enrolments(s, path, year=2024, actor=ACTOR, now=NOW, before_year=2025)
+    if report.problems:
+        s.rollback()
+        return f"list {n} refused: {report.problems[0]}"
+    return f"list {n}: {', '.join(p.name for p in chosen)}"
+
+
+def _random_operation(s: Session, rng: random.Random, n: int, folder: Path) -> str:
     persons = s.execute(sa.select(Person)).scalars().all()
     person = rng.choice(persons)
     kind = rng.choice(("pay", "pay", "refund", "refund", "void", "move", "household", "status",
-                       "employee", "last_year", "identity"))  # fmt: skip
+                       "employee", "last_year", "identity", "list"))  # fmt: skip
+    if kind == "list":
+        return _import_last_year(s, rng, n, folder)
     if kind == "pay":
         if s.execute(sa.select(Payment.id).where(Payment.person_id == person.id,
                      Payment.benefit_year == 2025, Payment.status == "paid")).first():  # fmt: skip
@@ -163,14 +183,14 @@ def _random_operation(s: Session, rng: random.Random, n: int) -> str:
 
 @pytest.mark.parametrize("seed", [1, 2])
 def test_tally_equals_the_registry_after_random_operations(
-    engine: sa.Engine, people: dict[str, str], seed: int
+    engine: sa.Engine, people: dict[str, str], seed: int, tmp_path: Path
 ) -> None:
     _build(engine)
     rng = random.Random(seed)
     days = [date(2024, 10, 15), date(2024, 11, 27), date(2024, 12, 20), date(2025, 3, 31)]
     for n in range(40):
         with Session(engine) as s:
-            done = _random_operation(s, rng, n)
+            done = _random_operation(s, rng, n, tmp_path)
             try:
                 s.commit()
             except sa.exc.IntegrityError:  # e.g. a second enrolment of a person-year

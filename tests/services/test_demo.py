@@ -16,7 +16,16 @@ from yibao.config import ensure_clerk, ensure_device
 from yibao.db import open_registry
 from yibao.demo import DemoError, DemoSettings, build_demo
 from yibao.idgen import codes_for_year, jurisdiction_spans
-from yibao.models import Enrolment, Household, Payment, Person, PersonIdentity, ReceiptSequence
+from yibao.models import (
+    Enrolment,
+    Household,
+    ImportBatch,
+    Payment,
+    Person,
+    PersonIdentity,
+    PriorEnrolment,
+    ReceiptSequence,
+)
 from yibao.pinyin import initials
 from yibao.relations import LABELS as RELATIONS
 
@@ -132,6 +141,43 @@ def test_payments_follow_the_settings_and_receipts_are_unique(demo) -> None:
         assert p.receipt_no.startswith(device.prefix + "-")
     assert len({p.receipt_no for p in payments}) == len(payments)
     assert last is not None and last.last_value == len(payments)
+
+
+def test_last_years_payers_are_an_imported_list(demo) -> None:
+    """Last year's payers come as ``import enrolments`` would load them: one batch, ≈90 % of
+    this year's enrolled, some who lapsed (active, not enrolled) and some who died since,
+    nobody in 职工医保 — so the formula targets and the 上年 columns are not all 0."""
+    from yibao.policy import load_policy
+    from yibao.reports.base import Scope
+    from yibao.reports.progress import FORMULA_SOURCE, progress
+
+    engine, report, _actor, _device = demo
+    with Session(engine) as s:
+        batch = s.execute(sa.select(ImportBatch).where(ImportBatch.kind == "enrolments")).scalar_one()
+        rows = s.execute(sa.select(PriorEnrolment)).scalars().all()
+        persons = {p.id: p for p in s.execute(sa.select(Person)).scalars()}
+        enrolled = set(s.execute(sa.select(Enrolment.person_id)).scalars())
+    assert batch.row_count == batch.accepted_count == report.prior == len(rows) > 0
+    assert "2023年度" in batch.source_name and "演示" in batch.source_name
+    assert {r.import_batch_id for r in rows} == {batch.id}
+    assert sorted(r.source_row for r in rows) == list(range(2, len(rows) + 2))  # row 1: header
+    assert {r.benefit_year for r in rows} == {2023}  # the year before meishan-2024
+    # A day of this year's centralized period (2023-09-01 … 2024-02-29) a year earlier.
+    assert all(date(2022, 9, 1) <= r.paid_on <= date(2023, 3, 1) for r in rows)
+    # This year's personal share as the demo works it: 380 元 less 0, 285 (低保) or 380 (特困).
+    assert {r.amount_fen for r in rows} <= {38000, 38000 - 28500, 0}
+    listed = {r.person_id for r in rows}
+    assert not any(persons[pid].employee_insured for pid in listed)
+    share = len(listed & enrolled) / len(enrolled)
+    assert 0.85 <= share <= 0.95, share
+    lapsed = {pid for pid, p in persons.items()
+              if p.status == "active" and not p.employee_insured and pid not in enrolled}  # fmt: skip
+    assert 0.15 <= len(listed & lapsed) / len(lapsed) <= 0.45
+    # The progress report's formula has last year's payers to work from.
+    scope = Scope(load_policy("meishan-2024"), date(2024, 1, 15))
+    villages = progress(engine, scope).villages
+    assert villages and all(v.target_source == FORMULA_SOURCE for v in villages)
+    assert sum(1 for v in villages if v.target) > len(villages) / 2
 
 
 def test_same_seed_same_people(registry_url: str, tmp_path) -> None:

@@ -51,6 +51,28 @@ def test_each_backend_has_its_own_lookup_indexes(engine: sa.Engine) -> None:
         assert not set(POSTGRESQL_ONLY_INDEXES) & set(found)
 
 
+def test_writes_to_each_counted_table_mark_the_progress(engine: sa.Engine) -> None:
+    """Every table the progress counts read has its marking triggers on each backend; an
+    imported payer list (prior_enrolment, 0710_prior) too: insert, update and delete."""
+    if engine.dialect.name == "postgresql":
+        query = ("SELECT DISTINCT event_object_table, event_manipulation FROM "
+                 "information_schema.triggers WHERE trigger_schema = current_schema() "
+                 "AND trigger_name LIKE 'progress%'")
+    else:
+        query = ("SELECT tbl_name, CASE WHEN sql LIKE '%AFTER INSERT%' THEN 'INSERT' "
+                 "WHEN sql LIKE '%AFTER DELETE%' THEN 'DELETE' ELSE 'UPDATE' END "
+                 "FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'progress%'")
+    with engine.connect() as c:
+        found = {(table, event) for table, event in c.execute(sa.text(query))}
+    every = {"INSERT", "UPDATE", "DELETE"}
+    assert {("prior_enrolment", e) for e in every} <= found
+    assert {e for t, e in found if t == "payment"} == every
+    assert {t for t, _e in found} == {
+        "person", "household", "payment", "enrolment", "person_identity", "refund_request",
+        "refund_transition", "prior_enrolment",
+    }
+
+
 def test_reopening_is_a_no_op(registry_url: str) -> None:
     first = open_registry(registry_url)
     first.dispose()

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from textual.widgets import DataTable
 from textual_plotext import PlotextPlot
 
-from tests.reports.registry import build
+from tests.reports.registry import build, import_last_year
 from tests.tui.conftest import SIZE, settle
 from tui.workflows.case.screen import CaseScreen
 from tui.workflows.progress.screen import ProgressScreen
@@ -56,6 +56,29 @@ async def test_f7_from_county_to_a_person(app, services) -> None:  # type: ignor
         await settle(app, pilot)
         assert isinstance(app.screen, CaseScreen)
         assert app.screen.person_id in ids.values()
+
+
+async def test_f7_counts_last_years_imported_payers(app, services, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """P 韩十六 (富水镇 石门村) paid 2024 only by the list ``import enrolments`` loaded:
+    石门村 has a formula target and P's row says 上年已缴."""
+    build(services.engine)
+    import_last_year(services.engine, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f7")
+        await settle(app, pilot)
+        await pilot.press("down", "enter")  # 富水镇
+        await settle(app, pilot)
+        villages = {r[0]: r for r in _rows(app)}
+        # 石门村 (1) P = 1, (2) 0, (4) 0 → (5) = 1; 河口村 (5) = 2 (A, B, G, L − L − G).
+        assert villages["石门村"][1] == "1" and villages["石门村"][5] == "按上年缴费推算"
+        assert villages["河口村"][1] == "2"
+        await pilot.press("down", "enter")  # 石门村
+        await settle(app, pilot)
+        last_year = {r[1]: r[4] for r in _rows(app)}
+        # As of 2024-10-15 nobody in 石门村 has paid 2025 (N pays 10-20, C 11-20); only P
+        # paid 2024.
+        assert last_year == {"王三": "上年未缴", "赵四": "上年未缴", "卫十三": "上年未缴",
+                             "蒋十四": "上年未缴", "韩十六": "上年已缴"}  # fmt: skip
 
 
 async def test_f7_at_the_hall_has_no_chase_list(app, services) -> None:  # type: ignore[no-untyped-def]

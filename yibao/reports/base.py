@@ -5,8 +5,10 @@
 ``refunded`` with the refund paid out after D. Voided payments and the second payment of a
 person-year (``conflict``) never count; a person counts once.
 
-*Paid last year*: a ``paid`` payment for the year before, or an enrolment of that year with
-status ``paid`` (last year's payments taken in by ``import enrolments`` carry no payment row).
+*Paid last year*: a ``paid`` payment for the year before, an enrolment of that year with
+status ``paid``, or a row of that year in an imported payer list (``prior_enrolment``, loaded
+by ``yibao import enrolments``: last year's payers when this registry did not take them).
+An imported list holds payers only: its row counts as paid, whatever the registry holds.
 
 *Where*: the person's own town and village, else the household's; unknown stays unknown.
 The county is the first six digits of the 户籍地 code (else of the 居住证 code).
@@ -102,8 +104,10 @@ def paid_as_of(
 
 
 def paid_last_year(year: int) -> sa.Select[Any]:
-    """``SELECT person_id`` of the persons paid for ``year − 1`` (registry or imported)."""
+    """``SELECT person_id`` of the persons paid for ``year − 1``: the registry's own payment
+    or enrolment, or a row of an imported payer list (``prior_enrolment``)."""
     payment, enrolment = table("payment").alias("last_pay"), table("enrolment").alias("last_enr")
+    prior = table("prior_enrolment").alias("last_prior")
     return sa.union(
         sa.select(payment.c.person_id).where(
             payment.c.benefit_year == year - 1, payment.c.status == "paid"
@@ -111,6 +115,7 @@ def paid_last_year(year: int) -> sa.Select[Any]:
         sa.select(enrolment.c.person_id).where(
             enrolment.c.benefit_year == year - 1, enrolment.c.status == "paid"
         ),
+        sa.select(prior.c.person_id).where(prior.c.benefit_year == year - 1),
     )
 
 

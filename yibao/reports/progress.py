@@ -145,7 +145,8 @@ def _subsidised_codes(policy: Any) -> set[str]:
 
 
 def _person_flags(scope: Scope, week_ago: date) -> sa.Subquery:
-    """One row per person with a payment of this or last year (or last year's enrolment):
+    """One row per person with a payment of this or last year (or last year's enrolment, or
+    a row of last year's imported payer list):
     ``now`` / ``week`` paid this year as of the day / a week before, ``last`` paid last year,
     ``last_any`` paid last year even if refunded since. One pass over the payments."""
     pay, enr = table("payment").alias("f_pay"), table("enrolment").alias("f_enr")
@@ -179,7 +180,15 @@ def _person_flags(scope: Scope, week_ago: date) -> sa.Subquery:
         flag(enr.c.status == "paid", "last"),
         sa.literal(1).label("last_any"),
     ).where(enr.c.benefit_year == year - 1, enr.c.status.in_(("paid", "refunded")))
-    rows = sa.union_all(from_payments, from_enrolments).subquery("f_rows")
+    prior = table("prior_enrolment").alias("f_prior")
+    from_lists = sa.select(  # an imported payer list holds payers: paid, never refunded
+        prior.c.person_id,
+        sa.literal(0).label("now"),
+        sa.literal(0).label("week"),
+        sa.literal(1).label("last"),
+        sa.literal(1).label("last_any"),
+    ).where(prior.c.benefit_year == year - 1)
+    rows = sa.union_all(from_payments, from_enrolments, from_lists).subquery("f_rows")
     return (
         sa.select(
             rows.c.person_id,

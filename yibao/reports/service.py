@@ -125,7 +125,8 @@ def rebuild_tally(
     engine: Engine, *, actor: Actor, now: datetime, years: list[int] | None = None
 ) -> Tallied:
     """Build the progress counts (``yibao.reports.tally``) for ``years`` (default: every
-    year with payments or enrolments, and the next), in one transaction with its audit row."""
+    year with payments, enrolments or an imported payer list, and the next), in one
+    transaction with its audit row."""
     from yibao.db import write_engine
     from yibao.reports import tally
 
@@ -133,7 +134,9 @@ def rebuild_tally(
         conn = session.connection()
         chosen = sorted(set(years)) if years else tally.years_to_build(conn)
         if not chosen:
-            raise ReportRefused("登记库中还没有任何缴费或参保登记，无需建立进度统计。")
+            raise ReportRefused(
+                "登记库中还没有任何缴费、参保登记或导入的缴费名单，无需建立进度统计。"
+            )
         persons = tally.rebuild(conn, chosen, now=now)
         record(
             session,

@@ -1,6 +1,7 @@
 """Each resident's share of the progress report's counts, computed from the registry
 (``yibao.reports.tally`` keeps the sums): where they live, registered or not, paid last
-year, gone, the days they count as paid this year, and per identity the days they count
+year (the registry's payments and enrolments, or an imported payer list), gone, the days
+they count as paid this year, and per identity the days they count
 among its holders and its paid holders. The rules are those of ``yibao.reports.base``.
 """
 
@@ -164,6 +165,14 @@ def shares(
         last_any.add((person_id, year))
         if status == "paid":
             last.add((person_id, year))
+    prior = table("prior_enrolment")
+    for person_id, year in conn.execute(  # an imported payer list holds payers
+        sa.select(prior.c.person_id, prior.c.benefit_year).where(
+            in_(prior.c.person_id, person_ids), in_(prior.c.benefit_year, [y - 1 for y in years])
+        )
+    ):
+        last.add((person_id, year))
+        last_any.add((person_id, year))
     identity = table("person_identity")
     held: dict[str, list[tuple[str, date | None, date | None]]] = defaultdict(list)
     for person_id, code, valid_from, valid_to in conn.execute(

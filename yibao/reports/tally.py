@@ -10,7 +10,8 @@ registry's size.
 
 Keeping it exact: triggers (revision ``0700_tally``) note in ``progress_dirty`` every
 resident a write may have changed — a person, their household's place, a payment, an
-enrolment, a refund or its steps — whoever writes (services, imports, sync, SQL by hand).
+enrolment, a row of an imported payer list (revision ``0710_prior``), a refund or its
+steps — whoever writes (services, imports, sync, SQL by hand).
 ``settle`` recomputes those residents' shares from the registry, takes the old shares out of
 the tally and puts the new ones in; a hook runs it in every session's transaction before it
 commits, so the counts change with the writes that change them, or not at all. The report
@@ -22,7 +23,7 @@ payments, refunds and moves).
 The rules are those of ``yibao.reports.base``: paid as of D — a payment of the year with
 ``paid_on`` ≤ D, status ``paid``, or ``refunded`` with the refund paid out after D (its
 first step to ``refunded`` on a later local day); paid last year — a ``paid`` payment or
-enrolment of the year before.
+enrolment of the year before, or a row of that year's imported payer list.
 """
 
 from __future__ import annotations
@@ -274,6 +275,7 @@ def _shares_insert(year: int) -> sa.Insert:
     """``INSERT INTO progress_person SELECT …``: every resident's share of ``year``."""
     person, household = table("person"), table("household")
     payment, enrolment = table("payment"), table("enrolment")
+    prior = table("prior_enrolment")
 
     def last_year(statuses: tuple[str, ...]) -> sa.ColumnElement[bool]:
         return sa.or_(
@@ -285,6 +287,8 @@ def _shares_insert(year: int) -> sa.Insert:
                 enrolment.c.person_id == person.c.id, enrolment.c.benefit_year == year - 1,
                 enrolment.c.status.in_(statuses),
             ),
+            # an imported payer list holds payers: paid, whatever the statuses asked
+            sa.exists().where(prior.c.person_id == person.c.id, prior.c.benefit_year == year - 1),
         )  # fmt: skip
 
     def flag(cond: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
@@ -345,11 +349,12 @@ def _sum_tally(conn: sa.Connection, year: int) -> None:
 
 
 def years_to_build(conn: sa.Connection) -> list[int]:
-    """Every benefit year the registry has payments or enrolments for, and the one after the
-    last (last year's payers are its targets)."""
-    payment, enrolment = table("payment"), table("enrolment")
-    found = set(conn.execute(sa.select(payment.c.benefit_year).distinct()).scalars())
-    found |= set(conn.execute(sa.select(enrolment.c.benefit_year).distinct()).scalars())
+    """Every benefit year the registry has payments, enrolments or imported payer lists for,
+    and the one after the last (last year's payers are its targets)."""
+    found: set[int] = set()
+    for name in ("payment", "enrolment", "prior_enrolment"):
+        years = table(name).c.benefit_year
+        found |= set(conn.execute(sa.select(years).distinct()).scalars())
     return sorted({*found, max(found) + 1}) if found else []
 
 
