@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -253,6 +253,20 @@ class FamilyAidScreen(PrintsReceipts, WorkflowScreen):
             info.update(f"[b red]{problem}[/]")
         else:
             info.update(wv.id_info(value))
+
+    def on_key(self, event: events.Key) -> None:
+        """Typing in the empty list of relatives (one Tab after the payer's number, nobody
+        bound yet) is the relative's ID number: it goes there, not lost in the list. The
+        list stays in the Tab order so a Tab pressed before the lookup answers lands the
+        same way as one pressed after."""
+        selection = self.query_one("#fa-relatives", SelectionList)
+        if self.focused is not selection or selection.option_count or not event.is_printable:
+            return
+        relative = self.query_one("#fa-relative", Input)
+        self.set_focus(relative)  # now: its Focus is queued before the key below
+        relative.post_message(events.Key(event.key, event.character))
+        event.stop()
+        event.prevent_default()
 
     @on(Input.Submitted)
     def _next_field(self) -> None:
