@@ -52,6 +52,32 @@ def test_the_password_is_stored_as_an_argon2_hash_only(services, clock) -> None:
     assert "802613" not in logged and "$argon2" not in logged
 
 
+def test_the_product_hashes_at_argon2s_recommended_cost_and_signs_in_with_it(  # type: ignore[no-untyped-def]
+    services, clock, production_hasher, monkeypatch
+) -> None:
+    """The rest of the suite hashes at the minimum cost (tests/conftest.py); the product uses
+    argon2-cffi's recommended parameters (RFC 9106 low-memory: argon2id, 3 passes, 64 MiB,
+    4 lanes), and a hash made at either cost still verifies."""
+    import argon2
+
+    cheap = signed_in(services.engine, services.device, "周管理", role="admin", now=clock())
+    monkeypatch.setattr(auth, "_HASHER", production_hasher)
+    admin = Services(services.engine, services.policy, cheap, services.device, clock)
+    admin.clerks.add("李四", role="经办", password="802613")
+    with Session(services.engine) as session:
+        stored = session.exec(select(Clerk).where(Clerk.name == "李四")).one().password_hash
+    assert stored is not None
+    assert argon2.extract_parameters(stored) == argon2.profiles.RFC_9106_LOW_MEMORY
+    assert auth.sign_in(services.engine, name="李四", password="802613", device=services.device,
+                        now=clock()).name == "李四"
+    # 周管理's hash was made at the test cost: signing in with the product's hasher rehashes it.
+    auth.sign_in(services.engine, name="周管理", password=PIN, device=services.device, now=clock())
+    with Session(services.engine) as session:
+        again = session.exec(select(Clerk).where(Clerk.name == "周管理")).one().password_hash
+    assert again is not None
+    assert argon2.extract_parameters(again) == argon2.profiles.RFC_9106_LOW_MEMORY
+
+
 @pytest.mark.parametrize("bad", ["12345", "111111", "123456", "654321", " 80261", "李四李四李四"])
 def test_weak_or_short_passwords_are_refused(bad: str) -> None:
     with pytest.raises(InvalidInput):
