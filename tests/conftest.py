@@ -32,18 +32,12 @@ PG_ENV = "YIBAO_TEST_DATABASE_URL"
 
 @pytest.fixture(scope="session", autouse=True)
 def production_hasher() -> Iterator[object]:
-    """Swap ``yibao.auth``'s argon2 hasher for one at the minimum cost (1 pass, 8 KiB, 1
-    lane: ~0.1 ms instead of ~0.1 s per hash or sign-in) for the whole session; yields the
-    product's own hasher."""
-    from argon2 import PasswordHasher, Type
+    """``tests.signin.cheap_hashing`` for the whole session; yields the product's hasher."""
+    from tests.signin import cheap_hashing
 
-    from yibao import auth
-
-    production = auth._HASHER
-    patch = pytest.MonkeyPatch()
-    patch.setattr(auth, "_HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1, type=Type.ID))
+    production = cheap_hashing()
     yield production
-    patch.undo()
+    cheap_hashing(production)
 
 
 def _backends() -> list[object]:
