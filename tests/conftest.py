@@ -18,7 +18,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -48,15 +47,11 @@ def _backends() -> list[object]:
 
 
 @pytest.fixture(scope="session")
-def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from yibao.db import open_registry, sqlite_url
+def _sqlite_template() -> Path:
+    """An empty registry migrated once per process (tests.registries)."""
+    from tests.registries import template
 
-    path = tmp_path_factory.mktemp("template") / "registry.sqlite3"
-    engine = open_registry(sqlite_url(path))
-    with engine.connect() as connection:
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    engine.dispose()
-    return path
+    return template()
 
 
 def _pg_schema_url(base: str, schema: str) -> str:
@@ -71,11 +66,9 @@ def registry_url(
     request: pytest.FixtureRequest, tmp_path: Path, _sqlite_template: Path
 ) -> Iterator[str]:
     if request.param == "sqlite":
-        from yibao.db import sqlite_url
+        from tests.registries import migrated_copy
 
-        path = tmp_path / "registry.sqlite3"
-        shutil.copyfile(_sqlite_template, path)
-        yield sqlite_url(path)
+        yield migrated_copy(tmp_path / "registry.sqlite3")
         return
     base = os.environ[PG_ENV]
     schema = f"t_{uuid.uuid4().hex[:16]}"
