@@ -2,8 +2,10 @@
 
 - ``registry_url``: parametrised over a temporary SQLite file (a copy of a registry
   migrated once per session) and, when ``YIBAO_TEST_DATABASE_URL`` is set (e.g.
-  ``postgresql+psycopg://postgres@127.0.0.1:5432/test``), a fresh PostgreSQL schema
-  per test (dropped afterwards). Either way the URL opens with ``open_registry``.
+  ``postgresql+psycopg://postgres@127.0.0.1:5432/test``), a PostgreSQL schema of its
+  own for the test: migrated once, emptied after each test and reused while its structure is
+  as migrated (``tests.registries.PgSchemas``). Either way the URL opens with
+  ``open_registry`` as a new registry would.
 - ``engine``: ``open_registry(registry_url)``, disposed after the test.
 - ``clock``: a settable fixed clock (aware UTC), default 2024-10-15 10:00 Asia/Shanghai.
 - ``services``: ``Services`` on ``engine`` with the shangnan-2025 policy, a clerk and a
@@ -18,7 +20,6 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -61,6 +62,16 @@ def _pg_schema_url(base: str, schema: str) -> str:
     )
 
 
+@pytest.fixture(scope="session")
+def _pg_schemas() -> Iterator[object]:
+    """Migrated PostgreSQL schemas, emptied and reused between tests (tests.registries)."""
+    from tests.registries import PgSchemas
+
+    pool = PgSchemas(os.environ[PG_ENV])
+    yield pool
+    pool.close()
+
+
 @pytest.fixture(params=_backends())
 def registry_url(
     request: pytest.FixtureRequest, tmp_path: Path, _sqlite_template: Path
@@ -70,17 +81,12 @@ def registry_url(
 
         yield migrated_copy(tmp_path / "registry.sqlite3")
         return
-    base = os.environ[PG_ENV]
-    schema = f"t_{uuid.uuid4().hex[:16]}"
-    admin = sa.create_engine(base)
-    with admin.begin() as connection:
-        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    pool = request.getfixturevalue("_pg_schemas")
+    schema = pool.take()
     try:
-        yield _pg_schema_url(base, schema)
+        yield pool.url(schema)
     finally:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
+        pool.give_back(schema)
 
 
 @pytest.fixture
