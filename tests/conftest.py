@@ -2,8 +2,10 @@
 
 - ``registry_url``: parametrised over a temporary SQLite file (a copy of a registry
   migrated once per session) and, when ``YIBAO_TEST_DATABASE_URL`` is set (e.g.
-  ``postgresql+psycopg://postgres@127.0.0.1:5432/test``), a fresh PostgreSQL schema
-  per test (dropped afterwards). Either way the URL opens with ``open_registry``.
+  ``postgresql+psycopg://postgres@127.0.0.1:5432/test``), a PostgreSQL schema of its
+  own for the test: migrated once, emptied after each test and reused while its structure is
+  as migrated (``tests.registries.PgSchemas``). Either way the URL opens with
+  ``open_registry`` as a new registry would.
 - ``engine``: ``open_registry(registry_url)``, disposed after the test.
 - ``clock``: a settable fixed clock (aware UTC), default 2024-10-15 10:00 Asia/Shanghai.
 - ``services``: ``Services`` on ``engine`` with the shangnan-2025 policy, a clerk and a
@@ -18,8 +20,6 @@
 from __future__ import annotations
 
 import os
-import shutil
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,18 +32,12 @@ PG_ENV = "YIBAO_TEST_DATABASE_URL"
 
 @pytest.fixture(scope="session", autouse=True)
 def production_hasher() -> Iterator[object]:
-    """Swap ``yibao.auth``'s argon2 hasher for one at the minimum cost (1 pass, 8 KiB, 1
-    lane: ~0.1 ms instead of ~0.1 s per hash or sign-in) for the whole session; yields the
-    product's own hasher."""
-    from argon2 import PasswordHasher, Type
+    """``tests.signin.cheap_hashing`` for the whole session; yields the product's hasher."""
+    from tests.signin import cheap_hashing
 
-    from yibao import auth
-
-    production = auth._HASHER
-    patch = pytest.MonkeyPatch()
-    patch.setattr(auth, "_HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1, type=Type.ID))
+    production = cheap_hashing()
     yield production
-    patch.undo()
+    cheap_hashing(production)
 
 
 def _backends() -> list[object]:
@@ -54,15 +48,11 @@ def _backends() -> list[object]:
 
 
 @pytest.fixture(scope="session")
-def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from yibao.db import open_registry, sqlite_url
+def _sqlite_template() -> Path:
+    """An empty registry migrated once per process (tests.registries)."""
+    from tests.registries import template
 
-    path = tmp_path_factory.mktemp("template") / "registry.sqlite3"
-    engine = open_registry(sqlite_url(path))
-    with engine.connect() as connection:
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    engine.dispose()
-    return path
+    return template()
 
 
 def _pg_schema_url(base: str, schema: str) -> str:
@@ -72,28 +62,31 @@ def _pg_schema_url(base: str, schema: str) -> str:
     )
 
 
+@pytest.fixture(scope="session")
+def _pg_schemas() -> Iterator[object]:
+    """Migrated PostgreSQL schemas, emptied and reused between tests (tests.registries)."""
+    from tests.registries import PgSchemas
+
+    pool = PgSchemas(os.environ[PG_ENV])
+    yield pool
+    pool.close()
+
+
 @pytest.fixture(params=_backends())
 def registry_url(
     request: pytest.FixtureRequest, tmp_path: Path, _sqlite_template: Path
 ) -> Iterator[str]:
     if request.param == "sqlite":
-        from yibao.db import sqlite_url
+        from tests.registries import migrated_copy
 
-        path = tmp_path / "registry.sqlite3"
-        shutil.copyfile(_sqlite_template, path)
-        yield sqlite_url(path)
+        yield migrated_copy(tmp_path / "registry.sqlite3")
         return
-    base = os.environ[PG_ENV]
-    schema = f"t_{uuid.uuid4().hex[:16]}"
-    admin = sa.create_engine(base)
-    with admin.begin() as connection:
-        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    pool = request.getfixturevalue("_pg_schemas")
+    schema = pool.take()
     try:
-        yield _pg_schema_url(base, schema)
+        yield pool.url(schema)
     finally:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
+        pool.give_back(schema)
 
 
 @pytest.fixture

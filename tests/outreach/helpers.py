@@ -13,8 +13,10 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session
 
+from tests.registries import migrated_copy
 from tests.signin import signed_in
 from yibao.config import ensure_device
 from yibao.db import open_registry
@@ -112,6 +114,9 @@ def export_and_open(hall: Services, laptop_url: str, tmp_path: Path, clock: Cloc
         policy_path=policy_file(tmp_path), benefit_year=POLICY.benefit_year, actor=hall.actor,
         now=clock(), passphrase=PASSPHRASE,
     )
+    laptop_file = Path(sa.make_url(laptop_url).database or "")
+    if not laptop_file.exists():  # a new laptop registry: the migrated template's copy
+        migrated_copy(laptop_file)
     engine = open_registry(laptop_url)
     open_outreach(engine, read_outreach_bundle(bundle, passphrase=PASSPHRASE), now=clock(),
                   enrol_code=result.enrol_code)

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from sqlmodel import Session, select
 
 from tests.outreach.helpers import FEE_FEN, Clock, local_noon, pay_cash, register, services_for
+from tests.registries import migrated_copy
 from yibao.models import Payment
 from yibao.outreach.backup import RestoreNeedsConfirmation, backup, restore
 from yibao.outreach.errors import OutreachError
@@ -128,6 +129,7 @@ def test_no_interleaving_of_payments_backups_and_restores_issues_a_receipt_twice
 ) -> None:
     folder = tmp_path_factory.mktemp("interleave")
     db = folder / "hall.db"
+    migrated_copy(db)  # a new hall registry, without running the migrations per example
     hall = _hall(db)
     people = [register(hall, f"人{i}", 20 + i) for i in range(len(steps))]
     hall.engine.dispose()

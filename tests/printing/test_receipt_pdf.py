@@ -99,3 +99,38 @@ def test_a_name_lp_would_read_as_an_option_is_not_sent(tmp_path: Path, lp: FakeL
     printed = send(pdf, "-o evil")
     assert not printed.ok and "不合规" in printed.message
     assert lp.calls() == []
+
+
+def _pixels(path: Path, out: Path) -> bytes:
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("pdftoppm (poppler-utils) not installed: the PDF cannot be rendered")
+    subprocess.run(["pdftoppm", "-r", "60", "-png", "-singlefile", str(path), str(out)], check=True)
+    return out.with_suffix(".png").read_bytes()
+
+
+@pytest.mark.parametrize("second", ["实收金额：400.00元 张三丰", "退费：欧阳龘 1234.56元"])
+def test_a_document_made_like_a_written_one_renders_as_if_the_font_were_read_whole(
+    tmp_path: Path, second: str
+) -> None:
+    """The A5 receipt embeds the roll's cut-down font (yibao.printing.pdf): drawn with the
+    same characters it must render exactly as with the whole font, and drawn with others
+    (欧阳龘, 退) the whole font is read again rather than a glyph going missing."""
+    from yibao.printing.pdf import FONT, new_document, save
+
+    def draw(pdf, text: str) -> None:  # type: ignore[no-untyped-def]
+        pdf.add_page()
+        pdf.set_font(FONT, "", 12)
+        pdf.cell(0, 10, text, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(FONT, "B", 12)
+        pdf.cell(0, 10, text)
+
+    first = new_document(orientation="P", format=(148, 210))
+    draw(first, "实收金额：400.00元 张三丰")
+    save(first, tmp_path / "first.pdf")
+    alike = new_document(orientation="P", format=(148, 210), like=first)
+    draw(alike, second)
+    whole = new_document(orientation="P", format=(148, 210))
+    draw(whole, second)
+    rendered = _pixels(save(alike, tmp_path / "alike.pdf"), tmp_path / "alike")
+    assert rendered == _pixels(save(whole, tmp_path / "whole.pdf"), tmp_path / "whole")
+    assert second in _text_of(tmp_path / "alike.pdf").replace("\n", "")

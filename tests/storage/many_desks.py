@@ -26,7 +26,9 @@ def _clock() -> Any:
 
 def _payer(url: str, clerk: str, person_ids: list[str], out: Any) -> None:
     from tests.outreach.helpers import pay_cash, services_for
+    from tests.signin import cheap_hashing
 
+    cheap_hashing()  # a spawned child: not under the test session's fixture
     errors, receipts = [], []
     try:
         svc = services_for(url, clerk, _clock())  # a desk starting up among the others
@@ -44,7 +46,9 @@ def _payer(url: str, clerk: str, person_ids: list[str], out: Any) -> None:
 
 def _starter(url: str, n: int, out: Any) -> None:
     from tests.outreach.helpers import services_for
+    from tests.signin import cheap_hashing
 
+    cheap_hashing()
     errors = []
     for i in range(n):
         try:
@@ -56,7 +60,10 @@ def _starter(url: str, n: int, out: Any) -> None:
 
 def _importer(url: str, bundle: str, out: Any) -> None:
     from tests.outreach.helpers import PASSPHRASE, services_for
+    from tests.signin import cheap_hashing
     from yibao.outreach.sync import import_sync
+
+    cheap_hashing()
 
     errors, receipts = [], []
     try:

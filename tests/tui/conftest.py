@@ -3,7 +3,6 @@ shangnan-2025, clerk 王芳, device 测试窗口) wrapped in a ``YibaoApp``, and
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -34,11 +33,9 @@ def _no_cursor_blink(monkeypatch: pytest.MonkeyPatch) -> None:
 def registry_url(tmp_path: Path, _sqlite_template: Path) -> str:
     """The desk runs on SQLite only (the storage tests cover PostgreSQL); this keeps
     snapshot names free of a backend parameter."""
-    from yibao.db import sqlite_url
+    from tests.registries import migrated_copy
 
-    path = tmp_path / "registry.sqlite3"
-    shutil.copyfile(_sqlite_template, path)
-    return sqlite_url(path)
+    return migrated_copy(tmp_path / "registry.sqlite3")
 
 
 @pytest.fixture

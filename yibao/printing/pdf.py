@@ -1,16 +1,17 @@
 """Report sheets as a PDF (A4 landscape), the header and footer lines around each table.
 
-Every document embeds Noto Sans CJK regular and bold. Reading a 16 MB CJK font's metrics
-(``FPDF.add_font``) costs about 0.3 s per style, and a payment writes two receipt PDFs, so the
-metrics are read once per process (``_parsed``) and each document gets its own copy of the
-font with a fresh file handle and its own glyph subset: the embedded subset, the widths and
-the text are what ``add_font`` would have given (tests/printing/test_receipt_pdf.py).
+Every document embeds the subset of Noto Sans CJK (regular and bold) that it uses. Reading
+the 16 MB font and cutting it down is most of the cost of a PDF (~0.5 s a style), so a
+document whose text is another's drawn again (a receipt's A5 after its 80 mm roll) is made
+with ``new_document(like=first)``: it embeds the first document's cut-down font instead of
+the whole one, and only if that holds every glyph it uses (``save`` checks; otherwise the
+whole font is read as usual).
 """
 
 from __future__ import annotations
 
 import copy
-import threading
+import io
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -20,62 +21,65 @@ from yibao.printing.fonts import font_path
 from yibao.reports.sheet import Sheet
 
 FONT = "noto"
-STYLES = ("", "B")
-
-_parsed_fonts: dict[str, Any] = {}
-_parsing = threading.Lock()
 
 
-def _parsed(style: str) -> Any:
-    """The font of ``style`` as ``add_font`` reads it, once per process (a desk's receipt
-    worker and the day-close worker may ask at the same time)."""
-    from fpdf import FPDF
-
-    with _parsing:
-        if style not in _parsed_fonts:
-            holder = FPDF()
-            holder.add_font(FONT, style, str(font_path(bold=style == "B")))
-            _parsed_fonts[style] = holder.fonts[f"{FONT}{style}"]
-        return _parsed_fonts[style]
-
-
-def _add_font(pdf: Any, style: str) -> None:
-    """``pdf.add_font(FONT, style, …)`` from the parsed metrics. Only the per-document state
-    is new: the font file opened afresh (fpdf2 subsets it in place when the PDF is written),
-    the subset of glyphs used, the font's number and its descriptor (which gets this PDF's
-    object ids). Should fpdf2's font object ever change shape, the font is read as before."""
-    from fontTools import ttLib
-    from fpdf.fonts import SubsetMap
-
-    parsed = _parsed(style)
-    try:
-        font = copy.copy(parsed)
-        font.i = len(pdf.fonts) + 1
-        font.ttfont = ttLib.TTFont(parsed.ttffile, recalcTimestamp=False,
-                                   fontNumber=parsed.collection_font_number, lazy=True)
-        font.desc = copy.copy(parsed.desc)
-        font.cw = copy.copy(parsed.cw)
-        font.missing_glyphs = []
-        font.biggest_size_pt = 0
-        font._hbfont = None
-        font.subset = SubsetMap(font)
-    except (AttributeError, TypeError):  # pragma: no cover - a future fpdf2
-        pdf.add_font(FONT, style, str(font_path(bold=style == "B")))
-        return
-    pdf.fonts[font.fontkey] = font
-    if font.is_cff and font.is_cid_keyed:
-        pdf._set_min_pdf_version("1.6")
-
-
-def new_document(*, orientation: str = "L", format: Any = "A4") -> Any:
+def new_document(*, orientation: str = "L", format: Any = "A4", like: Any = None) -> Any:
+    """An empty document with the CJK font in both styles. ``like``: a document already
+    written whose text this one repeats; its cut-down fonts are reused (see above)."""
     from fpdf import FPDF
 
     pdf = FPDF(orientation=orientation, format=format)
-    for style in STYLES:
-        _add_font(pdf, style)
+    if like is None or not _fonts_from(like, pdf):
+        pdf.add_font(FONT, "", str(font_path()))
+        pdf.add_font(FONT, "B", str(font_path(bold=True)))
     pdf.set_auto_page_break(auto=True, margin=12)
     pdf.set_margins(10, 10, 10)
     return pdf
+
+
+def _fonts_from(written: Any, pdf: Any) -> bool:
+    """Give ``pdf`` the fonts of ``written`` (already output, so fpdf2 has cut each down to
+    the glyphs it used): the metrics are shared, the glyphs used start afresh, and the font
+    file is the cut-down one. False (nothing added) if fpdf2's font objects are not as
+    expected, so the caller reads the font as usual."""
+    from fontTools import ttLib
+    from fpdf.fonts import SubsetMap, TTFFont
+
+    fonts: dict[str, Any] = {}
+    try:
+        for key, used in written.fonts.items():
+            if not isinstance(used, TTFFont):
+                return False
+            cut = io.BytesIO()
+            used.ttfont.save(cut)
+            cut.seek(0)
+            font = copy.copy(used)
+            font.i = len(fonts) + 1
+            font.ttfont = ttLib.TTFont(cut, recalcTimestamp=False)
+            font.desc = copy.copy(used.desc)  # it receives this document's object numbers
+            font.missing_glyphs = []
+            font.biggest_size_pt = 0
+            font.subset = SubsetMap(font)
+            fonts[key] = font
+    except (AttributeError, TypeError, KeyError):  # pragma: no cover - another fpdf2
+        return False
+    pdf.fonts.update(fonts)
+    if any(font.is_cff and font.is_cid_keyed for font in fonts.values()):
+        pdf._set_min_pdf_version("1.6")  # as add_font does for this font
+    return True
+
+
+def _whole_fonts_where_needed(pdf: Any) -> None:
+    """A reused cut-down font that lacks a glyph this document uses is read whole again."""
+    from fontTools import ttLib
+    from fpdf.fonts import TTFFont
+
+    for font in pdf.fonts.values():
+        if not isinstance(font, TTFFont):
+            continue
+        if not set(font.subset.get_all_glyph_names()) <= set(font.ttfont.getGlyphOrder()):
+            font.ttfont = ttLib.TTFont(font.ttffile, recalcTimestamp=False,
+                                       fontNumber=font.collection_font_number, lazy=True)
 
 
 def save(pdf: Any, path: Path | str) -> Path:
@@ -83,6 +87,7 @@ def save(pdf: Any, path: Path | str) -> Path:
     atomically: a killed write never leaves half a PDF under the real name."""
     target = Path(path)
     private_dir(target.parent)
+    _whole_fonts_where_needed(pdf)
     data = bytes(pdf.output())
     with private_tmp(target, prefix=f".{target.name}.sheet-") as (handle, _tmp):
         handle.write(data)

@@ -70,11 +70,12 @@ def _rows(pdf: Any, lines: list[str], paper: Paper) -> list[tuple[int, str]]:
     return out
 
 
-def receipt_pdf(receipt: ReceiptText, paper: Paper) -> Any:
+def receipt_pdf(receipt: ReceiptText, paper: Paper, *, like: Any = None) -> Any:
     """The receipt drawn on ``paper`` (an fpdf2 document, not yet written). One document per
-    paper: loading the CJK font is the slow part, so a roll is measured, not drawn twice."""
+    paper: loading the CJK font is the slow part, so a roll is measured, not drawn twice,
+    and ``like`` (the same receipt on another paper, written) lends its cut-down font."""
     lines = layout(receipt)
-    pdf = new_document(orientation="P", format=(paper.width_mm, paper.height_mm or 297))
+    pdf = new_document(orientation="P", format=(paper.width_mm, paper.height_mm or 297), like=like)
     pdf.set_auto_page_break(auto=False)
     pdf.set_margins(paper.margin_mm, paper.margin_mm, paper.margin_mm)
     rows = _rows(pdf, lines, paper)
@@ -93,11 +94,14 @@ def receipt_pdf(receipt: ReceiptText, paper: Paper) -> Any:
 
 
 def write_receipt_pdfs(receipt: ReceiptText, directory: Path) -> ReceiptFiles:
-    """Both PDF receipts in ``directory`` (0700), each file 0600."""
-    roll, a5 = (
-        save(receipt_pdf(receipt, paper), directory / f"{receipt.receipt_no}{paper.suffix}.pdf")
-        for paper in PAPERS
-    )
+    """Both PDF receipts in ``directory`` (0700), each file 0600. The second paper prints the
+    same characters as the first, so it embeds the first's cut-down font (``pdf.new_document``)."""
+    paths: list[Path] = []
+    written: Any = None
+    for paper in PAPERS:
+        written = receipt_pdf(receipt, paper, like=written)
+        paths.append(save(written, directory / f"{receipt.receipt_no}{paper.suffix}.pdf"))
+    roll, a5 = paths
     return ReceiptFiles(roll=roll, a5=a5)
 
 
