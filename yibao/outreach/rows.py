@@ -8,6 +8,7 @@ JSON; it is computed the same way on the hall and the laptop, SQLite or PostgreS
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
@@ -49,19 +50,23 @@ def encode_row(table: sa.Table, row: Mapping[str, Any]) -> Row:
     return {col.name: encode_value(row[col.name]) for col in table.columns}
 
 
+@functools.cache
+def _column_types(table: sa.Table) -> tuple[tuple[str, type | None], ...]:
+    return tuple((col.name, _python_type(col)) for col in table.columns)
+
+
 def decode_row(table: sa.Table, data: Mapping[str, Any]) -> Row:
     out: Row = {}
-    for col in table.columns:
-        if col.name not in data:
+    for name, kind in _column_types(table):
+        if name not in data:
             continue  # a column the sender did not have: the default applies
-        value = data[col.name]
-        kind = _python_type(col)
+        value = data[name]
         if value is not None and isinstance(value, str):
             if kind is datetime:
                 value = datetime.fromisoformat(value)
             elif kind is date:
                 value = date.fromisoformat(value)
-        out[col.name] = value
+        out[name] = value
     return out
 
 

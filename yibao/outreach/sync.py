@@ -354,6 +354,11 @@ class _Importer:
         self.pending_paid: dict[str, dict[str, Any]] = {}  # hall enrolment → the laptop's row
         self.voided_now: set[str] = set()
         self.skip_households: set[str] = set()
+        # Read once per chunk instead of once per row (the hall's rows these checks look at do
+        # not change while their table is processed, except a payment voided: dropped below).
+        self.hall_persons: dict[str, dict[str, Any] | None] = {}
+        self.same_enrolment: dict[tuple[Any, Any], str] = {}  # (person, year) → hall enrolment
+        self.paid_here: dict[tuple[Any, Any], tuple[str, str, int]] = {}  # → (id, receipt, fen)
 
     # -- helpers ----------------------------------------------------------
     def existing(self, table: sa.Table, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
@@ -411,8 +416,35 @@ class _Importer:
         pid = self.idmap.get(("person", pid), pid)
         if pid in self.added["person"]:
             return self.added["person"][pid]
-        here = self.existing(R.table("person"), [pid]).get(pid)
-        return here or self.incoming.get("person", {}).get(pid)
+        if pid not in self.hall_persons:
+            self.hall_persons[pid] = self.existing(R.table("person"), [pid]).get(pid)
+        return self.hall_persons[pid] or self.incoming.get("person", {}).get(pid)
+
+    def prefetch(self, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+        """What the per-row checks of ``table`` read from the hall, one query per chunk: the
+        persons the rows name, and for enrolments and payments the hall's rows of the same
+        person and year."""
+        people = {
+            self.idmap.get(("person", str(r["person_id"])), str(r["person_id"]))
+            for r in rows if r.get("person_id")
+        }
+        wanted = people - set(self.hall_persons) - set(self.added["person"])
+        found = self.existing(R.table("person"), wanted)
+        self.hall_persons |= {pid: found.get(pid) for pid in wanted}
+        if table.name not in ("enrolment", "payment") or not people:
+            return
+        for part in _chunks(people):
+            if table.name == "enrolment":
+                for eid, pid, year in self.conn.execute(
+                    sa.select(table.c.id, table.c.person_id, table.c.benefit_year).where(table.c.person_id.in_(part))
+                ):
+                    self.same_enrolment.setdefault((pid, year), eid)
+            else:
+                for pay in self.conn.execute(
+                    sa.select(table.c.id, table.c.receipt_no, table.c.amount_fen, table.c.person_id,
+                              table.c.benefit_year).where(table.c.person_id.in_(part), table.c.status == "paid")
+                ):
+                    self.paid_here.setdefault((pay.person_id, pay.benefit_year), (pay.id, pay.receipt_no, pay.amount_fen))
 
     def describe(self, table: sa.Table, row: dict[str, Any]) -> str:
         name = label(table.name)
@@ -461,6 +493,7 @@ class _Importer:
                 self.refuse_table(table, fresh)
                 continue
             here = self.existing(table, [self.idmap.get((table.name, k), k) for k, _, _ in fresh])
+            self.prefetch(table, [self.remap(table, row) for _, row, _ in fresh])
             new_rows: list[dict[str, Any]] = []
             for key, row, incoming in fresh:
                 target = self.idmap.get((table.name, key), key)
@@ -661,11 +694,7 @@ class _Importer:
 
     def merge_enrolment(self, key: str, new: dict[str, Any]) -> str | None:
         table = R.table("enrolment")
-        same = self.conn.scalar(
-            sa.select(table.c.id).where(
-                table.c.person_id == new["person_id"], table.c.benefit_year == new["benefit_year"]
-            )
-        )
+        same = self.same_enrolment.get((new["person_id"], new["benefit_year"]))
         if same is None:
             return None
         self.tally(table, "merged")
@@ -697,23 +726,18 @@ class _Importer:
         if new.get("status") != "paid":
             return new
         table = R.table("payment")
-        other = self.conn.execute(
-            sa.select(table.c.id, table.c.receipt_no, table.c.amount_fen).where(
-                table.c.person_id == new["person_id"],
-                table.c.benefit_year == new["benefit_year"],
-                table.c.status == "paid",
-            )
-        ).first()
+        other = self.paid_here.get((new["person_id"], new["benefit_year"]))
         if other is None:
             return new
+        other_id, receipt_no, amount_fen = other
         new = {**new, "status": PAYMENT_CONFLICT_STATUS}
         self.flag(
             ConflictKind.DUPLICATE_PAYMENT,
             table,
-            f"{self.describe(table, new)} 与大厅收据 {other.receipt_no}（{yuan(other.amount_fen)} 元）"
+            f"{self.describe(table, new)} 与大厅收据 {receipt_no}（{yuan(amount_fen)} 元）"
             "为同一人同一年度重复缴费。两笔都已保留，请办理退费或更正其中一笔。",
             row_id=key,
-            other_id=other.id,
+            other_id=other_id,
             person_id=new["person_id"],
             benefit_year=new["benefit_year"],
         )
@@ -747,6 +771,7 @@ class _Importer:
                 )
             )
             self.voided_now.add(target)
+            self.paid_here = {k: v for k, v in self.paid_here.items() if v[0] != target}
             self.tally(table, "updated")
             self.report.updated.append(f"{self.describe(table, new)}：外出设备当日作废（有作废记录）")
             self.done(table, key, target, incoming)
@@ -844,12 +869,21 @@ class _Importer:
         if not targets:
             return
         here = self.existing(enrolment, targets)
-        for eid, hall in here.items():
-            still_paid = self.conn.scalar(
-                sa.select(sa.func.count()).select_from(payment).where(
-                    payment.c.enrolment_id == eid, payment.c.status == "paid"
+        # Enrolments with a paid payment, one query per chunk (through the person index: a
+        # payment is for its enrolment's person; payment.enrolment_id has no index).
+        paid_for: set[str] = set()
+        for part in _chunks(here):
+            people = sorted({str(here[e]["person_id"]) for e in part})
+            paid_for |= {
+                str(e) for e in self.conn.scalars(
+                    sa.select(payment.c.enrolment_id).where(
+                        payment.c.person_id.in_(people), payment.c.enrolment_id.in_(part),
+                        payment.c.status == "paid",
+                    )
                 )
-            )
+            }
+        for eid, hall in here.items():
+            still_paid = eid in paid_for
             if hall["status"] == "registered" and still_paid:
                 sent = self.pending_paid.get(eid) or {}
                 values: dict[str, Any] = {"status": "paid"}
