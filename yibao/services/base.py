@@ -87,13 +87,20 @@ class ServiceBase:
         person_id: str | None = None,
     ) -> ClerkInfo:
         """The signed-in clerk, if they hold one of ``roles`` now; else ``NotPermitted``
-        (audited). ``what`` names the operation in Chinese, e.g. ``批准退费申请``
-        (``yibao.services.roles.require_role``)."""
-        from yibao.services.roles import require_role
+        (audited). ``what`` names the operation in Chinese, e.g. ``批准退费申请``.
 
-        return require_role(
-            self._services, *roles, action=action, what=what, entity=entity, entity_id=entity_id,
-            person_id=person_id,
+        The one role check of the services: it reads the clerk's row as it is now (a clerk
+        disabled or demoted a minute ago is refused now) and writes the refusal's audit row
+        in its own transaction (``yibao.auth.require_role``), so call it before opening the
+        operation's transaction: the refusal must survive the operation's rollback."""
+        from yibao.auth import Attempt
+        from yibao.auth import require_role as check
+
+        services = self._services
+        return check(
+            services.engine, services.clerk, *roles,
+            attempt=Attempt(action, what, entity, entity_id, person_id),
+            device_id=services.actor.device_id, now=services.now(),
         )
 
     def refuse(
