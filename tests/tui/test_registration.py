@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from tests.tui.conftest import SIZE, id_number, settle
 from tui.modals.confirm import ConfirmModal
+from yibao.idgen import codes_for_year, make_id_number
 from tui.workflows.registration.screen import RegistrationScreen
 
 
@@ -74,6 +77,8 @@ async def test_invalid_id_number_shows_the_chinese_reason(app, services) -> None
         await settle(app, pilot)
         assert "校验码" in _text(app, "#reg-id-info")
         assert "校验码" in app.status[0]
+        await pilot.press("enter")  # Enter moves on like Tab, but not away from a wrong number
+        assert app.focused.id == "reg-id"
         await pilot.press("ctrl+s")
         await settle(app, pilot)
         assert app.focused.id == "reg-id"
@@ -401,3 +406,31 @@ async def test_cash_on_a_closed_day_is_said_before_the_amount(app, services, fam
     payment = services.payments.paid_for(family.head_id)
     assert payment is not None and payment.channel == "bank"
 
+
+
+@pytest.mark.parametrize("policy_id", ["shanyin-2025"])
+async def test_shanyin_new_person_is_registered_and_told_when_to_pay(app, services) -> None:  # type: ignore[no-untyped-def]
+    """山阴 三(一)1: "登记成功后1至2个工作日可以进行缴费". Registered on Tuesday 2024-10-15
+    (the clock), the first working day after is Wednesday 2024-10-16: the step says so and
+    that the registration is kept — not 不予办理, which would send the resident away for good.
+    Then a person known only from a department list (no 户籍地 on file) is asked for it, and
+    the line under the empty 户籍地 is not the last person's county."""
+    number = make_id_number(codes_for_year("140621", 1990)[0], date(1990, 7, 7), 345)
+    listed_number = make_id_number(codes_for_year("140621", 1992)[0], date(1992, 8, 8), 456)
+    listed = services.persons.register(name="钱特困", id_number=listed_number)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2", *number)
+        await settle(app, pilot)
+        await pilot.press("tab", *"赵山阴", "ctrl+s")
+        await settle(app, pilot)
+        step = _text(app, "#reg-step")
+        assert "不予办理" not in step
+        assert "今天尚不能缴费" in step and "最早 2024年10月16日" in step and "三(一)1" in step
+        assert "登记信息已保存" in step and app.status[1] == "warning"
+        assert services.persons.by_id_number(number) is not None  # the registration is kept
+        await pilot.press("f2", *listed.id_number)
+        await settle(app, pilot)
+        step = _text(app, "#reg-step")
+        assert "不予办理" not in step and "请在左侧填写户籍地" in step
+        assert app.screen.query_one("#reg-hukou").value == ""
+        assert _text(app, "#reg-hukou-info") == ""  # not 山西省朔州市山阴县 from the form's default

@@ -143,6 +143,13 @@ def _field_keys() -> frozenset[str]:
 _FIELD_KEYS = _field_keys()
 
 
+def invalid_on_enter(event: Input.Submitted) -> bool:
+    """Enter on a field whose value its validators refuse: the clerk stays to correct it
+    (Enter otherwise moves on like Tab), with the field's message already shown."""
+    result = event.validation_result
+    return result is not None and not result.is_valid
+
+
 class MaskedIdInput(Input):
     """An ID number field that shows a complete number masked (first 6, last 4), as
     everywhere outside the case view, unless the clerk is typing or correcting it.

@@ -28,7 +28,7 @@ from textual.widgets import Input, Select, Static
 from tui.formatting import cash_problem, change_markup, show_date, yuan
 from tui.widgets import form as wv
 from tui.widgets.decision import DecisionPanel, Figure, section
-from tui.widgets.inputs import DateInput, MoneyInput
+from tui.widgets.inputs import DateInput, MoneyInput, invalid_on_enter
 from tui.widgets.year_choice import YearChoice
 from tui.workflows.base import WorkflowScreen
 from tui.workflows.messages import Answer, Invalid, Refused
@@ -353,7 +353,7 @@ class NewbornScreen(ChoosesYear, PrintsReceipts, WorkflowScreen):
         """Enter moves on like Tab; Enter in 实收金额 submits."""
         if event.input.id == "nb-received":
             self.action_submit()
-        else:
+        elif not invalid_on_enter(event):
             self.focus_next()
 
     # -- reading the form --------------------------------------------------------------------

@@ -14,7 +14,7 @@ from tui.widgets.decision import Figure, section
 if TYPE_CHECKING:
     from yibao.printing.receipt import SavedReceipt
     from yibao.services.counter import CounterView
-    from yibao.services.views import ReceiptView
+    from yibao.services.views import AssessmentView, ReceiptView
 
 CHANNELS: tuple[tuple[str, str], ...] = (("cash", "现金"), ("bank", "银行代收"), ("online", "线上缴费"))
 WINDOW_LABELS = {
@@ -154,6 +154,34 @@ def figures(view: Any) -> list[Figure]:
 
 DRAFT_LINE = ("{year}年度政策文件是草稿·未确认：金额、期限和条款沿用上一年度文件，"
               "尚未对照新通知逐条确认，只能试算，不能收费。")
+
+
+REFUSED_STEP = "[b red]不予办理，理由如下。[/]按 F2 办理下一位。"
+
+
+def refused_step(view: AssessmentView) -> tuple[str, str, str]:
+    """What the clerk does next when the quote does not let money be taken: the line above
+    the quote, the status line and its severity. Read from the facts and the decision's
+    fields, so that a fixable form (no 户籍地 on file) or a wait (登记后… 个工作日可缴) is not
+    told as a refusal."""
+    a = view.decision
+    window = getattr(a, "payment_window", None)
+    eligibility = getattr(a, "eligibility", None)
+    quote = getattr(a, "quote", None)
+    facts = view.facts
+    place_unknown = facts.hukou_region is None and facts.residence_permit_region is None
+    if eligibility is not None and eligibility.refused and place_unknown:
+        return ("[b yellow]登记库中没有本人的户籍地：请在左侧填写户籍地（持居住证的填写居住证发证地），"
+                "再按 Ctrl+S 重新核定。[/]",
+                "请填写户籍地后按 Ctrl+S 重新核定。", "warning")
+    others_fine = all(d is not None and not d.refused for d in (eligibility, quote))
+    if window is not None and others_fine and window.earliest_payment_on and window.earliest_payment_on > view.on:
+        when = f"{window.earliest_payment_on:%Y年%-m月%-d日}"
+        clause = window.reasons[-1].clause.cite() if window.reasons else ""
+        return (f"[b yellow]登记信息已保存，今天尚不能缴费：最早 {when} 可以缴费（{clause}）。"
+                "请告知居民届时来缴费。[/]按 F2 办理下一位。",
+                f"今天尚不能缴费，最早 {when} 可缴；登记信息已保存。按 F2 办理下一位。", "warning")
+    return REFUSED_STEP, "不予办理：理由见右侧。按 F2 办理下一位，Esc 返回。", "error"
 
 
 def payable(view: Any) -> bool:

@@ -28,7 +28,7 @@ from tui.formatting import cash_problem, change_markup, yuan
 from tui.labels import relation_options
 from tui.widgets.decision import DecisionPanel
 from tui.widgets.history import HistoryForm
-from tui.widgets.inputs import IdNumberInput, MoneyInput
+from tui.widgets.inputs import IdNumberInput, MoneyInput, invalid_on_enter
 from tui.widgets.year_choice import YearChoice
 from tui.workflows.messages import Answer, Invalid, Refused
 from tui.workflows.receipts import PrintsReceipts
@@ -189,9 +189,12 @@ class RegistrationScreen(ChoosesYear, PrintsReceipts, hv.HistoryFormMixin):
     @on(Input.Changed, "#reg-hukou")
     @on(Input.Changed, "#reg-permit")
     def _region_changed(self, event: Input.Changed) -> None:
+        self._show_region(event.input)
+
+    def _show_region(self, field: Input) -> None:
         """Said under the field as typed: letters at once, a wrong code once six digits are in."""
-        info = self.query_one(f"#{event.input.id}-info", Static)
-        value = event.value.strip()
+        info = self.query_one(f"#{field.id}-info", Static)
+        value = field.value.strip()
         if not value or (len(value) < 6 and value.isdigit()):
             info.update("")
         elif problem := _region_problem(value):
@@ -200,7 +203,7 @@ class RegistrationScreen(ChoosesYear, PrintsReceipts, hv.HistoryFormMixin):
             from yibao.regions import full_name
 
             info.update(full_name(value))
-        if event.input.id == "reg-permit":
+        if field.id == "reg-permit":
             info.display = bool(value)
 
     @on(Input.Changed, "#reg-household")
@@ -238,7 +241,7 @@ class RegistrationScreen(ChoosesYear, PrintsReceipts, hv.HistoryFormMixin):
         """Enter moves on, like Tab, so a clerk can fill the form with Enter."""
         if event.input.id == "reg-received":
             self.action_submit()
-        else:
+        elif not invalid_on_enter(event):
             self.focus_next()
 
     # -- reading the form --------------------------------------------------------------------
@@ -416,7 +419,7 @@ class RegistrationScreen(ChoosesYear, PrintsReceipts, hv.HistoryFormMixin):
             return
         super().show_refused(message)
         self.query_one("#reg-payment").display = False
-        self.query_one("#reg-step", Static).update("[b red]不予办理，理由如下。[/]按 F2 办理下一位。")
+        self.query_one("#reg-step", Static).update(rv.REFUSED_STEP)
         self.assessment = None
         self.refused = True
         self.status("不予办理：理由见右侧。按 F2 办理下一位，Esc 返回。", "error")
@@ -463,6 +466,8 @@ class RegistrationScreen(ChoosesYear, PrintsReceipts, hv.HistoryFormMixin):
             self.query_one("#reg-permit", Input).value = person.residence_permit_region or ""
             self.query_one("#reg-household", Input).value = opened.household_number or ""
             self.query_one("#reg-village", Input).value = person.village or ""
+        for field in self.query("#reg-hukou, #reg-permit").results(Input):  # not the last person's
+            self._show_region(field)
         town_select = self.query_one("#reg-town", Select)
         if person.town and person.town in {value for _label, value in town_select._options if value is not Select.NULL}:
             town_select.value = person.town
@@ -512,9 +517,11 @@ class RegistrationScreen(ChoosesYear, PrintsReceipts, hv.HistoryFormMixin):
             self.refused = True
             if view.existing_payment is not None:
                 step.update(f"[b red]本年度已缴费（收据号 {view.existing_payment.receipt_no}），如需退费请按 F5。[/]")
+                self.status("不予办理：理由见右侧。按 F2 办理下一位，Esc 返回。", "error")
             else:
-                step.update("[b red]不予办理，理由如下。[/]按 F2 办理下一位。")
-            self.status("不予办理：理由见右侧。按 F2 办理下一位，Esc 返回。", "error")
+                line, status, severity = rv.refused_step(view)
+                step.update(line)
+                self.status(status, severity)
 
     def _show_paid(self, paid: rv.Paid) -> None:
         """The receipt at once (its text file is saved); the PDFs and the printer follow."""
