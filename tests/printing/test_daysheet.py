@@ -8,7 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
-from datetime import date
+from datetime import UTC, date
 from decimal import Decimal
 from pathlib import Path
 
@@ -211,3 +211,22 @@ def test_another_clerks_or_every_clerks_sheet_is_for_a_supervisor_only(tmp_path:
     assert "合计 800.00 元" in out and "其中现金 400.00 元" in out  # 400.00 cash (王大厅) + 400.00 bank (赵审核)
     code, out, err = _cli(capsys, "--clerk", "赵审核", *base, "--of", "王大厅", "--to", str(others))
     assert code == 0 and "合计 400.00 元" in out, err
+
+
+def test_free_receipts_are_not_counted_as_cash_receipts() -> None:
+    """A 特困 enrolment takes 0.00 元 (山阴 四1: 个人缴费部分给予全额资助) and is stored with the
+    cash channel; on the sheet it is a line of its own, so 现金 counts the 2 receipts whose
+    400.00 + 80.00 = 480.00 the clerk holds, not 3."""
+    from datetime import datetime
+
+    from yibao.outreach.daysheet import SheetLine, Total
+
+    def line(no: int, fen: int, label: str) -> SheetLine:
+        return SheetLine(f"QAH3-{no:08d}", datetime(2026, 12, 3, 10, tzinfo=UTC), "王经办", "某", "140621********0000",
+                         2027, Channel.CASH.value, label, fen, "有效")
+
+    sheet = CashierSheet(day=date(2026, 12, 3), device_prefix="QAH3", jurisdiction="山阴县",
+                         lines=(line(1, 40_000, "现金"), line(2, 0, "免缴（全额资助）"), line(3, 8_000, "现金")),
+                         voided=(), closes=())
+    assert sheet.totals() == [Total("王经办", "现金", 2, 48_000), Total("王经办", "免缴（全额资助）", 1, 0)]
+    assert sheet.cash_fen == 48_000

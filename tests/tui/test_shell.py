@@ -258,3 +258,31 @@ async def test_typing_straight_after_a_function_key_is_kept(app, key: str) -> No
         field = app.screen.focused
         assert isinstance(field, Input), f"{key}: focus on {field!r}"
         assert field.value == typed
+
+
+def test_every_screen_key_is_listed_by_f1() -> None:
+    """F1 lists every key a desk screen binds (F7's ⌫/R/D/J were missing): each shown
+    binding of each screen class is one of ``keymap.all_keys()``."""
+    import importlib
+    import pkgutil
+
+    from textual.screen import Screen
+
+    import tui
+
+    for info in pkgutil.walk_packages(tui.__path__, "tui."):
+        importlib.import_module(info.name)
+    listed = {key.id for key in keymap.all_keys()}
+    seen: list[str] = []
+
+    def screens(cls: type) -> list[type]:
+        return [cls, *(s for sub in cls.__subclasses__() for s in screens(sub))]
+
+    for cls in screens(Screen):
+        if not cls.__module__.startswith("tui.") or cls.__name__ == "ConfirmModal":
+            continue  # the confirmation writes its keys on its own two buttons
+        for binding in cls.__dict__.get("BINDINGS", []):
+            if getattr(binding, "show", False) and not binding.id.startswith("case.tab"):  # F1: one row 1–7
+                seen.append(binding.id)
+                assert binding.id in listed, (cls.__name__, binding.key, binding.id)
+    assert "progress.chase" in seen and "family_aid.bind" in seen

@@ -17,6 +17,7 @@ from textual.widgets import Footer
 
 from tui import keymap
 from tui.widgets.header import DeskHeader, StatusLine
+from tui.widgets.inputs import CharacterRefused
 
 if TYPE_CHECKING:
     from tui.app import YibaoApp
@@ -58,6 +59,10 @@ class DeskScreen(Screen):
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 1:
             self.app.pop_screen()
+
+    @on(CharacterRefused)
+    def _character_refused(self, message: CharacterRefused) -> None:
+        self.status(message.text, "warning", about=f"#{message.field.id}" if message.field.id else None)
 
     @on(events.ScreenResume)
     def _stale_status(self) -> None:

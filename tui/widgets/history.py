@@ -23,7 +23,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Input, Label, Select, Static
 
-from tui.widgets.inputs import DateInput
+from tui.widgets.inputs import DateInput, Restricted
 
 PREVIOUS_YEAR_OPTIONS: list[tuple[str, str]] = [
     ("按登记库记录", "registry"),
@@ -96,9 +96,9 @@ class HistoryForm(Vertical):
         yield Static(_HINT_DEFAULT, id="hist-known", classes="hint")
         yield Static("", id="hist-years")
         yield _row("上年度参保", Select(PREVIOUS_YEAR_OPTIONS, id="hist-previous", value="registry", allow_blank=False))
-        yield _row("连续断保年数", Input("0", placeholder="至上年度连续未参保的年数", id="hist-lapsed", restrict=r"\d*", max_length=2))
-        yield _row("已修复年数", Input("0", placeholder="断保年度中事后已缴费修复的年数", id="hist-repaid", restrict=r"\d*", max_length=2))
-        yield _row("连续参保年数", Input("0", placeholder="至上年度连续参加居民医保的年数", id="hist-continuous", restrict=r"\d*", max_length=3))
+        yield _row("连续断保年数", Restricted(value="0", placeholder="至上年度连续未参保的年数", id="hist-lapsed", takes="数字（年数）", restrict=r"\d*", max_length=2))
+        yield _row("已修复年数", Restricted(value="0", placeholder="断保年度中事后已缴费修复的年数", id="hist-repaid", takes="数字（年数）", restrict=r"\d*", max_length=2))
+        yield _row("连续参保年数", Restricted(value="0", placeholder="至上年度连续参加居民医保的年数", id="hist-continuous", takes="数字（年数）", restrict=r"\d*", max_length=3))
         yield _row("职工停保日期", DateInput(allow_empty=True, id="hist-exit", placeholder="职工医保停保证明上的日期"), row_id="hist-exit-row")
         yield _row("申报理由", Input("", placeholder="与登记库记录不同时必填：所持证明或说明", id="hist-reason", max_length=200))
         yield Static("", id="hist-hint", classes="hint")

@@ -7,6 +7,7 @@ from datetime import date
 
 from rich.text import Text
 from textual import events
+from textual.message import Message
 from textual.validation import ValidationResult, Validator
 from textual.widgets import Input
 
@@ -42,6 +43,30 @@ def _money_problem(value: str) -> str | None:
     except ValueError as error:
         return str(error)
     return None
+
+
+class CharacterRefused(Message):
+    """A key a field does not take (a letter in a digits-only field): said, never dropped
+    without a word. The desk screen puts ``text`` on the status line."""
+
+    def __init__(self, field: Input, text: str) -> None:
+        super().__init__()
+        self.field = field
+        self.text = text
+
+
+class Restricted(Input):
+    """An input that takes only some characters (``restrict``) and says so when a key is
+    refused: ``takes`` names what it takes (“数字和“-””)."""
+
+    def __init__(self, *, takes: str, restrict: str, **kwargs) -> None:
+        super().__init__(restrict=restrict, **kwargs)
+        self.takes = takes
+
+    def restricted(self) -> None:  # Textual calls this instead of inserting the key
+        what = self.border_title or self.placeholder or "此栏"
+        self.post_message(CharacterRefused(self, f"此栏只能填{self.takes}：刚按的键未收入（{what}）。"
+                                                 "如要填别的栏目，请先按 Tab 或 Shift+Tab 移到该栏。"))
 
 
 class Explained(Input):
@@ -171,6 +196,10 @@ class MaskedIdInput(Input):
     def _on_blur(self, event: events.Blur) -> None:
         self._editing = False
         super()._on_blur(event)
+
+    def restricted(self) -> None:  # a letter, or a 19th character, typed into the number
+        self.post_message(CharacterRefused(self, "身份证号码只能填18位数字（最后一位可以是X）：刚按的键未收入。"
+                                                 "如要填别的栏目，请先按 Tab 移到该栏。"))
 
     def found(self, number: str) -> None:
         """The number of the person just found: in the field, masked."""

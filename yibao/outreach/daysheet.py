@@ -78,16 +78,17 @@ class CashierSheet:
         return sum(line.amount_fen for line in self.voided)
 
     def totals(self) -> list[Total]:
-        """By clerk, then by payment method in the order of ``Channel``."""
+        """By clerk, then by payment method in the order of ``Channel``; receipts of 0.00 元
+        (免缴) in a line of their own after the methods that took money, so that the count
+        of 现金 receipts is the count of the cash the clerk holds."""
         order = {c.value: i for i, c in enumerate(Channel)}
-        groups: dict[tuple[str, str], list[SheetLine]] = defaultdict(list)
+        groups: dict[tuple[str, int, str], list[SheetLine]] = defaultdict(list)
         for line in self.lines:
-            groups[(line.clerk_name, line.channel)].append(line)
-        keys = sorted(groups, key=lambda k: (k[0], order.get(k[1], 99)))
+            rank = order.get(line.channel, 99) if line.amount_fen else len(order) + 1
+            groups[(line.clerk_name, rank, line.channel_label)].append(line)
         return [
-            Total(clerk, groups[(clerk, channel)][0].channel_label, len(groups[(clerk, channel)]),
-                  sum(line.amount_fen for line in groups[(clerk, channel)]))
-            for clerk, channel in keys
+            Total(clerk, label, len(lines), sum(line.amount_fen for line in lines))
+            for (clerk, _rank, label), lines in sorted(groups.items())
         ]
 
 

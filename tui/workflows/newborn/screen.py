@@ -28,7 +28,7 @@ from textual.widgets import Input, Select, Static
 from tui.formatting import cash_problem, change_markup, show_date, yuan
 from tui.widgets import form as wv
 from tui.widgets.decision import DecisionPanel, Figure, section
-from tui.widgets.inputs import DateInput, MoneyInput, invalid_on_enter
+from tui.widgets.inputs import DateInput, MoneyInput, Restricted, invalid_on_enter
 from tui.widgets.year_choice import YearChoice
 from tui.workflows.base import WorkflowScreen
 from tui.workflows.messages import Answer, Invalid, Refused
@@ -239,8 +239,8 @@ class NewbornScreen(ChoosesYear, PrintsReceipts, WorkflowScreen):
                 yield wv.Hint("", id="nb-guardian-info")
                 yield wv.row(
                     "出生医学证明号",
-                    Input(placeholder="1位字母加9位数字，如 Q610123456", id="nb-cert",
-                          restrict=r"[A-Za-z0-9]*", max_length=10),
+                    Restricted(placeholder="1位字母加9位数字，如 Q610123456", id="nb-cert",
+                               takes="字母和数字（共10位）", restrict=r"[A-Za-z0-9]*", max_length=10),
                 )
                 yield wv.Hint("", id="nb-cert-info")
                 yield wv.row(
@@ -253,7 +253,7 @@ class NewbornScreen(ChoosesYear, PrintsReceipts, WorkflowScreen):
                 yield wv.row("出生日期", DateInput(id="nb-birth"))
                 yield wv.row(
                     "户籍地",
-                    Input(placeholder="6位行政区划代码", id="nb-hukou", restrict=r"\d*", max_length=6),
+                    Restricted(placeholder="6位行政区划代码", id="nb-hukou", takes="6位数字", restrict=r"\d*", max_length=6),
                 )
                 yield wv.Hint("", id="nb-hukou-info")
             with VerticalScroll(id="nb-right"):

@@ -25,7 +25,7 @@ from textual.widgets.selection_list import Selection
 from tui.formatting import show_date, yuan
 from tui.widgets import form as wv
 from tui.widgets.decision import DecisionPanel
-from tui.widgets.inputs import DateInput
+from tui.widgets.inputs import DateInput, Restricted
 from tui.workflows.base import WorkflowScreen
 from tui.workflows.messages import Invalid, Refused
 from tui.workflows.refund import presentation as pr
@@ -92,7 +92,7 @@ class RefundScreen(WorkflowScreen):
                 yield Static("已收材料（空格勾选）", classes="section-title", id="rf-evidence-title")
                 yield SelectionList[str](id="rf-evidence")
                 yield wv.row("申请人", Input(placeholder="缴费人或其亲属姓名", id="rf-applicant", max_length=50))
-                yield wv.row("联系电话", Input(placeholder="手机或固定电话", id="rf-phone", restrict=r"[0-9\-]*", max_length=20))
+                yield wv.row("联系电话", Restricted(placeholder="手机或固定电话", id="rf-phone", takes="数字和“-”（最多20位）", restrict=r"[0-9\-]*", max_length=20))
                 yield wv.row("说明", Input(placeholder="如：另一笔缴费的收据号", id="rf-note", max_length=200))
             with VerticalScroll(id="rf-right"):
                 yield Static("输入收据号或身份证号后按 Enter 查找缴费。", id="rf-step", classes="hint")
