@@ -161,7 +161,7 @@ def test_export_for_a_town_with_nobody_is_refused(field_trip, tmp_path: Path) ->
 
     hall, _trip, _path, clock = field_trip
     devices = count(hall.engine, "device")
-    with pytest.raises(OutreachError, match="没有地址含"):
+    with pytest.raises(OutreachError, match="没有乡镇、村为"):
         export_outreach(
             hall.engine, to=tmp_path / "none.yibao", town="不存在镇", village=None, policy_id=POLICY.id,
             policy_path=policy_file(tmp_path), benefit_year=2025, actor=hall.actor, now=clock(),

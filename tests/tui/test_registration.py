@@ -8,8 +8,8 @@ import pytest
 
 from tests.tui.conftest import SIZE, id_number, settle
 from tui.modals.confirm import ConfirmModal
-from yibao.idgen import codes_for_year, make_id_number
 from tui.workflows.registration.screen import RegistrationScreen
+from yibao.idgen import codes_for_year, make_id_number
 
 
 def _text(app, selector: str) -> str:  # type: ignore[no-untyped-def]

@@ -550,7 +550,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     outreach = sub.add_parser("outreach", help="外出登记：导出数据包 / 在外出电脑上打开")
     o_sub = outreach.add_subparsers(dest="outreach_command", metavar="操作", required=True)
     p = o_sub.add_parser("export", help="在大厅导出某乡镇（村）的外出登记数据包")
-    p.add_argument("--town", required=True, help="乡镇（街道）名称，按地址匹配")
+    p.add_argument("--town", help="乡镇（街道）名称：按登记的乡镇或地址匹配（本地没有乡镇名单的，只写 --village）")
     p.add_argument("--village", help="村（社区）名称，可选")
     p.add_argument("--to", required=True, help="数据包文件（如 U盘上的 富水镇.yibao）")
     p.add_argument("--prefix", help="外出设备的收据号前缀（默认自动生成）")

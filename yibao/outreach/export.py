@@ -110,24 +110,29 @@ def _fetch_in(conn: sa.Connection, table: sa.Table, column: str, ids: Iterable[s
     return out
 
 
-def _place_match(column: sa.ColumnElement[Any], town: str, village: str | None) -> Any:
-    cond = column.contains(town, autoescape=True)
-    if village:
-        cond = sa.and_(cond, column.contains(village, autoescape=True))
-    return cond
+def _address_names(column: sa.ColumnElement[Any], town: str | None, village: str | None) -> Any:
+    return sa.and_(*(column.contains(part, autoescape=True) for part in (town, village) if part))
 
 
-def _persons_for(conn: sa.Connection, town: str, village: str | None) -> tuple[set[str], set[str]]:
+def _in_place(person: sa.Table, household: sa.Table, town: str | None, village: str | None) -> Any:
+    """Lives in ``town`` (and ``village``): by the place fields chosen at the desk (the
+    person's, else the household's), or, for rows that have none, by the free address."""
+    town_of = sa.func.coalesce(person.c.town, household.c.town)
+    village_of = sa.func.coalesce(person.c.village, household.c.village)
+    by_fields = sa.and_(*([town_of == town] if town else []), *([village_of == village] if village else []))
+    return sa.or_(
+        by_fields,
+        _address_names(person.c.address, town, village),
+        _address_names(household.c.address, town, village),
+    )
+
+
+def _persons_for(conn: sa.Connection, town: str | None, village: str | None) -> tuple[set[str], set[str]]:
     person, household = R.table("person"), R.table("household")
     seed = conn.execute(
         sa.select(person.c.id, person.c.household_id)
         .select_from(person.outerjoin(household, person.c.household_id == household.c.id))
-        .where(
-            sa.or_(
-                _place_match(person.c.address, town, village),
-                _place_match(household.c.address, town, village),
-            )
-        )
+        .where(_in_place(person, household, town, village))
     ).all()
     ids = {row.id for row in seed}
     seed_households = {row.household_id for row in seed if row.household_id}
@@ -186,8 +191,9 @@ def export_outreach(
     prefix: str | None = None,
 ) -> ExportResult:
     town, village = (town or "").strip(), (village or "").strip() or None
-    if not town:
-        raise OutreachError("未填写乡镇名称。请用 --town 乡镇名 指定外出登记的乡镇。")
+    if not town and not village:
+        raise OutreachError("未填写乡镇名称。请用 --town 乡镇名 指定外出登记的乡镇"
+                            "（本地没有乡镇名单的，用 --village 村名）。")
     policy_text = policy_path.read_text(encoding="utf-8")
     target = Path(to)
     written = False
@@ -201,7 +207,8 @@ def export_outreach(
             if not person_ids:
                 place = town + (village or "")
                 raise OutreachError(
-                    f"登记库中没有地址含“{place}”的参保人，未导出。请检查乡镇、村名称的写法。"
+                    f"登记库中没有乡镇、村为“{place}”（或地址含“{place}”）的参保人，未导出。"
+                    "请检查乡镇、村名称的写法。"
                 )
             hall = hall_identity(session, now=now)
             taken = set(session.exec(select(Device.prefix)).all())
@@ -288,7 +295,7 @@ def export_outreach(
             records.extend(
                 {"t": CHASE_RECORD, "r": r}
                 for r in chase_records(
-                    conn, person_ids, town=town, village=village, year=benefit_year,
+                    conn, person_ids, town=town or None, village=village, year=benefit_year,
                     region_code=_policy_region(policy_text), as_of=_local_day(now),
                 )
             )

@@ -33,17 +33,18 @@ def chase_records(
     conn: sa.Connection,
     person_ids: set[str],
     *,
-    town: str,
+    town: str | None,
     village: str | None,
     year: int,
     region_code: str,
     as_of: date,
 ) -> list[dict[str, Any]]:
-    """The to-chase list of ``town`` / ``village`` among ``person_ids`` (plain JSON rows)."""
+    """The to-chase list of ``town`` / ``village`` among ``person_ids`` (plain JSON rows);
+    ``town`` None: a county with no town list, exported by village."""
     person, payment, identity = table("person"), table("payment"), table("person_identity")
     _county, town_col, village_col = place_columns(region_code)
     conds = [
-        town_col == town,
+        *([town_col == town] if town else []),
         person.c.status == "active",
         person.c.employee_insured.is_(False),
         person.c.id.not_in(paid_as_of(year, as_of)),
