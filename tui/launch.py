@@ -105,6 +105,37 @@ def year_notice(coverage: Any) -> str:
     return coverage.message()
 
 
+DEMO_DIR_PREFIX = "yibao-demo-"
+
+
+def remove_stale_demos(root: Path) -> int:
+    """Remove the registries of demo desks that were killed instead of quit (a closed
+    terminal): synthetic data, but a temporary folder should not outlive its desk. A demo
+    still open holds its registry's lock and is left alone; so is one still being built
+    (no registry yet, younger than ten minutes). Returns how many were removed."""
+    import shutil
+    import time as clock_time
+
+    from yibao.outreach.errors import OutreachError
+    from yibao.outreach.lock import RegistryBusy, exclusive
+
+    removed = 0
+    for folder in root.glob(f"{DEMO_DIR_PREFIX}*"):
+        db = folder / "demo.sqlite3"
+        try:
+            if not db.exists():
+                if clock_time.time() - folder.stat().st_mtime > 600:
+                    shutil.rmtree(folder, ignore_errors=True)
+                    removed += 1
+                continue
+            with exclusive(db):
+                shutil.rmtree(folder, ignore_errors=True)
+                removed += 1
+        except (OSError, OutreachError, RegistryBusy):
+            continue  # open in another desk, or not ours to remove
+    return removed
+
+
 def build_app(args: Any, *, clock: Callable[[], datetime] | None = None) -> YibaoApp | None:
     """``clock``: the desk's time (tests fix it; default the machine's)."""
     from yibao.config import (
@@ -117,7 +148,8 @@ def build_app(args: Any, *, clock: Callable[[], datetime] | None = None) -> Yiba
     from yibao.db import RegistryError, resolve_url, unlock_registry
 
     if getattr(args, "demo", False):
-        workdir = Path(tempfile.mkdtemp(prefix="yibao-demo-"))
+        remove_stale_demos(Path(tempfile.gettempdir()))
+        workdir = Path(tempfile.mkdtemp(prefix=DEMO_DIR_PREFIX))
         policy_id = args.policy or DEMO_POLICY
         moment = demo_moment(policy_id)
         url = build_demo(workdir, policy_id, moment)

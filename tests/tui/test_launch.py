@@ -191,3 +191,29 @@ async def test_demo_shows_its_clerks_and_pins_then_opens_inside_the_collection_p
         await pilot.press("f6", *"zh")
         await settle(app, pilot)
         assert app.screen.query_one("#lookup-results").row_count > 0
+
+
+def test_a_killed_demos_registry_is_removed_at_the_next_demo_but_an_open_one_is_kept(tmp_path: Path) -> None:
+    """A demo desk killed with its terminal leaves its temporary registry; the next
+    ``yibao --demo`` removes it. One still open (its lock held) is left alone."""
+    from tui.launch import remove_stale_demos
+    from yibao.outreach.lock import hold_shared
+
+    killed = tmp_path / "yibao-demo-killed"
+    killed.mkdir()
+    (killed / "demo.sqlite3").write_bytes(b"")
+    (killed / "demo.sqlite3.lock").write_bytes(b"")
+    open_one = tmp_path / "yibao-demo-open"
+    open_one.mkdir()
+    (open_one / "demo.sqlite3").write_bytes(b"")
+
+    class Desk:  # stands for the open desk's engine, which holds the lock while it lives
+        pass
+
+    desk = Desk()
+    hold_shared(open_one / "demo.sqlite3", desk)
+    other = tmp_path / "not-a-demo"
+    other.mkdir()
+    assert remove_stale_demos(tmp_path) == 1
+    assert not killed.exists() and open_one.exists() and other.exists()
+    del desk
