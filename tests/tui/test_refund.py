@@ -116,6 +116,11 @@ async def test_future_death_date_is_refused(app, services, family) -> None:  # t
         await settle(app, pilot)
         assert not isinstance(app.screen, ConfirmModal)
         assert "晚于今天" in app.status[0]
+        app.screen.query_one("#rf-died").value = " "  # a space typed over the date: as if empty
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, ConfirmModal)
+        assert "None" not in app.status[0]  # was 死亡日期：None
     assert services.refunds.requests() == []
 
 

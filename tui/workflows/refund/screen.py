@@ -193,8 +193,9 @@ class RefundScreen(WorkflowScreen):
             self.refuse_field("#rf-reason", "请选择退费原因。")
             return
         died_input = self.query_one("#rf-died", DateInput)
-        if reason == "died" and died_input.value and died_input.date is None:
-            self.refuse_field("#rf-died", f"死亡日期：{died_input.problem}")
+        if reason == "died" and died_input.value.strip() and died_input.date is None:
+            self.refuse_field("#rf-died", f"死亡日期：{died_input.problem or '格式不对'}。"
+                              "请按死亡证明填写（YYYY-MM-DD 或 YYYYMMDD）。")
             return
         view = self.assessment
         if view is None or view.payment.id != payment.id or view.reason != reason:
