@@ -17,3 +17,28 @@ async def test_ctrl_q_in_the_middle_of_the_newborn_form_asks_first(app, family) 
         await pilot.press("escape")
         assert app.screen.query_one("#nb-guardian").value == family.head_number[:8]
         assert app.is_running
+
+
+async def test_a_person_on_file_without_hukou_shows_no_stale_place_and_a_clear_message(app, services) -> None:  # type: ignore[no-untyped-def]
+    """A person from a 民政 list has no 户籍地. Opening them in F2 emptied the field but left
+    the prefilled “陕西省商洛市商南县” under it, and Ctrl+S said “\u201c\u201d不是行政区划代码”
+    (an empty pair of quotes). Now the hint goes with the value, and the message asks for it."""
+    from datetime import date
+
+    from tests.tui.conftest import id_number
+    from tests.tui.reading import shown
+
+    number = id_number(date(1955, 6, 7), 42)
+    services.persons.register(name="李秀兰", id_number=number)  # no hukou_region, as from a list
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2")
+        await settle(app, pilot)
+        await pilot.press(*number)
+        await settle(app, pilot)
+        assert app.screen.query_one("#reg-hukou").value == ""
+        assert shown(app.screen.query_one("#reg-hukou-info")).strip() == ""
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        text = app.status[0]
+        assert "请填写户籍地" in text and "\u201c\u201d" not in text, text
+        assert app.focused is app.screen.query_one("#reg-hukou")

@@ -63,8 +63,10 @@ def _id_problem(value: str) -> str | None:
 
 
 def _region_problem(value: str) -> str | None:
+    if not value:  # a person from a department list comes without one
+        return "请填写户籍地：户口簿上的6位行政区划代码。"
     if not value.isdigit():
-        return f"“{value}”不是行政区划代码：请输入6位数字，如 611023。"
+        return f"“{value}”不是行政区划代码：请输入户口簿上的6位数字代码。"
     from yibao.regions import InvalidRegion, validate
 
     try:
@@ -115,7 +117,7 @@ class RegistrationScreen(ChoosesYear, PrintsReceipts, hv.HistoryFormMixin):
                 yield _row("居民身份证号码", IdNumberInput(_id_problem, id="reg-id"))
                 yield Static("", id="reg-id-info", classes="hint field-hint")
                 yield _row("姓名", Input(placeholder="与身份证一致", id="reg-name", max_length=50))
-                yield _row("户籍地", Input(placeholder="6位行政区划代码，如 611023", id="reg-hukou", max_length=6))
+                yield _row("户籍地", Input(placeholder="6位行政区划代码（见户口簿）", id="reg-hukou", max_length=6))
                 yield Static("", id="reg-hukou-info", classes="hint field-hint")
                 yield _row("居住证发证地", Input(placeholder="无则不填", id="reg-permit", max_length=6))
                 yield Static("", id="reg-permit-info", classes="hint field-hint")
@@ -189,9 +191,13 @@ class RegistrationScreen(ChoosesYear, PrintsReceipts, hv.HistoryFormMixin):
     @on(Input.Changed, "#reg-hukou")
     @on(Input.Changed, "#reg-permit")
     def _region_changed(self, event: Input.Changed) -> None:
-        """Said under the field as typed: letters at once, a wrong code once six digits are in."""
-        info = self.query_one(f"#{event.input.id}-info", Static)
-        value = event.value.strip()
+        self._region_hint(event.input)
+
+    def _region_hint(self, field: Input) -> None:
+        """Said under the field as typed: letters at once, a wrong code once six digits are in.
+        Also when the record fills the field (under ``prevent``): the hint goes with the value."""
+        info = self.query_one(f"#{field.id}-info", Static)
+        value = field.value.strip()
         if not value or (len(value) < 6 and value.isdigit()):
             info.update("")
         elif problem := _region_problem(value):
@@ -200,7 +206,7 @@ class RegistrationScreen(ChoosesYear, PrintsReceipts, hv.HistoryFormMixin):
             from yibao.regions import full_name
 
             info.update(full_name(value))
-        if event.input.id == "reg-permit":
+        if field.id == "reg-permit":
             info.display = bool(value)
 
     @on(Input.Changed, "#reg-household")
@@ -463,6 +469,8 @@ class RegistrationScreen(ChoosesYear, PrintsReceipts, hv.HistoryFormMixin):
             self.query_one("#reg-permit", Input).value = person.residence_permit_region or ""
             self.query_one("#reg-household", Input).value = opened.household_number or ""
             self.query_one("#reg-village", Input).value = person.village or ""
+        self._region_hint(self.query_one("#reg-hukou", Input))
+        self._region_hint(self.query_one("#reg-permit", Input))
         town_select = self.query_one("#reg-town", Select)
         if person.town and person.town in {value for _label, value in town_select._options if value is not Select.NULL}:
             town_select.value = person.town
