@@ -42,3 +42,17 @@ async def test_a_person_on_file_without_hukou_shows_no_stale_place_and_a_clear_m
         text = app.status[0]
         assert "请填写户籍地" in text and "\u201c\u201d" not in text, text
         assert app.focused is app.screen.query_one("#reg-hukou")
+
+
+async def test_the_case_history_names_each_action_in_chinese(app, services, family) -> None:  # type: ignore[no-untyped-def]
+    """操作记录 showed “payment.record”, “enrolment.paid”, “person.register”: codes, not words."""
+    from tests.tui.reading import table_text
+    from tui.workflows.case.screen import CaseScreen
+
+    services.enrolment.enrol_and_pay(family.head_id, channel="bank")
+    async with app.run_test(size=SIZE) as pilot:
+        await app.push_screen(CaseScreen(family.head_id))
+        await settle(app, pilot)
+        text = table_text(app.screen.query_one("#case-history"))
+    assert "收款" in text and "参保缴费" in text, text
+    assert "payment.record" not in text and "enrolment." not in text, text
