@@ -56,3 +56,23 @@ async def test_the_case_history_names_each_action_in_chinese(app, services, fami
         text = table_text(app.screen.query_one("#case-history"))
     assert "收款" in text and "参保缴费" in text, text
     assert "payment.record" not in text and "enrolment." not in text, text
+
+
+def test_the_day_sheet_lists_a_free_enrolment_as_free_not_as_cash(services, family) -> None:  # type: ignore[no-untyped-def]
+    """F8 said “现金：2 张，400.00 元” for one cash receipt and one 全额资助 registration (0.00 元),
+    and the sheet's detail listed the free one as 现金, while its receipt says 免缴（全额资助）."""
+    from datetime import date
+
+    from tui.workflows.dayclose.screen import summary
+
+    services.persons.add_identity(
+        family.spouse_id, code="extreme_poverty", department="民政", valid_from=date(2024, 1, 1)
+    )
+    services.enrolment.enrol_and_pay(family.head_id, channel="cash", received_fen=40000)  # 商南 400 元
+    services.enrolment.enrol_and_pay(family.spouse_id, channel="cash")  # 特困: 400 − 400 = 0
+    sheet = services.dayclose.sheet()
+    text = summary(sheet)
+    assert "现金：1 张，400.00 元" in text, text
+    assert "免缴（全额资助）：1 张，0.00 元" in text, text
+    assert [line.channel_label for line in sheet.lines] == ["现金", "免缴（全额资助）"]
+    assert sheet.cash_fen == 40000
