@@ -87,6 +87,13 @@ REVIEW_KEYS: tuple[Key, ...] = (
     Key("refund_review.submit", "ctrl+s", "submit", "确认提交", "退费审核对话框：记录所选的下一步", priority=True, key_display="Ctrl+S"),
 )
 
+PROGRESS_KEYS: tuple[Key, ...] = (
+    Key("progress.up", "backspace", "up", "上一级", "征缴进度：回到上一级（人员 → 村 → 乡镇）", key_display="Backspace"),
+    Key("progress.reload", "r", "reload", "刷新", "征缴进度：重新统计", key_display="R"),
+    Key("progress.chase", "d", "pane('chase-pane')", "待缴名单", "征缴进度：外出设备的待缴名单", key_display="D"),
+    Key("progress.progress", "j", "pane('progress-pane')", "进度", "征缴进度：从待缴名单回到进度", key_display="J"),
+)
+
 CHANGES_KEYS: tuple[Key, ...] = (
     Key("changes.accept", "ctrl+s", "accept", "采纳", "修改审核：采纳所选的提议修改（先确认）", priority=True, key_display="Ctrl+S"),
     Key("changes.reject", "ctrl+n", "reject", "驳回", "修改审核：驳回所选的提议修改（须在“理由”中写明）", priority=True, key_display="Ctrl+N"),
@@ -100,4 +107,5 @@ def bindings(keys: tuple[Key, ...]) -> list[Binding]:
 
 def all_keys() -> tuple[Key, ...]:
     """Every key the desk has, for F1: desk-wide, forms, then each screen's own."""
-    return DESK_KEYS + FORM_KEYS + FAMILY_AID_KEYS + CASE_KEYS + QUEUE_KEYS + REVIEW_KEYS + CHANGES_KEYS + DAYCLOSE_KEYS
+    return (DESK_KEYS + FORM_KEYS + FAMILY_AID_KEYS + CASE_KEYS + QUEUE_KEYS + REVIEW_KEYS + CHANGES_KEYS
+            + DAYCLOSE_KEYS + PROGRESS_KEYS)

@@ -76,3 +76,14 @@ def test_the_day_sheet_lists_a_free_enrolment_as_free_not_as_cash(services, fami
     assert "免缴（全额资助）：1 张，0.00 元" in text, text
     assert [line.channel_label for line in sheet.lines] == ["现金", "免缴（全额资助）"]
     assert sheet.cash_fen == 40000
+
+
+async def test_f1_lists_the_keys_of_the_progress_screen(app) -> None:  # type: ignore[no-untyped-def]
+    """F7's own keys (Backspace 上一级, R, D 待缴名单, J) showed in its footer but not in F1."""
+    from tests.tui.reading import table_text
+
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f1")
+        text = table_text(app.screen.query_one("#help-keys"))
+    assert "Backspace" in text and "征缴进度：回到上一级" in text, text
+    assert "征缴进度：外出设备的待缴名单" in text, text

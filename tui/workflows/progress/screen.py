@@ -13,6 +13,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 from textual_plotext import PlotextPlot
 
+from tui import keymap
 from tui.screens.base import DeskScreen
 from tui.workflows.base import ServiceCalls
 from tui.workflows.messages import Failed, Invalid
@@ -26,12 +27,7 @@ CHASE_COLUMNS = ("已缴", "姓名", "身份证号", "村（社区）", "上年"
 
 class ProgressScreen(ServiceCalls, DeskScreen):
     TITLE = "征缴进度"
-    BINDINGS: ClassVar[list[Binding]] = [
-        Binding("backspace", "up", "上一级", id="progress.up", tooltip="回到上一级（乡镇 → 全县）"),
-        Binding("r", "reload", "刷新", id="progress.reload", tooltip="重新统计"),
-        Binding("d", "pane('chase-pane')", "待缴名单", id="progress.chase", tooltip="外出设备的待缴名单"),
-        Binding("j", "pane('progress-pane')", "进度", id="progress.progress", tooltip="回到进度"),
-    ]
+    BINDINGS: ClassVar[list[Binding]] = keymap.bindings(keymap.PROGRESS_KEYS)
 
     def __init__(self, person_id: str | None = None) -> None:
         super().__init__()
