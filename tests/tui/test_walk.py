@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.tui.conftest import SIZE, settle
 from tui.modals.confirm import ConfirmModal
 
@@ -87,3 +89,17 @@ async def test_f1_lists_the_keys_of_the_progress_screen(app) -> None:  # type: i
         text = table_text(app.screen.query_one("#help-keys"))
     assert "Backspace" in text and "征缴进度：回到上一级" in text, text
     assert "征缴进度：外出设备的待缴名单" in text, text
+
+
+@pytest.mark.parametrize("policy_id", ["meishan-2024", "jincheng-2024"])
+async def test_progress_on_another_desk_does_not_cite_shangnan(app, policy_id: str) -> None:  # type: ignore[no-untyped-def]
+    """F7 on the 眉山 and 晋城 desks said “按上年缴费人数推算（商南附件2公式 …）”: another county's
+    document, on a desk that has never seen it."""
+    from tests.tui.reading import shown
+
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f7")
+        await settle(app, pilot)
+        text = shown(app.screen.query_one("#progress-summary"))
+    assert "按上年缴费人数推算" in text, text
+    assert "商南" not in text, text

@@ -38,7 +38,9 @@ from yibao.reports.base import (
 )
 from yibao.targets import load_targets
 
-FORMULA_SOURCE = "按上年缴费人数推算（商南附件2公式 (1)−(2)=(3)，(3)−(4)=(5)）"
+# Said on every desk, so in words and without naming 商南 (the formula is 商南 附件2's; other
+# documents give no formula for the rows they leave without a figure).
+FORMULA_SOURCE = "按上年缴费人数推算（公式：上年缴费人数 − 其中已退费 − 已死亡或迁出）"
 
 
 @dataclass
