@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from tests.tui import test_signin
 from tests.tui.conftest import SIZE, settle
 from tui.modals.confirm import ConfirmModal
+
+desk = test_signin.desk  # the fixture: a desk with 李经办 and 赵审核 (PIN sign-in)
 
 
 async def test_ctrl_q_in_the_middle_of_the_newborn_form_asks_first(app, family) -> None:  # type: ignore[no-untyped-def]
@@ -103,3 +106,22 @@ async def test_progress_on_another_desk_does_not_cite_shangnan(app, policy_id: s
         text = shown(app.screen.query_one("#progress-summary"))
     assert "按上年缴费人数推算" in text, text
     assert "商南" not in text, text
+
+
+async def test_another_clerk_signing_in_over_the_refund_queue_is_greeted_on_home(desk) -> None:  # type: ignore[no-untyped-def]
+    """The 经办 had 退费审核 open and pressed F12; the 审核 signed in and reached 首页 under the
+    queue's old line “退费审核：Enter 打开所选申请。” instead of being told they are signed in."""
+    from tests.tui.test_signin import _type_password
+    from tui.screens.home import HomeScreen
+
+    app = desk
+    async with app.run_test(size=SIZE) as pilot:
+        await _type_password(app, pilot)
+        await pilot.press("ctrl+r")
+        await settle(app, pilot)
+        await pilot.press("f12")
+        await settle(app, pilot)
+        await _type_password(app, pilot, name="赵审核")
+        await settle(app, pilot)
+        assert isinstance(app.screen, HomeScreen)
+        assert app.status[0].startswith("赵审核 已登录"), app.status
