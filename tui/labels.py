@@ -77,6 +77,8 @@ AUDIT_ACTION_LABELS = {
     "change_request.accept": "采纳修改提议",
     "change_request.reject": "驳回修改提议",
     "sync.conflict.resolve": "处理同步冲突",
+    "auth.refused": "无权办理",
+    "auth.signin": "登录",
 }
 
 
