@@ -88,7 +88,7 @@ REVIEW_KEYS: tuple[Key, ...] = (
 )
 
 PROGRESS_KEYS: tuple[Key, ...] = (
-    Key("progress.up", "backspace", "up", "上一级", "征缴进度：回到上一级（人员 → 村 → 乡镇）", key_display="Backspace"),
+    Key("progress.up", "backspace", "up", "上一级", "征缴进度：回到上一级（人员 → 村 → 乡镇 → 县区）", key_display="Backspace"),
     Key("progress.reload", "r", "reload", "刷新", "征缴进度：重新统计", key_display="R"),
     Key("progress.chase", "d", "pane('chase-pane')", "待缴名单", "征缴进度：外出设备的待缴名单", key_display="D"),
     Key("progress.progress", "j", "pane('progress-pane')", "进度", "征缴进度：从待缴名单回到进度", key_display="J"),

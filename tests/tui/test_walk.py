@@ -125,3 +125,47 @@ async def test_another_clerk_signing_in_over_the_refund_queue_is_greeted_on_home
         await settle(app, pilot)
         assert isinstance(app.screen, HomeScreen)
         assert app.status[0].startswith("赵审核 已登录"), app.status
+
+
+@pytest.mark.parametrize("policy_id", ["jincheng-2024"])
+async def test_progress_on_a_city_goes_county_town_village_person(app, services, policy_id: str) -> None:  # type: ignore[no-untyped-def]
+    """F7 on the 晋城 desk opened on towns: the county targets of the document's 附件 were never
+    shown, and each county's “（乡镇未知）” came as a row of its own, same name, and Enter on
+    any of them listed the people of every county. Now: 县区 → 乡镇 → 村 → 人员, each county's
+    people apart."""
+    from datetime import date
+
+    from tests.tui.conftest import id_number
+    from tests.tui.reading import table_text
+
+    def number(code: str, birth: date, seq: int) -> str:  # a valid number of that county
+        return _with_check(code + id_number(birth, seq)[6:17])
+
+    services.persons.register(name="城区甲", id_number=number("140502", date(1990, 1, 1), 11),
+                              hukou_region="140502")
+    services.persons.register(name="阳城乙", id_number=number("140522", date(1991, 2, 2), 22),
+                              hukou_region="140522")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f7")
+        await settle(app, pilot)
+        table = app.screen.query_one("#progress-table")
+        text = table_text(table)
+        assert "阳城县" in text and "城区" in text and "泽州县" in text, text  # the 附件's counties
+        assert "（乡镇未知）" not in text, text
+        table.move_cursor(row=app.screen._keys.index("140522"))
+        await pilot.press("enter")  # 阳城县 → its towns
+        await settle(app, pilot)
+        assert table_text(table).count("（乡镇未知）") == 1
+        await pilot.press("enter", "enter")  # → its villages → the people of the first
+        await settle(app, pilot)
+        people = table_text(table)
+        assert "阳城乙" in people and "城区甲" not in people, people
+        await pilot.press("backspace", "backspace", "backspace")  # village, town, county list
+        await settle(app, pilot)
+        assert "泽州县" in table_text(table)
+
+
+def _with_check(first17: str) -> str:
+    from stdnum.cn import ric
+
+    return first17 + ric.calc_check_digit(first17 + "0")
