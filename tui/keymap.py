@@ -79,18 +79,19 @@ CASE_KEYS: tuple[Key, ...] = (
 DAYCLOSE_KEYS: tuple[Key, ...] = (
     Key("dayclose.save", "p", "save_sheet", "保存日结单", "现金日结屏：只保存日结单（不日结，草表）", key_display="P"),
 )
-PROGRESS_KEYS: tuple[Key, ...] = (
-    Key("progress.up", "backspace", "up", "上一级", "征缴进度：回到上一级（村 → 乡镇 → 全县）", key_display="⌫"),
-    Key("progress.reload", "r", "reload", "刷新", "征缴进度：重新统计", key_display="R"),
-    Key("progress.chase", "d", "pane('chase-pane')", "待缴名单", "征缴进度：待缴名单（外出设备按此逐户上门）", key_display="D"),
-    Key("progress.progress", "j", "pane('progress-pane')", "进度", "征缴进度：从待缴名单回到进度", key_display="J"),
-)
 QUEUE_KEYS: tuple[Key, ...] = (
     Key("refund_queue.reload", "r", "reload", "刷新", "退费审核：重新读取待办结的申请", key_display="R"),
 )
 REVIEW_KEYS: tuple[Key, ...] = (
     Key("refund_review.close", "escape", "close", "关闭", "退费审核对话框：关闭（已提交的步骤已保存）", key_display="Esc"),
     Key("refund_review.submit", "ctrl+s", "submit", "确认提交", "退费审核对话框：记录所选的下一步", priority=True, key_display="Ctrl+S"),
+)
+
+PROGRESS_KEYS: tuple[Key, ...] = (
+    Key("progress.up", "backspace", "up", "上一级", "征缴进度：回到上一级（人员 → 村 → 乡镇 → 县区）", key_display="Backspace"),
+    Key("progress.reload", "r", "reload", "刷新", "征缴进度：重新统计", key_display="R"),
+    Key("progress.chase", "d", "pane('chase-pane')", "待缴名单", "征缴进度：外出设备的待缴名单", key_display="D"),
+    Key("progress.progress", "j", "pane('progress-pane')", "进度", "征缴进度：从待缴名单回到进度", key_display="J"),
 )
 
 CHANGES_KEYS: tuple[Key, ...] = (
@@ -106,5 +107,5 @@ def bindings(keys: tuple[Key, ...]) -> list[Binding]:
 
 def all_keys() -> tuple[Key, ...]:
     """Every key the desk has, for F1: desk-wide, forms, then each screen's own."""
-    return (DESK_KEYS + FORM_KEYS + FAMILY_AID_KEYS + CASE_KEYS + PROGRESS_KEYS + QUEUE_KEYS + REVIEW_KEYS
-            + CHANGES_KEYS + DAYCLOSE_KEYS)
+    return (DESK_KEYS + FORM_KEYS + FAMILY_AID_KEYS + CASE_KEYS + QUEUE_KEYS + REVIEW_KEYS + CHANGES_KEYS
+            + DAYCLOSE_KEYS + PROGRESS_KEYS)

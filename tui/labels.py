@@ -36,3 +36,51 @@ def region_text(code: str | None) -> str:
 
     label = name(code)
     return f"{label}（{code}）" if label else code
+
+
+# What an audit row's action is called in the case view's 操作记录 (the code itself, such as
+# ``payment.record``, meant nothing to a clerk). An action not listed shows its code.
+AUDIT_ACTION_LABELS = {
+    "person.register": "登记参保人",
+    "person.update": "修改个人信息",
+    "person.import": "名单导入人员",
+    "person.link_id": "补录身份证号",
+    "person.id_viewed": "查看完整身份证号",
+    "household.create": "新建户",
+    "household.join": "加入户",
+    "enrolment.register": "参保登记",
+    "enrolment.paid": "参保缴费",
+    "enrolment.unpaid": "撤销缴费",
+    "enrolment.import": "导入参保缴费名单",
+    "enrolment.history_declared": "申报参保历史",
+    "newborn.enrol": "新生儿参保",
+    "payment.record": "收款",
+    "payment.void": "作废收据",
+    "payment.refunded": "退费",
+    "payment.subsidy_settled": "补差资助",
+    "payment.conflict_kept": "保留冲突缴费",
+    "refund.intake": "退费受理",
+    "refund.reviewing": "退费：审核中",
+    "refund.approved": "退费：已批准",
+    "refund.rejected": "退费：已驳回",
+    "refund.refunded": "退费：已退费",
+    "family.bind": "家庭共济绑定",
+    "family.bound": "家庭共济绑定",
+    "family.unbind": "解除家庭共济绑定",
+    "family.pay": "家庭共济缴费",
+    "identity.add": "新增特殊身份",
+    "identity.update": "更正特殊身份",
+    "identity.end": "终止特殊身份",
+    "identity.revoke": "撤销特殊身份",
+    "id_number.address_code": "核对身份证地址码",
+    "change_request.receive": "收到修改提议",
+    "change_request.accept": "采纳修改提议",
+    "change_request.reject": "驳回修改提议",
+    "sync.conflict.resolve": "处理同步冲突",
+    "auth.refused": "无权办理",
+    "auth.signin": "登录",
+}
+
+
+def audit_action_label(action: str) -> str:
+    return AUDIT_ACTION_LABELS.get(action, action)

@@ -170,7 +170,7 @@ def birth_place(code: str, year: int) -> tuple[str, int | None] | None:
             part for part in (info.get("province"), info.get("prefecture"), county_name) if part
         )
 
-    later: tuple[int, str] | None = None
+    later: list[tuple[int, bool, str]] = []  # (first year, still in use, name)
     for entry in county.split(","):
         if not entry.startswith("["):
             return name(entry), None
@@ -180,10 +180,14 @@ def birth_place(code: str, year: int) -> tuple[str, int | None] | None:
         end = int(end_s) if end_s else None
         if (start is None or year >= start) and (end is None or year <= end):
             return name(county_name), None
-        if start is not None and start > year and (later is None or start < later[0]):
-            later = (start, county_name)
-    if later is not None:
-        return name(later[1]), later[0]
+        if start is not None and start > year:
+            later.append((start, end is None, county_name))
+    if later:
+        # A code reused for another county (511402: 枳城区 1995–1997, 东坡区 from 2000): a
+        # number assigned after the birth year is most likely the county that holds the code
+        # today, so that one is named, with the year it took the code.
+        start, _current, county_name = max(later, key=lambda s: (s[1], -s[0]))
+        return name(county_name), start
     return None
 
 

@@ -186,6 +186,18 @@ PAYMENT_STATUS_LABELS: dict[PaymentStatus, str] = {
 }
 
 
+def channel_label_of(channel: str, amount_fen: int, subsidy_fen: int = 0) -> str:
+    """How a payment's channel is shown (list, case view, receipt, day sheet): a payment of
+    0.00 元 took no money, whatever channel it is stored with — 全额资助, or free by the
+    policy (a newborn in 山阴)."""
+    if amount_fen == 0:
+        return "免缴（全额资助）" if subsidy_fen else "免缴"
+    try:
+        return CHANNEL_LABELS[Channel(channel)]
+    except ValueError:
+        return channel
+
+
 def payment_status_label(status: str) -> str:
     """The Chinese label of a stored payment status (the raw value if unknown)."""
     try:

@@ -162,13 +162,13 @@ def validate(code: str | None, *, what: str = "行政区划代码") -> str:
     """A 6-digit GB/T 2260 code in use, or ``InvalidRegion`` with a Chinese message."""
     value = (code or "").strip()
     if not value:
-        raise InvalidRegion(f"未填写{what}。请输入6位行政区划代码（如 商南县 611023）。")
+        raise InvalidRegion(f"未填写{what}。请输入6位行政区划代码（见户口簿）。")
     if len(value) != 6 or not value.isdigit():
         raise InvalidRegion(
-            f"{what}“{value}”不对：应为6位数字的行政区划代码（如 商南县 611023）。请重新输入。"
+            f"{what}“{value}”不对：应为6位数字的行政区划代码（见户口簿）。请重新输入。"
         )
     if not is_current(value):
         raise InvalidRegion(
-            f"{what} {value} 不是现行的行政区划代码。请核对后重新输入（如 商南县 611023）。"
+            f"{what} {value} 不是现行的行政区划代码。请核对户口簿后重新输入。"
         )
     return value

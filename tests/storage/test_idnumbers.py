@@ -110,3 +110,22 @@ def test_birth_certificate_numbers() -> None:
     with pytest.raises(idnumbers.InvalidIdNumber, match="1位字母加9位数字"):
         idnumbers.validate_birth_cert("12345")
     assert idnumbers.mask_birth_cert("Q610123456") == "Q*****3456"
+
+
+def test_a_reused_code_names_the_county_that_holds_it_today() -> None:
+    # GB/T 2260 gave 511402 to 枳城区 (涪陵, 1995–1997) and, from 2000, to 眉山市东坡区;
+    # 511421 to 垫江县 (1995–1997), then 仁寿县. A 眉山 resident born in 1980 holding 511402 was
+    # named “四川省枳城区”, beside 户籍地 “四川省眉山市东坡区” for the same code; the note
+    # said the code came into use in 1995 (枳城区's year), not 2000.
+    for first17, county, first_year in (
+        ("51140219800101123", "四川省东坡区", "2000"),
+        ("51142119800202333", "四川省仁寿县", "2000"),
+    ):
+        info = idnumbers.parse(first17 + ric.calc_check_digit(first17 + "0"))
+        assert info.region_name == county
+        assert info.region_note is not None and f"自 {first_year} 年起" in info.region_note
+    # Born while 511402 was 枳城区's code: that county, no note.
+    first17 = "51140219960101123"
+    info = idnumbers.parse(first17 + ric.calc_check_digit(first17 + "0"))
+    assert info.region_name == "四川省枳城区" and info.region_note is None
+

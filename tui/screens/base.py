@@ -53,7 +53,11 @@ class DeskScreen(Screen):
         return services
 
     def status(self, text: str, severity: str = "information", *, about: str | None = None) -> None:
-        """Say ``text`` on the status line; ``about``: the selector of the field it speaks of."""
+        """Say ``text`` on the status line; ``about``: the selector of the field it speaks of.
+        Not from a screen already closed (an answer that arrives after the clerk left it, as
+        when another clerk signs in and the desk goes home): it would speak of nothing shown."""
+        if self not in self.app.screen_stack:
+            return
         self.desk.set_status(text, severity, about=about)
 
     def action_back(self) -> None:

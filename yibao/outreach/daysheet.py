@@ -16,13 +16,13 @@ from sqlmodel import Session, select
 
 from yibao.idnumbers import mask, mask_birth_cert
 from yibao.models import (
-    CHANNEL_LABELS,
     Channel,
     Clerk,
     Device,
     Payment,
     PaymentStatus,
     Person,
+    channel_label_of,
     payment_status_label,
 )
 from yibao.outreach.errors import OutreachError
@@ -78,17 +78,16 @@ class CashierSheet:
         return sum(line.amount_fen for line in self.voided)
 
     def totals(self) -> list[Total]:
-        """By clerk, then by payment method in the order of ``Channel``; receipts of 0.00 元
-        (免缴) in a line of their own after the methods that took money, so that the count
-        of 现金 receipts is the count of the cash the clerk holds."""
+        """By clerk, then by payment method in the order of ``Channel``; receipts that took no
+        money (免缴) apart, last, whatever channel they are stored with."""
         order = {c.value: i for i, c in enumerate(Channel)}
         groups: dict[tuple[str, int, str], list[SheetLine]] = defaultdict(list)
         for line in self.lines:
-            rank = order.get(line.channel, 99) if line.amount_fen else len(order) + 1
+            rank = order.get(line.channel, 98) if line.amount_fen else 99
             groups[(line.clerk_name, rank, line.channel_label)].append(line)
         return [
             Total(clerk, label, len(lines), sum(line.amount_fen for line in lines))
-            for (clerk, _rank, label), lines in sorted(groups.items())
+            for (clerk, _rank, label), lines in sorted(groups.items(), key=lambda kv: kv[0])
         ]
 
 
@@ -140,7 +139,7 @@ def cashier_sheet(
             id_masked=mask(person.id_number) or mask_birth_cert(person.birth_cert_no) or "（无证件号）",
             benefit_year=payment.benefit_year,
             channel=payment.channel,
-            channel_label=CHANNEL_LABELS.get(Channel(payment.channel), payment.channel),
+            channel_label=channel_label_of(payment.channel, payment.amount_fen, payment.subsidy_fen),
             amount_fen=payment.amount_fen,
             status_label=payment_status_label(payment.status),
             void_reason=void.reason if void is not None else None,

@@ -38,7 +38,9 @@ from yibao.reports.base import (
 )
 from yibao.targets import load_targets
 
-FORMULA_SOURCE = "按上年缴费人数推算（商南附件2公式 (1)−(2)=(3)，(3)−(4)=(5)）"
+# Said on every desk, so in words and without naming 商南 (the formula is 商南 附件2's; other
+# documents give no formula for the rows they leave without a figure).
+FORMULA_SOURCE = "按上年缴费人数推算（公式：上年缴费人数 − 其中已退费 − 已死亡或迁出）"
 
 
 @dataclass
@@ -131,8 +133,10 @@ class ProgressReport:
     def towns_of(self, county: str | None = None) -> list[ProgressRow]:
         return [t for t in self.towns if county is None or t.county == county]
 
-    def villages_of(self, town: str) -> list[ProgressRow]:
-        return [v for v in self.villages if v.town == town]
+    def villages_of(self, town: str, county: str | None = None) -> list[ProgressRow]:
+        """The villages of ``town``; of that town in ``county`` only, when given (every county
+        of a city has its own “（乡镇未知）”)."""
+        return [v for v in self.villages if v.town == town and (county is None or v.county == county)]
 
 
 def _subsidised_codes(policy: Any) -> set[str]:
@@ -457,14 +461,18 @@ class PersonLine:
 
 
 def people(
-    engine: Engine, scope: Scope, *, town: str, village: str | None, limit: int = 5000
+    engine: Engine, scope: Scope, *, town: str, village: str | None, county: str | None = None,
+    limit: int = 5000,
 ) -> list[PersonLine]:
-    """The people of ``town`` / ``village`` (``None``: every village), unpaid first."""
+    """The people of ``town`` / ``village`` (``None``: every village), of ``county`` only when
+    given (a row's ``county``, "" for unknown), unpaid first."""
     person, payment, identity = table("person"), table("payment"), table("person_identity")
-    _county, town_col, village_col = place_columns(scope.policy.region_code)
+    county_col, town_col, village_col = place_columns(scope.policy.region_code)
     paid_now = paid_as_of(scope.year, scope.as_of, distinct=True).subquery()
     last = paid_last_year(scope.year).subquery()
     conds = [town_col == town]
+    if county is not None:
+        conds.append(county_col == county)
     if village is not None:
         conds.append(village_col == village)
     paid_on = (

@@ -32,12 +32,13 @@ from yibao.models import (
     Payment,
     PaymentStatus,
     Person,
+    channel_label_of,
 )
 from yibao.rules.facts import CATEGORY_LABELS, Category
 from yibao.services.base import ServiceBase
 from yibao.services.errors import InvalidInput, NotFound, Refused
 from yibao.services.ruling import Amounts, duplicate_payment_refusal
-from yibao.services.views import EnrolmentView, PaymentView, ReceiptView, channel_label_of
+from yibao.services.views import EnrolmentView, PaymentView, ReceiptView
 from yibao.timezone import LOCAL_TZ
 
 

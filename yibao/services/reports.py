@@ -32,10 +32,12 @@ class ReportService(ServiceBase):
         return progress(self._services.engine, self.scope(as_of=as_of, town=town))
 
     def people(
-        self, *, town: str, village: str | None, as_of: date | None = None
+        self, *, town: str, village: str | None, county: str | None = None, as_of: date | None = None
     ) -> list[PersonLine]:
-        """The people of a village (ID numbers masked), those not yet paid first."""
-        return people(self._services.engine, self.scope(as_of=as_of), town=town, village=village)
+        """The people of a village (ID numbers masked), those not yet paid first; ``county``:
+        of that county only (a report row's ``county``)."""
+        return people(self._services.engine, self.scope(as_of=as_of), town=town, village=village,
+                      county=county)
 
     def chase(self, *, as_of: date | None = None) -> list[ChaseLine]:
         """The outreach laptop's 待缴名单 (empty at the hall), ticked off as people pay."""

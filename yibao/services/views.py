@@ -17,9 +17,7 @@ from pydantic import BaseModel, ConfigDict
 from yibao.identities import label as identity_label
 from yibao.idnumbers import mask, mask_birth_cert
 from yibao.models import (
-    CHANNEL_LABELS,
     AuditLog,
-    Channel,
     Enrolment,
     FamilyBinding,
     Household,
@@ -28,6 +26,7 @@ from yibao.models import (
     PersonIdentity,
     RefundRequest,
     RefundTransition,
+    channel_label_of,
     payment_status_label,
 )
 from yibao.policy.refunds import RefundReason
@@ -35,18 +34,6 @@ from yibao.receipts import ReceiptText
 from yibao.rules.decision import Decision, Outcome
 from yibao.rules.facts import CATEGORY_LABELS, Category, PersonFacts
 from yibao.services.refund_states import REFUND_STATE_LABELS, RefundState, moves_from
-
-
-def channel_label_of(channel: str, amount_fen: int, subsidy_fen: int = 0) -> str:
-    """How a payment's channel is shown (list, case view, receipt): a payment of 0.00 元 took
-    no money, whatever channel it is stored with — 全额资助, or free by the policy (a newborn
-    in 山阴)."""
-    if amount_fen == 0:
-        return "免缴（全额资助）" if subsidy_fen else "免缴"
-    try:
-        return CHANNEL_LABELS[Channel(channel)]
-    except ValueError:
-        return channel
 
 
 class View(BaseModel):

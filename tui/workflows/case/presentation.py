@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tui.formatting import local_time, show_date, yuan
-from tui.labels import SEX_LABELS, STATUS_LABELS, region_text, relation_label
+from tui.labels import SEX_LABELS, STATUS_LABELS, audit_action_label, region_text, relation_label
 
 ENROLMENT_STATUS = {"registered": "已登记未缴费", "paid": "已缴费", "refunded": "已退费", "cancelled": "已注销"}
 AUDIT_OUTCOME = {"done": "已办理", "refused": "不予办理"}
@@ -138,7 +138,7 @@ def tab_rows(case: Any) -> dict[str, Rows]:
             (
                 local_time(a.at),
                 a.clerk_name or "—",
-                a.action,
+                audit_action_label(a.action),
                 AUDIT_OUTCOME.get(a.outcome, a.outcome),
                 a.summary,
             ),

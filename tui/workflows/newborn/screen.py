@@ -231,6 +231,13 @@ class NewbornScreen(ChoosesYear, PrintsReceipts, WorkflowScreen):
         self.done: Enrolled | None = None
         self.workers.cancel_group(self, GuardianFound.__name__)
 
+    @property
+    def dirty(self) -> bool:
+        """Something typed and not yet enrolled: Ctrl+Q asks first (户籍地 is prefilled, so
+        it does not count)."""
+        typed = ("#nb-guardian", "#nb-cert", "#nb-idno", "#nb-name", "#nb-birth")
+        return self.done is None and any(self.query_one(s, Input).value.strip() for s in typed)
+
     # -- layout ----------------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="nb-columns"):

@@ -32,6 +32,8 @@ class ProgressScreen(ServiceCalls, DeskScreen):
     def __init__(self, person_id: str | None = None) -> None:
         super().__init__()
         self.report: Any = None
+        # A city (眉山、晋城) goes 县区 → 乡镇 → 村 → 人员; a single county starts at its towns.
+        self.county: str | None = None
         self.town: str | None = None
         self.village: str | None = None
         self._keys: list[Any] = []
@@ -124,29 +126,47 @@ class ProgressScreen(ServiceCalls, DeskScreen):
         if self.report is None:
             return
         level = self.query_one("#progress-level", Static)
-        if self.town is None:
-            level.update("各乡镇（街道）　Enter 查看该乡镇各村")
-            rows = self.report.towns
+        where = self._where()
+        if self._by_county and self.county is None:
+            level.update(f"{self.report.scope.jurisdiction} 各县（区）　Enter 查看该县（区）各乡镇")
+            rows, keys = self.report.counties, [row.county for row in self.report.counties]
+        elif self.town is None:
+            back = "，Backspace 返回上一级" if self._by_county else ""
+            level.update(f"{where}各乡镇（街道）　Enter 查看该乡镇各村{back}")
+            rows = self.report.towns_of(self.county)
+            keys = [row.town for row in rows]
         elif self.village is None:
-            level.update(f"{self.town} 各村（社区）　Enter 查看该村人员，Backspace 返回全县")
-            rows = self.report.villages_of(self.town)
+            level.update(f"{where} 各村（社区）　Enter 查看该村人员，Backspace 返回上一级")
+            rows = self.report.villages_of(self.town, self.county)
+            keys = [row.village for row in rows]
         else:
-            level.update(f"{self.town} {self.village}：正在读取人员……")
-            self.call(VillagePeople, self.services.reports.people, town=self.town, village=self.village)
+            level.update(f"{where} {self.village}：正在读取人员……")
+            self.call(VillagePeople, self.services.reports.people, town=self.town, village=self.village,
+                      county=self.county)
             return
         table = self._table(AREA_COLUMNS)
-        self._keys = []
+        self._keys = keys
         for row in rows:
             table.add_row(*area_cells(row))
-            self._keys.append(row.town if self.town is None else row.village)
         table.focus()
+
+    @property
+    def _by_county(self) -> bool:
+        return self.report is not None and len(self.report.counties) > 1
+
+    def _where(self) -> str:
+        """The county (on a city's desk) and town being looked at, e.g. “东坡区 （乡镇未知）”."""
+        county = ""
+        if self._by_county and self.county is not None:
+            county = next((c.name for c in self.report.counties if c.county == self.county), self.county) + " "
+        return f"{county}{self.town or ''}"
 
     def _people(self, lines: list[Any]) -> None:
         if self.village is None:
             return
         unpaid = sum(1 for line in lines if not line.paid)
         self.query_one("#progress-level", Static).update(
-            f"{self.town} {self.village}：{len(lines)} 人，未缴 {unpaid} 人　Enter 打开个人档案，Backspace 返回"
+            f"{self._where()} {self.village}：{len(lines)} 人，未缴 {unpaid} 人　Enter 打开个人档案，Backspace 返回"
         )
         table = self._table(PERSON_COLUMNS)
         self._keys = []
@@ -176,7 +196,9 @@ class ProgressScreen(ServiceCalls, DeskScreen):
         if index >= len(self._keys):
             return
         key = self._keys[index]
-        if self.town is None:
+        if self._by_county and self.county is None:
+            self.county = key
+        elif self.town is None:
             self.town = key
         elif self.village is None:
             self.village = key
@@ -192,6 +214,8 @@ class ProgressScreen(ServiceCalls, DeskScreen):
             self.village = None
         elif self.town is not None:
             self.town = None
+        elif self.county is not None:
+            self.county = None
         else:
             return
         self._show()

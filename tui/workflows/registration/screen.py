@@ -63,8 +63,10 @@ def _id_problem(value: str) -> str | None:
 
 
 def _region_problem(value: str) -> str | None:
+    if not value:  # a person from a department list comes without one
+        return "请填写户籍地：户口簿上的6位行政区划代码。"
     if not value.isdigit():
-        return f"“{value}”不是行政区划代码：请输入6位数字，如 611023。"
+        return f"“{value}”不是行政区划代码：请输入户口簿上的6位数字代码。"
     from yibao.regions import InvalidRegion, validate
 
     try:
@@ -115,7 +117,7 @@ class RegistrationScreen(ChoosesYear, PrintsReceipts, hv.HistoryFormMixin):
                 yield _row("居民身份证号码", IdNumberInput(_id_problem, id="reg-id"))
                 yield Static("", id="reg-id-info", classes="hint field-hint")
                 yield _row("姓名", Input(placeholder="与身份证一致", id="reg-name", max_length=50))
-                yield _row("户籍地", Input(placeholder="6位行政区划代码，如 611023", id="reg-hukou", max_length=6))
+                yield _row("户籍地", Input(placeholder="6位行政区划代码（见户口簿）", id="reg-hukou", max_length=6))
                 yield Static("", id="reg-hukou-info", classes="hint field-hint")
                 yield _row("居住证发证地", Input(placeholder="无则不填", id="reg-permit", max_length=6))
                 yield Static("", id="reg-permit-info", classes="hint field-hint")
@@ -189,10 +191,11 @@ class RegistrationScreen(ChoosesYear, PrintsReceipts, hv.HistoryFormMixin):
     @on(Input.Changed, "#reg-hukou")
     @on(Input.Changed, "#reg-permit")
     def _region_changed(self, event: Input.Changed) -> None:
-        self._show_region(event.input)
+        self._region_hint(event.input)
 
-    def _show_region(self, field: Input) -> None:
-        """Said under the field as typed: letters at once, a wrong code once six digits are in."""
+    def _region_hint(self, field: Input) -> None:
+        """Said under the field as typed: letters at once, a wrong code once six digits are in.
+        Also when the record fills the field (under ``prevent``): the hint goes with the value."""
         info = self.query_one(f"#{field.id}-info", Static)
         value = field.value.strip()
         if not value or (len(value) < 6 and value.isdigit()):
@@ -466,8 +469,8 @@ class RegistrationScreen(ChoosesYear, PrintsReceipts, hv.HistoryFormMixin):
             self.query_one("#reg-permit", Input).value = person.residence_permit_region or ""
             self.query_one("#reg-household", Input).value = opened.household_number or ""
             self.query_one("#reg-village", Input).value = person.village or ""
-        for field in self.query("#reg-hukou, #reg-permit").results(Input):  # not the last person's
-            self._show_region(field)
+        self._region_hint(self.query_one("#reg-hukou", Input))
+        self._region_hint(self.query_one("#reg-permit", Input))
         town_select = self.query_one("#reg-town", Select)
         if person.town and person.town in {value for _label, value in town_select._options if value is not Select.NULL}:
             town_select.value = person.town
