@@ -22,25 +22,28 @@ class _Compiled(NamedTuple):
     sql: str
     positions: tuple[str, ...] | None  # bind names in order for a positional paramstyle
     defaults: dict[str, Any]  # literal binds of the statement (e.g. a status compared with)
+    binds: tuple[tuple[str, Callable[[Any], Any]], ...]  # bind processors (dates on SQLite)
     row: Callable[..., Any]  # the row class
-    processors: list[tuple[int, Callable[[Any], Any]]] | None  # per column; None until a first result
+    # (column, result processor); None until the first result gives the cursor's description
+    processors: list[tuple[int, Callable[[Any], Any]]] | None
 
 
 class Prepared:
-    """``stmt`` (a ``SELECT`` whose binds are plain values: strings, numbers) compiled per
-    dialect on first use."""
+    """``stmt`` (a ``SELECT``) compiled per dialect on first use."""
 
     def __init__(self, stmt: sa.Select[Any]) -> None:
         self._stmt = stmt
         self._columns = list(stmt.selected_columns)
-        self._compiled: dict[str, _Compiled] = {}
+        self._compiled: dict[tuple[str, str], _Compiled] = {}
 
     def _compile(self, dialect: sa.Dialect, names: Sequence[str]) -> _Compiled:
         compiled = self._stmt.compile(dialect=dialect)
+        binds = [(name, b.type._cached_bind_processor(dialect)) for name, b in compiled.binds.items()]
         return _Compiled(
             sql=compiled.string,
             positions=tuple(compiled.positiontup or ()) if compiled.positional else None,
             defaults=compiled.construct_params(dict.fromkeys(names)),
+            binds=tuple((name, process) for name, process in binds if process is not None),
             row=namedtuple("Row", [c.key for c in self._columns]),  # type: ignore[misc]
             processors=None,
         )
@@ -51,10 +54,14 @@ class Prepared:
         if not connection.in_transaction():
             raise RuntimeError("Prepared.rows runs inside the caller's transaction")
         dialect = connection.dialect
-        compiled = self._compiled.get(dialect.name)
+        which = (dialect.name, dialect.driver)
+        compiled = self._compiled.get(which)
         if compiled is None:
-            compiled = self._compiled[dialect.name] = self._compile(dialect, tuple(params))
+            compiled = self._compiled[which] = self._compile(dialect, tuple(params))
         args: Any = {**compiled.defaults, **params}
+        for name, process in compiled.binds:
+            if args[name] is not None:
+                args[name] = process(args[name])
         if compiled.positions is not None:
             args = tuple(args[name] for name in compiled.positions)
         sql = compiled.sql
@@ -78,7 +85,7 @@ class Prepared:
             processors = compiled.processors
             if processors is None:
                 processors = self._processors(dialect, cursor.description)
-                self._compiled[dialect.name] = compiled._replace(processors=processors)
+                self._compiled[which] = compiled._replace(processors=processors)
         finally:
             cursor.close()
         make = compiled.row._make  # type: ignore[attr-defined]
