@@ -2,7 +2,7 @@
 
     python benchmarks/demo.py [--persons 200000] [--runs 3]
 
-Each measurement is a fresh interpreter (its peak memory, ``ru_maxrss``, is its own):
+Each measurement is a fresh interpreter (its peak memory, ``VmHWM``, is its own):
 
 - ``yibao``: ``yibao.demo.build`` (what ``yibao demo --persons N`` runs: households,
   persons with valid ID numbers and pinyin initials, identities, enrolments, payments
@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import sqlite3
 import statistics
 import subprocess
@@ -32,6 +31,8 @@ import time
 import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
+
+from peak import peak_kb  # benchmarks/peak.py (the script's own folder is on sys.path)
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2024, 10, 15, 2, 0, tzinfo=UTC)
@@ -180,7 +181,7 @@ def main() -> int:
     if args.child:
         sys.path.insert(0, str(ROOT))
         seconds, cpu, summary = KINDS[args.child](args.db, args.persons)
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        rss = peak_kb()
         print(f"{seconds}\t{cpu}\t{rss}\t{summary}")
         return 0
     print(f"load average at start {os.getloadavg()[0]:.2f} (2 cores shared)")

@@ -20,13 +20,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import resource
 import sqlite3
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from peak import peak_kb  # benchmarks/peak.py (the script's own folder is on sys.path)
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -167,7 +168,7 @@ def main() -> int:
     for label, values in (("bare app + raw sqlite3", bare), ("yibao desk F6", desk)):
         print(f"{label:22s} {len(values)} keys  p50 {statistics.median(values):7.1f} ms  "
               f"p95 {_p(values, 0.95):7.1f} ms")
-    print(f"peak memory {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    print(f"peak memory {peak_kb() / 1024:.0f} MB")
     print(f"p95 ratio desk / bare {_p(desk, 0.95) / _p(bare, 0.95):.2f}")
     return 0
 

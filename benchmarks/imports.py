@@ -5,7 +5,7 @@
 Builds a registry (``yibao.db.open_registry``: the real schema) holding ``--known``
 residents, and a list of ``--rows`` rows (the known residents plus new ones) as a
 UTF-8 CSV and, with ``--xlsx``, as an .xlsx. Each measurement runs in a fresh
-interpreter on a fresh copy of the registry, so its peak memory (``ru_maxrss``) is its
+interpreter on a fresh copy of the registry, so its peak memory (``VmHWM``) is its
 own:
 
 - ``yibao``: ``ImportService.identities`` (the CLI's path: one transaction, every row
@@ -25,7 +25,6 @@ import csv
 import json
 import os
 import random
-import resource
 import shutil
 import sqlite3
 import statistics
@@ -36,6 +35,8 @@ import time
 import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
+
+from peak import peak_kb  # benchmarks/peak.py (the script's own folder is on sys.path)
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -270,7 +271,7 @@ def main() -> int:
         started = time.perf_counter()
         rows = (child_yibao if args.child == "yibao" else child_raw)(args.db, args.source)
         elapsed = time.perf_counter() - started
-        print(elapsed, rows, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+        print(elapsed, rows, peak_kb())
         return 0
     with tempfile.TemporaryDirectory(prefix="yibao-import-bench-") as tmp:
         workdir = Path(tmp)

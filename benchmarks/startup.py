@@ -12,7 +12,7 @@ fixed delay):
   command line builds it (``tui.launch.build_app``) on a registry made by ``yibao init``
   beforehand, so the schema is current and the open is the everyday one.
 
-Prints the median and the best of each, their peak memory (``ru_maxrss`` of the child),
+Prints the median and the best of each, their peak memory (``VmHWM`` of the child),
 and as the last line ``startup ratio X.XX`` (desk median / bare median).
 """
 
@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from peak import peak_kb  # benchmarks/peak.py (the script's own folder is on sys.path)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -90,7 +91,7 @@ def main() -> int:
             _bare()
         else:
             _desk(args.db)
-        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+        print(peak_kb())
         return 0
 
     with tempfile.TemporaryDirectory(prefix="yibao-startup-") as tmp:

@@ -16,7 +16,7 @@ Set-up (not timed), through the real code paths:
 - one ``export_sync``: the bundle every import below reads.
 
 Each measurement is a fresh interpreter on a fresh copy of the registry it writes, so its
-peak memory (``ru_maxrss``) is its own; runs are interleaved, so load hits both sides:
+peak memory (``VmHWM``) is its own; runs are interleaved, so load hits both sides:
 
 - ``export yibao``: ``yibao.outreach.sync.export_sync`` on the laptop;
 - ``export raw``: ``sqlcipher3`` reading the same tables of the same laptop file, rows
@@ -43,7 +43,6 @@ import hashlib
 import json
 import os
 import random
-import resource
 import shutil
 import sqlite3
 import statistics
@@ -57,6 +56,8 @@ import zlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from peak import peak_kb  # benchmarks/peak.py (the script's own folder is on sys.path)
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -472,15 +473,6 @@ def _measure(kind: str, workdir: Path) -> tuple[float, float, int, float]:
     return float(wall), float(cpu), int(rows), int(rss_kb) / 1024
 
 
-def _peak_kb() -> int:
-    """This process's peak resident memory (VmHWM: unlike ``ru_maxrss`` not inherited from
-    the parent across fork and exec)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-
-
 def _load() -> str:
     return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
@@ -499,7 +491,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.child:
         wall, cpu, rows = CHILDREN[args.child](args.db, args.arg)
-        print(wall, cpu, rows, _peak_kb())
+        print(wall, cpu, rows, peak_kb())
         return 0
     print(f"load average at the start: {_load()}", flush=True)
     with tempfile.TemporaryDirectory(prefix="yibao-sync-bench-") as tmp:

@@ -75,6 +75,31 @@ def insert_rows(session: Session, model: type[SQLModel], rows: Sequence[Mapping[
         for start in range(0, len(complete), _CHUNK):
             session.execute(sa.insert(table), list(complete[start : start + _CHUNK]))
         return
+    _insert_sqlite(connection, table, rows, lambda row: _completed(row, spec))
+
+
+def insert_table_rows(connection: sa.Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """``INSERT`` rows of ``table`` in ``connection``'s transaction, as ``insert_rows`` does
+    (on SQLite: each column's bind processor, then ``executemany`` on the driver), for rows
+    of a table rather than a model (the outreach sync). Rows that do not name every column
+    go through ``sa.insert``, which applies the columns' own defaults."""
+    if not rows:
+        return
+    names = {c.name for c in table.columns}
+    if connection.dialect.name != "sqlite" or not all(row.keys() >= names for row in rows):
+        for start in range(0, len(rows), _CHUNK):
+            connection.execute(sa.insert(table), list(rows[start : start + _CHUNK]))
+        return
+    _insert_sqlite(connection, table, rows, None)
+
+
+def _insert_sqlite(
+    connection: sa.Connection,
+    table: sa.Table,
+    rows: Sequence[Mapping[str, Any]],
+    complete: Callable[[Mapping[str, Any]], tuple[Any, ...]] | None,
+) -> None:
+    dialect = connection.dialect
     columns = list(table.columns)
     processors = [c.type._cached_bind_processor(dialect) for c in columns]
     names = [c.name for c in columns]
@@ -88,7 +113,9 @@ def insert_rows(session: Session, model: type[SQLModel], rows: Sequence[Mapping[
         try:  # rows that name every column (the demo's, the import's): a C-level pick
             picked = list(map(take, chunk))
         except KeyError:
-            picked = [_completed(row, spec) for row in chunk]
+            if complete is None:
+                raise
+            picked = [complete(row) for row in chunk]
         if processed:
             # Column by column: a bulk write repeats the same stamp, dates and flags on most
             # rows, and the conversion (UTC timestamps above all) costs more than the insert;
@@ -127,7 +154,11 @@ def update_rows(
 
     Rows that set the same columns go in one ``executemany``.
     """
-    table = model.__table__  # type: ignore[attr-defined]
+    update_table_rows(session.connection(), model.__table__, rows)  # type: ignore[attr-defined]
+
+
+def update_table_rows(connection: sa.Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """``update_rows`` for a table rather than a model, in ``connection``'s transaction."""
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for row in rows:
         columns = tuple(sorted(k for k in row if k != "id"))
@@ -139,7 +170,7 @@ def update_rows(
             .values({c: sa.bindparam(c) for c in columns})
         )
         for start in range(0, len(params), _CHUNK):
-            session.connection().execute(stmt, params[start : start + _CHUNK])
+            connection.execute(stmt, params[start : start + _CHUNK])
 
 
 def analyze(session: Session, *tables: str) -> None:

@@ -136,7 +136,13 @@ def create_registry_engine(url: str, *, key: bytes | None = None, **kwargs: Any)
             if connection.get_execution_options().get(IMMEDIATE_OPTION):
                 _begin_immediate(connection)
             else:
-                connection.exec_driver_sql("BEGIN")
+                # On the driver's cursor: a read transaction begins on every quote of F2,
+                # and SQLAlchemy's statement machinery cost more than the BEGIN itself.
+                cursor = connection.connection.cursor()
+                try:
+                    cursor.execute("BEGIN")
+                finally:
+                    cursor.close()
 
         return engine
     return sa.create_engine(url, pool_pre_ping=True, **kwargs)

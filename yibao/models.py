@@ -513,6 +513,8 @@ class Payment(SQLModel, table=True):
         # Reports (yibao.reports): who paid a year by a day, without touching the rows.
         sa.Index("ix_payment_year_paid_on", "benefit_year", "paid_on", "status", "person_id"),
         sa.Index("ix_payment_person_year", "person_id", "benefit_year"),
+        # An enrolment's payments (sync import, voids, the export): without it, a scan each.
+        sa.Index("ix_payment_enrolment_id", "enrolment_id"),
     )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)

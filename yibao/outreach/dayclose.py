@@ -41,6 +41,7 @@ from yibao.models import (
 )
 from yibao.outreach.errors import DayClosed, OutreachError
 from yibao.outreach.models import DayClose, DayCloseStatus, ReceiptVoid
+from yibao.prepared import Prepared
 from yibao.receipts import LOCAL_TZ, capitals, yuan
 
 
@@ -95,6 +96,9 @@ _CLOSED_ON_DEVICE = _CLOSED_ANYWHERE.where(
     DayClose.__table__.c.device_id == sa.bindparam("device_id")  # type: ignore[attr-defined]
 )
 
+_READ_CLOSED_ANYWHERE = Prepared(_CLOSED_ANYWHERE)
+_READ_CLOSED_ON_DEVICE = Prepared(_CLOSED_ON_DEVICE)
+
 
 def assert_day_open(
     session: Session, clerk: ClerkInfo | Clerk | str, day: date, *, device_id: str | None = None
@@ -103,10 +107,14 @@ def assert_day_open(
 
     Payment services call this inside their transaction before taking cash.
     """
-    # Built once: F2 asks on every quote whether cash can still be taken today.
-    stmt = _CLOSED_ON_DEVICE if device_id is not None else _CLOSED_ANYWHERE
-    key = {"clerk_id": _clerk_id(clerk), "day": day, "device_id": device_id}
-    if session.execute(stmt, key).first() is not None:
+    # Prepared once: F2 asks on every quote whether cash can still be taken today.
+    session.flush()
+    key: dict[str, Any] = {"clerk_id": _clerk_id(clerk), "day": day}
+    if device_id is not None:
+        closed = _READ_CLOSED_ON_DEVICE.rows(session.connection(), device_id=device_id, **key)
+    else:
+        closed = _READ_CLOSED_ANYWHERE.rows(session.connection(), **key)
+    if closed:
         raise DayClosed(
             f"{day:%Y年%m月%d日}的现金已日结，不能再收取该日的现金。"
             "如确需补收，请审核人员先重新开启该日（yibao dayclose reopen），并写明原因。",

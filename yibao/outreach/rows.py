@@ -20,6 +20,7 @@ from sqlmodel import SQLModel
 
 import yibao.models  # noqa: F401  (registers the core tables)
 import yibao.outreach.models  # noqa: F401
+from yibao.bulk import insert_table_rows
 from yibao.outreach.models import LOCAL_ONLY_TABLES
 
 Row = dict[str, Any]
@@ -117,7 +118,7 @@ def insert_rows(conn: sa.Connection, table_: sa.Table, rows: Iterable[Row]) -> i
     if not decoded:
         return 0
     first = [{**r, **dict.fromkeys(refs)} for r in decoded] if refs else decoded
-    conn.execute(sa.insert(table_), first)
+    insert_table_rows(conn, table_, first)
     for r in decoded:
         later = {c: r[c] for c in refs if r.get(c) is not None}
         if later:

@@ -36,6 +36,7 @@ The work is set-based: one existence query per table and chunk, bulk inserts.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -48,6 +49,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from yibao.audit import Actor, record
+from yibao.bulk import insert_table_rows, update_table_rows
 from yibao.db import write_engine
 from yibao.idnumbers import mask
 from yibao.models import Device, to_storage
@@ -99,6 +101,17 @@ _LOOSE_REFS: dict[str, dict[str, str]] = {
     "audit_log": {"clerk_id": "clerk", "person_id": "person"},
     "day_close": {"closed_by": "clerk", "reopened_by": "clerk"},
 }
+
+
+@functools.cache
+def _refs(table: sa.Table) -> tuple[tuple[str, str], ...]:
+    """(column, table it names) for each reference of ``table`` (foreign keys and the loose
+    ones above), worked out once per table rather than once per incoming row."""
+    refs = {fk.parent.name: fk.column.table.name for fk in table.foreign_keys}
+    refs |= _LOOSE_REFS.get(table.name, {})
+    return tuple(refs.items())
+
+
 _LABELS = {
     "clerk": "经办人员",
     "device": "设备",
@@ -376,9 +389,7 @@ class _Importer:
 
     def remap(self, table: sa.Table, row: dict[str, Any]) -> dict[str, Any]:
         out = dict(row)
-        refs = {fk.parent.name: fk.column.table.name for fk in table.foreign_keys}
-        refs |= _LOOSE_REFS.get(table.name, {})
-        for column, ref in refs.items():
+        for column, ref in _refs(table):
             if out.get(column) is not None:
                 out[column] = self.idmap.get((ref, out[column]), out[column])
         if table.name == "audit_log" and out.get("entity") and out.get("entity_id"):
@@ -869,19 +880,17 @@ class _Importer:
         if not targets:
             return
         here = self.existing(enrolment, targets)
-        # Enrolments with a paid payment, one query per chunk (through the person index: a
-        # payment is for its enrolment's person; payment.enrolment_id has no index).
+        # Enrolments with a paid payment, one query per chunk (ix_payment_enrolment_id).
         paid_for: set[str] = set()
         for part in _chunks(here):
-            people = sorted({str(here[e]["person_id"]) for e in part})
             paid_for |= {
                 str(e) for e in self.conn.scalars(
                     sa.select(payment.c.enrolment_id).where(
-                        payment.c.person_id.in_(people), payment.c.enrolment_id.in_(part),
-                        payment.c.status == "paid",
+                        payment.c.enrolment_id.in_(part), payment.c.status == "paid"
                     )
                 )
             }
+        updates: list[dict[str, Any]] = []  # one executemany per set of columns, at the end
         for eid, hall in here.items():
             still_paid = eid in paid_for
             if hall["status"] == "registered" and still_paid:
@@ -890,18 +899,16 @@ class _Importer:
                 for col in ("coverage_start", "coverage_end", "waiting_months", "subsidy_identity", "updated_at"):
                     if col in sent:
                         values[col] = sent[col]
-                decoded = R.decode_row(enrolment, values)
-                self.conn.execute(sa.update(enrolment).where(enrolment.c.id == eid).values(**decoded))
+                updates.append({"id": eid, **R.decode_row(enrolment, values)})
                 self.tally(enrolment, "updated")
                 self.report.updated.append(
                     f"{self.describe(enrolment, hall)}：外出设备收了费，参保登记改为已缴费"
                 )
             elif hall["status"] == "paid" and not still_paid and hall.get("device_id") == self.src:
-                self.conn.execute(
-                    sa.update(enrolment).where(enrolment.c.id == eid).values(
-                        status="registered", coverage_start=None, coverage_end=None, waiting_months=None
-                    )
-                )
+                updates.append({
+                    "id": eid, "status": "registered", "coverage_start": None, "coverage_end": None,
+                    "waiting_months": None,
+                })
                 self.tally(enrolment, "updated")
                 self.report.updated.append(f"{self.describe(enrolment, hall)}：外出收据当日作废，改回已登记未缴费")
             elif (
@@ -914,6 +921,7 @@ class _Importer:
                     f"{self.describe(enrolment, hall)}：回传包把状态改为“{self.pending_paid[eid].get('status')}”，"
                     "但没有相应的缴费，未采用"
                 )
+        update_table_rows(self.conn, enrolment, updates)
 
     def _enrolments_of(self, payment_ids: set[str]) -> set[str]:
         payment = R.table("payment")
@@ -1114,8 +1122,9 @@ def _write_bookkeeping(session: Session, importer: _Importer, log: SyncLog, acto
             )
         )
     if keys:
-        conn.execute(
-            sa.insert(applied),
+        insert_table_rows(
+            conn,
+            applied,
             [
                 {
                     "source_device_id": importer.src,

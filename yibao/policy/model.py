@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from functools import lru_cache
 from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
@@ -129,13 +130,7 @@ class Policy(Strict):
 
     def clause(self, ref: Ref) -> Clause:
         """The citable clause for a rule entry of this policy."""
-        section = None if ref.silent else ref.clause
-        return Clause(
-            document=self.document.citation,
-            section=section,
-            quote=ref.text,
-            unavailable=ref.unavailable,
-        )
+        return _clause(self.document.citation, None if ref.silent else ref.clause, ref.text, ref.unavailable)
 
     def silent(self, what: str) -> Clause:
         """A clause for a matter this document does not address at all."""
@@ -145,6 +140,13 @@ class Policy(Strict):
     def citation(self) -> str:
         """How decisions cite the document: its number, or (none printed) issuer, title, date."""
         return self.document.citation
+
+
+@lru_cache(maxsize=4096)
+def _clause(document: str, section: str | None, quote: str, unavailable: bool) -> Clause:
+    # A policy cites the same few dozen clauses on every decision (a quote builds about ten);
+    # a Clause is frozen, so one instance per citation serves them all.
+    return Clause(document=document, section=section, quote=quote, unavailable=unavailable)
 
 
 def _entries(model: BaseModel, prefix: str) -> Iterator[tuple[str, Ref]]:

@@ -39,6 +39,7 @@ from yibao.models import (
     PersonIdentity,
     PriorEnrolment,
 )
+from yibao.prepared import Prepared
 from yibao.rules.facts import Category, IdentityFact, PersonFacts
 from yibao.services.errors import InvalidInput
 
@@ -84,16 +85,17 @@ class YearRecord:
 class PersonFile:
     """Every row of one person the facts are built from, read at once (``read_file``).
 
-    The rows are Core rows (attribute access by column name, no ORM identity map): a
-    quote reads them on every keystroke of F2, and ORM objects were most of its cost."""
+    The rows are named tuples (``yibao.prepared``: attribute access by column name, no ORM
+    identity map): a quote reads them on every keystroke of F2, and ORM objects, then
+    SQLAlchemy's per-statement overhead, were most of its cost."""
 
-    person: Person | sa.Row[Any]  # the person table's columns, as an ORM object or a Core row
-    identities: tuple[sa.Row[Any], ...]  # person_identity, in recognition order (created_at)
-    enrolments: tuple[sa.Row[Any], ...]  # enrolment, every benefit year
-    payments: tuple[sa.Row[Any], ...]  # payment, status paid only
-    imported: tuple[sa.Row[Any], ...]  # prior_enrolment with its list's source_name
+    person: Any  # the person table's columns: an ORM ``Person`` or a row
+    identities: tuple[Any, ...]  # person_identity rows, in recognition order (created_at)
+    enrolments: tuple[Any, ...]  # enrolment rows, every benefit year
+    payments: tuple[Any, ...]  # payment rows, status paid only
+    imported: tuple[Any, ...]  # prior_enrolment rows with their list's source_name
 
-    def enrolment(self, benefit_year: int) -> sa.Row[Any] | None:
+    def enrolment(self, benefit_year: int) -> Any:
         return next((e for e in self.enrolments if e.benefit_year == benefit_year), None)
 
 
@@ -121,24 +123,34 @@ _IMPORTED = (
 _PERSON = sa.select(Person.__table__).where(Person.__table__.c.id == sa.bindparam("pid"))  # type: ignore[attr-defined]
 
 
+_READ_PERSON, _READ_IDENTITIES, _READ_ENROLMENTS, _READ_PAYMENTS, _READ_IMPORTED = (
+    Prepared(stmt) for stmt in (_PERSON, _IDENTITIES, _ENROLMENTS, _PAYMENTS, _IMPORTED)
+)
+
+
 def read_file(session: Session, person: Person | str) -> PersonFile | None:
-    """The person (an ORM ``Person`` the caller holds, or read here as a Core row by id;
-    None when there is no such person) with their identities, enrolments, paid payments
-    and imported list rows. The statements are built once at import, so SQLAlchemy reuses
-    their compiled form; they run on the session's connection, after a flush, so a caller
-    inside a write transaction reads what it has just added."""
+    """The person (an ORM ``Person`` the caller holds, or read here as a row by id; None
+    when there is no such person) with their identities, enrolments, paid payments and
+    imported list rows. The statements are prepared once (``yibao.prepared``: a quote runs
+    them on every keystroke of F2); they run on the session's connection, in its
+    transaction, after a flush, so a caller inside a write transaction reads what it has
+    just added."""
     session.flush()
     con = session.connection()
-    key = {"pid": person if isinstance(person, str) else person.id}
-    row: Person | sa.Row[Any] | None = person if isinstance(person, Person) else con.execute(_PERSON, key).first()
-    if row is None:
-        return None
+    pid = person if isinstance(person, str) else person.id
+    if isinstance(person, Person):
+        row: Any = person
+    else:
+        found = _READ_PERSON.rows(con, pid=pid)
+        if not found:
+            return None
+        row = found[0]
     return PersonFile(
         person=row,
-        identities=tuple(con.execute(_IDENTITIES, key)),
-        enrolments=tuple(con.execute(_ENROLMENTS, key)),
-        payments=tuple(con.execute(_PAYMENTS, key)),
-        imported=tuple(con.execute(_IMPORTED, key)),
+        identities=_READ_IDENTITIES.rows(con, pid=pid),
+        enrolments=_READ_ENROLMENTS.rows(con, pid=pid),
+        payments=_READ_PAYMENTS.rows(con, pid=pid),
+        imported=_READ_IMPORTED.rows(con, pid=pid),
     )
 
 
