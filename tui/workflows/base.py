@@ -32,10 +32,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from itertools import count
-from typing import Any, ClassVar, TypeVar
+from typing import ClassVar, ParamSpec, TypeVar, cast
 
 from textual import on
 from textual.message import Message
+from textual.screen import Screen
 from textual.widgets import Checkbox, Input, Select, SelectionList
 from textual.worker import get_current_worker
 
@@ -48,6 +49,7 @@ log = logging.getLogger(__name__)
 _tokens = count(1)
 
 R = TypeVar("R")
+P = ParamSpec("P")
 
 
 def outcome_message(error: BaseException, answer: type[Answer], token: int) -> Refused | Invalid | Failed:
@@ -62,9 +64,10 @@ def outcome_message(error: BaseException, answer: type[Answer], token: int) -> R
         return Invalid(error.message, getattr(error, "field", None), answer, token)
     if isinstance(error, errors.InvalidInput):
         return Invalid(error.message, error.field, answer, token)
-    if isinstance(error, ValueError) and isinstance(getattr(error, "message", None), str):
+    text = getattr(error, "message", None)
+    if isinstance(error, ValueError) and isinstance(text, str):
         # domain validation errors (InvalidIdNumber, InvalidQuery …) carry a Chinese message
-        return Invalid(error.message, getattr(error, "field", None), answer, token)  # type: ignore[attr-defined]
+        return Invalid(text, getattr(error, "field", None), answer, token)
     log.exception("service call for %s failed", answer.__name__, exc_info=error)
     return Failed(f"{type(error).__name__}: {error}", answer, token)
 
@@ -76,27 +79,27 @@ class ServiceCalls:
     _focus_at: dict[int, object]
 
     def call(
-        self, answer: Callable[[R], Answer], fn: Callable[..., R], *args: Any, **kwargs: Any
+        self, answer: Callable[[R], Answer], fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs
     ) -> int:
         """Run ``fn(*args, **kwargs)`` in a thread; post ``answer(result)`` or the shared outcome.
 
         A later call for the same answer type cancels the earlier one. Returns the token the
         message carries (``is_current(message)`` tells whether it answers the latest call).
         """
-        kind: type[Answer] = answer if isinstance(answer, type) else Answer  # type: ignore[assignment]
+        kind: type[Answer] = answer if isinstance(answer, type) else Answer
         token = next(_tokens)
         if not hasattr(self, "_latest"):
             self._latest = {}
             self._focus_at = {}
         self._latest[kind] = token
-        node: Any = self
+        node = self._node()
         self._focus_at = {t: w for t, w in self._focus_at.items() if t in self._latest.values()}
         self._focus_at[token] = getattr(node, "focused", None)  # where the clerk was
 
         def job() -> None:
             worker = get_current_worker()
             try:
-                message: Any = answer(fn(*args, **kwargs))
+                message: Answer | Refused | Invalid | Failed = answer(fn(*args, **kwargs))
                 message.token = token
             except Exception as error:  # noqa: BLE001 - every failure becomes a message
                 message = outcome_message(error, kind, token)
@@ -107,6 +110,10 @@ class ServiceCalls:
                         exclusive=True, exit_on_error=False)
         return token
 
+    def _node(self) -> Screen[object]:
+        # Mixed into screens and modals only: ``focused``, ``query`` and the workers are theirs.
+        return cast("Screen[object]", self)
+
     def is_current(self, message: Answer | Refused | Invalid | Failed) -> bool:
         """Whether ``message`` answers the latest call for its answer type."""
         kind = message.answer if isinstance(message, (Refused, Invalid, Failed)) else type(message)
@@ -115,7 +122,7 @@ class ServiceCalls:
     def focus_after(self, message: Answer | Refused | Invalid | Failed, selector: str) -> bool:
         """Move the focus to ``selector`` in answer to ``message`` only if the clerk is still
         where they were when the call was made; True when moved."""
-        node: Any = self
+        node = self._node()
         before = getattr(self, "_focus_at", {}).pop(message.token, None)
         if node.focused is not before:
             return False
@@ -149,7 +156,7 @@ class WorkflowScreen(ServiceCalls, FormScreen):
         """The clerk edited the field a warning speaks of, or moved to another person: the
         warning goes. One said while handling this very edit (a handler of the screen ran
         first) is newer than the edit and stays."""
-        app: Any = self.app
+        app = self.desk
         control = getattr(event, "control", None)
         if control is None or app.status_owner is not self or app.status[1] == "information":
             return

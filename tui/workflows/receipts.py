@@ -19,11 +19,12 @@ from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, cast
 
 from textual.message import Message
 
 if TYPE_CHECKING:
+    from tui.screens.base import DeskScreen
     from yibao.printing.receipt import SavedReceipt
     from yibao.services.views import ReceiptView
 
@@ -75,8 +76,8 @@ class PrintsReceipts:
     answer is shown; ``receipts_printed`` shows the outcome (the screen's own layout)."""
 
     def print_receipts(self, receipts: Sequence[ReceiptView], saved: Sequence[SavedReceipt]) -> None:
-        node: Any = self
-        app = node.app
+        node = cast("DeskScreen", self)  # mixed into desk screens only
+        app = node.desk
         printer = app.receipt_printer  # read here: it may read the registry's setting
         receipts, saved = tuple(receipts), tuple(saved)
 

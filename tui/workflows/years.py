@@ -11,11 +11,14 @@ Textual finds them on a plain mixin.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from tui.widgets.year_choice import YearChoice
 from tui.workflows.messages import Answer
 from yibao.services.years import OpenYear
+
+if TYPE_CHECKING:
+    from tui.workflows.base import WorkflowScreen
 
 
 @dataclass
@@ -34,21 +37,26 @@ class YearChanged(Answer):
 
 class ChoosesYear:
     YEAR_PURPOSE: ClassVar[str] = "payment"  # yibao.rules.years.Purpose
-    services: Any
-    desk: Any
+
+    def _screen(self) -> WorkflowScreen:
+        # Mixed into workflow screens only (a plain class, so the screens' MRO is their own).
+        return cast("WorkflowScreen", self)
 
     def ask_years(self) -> None:
-        self.call(YearsOpen, self.services.years.open, self.YEAR_PURPOSE)  # type: ignore[attr-defined]
+        screen = self._screen()
+        screen.call(YearsOpen, screen.services.years.open, self.YEAR_PURPOSE)
 
     def on_years_open(self, message: YearsOpen) -> None:
-        self.query_one(YearChoice).show(message.years, self.services.benefit_year)  # type: ignore[attr-defined]
+        screen = self._screen()
+        screen.query_one(YearChoice).show(message.years, screen.services.benefit_year)
 
     def on_year_choice_chosen(self, message: YearChoice.Chosen) -> None:
-        self.call(YearChanged, self.services.years.choose, message.benefit_year,  # type: ignore[attr-defined]
-                  purpose=self.YEAR_PURPOSE)
+        screen = self._screen()
+        screen.call(YearChanged, screen.services.years.choose, message.benefit_year,
+                    purpose=self.YEAR_PURPOSE)
 
     def on_year_changed(self, message: YearChanged) -> None:
-        self.desk.refresh_info()  # the header shows the year being worked in
+        self._screen().desk.refresh_info()  # the header shows the year being worked in
         self.year_changed(message.year)
 
     def year_changed(self, year: OpenYear) -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from tui.formatting import local_time, show_date, yuan
 from tui.labels import SEX_LABELS, STATUS_LABELS, audit_action_label, region_text, relation_label
+
+if TYPE_CHECKING:
+    from yibao.services.views import CaseView
 
 ENROLMENT_STATUS = {"registered": "已登记未缴费", "paid": "已缴费", "refunded": "已退费", "cancelled": "已注销"}
 AUDIT_OUTCOME = {"done": "已办理", "refused": "不予办理"}
@@ -13,7 +16,7 @@ AUDIT_OUTCOME = {"done": "已办理", "refused": "不予办理"}
 Rows = list[tuple[str, tuple[str, ...]]]
 
 
-def person_text(case: Any, revealed: str | None = None) -> str:
+def person_text(case: CaseView, revealed: str | None = None) -> str:
     """The heading; the ID number masked unless the clerk asked to see it (``revealed``)."""
     p = case.person
     if p.has_id_number:
@@ -39,13 +42,13 @@ def person_text(case: Any, revealed: str | None = None) -> str:
     return "\n".join(lines)
 
 
-def year_text(case: Any) -> str:
+def year_text(case: CaseView) -> str:
     if case.paid_this_year:
         return f"[b green]{case.benefit_year} 年度：已缴费[/]"
     return f"[b yellow]{case.benefit_year} 年度：未缴费[/]　按 F2 办理参保登记"
 
 
-def tab_rows(case: Any) -> dict[str, Rows]:
+def tab_rows(case: CaseView) -> dict[str, Rows]:
     rows: dict[str, Rows] = {}
     members = case.household.members if case.household is not None else ()
     rows["members"] = [

@@ -10,6 +10,7 @@ reason typed in 理由. Who may decide is the service's business
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import ClassVar
 
 from textual import on
@@ -77,7 +78,7 @@ class ChangesScreen(WorkflowScreen):
         self.confirm(
             "采纳提议的修改",
             [pr.detail_text(request), "", "确认后大厅登记库中的记录将按上述内容修改，并记入操作记录。"],
-            lambda: self._decide(self.services.change_requests.accept, request.id, note),
+            lambda: self._decide(partial(self.services.change_requests.accept, request.id, note=note)),
             yes="采纳",
         )
 
@@ -85,11 +86,12 @@ class ChangesScreen(WorkflowScreen):
         request = self._selected()
         if request is None:
             return
-        self._decide(self.services.change_requests.reject, request.id, self._note())
+        self._decide(partial(self.services.change_requests.reject, request.id, note=self._note()))
 
-    def _decide(self, decide: Callable[..., ChangeRequestView], request_id: str, note: str | None) -> None:
+    def _decide(self, decide: Callable[[], ChangeRequestView]) -> None:
+        """``decide``: accept or reject, with the request and the reviewer's note bound."""
         self._say("正在提交……")
-        self.call(ChangeDecided, decide, request_id, note=note)
+        self.call(ChangeDecided, decide)
 
     # -- answers ---------------------------------------------------------------------------
     @on(ChangesRead)

@@ -4,21 +4,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from tui.workflows.messages import Answer
+
+if TYPE_CHECKING:
+    from yibao.outreach.daysheet import CashierSheet
+    from yibao.services import Services
 
 
 @dataclass(frozen=True)
 class Written:
-    sheet: Any  # yibao.outreach.daysheet.CashierSheet
+    sheet: CashierSheet
     pdf: Path
     xlsx: Path
 
 
 @dataclass
 class SheetRead(Answer):
-    sheet: Any  # CashierSheet
+    sheet: CashierSheet
 
 
 @dataclass
@@ -26,7 +30,7 @@ class SheetWritten(Answer):
     written: Written
 
 
-def _write(services: Any, sheet: Any, directory: Path) -> Written:
+def _write(services: Services, sheet: CashierSheet, directory: Path) -> Written:
     from yibao.printing.daysheet import write_sheet
 
     name = f"日结单-{sheet.day:%Y%m%d}-{sheet.device_prefix}-{services.clerk.name}"
@@ -34,11 +38,11 @@ def _write(services: Any, sheet: Any, directory: Path) -> Written:
     return Written(sheet, write_sheet(sheet, folder / f"{name}.pdf"), write_sheet(sheet, folder / f"{name}.xlsx"))
 
 
-def close(services: Any, directory: Path) -> Written:
+def close(services: Services, directory: Path) -> Written:
     """日结 today's cash, then the closed sheet's files."""
     return _write(services, services.dayclose.close(), directory)
 
 
-def write(services: Any, directory: Path) -> Written:
+def write(services: Services, directory: Path) -> Written:
     """Today's sheet as it stands (a draft until closed), as files."""
     return _write(services, services.dayclose.sheet(), directory)

@@ -3,7 +3,7 @@ today's cash and saves the signed sheet as PDF and .xlsx; P saves it without clo
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -17,8 +17,11 @@ from tui.workflows.base import WorkflowScreen
 from tui.workflows.dayclose import calls
 from tui.workflows.dayclose.calls import SheetRead, SheetWritten
 
+if TYPE_CHECKING:
+    from yibao.outreach.daysheet import CashierSheet
 
-def summary(sheet: Any) -> str:
+
+def summary(sheet: CashierSheet) -> str:
     lines = [f"{sheet.day:%Y年%m月%d日}　设备 {sheet.device_prefix}　" + "；".join(sheet.closes)]
     for total in sheet.totals():
         lines.append(f"　{total.channel_label}：{total.count} 张，{yuan(total.amount_fen)}")
@@ -43,7 +46,7 @@ class DayCloseScreen(WorkflowScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.sheet: Any = None
+        self.sheet: CashierSheet | None = None
 
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="dc-body"):

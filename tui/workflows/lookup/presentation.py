@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from tui.formatting import show_date
 from tui.labels import SEX_LABELS, STATUS_LABELS, relation_label
 
+if TYPE_CHECKING:
+    from yibao.lookup import PersonRow
 
-def hit_row(hit: Any) -> tuple[str, tuple[str, ...]]:
+
+def hit_row(hit: PersonRow) -> tuple[str, tuple[str, ...]]:
     """A lookup ``PersonRow`` as (person_id, cells) for the result table."""
     return hit.person_id, (
         hit.name,

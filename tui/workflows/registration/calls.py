@@ -4,8 +4,8 @@ They run in a thread and never touch a widget."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from tui.workflows.receipts import save_text
 from tui.workflows.registration.presentation import Draft, Paid
@@ -34,7 +34,7 @@ def register(services: Services, draft: Draft, person_id: str | None) -> Counter
 
 def pay(
     services: Services, receipts_dir: Path, person_id: str, *, category: str,
-    declared: dict[str, Any], channel: str, received_fen: int | None, confirmed: bool,
+    declared: Mapping[str, object], channel: str, received_fen: int | None, confirmed: bool,
 ) -> Paid:
     receipt = services.counter.pay(
         person_id, category=category, declared=declared, channel=channel,

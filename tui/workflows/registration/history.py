@@ -10,7 +10,7 @@ the focus on the field a refusal names. It holds no rule. The payment
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
 
 from textual import on
 from textual.widgets import Select
@@ -19,6 +19,7 @@ from tui.widgets.history import FIELD_IDS, HistoryForm
 from tui.workflows.base import WorkflowScreen
 from tui.workflows.messages import Answer, Invalid
 from tui.workflows.registration.messages import HistoryQuoted, PaymentTaken
+from tui.workflows.registration.presentation import enrolment_assessment
 from yibao.services.counter import CounterView
 from yibao.services.views import AssessmentView
 
@@ -29,7 +30,7 @@ class HistoryFormMixin(WorkflowScreen):
     A screen class, so that Textual collects its ``@on`` handlers (after the screen's own)."""
 
     person_id: str | None
-    assessment: Any
+    assessment: AssessmentView | None
 
     _history_focus = False  # put the focus on a refused field (quote not started by typing)
     _history_problem: tuple[str, str] | None = None  # (field, message) of the last refusal
@@ -37,7 +38,8 @@ class HistoryFormMixin(WorkflowScreen):
     def history_form(self) -> HistoryForm:
         return self.query_one(HistoryForm)
 
-    def declared_history(self) -> dict[str, Any]:
+    def declared_history(self) -> Mapping[str, object]:
+        """The history as typed: passed through to the services, which check every value."""
         return self.history_form().declared()
 
     def history_refused(self) -> bool:
@@ -81,7 +83,8 @@ class HistoryFormMixin(WorkflowScreen):
         # Quoting again while the clerk types does not take the focus away from the field
         # (nor re-select its text, which the next key would replace).
         self.show_assessment(message.view, focus=self._history_focus, after=message)
-        waiting = getattr(getattr(message.view.decision, "coverage", None), "waiting_months", 0)
+        assessed = enrolment_assessment(message.view)
+        waiting = assessed.coverage.waiting_months if assessed is not None and assessed.coverage is not None else 0
         self.status(f"已按参保历史重新核定：等待期{waiting or 0}个月。")
 
     def history_invalid(self, message: Invalid) -> bool:

@@ -19,9 +19,10 @@ class PersonFound(Answer):
 
 @dataclass
 class PersonOpened(Answer):
-    """The person the screen was opened for (from the case view)."""
+    """The person the screen was opened for (from the case view); None when no longer on
+    file (the form is then a new person's)."""
 
-    opened: CounterView
+    opened: CounterView | None
 
 
 @dataclass

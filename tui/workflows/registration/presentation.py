@@ -6,15 +6,18 @@ reasons' text). Presentation only; every rule is in the services.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from tui.formatting import local_time, show_date, yuan
 from tui.widgets.decision import Figure, section
 
 if TYPE_CHECKING:
     from yibao.printing.receipt import SavedReceipt
+    from yibao.rules.assess import EnrolmentAssessment
+    from yibao.rules.coverage import CoverageDecision
+    from yibao.rules.decision import Decision
     from yibao.services.counter import CounterView
-    from yibao.services.views import AssessmentView, ReceiptView
+    from yibao.services.views import AssessmentView, HouseholdView, IdentityView, ReceiptView
 
 CHANNELS: tuple[tuple[str, str], ...] = (("cash", "现金"), ("bank", "银行代收"), ("online", "线上缴费"))
 WINDOW_LABELS = {
@@ -85,7 +88,7 @@ class Paid:
     saved: SavedReceipt
 
 
-def household_text(household: Any) -> str:
+def household_text(household: HouseholdView | None) -> str:
     """The hint under 户号: whose household it is, or that it will be created."""
     if household is None:
         return "新户号：登记时新建此户。"
@@ -99,29 +102,39 @@ def household_text(household: Any) -> str:
 # -- display --------------------------------------------------------------------------------
 
 
-def _own_clause(decision: Any) -> str:
+def enrolment_assessment(view: AssessmentView) -> EnrolmentAssessment | None:
+    """The assessment's chain (eligibility, window, quote, coverage), or None when the
+    services refused without running it (already paid this year)."""
+    from yibao.rules.assess import EnrolmentAssessment
+
+    return view.decision if isinstance(view.decision, EnrolmentAssessment) else None
+
+
+def _own_clause(decision: Decision | None) -> str:
     """The clause a one-question decision (eligibility, payment window) rests on: its first
     reason is its answer."""
-    reasons = getattr(decision, "reasons", ()) or ()
+    reasons = decision.reasons if decision is not None else ()
     return section(reasons[0].clause) if reasons else ""
 
 
-def _waiting_clauses(coverage: Any) -> str:
+def _waiting_clauses(coverage: CoverageDecision) -> str:
     """Every clause the waiting period adds up from: a make-up period's fixed months (商南 四)
     and the months per lapsed year (四(二)4(8))."""
     return "、".join(dict.fromkeys(section(c) for c in coverage.waiting_clauses))
 
 
-def figures(view: Any) -> list[Figure]:
+def figures(view: AssessmentView) -> list[Figure]:
     """The quote as rows: standard, subsidy (and the identity that gave it), personal share,
     extras, payment window, coverage or waiting period — each with its clause."""
     from yibao.identities import label as identity_label
     from yibao.rules.facts import CATEGORY_LABELS, Category
+    from yibao.rules.quote import Quote
 
-    a = view.decision
-    rows = [Figure("参保类别", CATEGORY_LABELS.get(Category(view.category), view.category), _own_clause(getattr(a, "eligibility", None)))]
-    quote = getattr(a, "quote", None)
-    if quote is not None and hasattr(quote, "standard_fen"):
+    a = enrolment_assessment(view)
+    eligibility = a.eligibility if a is not None else None
+    rows = [Figure("参保类别", CATEGORY_LABELS.get(Category(view.category), view.category), _own_clause(eligibility))]
+    quote = a.quote if a is not None else None
+    if isinstance(quote, Quote):
         rows.append(Figure("个人缴费标准", yuan(quote.standard_fen), section(quote.standard_clause)))
         if quote.subsidy_fen:
             who = identity_label(quote.subsidy_identity) if quote.subsidy_identity else "资助"
@@ -132,17 +145,17 @@ def figures(view: Any) -> list[Figure]:
         extra_clauses = dict(quote.extra_clauses)
         for code, label, fen in quote.extras:
             rows.append(Figure(label, yuan(fen), section(extra_clauses.get(code))))
-    window = getattr(a, "payment_window", None)
+    window = a.payment_window if a is not None else None
     if window is not None:
         # The notice's own name for the period after the centralized one, where it has one.
-        text = getattr(window, "period_name", None) or WINDOW_LABELS.get(str(window.window), str(window.window))
+        text = window.period_name or WINDOW_LABELS.get(str(window.window), str(window.window))
         if window.earliest_payment_on and window.earliest_payment_on > view.on:
             text += f"，最早 {show_date(window.earliest_payment_on)} 可缴"
         rows.append(Figure("缴费期", text, _own_clause(window)))
-    coverage = getattr(a, "coverage", None)
+    coverage = a.coverage if a is not None else None
     if coverage is not None and coverage.start is not None:
         rows.append(Figure("待遇享受期", f"{show_date(coverage.start)} 至 {show_date(coverage.end)}", section(coverage.start_clause)))
-        days = getattr(coverage, "waiting_days", 0)
+        days = coverage.waiting_days
         parts = [f"{days}天"] if days else []
         parts += [f"{coverage.waiting_months}个月"] if coverage.waiting_months else []
         waiting = "＋".join(parts) or "无"
@@ -164,10 +177,10 @@ def refused_step(view: AssessmentView) -> tuple[str, str, str]:
     the quote, the status line and its severity. Read from the facts and the decision's
     fields, so that a fixable form (no 户籍地 on file) or a wait (登记后… 个工作日可缴) is not
     told as a refusal."""
-    a = view.decision
-    window = getattr(a, "payment_window", None)
-    eligibility = getattr(a, "eligibility", None)
-    quote = getattr(a, "quote", None)
+    a = enrolment_assessment(view)
+    window = a.payment_window if a is not None else None
+    eligibility = a.eligibility if a is not None else None
+    quote = a.quote if a is not None else None
     facts = view.facts
     place_unknown = facts.hukou_region is None and facts.residence_permit_region is None
     if eligibility is not None and eligibility.refused and place_unknown:
@@ -184,16 +197,16 @@ def refused_step(view: AssessmentView) -> tuple[str, str, str]:
     return REFUSED_STEP, "不予办理：理由见右侧。按 F2 办理下一位，Esc 返回。", "error"
 
 
-def payable(view: Any) -> bool:
+def payable(view: AssessmentView | None) -> bool:
     """Whether the F2 form may go on to payment (the services decide; this only reads it)."""
     return view is not None and view.due_fen is not None and not view.decision.refused and not view.draft
 
 
-def total_due(view: Any) -> int | None:
+def total_due(view: AssessmentView | None) -> int | None:
     return None if view is None else view.due_fen
 
 
-def identities_text(identities: tuple[Any, ...]) -> str:
+def identities_text(identities: tuple[IdentityView, ...]) -> str:
     shown = [
         f"{i.label}（{i.department or '部门未记'}，{show_date(i.valid_from)}起）" for i in identities if not i.revoked
     ]
