@@ -169,3 +169,15 @@ def _with_check(first17: str) -> str:
     from stdnum.cn import ric
 
     return first17 + ric.calc_check_digit(first17 + "0")
+
+
+def test_after_intake_the_desk_names_the_review_key() -> None:
+    """After 受理 the screen said “Ctrl+P 搜‘退费审核’” and never Ctrl+R, the key F1 lists for it."""
+    from datetime import date
+    from types import SimpleNamespace
+
+    from tui.workflows.refund.presentation import result_text
+
+    refund = SimpleNamespace(state_label="受理", receipt_no="HHBD-00000001", amount_fen=38000,
+                             received_on=date(2026, 12, 2), deadline=None, approver=None)
+    assert "Ctrl+R" in result_text(refund)  # type: ignore[arg-type]
