@@ -169,3 +169,31 @@ def _with_check(first17: str) -> str:
     from stdnum.cn import ric
 
     return first17 + ric.calc_check_digit(first17 + "0")
+
+
+def test_after_intake_the_desk_names_the_review_key() -> None:
+    """After 受理 the screen said “Ctrl+P 搜‘退费审核’” and never Ctrl+R, the key F1 lists for it."""
+    from datetime import date
+    from types import SimpleNamespace
+
+    from tui.workflows.refund.presentation import result_text
+
+    refund = SimpleNamespace(state_label="受理", receipt_no="HHBD-00000001", amount_fen=38000,
+                             received_on=date(2026, 12, 2), deadline=None, approver=None)
+    assert "Ctrl+R" in result_text(refund)  # type: ignore[arg-type]
+
+
+def test_a_newborn_enrolled_where_the_document_sets_no_coverage_says_so() -> None:
+    """晋城 sets no newborn coverage (“文件未规定新生儿参保缴费的期限、费用和待遇起始日期”):
+    after taking 380 元 the screen said “待遇享受期 — 至 —”."""
+    from types import SimpleNamespace
+
+    from tui.workflows.newborn.screen import result_text
+
+    receipt = SimpleNamespace(
+        amount_fen=38000, change_fen=0, receipt_no="DURB-00000003", person_name="张小雨",
+        id_masked="S*****3456",
+        enrolment=SimpleNamespace(benefit_year=2024, coverage_start=None, coverage_end=None),
+    )
+    text = result_text(SimpleNamespace(receipt=receipt, saved=SimpleNamespace(note="")))  # type: ignore[arg-type]
+    assert "— 至 —" not in text and "待遇享受期：文件未规定" in text, text

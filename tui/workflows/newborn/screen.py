@@ -190,11 +190,15 @@ def result_text(done: Enrolled) -> str:
     r = done.receipt
     paid = "免缴费参保" if r.amount_fen == 0 else f"实缴 {yuan(r.amount_fen)}"
     change = f"　找零 {yuan(r.change_fen)}" if r.change_fen else ""
+    start, end = r.enrolment.coverage_start, r.enrolment.coverage_end
+    # 晋城: the document sets no newborn coverage; “— 至 —” read as a fault after taking money.
+    coverage = (f"待遇享受期 {show_date(start)} 至 {show_date(end)}" if start or end
+                else "待遇享受期：文件未规定，请向医保经办机构核实")
     return "\n".join(
         (
             f"[b green]已办理新生儿参保[/]　收据号 [b]{r.receipt_no}[/]　{r.person_name}（{r.id_masked or '—'}）",
             f"{paid}{change}　{r.enrolment.benefit_year}年度",
-            f"待遇享受期 {show_date(r.enrolment.coverage_start)} 至 {show_date(r.enrolment.coverage_end)}",
+            coverage,
             done.saved.note,
             "按 Esc 返回，或按 F3 办理下一位。",
         )

@@ -60,7 +60,7 @@ def result_text(refund: RefundView) -> str:
     ]
     if refund.approver:
         lines.append(f"由 {refund.approver} 终审。")
-    lines.append("审核：在个人档案“退费”页按 Enter，或 Ctrl+P 搜“退费审核”。")
+    lines.append("审核：审核人员按 Ctrl+R（退费审核）办理，或在个人档案“退费”页按 Enter。")
     lines.append("按 Esc 返回，或按 F5 受理下一笔。")
     return "\n".join(lines)
 
