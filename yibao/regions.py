@@ -94,6 +94,13 @@ def counties_of(region_code: str) -> tuple[str, ...]:
     ) or (region_code,)
 
 
+def usual_hukou(jurisdiction: str) -> str:
+    """The 户籍地 a form may start with: the jurisdiction when it is one county (商南, 山阴);
+    nothing for a city (眉山, 晋城), whose own code is no county anyone's 户口簿 names."""
+    counties = counties_of(jurisdiction) if jurisdiction else ()
+    return counties[0] if len(counties) == 1 else ""
+
+
 def within(code: str | None, jurisdiction: str) -> bool:
     """True when ``code`` (county or finer, 6+ digits) lies inside ``jurisdiction``."""
     if not code:

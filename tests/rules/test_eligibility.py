@@ -210,3 +210,15 @@ def test_single_scheme_is_no_duplicate() -> None:
     d = duplicate_priority(load_policy("meishan-2024"), ("residence",))
     assert d.outcome is Outcome.ALLOWED
     assert d.chosen is Scheme.RESIDENCE
+
+
+@pytest.mark.parametrize("policy_id", ["shangnan-2025", "meishan-2024", "jincheng-2024", "shanyin-2025"])
+def test_a_person_with_no_place_on_file_is_asked_for_it_on_every_policy(policy_id: str) -> None:
+    """A person known only from a department list has no 户籍地 and no 居住证 on file. The
+    place is unknown, not elsewhere: 眉山 said "本人户籍不在眉山市" (its 一(二) lets anyone
+    enrol, read as if 户籍 were elsewhere) and 晋城 asked to check residence. Every policy
+    now refuses until the clerk fills it in, and names the ground it needs."""
+    policy = load_policy(policy_id)
+    d = check_enrolment(policy, person(hukou_region=None), ON)
+    assert d.outcome is Outcome.REFUSED
+    assert "登记库中没有本人的户籍地" in text(d) and "户籍不在" not in text(d)

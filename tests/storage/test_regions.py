@@ -48,3 +48,12 @@ def test_validate_explains_in_chinese() -> None:
 def test_codes_outside_bundled_provinces_come_from_stdnum() -> None:
     assert regions.is_current("110101")
     assert regions.name("110101") == "东城区"
+
+
+def test_usual_hukou_is_the_county_itself_never_a_citys_own_code() -> None:
+    from yibao.regions import usual_hukou
+
+    assert usual_hukou("611023") == "611023"  # 商南县
+    assert usual_hukou("140621") == "140621"  # 山阴县
+    assert usual_hukou("511400") == ""  # 眉山市: 东坡区, 彭山区, 仁寿县 … — the clerk types which
+    assert usual_hukou("140500") == ""  # 晋城市

@@ -434,3 +434,14 @@ async def test_shanyin_new_person_is_registered_and_told_when_to_pay(app, servic
         assert "不予办理" not in step and "请在左侧填写户籍地" in step
         assert app.screen.query_one("#reg-hukou").value == ""
         assert _text(app, "#reg-hukou-info") == ""  # not 山西省朔州市山阴县 from the form's default
+
+
+@pytest.mark.parametrize("policy_id", ["meishan-2024"])
+async def test_a_city_desk_does_not_prefill_the_citys_own_code_as_hukou(app) -> None:  # type: ignore[no-untyped-def]
+    """眉山 is a city (511400): no 户口簿 names 511400, so F2 starts with 户籍地 empty (a
+    person filed under "眉山市（511400）" made a pseudo-county row in F7). 商南, one county,
+    still starts with 611023 (the first test above registers 李四 with it untyped)."""
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2")
+        await settle(app, pilot)
+        assert app.screen.query_one("#reg-hukou").value == ""

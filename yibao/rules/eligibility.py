@@ -143,6 +143,17 @@ def _place(
 ) -> tuple[PlaceBasis | None, Outcome, Reason]:
     region = policy.region_code
     where = policy.jurisdiction
+    strict = [r for r in places if not (r.minors_only or r.confirm)] or list(places)
+    grounds = "或".join(dict.fromkeys(r.basis.label for r in strict))
+    if person.hukou_region is None and person.residence_permit_region is None:
+        # A person known only from a department list: the place is unknown, not elsewhere —
+        # no ground can be read from it (not even "anyone may enrol", which would be said as
+        # 户籍不在本地).
+        text = (
+            f"登记库中没有本人的户籍地，无法核定能否在{where}参保（参保地须为{grounds}）："
+            "请按户口簿填写户籍地（持居住证的填写居住证发证地）后重新核定。"
+        )
+        return None, Outcome.REFUSED, Reason(text=text, clause=policy.clause(strict[0]))
     confirm: tuple[PlaceRule, str] | None = None
     refusal: Reason | None = None
     for rule in places:
@@ -207,19 +218,10 @@ def _place(
         return rule.basis, Outcome.CONFIRM, Reason(text=text, clause=policy.clause(rule))
     if refusal is not None:
         return None, Outcome.REFUSED, refusal
-    strict = [r for r in places if not (r.minors_only or r.confirm)] or list(places)
-    grounds = "或".join(dict.fromkeys(r.basis.label for r in strict))
-    if person.hukou_region is None and person.residence_permit_region is None:
-        # A person known only from a department list: the place is unknown, not elsewhere.
-        text = (
-            f"登记库中没有本人的户籍地，无法核定能否在{where}参保（参保地须为{grounds}）："
-            "请按户口簿填写户籍地（持居住证的填写居住证发证地）后重新核定。"
-        )
-    else:
-        text = (
-            f"本人的户籍地、居住证地都不在{where}，不符合参保地须为{grounds}的规定，"
-            "请到户籍地或居住证地参保。"
-        )
+    text = (
+        f"本人的户籍地、居住证地都不在{where}，不符合参保地须为{grounds}的规定，"
+        "请到户籍地或居住证地参保。"
+    )
     return None, Outcome.REFUSED, Reason(text=text, clause=policy.clause(strict[0]))
 
 

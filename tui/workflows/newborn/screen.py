@@ -285,8 +285,9 @@ class NewbornScreen(ChoosesYear, PrintsReceipts, WorkflowScreen):
     def on_mount(self) -> None:
         self.query_one("#nb-payment").display = False
         self.query_one("#nb-year-row").display = False
-        region = str(getattr(self.services.policy, "region_code", "") or "")
-        self.query_one("#nb-hukou", Input).value = region
+        from yibao.regions import usual_hukou
+
+        self.query_one("#nb-hukou", Input).value = usual_hukou(self.services.policy.region_code)
         self.set_focus(self.query_one("#nb-guardian"))  # now: ``call`` notes it
         self.ask_years()
         if self.person_id:

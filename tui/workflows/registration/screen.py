@@ -144,7 +144,9 @@ class RegistrationScreen(ChoosesYear, PrintsReceipts, hv.HistoryFormMixin):
         self.query_one("#reg-payment").display = False
         self.query_one("#reg-household-info").display = False
         self.query_one("#reg-permit-info").display = False
-        self.query_one("#reg-hukou", Input).value = str(getattr(self.services.policy, "region_code", ""))
+        from yibao.regions import usual_hukou
+
+        self.query_one("#reg-hukou", Input).value = usual_hukou(self.services.policy.region_code)
         self.set_focus(self.query_one("#reg-id", IdNumberInput))  # now: ``call`` notes it
         self.ask_years()
         if self.person_id:
