@@ -119,6 +119,34 @@ def paid_last_year(year: int) -> sa.Select[Any]:
     )
 
 
+def paid_last_year_exists(person_id: sa.ColumnElement[Any], year: int) -> sa.ColumnElement[bool]:
+    """True when the person ``person_id`` (a column of an outer query) is among
+    ``paid_last_year(year)``: the same three sources, probed by person through their
+    ``(person_id, benefit_year)`` indexes. For a list of people already chosen this is three
+    index look-ups each, where ``IN (paid_last_year)`` first collects every payer of last year."""
+    payment, enrolment = table("payment").alias("last_pay"), table("enrolment").alias("last_enr")
+    prior = table("prior_enrolment").alias("last_prior")
+    return sa.or_(
+        sa.exists(
+            sa.select(1).where(
+                payment.c.person_id == person_id,
+                payment.c.benefit_year == year - 1,
+                payment.c.status == "paid",
+            )
+        ),
+        sa.exists(
+            sa.select(1).where(
+                enrolment.c.person_id == person_id,
+                enrolment.c.benefit_year == year - 1,
+                enrolment.c.status == "paid",
+            )
+        ),
+        sa.exists(
+            sa.select(1).where(prior.c.person_id == person_id, prior.c.benefit_year == year - 1)
+        ),
+    )
+
+
 def place_columns(
     region_code: str | None = None,
 ) -> tuple[sa.ColumnElement[str], sa.ColumnElement[str], sa.ColumnElement[str]]:
