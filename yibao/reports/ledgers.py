@@ -103,7 +103,7 @@ def _identities(conn: sa.Connection, ids: list[str], scope: Scope) -> dict[str, 
     query = sa.select(identity.c.person_id, identity.c.code).where(active_identity(scope.as_of))
     if len(ids) > _IDENTITIES_BY_ID:
         wanted = set(ids)
-        rows: Any = conn.execute(query.order_by(identity.c.code))
+        rows: Any = conn.execute(query.order_by(identity.c.code)).all()
         pairs = ((pid, code) for pid, code in rows if pid in wanted)
     else:
         pairs = (
@@ -173,7 +173,7 @@ def ledger(engine: Engine, scope: Scope, which: str) -> list[LedgerLine]:
         .where(*conds)
     )
     with engine.connect() as conn:
-        rows = list(conn.execute(query))
+        rows = conn.execute(query).all()
         held = _identities(conn, [r[0] for r in rows], scope)
     # Sorted here, not by ORDER BY: SQLite's sorter carried every column of half a million
     # rows (~2 s at 1.6 M); the order is the same (code points; no collation), on PostgreSQL too.
