@@ -103,6 +103,14 @@ def paid_as_of(
     return query.distinct() if distinct else query
 
 
+def paid_as_of_exists(person_id: sa.ColumnElement[Any], year: int, cutoff: date) -> sa.ColumnElement[bool]:
+    """True when the person ``person_id`` (a column of an outer query) is among
+    ``paid_as_of(year, cutoff)``, probed through their payments of the year: for rows already
+    few (the subsidised payments), where ``IN (paid_as_of)`` collects every payer first."""
+    paid = paid_as_of(year, cutoff)
+    return paid.where(paid.selected_columns.person_id == person_id).exists()
+
+
 def paid_last_year(year: int) -> sa.Select[Any]:
     """``SELECT person_id`` of the persons paid for ``year − 1``: the registry's own payment
     or enrolment, or a row of an imported payer list (``prior_enrolment``)."""

@@ -33,6 +33,7 @@ from yibao.reports.base import (
     Scope,
     active_identity,
     paid_as_of,
+    paid_as_of_exists,
     paid_last_year_exists,
     persons_with_place,
     place_columns,
@@ -208,7 +209,6 @@ def gone_since_last_year(engine: Engine, scope: Scope) -> int:
 def subsidy_ledger(engine: Engine, scope: Scope) -> list[SubsidyLine]:
     person, payment = table("person"), table("payment")
     _county, town, village = place_columns(scope.policy.region_code)
-    good = paid_as_of(scope.year, scope.as_of)
     query = (
         sa.select(
             person.c.id,
@@ -222,38 +222,40 @@ def subsidy_ledger(engine: Engine, scope: Scope) -> list[SubsidyLine]:
             payment.c.personal_fen,
             payment.c.paid_on,
             payment.c.receipt_no,
+            payment.c.status,
         )
         .select_from(persons_with_place().join(payment, payment.c.person_id == person.c.id))
         .where(
             payment.c.benefit_year == scope.year,
             payment.c.paid_on <= scope.as_of,
-            payment.c.subsidy_fen > 0,
+            # A literal, not a parameter: so the planner can use ``ix_payment_subsidised``
+            # (partial on ``subsidy_fen > 0``) and read the subsidised payments only.
+            payment.c.subsidy_fen > sa.literal_column("0"),
             payment.c.status.in_(("paid", "refunded")),
-            person.c.id.in_(good),
+            paid_as_of_exists(person.c.id, scope.year, scope.as_of),
             *town_filter(scope),
         )
-        .order_by(town, village, person.c.name, person.c.id)
     )
-    # A refunded payment beside a newer good one: keep the good one only.
     with engine.connect() as conn:
-        rows = conn.execute(query.add_columns(payment.c.status)).all()
+        rows = conn.execute(query).all()
         held = _identities(conn, [r.id for r in rows], scope)
+    rows.sort(key=itemgetter(3, 4, 1, 0))  # town, village, name, person (as the ledgers)
     coverage = getattr(scope.policy, "coverage", None)
+    # A refunded payment beside a newer good one: keep the good one only.
     seen: dict[str, Any] = {}
     for r in rows:
         if r.id not in seen or r.status == "paid":
             seen[r.id] = r
+    notes: dict[str, tuple[Any, str]] = {}  # per identity applied: its funding and the note
     out: list[SubsidyLine] = []
     for r in seen.values():
         code = r.subsidy_identity or ""
-        funding = coverage.funding_for(code) if coverage is not None else None
+        if code not in notes:
+            notes[code] = _funding_note(scope, coverage, code)
+        funding, note = notes[code]
         split = funding.split(int(r.subsidy_fen)) if funding is not None else None
-        if funding is None:
-            note = f"{scope.document} 未规定该身份资助资金的来源划分"
-        elif split is None:
+        if funding is not None and split is None:
             note = f"{scope.document} {funding.clause} 所列来源之和与资助额不符，需核实"
-        else:
-            note = f"{scope.document} {funding.clause}"
         out.append(
             SubsidyLine(
                 person_id=r.id,
@@ -273,6 +275,14 @@ def subsidy_ledger(engine: Engine, scope: Scope) -> list[SubsidyLine]:
             )
         )
     return out
+
+
+def _funding_note(scope: Scope, coverage: Any, code: str) -> tuple[Any, str]:
+    """The policy's split of ``code``'s subsidy by source (None: not split) and the note."""
+    funding = coverage.funding_for(code) if coverage is not None else None
+    if funding is None:
+        return None, f"{scope.document} 未规定该身份资助资金的来源划分"
+    return funding, f"{scope.document} {funding.clause}"
 
 
 def totals_by_source(lines: list[SubsidyLine]) -> tuple[dict[str, int], int]:
