@@ -123,6 +123,18 @@ def _identities(conn: sa.Connection, ids: list[str], scope: Scope) -> dict[str, 
 
 def ledger(engine: Engine, scope: Scope, which: str) -> list[LedgerLine]:
     """The people of one of the four ledgers (``LEDGERS``), by town, village and name."""
+    rows, held = _ledger_rows(engine, scope, which)
+    none: tuple[str, ...] = ()
+    return [
+        LedgerLine(pid, name, number, sex, born, county, town, village, address, phone,
+                   bool(was), tuple(held[pid]) if pid in held else none)
+        for pid, name, number, sex, born, county, town, village, address, phone, was in rows
+    ]
+
+
+def _ledger_rows(engine: Engine, scope: Scope, which: str) -> tuple[list[Any], dict[str, list[str]]]:
+    """``ledger``'s rows as the query gives them (in its order), and each one's identities:
+    the sheet is made from these, without a ``LedgerLine`` each."""
     if which not in LEDGERS:
         raise ValueError(f"没有“{which}”这本台账。可选：{'、'.join(LEDGERS)}。")
     person, identity = table("person"), table("person_identity")
@@ -177,14 +189,10 @@ def ledger(engine: Engine, scope: Scope, which: str) -> list[LedgerLine]:
         rows = conn.execute(query).all()
         held = _identities(conn, [r[0] for r in rows], scope)
     # Sorted here, not by ORDER BY: SQLite's sorter carried every column of half a million
-    # rows (~2 s at 1.6 M); the order is the same (code points; no collation), on PostgreSQL too.
+    # rows (~2 s at 1.6 M). By code point, as SQLite sorted; on PostgreSQL the same order now,
+    # not the database's collation.
     rows.sort(key=itemgetter(5, 6, 7, 1, 0))
-    none: tuple[str, ...] = ()
-    return [
-        LedgerLine(pid, name, number, sex, born, county_, town_, village_, address, phone,
-                   bool(was), tuple(held[pid]) if pid in held else none)
-        for pid, name, number, sex, born, county_, town_, village_, address, phone, was in rows
-    ]
+    return rows, held
 
 
 def gone_since_last_year(engine: Engine, scope: Scope) -> int:
@@ -338,7 +346,7 @@ _LEDGER_RULE = {
 
 
 def ledger_sheet(engine: Engine, scope: Scope, which: str, *, full_ids: bool = False) -> Sheet:
-    lines = ledger(engine, scope, which)
+    lines, held = _ledger_rows(engine, scope, which)
     sheet = Sheet(
         name=which,
         title=f"{which}台账",
@@ -349,21 +357,24 @@ def ledger_sheet(engine: Engine, scope: Scope, which: str, *, full_ids: bool = F
     )
     labels = _Labels()
     sexes = {"1": "男", "2": "女"}
+    none: tuple[str, ...] = ()
     sheet.rows = [
         [
             n,
-            line.town,
-            line.village,
-            line.name,
-            _shown(line.id_number, full_ids),
-            sexes.get(line.sex or "", "未知"),
-            line.birth_date.isoformat() if line.birth_date else "",
-            "已缴" if line.paid_last_year else "未缴",
-            labels.of(line.identities),
-            line.phone or "",
-            line.address or "",
+            town,
+            village,
+            name,
+            _shown(number, full_ids),
+            sexes.get(sex or "", "未知"),
+            born.isoformat() if born else "",
+            "已缴" if was else "未缴",
+            labels.of(tuple(held[pid]) if pid in held else none),
+            phone or "",
+            address or "",
         ]
-        for n, line in enumerate(lines, start=1)
+        for n, (pid, name, number, sex, born, _county, town, village, address, phone, was) in enumerate(
+            lines, start=1
+        )
     ]
     sheet.footer.append(f"合计：{len(lines)} 人。")
     if which == LAST_YEAR:
