@@ -515,6 +515,14 @@ class Payment(SQLModel, table=True):
         sa.Index("ix_payment_person_year", "person_id", "benefit_year"),
         # An enrolment's payments (sync import, voids, the export): without it, a scan each.
         sa.Index("ix_payment_enrolment_id", "enrolment_id"),
+        # The subsidy ledger: the year's subsidised payments only (a few in a hundred).
+        sa.Index(
+            "ix_payment_subsidised",
+            "benefit_year",
+            "paid_on",
+            sqlite_where=sa.text("subsidy_fen > 0"),
+            postgresql_where=sa.text("subsidy_fen > 0"),
+        ),
     )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)

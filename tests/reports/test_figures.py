@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 import sqlalchemy as sa
 
 from yibao.places import UNKNOWN_TOWN
@@ -151,3 +152,25 @@ def test_weekly_figures(engine: sa.Engine, people: dict[str, str]) -> None:
     assert report.week_of(town).paid_week == 1 and report.week_of(town).refunds_paid == 1
     fushui = next(t for t in report.progress.towns if t.town == "富水镇")
     assert report.week_of(fushui).paid_week == 0
+
+
+def test_identities_read_at_once_as_by_person(
+    engine: sa.Engine, people: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large ledger reads every identity valid on the day at once instead of by person
+    (``_IDENTITIES_BY_ID``); the lines are the same either way."""
+    scope = Scope(SHANGNAN, END)
+
+    def every_list() -> list[list[object]]:
+        return [*(list(L.ledger(engine, scope, w)) for w in L.LEDGERS), list(L.subsidy_ledger(engine, scope))]
+
+    by_person = every_list()
+    monkeypatch.setattr(L, "_IDENTITIES_BY_ID", 0)
+    at_once = every_list()
+    assert at_once == by_person
+    # C holds 监测对象 and 低保; the payment applied 监测对象 (as in the test above).
+    c = next(line for line in at_once[-1] if line.person_id == people["C"])  # type: ignore[attr-defined]
+    assert c.other_identities == ("minimum_living",)  # type: ignore[attr-defined]
+    # D 赵四 (特困, unpaid) is listed with it in 户籍人口未参保.
+    d = next(line for line in at_once[0] if line.person_id == people["D"])  # type: ignore[attr-defined]
+    assert d.identities == ("extreme_poverty",)  # type: ignore[attr-defined]

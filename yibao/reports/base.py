@@ -103,6 +103,14 @@ def paid_as_of(
     return query.distinct() if distinct else query
 
 
+def paid_as_of_exists(person_id: sa.ColumnElement[Any], year: int, cutoff: date) -> sa.ColumnElement[bool]:
+    """True when the person ``person_id`` (a column of an outer query) is among
+    ``paid_as_of(year, cutoff)``, probed through their payments of the year: for rows already
+    few (the subsidised payments), where ``IN (paid_as_of)`` collects every payer first."""
+    paid = paid_as_of(year, cutoff)
+    return paid.where(paid.selected_columns.person_id == person_id).exists()
+
+
 def paid_last_year(year: int) -> sa.Select[Any]:
     """``SELECT person_id`` of the persons paid for ``year − 1``: the registry's own payment
     or enrolment, or a row of an imported payer list (``prior_enrolment``)."""
@@ -116,6 +124,34 @@ def paid_last_year(year: int) -> sa.Select[Any]:
             enrolment.c.benefit_year == year - 1, enrolment.c.status == "paid"
         ),
         sa.select(prior.c.person_id).where(prior.c.benefit_year == year - 1),
+    )
+
+
+def paid_last_year_exists(person_id: sa.ColumnElement[Any], year: int) -> sa.ColumnElement[bool]:
+    """True when the person ``person_id`` (a column of an outer query) is among
+    ``paid_last_year(year)``: the same three sources, probed by person through their
+    ``(person_id, benefit_year)`` indexes. For a list of people already chosen this is three
+    index look-ups each, where ``IN (paid_last_year)`` first collects every payer of last year."""
+    payment, enrolment = table("payment").alias("last_pay"), table("enrolment").alias("last_enr")
+    prior = table("prior_enrolment").alias("last_prior")
+    return sa.or_(
+        sa.exists(
+            sa.select(1).where(
+                payment.c.person_id == person_id,
+                payment.c.benefit_year == year - 1,
+                payment.c.status == "paid",
+            )
+        ),
+        sa.exists(
+            sa.select(1).where(
+                enrolment.c.person_id == person_id,
+                enrolment.c.benefit_year == year - 1,
+                enrolment.c.status == "paid",
+            )
+        ),
+        sa.exists(
+            sa.select(1).where(prior.c.person_id == person_id, prior.c.benefit_year == year - 1)
+        ),
     )
 
 
