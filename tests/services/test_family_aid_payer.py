@@ -50,11 +50,11 @@ def test_an_unknown_payer_is_asked_then_recorded_bound_and_pays_for_two(services
     with pytest.raises(NeedsConfirmation) as asked:
         _bind(services, relatives, "son", "child")
     said = asked.value.decision.explain()
-    # The payer's check comes first, citing the clause that says who may pay, then the
-    # document's silence on how the status is shown.
-    assert "家庭共济由参加职工医保的参保人员为亲属缴费" in said[0] and "山政办发〔2024〕25号 三(一)3" in said[0]
-    assert "登记库中尚无此人" in said[1] and "文件未规定如何核实缴费人参加职工医保" in said[1]
-    assert "医保电子凭证" in said[1] and "文件未作规定" in said[1]
+    # The payer's check comes first (the documents are silent on how the status is shown),
+    # then the clause that says who may pay: 三(一)3 参加职工医疗保险的参保人员 … 代缴.
+    assert "登记库中尚无此人" in said[0] and "文件未规定如何核实缴费人参加职工医保" in said[0]
+    assert "医保电子凭证" in said[0] and "文件未作规定" in said[0]
+    assert "职工医保参保人员可通过家庭共济" in said[1] and "山政办发〔2024〕25号 三(一)3" in said[1]
     assert counts(services.engine, *TABLES) == before  # asked: nothing written
 
     binding = _bind(services, relatives, "son", "child", confirmed=True)
@@ -79,7 +79,7 @@ def test_a_payer_on_file_outside_employee_insurance_is_updated(services, relativ
     on_file = services.persons.register(name="王父", id_number=PAYER_NUMBER, hukou_region="140621")
     with pytest.raises(NeedsConfirmation) as asked:
         _bind(services, relatives, "son", "child")
-    assert "登记库中此人登记为未参加职工医保" in asked.value.decision.explain()[1]
+    assert "登记库中此人登记为未参加职工医保" in asked.value.decision.explain()[0]
     assert not services.persons.get(on_file.id).employee_insured
     _bind(services, relatives, "son", "child", confirmed=True)
     assert services.persons.get(on_file.id).employee_insured

@@ -97,7 +97,7 @@ async def test_a_payer_on_file_outside_employee_insurance_is_asked_for_the_proof
         assert isinstance(app.screen, ConfirmModal)
         body = shown(app.screen.query_one("#confirm-body"))
         assert "登记库中此人登记为未参加职工医保" in body and "商南政办发〔2024〕57号（文件未作规定）" in body
-        assert "已查验 张建国 的职工医保参保凭证" in body
+        assert "已查验张建国的职工医保参保凭证" in body
         await pilot.press("escape")  # not seen after all
         await settle(app, pilot)
         assert app.status[0] == "未绑定。"
@@ -252,7 +252,7 @@ async def test_a_payer_the_registry_does_not_know_is_recorded_by_the_bind(app, s
         assert isinstance(app.screen, ConfirmModal)
         body = shown(app.screen.query_one("#confirm-body"))
         assert "登记库中尚无此人" in body and "文件未规定如何核实缴费人参加职工医保" in body
-        assert "已查验 张建国 的医保电子凭证" in body
+        assert "已查验张建国的医保电子凭证" in body
         assert services.persons.by_id_number(payer_number) is None  # asked: nothing written yet
         await pilot.press("enter")
         await settle(app, pilot)
@@ -279,3 +279,20 @@ async def test_a_payer_the_registry_does_not_know_is_recorded_by_the_bind(app, s
         assert (tmp_path / "receipts" / f"{payment.receipt_no}.txt").is_file()
     actions = [a.action for a in services.persons.case(payer.id).history]
     assert actions[:2] == ["person.register", "family.bind"]
+
+
+async def test_a_burst_typed_into_the_empty_list_reaches_the_relative_number_whole(app, services, family) -> None:  # type: ignore[no-untyped-def]
+    """One Tab after the payer, nobody bound: a card reader's 18 keys at once land in 亲属身份证号
+    in order (the list forwarded only the first before, the rest were lost)."""
+    from tests.tui.conftest import burst
+
+    services.persons.update(family.head_id, employee_insured=True)
+    spouse = services.persons.get(family.spouse_id)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f4", *family.head_number)
+        await settle(app, pilot)
+        await pilot.press("tab")
+        burst(app, *spouse.id_number)
+        await settle(app, pilot)
+        assert app.focused.id == "fa-relative"
+        assert app.screen.query_one("#fa-relative").value == spouse.id_number

@@ -51,22 +51,13 @@ PAYER_PROOFS: tuple[str, ...] = ("医保电子凭证", "职工医保参保凭证
 def payer_check(policy: Policy, *, name: str, proof: str, on_file: bool) -> Decision:
     """The clerk's check that ``name`` is in 职工医保, asked before F4 records it (a payer the
     registry does not know, or knows outside 职工医保). Always ``CONFIRM``: the documents
-    say that a 职工医保 参保人员 may pay (晋城 三(三), 山阴 三(一)3; 商南 and 眉山 say nothing
-    on 家庭共济) and none of them says how the status is verified."""
-    permitted = policy.family_aid.permitted
+    say who may pay (晋城 三(三), 山阴 三(一)3: 参加职工医保的参保人员; 商南 and 眉山 say
+    nothing on 家庭共济; ``family_aid`` cites it) and none says how the status is verified."""
     who = "登记库中此人登记为未参加职工医保" if on_file else "登记库中尚无此人"
     return Decision(
         rule="family_aid.payer",
         outcome=Outcome.CONFIRM,
         reasons=(
-            Reason(
-                text=(
-                    "文件未规定家庭共济；本终端只为参加职工医保的缴费人办理。"
-                    if permitted.silent
-                    else "家庭共济由参加职工医保的参保人员为亲属缴费。"
-                ),
-                clause=policy.clause(permitted),
-            ),
             Reason(
                 text=(
                     f"{who}。文件未规定如何核实缴费人参加职工医保：请查验{name}的{proof}，"

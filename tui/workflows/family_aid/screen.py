@@ -19,7 +19,7 @@ reasons (with clauses) and stops there.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -129,6 +129,28 @@ def pay(services: Any, receipts_dir: Path, payer_id: str, relative_ids: list[str
     return Paid(receipts, tuple(save_text(r, receipts_dir) for r in receipts))
 
 
+class RelativeList(SelectionList[str]):
+    """The bound relatives. Typed into while empty (one Tab after the payer's number, nobody
+    bound yet), the keys go to the field ``route`` names, not lost in the list. The list
+    stays in the Tab order so a Tab pressed before the lookup answers lands the same way as
+    one pressed after. Handled here, in the list's own queue, so that a burst of keys (a
+    card reader, a fast typist) queued for the list follows the first one, in order."""
+
+    def __init__(self, route: Callable[[str], Input], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._route = route
+
+    def on_key(self, event: events.Key) -> None:
+        if self.option_count or not event.is_printable:
+            return
+        target = self._route(event.character or "")
+        if self.screen.focused is self:
+            self.screen.set_focus(target)  # now: its Focus is queued before the key below
+        target.post_message(events.Key(event.key, event.character))
+        event.stop()
+        event.prevent_default()
+
+
 # -- display ------------------------------------------------------------------------------
 
 
@@ -222,7 +244,7 @@ class FamilyAidScreen(PrintsReceipts, WorkflowScreen):
                         Select([(p, p) for p in PAYER_PROOFS], prompt="请选择已查验的凭证", id="fa-payer-proof"),
                     )
                 yield Static("已绑定的亲属（空格勾选要代缴的人）", classes="section-title")
-                yield SelectionList[str](id="fa-relatives")
+                yield RelativeList(self._typed_in_empty_list, id="fa-relatives")
                 yield Static("绑定新亲属（填好后按 Ctrl+B）", classes="section-title")
                 yield wv.row("亲属身份证号", wv.OptionalIdInput(id="fa-relative"))
                 yield wv.Hint("", id="fa-relative-info")
@@ -277,22 +299,15 @@ class FamilyAidScreen(PrintsReceipts, WorkflowScreen):
         else:
             info.update(wv.id_info(value))
 
-    def on_key(self, event: events.Key) -> None:
-        """Typing in the empty list of relatives (one Tab after the payer's number, nobody
-        bound yet) is the relative's ID number: it goes there, not lost in the list. The
-        list stays in the Tab order so a Tab pressed before the lookup answers lands the
-        same way as one pressed after."""
-        selection = self.query_one("#fa-relatives", SelectionList)
-        if self.focused is not selection or selection.option_count or not event.is_printable:
-            return
-        target = self.query_one("#fa-relative", Input)
+    def _typed_in_empty_list(self, character: str) -> Input:
+        """Where a key typed in the empty list of relatives goes (see ``RelativeList``):
+        the relative's ID number; a letter while the payer's name is asked for and empty
+        goes to the name (a Tab pressed before the lookup answered)."""
         name = self.query_one("#fa-payer-name", Input)
-        if self._checking_payer() and not name.value and (event.character or "0") not in "0123456789Xx":
-            target = name  # a Tab pressed before the lookup answered: the name goes to its field
-        self.set_focus(target)  # now: its Focus is queued before the key below
-        target.post_message(events.Key(event.key, event.character))
-        event.stop()
-        event.prevent_default()
+        letter = character not in "0123456789Xx"
+        if letter and self._checking_payer() and not name.value and not name.disabled:
+            return name
+        return self.query_one("#fa-relative", Input)
 
     @on(Input.Submitted)
     def _next_field(self) -> None:
@@ -475,7 +490,7 @@ class FamilyAidScreen(PrintsReceipts, WorkflowScreen):
 
             body = "\n".join(decision.explain())
             if checked is not None:  # the payer's 职工医保 status is recorded with the binding
-                body += f"\n\n经办人员已查验 {checked.name} 的{checked.proof}，确认其正在参加职工医保，并已核实以上事项？"
+                body += f"\n\n经办人员已查验{checked.name}的{checked.proof}，确认其正在参加职工医保，并已核实以上事项？"
                 yes = "已查验，登记并绑定"
             else:
                 body += "\n\n经办人员已核实，确认绑定？"
@@ -506,10 +521,7 @@ class FamilyAidScreen(PrintsReceipts, WorkflowScreen):
         info = self.query_one("#fa-payer-info", Static)
         if payer is None:
             self.unknown_payer = self.query_one("#fa-payer", IdNumberInput).value.strip()
-            info.update(
-                "[b]登记库中没有此人[/]：请核对号码。参加职工医保的，填写姓名、查验凭证，"
-                "Ctrl+B 绑定亲属时一并登记。"
-            )
+            info.update("[b]登记库中没有此人[/]，请核对号码。\n职工医保参保的：填姓名、选凭证。")
             self._show_payer_check("")
             self.query_one("#fa-step", Static).update(
                 "缴费人未在登记库：填写其姓名、选择已查验的职工医保凭证，再填写亲属信息后按 Ctrl+B。"
@@ -524,7 +536,7 @@ class FamilyAidScreen(PrintsReceipts, WorkflowScreen):
         if person.employee_insured:
             scheme = "职工医保参保"
         else:
-            scheme = "[b red]登记为未参加职工医保[/]：如已参加，查验凭证后 Ctrl+B 绑定时一并更正"
+            scheme = "[b red]登记为未参加职工医保[/]\n如已参加：选所查验凭证，绑定时更正。"
         self._show_payer_check(None if person.employee_insured else person.name)
         info.update(f"[b]{wv.person_line(person)}[/]\n{scheme}")
         self._list(payer.views, show=not reloaded)
@@ -577,7 +589,7 @@ class FamilyAidScreen(PrintsReceipts, WorkflowScreen):
             with self.prevent(Input.Changed):
                 self.query_one("#fa-payer", IdNumberInput).found(bound.payer.id_number)  # shown masked
             self.query_one("#fa-payer-info", Static).update(
-                f"[b]{wv.person_line(bound.payer)}[/]\n职工医保参保（已查验{proof}，已登记）"
+                f"[b]{wv.person_line(bound.payer)}[/]\n职工医保参保（已查验{proof}）"
             )
         with self.prevent(Input.Changed):
             self.query_one("#fa-relative", Input).value = ""
