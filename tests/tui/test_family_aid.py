@@ -256,7 +256,7 @@ async def test_a_payer_the_registry_does_not_know_is_recorded_by_the_bind(app, s
         assert services.persons.by_id_number(payer_number) is None  # asked: nothing written yet
         await pilot.press("enter")
         await settle(app, pilot)
-        assert "职工医保参保（已查验医保电子凭证" in _text(app, "#fa-payer-info")
+        assert "职工医保参保（查验医保电子凭证）" in _text(app, "#fa-payer-info")
         assert not app.screen.query_one("#fa-payer-check").display
         await pilot.press("tab")
         await _bind(app, pilot, child_number, 3, 1)  # 子女, 户口簿

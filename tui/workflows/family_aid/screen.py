@@ -589,7 +589,7 @@ class FamilyAidScreen(PrintsReceipts, WorkflowScreen):
             with self.prevent(Input.Changed):
                 self.query_one("#fa-payer", IdNumberInput).found(bound.payer.id_number)  # shown masked
             self.query_one("#fa-payer-info", Static).update(
-                f"[b]{wv.person_line(bound.payer)}[/]\n职工医保参保（已查验{proof}）"
+                f"[b]{wv.person_line(bound.payer)}[/]\n职工医保参保（查验{proof}）"
             )
         with self.prevent(Input.Changed):
             self.query_one("#fa-relative", Input).value = ""
