@@ -82,8 +82,12 @@ class SignInScreen(Screen[Any]):
         return "请登录：填写姓名和密码后按 Enter。"
 
     def on_mount(self) -> None:
-        target = "#signin-password" if self._name else "#signin-name"
-        self.query_one(target, Input).focus()
+        # The name remembered (the last clerk at this desk) is focused and selected, so
+        # another clerk's name typed straight away replaces it instead of landing in the
+        # password (a failed sign-in counted against the last clerk). Only the idle lock,
+        # which the same clerk mostly lifts, goes straight to the password; F12 hands over.
+        returning = self._name and self.locked_by and self.idle_minutes is not None
+        self.query_one("#signin-password" if returning else "#signin-name", Input).focus()
 
     @on(Input.Submitted, "#signin-name")
     def _next(self) -> None:
