@@ -63,6 +63,7 @@ class RefundScreen(WorkflowScreen):
         self.refund: RefundView | None = None  # once taken in
         self._reasons: list[tuple[str, str]] = []  # (label, code), read in compose_body
         self._offer_note = ""  # 落实资助政策 owed, said above the rules' answer
+        self._sought: str | None = None  # the query last looked up
 
     @property
     def finished(self) -> bool:
@@ -120,10 +121,22 @@ class RefundScreen(WorkflowScreen):
             if not value:
                 self.status("请输入收据号或身份证号码。", "error")
                 return
-            self.status("正在查找……")
-            self.call(PaymentsFound, self.services.refunds.payments, query=value)
+            self._find(value)
         else:
             self.focus_next()
+
+    @on(Input.Blurred, "#rf-query")
+    def _query_left(self, event: Input.Blurred) -> None:
+        """Tab out of the field looks up too (as F2 and F4 do once the number is complete);
+        not again for what Enter already looked up."""
+        value = event.value.strip()
+        if value and value != self._sought and self.is_attached and self.refund is None:
+            self._find(value)
+
+    def _find(self, value: str) -> None:
+        self._sought = value
+        self.status("正在查找……")
+        self.call(PaymentsFound, self.services.refunds.payments, query=value)
 
     @on(Input.Changed, "#rf-query")
     def _query_changed(self, event: Input.Changed) -> None:
