@@ -27,7 +27,7 @@ from typing import Any, ClassVar
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.widgets import Checkbox, Input, Select, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
@@ -38,7 +38,7 @@ from tui.modals.confirm import ConfirmModal
 from tui.widgets import form as wv
 from tui.widgets.decision import DecisionPanel, Figure, section
 from tui.widgets.inputs import IdNumberInput
-from tui.workflows.base import WorkflowScreen
+from tui.workflows.base import AnswerColumn, FormColumn, WorkflowScreen
 from tui.workflows.messages import Answer, Invalid, Refused
 from tui.workflows.receipts import PrintsReceipts, save_text
 from yibao.rules.family_aid import PAYER_PROOFS
@@ -234,7 +234,7 @@ class FamilyAidScreen(PrintsReceipts, WorkflowScreen):
     # -- layout ----------------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="fa-columns"):
-            with VerticalScroll(id="fa-form", classes="form"):
+            with FormColumn(id="fa-form", classes="form"):
                 yield wv.row("缴费人身份证号", IdNumberInput(wv.id_problem, id="fa-payer"))
                 yield wv.Hint("须为职工医保参保人员", id="fa-payer-info")
                 with Vertical(id="fa-payer-check"):  # shown for a payer not on file in 职工医保
@@ -251,7 +251,7 @@ class FamilyAidScreen(PrintsReceipts, WorkflowScreen):
                 yield wv.row("与缴费人关系", Select(relation_options(), prompt="请选择", id="fa-relation"))
                 yield wv.row("证明材料", Select([(e, e) for e in EVIDENCE], prompt="请选择", id="fa-evidence"))
                 yield wv.row("承诺书", Checkbox("缴费人已签署承诺书", value=True, id="fa-commitment"))
-            with VerticalScroll(id="fa-right"):
+            with AnswerColumn(id="fa-right"):
                 yield Static("输入缴费人身份证号，调出已绑定的亲属。", id="fa-step", classes="hint")
                 yield Static("", id="fa-total")
                 yield Static("", id="fa-result")
