@@ -227,7 +227,7 @@ async def test_a_baby_of_a_year_without_a_file_is_refused_and_not_registered(app
         await pilot.press("ctrl+s")  # 登记并核定
         await settle(app, pilot)
         decision = _text(app, "#nb-decision")
-        assert "不予办理" in decision and "没有商南县 2024 年度的政策文件" in decision
+        assert "不予办理" in decision and "没有商南县2024年度的政策文件" in decision
         assert "请按 2024 年度的新通知制作" in decision and "400.00" not in decision
     assert services.lookup.search("张小花") == []
 

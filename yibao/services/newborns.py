@@ -284,7 +284,7 @@ class NewbornService(ServiceBase):
         chain = self._services.years.chain()
         if year == policy.benefit_year or (last is not None and paid_on > last) or chain.year(year):
             return
-        what = f"所选 {year} 年度待遇" if year_choice else f"{birth.year}年{birth.month}月{birth.day}日出生，属 {year} 年度"
+        what = f"所选{year}年度待遇" if year_choice else f"{birth.year}年{birth.month}月{birth.day}日出生，属{year}年度"
         raise Refused(
             Decision(
                 rule="policy.year_missing",
@@ -292,8 +292,8 @@ class NewbornService(ServiceBase):
                 reasons=(
                     Reason(
                         text=(
-                            f"{what}；新生儿按该年度的政策文件办理，登记库中没有{policy.jurisdiction} {year} "
-                            f"年度的政策文件，不能按 {policy.benefit_year} 年度的文件核定，未作任何登记。"
+                            f"{what}；新生儿按该年度的政策文件办理，登记库中没有{policy.jurisdiction}{year}"
+                            f"年度的政策文件，不能按{policy.benefit_year}年度的文件核定，未作任何登记。"
                             + draft_commands(policy.key, year, chain.latest.id)
                         ),
                         clause=policy.clause(policy.periods.benefit),
