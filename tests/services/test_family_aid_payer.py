@@ -41,7 +41,7 @@ PAYER_NUMBER = _number(date(1970, 5, 6), 11)
 def _bind(services, relatives, who: str, relation: str, *, confirmed: bool = False, name: str = "王父"):  # type: ignore[no-untyped-def]
     return services.family_aid.bind(
         relative_person_id=relatives[who].id, relation=relation, evidence="户口簿", confirmed=confirmed,
-        payer=EmployeePayer(id_number=PAYER_NUMBER, name=name, proof="医保电子凭证"),
+        new_payer=EmployeePayer(id_number=PAYER_NUMBER, name=name, proof="医保电子凭证"),
     )
 
 
@@ -111,7 +111,7 @@ def test_bad_payer_details_are_named_and_write_nothing(services, relatives) -> N
     with pytest.raises(InvalidInput, match="职工医保参保凭证") as bad:
         services.family_aid.bind(
             relative_person_id=relatives["son"].id, relation="child", evidence="户口簿", confirmed=True,
-            payer=EmployeePayer(id_number=PAYER_NUMBER, name="王父", proof=" "),
+            new_payer=EmployeePayer(id_number=PAYER_NUMBER, name="王父", proof=" "),
         )
     assert bad.value.field == "payer_proof"
     with pytest.raises(InvalidInput) as bad:
@@ -120,7 +120,7 @@ def test_bad_payer_details_are_named_and_write_nothing(services, relatives) -> N
     with pytest.raises(InvalidInput) as bad:
         services.family_aid.bind(
             relative_person_id=relatives["son"].id, relation="child", evidence="户口簿", confirmed=True,
-            payer=EmployeePayer(id_number=with_wrong_check_digit(PAYER_NUMBER), name="王父", proof="医保电子凭证"),
+            new_payer=EmployeePayer(id_number=with_wrong_check_digit(PAYER_NUMBER), name="王父", proof="医保电子凭证"),
         )
     assert bad.value.field == "payer_id_number"
     services.persons.register(name="王父亲", id_number=PAYER_NUMBER, hukou_region="140621")

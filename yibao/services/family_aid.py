@@ -92,16 +92,16 @@ class FamilyAidService(ServiceBase):
         commitment_signed: bool = True,
         relation_code: str | None = None,
         confirmed: bool = False,
-        payer: EmployeePayer | None = None,
+        new_payer: EmployeePayer | None = None,
     ) -> BindingView:
         """Bind a relative to a payer. ``relation`` is the relative as seen from the payer
         (``yibao.rules.relations.Relation``: spouse, parent, child …); ``relation_code``
         optionally the GB/T 4761 code; ``evidence`` the document seen (户口簿、结婚证 …);
         ``commitment_signed`` whether the payer signed the 承诺书.
 
-        The payer is ``payer_person_id``, or ``payer``: the one on file with that ID number,
+        The payer is ``payer_person_id``, or ``new_payer``: the one on file with that ID number,
         recorded in the same transaction as in 职工医保 (registered if new, ``person.register``;
-        else ``person.update``) once the clerk has confirmed the check of ``payer.proof``
+        else ``person.update``) once the clerk has confirmed the check of ``new_payer.proof``
         (``NeedsConfirmation`` with rule ``family_aid`` and the ``family_aid.payer`` reasons
         first until ``confirmed``). Any signed-in clerk (role check in the service).
 
@@ -111,7 +111,7 @@ class FamilyAidService(ServiceBase):
         question writes nothing (the payer is not recorded either).
         """
         rel = parse_relation(relation)
-        checked = self._checked_payer(payer) if payer is not None else None
+        checked = self._checked_payer(new_payer) if new_payer is not None else None
         if checked is None and not payer_person_id:
             raise InvalidInput("请先输入缴费人身份证号，调出缴费人。", field="payer_person_id")
         if payer_person_id is not None and payer_person_id == relative_person_id:
@@ -143,10 +143,9 @@ class FamilyAidService(ServiceBase):
             asked: Decision | None = None
             if checked is None:
                 assert payer_person_id is not None
-                payer_row = self.person_or_404(session, payer_person_id)
+                payer = self.person_or_404(session, payer_person_id)
             else:
-                payer_row, asked = self._record_payer(session, checked)
-            payer = payer_row
+                payer, asked = self._record_payer(session, checked)
             relative = self.person_or_404(session, relative_person_id)
             if payer.id == relative.id:
                 raise InvalidInput("缴费人和亲属不能是同一人。", field="relative_person_id")
@@ -179,7 +178,7 @@ class FamilyAidService(ServiceBase):
                         update={"outcome": Outcome.CONFIRM, "reasons": asked.reasons + decision.reasons}
                     )
                 )
-            self.check(decision, confirmed=confirmed or asked is not None)
+            self.check(decision, confirmed=confirmed)
             now = self.now()
             row = FamilyBinding(
                 payer_person_id=payer.id,

@@ -113,7 +113,7 @@ def bind(
     binding = services.family_aid.bind(
         payer_person_id=None if payer is not None else payer_id, relative_person_id=relative.id,
         relation=relation, evidence=evidence, commitment_signed=commitment_signed,
-        confirmed=confirmed, payer=payer,
+        confirmed=confirmed, new_payer=payer,
     )
     payer_id = binding.payer_person_id
     recorded = services.persons.get(payer_id) if payer is not None else None
