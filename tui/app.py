@@ -28,6 +28,7 @@ from tui.screens.setup import SetupChoice, SetupScreen
 from tui.widgets.header import DeskInfo
 from tui.widgets.ordered_keys import order_field_keys
 from tui.workflows import WORKFLOWS, make_screen
+from tui.write_wait import WAITING, WriteWaiting, watch_writes
 from yibao.timezone import LOCAL_TZ
 
 log = logging.getLogger(__name__)
@@ -96,6 +97,22 @@ class YibaoApp(App[int]):
 
     info: reactive[DeskInfo] = reactive(DeskInfo, always_update=True)
     status: reactive[tuple[str, str]] = reactive(("就绪。按 F1 查看帮助。", "information"))
+
+    @property
+    def services(self) -> Any:
+        """The signed-in clerk's services (None before sign-in)."""
+        return self._services
+
+    @services.setter
+    def services(self, services: Any) -> None:
+        self._services = services
+        watch_writes(self, services)
+
+    def on_write_waiting(self, message: WriteWaiting) -> None:
+        if message.waiting:
+            self.set_status(WAITING, "warning")
+        elif self.status[0] == WAITING:  # nothing newer said meanwhile
+            self.set_status("")
 
     def __init__(
         self,

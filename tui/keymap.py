@@ -67,6 +67,13 @@ SUBMIT = Key("screen.submit", "ctrl+s", "submit", "确认提交", "确认并提�
 FORM_KEYS: tuple[Key, ...] = (BACK, SUBMIT)
 VIEW_KEYS: tuple[Key, ...] = (BACK,)
 
+# The answer column of a workflow form (the rules' reasons, the receipt) does not take the
+# focus; these keys scroll it wherever the focus is (a list or table focused uses them first).
+ANSWER_KEYS: tuple[Key, ...] = (
+    Key("screen.answer_down", "pagedown", "scroll_answer(1)", "右栏下翻", "业务屏：右侧核定理由、收据向下翻一页", show=False, key_display="PageDown"),
+    Key("screen.answer_up", "pageup", "scroll_answer(-1)", "右栏上翻", "业务屏：右侧核定理由、收据向上翻一页", show=False, key_display="PageUp"),
+)
+
 # Keys of one workflow's screen (listed by F1 with the screen they work on).
 FAMILY_AID_KEYS: tuple[Key, ...] = (
     Key("family_aid.bind", "ctrl+b", "bind", "绑定亲属", "家庭共济屏：按下方填写的亲属信息办理家庭共济绑定", priority=True, key_display="Ctrl+B"),
@@ -107,5 +114,5 @@ def bindings(keys: tuple[Key, ...]) -> list[Binding]:
 
 def all_keys() -> tuple[Key, ...]:
     """Every key the desk has, for F1: desk-wide, forms, then each screen's own."""
-    return (DESK_KEYS + FORM_KEYS + FAMILY_AID_KEYS + CASE_KEYS + QUEUE_KEYS + REVIEW_KEYS + CHANGES_KEYS
-            + DAYCLOSE_KEYS + PROGRESS_KEYS)
+    return (DESK_KEYS + FORM_KEYS + ANSWER_KEYS + FAMILY_AID_KEYS + CASE_KEYS + QUEUE_KEYS + REVIEW_KEYS
+            + CHANGES_KEYS + DAYCLOSE_KEYS + PROGRESS_KEYS)

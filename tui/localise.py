@@ -12,6 +12,9 @@ from textual.widgets.option_list import Option
 
 NO_MATCHES = "没有找到匹配的命令，请换个关键字（如“登记”“退费”“查询”）"
 
+# Keys as the desk's own bindings show them (``tui.keymap``): "Esc", not Textual's "esc".
+KEY_DISPLAY: dict[str, str] = {"escape": "Esc"}
+
 # (widget class, action) → the Chinese label shown to the clerk.
 LABELS: dict[tuple[str, str], str] = {
     ("SelectOverlay", "dismiss"): "关闭列表",
@@ -34,7 +37,8 @@ def _relabel(cls: type[DOMNode]) -> None:
         if label is not None:
             binding = Binding(
                 binding.key, binding.action, label, show=binding.show,
-                key_display=binding.key_display, priority=binding.priority, id=binding.id,
+                key_display=binding.key_display or KEY_DISPLAY.get(binding.key),
+                priority=binding.priority, id=binding.id,
             )
         bindings.append(binding)
     cls.BINDINGS = bindings  # type: ignore[misc]

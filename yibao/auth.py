@@ -20,9 +20,11 @@ The clock is an argument everywhere: ``now`` is aware UTC.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -134,6 +136,13 @@ class _Checked:
         return _matches(stored, password)  # changed meanwhile (a new password set): check again
 
 
+@cache
+def _unknown_name_hash() -> str:
+    """A hash no password matches (of random bytes), checked for a name nobody has, so an
+    unknown name is answered as slowly as a wrong password (security.md: the same answer)."""
+    return hash_password(secrets.token_hex(32))
+
+
 def _check_outside_the_lock(engine: Engine, name: str, password: str, moment: datetime) -> _Checked:
     """argon2 costs about 0.1 s of CPU and 64 MiB a check (more on a busy machine): done
     on a plain read, never while holding the registry's write lock, so desks starting up
@@ -141,7 +150,10 @@ def _check_outside_the_lock(engine: Engine, name: str, password: str, moment: da
     must wait, is disabled or has no password is not checked at all."""
     with Session(engine) as session:
         row = session.exec(select(Clerk).where(Clerk.name == name)).first()
-        if row is None or not row.active or not row.password_hash:
+        if row is None:  # the same argon2 work as a wrong password: the time tells nothing
+            _matches(_unknown_name_hash(), password)
+            return _Checked(None, False)
+        if not row.active or not row.password_hash:
             return _Checked(None, False)
         if row.signin_blocked_until is not None and to_storage(row.signin_blocked_until) > moment:
             return _Checked(None, False)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,12 @@ BUSY_TIMEOUT_MS = 15_000  # how long one attempt at SQLite's write lock waits
 # other can lose the race for longer than one timeout; a slow answer beats "database is locked".
 WRITE_LOCK_ATTEMPTS = 4
 write_lock_retries = 0  # how often a write had to try again (tests watch it; nothing else reads it)
+# A write whose engine carries this option (``Services.on_write_wait``) first tries the lock
+# for a moment only; found taken, it calls ``WriteWait(True)`` before waiting as usual, and
+# ``WriteWait(False)`` once it has the lock or gives up, so the desk can say why it is slow.
+WRITE_WAIT_OPTION = "yibao_write_wait"
+WRITE_WAIT_FIRST_MS = 200
+WriteWait = Callable[[bool], None]
 
 
 def write_engine(engine: Engine) -> Engine:
@@ -150,14 +157,37 @@ def create_registry_engine(url: str, *, key: bytes | None = None, **kwargs: Any)
 
 def _begin_immediate(connection: sa.Connection) -> None:
     global write_lock_retries
-    for attempt in range(1, WRITE_LOCK_ATTEMPTS + 1):
-        try:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-            return
-        except sa.exc.OperationalError as exc:
-            if "locked" not in str(exc.orig) or attempt == WRITE_LOCK_ATTEMPTS:
-                raise
-            write_lock_retries += 1
+    notify: WriteWait | None = connection.get_execution_options().get(WRITE_WAIT_OPTION)
+    if notify is not None and _lock_at_once(connection):
+        return
+    if notify is not None:
+        notify(True)
+    try:
+        for attempt in range(1, WRITE_LOCK_ATTEMPTS + 1):
+            try:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+                return
+            except sa.exc.OperationalError as exc:
+                if "locked" not in str(exc.orig) or attempt == WRITE_LOCK_ATTEMPTS:
+                    raise
+                write_lock_retries += 1
+    finally:
+        if notify is not None:
+            notify(False)
+
+
+def _lock_at_once(connection: sa.Connection) -> bool:
+    """``BEGIN IMMEDIATE`` waiting a moment only: False when another window holds the lock."""
+    connection.exec_driver_sql(f"PRAGMA busy_timeout={WRITE_WAIT_FIRST_MS}")
+    try:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        return True
+    except sa.exc.OperationalError as exc:
+        if "locked" not in str(exc.orig):
+            raise
+        return False
+    finally:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_MS)}")
 
 
 def alembic_config(engine_or_url: Engine | str | None = None) -> Any:

@@ -211,3 +211,24 @@ def test_no_command_or_screen_creates_a_clerk_from_a_typed_name() -> None:
                 if name == "ensure_clerk":
                     callers.append(str(path.relative_to(ROOT)))
     assert callers == []
+
+
+def test_an_unknown_name_costs_the_same_argon2_check_as_a_wrong_password(services, clock, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Counted, not timed (a timing test would be flaky on a shared machine): the unknown
+    name's password is verified against a hash as a known name's is, so the answer takes as
+    long and does not tell which names exist."""
+    signed_in(services.engine, services.device, "李四", now=clock())
+    from argon2 import PasswordHasher
+
+    verified: list[str] = []
+
+    class Counting(PasswordHasher):
+        def verify(self, hash: str | bytes, password: str | bytes) -> bool:  # noqa: A002
+            verified.append(str(password))
+            return super().verify(hash, password)
+
+    monkeypatch.setattr(auth, "_HASHER", Counting())
+    for name in ("李四", "没这人"):
+        with pytest.raises(auth.SignInRefused, match="姓名或密码不对"):
+            auth.sign_in(services.engine, name=name, password="000001", device=services.device, now=clock())
+    assert verified == ["000001", "000001"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from tests.tui.conftest import SIZE, settle
 from tests.tui.reading import shown
 from tui.modals.confirm import ConfirmModal
@@ -74,24 +76,36 @@ async def test_employee_binds_two_relatives_and_pays_both(app, services, family,
     assert "family.pay" in [a.action for a in services.persons.case(family.child_id).history]
 
 
-async def test_payer_not_employee_insured_is_refused_with_clause(app, services, family) -> None:  # type: ignore[no-untyped-def]
+async def test_a_payer_on_file_outside_employee_insurance_is_asked_for_the_proof(app, services, family) -> None:  # type: ignore[no-untyped-def]
+    """张建国 is on file, not in 职工医保: the bind asks which 职工医保 proof was checked
+    (the name on file is not retyped), then the clerk's confirmation; until then, and when
+    the clerk says no, nothing is written."""
     child = services.persons.get(family.child_id)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f4", *family.head_number)
         await settle(app, pilot)
         assert "未参加职工医保" in _text(app, "#fa-payer-info")
+        assert app.screen.query_one("#fa-payer-name").value == "张建国"
+        await pilot.press("tab")  # the name on file is skipped
+        assert app.focused.id == "fa-payer-proof"
         await pilot.press("tab", "tab")  # past the empty list to the bind fields
         await _bind(app, pilot, child.id_number, 3, 1)
         assert not isinstance(app.screen, ConfirmModal)
-        decision = _text(app, "#fa-decision")
-        assert "不予办理" in decision and "缴费人未参加职工医保" in decision
-        assert "商南政办发〔2024〕57号" in decision
-        assert "不予绑定" in _text(app, "#fa-step")
+        assert "职工医保参保凭证" in app.status[0] and app.focused.id == "fa-payer-proof"
+        await pilot.press("enter", "down", "down", "enter", "ctrl+b")  # 职工医保参保凭证
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        body = shown(app.screen.query_one("#confirm-body"))
+        assert "登记库中此人登记为未参加职工医保" in body and "商南政办发〔2024〕57号（文件未作规定）" in body
+        assert "已查验张建国的职工医保参保凭证" in body
+        await pilot.press("escape")  # not seen after all
+        await settle(app, pilot)
+        assert app.status[0] == "未绑定。"
         await pilot.press("ctrl+s")  # nothing to pay
         assert not isinstance(app.screen, ConfirmModal)
     assert services.family_aid.bindings(family.head_id) == []
-    refused = [a for a in services.persons.case(family.head_id).history if a.action == "family.bind"]
-    assert refused and refused[-1].outcome == "refused"
+    assert not services.persons.get(family.head_id).employee_insured
+    assert "family.bind" not in [a.action for a in services.persons.case(family.head_id).history]
 
 
 class TestFamilyAidSnapshots:
@@ -120,13 +134,13 @@ class TestFamilyAidSnapshots:
 
         assert snap_compare(app, run_before=fill, terminal_size=SIZE)
 
-    def test_refusal_payer_not_employee(self, snap_compare, app, services, family) -> None:  # type: ignore[no-untyped-def]
+    def test_payer_not_employee_asked_for_the_proof(self, snap_compare, app, services, family) -> None:  # type: ignore[no-untyped-def]
         child = services.persons.get(family.child_id)
 
         async def fill(pilot) -> None:  # type: ignore[no-untyped-def]
             await pilot.press("f4", *family.head_number)
             await settle(pilot.app, pilot)
-            await pilot.press("tab", "tab")
+            await pilot.press("tab", "tab", "tab")
             await _bind(pilot.app, pilot, child.id_number, 3, 1)
 
         assert snap_compare(app, run_before=fill, terminal_size=SIZE)
@@ -195,3 +209,90 @@ async def test_a_parent_younger_than_the_payer_is_asked_before_binding(app, serv
         await settle(app, pilot)
         assert app.status[0] == "未绑定。"
     assert services.family_aid.bindings(family.head_id) == []
+
+
+async def _register_at_f2(app, pilot, number: str, name: str) -> None:  # type: ignore[no-untyped-def]
+    """参保登记 at F2 without paying (the relative pays through 家庭共济), then back home."""
+    await pilot.press("f2", *number)
+    await settle(app, pilot)
+    await pilot.press("tab", *name, "ctrl+s")
+    await settle(app, pilot)
+    await pilot.press("escape")
+    await settle(app, pilot)
+
+
+async def test_a_payer_the_registry_does_not_know_is_recorded_by_the_bind(app, services, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A registry built at the desk alone: F2 refuses anyone in 职工医保, so the payer is on
+    file nowhere. F4 asks for the name and the 职工医保 proof checked, records the payer with
+    the first binding after the clerk's confirmation, and pays for both relatives."""
+    from tests.ids import with_wrong_check_digit
+    from tests.tui.conftest import id_number
+
+    payer_number = id_number(date(1970, 3, 8), 11)
+    spouse_number, child_number = id_number(date(1972, 6, 1), 22), id_number(date(2015, 9, 9), 33)
+    async with app.run_test(size=SIZE) as pilot:
+        await _register_at_f2(app, pilot, spouse_number, "李秀英")
+        await _register_at_f2(app, pilot, child_number, "张小明")
+        await pilot.press("f4", *with_wrong_check_digit(payer_number))  # a wrong number first
+        await settle(app, pilot)
+        assert "校验码" in _text(app, "#fa-payer-info")
+        assert not app.screen.query_one("#fa-payer-check").display
+        await pilot.press("backspace", payer_number[-1])
+        await settle(app, pilot)
+        assert "登记库中没有此人" in _text(app, "#fa-payer-info")
+        assert app.focused.id == "fa-payer"
+        await pilot.press("tab")
+        assert app.focused.id == "fa-payer-name"
+        await pilot.press(*"张建国", "tab")
+        assert app.focused.id == "fa-payer-proof"
+        await pilot.press("enter", "down", "enter")  # 医保电子凭证
+        await pilot.press("tab", "tab")  # past the empty list to the relative's number
+        assert app.focused.id == "fa-relative"
+        await _bind(app, pilot, spouse_number, 1, 2)  # 配偶, 结婚证
+        assert isinstance(app.screen, ConfirmModal)
+        body = shown(app.screen.query_one("#confirm-body"))
+        assert "登记库中尚无此人" in body and "文件未规定如何核实缴费人参加职工医保" in body
+        assert "已查验张建国的医保电子凭证" in body
+        assert services.persons.by_id_number(payer_number) is None  # asked: nothing written yet
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert "职工医保参保（查验医保电子凭证）" in _text(app, "#fa-payer-info")
+        assert not app.screen.query_one("#fa-payer-check").display
+        await pilot.press("tab")
+        await _bind(app, pilot, child_number, 3, 1)  # 子女, 户口簿
+        await pilot.press("enter")  # 商南 is silent on 家庭共济: checked, confirmed
+        await settle(app, pilot)
+        assert "已勾选 2 人" in _text(app, "#fa-total")
+        await pilot.press("ctrl+s", "enter")
+        await settle(app, pilot)
+        result = _text(app, "#fa-result")
+        assert "已代缴 2 人" in result
+    payer = services.persons.by_id_number(payer_number)
+    assert payer is not None and payer.name == "张建国" and payer.employee_insured
+    for number in (spouse_number, child_number):
+        relative = services.persons.by_id_number(number)
+        payment = services.payments.paid_for(relative.id)
+        # 商南 一(三): 个人缴费标准 400 元 a year; neither has a subsidy identity.
+        assert (payment.channel, payment.payer_person_id, payment.amount_fen) == (
+            "family_account", payer.id, 40000,
+        )
+        assert (tmp_path / "receipts" / f"{payment.receipt_no}.txt").is_file()
+    actions = [a.action for a in services.persons.case(payer.id).history]
+    assert actions[:2] == ["person.register", "family.bind"]
+
+
+async def test_a_burst_typed_into_the_empty_list_reaches_the_relative_number_whole(app, services, family) -> None:  # type: ignore[no-untyped-def]
+    """One Tab after the payer, nobody bound: a card reader's 18 keys at once land in 亲属身份证号
+    in order (the list forwarded only the first before, the rest were lost)."""
+    from tests.tui.conftest import burst
+
+    services.persons.update(family.head_id, employee_insured=True)
+    spouse = services.persons.get(family.spouse_id)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f4", *family.head_number)
+        await settle(app, pilot)
+        await pilot.press("tab")
+        burst(app, *spouse.id_number)
+        await settle(app, pilot)
+        assert app.focused.id == "fa-relative"
+        assert app.screen.query_one("#fa-relative").value == spouse.id_number

@@ -216,14 +216,32 @@ async def test_f3_from_the_babys_case_view_assesses_it(app, services, family, cl
     assert services.payments.paid_for(baby.id).amount_fen == 40000
 
 
-async def test_a_confirm_answer_can_be_checked_and_paid(app, services, family) -> None:  # type: ignore[no-untyped-def]
-    """Finding 2: 商南's newborn clauses apply from 2025-01-01 (五(一)); a baby born 2024-09-26
-    whose guardian comes on 2024-10-15 gets 需人工核实 — and the clerk can confirm and take the
-    2025 resident contribution the document states (二(一): 400.00 元) instead of a dead end.
-    The clerk types letters in 实收金额 first: they are said wrong under the field."""
+async def test_a_baby_of_a_year_without_a_file_is_refused_and_not_registered(app, services, family) -> None:  # type: ignore[no-untyped-def]
+    """商南's newborn clauses are for the 2025 benefit year (四(二)2(1), from 2025-01-01); a baby
+    born 2024-09-26 is a 2024 newborn and this registry has no 2024 file: the desk says which
+    file to make and registers nothing (before, the 2025 file charged it 400.00 元 as a general
+    resident of 2025)."""
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f3")
         await _type_baby(pilot, guardian=family.head_number, cert="Q611023002", name="张小花", birth="20240926")
+        await pilot.press("ctrl+s")  # 登记并核定
+        await settle(app, pilot)
+        decision = _text(app, "#nb-decision")
+        assert "不予办理" in decision and "没有商南县2024年度的政策文件" in decision
+        assert "请按 2024 年度的新通知制作" in decision and "400.00" not in decision
+    assert services.lookup.search("张小花") == []
+
+
+async def test_a_confirm_answer_can_be_checked_and_paid(app, services, family, clock) -> None:  # type: ignore[no-untyped-def]
+    """A baby born 2025-01-02 with its 户籍 outside 商南 (610102), on 2025-01-10: the rules
+    answer 需人工核实 (a residence fact to check) with the 2025 contribution (一(三): 400 元) —
+    and the clerk can confirm and take it instead of a dead end. The clerk types letters in
+    实收金额 first: they are said wrong under the field."""
+    clock.set_local(2025, 1, 10)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f3")
+        await _type_baby(pilot, guardian=family.head_number, cert="Q611023002", name="张小花", birth="20250102")
+        await pilot.press("tab", *["backspace"] * 6, *"610102")  # 户籍地
         await pilot.press("ctrl+s")  # 登记并核定
         await settle(app, pilot)
         decision = _text(app, "#nb-decision")

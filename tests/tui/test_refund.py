@@ -362,3 +362,26 @@ async def test_f5_offers_a_subsidy_settlement_and_takes_it_in(app, services, sup
     supervisor_services.refunds.approve(request.id, note="民政认定证明已核")
     assert supervisor_services.refunds.mark_refunded(request.id).state == "refunded"
     assert services.refunds.offers(family.head_id) == []  # settled once
+
+
+async def test_tab_out_of_the_receipt_number_looks_it_up(app, services, family) -> None:  # type: ignore[no-untyped-def]
+    """The clerk types the receipt number and presses Tab, as in F2 and F4: the payment is
+    found (before, only Enter looked up and Tab left an empty list)."""
+    receipt = _pay(services, family.child_id)
+    asked: list[object] = []
+    payments = services.refunds.payments
+
+    def counted(**kwargs):  # type: ignore[no-untyped-def]
+        asked.append(kwargs)
+        return payments(**kwargs)
+
+    services.refunds.payments = counted
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f5", *receipt.receipt_no, "tab")
+        await settle(app, pilot)
+        assert "张小明" in _text(app, "#rf-query-info")
+        assert receipt.receipt_no in table_text(app.screen.query_one("#rf-payments"))
+        assert app.focused.id == "rf-payments"
+        await pilot.press("shift+tab", "tab")  # back and out again: not looked up twice
+        await settle(app, pilot)
+        assert asked == [{"query": receipt.receipt_no}]

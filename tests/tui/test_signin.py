@@ -47,7 +47,7 @@ async def test_the_desk_opens_on_sign_in_and_no_workflow_opens_before(desk) -> N
     async with app.run_test(size=SIZE) as pilot:
         assert isinstance(app.screen, SignInScreen)
         assert app.screen.query_one("#signin-name").value == "李经办"
-        assert app.focused is app.screen.query_one("#signin-password")  # name known: straight to the PIN
+        assert app.focused is app.screen.query_one("#signin-name")  # the last clerk's name, selected
         for key in ("f2", "f6", "escape", "ctrl+p"):
             await pilot.press(key)
             assert isinstance(app.screen, SignInScreen)
@@ -183,3 +183,43 @@ async def test_ctrl_u_then_typing_in_one_burst_keeps_what_was_typed_after(desk) 
         await settle(app, pilot)
         assert app.screen.query_one("#signin-name").value == "王芳"
         assert app.focused is app.screen.query_one("#signin-password")
+
+
+async def test_another_clerk_typing_their_name_at_once_replaces_the_last_one(desk) -> None:  # type: ignore[no-untyped-def]
+    """The desk remembers 李经办; 赵审核 sits down and types name, Tab, PIN, Enter at once: the
+    name typed replaces the remembered one (it went into the password before, and the
+    attempt counted as 李经办's wrong password)."""
+    app = desk
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*"赵审核", "tab", *PIN, "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, HomeScreen)
+        assert app.services.clerk.name == "赵审核"
+
+
+async def test_the_remembered_clerk_tabs_to_the_password(desk) -> None:  # type: ignore[no-untyped-def]
+    app = desk
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("tab", *PIN, "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, HomeScreen) and app.services.clerk.name == "李经办"
+
+
+async def test_the_idle_lock_asks_the_password_f12_the_name(desk) -> None:  # type: ignore[no-untyped-def]
+    """After the idle lock the clerk who walked away mostly comes back: the password is
+    focused. F12 hands the window over: the name is focused (selected)."""
+    app = desk
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("tab", *PIN, "enter")
+        await settle(app, pilot)
+        app.desk_lock.lock()
+        await settle(app, pilot)
+        assert app.focused is app.screen.query_one("#signin-password")
+        await pilot.press(*PIN, "enter")
+        await settle(app, pilot)
+        await pilot.press("f12")
+        await settle(app, pilot)
+        assert app.focused is app.screen.query_one("#signin-name")
+        await pilot.press(*"赵审核", "tab", *PIN, "enter")
+        await settle(app, pilot)
+        assert app.services.clerk.name == "赵审核"

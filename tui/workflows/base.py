@@ -35,11 +35,14 @@ from itertools import count
 from typing import ClassVar, ParamSpec, TypeVar, cast
 
 from textual import on
+from textual.binding import Binding
+from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Checkbox, Input, Select, SelectionList
 from textual.worker import get_current_worker
 
+from tui import keymap
 from tui.modals.confirm import ConfirmModal
 from tui.screens.base import FormScreen
 from tui.widgets.decision import DecisionPanel
@@ -133,8 +136,25 @@ class ServiceCalls:
         return True
 
 
+class FormColumn(VerticalScroll, inherit_bindings=False):
+    """The fields' column: not in the Tab order and no keys of its own (a field focused
+    scrolls itself into view), so PageUp / PageDown typed in a field reach the screen's
+    ``scroll_answer``."""
+
+    can_focus = False
+
+
+class AnswerColumn(VerticalScroll):
+    """The answer's column (the rules' reasons, the receipt): not in the Tab order, where
+    it only cost the clerk a Tab; PageUp / PageDown scroll it (``keymap.ANSWER_KEYS``)."""
+
+    can_focus = False
+
+
 class WorkflowScreen(ServiceCalls, FormScreen):
     """A workflow form: Esc back, Ctrl+S submit, typed service answers, shared outcomes."""
+
+    BINDINGS: ClassVar[list[Binding]] = keymap.bindings(keymap.ANSWER_KEYS)
 
     FIELDS: ClassVar[dict[str, str]] = {}  # service field name → selector of the widget
     # The fields that name the person served: editing one is moving to another person, and
@@ -193,6 +213,13 @@ class WorkflowScreen(ServiceCalls, FormScreen):
         self.status(message.text, "error", about=selector)
         if selector:
             self.focus_after(message, selector)
+
+    def action_scroll_answer(self, pages: int) -> None:
+        for column in self.query(AnswerColumn):
+            if pages > 0:
+                column.scroll_page_down()
+            else:
+                column.scroll_page_up()
 
     def refuse_field(self, selector: str, text: str) -> None:
         """A check of the form failed: say why (until the field is edited) and go to it."""

@@ -43,6 +43,32 @@ def age_mismatch(payer: PersonFacts, relative: PersonFacts, relation: Relation) 
     )
 
 
+# What the clerk may name as seen when checking that the payer is in 职工医保 (the four
+# documents name none: they say who may pay, not how it is shown).
+PAYER_PROOFS: tuple[str, ...] = ("医保电子凭证", "职工医保参保凭证", "社会保障卡", "其他参保证明")
+
+
+def payer_check(policy: Policy, *, name: str, proof: str, on_file: bool) -> Decision:
+    """The clerk's check that ``name`` is in 职工医保, asked before F4 records it (a payer the
+    registry does not know, or knows outside 职工医保). Always ``CONFIRM``: the documents
+    say who may pay (晋城 三(三), 山阴 三(一)3: 参加职工医保的参保人员; 商南 and 眉山 say
+    nothing on 家庭共济; ``family_aid`` cites it) and none says how the status is verified."""
+    who = "登记库中此人登记为未参加职工医保" if on_file else "登记库中尚无此人"
+    return Decision(
+        rule="family_aid.payer",
+        outcome=Outcome.CONFIRM,
+        reasons=(
+            Reason(
+                text=(
+                    f"{who}。文件未规定如何核实缴费人参加职工医保：请查验{name}的{proof}，"
+                    "确认其正在参加职工医保；确认后登记库记为职工医保参保人员（记入操作日志）。"
+                ),
+                clause=policy.silent("如何核实缴费人参加职工医保"),
+            ),
+        ),
+    )
+
+
 def family_aid(
     policy: Policy,
     payer: PersonFacts,

@@ -74,7 +74,7 @@ def birth_year_end(policy: Policy, birth: date) -> tuple[int, date] | None:
     return year, policy.benefit_period(year)[1]
 
 
-def _near_year_end(policy: Policy, birth: date) -> bool:
+def near_year_end(policy: Policy, birth: date) -> bool:
     """商南 四(二)2(2) "出生日期距离当年12月31日不足90天": the birth's benefit year ends fewer
     than ``year_end_choice.days`` days after the birth."""
     choice = policy.newborn.year_end_choice
@@ -216,7 +216,7 @@ def newborn(
     last_day = window_end(policy, birth)
     within = last_day is None or paid_on <= last_day
     choices: tuple[int, ...] = (birth_year,)
-    if _near_year_end(policy, birth):
+    if near_year_end(policy, birth):
         choices = (birth_year, birth_year + 1)
     reasons: list[Reason] = [
         Reason(
@@ -500,7 +500,7 @@ def general_rules_of_later_year(policy: Policy, baby: PersonFacts, on: date) -> 
     if choice is None or nb.window is None or on <= policy.periods.benefit.end:
         return None
     birth = baby.birth_date
-    if not _near_year_end(policy, birth):
+    if not near_year_end(policy, birth):
         return None
     last_day = window_end(policy, birth)
     if last_day is None or on <= last_day:
@@ -551,7 +551,7 @@ def newborn_payment_open(
         and born_in is not None
         and policy.benefit_year_on(on) == born_in
     ):
-        if _near_year_end(policy, baby.birth_date):
+        if near_year_end(policy, baby.birth_date):
             return None  # 四(二)2(2): after 90 days the general rules apply
         return Outcome.ALLOWED, Reason(
             text="新生儿出生当年未在期限内缴费的，当年内可按个人缴费标准参保缴费",

@@ -38,6 +38,7 @@ from sqlalchemy.engine import Engine
 
 from yibao.audit import Actor
 from yibao.config import ClerkInfo, DeviceInfo
+from yibao.db import WriteWait
 from yibao.models import to_storage, utcnow
 from yibao.timezone import LOCAL_TZ
 
@@ -68,6 +69,7 @@ class Services:
 
         self.engine = engine
         self.write_engine = write_engine(engine)
+        self.write_wait: WriteWait | None = None
         self.policy = policy  # yibao.policy.Policy: the benefit year the desk works in
         self.opened_policy = policy  # the file it was opened with (names the jurisdiction)
         self.coverage = None  # yibao.services.years.Coverage once ``years.settle()`` ran
@@ -102,6 +104,16 @@ class Services:
         self.dayclose = DayCloseService(self)
 
     # --- time ----------------------------------------------------------------
+    def on_write_wait(self, callback: WriteWait | None) -> None:
+        """``callback(True)`` when a write finds another window holding the registry's write
+        lock (SQLite) and waits for it, ``callback(False)`` when the wait is over; called in
+        the thread that writes. None: silent again."""
+        from yibao.db import WRITE_WAIT_OPTION, write_engine
+
+        self.write_wait = callback
+        engine = write_engine(self.engine)
+        self.write_engine = engine.execution_options(**{WRITE_WAIT_OPTION: callback}) if callback else engine
+
     def now(self) -> datetime:
         """The clock's now, as aware UTC."""
         return to_storage(self.clock())

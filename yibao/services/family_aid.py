@@ -12,26 +12,37 @@ the rule (the period) to ``pay``; ``pay`` checks everything on today's date.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
+from pydantic import BaseModel, ConfigDict
 from sqlmodel import Session, col, select
 
+from yibao import idnumbers
 from yibao import relations as gbt4761
 from yibao.idnumbers import mask
-from yibao.models import BindingStatus, Channel, FamilyBinding, Person
-from yibao.rules.decision import Outcome, combine
+from yibao.models import BindingStatus, Channel, FamilyBinding, Person, Role
+from yibao.rules.decision import Decision, Outcome, Reason, combine
 from yibao.rules.facts import PersonFacts
+from yibao.rules.family_aid import payer_check
 from yibao.rules.relations import Relation
 from yibao.services import ruling
 from yibao.services.base import ServiceBase
-from yibao.services.errors import InvalidInput, NotFound, Refused
+from yibao.services.errors import InvalidInput, NeedsConfirmation, NotFound, Refused
 from yibao.services.facts import build_facts
+from yibao.services.persons import ADDRESS_CODE_CLAUSE, clean_name
 from yibao.services.views import (
     BindingView,
     FamilyAidAssessmentView,
     PaymentView,
     ReceiptView,
 )
+
+
+@dataclass(frozen=True)
+class _CheckedPayer:
+    payer: EmployeePayer  # normalised
+    info: idnumbers.IdInfo
 
 
 def parse_relation(relation: Relation | str) -> Relation:
@@ -42,6 +53,17 @@ def parse_relation(relation: Relation | str) -> Relation:
             "亲属关系不对。可选：" + "、".join(f"{r.value}（{r.label}）" for r in Relation),
             field="relation",
         ) from None
+
+
+class EmployeePayer(BaseModel):
+    """A payer F4 records as in 职工医保 while binding: the registry does not know them, or
+    knows them outside 职工医保. ``proof`` names what the clerk saw (``PAYER_PROOFS``)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id_number: str
+    name: str
+    proof: str
 
 
 class FamilyAidService(ServiceBase):
@@ -63,25 +85,36 @@ class FamilyAidService(ServiceBase):
     def bind(
         self,
         *,
-        payer_person_id: str,
+        payer_person_id: str | None = None,
         relative_person_id: str,
         relation: Relation | str,
         evidence: str,
         commitment_signed: bool = True,
         relation_code: str | None = None,
         confirmed: bool = False,
+        new_payer: EmployeePayer | None = None,
     ) -> BindingView:
         """Bind a relative to a payer. ``relation`` is the relative as seen from the payer
         (``yibao.rules.relations.Relation``: spouse, parent, child …); ``relation_code``
         optionally the GB/T 4761 code; ``evidence`` the document seen (户口簿、结婚证 …);
         ``commitment_signed`` whether the payer signed the 承诺书.
 
+        The payer is ``payer_person_id``, or ``new_payer``: the one on file with that ID number,
+        recorded in the same transaction as in 职工医保 (registered if new, ``person.register``;
+        else ``person.update``) once the clerk has confirmed the check of ``new_payer.proof``
+        (``NeedsConfirmation`` with rule ``family_aid`` and the ``family_aid.payer`` reasons
+        first until ``confirmed``). Any signed-in clerk (role check in the service).
+
         Refused when the rules refuse (payer not employee-insured, relative employee-
         insured, relation not permitted); ``NeedsConfirmation`` when the policy is silent.
-        One active binding per payer and relative. Audit ``family.bind``.
+        One active binding per payer and relative. Audit ``family.bind``. A refusal or a
+        question writes nothing (the payer is not recorded either).
         """
         rel = parse_relation(relation)
-        if payer_person_id == relative_person_id:
+        checked = self._checked_payer(new_payer) if new_payer is not None else None
+        if checked is None and not payer_person_id:
+            raise InvalidInput("请先输入缴费人身份证号，调出缴费人。", field="payer_person_id")
+        if payer_person_id is not None and payer_person_id == relative_person_id:
             raise InvalidInput("缴费人和亲属不能是同一人。", field="relative_person_id")
         if not (evidence or "").strip():
             raise InvalidInput(
@@ -93,14 +126,29 @@ class FamilyAidService(ServiceBase):
                 code = gbt4761.validate(relation_code)
             except gbt4761.InvalidRelation as exc:
                 raise InvalidInput(str(exc), field="relation_code") from None
+        if checked is not None:
+            self.require_role(
+                Role.CLERK, Role.SUPERVISOR, Role.ADMIN, action="family.bind",
+                what="登记缴费人参加职工医保并绑定亲属", entity="person",
+            )
+        attempt: dict[str, object] = {"relative_person_id": relative_person_id, "relation": rel.value}
+        if checked is not None:
+            attempt["payer"] = {"name": checked.payer.name, "proof": checked.payer.proof}
         with self.operation(
             action="family.bind",
             entity="family_binding",
             person_id=payer_person_id,
-            attempt={"relative_person_id": relative_person_id, "relation": rel.value},
+            attempt=attempt,
         ) as session:
-            payer = self.person_or_404(session, payer_person_id)
+            asked: Decision | None = None
+            if checked is None:
+                assert payer_person_id is not None
+                payer = self.person_or_404(session, payer_person_id)
+            else:
+                payer, asked = self._record_payer(session, checked)
             relative = self.person_or_404(session, relative_person_id)
+            if payer.id == relative.id:
+                raise InvalidInput("缴费人和亲属不能是同一人。", field="relative_person_id")
             clash = session.exec(
                 select(FamilyBinding).where(
                     FamilyBinding.payer_person_id == payer.id,
@@ -123,6 +171,13 @@ class FamilyAidService(ServiceBase):
                 self.today(),
                 binding=True,
             )
+            if asked is not None and not decision.refused and not confirmed:
+                # One question for all the clerk must check: the payer's status first.
+                raise NeedsConfirmation(
+                    decision.model_copy(
+                        update={"outcome": Outcome.CONFIRM, "reasons": asked.reasons + decision.reasons}
+                    )
+                )
             self.check(decision, confirmed=confirmed)
             now = self.now()
             row = FamilyBinding(
@@ -146,7 +201,8 @@ class FamilyAidService(ServiceBase):
                 entity="family_binding",
                 entity_id=row.id,
                 person_id=payer.id,
-                summary=f"{payer.name}（{mask(payer.id_number)}）绑定家庭共济亲属 {relative.name}（{rel.label}）",
+                summary=f"{payer.name}（{mask(payer.id_number)}）绑定家庭共济亲属 {relative.name}（{rel.label}）"
+                + (f"；缴费人职工医保参保状态经查验{checked.payer.proof}" if checked is not None else ""),
                 after=row,
             )
             # The relative's case shows it too.
@@ -159,6 +215,66 @@ class FamilyAidService(ServiceBase):
                 summary=f"被 {payer.name} 绑定为家庭共济亲属（{rel.label}）",
             )
             return self._binding_view(session, row)
+
+    def _checked_payer(self, payer: EmployeePayer) -> _CheckedPayer:
+        """``payer`` validated before any transaction (``InvalidInput`` naming the field)."""
+        try:
+            info = idnumbers.parse(payer.id_number, today=self.today())
+        except idnumbers.InvalidIdNumber as exc:
+            raise InvalidInput(exc.message, field="payer_id_number") from None
+        try:
+            name = clean_name(payer.name)
+        except InvalidInput as exc:
+            raise InvalidInput(exc.message, field="payer_name") from None
+        proof = " ".join((payer.proof or "").split())
+        if not proof:
+            raise InvalidInput(
+                "请查验缴费人的职工医保参保凭证（如 医保电子凭证），并选择所查验的凭证。",
+                field="payer_proof",
+            )
+        if len(proof) > 40:
+            raise InvalidInput("查验凭证的名称过长（超过40个字）。", field="payer_proof")
+        return _CheckedPayer(EmployeePayer(id_number=info.number, name=name, proof=proof), info)
+
+    def _record_payer(self, session: Session, checked: _CheckedPayer) -> tuple[Person, Decision | None]:
+        """The payer on file with the checked ID number, recorded as in 职工医保 in
+        ``session``; with the question the clerk answers first (None when the registry
+        already has them in 职工医保: nothing to record)."""
+        persons = self._services.persons
+        payer = checked.payer
+        row = session.exec(
+            select(Person).where(Person.id_number == payer.id_number).with_for_update()
+        ).first()
+        if row is not None and row.employee_insured:
+            return row, None
+        if row is not None and row.name != payer.name:
+            raise InvalidInput(
+                f"登记库中号码 {mask(payer.id_number)} 登记的姓名是 {row.name}，与填写的 {payer.name} "
+                "不一致。请核对证件；登记有误请报经办机构更正。",
+                field="payer_name",
+            )
+        asked = payer_check(
+            self.policy, name=payer.name, proof=payer.proof, on_file=row is not None
+        )
+        if row is None:
+            if checked.info.region_note:  # asked with the rest, not in a question of its own
+                asked = asked.model_copy(
+                    update={
+                        "reasons": asked.reasons
+                        + (Reason(text=checked.info.region_note, clause=ADDRESS_CODE_CLAUSE),)
+                    }
+                )
+            values = persons._validated_new_person(
+                name=payer.name, id_number=payer.id_number, birth_cert_no=None, birth_date=None,
+                sex=None, household_id=None, relation_to_head=None, hukou_region=None,
+                residence_permit_region=None, school_region=None, disability_grade=None,
+                id_confirmed=True,  # the address code's question is in ``asked``
+            )
+            row = persons.insert_person(session, **values, employee_insured=True)
+        else:
+            persons.apply_changes(session, row, {"employee_insured": True})
+        session.flush()
+        return row, asked
 
     def unbind(self, binding_id: str, *, note: str | None = None) -> BindingView:
         """End an active binding (kept for history). Audit ``family.unbind``."""

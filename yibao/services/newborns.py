@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from yibao import idnumbers
 from yibao.models import Channel, Person
-from yibao.rules.decision import Outcome, combine
+from yibao.rules.decision import Decision, Outcome, Reason, combine
 from yibao.rules.facts import Category
 from yibao.services import ruling
 from yibao.services.base import ServiceBase
@@ -109,7 +109,10 @@ class NewbornService(ServiceBase):
                 info = idnumbers.parse(id_number, today=self.today())
             except idnumbers.InvalidIdNumber as exc:
                 raise InvalidInput(exc.message, field="id_number") from None
-        with self.transaction() as session:
+        with self.operation(
+            action="newborn.register", entity="person",
+            attempt={"name": name, "birth_date": str(birth_date or ""), "year_choice": year_choice},
+        ) as session:
             guardian = None
             if guardian_id_number:
                 number = self._guardian_number(guardian_id_number)
@@ -142,6 +145,8 @@ class NewbornService(ServiceBase):
                     info = None  # registered with its number: nothing to link
             self._correct(session, baby, guardian, name=name, birth_date=birth_date,
                           hukou_region=hukou_region, info=info, id_confirmed=id_confirmed)
+            # before anything is kept: a year this registry holds no file for registers nothing
+            self.refuse_year_without_file(baby.birth_date, self.today(), year_choice)
             session.flush()
             baby_view = PersonView.of(baby)
             guardian_view = PersonView.of(guardian) if guardian is not None else None
@@ -225,6 +230,7 @@ class NewbornService(ServiceBase):
         facts = self._with_parent(session, person, facts, year)
         if paid_on < person.birth_date:
             raise InvalidInput("办理日期早于出生日期，请核对出生日期。", field="birth_date")
+        self.refuse_year_without_file(person.birth_date, paid_on, year_choice)
         try:
             decision = ruling.newborn(self.policy, facts, paid_on, year_choice=year_choice)
         except ValueError as exc:
@@ -256,6 +262,45 @@ class NewbornService(ServiceBase):
                     }
                 )
         return facts, decision, enrol.eligibility, year, amounts, enrol
+
+    def refuse_year_without_file(self, birth: date, paid_on: date, year_choice: int | None) -> None:
+        """``Refused`` when the baby's newborn year has no policy file in the registry.
+
+        Within the newborn window the baby is enrolled for the benefit year of its birth (or
+        the one the guardian chose): when that is not this file's year and the registry
+        holds no file for it, this file cannot say what the baby pays (山阴's file, for a
+        baby born in 2024, knows only its own 2025 newborns: free from 2025-01-01), so
+        nothing is priced from it. After the window the general rules of the year paid
+        in apply, and a pending choice is asked first."""
+        from yibao.rules.newborn import birth_year_end, near_year_end, window_end
+        from yibao.services.years import draft_commands
+
+        policy = self.policy
+        found = birth_year_end(policy, birth) if policy.newborn.window is not None else None
+        if found is None or (year_choice is None and near_year_end(policy, birth)):
+            return
+        year = year_choice or found[0]
+        last = window_end(policy, birth)
+        chain = self._services.years.chain()
+        if year == policy.benefit_year or (last is not None and paid_on > last) or chain.year(year):
+            return
+        what = f"所选{year}年度待遇" if year_choice else f"{birth.year}年{birth.month}月{birth.day}日出生，属{year}年度"
+        raise Refused(
+            Decision(
+                rule="policy.year_missing",
+                outcome=Outcome.REFUSED,
+                reasons=(
+                    Reason(
+                        text=(
+                            f"{what}；新生儿按该年度的政策文件办理，登记库中没有{policy.jurisdiction}{year}"
+                            f"年度的政策文件，不能按{policy.benefit_year}年度的文件核定，未作任何登记。"
+                            + draft_commands(policy.key, year, chain.latest.id)
+                        ),
+                        clause=policy.clause(policy.periods.benefit),
+                    ),
+                ),
+            )
+        )
 
     def _with_parent(self, session: Session, person: Person, facts: Any, year: int) -> Any:
         """Where the fee depends on a parent being insured here ([newborn.fee] kind

@@ -96,7 +96,7 @@ def confirm_address_code(info: idnumbers.IdInfo, confirmed: bool) -> None:
         )
 
 
-def _clean_name(name: str) -> str:
+def clean_name(name: str) -> str:
     clean = " ".join((name or "").split())
     if not clean:
         raise InvalidInput("未填写姓名。请按身份证或户口簿填写姓名。", field="name")
@@ -282,7 +282,7 @@ class PersonService(ServiceBase):
         id_confirmed: bool = False,
         guardian_person_id: str | None = None,
     ) -> dict[str, Any]:
-        values: dict[str, Any] = {"name": _clean_name(name)}
+        values: dict[str, Any] = {"name": clean_name(name)}
         sex_code = _sex(sex)
         if id_number:
             try:
@@ -622,7 +622,7 @@ class PersonService(ServiceBase):
         clean: dict[str, Any] = {}
         for key, value in changes.items():
             if key == "name":
-                value = _clean_name(value)
+                value = clean_name(value)
             elif key in _REGION_FIELDS:
                 value = _region(value, key)
             elif key == "town":

@@ -64,14 +64,20 @@ class Coverage(BaseModel):
             else f"今天（{day}）收缴 {self.collecting} 年度；{self.jurisdiction} {years} 年度"
             "没有已确认的政策文件，该年度的业务不能办理。"
         )
-        how = (
-            f"请按 {target} 年度的新通知制作政策文件：yibao policy new {self.key} --year {target} "
-            f"--from {self.latest_file} --to {draft}；逐条核对后 yibao policy confirm {draft}，"
-            f"再由审核人员运行 yibao policy activate {draft}。"
-        )
+        how = draft_commands(self.key, target, self.latest_file)
         if self.blocked:  # until then the draft can be quoted, never paid
             how += f"启用前可用 yibao --policy {draft} 打开窗口按草稿试算（不能收费）。"
         return head + how
+
+
+def draft_commands(key: str, year: int, latest_file: str) -> str:
+    """Chinese: how the missing file of ``year`` is made, checked and activated."""
+    draft = f"{key}-{year}.toml"
+    return (
+        f"请按 {year} 年度的新通知制作政策文件：yibao policy new {key} --year {year} "
+        f"--from {latest_file} --to {draft}；逐条核对后 yibao policy confirm {draft}，"
+        f"再由审核人员运行 yibao policy activate {draft}。"
+    )
 
 
 class PolicyFileView(BaseModel):

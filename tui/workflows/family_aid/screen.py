@@ -5,6 +5,11 @@ relatives are listed with what ``family_aid.assess`` says for each), the relativ
 pay for (Space ticks one; a refused relative cannot be ticked), and — to bind a new
 relative — the relative's ID number, the relation, the evidence seen and the 承诺书.
 
+A payer the registry does not know (or knows outside 职工医保) opens two more fields: the
+name and the 职工医保 proof the clerk checked; the first Ctrl+B then records the payer as
+in 职工医保 with the binding, in the same service call, after the clerk confirms the check
+(the documents do not say how it is verified).
+
 Ctrl+B binds the relative typed below (``family_aid.bind``); Ctrl+S pays for the
 ticked relatives after one confirmation (``family_aid.pay``: all or none, one receipt
 per relative, each saved to a file). Where the document is silent the rules answer
@@ -14,7 +19,7 @@ reasons (with clauses) and stops there.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -22,7 +27,7 @@ from typing import Any, ClassVar
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.widgets import Checkbox, Input, Select, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
@@ -33,9 +38,11 @@ from tui.modals.confirm import ConfirmModal
 from tui.widgets import form as wv
 from tui.widgets.decision import DecisionPanel, Figure, section
 from tui.widgets.inputs import IdNumberInput
-from tui.workflows.base import WorkflowScreen
+from tui.workflows.base import AnswerColumn, FormColumn, WorkflowScreen
 from tui.workflows.messages import Answer, Invalid, Refused
 from tui.workflows.receipts import PrintsReceipts, save_text
+from yibao.rules.family_aid import PAYER_PROOFS
+from yibao.services.family_aid import EmployeePayer
 
 EVIDENCE: tuple[str, ...] = ("户口簿", "结婚证", "出生医学证明", "承诺书", "其他关系证明")
 BIND = keymap.FAMILY_AID_KEYS[0]
@@ -57,6 +64,7 @@ class Payer:
 class Bound:
     binding: Any  # BindingView
     views: tuple[Any, ...]
+    payer: Any = None  # PersonView: the payer as now on file, when this bind recorded them
 
 
 @dataclass(frozen=True)
@@ -91,9 +99,10 @@ def open_payer(services: Any, *, id_number: str | None = None, person_id: str | 
 
 
 def bind(
-    services: Any, payer_id: str, relative_id_number: str, *, relation: str, evidence: str,
-    commitment_signed: bool, confirmed: bool,
+    services: Any, payer_id: str | None, relative_id_number: str, *, relation: str, evidence: str,
+    commitment_signed: bool, confirmed: bool, payer: EmployeePayer | None = None,
 ) -> Bound:
+    """Bind the relative (``payer``: and record the payer as in 职工医保, in the same call)."""
     from yibao.services.errors import InvalidInput
 
     relative = services.persons.by_id_number(relative_id_number)
@@ -102,10 +111,13 @@ def bind(
             "登记库中没有这位亲属。请先按 F2 为其办理参保登记，再回来绑定。", field="relative"
         )
     binding = services.family_aid.bind(
-        payer_person_id=payer_id, relative_person_id=relative.id, relation=relation,
-        evidence=evidence, commitment_signed=commitment_signed, confirmed=confirmed,
+        payer_person_id=None if payer is not None else payer_id, relative_person_id=relative.id,
+        relation=relation, evidence=evidence, commitment_signed=commitment_signed,
+        confirmed=confirmed, new_payer=payer,
     )
-    return Bound(binding, tuple(services.family_aid.assess(payer_id)))
+    payer_id = binding.payer_person_id
+    recorded = services.persons.get(payer_id) if payer is not None else None
+    return Bound(binding, tuple(services.family_aid.assess(payer_id)), recorded)
 
 
 def pay(services: Any, receipts_dir: Path, payer_id: str, relative_ids: list[str], *, confirmed: bool) -> Paid:
@@ -115,6 +127,28 @@ def pay(services: Any, receipts_dir: Path, payer_id: str, relative_ids: list[str
         services.family_aid.pay(payer_id, relative_person_ids=relative_ids, confirmed=confirmed)
     )
     return Paid(receipts, tuple(save_text(r, receipts_dir) for r in receipts))
+
+
+class RelativeList(SelectionList[str]):
+    """The bound relatives. Typed into while empty (one Tab after the payer's number, nobody
+    bound yet), the keys go to the field ``route`` names, not lost in the list. The list
+    stays in the Tab order so a Tab pressed before the lookup answers lands the same way as
+    one pressed after. Handled here, in the list's own queue, so that a burst of keys (a
+    card reader, a fast typist) queued for the list follows the first one, in order."""
+
+    def __init__(self, route: Callable[[str], Input], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._route = route
+
+    def on_key(self, event: events.Key) -> None:
+        if self.option_count or not event.is_printable:
+            return
+        target = self._route(event.character or "")
+        if self.screen.focused is self:
+            self.screen.set_focus(target)  # now: its Focus is queued before the key below
+        target.post_message(events.Key(event.key, event.character))
+        event.stop()
+        event.prevent_default()
 
 
 # -- display ------------------------------------------------------------------------------
@@ -183,6 +217,7 @@ class FamilyAidScreen(PrintsReceipts, WorkflowScreen):
     FamilyAidScreen .section-title { margin: 0 0 1 2; }
     FamilyAidScreen #fa-step, FamilyAidScreen #fa-total { margin-bottom: 1; height: auto; }
     FamilyAidScreen #fa-result { margin-bottom: 1; height: auto; }
+    FamilyAidScreen #fa-payer-check { height: auto; }
     """
 
     def __init__(self, person_id: str | None = None) -> None:
@@ -194,22 +229,29 @@ class FamilyAidScreen(PrintsReceipts, WorkflowScreen):
         self._paying = False
         self._bind_args: dict[str, Any] = {}
         self._reloading = False  # re-reading the payer after paying: keep the result shown
+        self.unknown_payer: str | None = None  # the number typed when the registry knows nobody
 
     # -- layout ----------------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="fa-columns"):
-            with VerticalScroll(id="fa-form", classes="form"):
+            with FormColumn(id="fa-form", classes="form"):
                 yield wv.row("缴费人身份证号", IdNumberInput(wv.id_problem, id="fa-payer"))
                 yield wv.Hint("须为职工医保参保人员", id="fa-payer-info")
+                with Vertical(id="fa-payer-check"):  # shown for a payer not on file in 职工医保
+                    yield wv.row("缴费人姓名", Input(placeholder="按身份证填写", id="fa-payer-name"))
+                    yield wv.row(
+                        "职工医保凭证",
+                        Select([(p, p) for p in PAYER_PROOFS], prompt="请选择已查验的凭证", id="fa-payer-proof"),
+                    )
                 yield Static("已绑定的亲属（空格勾选要代缴的人）", classes="section-title")
-                yield SelectionList[str](id="fa-relatives")
+                yield RelativeList(self._typed_in_empty_list, id="fa-relatives")
                 yield Static("绑定新亲属（填好后按 Ctrl+B）", classes="section-title")
                 yield wv.row("亲属身份证号", wv.OptionalIdInput(id="fa-relative"))
                 yield wv.Hint("", id="fa-relative-info")
                 yield wv.row("与缴费人关系", Select(relation_options(), prompt="请选择", id="fa-relation"))
                 yield wv.row("证明材料", Select([(e, e) for e in EVIDENCE], prompt="请选择", id="fa-evidence"))
                 yield wv.row("承诺书", Checkbox("缴费人已签署承诺书", value=True, id="fa-commitment"))
-            with VerticalScroll(id="fa-right"):
+            with AnswerColumn(id="fa-right"):
                 yield Static("输入缴费人身份证号，调出已绑定的亲属。", id="fa-step", classes="hint")
                 yield Static("", id="fa-total")
                 yield Static("", id="fa-result")
@@ -218,6 +260,7 @@ class FamilyAidScreen(PrintsReceipts, WorkflowScreen):
     def on_mount(self) -> None:
         self.query_one("#fa-relatives", SelectionList).border_title = "亲属"
         self.query_one("#fa-result").display = False
+        self.query_one("#fa-payer-check").display = False
         self.set_focus(self.query_one("#fa-payer", IdNumberInput))  # now: ``call`` notes it
         if self.person_id:
             self.call(PayerOpened, open_payer, self.services, person_id=self.person_id)
@@ -228,7 +271,9 @@ class FamilyAidScreen(PrintsReceipts, WorkflowScreen):
         info = self.query_one("#fa-payer-info", Static)
         value = event.value.strip()
         self.workers.cancel_group(self, PayerOpened.__name__)
-        if self.payer is not None and value != (self.payer.id_number or ""):
+        if (self.payer is not None and value != (self.payer.id_number or "")) or (
+            self.unknown_payer is not None and value != self.unknown_payer
+        ):
             self._clear_payer()
         if not value:
             info.update("须为职工医保参保人员")
@@ -237,7 +282,7 @@ class FamilyAidScreen(PrintsReceipts, WorkflowScreen):
         elif problem := wv.id_problem(value):
             info.update(f"[b red]{problem}[/]")
             self.status(problem, "error")
-        elif self.payer is None:
+        elif self.payer is None and self.unknown_payer is None:
             info.update("正在查找……")
             self.call(PayerOpened, open_payer, self.services, id_number=value)
 
@@ -254,19 +299,15 @@ class FamilyAidScreen(PrintsReceipts, WorkflowScreen):
         else:
             info.update(wv.id_info(value))
 
-    def on_key(self, event: events.Key) -> None:
-        """Typing in the empty list of relatives (one Tab after the payer's number, nobody
-        bound yet) is the relative's ID number: it goes there, not lost in the list. The
-        list stays in the Tab order so a Tab pressed before the lookup answers lands the
-        same way as one pressed after."""
-        selection = self.query_one("#fa-relatives", SelectionList)
-        if self.focused is not selection or selection.option_count or not event.is_printable:
-            return
-        relative = self.query_one("#fa-relative", Input)
-        self.set_focus(relative)  # now: its Focus is queued before the key below
-        relative.post_message(events.Key(event.key, event.character))
-        event.stop()
-        event.prevent_default()
+    def _typed_in_empty_list(self, character: str) -> Input:
+        """Where a key typed in the empty list of relatives goes (see ``RelativeList``):
+        the relative's ID number; a letter while the payer's name is asked for and empty
+        goes to the name (a Tab pressed before the lookup answered)."""
+        name = self.query_one("#fa-payer-name", Input)
+        letter = character not in "0123456789Xx"
+        if letter and self._checking_payer() and not name.value and not name.disabled:
+            return name
+        return self.query_one("#fa-relative", Input)
 
     @on(Input.Submitted)
     def _next_field(self) -> None:
@@ -284,6 +325,8 @@ class FamilyAidScreen(PrintsReceipts, WorkflowScreen):
 
     def _clear_payer(self) -> None:
         self.payer = None
+        self.unknown_payer = None
+        self._show_payer_check(None)
         self.views = {}
         self.query_one("#fa-relatives", SelectionList).clear_options()
         self.query_one("#fa-decision", DecisionPanel).clear()
@@ -310,9 +353,43 @@ class FamilyAidScreen(PrintsReceipts, WorkflowScreen):
         yield PaletteCommand("家庭共济：缴费", "为勾选的亲属缴费，每人一张收据（Ctrl+S）", self.action_submit)
 
     # -- Ctrl+B: bind; Ctrl+S: pay ------------------------------------------------------------------
+    def _checking_payer(self) -> bool:
+        return bool(self.query_one("#fa-payer-check").display)
+
+    def _show_payer_check(self, name: str | None) -> None:
+        """The payer's name and the 职工医保 proof: shown (``name`` on file, or "" when the
+        registry knows nobody) or hidden (None)."""
+        field = self.query_one("#fa-payer-name", Input)
+        with self.prevent(Input.Changed):
+            field.value = name or ""
+        field.disabled = bool(name)  # the name on file is not retyped (nor changed) here
+        self.query_one("#fa-payer-proof", Select).clear()
+        self.query_one("#fa-payer-check").display = name is not None
+
+    def _payer_check(self) -> EmployeePayer | None | bool:
+        """What the bind records about the payer: None (on file in 职工医保), the checked
+        payer, or False when a field is missing (the clerk is sent to it)."""
+        if not self._checking_payer():
+            return None
+        name = self.query_one("#fa-payer-name", Input).value.strip()
+        proof = self.query_one("#fa-payer-proof", Select).value
+        if not name:
+            self.refuse_field("#fa-payer-name", "请按身份证填写缴费人姓名。")
+            return False
+        if proof is Select.NULL:
+            self.refuse_field(
+                "#fa-payer-proof", "请查验缴费人的职工医保参保凭证（如 医保电子凭证），并选择所查验的凭证。"
+            )
+            return False
+        number = self.payer.id_number if self.payer is not None else self.unknown_payer
+        return EmployeePayer(id_number=number or "", name=name, proof=str(proof))
+
     def action_bind(self) -> None:
-        if self.payer is None:
+        if self.payer is None and self.unknown_payer is None:
             self.refuse_field("#fa-payer", "请先输入缴费人身份证号，调出缴费人。")
+            return
+        payer = self._payer_check()
+        if payer is False:
             return
         number = self.query_one("#fa-relative", Input).value.strip()
         relation = self.query_one("#fa-relation", Select).value
@@ -328,10 +405,11 @@ class FamilyAidScreen(PrintsReceipts, WorkflowScreen):
                 return
         self._bind_args = {
             "relation": str(relation), "evidence": str(evidence),
-            "commitment_signed": self.query_one("#fa-commitment", Checkbox).value,
+            "commitment_signed": self.query_one("#fa-commitment", Checkbox).value, "payer": payer,
         }
         self.status("正在绑定……")
-        self.call(RelativeBound, bind, self.services, self.payer.id, number, **self._bind_args, confirmed=False)
+        payer_id = self.payer.id if self.payer is not None else None
+        self.call(RelativeBound, bind, self.services, payer_id, number, **self._bind_args, confirmed=False)
 
     def action_submit(self) -> None:
         if self._paying:
@@ -339,6 +417,11 @@ class FamilyAidScreen(PrintsReceipts, WorkflowScreen):
             return
         if self.paid is not None:
             self.status("本次缴费已办结。按 Esc 返回，或按 F4 办理下一位。")
+            return
+        if self.payer is None and self.unknown_payer is not None:
+            self.refuse_field(
+                "#fa-relative", "缴费人尚未登记：请先填写亲属信息，按 Ctrl+B 绑定（缴费人一并登记），再缴费。"
+            )
             return
         if self.payer is None:
             self.refuse_field("#fa-payer", "请先输入缴费人身份证号，调出缴费人。")
@@ -391,11 +474,12 @@ class FamilyAidScreen(PrintsReceipts, WorkflowScreen):
         decision = message.decision
         panel = self.query_one("#fa-decision", DecisionPanel)
         binding = message.answer is RelativeBound
-        if binding and decision.needs_confirmation and self.payer is not None:
+        if binding and decision.needs_confirmation and (self.payer is not None or self.unknown_payer):
             panel.show_decision(decision, title="绑定：需人工核实")
             args = dict(self._bind_args)
             number = self.query_one("#fa-relative", Input).value.strip()
-            payer_id = self.payer.id
+            payer_id = self.payer.id if self.payer is not None else None
+            checked: EmployeePayer | None = args.get("payer")
 
             def answered(yes: bool | None) -> None:
                 if yes:
@@ -404,9 +488,15 @@ class FamilyAidScreen(PrintsReceipts, WorkflowScreen):
                 else:
                     self.status("未绑定。")
 
-            body = "\n".join(decision.explain()) + "\n\n经办人员已核实，确认绑定？"
-            # the document silent, or the registry's birth dates contradicting the relation
-            self.app.push_screen(ConfirmModal("绑定前需人工核实", body, yes="已核实，绑定"), answered)
+            body = "\n".join(decision.explain())
+            if checked is not None:  # the payer's 职工医保 status is recorded with the binding
+                body += f"\n\n经办人员已查验{checked.name}的{checked.proof}，确认其正在参加职工医保，并已核实以上事项？"
+                yes = "已查验，登记并绑定"
+            else:
+                body += "\n\n经办人员已核实，确认绑定？"
+                yes = "已核实，绑定"
+            # the document silent, the payer's status, or the birth dates contradicting the relation
+            self.app.push_screen(ConfirmModal("绑定前需人工核实", body, yes=yes), answered)
             return
         what = "不予绑定" if binding else "不予办理"
         panel.show_decision(decision, title=what)
@@ -421,6 +511,8 @@ class FamilyAidScreen(PrintsReceipts, WorkflowScreen):
             "relative": "#fa-relative", "relative_person_id": "#fa-relative",
             "relation": "#fa-relation", "relation_code": "#fa-relation", "evidence": "#fa-evidence",
             "relative_person_ids": "#fa-relatives",
+            "payer_id_number": "#fa-payer", "payer_person_id": "#fa-payer",
+            "payer_name": "#fa-payer-name", "payer_proof": "#fa-payer-proof",
         }.get(message.field or "")
         if target:
             self.focus_after(message, target)
@@ -428,15 +520,24 @@ class FamilyAidScreen(PrintsReceipts, WorkflowScreen):
     def _show_payer(self, payer: Payer | None, *, reloaded: bool = False) -> None:
         info = self.query_one("#fa-payer-info", Static)
         if payer is None:
-            info.update("[b red]登记库中没有此人[/]：请核对号码，或先按 F2 登记。")
-            self.status("登记库中没有此人。", "error")
+            self.unknown_payer = self.query_one("#fa-payer", IdNumberInput).value.strip()
+            info.update("[b]登记库中没有此人[/]，请核对号码。\n职工医保参保的：填姓名、选凭证。")
+            self._show_payer_check("")
+            self.query_one("#fa-step", Static).update(
+                "缴费人未在登记库：填写其姓名、选择已查验的职工医保凭证，再填写亲属信息后按 Ctrl+B。"
+            )
+            self.status("登记库中没有此人：核对号码；参加职工医保的，查验凭证后在此登记。", "warning")
             return
         person = payer.person
         self.payer = person
         if person.id_number:
             with self.prevent(Input.Changed):
                 self.query_one("#fa-payer", IdNumberInput).found(person.id_number)  # shown masked
-        scheme = "职工医保参保" if person.employee_insured else "[b red]登记为未参加职工医保[/]"
+        if person.employee_insured:
+            scheme = "职工医保参保"
+        else:
+            scheme = "[b red]登记为未参加职工医保[/]\n如已参加：选所查验凭证，绑定时更正。"
+        self._show_payer_check(None if person.employee_insured else person.name)
         info.update(f"[b]{wv.person_line(person)}[/]\n{scheme}")
         self._list(payer.views, show=not reloaded)
         if reloaded:  # after paying: the receipts speak; no re-assessment (已缴费 → 不予办理) under them
@@ -481,6 +582,15 @@ class FamilyAidScreen(PrintsReceipts, WorkflowScreen):
 
     def _show_bound(self, bound: Bound) -> None:
         b = bound.binding
+        if bound.payer is not None:  # recorded in 职工医保 by this bind
+            proof = self.query_one("#fa-payer-proof", Select).value
+            self.payer, self.unknown_payer = bound.payer, None
+            self._show_payer_check(None)
+            with self.prevent(Input.Changed):
+                self.query_one("#fa-payer", IdNumberInput).found(bound.payer.id_number)  # shown masked
+            self.query_one("#fa-payer-info", Static).update(
+                f"[b]{wv.person_line(bound.payer)}[/]\n职工医保参保（查验{proof}）"
+            )
         with self.prevent(Input.Changed):
             self.query_one("#fa-relative", Input).value = ""
         self.query_one("#fa-relative-info", Static).update("")

@@ -22,7 +22,7 @@ from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Select, Static
 
 from tui.formatting import cash_problem, change_markup, show_date, yuan
@@ -30,7 +30,7 @@ from tui.widgets import form as wv
 from tui.widgets.decision import DecisionPanel, Figure, section
 from tui.widgets.inputs import DateInput, MoneyInput, Restricted, invalid_on_enter
 from tui.widgets.year_choice import YearChoice
-from tui.workflows.base import WorkflowScreen
+from tui.workflows.base import AnswerColumn, FormColumn, WorkflowScreen
 from tui.workflows.messages import Answer, Invalid, Refused
 from tui.workflows.receipts import PrintsReceipts, save_text
 from tui.workflows.registration import presentation as rv
@@ -245,7 +245,7 @@ class NewbornScreen(ChoosesYear, PrintsReceipts, WorkflowScreen):
     # -- layout ----------------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="nb-columns"):
-            with VerticalScroll(id="nb-form", classes="form"):
+            with FormColumn(id="nb-form", classes="form"):
                 yield wv.row("监护人身份证号", wv.OptionalIdInput(id="nb-guardian"))
                 yield wv.Hint("", id="nb-guardian-info")
                 yield wv.row(
@@ -267,7 +267,7 @@ class NewbornScreen(ChoosesYear, PrintsReceipts, WorkflowScreen):
                     Restricted(placeholder="6位行政区划代码", id="nb-hukou", takes="6位数字", restrict=r"\d*", max_length=6),
                 )
                 yield wv.Hint("", id="nb-hukou-info")
-            with VerticalScroll(id="nb-right"):
+            with AnswerColumn(id="nb-right"):
                 yield YearChoice(id="nb-benefit-year")  # two benefit years open: the clerk chooses
                 yield Static("填好左侧信息后按 Ctrl+S 登记并核定。", id="nb-step", classes="hint")
                 yield DecisionPanel(id="nb-decision")

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.widgets import DataTable, Input, Select, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
@@ -26,7 +26,7 @@ from tui.formatting import show_date, yuan
 from tui.widgets import form as wv
 from tui.widgets.decision import DecisionPanel
 from tui.widgets.inputs import DateInput, Restricted
-from tui.workflows.base import WorkflowScreen
+from tui.workflows.base import AnswerColumn, FormColumn, WorkflowScreen
 from tui.workflows.messages import Invalid, Refused
 from tui.workflows.refund import presentation as pr
 from tui.workflows.refund.messages import OffersFound, PaymentsFound, RefundAssessed, RefundTakenIn
@@ -63,6 +63,7 @@ class RefundScreen(WorkflowScreen):
         self.refund: RefundView | None = None  # once taken in
         self._reasons: list[tuple[str, str]] = []  # (label, code), read in compose_body
         self._offer_note = ""  # 落实资助政策 owed, said above the rules' answer
+        self._sought: str | None = None  # the query last looked up
 
     @property
     def finished(self) -> bool:
@@ -76,7 +77,7 @@ class RefundScreen(WorkflowScreen):
     def compose_body(self) -> ComposeResult:
         self._reasons = [(o.label, o.code) for o in self.services.refunds.reason_options()]
         with Horizontal(id="rf-columns"):
-            with VerticalScroll(id="rf-form", classes="form"):
+            with FormColumn(id="rf-form", classes="form"):
                 yield wv.row(
                     "收据号/身份证号",
                     Input(placeholder="输入后按 Enter 查找", id="rf-query", max_length=30),
@@ -94,7 +95,7 @@ class RefundScreen(WorkflowScreen):
                 yield wv.row("申请人", Input(placeholder="缴费人或其亲属姓名", id="rf-applicant", max_length=50))
                 yield wv.row("联系电话", Restricted(placeholder="手机或固定电话", id="rf-phone", takes="数字和“-”（最多20位）", restrict=r"[0-9\-]*", max_length=20))
                 yield wv.row("说明", Input(placeholder="如：另一笔缴费的收据号", id="rf-note", max_length=200))
-            with VerticalScroll(id="rf-right"):
+            with AnswerColumn(id="rf-right"):
                 yield Static("输入收据号或身份证号后按 Enter 查找缴费。", id="rf-step", classes="hint")
                 yield DecisionPanel(id="rf-decision")
                 yield Static("", id="rf-result")
@@ -120,10 +121,22 @@ class RefundScreen(WorkflowScreen):
             if not value:
                 self.status("请输入收据号或身份证号码。", "error")
                 return
-            self.status("正在查找……")
-            self.call(PaymentsFound, self.services.refunds.payments, query=value)
+            self._find(value)
         else:
             self.focus_next()
+
+    @on(Input.Blurred, "#rf-query")
+    def _query_left(self, event: Input.Blurred) -> None:
+        """Tab out of the field looks up too (as F2 and F4 do once the number is complete);
+        not again for what Enter already looked up."""
+        value = event.value.strip()
+        if value and value != self._sought and self.is_attached and self.refund is None:
+            self._find(value)
+
+    def _find(self, value: str) -> None:
+        self._sought = value
+        self.status("正在查找……")
+        self.call(PaymentsFound, self.services.refunds.payments, query=value)
 
     @on(Input.Changed, "#rf-query")
     def _query_changed(self, event: Input.Changed) -> None:

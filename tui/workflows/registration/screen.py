@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
@@ -30,6 +30,7 @@ from tui.widgets.decision import DecisionPanel
 from tui.widgets.history import HistoryForm
 from tui.widgets.inputs import IdNumberInput, MoneyInput, invalid_on_enter
 from tui.widgets.year_choice import YearChoice
+from tui.workflows.base import AnswerColumn, FormColumn
 from tui.workflows.messages import Answer, Invalid, Refused
 from tui.workflows.receipts import PrintsReceipts
 from tui.workflows.registration import calls
@@ -113,7 +114,7 @@ class RegistrationScreen(ChoosesYear, PrintsReceipts, hv.HistoryFormMixin):
     # -- layout ----------------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="reg-columns"):
-            with VerticalScroll(id="reg-person", classes="form"):
+            with FormColumn(id="reg-person", classes="form"):
                 yield _row("居民身份证号码", IdNumberInput(_id_problem, id="reg-id"))
                 yield Static("", id="reg-id-info", classes="hint field-hint")
                 yield _row("姓名", Input(placeholder="与身份证一致", id="reg-name", max_length=50))
@@ -130,7 +131,7 @@ class RegistrationScreen(ChoosesYear, PrintsReceipts, hv.HistoryFormMixin):
                 yield _row("特殊身份", Static("（输入身份证号码后显示）", id="reg-identities", classes="hint"))
                 yield _row("参保类别", Select(rv.category_options(), id="reg-category", value="general", allow_blank=False))
                 yield HistoryForm(id="reg-history")  # 参保历史: declared → overrides (history.py)
-            with VerticalScroll(id="reg-right"):
+            with AnswerColumn(id="reg-right"):
                 yield YearChoice(id="reg-year")  # two benefit years open: the clerk chooses
                 yield Static("填好左侧信息后按 Ctrl+S 登记并核定缴费。", id="reg-step", classes="hint")
                 yield DecisionPanel(id="reg-quote")

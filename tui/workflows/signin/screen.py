@@ -73,17 +73,25 @@ class SignInScreen(Screen[Any]):
                 "这是新的登记库，还没有管理人员。请设立首位管理人员（负责新增其他经办人员），"
                 "设置密码后按 Enter 登录。"
             )
-        if self.locked_by:
-            why = "按 F12 锁定" if self.idle_minutes is None else f"离开超过 {self.idle_minutes} 分钟"
+        if self.locked_by and self.idle_minutes is None:  # F12: the name is focused
             return (
-                f"窗口已锁定（{self.locked_by} {why}）。{self.locked_by} 输入密码即回到刚才的界面；"
-                "换人登录则回到首页。"
+                f"窗口已锁定（{self.locked_by} 按 F12 锁定）。换人登录请直接输入姓名（回到首页）；"
+                f"{self.locked_by} 按 Tab 输入密码即回到刚才的界面。"
+            )
+        if self.locked_by:
+            return (
+                f"窗口已锁定（{self.locked_by} 离开超过 {self.idle_minutes} 分钟）。"
+                f"{self.locked_by} 输入密码即回到刚才的界面；换人登录则回到首页。"
             )
         return "请登录：填写姓名和密码后按 Enter。"
 
     def on_mount(self) -> None:
-        target = "#signin-password" if self._name else "#signin-name"
-        self.query_one(target, Input).focus()
+        # The name remembered (the last clerk at this desk) is focused and selected, so
+        # another clerk's name typed straight away replaces it instead of landing in the
+        # password (a failed sign-in counted against the last clerk). Only the idle lock,
+        # which the same clerk mostly lifts, goes straight to the password; F12 hands over.
+        returning = self._name and self.locked_by and self.idle_minutes is not None
+        self.query_one("#signin-password" if returning else "#signin-name", Input).focus()
 
     @on(Input.Submitted, "#signin-name")
     def _next(self) -> None:
