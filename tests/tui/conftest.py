@@ -29,6 +29,31 @@ def _no_cursor_blink(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(Input.__dict__["cursor_blink"], "_default", False)
 
 
+@pytest.fixture(autouse=True)
+def _receipt_pdfs(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Drawing a receipt's two PDFs costs ~0.7 s of CPU (the CJK font), in nearly every desk
+    test that takes a payment. Outside tests marked ``receipt_pdfs`` (test_printing.py,
+    tests/printing draw the real ones) the payment's worker writes two stand-in files where
+    the PDFs go, so everything after it (the files shown, the printer, the messages) runs."""
+    if request.node.get_closest_marker("receipt_pdfs"):
+        return
+    from yibao.printing import receipt
+
+    def stand_ins(text: receipt.ReceiptText, directory: Path) -> receipt.ReceiptFiles:
+        from yibao.outreach.files import private_dir, private_tmp
+
+        private_dir(directory)
+        paths = []
+        for paper in receipt.PAPERS:
+            path = directory / f"{text.receipt_no}{paper.suffix}.pdf"
+            with private_tmp(path, prefix=f".{path.name}.test-") as (handle, _tmp):
+                handle.write(b"stand-in for the PDF (tests/tui/conftest.py)\n")
+            paths.append(path)
+        return receipt.ReceiptFiles(roll=paths[0], a5=paths[1])
+
+    monkeypatch.setattr(receipt, "write_receipt_pdfs", stand_ins)
+
+
 @pytest.fixture
 def registry_url(tmp_path: Path, _sqlite_template: Path) -> str:
     """The desk runs on SQLite only (the storage tests cover PostgreSQL); this keeps

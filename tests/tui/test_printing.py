@@ -13,6 +13,8 @@ from tests.tui.conftest import SIZE, id_number, settle
 from tui.app import YibaoApp
 from tui.modals.confirm import ConfirmModal
 
+pytestmark = pytest.mark.receipt_pdfs  # the real PDFs: what this module is about
+
 
 async def _pay_new_person(app: YibaoApp, number: str) -> None:
     async with app.run_test(size=SIZE) as pilot:
