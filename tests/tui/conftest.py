@@ -32,8 +32,8 @@ def _no_cursor_blink(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(autouse=True)
 def _receipt_pdfs(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     """Drawing a receipt's two PDFs costs ~0.7 s of CPU (the CJK font), in nearly every desk
-    test that takes a payment. Outside tests marked ``receipt_pdfs`` (test_printing.py,
-    tests/printing draw the real ones) the payment's worker writes two stand-in files where
+    test that takes a payment. Outside tests marked ``receipt_pdfs`` (one in test_printing.py;
+    tests/printing draws and reads the real ones) the payment's worker writes two stand-in files where
     the PDFs go, so everything after it (the files shown, the printer, the messages) runs."""
     if request.node.get_closest_marker("receipt_pdfs"):
         return
