@@ -37,6 +37,7 @@ async def _payment_done(app: YibaoApp, pilot) -> None:  # type: ignore[no-untype
     await pilot.pause()
 
 
+@pytest.mark.receipt_pdfs  # end to end with the real PDF; the others here are about the printer
 async def test_a_configured_printer_gets_the_80mm_pdf(services, tmp_path: Path, lp: FakeLp) -> None:  # type: ignore[no-untyped-def]
     app = YibaoApp(services=services, receipts_dir=tmp_path / "receipts", printer="HALL-1")
     number = id_number(date(1980, 1, 1), 1)
@@ -44,6 +45,7 @@ async def test_a_configured_printer_gets_the_80mm_pdf(services, tmp_path: Path, 
     payment = services.payments.paid_for(services.persons.by_id_number(number).id)
     pdf = tmp_path / "receipts" / f"{payment.receipt_no}.pdf"
     assert lp.calls() == [["-d", "HALL-1", str(pdf.resolve())]]
+    assert pdf.read_bytes()[:5] == b"%PDF-"
     assert app.status[1] == "information" and "已送打印机 HALL-1" in app.status[0]
 
 

@@ -13,9 +13,9 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from tui import keymap
+from tui.widgets.footer import DeskFooter
 from tui.widgets.header import DeskHeader, StatusLine
 from tui.widgets.inputs import CharacterRefused
 
@@ -37,7 +37,7 @@ class DeskScreen(Screen):
         yield DeskHeader(self.TITLE)
         yield from self.compose_body()
         yield StatusLine()
-        yield Footer(compact=True)
+        yield DeskFooter()
 
     def compose_body(self) -> ComposeResult:
         yield from ()

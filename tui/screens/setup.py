@@ -9,9 +9,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, Select, Static
+from textual.widgets import Input, Label, Select, Static
 
 from tui import keymap
+from tui.widgets.footer import DeskFooter
 from tui.widgets.header import DeskHeader, StatusLine
 
 
@@ -62,7 +63,7 @@ class SetupScreen(Screen[SetupChoice]):
             yield Input(self._device, placeholder="如：城关镇1号窗口", id="setup-device")
             yield Static("", id="setup-error", classes="error")
         yield StatusLine()
-        yield Footer(compact=True)
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.query_one("#setup-policy", Select).focus()

@@ -16,9 +16,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from tui import keymap
+from tui.widgets.footer import DeskFooter
 from tui.widgets.header import DeskHeader, StatusLine
 
 
@@ -65,7 +66,7 @@ class SignInScreen(Screen[Any]):
                 )
                 yield Static(f"演示经办人员（仅演示库）：\n{lines}", id="signin-demo")
         yield StatusLine()
-        yield Footer(compact=True)
+        yield DeskFooter()
 
     def _intro(self) -> str:
         if self.first_admin:
