@@ -173,10 +173,14 @@ def record_many(
     ``entity_id``, ``summary``, optional ``person_id``, ``before``, ``after``,
     ``outcome``); ``before`` / ``after`` are mappings (row dicts, not ORM objects) and
     are snapshot here, ID numbers masked. Rows keep the order of ``entries``.
-    Returns the number of rows written.
+    The rows join the device's hash chain (``auditchain.chain_dicts``) like rows added
+    to the session one by one. Returns the number of rows written.
     """
     if not entries:
         return 0
+    from yibao.auditchain import chain_dicts
+
+    session.flush()  # audit objects pending in the session take their chain places first
     moment = to_storage(at)
     rows = []
     for entry in entries:
@@ -202,6 +206,7 @@ def record_many(
         )
     from yibao.bulk import insert_rows
 
+    chain_dicts(session.connection(), rows)
     insert_rows(session, AuditLog, rows)
     return len(rows)
 

@@ -63,6 +63,11 @@ def row_digest(row: Mapping[str, Any], prev_hash: str) -> str:
     """SHA-256 (hex) of one audit row's content and the hash of the row before it."""
     content: dict[str, Any] = {k: row.get(k) for k in _CONTENT}
     content["at"] = _moment(content["at"])
+    return _digest(content, prev_hash)
+
+
+def _digest(content: dict[str, Any], prev_hash: str) -> str:
+    """``row_digest`` of ``content`` whose ``at`` is already normalised (``_moment``)."""
     content["prev_hash"] = prev_hash
     content["v"] = VERSION
     text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
@@ -111,6 +116,32 @@ def chain_rows(connection: sa.Connection, rows: Iterable[Any]) -> None:
             {k: getattr(row, k) for k in _CONTENT}, prev
         )
         heads[row.device_id] = (row.seq, row.row_hash)
+
+
+def chain_dicts(connection: sa.Connection, rows: Iterable[dict[str, Any]]) -> None:
+    """``chain_rows`` for row dicts about to be written in bulk (``audit.record_many``):
+    each gets its ``seq``, ``prev_hash`` and ``row_hash``, in order, after the device's
+    head as it stands in ``connection``'s transaction. The caller flushes the ORM session
+    first, so audit objects still pending there take their places before these."""
+    heads: dict[str, tuple[int, str]] = {}
+    moments: dict[Any, str | None] = {}  # a bulk write stamps most rows alike
+    for row in rows:
+        if row.get("row_hash"):
+            continue
+        device = row["device_id"]
+        if device not in heads:
+            heads[device] = _head(connection, device)
+        seq, prev = heads[device]
+        seq += 1
+        at = row["at"]
+        if at not in moments:
+            moments[at] = _moment(at)
+        content: dict[str, Any] = {k: row.get(k) for k in _CONTENT}
+        content["seq"] = seq
+        content["at"] = moments[at]
+        digest = _digest(content, prev)
+        row["seq"], row["prev_hash"], row["row_hash"] = seq, prev, digest
+        heads[device] = (seq, digest)
 
 
 def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
@@ -244,4 +275,4 @@ def verify(connection: sa.Connection) -> VerifyReport:
     return report
 
 
-__all__ = ["GENESIS", "ChainReport", "VerifyReport", "chain_rows", "install", "row_digest", "verify"]
+__all__ = ["GENESIS", "ChainReport", "VerifyReport", "chain_dicts", "chain_rows", "install", "row_digest", "verify"]
