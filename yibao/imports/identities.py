@@ -385,8 +385,10 @@ class _Run:
     default_identity: Identity | None
     allowed: frozenset[Identity]
     known: _Cells
-    seen: dict[tuple[str, Identity], int] = field(default_factory=dict)
-    names: dict[str, tuple[str, int]] = field(default_factory=dict)
+    # number → (name, row, identity) of its first good row; a further identity of the same
+    # number → its row. One entry per person, not two: this is what grows with the file.
+    people: dict[str, tuple[str, int, Identity]] = field(default_factory=dict)
+    more: dict[tuple[str, Identity], int] = field(default_factory=dict)
     held: set[tuple[str, Identity | None]] = field(default_factory=set)
     held_keys: set[tuple[str, str | None]] = field(default_factory=set)
     created: dict[str, tuple[str, str]] = field(default_factory=dict)  # number → (id, name)
@@ -449,29 +451,33 @@ def _check_chunk(
                 held.append(listed)
             continue
         row = reasons
-        key = (row.id_number, row.identity)
-        if key in run.seen:
-            report.problems.append(
-                Problem(
-                    row.row,
-                    f"与第 {run.seen[key]} 行重复（同一身份证号 {mask(row.id_number)}、同一身份"
-                    f"“{identity_label(row.identity)}”），本行不导入。",
-                )
+        first = run.people.get(row.id_number)
+        if first is not None:
+            earlier_row = (
+                first[1] if first[2] is row.identity else run.more.get((row.id_number, row.identity))
             )
-            continue
-        earlier = run.names.get(row.id_number)
-        if earlier is not None and earlier[0] != row.name:
-            held.append((row.id_number, row.identity))
-            report.problems.append(
-                Problem(
-                    row.row,
-                    f"姓名“{row.name}”与第 {earlier[1]} 行同一身份证号的姓名“{earlier[0]}”不一致，"
-                    "请部门核实后更正名单。",
+            if earlier_row is not None:
+                report.problems.append(
+                    Problem(
+                        row.row,
+                        f"与第 {earlier_row} 行重复（同一身份证号 {mask(row.id_number)}、同一身份"
+                        f"“{identity_label(row.identity)}”），本行不导入。",
+                    )
                 )
-            )
-            continue
-        run.seen[key] = row.row
-        run.names.setdefault(row.id_number, (row.name, row.row))
+                continue
+            if first[0] != row.name:
+                held.append((row.id_number, row.identity))
+                report.problems.append(
+                    Problem(
+                        row.row,
+                        f"姓名“{row.name}”与第 {first[1]} 行同一身份证号的姓名“{first[0]}”不一致，"
+                        "请部门核实后更正名单。",
+                    )
+                )
+                continue
+            run.more[(row.id_number, row.identity)] = row.row
+        else:
+            run.people[row.id_number] = (row.name, row.row, row.identity)
         good.append(row)
     return good, held
 
@@ -517,7 +523,7 @@ def _load_running(session: Session, department: str) -> dict[tuple[str, str], _R
     }
 
 
-PAGE_CACHE_KIB = 65_536  # SQLite's page cache while a large list is written (default 2 MiB)
+PAGE_CACHE_KIB = 32_768  # SQLite's page cache while a large list is written (default 2 MiB)
 
 
 @contextmanager
@@ -526,7 +532,7 @@ def _page_cache(session: Session, rows: int) -> Iterator[None]:
 
     Each row adds to five indexes keyed by random ids (identities, audit rows); with the
     default 2 MiB cache most of those pages are read back from the file again and again.
-    The memory is bounded (64 MiB) whatever the file's size; the connection's own setting
+    The memory is bounded (32 MiB) whatever the file's size; the connection's own setting
     is put back afterwards, as the pool hands it to the desk next.
     """
     connection = session.connection()
@@ -640,10 +646,11 @@ def _apply_chunk(
             )
         code = row.identity.value
         key = (person_id, code)
-        run.listed.add(key)
         run.codes.add(code)
         existing = run.running.get(key)
-        if existing is None:
+        if existing is not None:
+            run.listed.add(key)  # only identities on file can be ended: only they are kept
+        else:
             # Every column named (what ``rows_for`` would give): the bulk insert picks them
             # in C. Not kept in ``run.running``: a second row with this key is a duplicate,
             # refused by ``_check_chunk`` before it gets here, and only identities on file
