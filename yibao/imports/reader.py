@@ -261,25 +261,26 @@ def open_table(
             raise _broken_row(number, exc) from exc
 
     def data_rows() -> Iterator[SourceRow]:
+        # .xlsx: cells are numbers, dates or text; only the mapped ones are converted
         number = header_row
-        try:
-            for raw_row in raw:
-                number += 1  # (a quoted cell spanning lines shifts the count; rare)
-                cells = [_cell_text(v) for v in raw_row]
-                if not any(cells):
-                    continue
-                values = {canonical: "" for canonical in mapping.values()}
-                numeric: set[str] = set()
-                for index, canonical in mapping.items():
-                    if index < len(cells):
-                        values[canonical] = cells[index]
-                        if isinstance(raw_row[index], int | float) and not isinstance(
-                            raw_row[index], bool
-                        ):
-                            numeric.add(canonical)
-                yield SourceRow(number, values, frozenset(numeric))
-        except csv.Error as exc:
-            raise _broken_row(number, exc) from exc
+        for raw_row in raw:
+            number += 1
+            width = len(raw_row)
+            values = dict(blank)
+            numeric: set[str] = set()
+            empty = True
+            for index, canonical in picks:
+                if index < width:
+                    value = raw_row[index]
+                    text = _cell_text(value)
+                    values[canonical] = text
+                    if text:
+                        empty = False
+                    if isinstance(value, int | float) and not isinstance(value, bool):
+                        numeric.add(canonical)
+            if empty and not any(_cell_text(v) for v in raw_row):
+                continue
+            yield SourceRow(number, values, frozenset(numeric) if numeric else no_numbers)
 
     return TableStream(
         columns=tuple(mapping.values()),
