@@ -5,8 +5,10 @@
 Builds a registry (``yibao.db.open_registry``: the real schema) holding ``--known``
 residents, and a list of ``--rows`` rows (the known residents plus new ones) as a
 UTF-8 CSV and, with ``--xlsx``, as an .xlsx. Each measurement runs in a fresh
-interpreter on a fresh copy of the registry, so its peak memory (``VmHWM``) is its
-own:
+interpreter on a fresh copy of the registry, so its peak memory is its own: the child's
+``VmHWM`` (``/proc/self/status``, read just before it exits). Not ``ru_maxrss``: Linux
+carries a process's high-water mark across ``exec``, so a child started by this
+(large) parent would report the parent's size:
 
 - ``yibao``: ``ImportService.identities`` (the CLI's path: one transaction, every row
   checked, persons created, identities added, one audit row each, the batch row);
@@ -15,7 +17,10 @@ own:
   match ID numbers, the new persons, the identities, the audit rows (JSON snapshots),
   the batch row, one transaction. No checks beyond that.
 
-Prints rows/s, the ratio to raw, and the peak memory of each (medians of ``--runs``).
+Prints rows/s, wall and CPU time, the ratio to raw (wall and CPU), and the peak memory
+of each (medians of ``--runs``). The yibao side's time includes what a clerk's run pays
+once (imports, the argon2 sign-in, the policy); ``setup`` says how much of it that was.
+``--profile FILE`` writes a cProfile of the yibao side's import call (one run).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import csv
 import json
 import os
 import random
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -35,8 +41,7 @@ import time
 import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
-
-from peak import peak_kb  # benchmarks/peak.py (the script's own folder is on sys.path)
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -130,7 +135,11 @@ def _add_clerk(db: Path, device: str) -> None:
 # --- the two children ---------------------------------------------------------------------
 
 
-def child_yibao(db: Path, source: Path) -> int:
+SETUP: list[float] = []  # seconds before the import call (yibao side)
+
+
+def child_yibao(db: Path, source: Path, profile: Path | None = None) -> int:
+    started = time.perf_counter()
     from yibao.db import sqlite_url
     from yibao.services import Services
 
@@ -138,7 +147,17 @@ def child_yibao(db: Path, source: Path) -> int:
         url=sqlite_url(db), policy_id="shangnan-2025", clerk_name=CLERK, password=PASSWORD,
         clock=lambda: NOW,
     )
-    report = services.imports.identities(source, department="民政", batch="2024-09")
+    SETUP.append(time.perf_counter() - started)
+    if profile is None:
+        report = services.imports.identities(source, department="民政", batch="2024-09")
+    else:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        report = profiler.runcall(
+            services.imports.identities, source, department="民政", batch="2024-09"
+        )
+        profiler.dump_stats(profile)
     services.engine.dispose()
     assert not report.problems, report.problems[:3]
     return report.rows_read
@@ -241,20 +260,38 @@ def child_raw(db: Path, source: Path) -> int:
 # --- the parent -----------------------------------------------------------------------------
 
 
-def _measure(kind: str, base: Path, source: Path, workdir: Path) -> tuple[float, int, float]:
+def _peak_kb() -> int:
+    """This process's resident high-water mark (kB), reset at ``exec`` unlike ``ru_maxrss``."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # not Linux: the best there is
+
+
+class Measured(NamedTuple):
+    seconds: float
+    rows: int
+    peak_mb: float
+    cpu: float
+    setup: float
+
+
+def _measure(
+    kind: str, base: Path, source: Path, workdir: Path, profile: Path | None = None
+) -> Measured:
     db = workdir / f"run-{kind}.sqlite3"
     for suffix in ("", "-wal", "-shm"):
         Path(str(db) + suffix).unlink(missing_ok=True)
     shutil.copyfile(base, db)
     env = {**os.environ, "YIBAO_DATA_DIR": str(workdir / "data")}
-    proc = subprocess.run(
-        [sys.executable, __file__, "--child", kind, "--db", str(db), "--source", str(source)],
-        env=env, capture_output=True, text=True, cwd=ROOT,
-    )
+    command = [sys.executable, __file__, "--child", kind, "--db", str(db), "--source", str(source)]
+    if profile is not None:
+        command += ["--profile", str(profile)]
+    proc = subprocess.run(command, env=env, capture_output=True, text=True, cwd=ROOT)
     if proc.returncode != 0:
         raise SystemExit(f"{kind} failed:\n{proc.stderr}")
-    seconds, rows, rss_kb = proc.stdout.split()
-    return float(seconds), int(rows), int(rss_kb) / 1024
+    seconds, rows, peak_kb, cpu, setup = proc.stdout.split()
+    return Measured(float(seconds), int(rows), int(peak_kb) / 1024, float(cpu), float(setup))
 
 
 def main() -> int:
@@ -266,34 +303,49 @@ def main() -> int:
     parser.add_argument("--child", choices=("yibao", "raw"))
     parser.add_argument("--db", type=Path)
     parser.add_argument("--source", type=Path)
+    parser.add_argument("--profile", type=Path, help="cProfile of the yibao import call")
     args = parser.parse_args()
     if args.child:
         started = time.perf_counter()
-        rows = (child_yibao if args.child == "yibao" else child_raw)(args.db, args.source)
+        if args.child == "yibao":
+            rows = child_yibao(args.db, args.source, args.profile)
+        else:
+            rows = child_raw(args.db, args.source)
         elapsed = time.perf_counter() - started
-        print(elapsed, rows, peak_kb())
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        setup = SETUP[0] if SETUP else 0.0
+        print(elapsed, rows, _peak_kb(), usage.ru_utime + usage.ru_stime, setup)
         return 0
     with tempfile.TemporaryDirectory(prefix="yibao-import-bench-") as tmp:
         workdir = Path(tmp)
         started = time.perf_counter()
         base, csv_path, xlsx_path = build(workdir, args.rows, args.known, args.xlsx)
         print(f"built {args.known:,} residents and a {args.rows:,}-row list in "
-              f"{time.perf_counter() - started:.1f} s")
+              f"{time.perf_counter() - started:.1f} s; load average "
+              f"{Path('/proc/loadavg').read_text().split()[0]}")
         sources = [("CSV", csv_path)] + ([("xlsx", xlsx_path)] if xlsx_path else [])
         for label, source in sources:
-            results: dict[str, list[tuple[float, int, float]]] = {"yibao": [], "raw": []}
-            for _ in range(args.runs):
+            results: dict[str, list[Measured]] = {"yibao": [], "raw": []}
+            for run in range(args.runs):
                 for kind in ("raw", "yibao"):  # interleaved: noise hits both
-                    results[kind].append(_measure(kind, base, source, workdir))
-            line = {}
+                    profile = args.profile if kind == "yibao" and run == 0 else None
+                    if profile is not None and label != "CSV":
+                        profile = profile.with_suffix(f".{label}{profile.suffix}")
+                    results[kind].append(_measure(kind, base, source, workdir, profile))
+            wall, cpu = {}, {}
             for kind in ("raw", "yibao"):
-                seconds = statistics.median(r[0] for r in results[kind])
-                rows = results[kind][0][1]
-                rss = max(r[2] for r in results[kind])
-                line[kind] = seconds
-                print(f"{label:4s} {kind:5s} {rows:,} rows  median {seconds:6.2f} s  "
-                      f"{rows / seconds:9,.0f} rows/s  peak memory {rss:6.0f} MB")
-            print(f"{label:4s} ratio yibao / raw {line['yibao'] / line['raw']:.2f}")
+                wall[kind] = statistics.median(r.seconds for r in results[kind])
+                cpu[kind] = statistics.median(r.cpu for r in results[kind])
+                rows = results[kind][0].rows
+                peak = max(r.peak_mb for r in results[kind])
+                setup = statistics.median(r.setup for r in results[kind])
+                print(f"{label:4s} {kind:5s} {rows:,} rows  median {wall[kind]:6.2f} s "
+                      f"(CPU {cpu[kind]:6.2f} s)  {rows / wall[kind]:9,.0f} rows/s  "
+                      f"peak memory {peak:6.0f} MB"
+                      + (f"  setup {setup:.2f} s" if kind == "yibao" else ""))
+            print(f"{label:4s} ratio yibao / raw {wall['yibao'] / wall['raw']:.2f} "
+                  f"(CPU {cpu['yibao'] / cpu['raw']:.2f}); load average "
+                  f"{Path('/proc/loadavg').read_text().split()[0]}")
     return 0
 
 

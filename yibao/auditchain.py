@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -63,10 +63,39 @@ def row_digest(row: Mapping[str, Any], prev_hash: str) -> str:
     """SHA-256 (hex) of one audit row's content and the hash of the row before it."""
     content: dict[str, Any] = {k: row.get(k) for k in _CONTENT}
     content["at"] = _moment(content["at"])
+    return _digest(content, prev_hash)
+
+
+def _digest(content: dict[str, Any], prev_hash: str) -> str:
+    """``row_digest`` of ``content`` whose ``at`` is already normalised (``_moment``)."""
     content["prev_hash"] = prev_hash
     content["v"] = VERSION
-    text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
+
+
+# What ``row_digest`` hashes: ``json.dumps(…, sort_keys=True, ensure_ascii=False,
+# separators=(",", ":"), default=str)``, with the encoder made once.
+canonical_json = json.JSONEncoder(
+    sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
+).encode
+_encode_text = json.encoder.encode_basestring  # the encoder's own, for one string
+
+
+def _value(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return _encode_text(value)
+    return canonical_json(value)
+
+
+# ``_CONTENT`` plus prev_hash and v, in sorted order: the digest text is assembled from
+# each value's canonical JSON (before and after encoded once, and kept for storage).
+_SORTED = tuple(sorted((*_CONTENT, "prev_hash", "v")))
+assert _SORTED == (
+    "action", "after", "at", "before", "clerk_id", "clerk_name", "device_id", "entity",
+    "entity_id", "id", "outcome", "person_id", "prev_hash", "seq", "summary", "v",
+)
 
 
 # --- writing: chain every new row at flush ---------------------------------------------
@@ -111,6 +140,73 @@ def chain_rows(connection: sa.Connection, rows: Iterable[Any]) -> None:
             {k: getattr(row, k) for k in _CONTENT}, prev
         )
         heads[row.device_id] = (row.seq, row.row_hash)
+
+
+def chain_dicts(
+    connection: sa.Connection, rows: Sequence[dict[str, Any]]
+) -> list[tuple[str | None, str | None]]:
+    """``chain_rows`` for row dicts about to be written in bulk (``audit.record_many``).
+
+    Each row (in order) gets its ``seq``, ``prev_hash`` and ``row_hash`` after the device's
+    head as it stands in ``connection``'s transaction; the caller flushes the ORM session
+    first, so audit objects still pending there take their places before these. Returns,
+    per row, the canonical JSON of its ``before`` and ``after`` (None for None): valid
+    JSON of the same values, which a SQLite writer can store as it is. A row that already
+    has a ``row_hash`` keeps it. The digest equals ``row_digest`` of the row (a test
+    checks it): the same text, assembled from its parts rather than encoded whole.
+    """
+    heads: dict[str, tuple[int, str]] = {}
+    # a bulk write repeats the stamp, the clerk, the device and a few actions: encoded once
+    shared: dict[tuple[Any, ...], tuple[str, ...]] = {}
+    texts: list[tuple[str | None, str | None]] = []
+    version = _value(VERSION)
+    for row in rows:
+        before, after = row.get("before"), row.get("after")
+        before_text = None if before is None else canonical_json(before)
+        after_text = None if after is None else canonical_json(after)
+        texts.append((before_text, after_text))
+        if row.get("row_hash"):
+            continue
+        device = row["device_id"]
+        if device not in heads:
+            heads[device] = _head(connection, device)
+        seq, prev = heads[device]
+        seq += 1
+        key = (
+            row.get("action"), row.get("at"), row.get("clerk_id"), row.get("clerk_name"),
+            device, row.get("entity"), row.get("outcome"),
+        )
+        fixed = shared.get(key)
+        if fixed is None:
+            fixed = shared[key] = tuple(
+                _value(_moment(value) if index == 1 else value) for index, value in enumerate(key)
+            )
+        action, at, clerk_id, clerk_name, device_text, entity, outcome = fixed
+        text = "".join(
+            (
+                '{"action":', action,
+                ',"after":', after_text or "null",
+                ',"at":', at,
+                ',"before":', before_text or "null",
+                ',"clerk_id":', clerk_id,
+                ',"clerk_name":', clerk_name,
+                ',"device_id":', device_text,
+                ',"entity":', entity,
+                ',"entity_id":', _value(row.get("entity_id")),
+                ',"id":', _value(row.get("id")),
+                ',"outcome":', outcome,
+                ',"person_id":', _value(row.get("person_id")),
+                ',"prev_hash":', _value(prev),
+                ',"seq":', str(seq),
+                ',"summary":', _value(row.get("summary")),
+                ',"v":', version,
+                "}",
+            )
+        )
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        row["seq"], row["prev_hash"], row["row_hash"] = seq, prev, digest
+        heads[device] = (seq, digest)
+    return texts
 
 
 def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
@@ -244,4 +340,4 @@ def verify(connection: sa.Connection) -> VerifyReport:
     return report
 
 
-__all__ = ["GENESIS", "ChainReport", "VerifyReport", "chain_rows", "install", "row_digest", "verify"]
+__all__ = ["GENESIS", "ChainReport", "VerifyReport", "chain_dicts", "chain_rows", "install", "row_digest", "verify"]

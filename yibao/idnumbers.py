@@ -71,6 +71,8 @@ def normalise(raw: str) -> str:
 
     Does not validate; a 15-digit number stays 15 digits (see ``validate``).
     """
+    if raw and raw.isascii() and raw.isalnum():  # nothing to fold or drop (a list's rows)
+        return raw.upper()
     return _SEPARATORS.sub("", _halfwidth(raw or "")).upper()
 
 

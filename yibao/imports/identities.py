@@ -26,10 +26,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from operator import itemgetter
 from pathlib import Path
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -42,7 +45,7 @@ from yibao.idnumbers import InvalidIdNumber, mask, mask_ids_in, parse, tail
 from yibao.imports.errors import ImportFileError
 from yibao.imports.reader import SourceRow, open_table
 from yibao.imports.vocabulary import DEPARTMENT_IDENTITIES, department_of, resolve_identity
-from yibao.models import ImportBatch, Person, PersonIdentity, PersonStatus, to_storage
+from yibao.models import ImportBatch, Person, PersonIdentity, PersonStatus, new_id, to_storage
 from yibao.pinyin import initials
 
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -93,6 +96,9 @@ _DATE_PATTERNS = (
 )
 _GRADES = {"1": 1, "2": 2, "3": 3, "4": 4, "一": 1, "二": 2, "三": 3, "四": 4}
 CHUNK_ROWS = 2000  # rows checked, matched and written together
+_DEAD = PersonStatus.DEAD.value
+_by_id = itemgetter("id")
+_DATED = ("recognised_on", "valid_from", "valid_to", "created_at", "updated_at")
 ANALYZE_FROM_ROWS = 10_000  # refresh the planner's statistics after an import this large
 
 Progress = Callable[[int, int], None]
@@ -156,8 +162,7 @@ class ImportReport:
         return lines
 
 
-@dataclass(frozen=True, slots=True)
-class _Good:
+class _Good(NamedTuple):  # one per good row: a tuple is cheaper to build than a dataclass
     row: int
     id_number: str
     name: str
@@ -226,6 +231,36 @@ def _listed_despite_refusal(
     return number, (resolved[0] if resolved else None)
 
 
+class _Cells:
+    """What a list repeats on most rows (identity texts, dates), read once per distinct text."""
+
+    def __init__(self, department_codes: Mapping[str, Identity]) -> None:
+        self._codes = department_codes
+        self._identities: dict[str, tuple[Identity, str | None] | None] = {}
+        self._dates: dict[str, date | None] = {}
+
+    def identity(self, text: str) -> tuple[Identity, str | None] | None:
+        try:
+            return self._identities[text]
+        except KeyError:
+            found = self._identities[text] = resolve_identity(text, self._codes)
+            return found
+
+    def date(self, text: str) -> date | None:
+        """The date ``text`` names (``parse_date``), None when it is not one."""
+        try:
+            return self._dates[text]
+        except KeyError:
+            pass
+        try:
+            found: date | None = parse_date(text)
+        except ValueError:
+            found = None
+        if len(self._dates) < 10_000:  # a column of distinct dates must not grow without end
+            self._dates[text] = found
+        return found
+
+
 def _row_reasons(
     source: SourceRow,
     department_codes: Mapping[str, Identity],
@@ -233,7 +268,9 @@ def _row_reasons(
     allowed: frozenset[Identity],
     department: str,
     today: date,
+    known: _Cells | None = None,
 ) -> _Good | list[str]:
+    known = known or _Cells(department_codes)
     cells = source.cells
     reasons: list[str] = []
     info = None
@@ -259,7 +296,7 @@ def _row_reasons(
     department_code: str | None = None
     raw_identity = cells.get("identity", "").strip()
     if raw_identity:
-        resolved = resolve_identity(raw_identity, department_codes)
+        resolved = known.identity(raw_identity)
         if resolved is None:
             hint = "、".join(sorted(department_codes)) or "本政策未列部门代码"
             reasons.append(
@@ -286,11 +323,9 @@ def _row_reasons(
         if not text:
             dates[column] = None
             continue
-        try:
-            dates[column] = parse_date(text)
-        except ValueError:
+        dates[column] = known.date(text)
+        if dates[column] is None:
             reasons.append(f"{what}“{text}”不是有效日期，应写成 2024-09-01。")
-            dates[column] = None
     for column, what in (("recognised_on", "认定日期"), ("valid_from", "开始日期")):
         value = dates[column]
         if value is not None and value > today:
@@ -351,14 +386,46 @@ class _Run:
     department_codes: Mapping[str, Identity]
     default_identity: Identity | None
     allowed: frozenset[Identity]
-    seen: dict[tuple[str, Identity], int] = field(default_factory=dict)
-    names: dict[str, tuple[str, int]] = field(default_factory=dict)
+    known: _Cells
+    # number → (name, row, identity) of its first good row; a further identity of the same
+    # number → its row. One entry per person, not two: this is what grows with the file.
+    people: dict[str, tuple[str, int, Identity]] = field(default_factory=dict)
+    more: dict[tuple[str, Identity], int] = field(default_factory=dict)
     held: set[tuple[str, Identity | None]] = field(default_factory=set)
     held_keys: set[tuple[str, str | None]] = field(default_factory=set)
     created: dict[str, tuple[str, str]] = field(default_factory=dict)  # number → (id, name)
     running: dict[tuple[str, str], _Running] = field(default_factory=dict)
     listed: set[tuple[str, str]] = field(default_factory=set)
     codes: set[str] = field(default_factory=set)
+    summaries: dict[Identity, str] = field(default_factory=dict)
+    texts: dict[object, object] = field(default_factory=dict)  # date or stamp → snapshot text
+
+    def snapshot_of(self, identity: dict[str, object]) -> audit.Snapshot:
+        """``audit.snapshot(identity)`` of a new identity row, without walking each value:
+        the dates and the stamp become text (each distinct one once), the ids are UUIDs,
+        the note is the row number; the department's code is checked as any text is."""
+        texts = self.texts
+        out = audit.Snapshot(identity)
+        for name in _DATED:
+            value = out[name]
+            if value is not None:
+                text = texts.get(value)
+                if text is None:
+                    text = texts[value] = audit.plain(value)
+                out[name] = text
+        if out["department_code"] is not None:
+            out["department_code"] = audit.plain(out["department_code"])
+        return out
+
+    def recognised_as(self, identity: Identity) -> str:
+        """The audit summary of a new identity, after the person's name."""
+        try:
+            return self.summaries[identity]
+        except KeyError:
+            text = self.summaries[identity] = (
+                f" 认定为{identity_label(identity)}（{self.department}名单 {self.batch_start:%Y-%m}）"
+            )
+            return text
 
 
 def _check_chunk(
@@ -369,7 +436,13 @@ def _check_chunk(
     held: list[tuple[str, Identity | None]] = []
     for source in chunk:
         reasons = _row_reasons(
-            source, run.department_codes, run.default_identity, run.allowed, run.department, run.today
+            source,
+            run.department_codes,
+            run.default_identity,
+            run.allowed,
+            run.department,
+            run.today,
+            run.known,
         )
         if isinstance(reasons, list):
             report.problems.append(Problem(source.number, "".join(reasons)))
@@ -380,29 +453,33 @@ def _check_chunk(
                 held.append(listed)
             continue
         row = reasons
-        key = (row.id_number, row.identity)
-        if key in run.seen:
-            report.problems.append(
-                Problem(
-                    row.row,
-                    f"与第 {run.seen[key]} 行重复（同一身份证号 {mask(row.id_number)}、同一身份"
-                    f"“{identity_label(row.identity)}”），本行不导入。",
-                )
+        first = run.people.get(row.id_number)
+        if first is not None:
+            earlier_row = (
+                first[1] if first[2] is row.identity else run.more.get((row.id_number, row.identity))
             )
-            continue
-        earlier = run.names.get(row.id_number)
-        if earlier is not None and earlier[0] != row.name:
-            held.append((row.id_number, row.identity))
-            report.problems.append(
-                Problem(
-                    row.row,
-                    f"姓名“{row.name}”与第 {earlier[1]} 行同一身份证号的姓名“{earlier[0]}”不一致，"
-                    "请部门核实后更正名单。",
+            if earlier_row is not None:
+                report.problems.append(
+                    Problem(
+                        row.row,
+                        f"与第 {earlier_row} 行重复（同一身份证号 {mask(row.id_number)}、同一身份"
+                        f"“{identity_label(row.identity)}”），本行不导入。",
+                    )
                 )
-            )
-            continue
-        run.seen[key] = row.row
-        run.names.setdefault(row.id_number, (row.name, row.row))
+                continue
+            if first[0] != row.name:
+                held.append((row.id_number, row.identity))
+                report.problems.append(
+                    Problem(
+                        row.row,
+                        f"姓名“{row.name}”与第 {first[1]} 行同一身份证号的姓名“{first[0]}”不一致，"
+                        "请部门核实后更正名单。",
+                    )
+                )
+                continue
+            run.more[(row.id_number, row.identity)] = row.row
+        else:
+            run.people[row.id_number] = (row.name, row.row, row.identity)
         good.append(row)
     return good, held
 
@@ -412,11 +489,20 @@ def _registry_persons(session: Session, numbers: Iterable[str]) -> dict[str, tup
     wanted = sorted(set(numbers))
     if not wanted:
         return {}
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        # On the driver: SQLAlchemy's expanding IN compiles a parameter per number, per chunk.
+        marks = ", ".join("?" * len(wanted))
+        result = connection.exec_driver_sql(
+            f"SELECT id_number, id, name, status FROM person WHERE id_number IN ({marks})",
+            tuple(wanted),
+        )
+        return {number: (person_id, name, status) for number, person_id, name, status in result}
     stmt = sa.select(Person.id, Person.id_number, Person.name, Person.status).where(
         Person.id_number.in_(wanted)  # type: ignore[union-attr]
     )
     # On the session's connection: a Core statement, no ORM result machinery per row.
-    return {r.id_number: (r.id, r.name, r.status) for r in session.connection().execute(stmt)}
+    return {r.id_number: (r.id, r.name, r.status) for r in connection.execute(stmt)}
 
 
 def _load_running(session: Session, department: str) -> dict[tuple[str, str], _Running]:
@@ -437,6 +523,34 @@ def _load_running(session: Session, department: str) -> dict[tuple[str, str], _R
         (r.person_id, r.code): _Running(*r, running=True)  # type: ignore[misc]
         for r in session.execute(stmt)
     }
+
+
+PAGE_CACHE_KIB = 32_768  # SQLite's page cache while a large list is written (default 2 MiB)
+
+
+@contextmanager
+def _page_cache(session: Session, rows: int) -> Iterator[None]:
+    """A larger SQLite page cache for the import's connection while it writes a large list.
+
+    Each row adds to five indexes keyed by random ids (identities, audit rows); with the
+    default 2 MiB cache most of those pages are read back from the file again and again.
+    The memory is bounded (32 MiB) whatever the file's size; the connection's own setting
+    is put back afterwards, as the pool hands it to the desk next.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "sqlite" or rows < ANALYZE_FROM_ROWS:
+        yield
+        return
+    before = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+    connection.exec_driver_sql(f"PRAGMA cache_size=-{PAGE_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        # On the driver: after a failed statement SQLAlchemy refuses the connection until
+        # the rollback, and the import's own error (in Chinese) must be the one raised.
+        with suppress(Exception):
+            driver = connection.connection.driver_connection
+            driver.execute(f"PRAGMA cache_size={int(before or -2000)}")  # type: ignore[union-attr]
 
 
 def _latest_batch(session: Session, department: str) -> date | None:
@@ -479,7 +593,7 @@ def _apply_chunk(
             person_id, person_name = run.created[row.id_number]
         elif row.id_number in on_file:
             person_id, person_name, status = on_file[row.id_number]
-            if _clean_name(person_name) != row.name:
+            if person_name != row.name and _clean_name(person_name) != row.name:
                 report.problems.append(
                     Problem(
                         row.row,
@@ -489,7 +603,7 @@ def _apply_chunk(
                 )
                 run.held_keys.add((person_id, row.identity.value))
                 continue
-            if status == PersonStatus.DEAD.value:
+            if status == _DEAD:
                 report.problems.append(
                     Problem(
                         row.row,
@@ -532,43 +646,34 @@ def _apply_chunk(
                     "after": person,
                 }
             )
-        key = (person_id, row.identity.value)
-        run.listed.add(key)
-        run.codes.add(row.identity.value)
+        code = row.identity.value
+        key = (person_id, code)
+        run.codes.add(code)
         existing = run.running.get(key)
-        if existing is None:
-            (identity,) = rows_for(
-                PersonIdentity,
-                [
-                    {
-                        "person_id": person_id,
-                        "code": row.identity.value,
-                        "department": canonical,
-                        "department_code": row.department_code,
-                        "recognised_on": row.recognised_on,
-                        "valid_from": row.valid_from or row.recognised_on or batch_start,
-                        "valid_to": row.valid_to,
-                        "disability_grade": row.disability_grade,
-                        "import_batch_id": batch_id,
-                        "note": f"第 {row.row} 行",
-                        "device_id": actor.device_id,
-                        "created_at": moment,
-                        "updated_at": moment,
-                    }
-                ],
-            )
-            run.running[key] = _Running(
-                id=str(identity["id"]),
-                person_id=person_id,
-                code=row.identity.value,
-                recognised_on=row.recognised_on,
-                valid_from=identity["valid_from"],  # type: ignore[arg-type]
-                valid_to=row.valid_to,
-                disability_grade=row.disability_grade,
-                department_code=row.department_code,
-                import_batch_id=batch_id,
-                running=False,
-            )
+        if existing is not None:
+            run.listed.add(key)  # only identities on file can be ended: only they are kept
+        else:
+            # Every column named (what ``rows_for`` would give): the bulk insert picks them
+            # in C. Not kept in ``run.running``: a second row with this key is a duplicate,
+            # refused by ``_check_chunk`` before it gets here, and only identities on file
+            # before the import can be ended.
+            identity = {
+                "id": new_id(),
+                "person_id": person_id,
+                "code": code,
+                "department": canonical,
+                "department_code": row.department_code,
+                "recognised_on": row.recognised_on,
+                "valid_from": row.valid_from or row.recognised_on or batch_start,
+                "valid_to": row.valid_to,
+                "disability_grade": row.disability_grade,
+                "import_batch_id": batch_id,
+                "revoked_at": None,
+                "note": f"第 {row.row} 行",
+                "device_id": actor.device_id,
+                "created_at": moment,
+                "updated_at": moment,
+            }
             new_identities.append(identity)
             report.imported += 1
             entries.append(
@@ -577,9 +682,8 @@ def _apply_chunk(
                     "entity": "person_identity",
                     "entity_id": identity["id"],
                     "person_id": person_id,
-                    "summary": f"{person_name} 认定为{identity_label(row.identity)}"
-                    f"（{canonical}名单 {batch_start:%Y-%m}）",
-                    "after": identity,
+                    "summary": person_name + run.recognised_as(row.identity),
+                    "after": run.snapshot_of(identity),
                 }
             )
             continue
@@ -628,6 +732,8 @@ def _apply_chunk(
     if dry_run:
         return
     insert_rows(session, Person, new_persons)
+    # in key order: each page of the primary key is visited once per chunk, not once per row
+    new_identities.sort(key=_by_id)
     insert_rows(session, PersonIdentity, new_identities)
     update_rows(session, PersonIdentity, updates)
     audit.record_many(session, actor=actor, at=now, entries=entries)
@@ -744,6 +850,7 @@ def import_identities(
         department_codes=department_codes or {},
         default_identity=default_identity,
         allowed=DEPARTMENT_IDENTITIES.get(canonical, frozenset(Identity)),
+        known=_Cells(department_codes or {}),
         running=_load_running(session, canonical),
     )
     moment = to_storage(now)
@@ -791,12 +898,13 @@ def import_identities(
         if progress is not None:
             progress(min(report.rows_read, total), total)
 
-    for source in table.rows:
-        chunk.append(source)
-        if len(chunk) >= size:
+    with _page_cache(session, table.estimated_rows):
+        for source in table.rows:
+            chunk.append(source)
+            if len(chunk) >= size:
+                flush()
+        if chunk:
             flush()
-    if chunk:
-        flush()
     _end_missing(session, run, report, actor=actor, now=now, moment=moment, dry_run=dry_run)
     report.problems.sort(key=lambda p: p.row)
     if dry_run:

@@ -164,6 +164,13 @@ def _raw_rows(path: Path) -> _Source:
     return _Source(csv_rows(), shown, lines, sha256)
 
 
+def _broken_row(number: int, exc: csv.Error) -> ImportFileError:
+    return ImportFileError(
+        f"CSV 文件第 {number + 1} 行附近格式有误（{exc}）：请检查引号、分隔符和不可见字符，"
+        "更正后重新导入。本次导入没有写入任何内容。"
+    )
+
+
 def _normalise_header(text: str) -> str:
     return "".join(text.split()).replace("（", "(").replace("）", ")").strip("*").lower()
 
@@ -228,35 +235,57 @@ def open_table(
             f"在文件前 {_HEADER_SEARCH_ROWS} 行中找不到表头（至少需要列：{wanted}）。请检查列名。"
         )
     mapping = header_map
+    picks = tuple(mapping.items())
+    blank = dict.fromkeys(mapping.values(), "")
+    no_numbers: frozenset[str] = frozenset()
 
-    def data_rows() -> Iterator[SourceRow]:
+    def text_rows() -> Iterator[SourceRow]:
+        # CSV: every cell is text already, none is a number Excel rounded
         number = header_row
         try:
             for raw_row in raw:
                 number += 1  # (a quoted cell spanning lines shifts the count; rare)
-                cells = [_cell_text(v) for v in raw_row]
-                if not any(cells):
+                width = len(raw_row)
+                values = dict(blank)
+                empty = True
+                for index, canonical in picks:
+                    if index < width:
+                        text = raw_row[index].strip()  # type: ignore[union-attr]
+                        values[canonical] = text
+                        if text:
+                            empty = False
+                if empty and not any(c.strip() for c in raw_row):  # type: ignore[union-attr]
                     continue
-                values = {canonical: "" for canonical in mapping.values()}
-                numeric: set[str] = set()
-                for index, canonical in mapping.items():
-                    if index < len(cells):
-                        values[canonical] = cells[index]
-                        if isinstance(raw_row[index], int | float) and not isinstance(
-                            raw_row[index], bool
-                        ):
-                            numeric.add(canonical)
-                yield SourceRow(number, values, frozenset(numeric))
+                yield SourceRow(number, values, no_numbers)
         except csv.Error as exc:
-            raise ImportFileError(
-                f"CSV 文件第 {number + 1} 行附近格式有误（{exc}）：请检查引号、分隔符和不可见字符，"
-                "更正后重新导入。本次导入没有写入任何内容。"
-            ) from exc
+            raise _broken_row(number, exc) from exc
+
+    def data_rows() -> Iterator[SourceRow]:
+        # .xlsx: cells are numbers, dates or text; only the mapped ones are converted
+        number = header_row
+        for raw_row in raw:
+            number += 1
+            width = len(raw_row)
+            values = dict(blank)
+            numeric: set[str] = set()
+            empty = True
+            for index, canonical in picks:
+                if index < width:
+                    value = raw_row[index]
+                    text = _cell_text(value)
+                    values[canonical] = text
+                    if text:
+                        empty = False
+                    if isinstance(value, int | float) and not isinstance(value, bool):
+                        numeric.add(canonical)
+            if empty and not any(_cell_text(v) for v in raw_row):
+                continue
+            yield SourceRow(number, values, frozenset(numeric) if numeric else no_numbers)
 
     return TableStream(
         columns=tuple(mapping.values()),
         header_row=header_row,
-        rows=data_rows(),
+        rows=data_rows() if source.encoding == "xlsx" else text_rows(),
         encoding=source.encoding,
         estimated_rows=max(0, source.estimated_rows - header_row),
         sha256=source.sha256,
