@@ -286,3 +286,15 @@ def test_every_screen_key_is_listed_by_f1() -> None:
                 seen.append(binding.id)
                 assert binding.id in listed, (cls.__name__, binding.key, binding.id)
     assert "progress.chase" in seen and "family_aid.bind" in seen
+
+
+def test_workflow_screens_keep_textuals_is_current() -> None:
+    """Textual reads ``Screen.is_current`` (a property) to skip layout work for screens
+    under another one; the workflows' own "is this the latest answer" check once shadowed it
+    with a method, always truthy. It has its own name now."""
+    from textual.screen import Screen
+
+    from tui.workflows.base import ServiceCalls
+
+    assert "is_current" not in ServiceCalls.__dict__
+    assert isinstance(Screen.__dict__["is_current"], property)

@@ -87,7 +87,7 @@ class ServiceCalls:
         """Run ``fn(*args, **kwargs)`` in a thread; post ``answer(result)`` or the shared outcome.
 
         A later call for the same answer type cancels the earlier one. Returns the token the
-        message carries (``is_current(message)`` tells whether it answers the latest call).
+        message carries (``answers_latest(message)`` tells whether it answers the latest call).
         """
         kind: type[Answer] = answer if isinstance(answer, type) else Answer
         token = next(_tokens)
@@ -117,7 +117,7 @@ class ServiceCalls:
         # Mixed into screens and modals only: ``focused``, ``query`` and the workers are theirs.
         return cast("Screen[object]", self)
 
-    def is_current(self, message: Answer | Refused | Invalid | Failed) -> bool:
+    def answers_latest(self, message: Answer | Refused | Invalid | Failed) -> bool:
         """Whether ``message`` answers the latest call for its answer type."""
         kind = message.answer if isinstance(message, (Refused, Invalid, Failed)) else type(message)
         return getattr(self, "_latest", {}).get(kind, message.token) == message.token
@@ -190,12 +190,12 @@ class WorkflowScreen(ServiceCalls, FormScreen):
     # -- shared outcomes -------------------------------------------------------------------
     @on(Refused)
     def _shared_refused(self, message: Refused) -> None:
-        if self.is_current(message):
+        if self.answers_latest(message):
             self.show_refused(message)
 
     @on(Invalid)
     def _shared_invalid(self, message: Invalid) -> None:
-        if self.is_current(message):
+        if self.answers_latest(message):
             self.show_invalid(message)
 
     @on(Failed)

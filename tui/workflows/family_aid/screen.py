@@ -451,7 +451,7 @@ class FamilyAidScreen(PrintsReceipts, WorkflowScreen):
     # -- answers from the services -----------------------------------------------------------
     @on(PayerOpened)
     def _payer_opened(self, message: PayerOpened) -> None:
-        if self.is_current(message):
+        if self.answers_latest(message):
             self._show_payer(message.payer, reloaded=self._reloading)
             self._reloading = False
             if message.payer is not None and self.person_id and self.payer is not None:

@@ -76,7 +76,7 @@ class LookupScreen(ServiceCalls, DeskScreen):
 
     @on(PageFound)
     def _results(self, message: PageFound) -> None:
-        if not self.is_current(message):
+        if not self.answers_latest(message):
             return
         hits = list(message.page.rows)
         table = self.query_one("#lookup-results", DataTable)
@@ -96,7 +96,7 @@ class LookupScreen(ServiceCalls, DeskScreen):
 
     @on(Invalid)
     def _invalid(self, message: Invalid) -> None:
-        if self.is_current(message):
+        if self.answers_latest(message):
             self.query_one("#lookup-count", Static).update(message.text)
 
     @on(Failed)

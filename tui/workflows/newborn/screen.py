@@ -491,7 +491,7 @@ class NewbornScreen(ChoosesYear, PrintsReceipts, WorkflowScreen):
     # -- answers from the services -----------------------------------------------------------
     @on(GuardianFound)
     def _guardian_found(self, message: GuardianFound) -> None:
-        if self.is_current(message):
+        if self.answers_latest(message):
             self._show_guardian(message.guardian)
 
     @on(NewbornOpened)

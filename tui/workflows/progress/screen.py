@@ -70,7 +70,7 @@ class ProgressScreen(ServiceCalls, DeskScreen):
 
     @on(ProgressCounted)
     def _counted(self, message: ProgressCounted) -> None:
-        if self.is_current(message):
+        if self.answers_latest(message):
             self.report = message.report
             self._summary()
             self._chart()
@@ -78,7 +78,7 @@ class ProgressScreen(ServiceCalls, DeskScreen):
 
     @on(VillagePeople)
     def _village_people(self, message: VillagePeople) -> None:
-        if self.is_current(message):
+        if self.answers_latest(message):
             self._people(message.lines)
 
     @on(ChaseListed)

@@ -277,7 +277,7 @@ class RefundScreen(WorkflowScreen):
     def _offers(self, message: OffersFound) -> None:
         """A subsidy difference owed (落实资助政策): said at once, that payment and reason
         chosen; the clerk takes it in like any refund and it goes through review."""
-        if not self.is_current(message) or not message.offers or self.refund is not None:
+        if not self.answers_latest(message) or not message.offers or self.refund is not None:
             return
         code = RefundReason.SUBSIDY_SETTLEMENT.value
         label = reason_label(code, self.services.policy.refunds)
@@ -302,7 +302,7 @@ class RefundScreen(WorkflowScreen):
 
     @on(RefundAssessed)
     def _assessed(self, message: RefundAssessed) -> None:
-        if not self.is_current(message):
+        if not self.answers_latest(message):
             return
         view = self.assessment = message.view
         decision = view.decision

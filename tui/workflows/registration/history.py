@@ -75,7 +75,7 @@ class HistoryFormMixin(WorkflowScreen):
 
     @on(HistoryQuoted)
     def _history_quoted(self, message: HistoryQuoted) -> None:
-        if not self.is_current(message):
+        if not self.answers_latest(message):
             return
         self.history_form().say("")
         self._history_problem = None

@@ -390,7 +390,7 @@ class RegistrationScreen(ChoosesYear, PrintsReceipts, hv.HistoryFormMixin):
     # -- answers from the services -----------------------------------------------------------
     @on(PersonFound)
     def _found(self, message: PersonFound) -> None:
-        if self.is_current(message):
+        if self.answers_latest(message):
             self._show_opened(message.opened, found=True, after=message)
 
     @on(PersonOpened)
@@ -408,7 +408,7 @@ class RegistrationScreen(ChoosesYear, PrintsReceipts, hv.HistoryFormMixin):
 
     @on(HouseholdFound)
     def _household(self, message: HouseholdFound) -> None:
-        if self.is_current(message):
+        if self.answers_latest(message):
             self._household_hint(rv.household_text(message.household))
 
     def year_changed(self, year: OpenYear) -> None:
