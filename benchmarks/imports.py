@@ -43,6 +43,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import NamedTuple
 
+from peak import peak_kb  # benchmarks/peak.py (the script's own folder is on sys.path)
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -260,14 +262,6 @@ def child_raw(db: Path, source: Path) -> int:
 # --- the parent -----------------------------------------------------------------------------
 
 
-def _peak_kb() -> int:
-    """This process's resident high-water mark (kB), reset at ``exec`` unlike ``ru_maxrss``."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # not Linux: the best there is
-
-
 class Measured(NamedTuple):
     seconds: float
     rows: int
@@ -290,8 +284,8 @@ def _measure(
     proc = subprocess.run(command, env=env, capture_output=True, text=True, cwd=ROOT)
     if proc.returncode != 0:
         raise SystemExit(f"{kind} failed:\n{proc.stderr}")
-    seconds, rows, peak_kb, cpu, setup = proc.stdout.split()
-    return Measured(float(seconds), int(rows), int(peak_kb) / 1024, float(cpu), float(setup))
+    seconds, rows, peak, cpu, setup = proc.stdout.split()
+    return Measured(float(seconds), int(rows), int(peak) / 1024, float(cpu), float(setup))
 
 
 def main() -> int:
@@ -314,7 +308,7 @@ def main() -> int:
         elapsed = time.perf_counter() - started
         usage = resource.getrusage(resource.RUSAGE_SELF)
         setup = SETUP[0] if SETUP else 0.0
-        print(elapsed, rows, _peak_kb(), usage.ru_utime + usage.ru_stime, setup)
+        print(elapsed, rows, peak_kb(), usage.ru_utime + usage.ru_stime, setup)
         return 0
     with tempfile.TemporaryDirectory(prefix="yibao-import-bench-") as tmp:
         workdir = Path(tmp)
