@@ -148,3 +148,18 @@ async def test_f4_one_tab_then_the_relatives_number_is_not_lost(app, services, f
         await pilot.press(*spouse.id_number)
         assert app.focused.id == "fa-relative"
         assert _value(app, "#fa-relative") == spouse.id_number
+
+
+async def test_f4_enter_on_a_wrong_payer_number_stays_to_correct_it(app, services, family) -> None:  # type: ignore[no-untyped-def]
+    """Walk finding: Enter on a payer number with a wrong check digit moved to the relative's
+    field, so the corrected payer number was typed in as a relative."""
+    wrong = family.head_number[:-1] + ("0" if family.head_number[-1] != "0" else "1")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f4", *wrong, "enter")
+        await settle(app, pilot)
+        assert app.focused.id == "fa-payer"
+        assert "校验码" in shown(app.screen.query_one("#fa-payer-info"))
+        await pilot.press(*["backspace"] * 18, *family.head_number)
+        await settle(app, pilot)
+        assert _value(app, "#fa-payer") == family.head_number
+        assert _value(app, "#fa-relative") == ""

@@ -37,7 +37,7 @@ from tui.formatting import show_date, yuan
 from tui.modals.confirm import ConfirmModal
 from tui.widgets import form as wv
 from tui.widgets.decision import DecisionPanel, Figure, section
-from tui.widgets.inputs import IdNumberInput
+from tui.widgets.inputs import IdNumberInput, invalid_on_enter
 from tui.workflows.base import AnswerColumn, FormColumn, WorkflowScreen
 from tui.workflows.messages import Answer, Invalid, Refused
 from tui.workflows.receipts import PrintsReceipts, save_text
@@ -310,8 +310,11 @@ class FamilyAidScreen(PrintsReceipts, WorkflowScreen):
         return self.query_one("#fa-relative", Input)
 
     @on(Input.Submitted)
-    def _next_field(self) -> None:
-        self.focus_next()
+    def _next_field(self, event: Input.Submitted) -> None:
+        """Enter moves on like Tab, but stays on an ID number its check refuses: the
+        corrected number must land in this field, not the next one."""
+        if not invalid_on_enter(event):
+            self.focus_next()
 
     @on(SelectionList.SelectionHighlighted, "#fa-relatives")
     def _highlighted(self, event: SelectionList.SelectionHighlighted) -> None:
