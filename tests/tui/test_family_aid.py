@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from tests.tui.conftest import SIZE, settle
+from tests.tui.conftest import SIZE, id_number, settle
 from tests.tui.reading import shown
 from tui.modals.confirm import ConfirmModal
 from tui.workflows.family_aid.screen import FamilyAidScreen
@@ -296,3 +296,21 @@ async def test_a_burst_typed_into_the_empty_list_reaches_the_relative_number_who
         await settle(app, pilot)
         assert app.focused.id == "fa-relative"
         assert app.screen.query_one("#fa-relative").value == spouse.id_number
+
+
+async def test_a_relative_without_a_place_on_file_is_sent_to_f2(app, services, family) -> None:  # type: ignore[no-untyped-def]
+    """Walk finding: a relative known only from a department list (no 户籍地) is refused in F4,
+    which has no place field; the step line said 勾选后按 Ctrl+S 缴费 as for anyone."""
+    services.persons.update(family.head_id, employee_insured=True)
+    number = id_number(date(1956, 11, 2), 44)
+    services.persons.register(name="李建国", id_number=number)  # as a department list leaves him
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f4", *family.head_number)
+        await settle(app, pilot)
+        await pilot.press("tab", "tab")
+        await _bind(app, pilot, number, 2, 1)  # 父母, 户口簿
+        await pilot.press("enter")  # 商南 is silent on 家庭共济: the clerk confirms
+        await settle(app, pilot)
+        step = _text(app, "#fa-step")
+        assert "李建国在登记库中没有户籍地" in step and "F2" in step
+        assert "勾选后按 Ctrl+S 缴费" not in step

@@ -361,6 +361,8 @@ class FamilyAidService(ServiceBase):
             outcome=outcome,
             due_fen=due,
             existing_payment=PaymentView.of(existing) if existing else None,
+            place_unknown=relative_facts.hukou_region is None
+            and relative_facts.residence_permit_region is None,
         )
         return view, enrol, relative, relative_facts
 

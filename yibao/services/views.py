@@ -539,6 +539,8 @@ class FamilyAidAssessmentView(View):
     outcome: Outcome  # both taken together (worst wins), or refused when already paid
     due_fen: int | None
     existing_payment: PaymentView | None = None
+    # No 户籍地 or 居住证 on file (known only from a department list): F2 fills it in.
+    place_unknown: bool = False
 
     def explain(self) -> list[str]:
         return self.decision.explain() + [

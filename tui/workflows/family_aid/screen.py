@@ -39,6 +39,7 @@ from tui.widgets import form as wv
 from tui.widgets.decision import DecisionPanel, Figure, section
 from tui.widgets.inputs import IdNumberInput, invalid_on_enter
 from tui.workflows.base import AnswerColumn, FormColumn, WorkflowScreen
+from tui.workflows.family_aid.presentation import place_to_fill
 from tui.workflows.messages import Answer, Invalid, Refused
 from tui.workflows.receipts import PrintsReceipts, save_text
 from yibao.rules.family_aid import PAYER_PROOFS
@@ -582,6 +583,8 @@ class FamilyAidScreen(PrintsReceipts, WorkflowScreen):
         self.query_one("#fa-decision", DecisionPanel).show_decision(
             view, figures(view), title=f"{name}：政策核定 · {wv.document_of(self.services)}"
         )
+        if fix := place_to_fill(view):
+            self.query_one("#fa-step", Static).update(fix)
 
     def _show_bound(self, bound: Bound) -> None:
         b = bound.binding
@@ -603,7 +606,10 @@ class FamilyAidScreen(PrintsReceipts, WorkflowScreen):
         view = self.views.get(b.relative_person_id)
         if view is not None:
             self._show_view(view)
-        self.query_one("#fa-step", Static).update(f"已绑定 {b.relative_name}（{b.relation_label}）。勾选后按 Ctrl+S 缴费。")
+        step = f"已绑定 {b.relative_name}（{b.relation_label}）。勾选后按 Ctrl+S 缴费。"
+        if view is not None and (fix := place_to_fill(view)):
+            step = f"已绑定 {b.relative_name}（{b.relation_label}）。{fix}"
+        self.query_one("#fa-step", Static).update(step)
         self.status(f"已绑定 {b.relative_name}（{b.relation_label}，{b.evidence}）。")
 
     def _show_paid(self, paid: Paid) -> None:
