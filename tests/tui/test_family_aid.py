@@ -314,3 +314,28 @@ async def test_a_relative_without_a_place_on_file_is_sent_to_f2(app, services, f
         step = _text(app, "#fa-step")
         assert "李建国在登记库中没有户籍地" in step and "F2" in step
         assert "勾选后按 Ctrl+S 缴费" not in step
+
+
+async def test_back_from_f2_the_relatives_are_assessed_again(app, services, family) -> None:  # type: ignore[no-untyped-def]
+    """Walk finding: the relative's 户籍地 filled in at F2, Esc back to F4 still showed her
+    不予办理; the list is re-read when F4 comes back."""
+    services.persons.update(family.head_id, employee_insured=True)
+    number = id_number(date(1968, 1, 30), 62)
+    relative = services.persons.register(name="陈玉梅", id_number=number)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f4", *family.head_number)
+        await settle(app, pilot)
+        await pilot.press("tab", "tab")
+        await _bind(app, pilot, number, 4, 1)  # 兄弟姐妹, 户口簿
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert "不予办理" in str(app.screen.query_one("#fa-relatives").get_option_at_index(0).prompt)
+        services.persons.update(relative.id, hukou_region="611023")  # what F2 does meanwhile
+        await pilot.press("f2")
+        await settle(app, pilot)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert isinstance(app.screen, FamilyAidScreen)
+        prompt = str(app.screen.query_one("#fa-relatives").get_option_at_index(0).prompt)
+        # 商南 一(三): 400 元 a person; she holds no subsidised identity → 400.00 代缴
+        assert "400.00" in prompt and "不予办理" not in prompt

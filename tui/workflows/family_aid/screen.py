@@ -28,6 +28,7 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Select, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
@@ -265,6 +266,18 @@ class FamilyAidScreen(PrintsReceipts, WorkflowScreen):
         self.set_focus(self.query_one("#fa-payer", IdNumberInput))  # now: ``call`` notes it
         if self.person_id:
             self.call(PayerOpened, open_payer, self.services, person_id=self.person_id)
+
+    def on_screen_suspend(self) -> None:
+        # a confirmation over F4 changes nothing F4 shows; another workflow (F2) may
+        self._left_for_workflow = not isinstance(self.app.screen, ModalScreen)
+
+    def on_screen_resume(self) -> None:
+        """Back from another workflow (F2, where a relative's 户籍地 was filled in): the list's
+        decisions are re-read, not left as they were before."""
+        if self.payer is not None and getattr(self, "_left_for_workflow", False):
+            self._left_for_workflow = False
+            self._reloading = bool(self.query_one("#fa-result").display)
+            self.call(PayerOpened, open_payer, self.services, person_id=self.payer.id)
 
     # -- the payer and the relative: validated as typed, looked up when complete -------------
     @on(Input.Changed, "#fa-payer")
