@@ -398,3 +398,15 @@ async def test_cash_on_a_closed_day_is_said_before_the_amount(app, services, fam
     baby = services.persons.get(services.lookup.search("张小满")[0].person_id)
     payment = services.payments.paid_for(baby.id)
     assert payment is not None and payment.channel == "bank"
+
+
+async def test_enter_on_a_certificate_number_cut_short_says_so_and_stays(app, family) -> None:  # type: ignore[no-untyped-def]
+    """Walk finding: 9 characters (Q61012345) then Enter moved on to the baby's ID number
+    with nothing said; the number is one letter and nine digits."""
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f3", "tab", *"Q61012345", "enter")
+        await settle(app, pilot)
+        assert app.focused.id == "nb-cert"
+        assert "1位字母加9位数字" in shown(app.screen.query_one("#nb-cert-info"))
+        await pilot.press("6", "enter")  # Q610123456: whole, Enter moves on
+        assert app.focused.id == "nb-idno"

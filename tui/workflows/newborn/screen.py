@@ -365,8 +365,16 @@ class NewbornScreen(ChoosesYear, PrintsReceipts, WorkflowScreen):
         """Enter moves on like Tab; Enter in 实收金额 submits."""
         if event.input.id == "nb-received":
             self.action_submit()
+        elif event.input.id == "nb-cert" and (problem := self._cert_problem()):
+            # a number cut short says nothing while typed; Enter on it says what is wrong
+            self.query_one("#nb-cert-info", Static).update(f"[b red]{problem}[/]")
+            self.status(problem, "warning", about="#nb-cert")
         elif not invalid_on_enter(event):
             self.focus_next()
+
+    def _cert_problem(self) -> str | None:
+        value = self.query_one("#nb-cert", Input).value.strip().upper()
+        return wv.birth_cert_problem(value) if value else None
 
     # -- reading the form --------------------------------------------------------------------
     def _year_choice(self) -> int | None:
