@@ -40,3 +40,21 @@ async def test_f8_shows_the_day_closes_it_and_saves_pdf_and_xlsx(services, tmp_p
     assert pdf.read_bytes()[:5] == b"%PDF-"
     cells = [c for row in load_workbook(xlsx).active.iter_rows(values_only=True) for c in row if c is not None]
     assert Decimal("780.00") in cells and "合计" in cells
+
+
+async def test_f8_says_which_receipts_were_refunded_since(services, supervisor_services, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Walk finding: a receipt refunded the same day was in the cash total with nothing said;
+    the cash was taken that day and is paid in; the refund is paid through the refund process."""
+    first = pay_cash(services, register(services, "甲", 11).id, 40_000)
+    pay_cash(services, register(services, "乙", 12).id, 40_000)
+    request = services.refunds.intake(first.payment.id, reason="joined_employee")
+    services.refunds.start_review(request.id)
+    supervisor_services.refunds.approve(request.id)
+    supervisor_services.refunds.mark_refunded(request.id)
+    app = YibaoApp(services=services, receipts_dir=tmp_path / "receipts")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f8")
+        await settle(app, pilot)
+        shown = str(app.screen.query_one("#dc-summary").render())
+        assert "现金：2 张，800.00" in shown  # 400.00 + 400.00: both were taken in cash that day
+        assert f"其中 1 张已退费（{first.receipt_no}）" in shown

@@ -43,6 +43,7 @@ class SheetLine:
     amount_fen: int
     status_label: str
     void_reason: str | None = None
+    refunded: bool = False  # refunded since: the cash was still taken that day
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,10 @@ class CashierSheet:
     def cash_fen(self) -> int:
         """What the clerks pay in to the bank: the cash receipts."""
         return sum(line.amount_fen for line in self.lines if line.channel == Channel.CASH.value)
+
+    @property
+    def refunded(self) -> tuple[SheetLine, ...]:
+        return tuple(line for line in self.lines if line.refunded)
 
     @property
     def voided_fen(self) -> int:
@@ -142,6 +147,7 @@ def cashier_sheet(
             channel_label=channel_label_of(payment.channel, payment.amount_fen, payment.subsidy_fen),
             amount_fen=payment.amount_fen,
             status_label=payment_status_label(payment.status),
+            refunded=payment.status == PaymentStatus.REFUNDED.value,
             void_reason=void.reason if void is not None else None,
         )
         (voided if payment.status == PaymentStatus.VOIDED.value else lines).append(line)

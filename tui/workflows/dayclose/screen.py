@@ -28,6 +28,9 @@ def summary(sheet: CashierSheet) -> str:
     if not sheet.lines:
         lines.append("　今天还没有有效收据。")
     lines.append(f"合计 {len(sheet.lines)} 张，{yuan(sheet.total_fen)}；其中现金应解缴 [b]{yuan(sheet.cash_fen)}[/]")
+    if refunded := sheet.refunded:
+        lines.append(f"其中 {len(refunded)} 张已退费（" + "、".join(r.receipt_no for r in refunded)
+                     + "）：当天所收照常计入、解缴，退费按退费流程另行办理，不从当天现金中退。")
     if sheet.voided:
         lines.append(f"作废 {len(sheet.voided)} 张，{yuan(sheet.voided_fen)}，不计入合计："
                      + "、".join(f"{v.receipt_no}（{v.void_reason or '未写明'}）" for v in sheet.voided))
