@@ -116,6 +116,7 @@ class ProgressScreen(ServiceCalls, DeskScreen):
         towns = [t for t in self.report.towns if t.rate is not None]
         if towns:
             plt.bar([t.town for t in towns], [round(t.rate * 100, 2) for t in towns])
+            plt.ylim(0, 100)  # a rate: 0 to 100 %, the target near the top (plotext's own range went below 0)
             plt.title("各乡镇参保率（%）")
         plot.refresh()
 
