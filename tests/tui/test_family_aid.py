@@ -339,3 +339,20 @@ async def test_back_from_f2_the_relatives_are_assessed_again(app, services, fami
         prompt = str(app.screen.query_one("#fa-relatives").get_option_at_index(0).prompt)
         # 商南 一(三): 400 元 a person; she holds no subsidised identity → 400.00 代缴
         assert "400.00" in prompt and "不予办理" not in prompt
+
+
+async def test_a_relative_already_paid_for_is_not_told_to_be_ticked(app, services, family) -> None:  # type: ignore[no-untyped-def]
+    """Walk finding (山阴 demo): binding a spouse who has paid this year said 勾选后按 Ctrl+S 缴费
+    although the list marks her 本年度已缴费 and she cannot be ticked."""
+    services.persons.update(family.head_id, employee_insured=True)
+    spouse = services.persons.get(family.spouse_id)
+    services.enrolment.enrol_and_pay(family.spouse_id, channel="bank")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f4", *family.head_number)
+        await settle(app, pilot)
+        await pilot.press("tab", "tab")
+        await _bind(app, pilot, spouse.id_number, 1, 2)  # 配偶, 结婚证
+        await pilot.press("enter")  # 商南 is silent on 家庭共济: the clerk confirms
+        await settle(app, pilot)
+        step = _text(app, "#fa-step")
+        assert "李秀英本年度已缴费，无需代缴" in step and "勾选后按 Ctrl+S 缴费" not in step

@@ -13,3 +13,14 @@ def place_to_fill(view: FamilyAidAssessmentView) -> str | None:
         return None
     name = view.binding.relative_name
     return f"{name}在登记库中没有户籍地：请按 F2 调出{name}补填户籍地，再回到 F4 勾选缴费。"
+
+
+def bound_step(view: FamilyAidAssessmentView) -> str:
+    """The step line once a relative is bound: tick and pay, or why this one cannot be."""
+    b = view.binding
+    done = f"已绑定 {b.relative_name}（{b.relation_label}）。"
+    if view.outcome is not Outcome.REFUSED:
+        return done + "勾选后按 Ctrl+S 缴费。"
+    if view.existing_payment is not None:
+        return done + f"{b.relative_name}本年度已缴费，无需代缴；绑定留作以后年度使用。"
+    return done + (place_to_fill(view) or f"{b.relative_name}不予办理（理由见右侧），不能勾选代缴。")

@@ -40,7 +40,7 @@ from tui.widgets import form as wv
 from tui.widgets.decision import DecisionPanel, Figure, section
 from tui.widgets.inputs import IdNumberInput, invalid_on_enter
 from tui.workflows.base import AnswerColumn, FormColumn, WorkflowScreen
-from tui.workflows.family_aid.presentation import place_to_fill
+from tui.workflows.family_aid.presentation import bound_step, place_to_fill
 from tui.workflows.messages import Answer, Invalid, Refused
 from tui.workflows.receipts import PrintsReceipts, save_text
 from yibao.rules.family_aid import PAYER_PROOFS
@@ -619,9 +619,7 @@ class FamilyAidScreen(PrintsReceipts, WorkflowScreen):
         view = self.views.get(b.relative_person_id)
         if view is not None:
             self._show_view(view)
-        step = f"已绑定 {b.relative_name}（{b.relation_label}）。勾选后按 Ctrl+S 缴费。"
-        if view is not None and (fix := place_to_fill(view)):
-            step = f"已绑定 {b.relative_name}（{b.relation_label}）。{fix}"
+        step = bound_step(view) if view is not None else f"已绑定 {b.relative_name}（{b.relation_label}）。"
         self.query_one("#fa-step", Static).update(step)
         self.status(f"已绑定 {b.relative_name}（{b.relation_label}，{b.evidence}）。")
 
