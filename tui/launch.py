@@ -75,11 +75,21 @@ def open_gate(
 
 def demo_moment(policy_id: str) -> datetime:
     """The demo's fixed "now": 10:00 at the counter, 45 days into the policy's centralized
-    collection period, so the demo can take payments whatever today's date is."""
+    collection period, so the demo can take payments whatever today's date is.
+
+    Where the newborn clause covers only babies born from a later date (山阴: born on or after
+    2025-01-01) and the period is still open 40 days after it, that day instead: on the
+    earlier one no baby the document covers could be enrolled at F3."""
     from yibao.policy import load_policy
 
-    window = load_policy(policy_id).periods.centralized
+    policy = load_policy(policy_id)
+    window = policy.periods.centralized
     day = min(window.start + timedelta(days=45), window.end)
+    effective = policy.newborn.effective
+    if effective is not None and effective.on == "birth" and effective.start > day:
+        later = effective.start + timedelta(days=40)
+        if later <= window.end:
+            day = later
     return datetime.combine(day, time(10, 0), tzinfo=LOCAL_TZ).astimezone(UTC)
 
 

@@ -217,3 +217,23 @@ def test_a_killed_demos_registry_is_removed_at_the_next_demo_but_an_open_one_is_
     assert remove_stale_demos(tmp_path) == 1
     assert not killed.exists() and open_one.exists() and other.exists()
     del desk
+
+
+@pytest.mark.parametrize("policy_id", ["shangnan-2025", "meishan-2024", "jincheng-2024", "shanyin-2025"])
+def test_the_demo_day_is_one_on_which_a_newborn_the_document_covers_can_be_enrolled(policy_id: str) -> None:
+    """Walk finding: the 山阴 demo sat at 2024-10-16, but 山阴's newborn clause (三(二)2) covers
+    only babies born on or after 2025-01-01, so F3 could enrol no baby there. The demo day is
+    inside the centralized period, and after the newborn clause's first birth day where the
+    period allows (山阴: 2025-01-01 + 40 = 2025-02-10, period ends 2025-02-25)."""
+    from tui.launch import demo_day, demo_moment
+    from yibao.policy import load_policy
+
+    policy = load_policy(policy_id)
+    window = policy.periods.centralized
+    day = demo_day(demo_moment(policy_id))
+    assert window.start <= day <= window.end
+    effective = policy.newborn.effective
+    if effective is not None and effective.on == "birth":
+        assert day > effective.start
+    if policy_id == "shanyin-2025":
+        assert str(day) == "2025-02-10"
