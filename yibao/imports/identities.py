@@ -38,7 +38,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from yibao import audit
-from yibao.bulk import analyze, insert_rows, rows_for, update_rows
+from yibao.bulk import analyze, driver_rows, insert_rows, rows_for, update_rows
 from yibao.identities import Identity
 from yibao.identities import label as identity_label
 from yibao.idnumbers import InvalidIdNumber, mask, mask_ids_in, parse, tail
@@ -491,9 +491,11 @@ def _registry_persons(session: Session, numbers: Iterable[str]) -> dict[str, tup
         return {}
     connection = session.connection()
     if connection.dialect.name == "sqlite":
-        # On the driver: SQLAlchemy's expanding IN compiles a parameter per number, per chunk.
+        # On the driver: SQLAlchemy's expanding IN compiles a parameter per number, per
+        # chunk, and its result builds a row object per person.
         marks = ", ".join("?" * len(wanted))
-        result = connection.exec_driver_sql(
+        result = driver_rows(
+            connection,
             f"SELECT id_number, id, name, status FROM person WHERE id_number IN ({marks})",
             tuple(wanted),
         )
