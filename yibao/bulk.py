@@ -127,35 +127,6 @@ def _insert_sqlite(
         connection.exec_driver_sql(sql, picked)
 
 
-def driver_rows(connection: sa.Connection, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-    """Every row of ``sql`` (driver SQL, positional parameters) read on the driver's cursor
-    in ``connection``'s transaction, as the driver gives them (no type conversion).
-
-    For a large read of plain text columns: ``exec_driver_sql`` still builds a SQLAlchemy
-    row per result row (about 2 µs each; the department list import matches 100,000 ID
-    numbers). Whoever watches the statements (``before_cursor_execute`` /
-    ``after_cursor_execute``) sees this one too; a driver error comes back as SQLAlchemy's
-    ``DBAPIError``, as from ``Connection.execute``.
-    """
-    dialect = connection.dialect
-    cursor = connection.connection.cursor()
-    try:
-        for listener in connection.dispatch.before_cursor_execute:
-            sql, params = listener(connection, cursor, sql, params, None, False)
-        try:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        except dialect.loaded_dbapi.Error as exc:
-            raise sa.exc.DBAPIError.instance(
-                sql, params, exc, dialect.loaded_dbapi.Error, dialect=dialect
-            ) from exc
-        for listener in connection.dispatch.after_cursor_execute:
-            listener(connection, cursor, sql, params, None, False)
-    finally:
-        cursor.close()
-    return rows
-
-
 def _completed(row: Mapping[str, Any], spec: tuple[tuple[str, Any, Any], ...]) -> tuple[Any, ...]:
     return tuple(
         row[name] if name in row else (factory() if factory is not None else default)

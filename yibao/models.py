@@ -105,9 +105,7 @@ def new_ordered_ids(count: int) -> list[str]:
         _ORDER_STATE[:] = list(stamps[-1])
     randbits = secrets.randbits
     return [
-        _uuid_text(
-            (ms & (2**48 - 1)) << 80 | 0x7 << 76 | counter << 64 | 0b10 << 62 | randbits(62)
-        )
+        _uuid_text((ms & (2**48 - 1)) << 80 | 0x7 << 76 | counter << 64 | 0b10 << 62 | randbits(62))
         for ms, counter in stamps
     ]
 

@@ -38,7 +38,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from yibao import audit
-from yibao.bulk import analyze, driver_rows, insert_rows, rows_for, update_rows
+from yibao.bulk import analyze, insert_rows, rows_for, update_rows
 from yibao.identities import Identity
 from yibao.identities import label as identity_label
 from yibao.idnumbers import InvalidIdNumber, mask, mask_ids_in, parse, tail
@@ -47,6 +47,7 @@ from yibao.imports.reader import SourceRow, open_table
 from yibao.imports.vocabulary import DEPARTMENT_IDENTITIES, department_of, resolve_identity
 from yibao.models import ImportBatch, Person, PersonIdentity, PersonStatus, new_id, to_storage
 from yibao.pinyin import initials
+from yibao.prepared import driver_rows
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "id_number": (
