@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
 import os
 import random
@@ -185,9 +186,12 @@ def child_raw(db: Path, source: Path) -> int:
     from yibao.pinyin import initials
 
     con = sqlite3.connect(db, isolation_level=None)
+    # The registry's own settings (``yibao.db``: WAL, synchronous FULL, foreign keys) and
+    # the page cache the import sets for a large list (``PAGE_CACHE_KIB``).
     con.execute("PRAGMA journal_mode=WAL")
-    con.execute("PRAGMA synchronous=NORMAL")
+    con.execute("PRAGMA synchronous=FULL")
     con.execute("PRAGMA foreign_keys=ON")
+    con.execute("PRAGMA cache_size=-32768")
     device = con.execute("SELECT id FROM device").fetchone()[0]
     stamp = NOW.isoformat(sep=" ")
     con.execute("BEGIN")
@@ -200,6 +204,35 @@ def child_raw(db: Path, source: Path) -> int:
     )
     count = 0
     chunk: list[tuple[str, str, str, str]] = []
+    # The audit rows as yibao writes them: the whole new row as the snapshot (ID number
+    # masked), the clerk, and the device's hash chain (seq, prev_hash, SHA-256 of the
+    # row's canonical JSON with the previous hash).
+    clerk_id, clerk_name = con.execute("SELECT id, name FROM clerk").fetchone()
+    seq, prev = con.execute(
+        "SELECT seq, row_hash FROM audit_log WHERE device_id = ? AND seq IS NOT NULL"
+        " ORDER BY seq DESC LIMIT 1", (device,),
+    ).fetchone() or (0, "0" * 64)  # fmt: skip
+    person_columns = [r[1] for r in con.execute("PRAGMA table_info(person)") if r[1] != "id_tail"]
+    at = NOW.isoformat(timespec="microseconds")
+    iso = NOW.isoformat()
+
+    def dumps(value: object) -> str:
+        return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+    def audit(action: str, entity: str, entity_id: str, person_id: str, summary: str,
+              after: dict[str, object]) -> tuple[object, ...]:  # fmt: skip
+        nonlocal seq, prev
+        seq += 1
+        row_id, after_text = str(uuid.uuid4()), dumps(after)
+        content = {"id": row_id, "seq": seq, "device_id": device, "at": at, "clerk_id": clerk_id,
+                   "clerk_name": clerk_name, "action": action, "outcome": "done", "entity": entity,
+                   "entity_id": entity_id, "person_id": person_id, "summary": summary,
+                   "before": None, "after": after, "prev_hash": prev, "v": "yibao-audit-v1"}  # fmt: skip
+        digest = hashlib.sha256(dumps(content).encode()).hexdigest()
+        out = (row_id, stamp, clerk_id, clerk_name, device, action, entity, entity_id, person_id,
+               summary, after_text, seq, prev, digest)  # fmt: skip
+        prev = digest
+        return out
 
     def flush() -> None:
         numbers = [r[1] for r in chunk]
@@ -208,40 +241,48 @@ def child_raw(db: Path, source: Path) -> int:
             con.execute(f"SELECT id_number, id FROM person WHERE id_number IN ({marks})", numbers)
         )
         persons, identities, audits = [], [], []
-        for name, number, _kind, recognised in chunk:
+        for line, (name, number, _kind, recognised) in enumerate(chunk, start=count - len(chunk) + 2):
             person_id = found.get(number)
             if person_id is None:
                 person_id = str(uuid.uuid4())
                 birth = f"{number[6:10]}-{number[10:12]}-{number[12:14]}"
+                note = f"由民政 2024-09 名单导入（第 {line} 行），户籍等信息待窗口补登。"
                 row = (person_id, number, number[-6:], name, initials(name),
-                       "1" if int(number[16]) % 2 else "2", birth, number[:6], device, stamp, stamp)
+                       "1" if int(number[16]) % 2 else "2", birth, number[:6], note, device, stamp, stamp)
                 persons.append(row)
-                snap = {"id": person_id, "id_number": number[:6] + "********" + number[-4:],
-                        "name": name, "birth_date": birth}
-                audits.append((str(uuid.uuid4()), stamp, device, "person.import", "person",
-                               person_id, person_id, f"新建人员 {name}", json.dumps(snap)))
+                snap: dict[str, object] = dict.fromkeys(person_columns)
+                snap.update(id=person_id, id_number=number[:6] + "********" + number[-4:], name=name,
+                            name_initials=row[4], sex=row[5], birth_date=birth, birth_region=row[7],
+                            status="active", employee_insured=False, note=note, device_id=device,
+                            created_at=iso, updated_at=iso)  # fmt: skip
+                audits.append(audit("person.import", "person", person_id, person_id,
+                                    f"由民政名单新建人员 {name}（{snap['id_number']}）", snap))  # fmt: skip
             identity_id = str(uuid.uuid4())
             identities.append((identity_id, person_id, "minimum_living", "民政", recognised,
-                               recognised, batch, device, stamp, stamp))
+                               recognised, batch, f"第 {line} 行", device, stamp, stamp))
             snap = {"id": identity_id, "person_id": person_id, "code": "minimum_living",
-                    "recognised_on": recognised}
-            audits.append((str(uuid.uuid4()), stamp, device, "identity.import", "person_identity",
-                           identity_id, person_id, f"{name} 认定为低保对象", json.dumps(snap)))
+                    "department": "民政", "department_code": None, "recognised_on": recognised,
+                    "valid_from": recognised, "valid_to": None, "disability_grade": None,
+                    "import_batch_id": batch, "revoked_at": None, "note": f"第 {line} 行",
+                    "device_id": device, "created_at": iso, "updated_at": iso}  # fmt: skip
+            audits.append(audit("identity.import", "person_identity", identity_id, person_id,
+                                f"{name} 认定为低保对象（民政名单 2024-09）", snap))  # fmt: skip
         con.executemany(
             "INSERT INTO person (id, id_number, id_tail, name, name_initials, sex, birth_date,"
-            " birth_region, status, employee_insured, device_id, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', 0, ?, ?, ?)",
+            " birth_region, status, employee_insured, note, device_id, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', 0, ?, ?, ?, ?)",
             persons,
         )
         con.executemany(
             "INSERT INTO person_identity (id, person_id, code, department, recognised_on,"
-            " valid_from, import_batch_id, device_id, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " valid_from, import_batch_id, note, device_id, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             identities,
         )
         con.executemany(
-            "INSERT INTO audit_log (id, at, device_id, action, outcome, entity, entity_id,"
-            " person_id, summary, after) VALUES (?, ?, ?, ?, 'done', ?, ?, ?, ?, ?)",
+            "INSERT INTO audit_log (id, at, clerk_id, clerk_name, device_id, action, outcome,"
+            " entity, entity_id, person_id, summary, after, seq, prev_hash, row_hash)"
+            " VALUES (?, ?, ?, ?, ?, ?, 'done', ?, ?, ?, ?, ?, ?, ?, ?)",
             audits,
         )
         chunk.clear()

@@ -21,7 +21,7 @@ from sqlalchemy import Connection
 from sqlmodel import Session, SQLModel, col, select
 
 from yibao.idnumbers import mask, mask_birth_cert
-from yibao.models import AuditLog, AuditOutcome, new_ordered_id, to_storage
+from yibao.models import AuditLog, AuditOutcome, new_ordered_ids, to_storage
 
 # Columns that hold ID numbers, and how each is masked in the log.
 _MASKED: dict[str, Any] = {
@@ -208,13 +208,13 @@ def record_many(
     session.flush()  # audit objects pending in the session take their chain places first
     moment = to_storage(at)
     rows = []
-    for entry in entries:
+    for entry, row_id in zip(entries, new_ordered_ids(len(entries)), strict=True):
         before = entry.get("before")
         after = entry.get("after")
         outcome = entry.get("outcome", AuditOutcome.DONE)
         rows.append(
             {
-                "id": new_ordered_id(),
+                "id": row_id,
                 "at": moment,
                 "clerk_id": actor.clerk_id,
                 "clerk_name": actor.clerk_name,

@@ -160,6 +160,7 @@ def chain_dicts(
     shared: dict[tuple[Any, ...], tuple[str, ...]] = {}
     texts: list[tuple[str | None, str | None]] = []
     version = _value(VERSION)
+    encode = _encode_text
     for row in rows:
         before, after = row.get("before"), row.get("after")
         before_text = None if before is None else canonical_json(before)
@@ -182,26 +183,21 @@ def chain_dicts(
                 _value(_moment(value) if index == 1 else value) for index, value in enumerate(key)
             )
         action, at, clerk_id, clerk_name, device_text, entity, outcome = fixed
-        text = "".join(
-            (
-                '{"action":', action,
-                ',"after":', after_text or "null",
-                ',"at":', at,
-                ',"before":', before_text or "null",
-                ',"clerk_id":', clerk_id,
-                ',"clerk_name":', clerk_name,
-                ',"device_id":', device_text,
-                ',"entity":', entity,
-                ',"entity_id":', _value(row.get("entity_id")),
-                ',"id":', _value(row.get("id")),
-                ',"outcome":', outcome,
-                ',"person_id":', _value(row.get("person_id")),
-                ',"prev_hash":', _value(prev),
-                ',"seq":', str(seq),
-                ',"summary":', _value(row.get("summary")),
-                ',"v":', version,
-                "}",
-            )
+        entity_id, row_id, person_id = row.get("entity_id"), row.get("id"), row.get("person_id")
+        summary = row.get("summary")
+        # one f-string (the values' canonical JSON in sorted key order); text values, the
+        # common case, go straight to the encoder's own string escaping
+        text = (
+            f'{{"action":{action},"after":{after_text or "null"},"at":{at},'
+            f'"before":{before_text or "null"},"clerk_id":{clerk_id},'
+            f'"clerk_name":{clerk_name},"device_id":{device_text},"entity":{entity},'
+            f'"entity_id":{encode(entity_id) if type(entity_id) is str else _value(entity_id)},'
+            f'"id":{encode(row_id) if type(row_id) is str else _value(row_id)},'
+            f'"outcome":{outcome},'
+            f'"person_id":{encode(person_id) if type(person_id) is str else _value(person_id)},'
+            f'"prev_hash":{encode(prev)},"seq":{seq},'
+            f'"summary":{encode(summary) if type(summary) is str else _value(summary)},'
+            f'"v":{version}}}'
         )
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
         row["seq"], row["prev_hash"], row["row_hash"] = seq, prev, digest

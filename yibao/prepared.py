@@ -64,30 +64,11 @@ class Prepared:
                 args[name] = process(args[name])
         if compiled.positions is not None:
             args = tuple(args[name] for name in compiled.positions)
-        sql = compiled.sql
-        cursor = connection.connection.cursor()
-        try:
-            # Whoever watches the statements (``before_cursor_execute``: logging, the tests
-            # that count a quote's reads) sees these too, as SQLAlchemy calls them
-            # (without an execution context).
-            for listener in connection.dispatch.before_cursor_execute:
-                sql, args = listener(connection, cursor, sql, args, None, False)
-            try:
-                cursor.execute(sql, args)
-                raw = cursor.fetchall()
-            except dialect.loaded_dbapi.Error as exc:
-                # The same exception a caller of ``Connection.execute`` would see.
-                raise sa.exc.DBAPIError.instance(
-                    sql, args, exc, dialect.loaded_dbapi.Error, dialect=dialect
-                ) from exc
-            for listener in connection.dispatch.after_cursor_execute:
-                listener(connection, cursor, sql, args, None, False)
-            processors = compiled.processors
-            if processors is None:
-                processors = self._processors(dialect, cursor.description)
-                self._compiled[which] = compiled._replace(processors=processors)
-        finally:
-            cursor.close()
+        raw, description = _run(connection, compiled.sql, args)
+        processors = compiled.processors
+        if processors is None:
+            processors = self._processors(dialect, description)
+            self._compiled[which] = compiled._replace(processors=processors)
         make = compiled.row._make  # type: ignore[attr-defined]
         if not processors:
             return tuple(map(make, raw))
@@ -108,3 +89,38 @@ class Prepared:
             if process is not None:
                 out.append((i, process))
         return out
+
+
+def driver_rows(
+    connection: sa.Connection, sql: str, params: Sequence[object]
+) -> list[tuple[Any, ...]]:
+    """Every row of ``sql`` (the driver's own SQL and positional parameters), read on the
+    driver's cursor in ``connection``'s transaction, as the driver gives them: for a large
+    read of plain text columns, where ``exec_driver_sql`` would still build a SQLAlchemy
+    row per result row (the department list import matches 100,000 ID numbers)."""
+    return _run(connection, sql, params)[0]
+
+
+def _run(connection: sa.Connection, sql: str, args: Any) -> tuple[list[Any], Any]:
+    """``sql`` on a driver cursor of ``connection``: (rows, cursor description)."""
+    dialect = connection.dialect
+    cursor = connection.connection.cursor()
+    try:
+        # Whoever watches the statements (``before_cursor_execute``: logging, the tests
+        # that count a quote's reads) sees these too, as SQLAlchemy calls them
+        # (without an execution context).
+        for listener in connection.dispatch.before_cursor_execute:
+            sql, args = listener(connection, cursor, sql, args, None, False)
+        try:
+            cursor.execute(sql, args)
+            raw = cursor.fetchall()
+        except dialect.loaded_dbapi.Error as exc:
+            # The same exception a caller of ``Connection.execute`` would see.
+            raise sa.exc.DBAPIError.instance(
+                sql, args, exc, dialect.loaded_dbapi.Error, dialect=dialect
+            ) from exc
+        for listener in connection.dispatch.after_cursor_execute:
+            listener(connection, cursor, sql, args, None, False)
+        return raw, cursor.description
+    finally:
+        cursor.close()

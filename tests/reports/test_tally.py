@@ -271,3 +271,15 @@ def test_the_demo_builds_without_marking_and_leaves_the_tally_right(engine: sa.E
         if sqlite:
             assert conn.execute(triggers).all() == before
     _compare(engine, date(2024, 12, 20))
+
+
+def test_with_no_year_built_settling_only_clears_the_marks(engine: sa.Engine) -> None:
+    """No year of the counts built (the tally's own table empty): the commit's settle
+    clears every mark (one statement, however many), counts them, and builds nothing."""
+    dirty = tally.table("progress_dirty")
+    with engine.connect() as conn:  # rolled back on leaving
+        assert tally.built_years(conn) == []
+        conn.execute(sa.insert(dirty), [{"person_id": f"p-{n:05d}"} for n in range(4_500)])
+        assert tally.settle(conn) == 4_500  # more than two of the settle's 2,000-id chunks
+        assert conn.execute(sa.select(sa.func.count()).select_from(dirty)).scalar() == 0
+        assert tally.built_years(conn) == []

@@ -11,7 +11,8 @@ from sqlmodel import Session
 
 from yibao.bulk import indexes_deferred, insert_rows
 from yibao.config import ensure_device
-from yibao.models import Payment, Person
+from yibao.models import Payment, Person, new_ordered_id, new_ordered_ids
+from yibao.prepared import driver_rows
 
 NOW = datetime(2024, 11, 20, 2, 0, tzinfo=UTC)
 
@@ -93,3 +94,48 @@ def test_a_failure_inside_rolls_the_drops_back(sqlite_engine: sa.Engine) -> None
         s.rollback()
     with Session(sqlite_engine) as s:
         assert _index_sql(s) == before
+
+
+def test_driver_rows_reads_in_the_transaction_and_is_seen(sqlite_engine: sa.Engine) -> None:
+    """``driver_rows`` reads the caller's own uncommitted writes, and whoever watches the
+    statements sees it as it sees ``Connection.execute``."""
+    device = ensure_device(sqlite_engine, now=NOW)
+    seen: list[str] = []
+
+    def watch(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        seen.append(statement)
+
+    sa.event.listen(sqlite_engine, "before_cursor_execute", watch)
+    try:
+        with Session(sqlite_engine) as session:
+            insert_rows(session, Person, [_person(device.id, 1), _person(device.id, 2)])
+            sql = "SELECT id_number, name FROM person WHERE id_number IN (?, ?) ORDER BY id_number"
+            got = driver_rows(
+                session.connection(), sql, ("611023199001010011", "611023199001010021")
+            )
+            session.rollback()
+    finally:
+        sa.event.remove(sqlite_engine, "before_cursor_execute", watch)
+    assert got == [("611023199001010011", "张三"), ("611023199001010021", "张三")]
+    assert sql in seen
+
+
+def test_driver_rows_error_is_sqlalchemy_s(sqlite_engine: sa.Engine) -> None:
+    with Session(sqlite_engine) as session, pytest.raises(sa.exc.DBAPIError):
+        driver_rows(session.connection(), "SELECT nothing FROM no_such_table", ())
+
+
+def test_ordered_ids_in_a_batch_sort_in_creation_order() -> None:
+    """``new_ordered_ids`` gives what ``new_ordered_id`` gives one by one: distinct version-7
+    UUIDs that sort in the order made, also across 4,096 in one millisecond (the counter's
+    12 bits) and after the single ones made before and after."""
+    import uuid
+
+    first = new_ordered_id()
+    batch = new_ordered_ids(10_000)
+    last = new_ordered_id()
+    ids = [first, *batch, last]
+    assert len(batch) == 10_000 and len(set(ids)) == len(ids)
+    assert ids == sorted(ids)
+    assert all(uuid.UUID(i).version == 7 and uuid.UUID(i).variant == uuid.RFC_4122 for i in batch)
+    assert new_ordered_ids(0) == []

@@ -47,6 +47,7 @@ from yibao.imports.reader import SourceRow, open_table
 from yibao.imports.vocabulary import DEPARTMENT_IDENTITIES, department_of, resolve_identity
 from yibao.models import ImportBatch, Person, PersonIdentity, PersonStatus, new_id, to_storage
 from yibao.pinyin import initials
+from yibao.prepared import driver_rows
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "id_number": (
@@ -491,9 +492,11 @@ def _registry_persons(session: Session, numbers: Iterable[str]) -> dict[str, tup
         return {}
     connection = session.connection()
     if connection.dialect.name == "sqlite":
-        # On the driver: SQLAlchemy's expanding IN compiles a parameter per number, per chunk.
+        # On the driver: SQLAlchemy's expanding IN compiles a parameter per number, per
+        # chunk, and its result builds a row object per person.
         marks = ", ".join("?" * len(wanted))
-        result = connection.exec_driver_sql(
+        result = driver_rows(
+            connection,
             f"SELECT id_number, id, name, status FROM person WHERE id_number IN ({marks})",
             tuple(wanted),
         )

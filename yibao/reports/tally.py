@@ -213,13 +213,14 @@ def settle(conn: sa.Connection) -> int:
     transaction; returns how many residents were settled."""
     dirty = table("progress_dirty")
     years = built_years(conn)
+    if not years:  # no year built: nothing to recompute, the marks just go
+        return int(conn.execute(sa.delete(dirty)).rowcount or 0)
     done = 0
     while True:
         ids = list(conn.execute(sa.select(dirty.c.person_id).limit(_CHUNK)).scalars())
         if not ids:
             return done
-        if years:
-            _apply(conn, ids, years)
+        _apply(conn, ids, years)
         conn.execute(sa.delete(dirty).where(in_(dirty.c.person_id, ids)))
         done += len(ids)
 
