@@ -17,8 +17,10 @@ from typing import Any, ClassVar
 from textual.app import App
 from textual.binding import Binding
 from textual.command import CommandPalette
+from textual.message_pump import MessagePump
 from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
+from textual.widget import Widget
 
 from tui import keymap
 from tui.commands import DeskCommands
@@ -79,6 +81,35 @@ def info_of(services: Any) -> DeskInfo:
         today=today_of(services),
         draft=bool(getattr(policy, "is_draft", False)),
     )
+
+
+# Keys after which the focus may move (Enter moves on like Tab; Enter opens a list).
+_FOCUS_KEYS = frozenset({"enter", "tab", "shift+tab"})
+_FOCUS_WAIT_S = 0.15
+
+
+async def _let_focus_move(target: Widget) -> None:
+    """The app hands a key to the focused widget's queue and goes on to the next key at once,
+    so keys typed right after Enter or Tab (a card reader, a paste, a fast clerk on a busy
+    machine) went to the field being left: a name typed after Enter landed in the certificate
+    number. Here the app waits, briefly, until the field and the containers up to its screen
+    have handled what that key set off (Submitted bubbling up, the screen's focus_next), so the
+    next key goes where the focus went."""
+    import asyncio
+
+    chain: list[MessagePump] = [p for p in target.ancestors_with_self if not isinstance(p, App)]
+
+    async def drained(pump: MessagePump) -> None:
+        done = asyncio.Event()
+        if pump.call_later(done.set):  # runs once what is queued before it has been handled
+            await done.wait()
+
+    try:
+        async with asyncio.timeout(_FOCUS_WAIT_S):
+            while busy := [p for p in chain if not p._message_queue.empty()]:  # noqa: SLF001
+                await drained(busy[0])
+    except TimeoutError:
+        pass  # a handler waiting on the app itself: let the keys flow as before
 
 
 class YibaoApp(App[int]):
@@ -231,7 +262,11 @@ class YibaoApp(App[int]):
 
         if self.desk_lock is not None and isinstance(event, events.Key | events.MouseDown):
             self.desk_lock.touch()
+        moving = isinstance(event, events.Key) and not event.is_forwarded and event.key in _FOCUS_KEYS
+        target = self.focused if moving else None
         await super().on_event(event)
+        if target is not None:
+            await _let_focus_move(target)
 
     def _finish_setup(self, choice: SetupChoice | None) -> None:
         if choice is None or self._setup is None:

@@ -410,3 +410,21 @@ async def test_enter_on_a_certificate_number_cut_short_says_so_and_stays(app, fa
         assert "1位字母加9位数字" in shown(app.screen.query_one("#nb-cert-info"))
         await pilot.press("6", "enter")  # Q610123456: whole, Enter moves on
         assert app.focused.id == "nb-idno"
+
+
+async def test_keys_typed_at_once_after_enter_go_where_enter_moved(app, family) -> None:  # type: ignore[no-untyped-def]
+    """Walk finding: the certificate number, Enter, Enter and the baby's name typed without a
+    pause put the name in the certificate field (refused: letters and digits only): the app
+    handed the keys to the field being left before its Enter had moved the focus on."""
+    from tests.tui.conftest import burst
+
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f3", "tab")
+        burst(app, *"Q611023777", "enter", "enter", *"张小宝", "tab")
+        await settle(app, pilot)
+        for _ in range(20):  # the burst is in the driver's queue: let the app take all of it
+            await pilot.pause()
+        screen = app.screen
+        assert screen.query_one("#nb-cert").value == "Q611023777"
+        assert screen.query_one("#nb-idno").value == ""
+        assert screen.query_one("#nb-name").value == "张小宝"
