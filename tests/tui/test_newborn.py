@@ -428,3 +428,20 @@ async def test_keys_typed_at_once_after_enter_go_where_enter_moved(app, family) 
         assert screen.query_one("#nb-cert").value == "Q611023777"
         assert screen.query_one("#nb-idno").value == ""
         assert screen.query_one("#nb-name").value == "张小宝"
+
+
+async def test_a_choice_made_at_once_in_a_list_is_kept(app, family) -> None:  # type: ignore[no-untyped-def]
+    """Walk finding: Enter, Down, Down, Enter typed without a pause on 性别 left it 请选择: the
+    list took the focus only after the keys had gone to the closed Select."""
+    from tests.tui.conftest import burst
+
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f3", "tab", *"Q611023777", "tab", "tab", *"张小宝", "tab")
+        assert app.focused.id == "nb-sex"
+        burst(app, "enter", "down", "down", "enter", "tab", *"20241010")
+        await settle(app, pilot)
+        for _ in range(20):
+            await pilot.pause()
+        screen = app.screen
+        assert str(screen.query_one("#nb-sex").value) != "Select.BLANK" and not screen.query_one("#nb-sex").is_blank()
+        assert screen.query_one("#nb-birth").value == "20241010"
