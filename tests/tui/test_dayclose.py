@@ -58,3 +58,4 @@ async def test_f8_says_which_receipts_were_refunded_since(services, supervisor_s
         shown = str(app.screen.query_one("#dc-summary").render())
         assert "现金：2 张，800.00" in shown  # 400.00 + 400.00: both were taken in cash that day
         assert f"其中 1 张已退费（{first.receipt_no}）" in shown
+        assert "年0" not in shown and "月0" not in shown  # 2024年10月8日, as dates are written

@@ -116,7 +116,7 @@ def assert_day_open(
         closed = _READ_CLOSED_ANYWHERE.rows(session.connection(), **key)
     if closed:
         raise DayClosed(
-            f"{day:%Y年%m月%d日}的现金已日结，不能再收取该日的现金。"
+            f"{day:%Y年%-m月%-d日}的现金已日结，不能再收取该日的现金。"
             "如确需补收，请审核人员先重新开启该日（yibao dayclose reopen），并写明原因。",
             field="paid_on",
         )
@@ -179,7 +179,7 @@ def day_sheet(session: Session, *, clerk_id: str, device_id: str, day: date) -> 
 def close_day(engine: Engine, *, clerk: ClerkInfo, device: DeviceInfo, day: date, today: date, now: datetime) -> DaySheet:
     """日结: count the clerk's cash for ``day`` and close it (one transaction, audited)."""
     if day > today:
-        raise OutreachError(f"{day:%Y年%m月%d日} 还没到，不能日结。")
+        raise OutreachError(f"{day:%Y年%-m月%-d日} 还没到，不能日结。")
     actor = Actor(device_id=device.id, clerk_id=clerk.id, clerk_name=clerk.name)
     with Session(write_engine(engine), expire_on_commit=False) as session, session.begin():
         existing = session.exec(
@@ -188,7 +188,7 @@ def close_day(engine: Engine, *, clerk: ClerkInfo, device: DeviceInfo, day: date
             .with_for_update()
         ).first()
         if existing is not None and existing.status == DayCloseStatus.CLOSED.value:
-            raise OutreachError(f"{day:%Y年%m月%d日} 已经日结过了。需要重打日结单请用 yibao dayclose sheet。")
+            raise OutreachError(f"{day:%Y年%-m月%-d日} 已经日结过了。需要重打日结单请用 yibao dayclose sheet。")
         sheet = day_sheet(session, clerk_id=clerk.id, device_id=device.id, day=day)
         moment = to_storage(now)
         values: dict[str, Any] = {
@@ -308,7 +308,7 @@ def reopen_day(
             .with_for_update()
         ).first()
         if row is None or row.status != DayCloseStatus.CLOSED.value:
-            raise OutreachError(f"{clerk.name} 在本设备上 {day:%Y年%m月%d日} 没有已日结的记录，无需重新开启。")
+            raise OutreachError(f"{clerk.name} 在本设备上 {day:%Y年%-m月%-d日} 没有已日结的记录，无需重新开启。")
         moment = to_storage(now)
         row.status = DayCloseStatus.REOPENED.value
         row.reopened_at = moment
@@ -484,7 +484,7 @@ def render_sheet(sheet: DaySheet, *, jurisdiction: str = "", printed_at: datetim
     }[sheet.status]
     out = [
         f"{jurisdiction}城乡居民基本医疗保险 现金缴费日结单".strip(),
-        f"日期：{sheet.day:%Y年%m月%d日}　经办人：{sheet.clerk_name}　设备：{sheet.device_prefix}　状态：{state}",
+        f"日期：{sheet.day:%Y年%-m月%-d日}　经办人：{sheet.clerk_name}　设备：{sheet.device_prefix}　状态：{state}",
         rule,
         _row("序号", "收据号", "参保人", "身份证号", "年度", "金额(元)"),
     ]

@@ -42,7 +42,7 @@ def title(sheet: CashierSheet) -> str:
 
 
 def header(sheet: CashierSheet) -> list[str]:
-    lines = [f"日期：{sheet.day:%Y年%m月%d日}　设备：{sheet.device_prefix}", "；".join(sheet.closes) or "当日无收据"]
+    lines = [f"日期：{sheet.day:%Y年%-m月%-d日}　设备：{sheet.device_prefix}", "；".join(sheet.closes) or "当日无收据"]
     if sheet.printed_at is not None:
         lines.append(f"打印时间：{sheet.printed_at.astimezone(LOCAL_TZ):%Y-%m-%d %H:%M}")
     return lines

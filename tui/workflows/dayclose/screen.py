@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 
 def summary(sheet: CashierSheet) -> str:
-    lines = [f"{sheet.day:%Y年%m月%d日}　设备 {sheet.device_prefix}　" + "；".join(sheet.closes)]
+    lines = [f"{sheet.day:%Y年%-m月%-d日}　设备 {sheet.device_prefix}　" + "；".join(sheet.closes)]
     for total in sheet.totals():
         lines.append(f"　{total.channel_label}：{total.count} 张，{yuan(total.amount_fen)}")
     if not sheet.lines:
