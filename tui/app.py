@@ -29,6 +29,7 @@ from tui.widgets.header import DeskInfo
 from tui.widgets.ordered_keys import order_field_keys
 from tui.workflows import WORKFLOWS, make_screen
 from tui.write_wait import WAITING, WriteWaiting, watch_writes
+from yibao.models import Role
 from yibao.timezone import LOCAL_TZ
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,14 @@ def _name(value: Any) -> str:
     return str(value)
 
 
+def _role(clerk: Any) -> str:
+    """经办 / 审核 / 管理 for the signed-in clerk (经办 when the view carries no role)."""
+    try:
+        return Role(getattr(clerk, "role", None)).short
+    except ValueError:
+        return "经办"
+
+
 def info_of(services: Any) -> DeskInfo:
     if services is None:
         return DeskInfo(today=datetime.now(LOCAL_TZ).date())  # before setup: Beijing's date today
@@ -75,6 +84,7 @@ def info_of(services: Any) -> DeskInfo:
         jurisdiction=getattr(policy, "jurisdiction", "未设置辖区"),
         benefit_year=getattr(policy, "benefit_year", None),
         clerk=_name(getattr(services, "clerk", None)),
+        role=_role(getattr(services, "clerk", None)),
         device=_name(getattr(services, "device", None)),
         today=today_of(services),
         draft=bool(getattr(policy, "is_draft", False)),
