@@ -394,3 +394,12 @@ async def test_a_select_opened_and_chosen_in_one_burst_keeps_the_choice(app, ser
         await settle(app, pilot)
         assert app.screen.query_one("#fa-evidence").value == "结婚证"
         assert app.focused.id == "fa-evidence"
+        # And Ctrl+B typed in the same burst binds with the evidence just chosen (it ran
+        # before the choice had reached the Select, and was refused for want of it).
+        burst(app, "enter", "up", "enter", "ctrl+b")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmModal)  # 商南 is silent on 家庭共济: the clerk confirms
+        await pilot.press("enter")
+        await settle(app, pilot)
+    (binding,) = services.family_aid.bindings(family.head_id)
+    assert (binding.relative_name, binding.relation, binding.evidence) == ("李秀英", "parent", "户口簿")

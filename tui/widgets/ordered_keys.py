@@ -47,6 +47,16 @@ async def _select_on_key(self: Widget, event: events.Key) -> None:
                 overlay.action_dismiss()
                 _handled(event)
                 return
+            if event.key == "enter":
+                # Chosen now, not by the list's message to the Select: a key typed next
+                # (Ctrl+B, Ctrl+S) reads the value chosen.
+                index = overlay.highlighted
+                if index is not None and self._options[index][1] != self.value:
+                    self.value = self._options[index][1]
+                self.expanded = False
+                self.focus()
+                _handled(event)
+                return
             for binding in overlay._bindings.key_to_bindings.get(event.key, ()):
                 if await self.app.run_action(binding.action, overlay):
                     _handled(event)
