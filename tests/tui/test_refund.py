@@ -385,3 +385,27 @@ async def test_tab_out_of_the_receipt_number_looks_it_up(app, services, family) 
         await pilot.press("shift+tab", "tab")  # back and out again: not looked up twice
         await settle(app, pilot)
         assert asked == [{"query": receipt.receipt_no}]
+
+
+async def test_papers_ticked_in_one_burst_before_a_tab_stay_ticked(app, services, family) -> None:  # type: ignore[no-untyped-def]
+    """A walk of F5 (晋城): Tab, Space, Down, Space, Tab and the applicant's name typed at once
+    ticked no paper (Ctrl+S then said 材料未收齐): the list ticked whatever was highlighted
+    when its own message came round (the second line, twice), and a Space still queued when
+    the Tab had moved on was looked up on the next field."""
+    from tests.tui.conftest import burst
+
+    _pay(services, family.child_id)
+    child = services.persons.get(family.child_id)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f5", *child.id_number, "enter")
+        await settle(app, pilot)
+        await pilot.press("enter", "enter", "down", "enter")  # this payment, 待遇享受期前重复缴费
+        await settle(app, pilot)
+        evidence = app.screen.query_one("#rf-evidence")
+        papers = [evidence.get_option_at_index(i).value for i in range(evidence.option_count)]
+        assert len(papers) >= 2
+        burst(app, "tab", "space", "down", "space", "tab", *"张建国")
+        await settle(app, pilot)
+        assert list(evidence.selected) == papers[:2]
+        assert app.focused.id == "rf-applicant"
+        assert app.screen.query_one("#rf-applicant").value == "张建国"

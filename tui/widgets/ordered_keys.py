@@ -19,8 +19,9 @@ from collections.abc import Awaitable, Callable
 
 from textual import events
 from textual.widget import Widget
-from textual.widgets import Input, Select
+from textual.widgets import DataTable, Input, OptionList, Select, SelectionList
 from textual.widgets._select import SelectOverlay
+from textual.widgets._toggle_button import ToggleButton
 
 _original: Callable[[Input, events.Key], Awaitable[None]] | None = None
 _original_select: Callable[[Widget, events.Key], Awaitable[None]] | None = None
@@ -74,6 +75,29 @@ async def _select_on_key(self: Widget, event: events.Key) -> None:
     await _original_select(self, event)
 
 
+async def _own_binding_first(self: Widget, event: events.Key) -> None:
+    """A list's, a table's or a check box's own key (Space, Enter, ↑↓ …) acts on it, in the
+    order typed; the characters a list passes on (see ``RelativeList``) are not its own."""
+    if not event.is_printable or event.key == "space":
+        for binding in self._bindings.key_to_bindings.get(event.key, ()):
+            if binding.priority:
+                continue
+            if isinstance(self, SelectionList) and binding.action == "select":
+                # Ticked now: the list's own way (a message, read later) ticks whatever
+                # is highlighted by then, so Space, Down, Space typed at once ticked the
+                # second line twice and the first never.
+                index = self.highlighted
+                if index is not None and not self.get_option_at_index(index).disabled:
+                    self.toggle(self.get_option_at_index(index))
+                _handled(event)
+                return
+            if await self.app.run_action(binding.action, self):
+                _handled(event)
+                return
+    assert _original_select is not None
+    await _original_select(self, event)
+
+
 def _handled(event: events.Key) -> None:
     event.stop()  # handled here: the app must not run it a second time
     event.prevent_default()
@@ -88,3 +112,5 @@ def order_field_keys() -> None:
     if _original_select is None:
         _original_select = Widget._on_key
         Select._on_key = _select_on_key  # type: ignore[method-assign,assignment]
+        for kind in (OptionList, DataTable, ToggleButton):  # SelectOverlay keeps its own
+            kind._on_key = _own_binding_first  # type: ignore[method-assign,assignment]
