@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 
 from textual import events
 from textual.widget import Widget
-from textual.widgets import DataTable, Input, OptionList, Select, SelectionList
+from textual.widgets import Input, OptionList, Select, SelectionList
 from textual.widgets._select import SelectOverlay
 from textual.widgets._toggle_button import ToggleButton
 
@@ -112,5 +112,7 @@ def order_field_keys() -> None:
     if _original_select is None:
         _original_select = Widget._on_key
         Select._on_key = _select_on_key  # type: ignore[method-assign,assignment]
-        for kind in (OptionList, DataTable, ToggleButton):  # SelectOverlay keeps its own
+        # Not a DataTable: its Enter chooses a row and the screen then moves the focus on
+        # (F5: payment → 退费原因); the keys typed after it are meant for the next field.
+        for kind in (OptionList, ToggleButton):  # SelectOverlay keeps its own
             kind._on_key = _own_binding_first  # type: ignore[method-assign,assignment]
