@@ -92,7 +92,8 @@ QUEUE_KEYS: tuple[Key, ...] = (
 )
 REVIEW_KEYS: tuple[Key, ...] = (
     Key("refund_review.close", "escape", "close", "关闭", "退费审核对话框：关闭（已提交的步骤已保存）", key_display="Esc"),
-    Key("refund_review.submit", "ctrl+s", "submit", "确认提交", "退费审核对话框：记录所选的下一步", priority=True, key_display="Ctrl+S"),
+    # Not priority, as every Ctrl+S: it queues behind the note still being typed.
+    Key("refund_review.submit", "ctrl+s", "submit", "确认提交", "退费审核对话框：记录所选的下一步", key_display="Ctrl+S"),
 )
 
 PROGRESS_KEYS: tuple[Key, ...] = (

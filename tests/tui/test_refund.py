@@ -179,6 +179,31 @@ async def test_supervisor_reviews_from_the_case_views_refund_tab(services, super
     assert services.payments.for_person(family.child_id)[0].status == "refunded"
 
 
+async def test_the_review_note_typed_in_one_burst_with_ctrl_s_is_kept(services, supervisor_services, family, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A walk (晋城, at today's date): Tab, the note and Ctrl+S typed at once approved with no
+    note: Ctrl+S ran at once, before the note's characters had reached the field."""
+    from tests.tui.conftest import burst
+    from tui.app import YibaoApp
+    from tui.workflows.case.screen import CaseScreen
+    from tui.workflows.refund.review import RefundReviewModal
+
+    receipt = _pay(services, family.child_id)
+    request = services.refunds.intake(receipt.payment.id, reason="duplicate", confirmed=True)
+    app = YibaoApp(services=supervisor_services, receipts_dir=tmp_path / "receipts")
+    async with app.run_test(size=SIZE) as pilot:
+        await app.push_screen(CaseScreen(family.child_id))
+        await settle(app, pilot)
+        await pilot.press("5", "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, RefundReviewModal)
+        await pilot.press("ctrl+s")  # → 审核中
+        await settle(app, pilot)
+        burst(app, "tab", *"材料齐全同意退费", "ctrl+s")  # → 已批准
+        await settle(app, pilot)
+        assert "当前状态 已批准" in _text(app, "#rr-summary")
+    assert supervisor_services.refunds.get(request.id).decision_note == "材料齐全同意退费"
+
+
 async def test_supervisor_reviews_from_the_command_palette(supervisor_services, family, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """Finding 1: Ctrl+P “退费审核” lists the open requests; Enter reviews one."""
     from textual.command import CommandPalette
