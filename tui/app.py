@@ -29,7 +29,6 @@ from tui.widgets.header import DeskInfo
 from tui.widgets.ordered_keys import order_field_keys
 from tui.workflows import WORKFLOWS, make_screen
 from tui.write_wait import WAITING, WriteWaiting, watch_writes
-from yibao.models import Role
 from yibao.timezone import LOCAL_TZ
 
 log = logging.getLogger(__name__)
@@ -70,10 +69,10 @@ def _name(value: Any) -> str:
 
 def _role(clerk: Any) -> str:
     """经办 / 审核 / 管理 for the signed-in clerk (经办 when the view carries no role)."""
-    try:
-        return Role(getattr(clerk, "role", None)).short
-    except ValueError:
-        return "经办"
+    from yibao.services.clerks import role_short  # lazily: the desk starts before any registry
+
+    role = getattr(clerk, "role", None)
+    return role_short(role if isinstance(role, str) else None)
 
 
 def info_of(services: Any) -> DeskInfo:
