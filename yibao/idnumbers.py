@@ -193,7 +193,11 @@ def _prefecture(code: str, year: int) -> str:
     if found is None:
         return ""
     name = found[0]
-    if name in _NOT_A_PREFECTURE or name.endswith("直辖县级行政单位") or name.endswith("直辖县级行政区划"):
+    if (
+        name in _NOT_A_PREFECTURE
+        or name.endswith("直辖县级行政单位")
+        or name.endswith("直辖县级行政区划")
+    ):
         return ""
     return name
 
