@@ -126,4 +126,5 @@ def test_init_takes_clerk_before_or_after_the_sub_command(
     status = cli(monkeypatch, "--clerk", "张三", "init", "--policy", "shangnan-2025")
     out, err = capsys.readouterr()
     assert status == 0, err
-    assert "张三" in out
+    # The first 管理 is no 经办人员: init said “经办人员：张三（管理人员）”.
+    assert "人员：张三（管理人员）" in out and "经办人员：张三" not in out

@@ -150,7 +150,7 @@ def _init(args: Any) -> int:
         f"政策：{policy.id} {policy.jurisdiction} {policy.benefit_year} 年度（{policy.document.citation}）"
     )
     print(f"本机：{device.name or device_name}，收据号前缀 {device.prefix}")
-    print(f"经办人员：{person.name}（{person.role.label}）")
+    print(f"人员：{person.name}（{person.role.label}）")
     if created_admin:
         print("已设立首位管理人员。其他经办人员请用 yibao clerk add 姓名 --role 经办|审核|管理 新增。")
     for line in app_role_lines:
