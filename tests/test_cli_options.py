@@ -98,3 +98,33 @@ def test_help_and_argument_errors_are_in_chinese(capsys: pytest.CaptureFixture[s
     err = capsys.readouterr().err
     assert exited.value.code == 2
     assert "缺少必填的参数" in err and "required" not in err
+
+
+def test_init_help_says_the_clerk_becomes_the_first_administrator(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # `yibao init` makes its --clerk the registry's first 管理 (README: “张三 becomes its first
+    # 管理”); its help said only 经办人员姓名, the wording of every other command.
+    from yibao.cli.main import build_parser
+
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["init", "--help"])
+    out = capsys.readouterr().out
+    clerk_line = out[out.index("  --clerk CLERK") :].splitlines()[0:1]
+    assert "首位管理人员" in "".join(clerk_line)
+    assert "经办人员姓名" not in "".join(clerk_line)
+    # The other options are still there, and another command keeps the general wording.
+    assert "--db DB" in out and "--password-stdin" in out
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["lookup", "--help"])
+    assert "经办人员姓名" in capsys.readouterr().out
+
+
+def test_init_takes_clerk_before_or_after_the_sub_command(
+    data_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    status = cli(monkeypatch, "--clerk", "张三", "init", "--policy", "shangnan-2025")
+    out, err = capsys.readouterr()
+    assert status == 0, err
+    # The first 管理 is no 经办人员: init said “经办人员：张三（管理人员）”.
+    assert "人员：张三（管理人员）" in out and "经办人员：张三" not in out

@@ -70,6 +70,14 @@ def _name(value: Any) -> str:
     return str(value)
 
 
+def _role(clerk: Any) -> str:
+    """经办 / 审核 / 管理 for the signed-in clerk (经办 when the view carries no role)."""
+    from yibao.services.clerks import role_short  # lazily: the desk starts before any registry
+
+    role = getattr(clerk, "role", None)
+    return role_short(role if isinstance(role, str) else None)
+
+
 def info_of(services: Any) -> DeskInfo:
     if services is None:
         return DeskInfo(today=datetime.now(LOCAL_TZ).date())  # before setup: Beijing's date today
@@ -78,6 +86,7 @@ def info_of(services: Any) -> DeskInfo:
         jurisdiction=getattr(policy, "jurisdiction", "未设置辖区"),
         benefit_year=getattr(policy, "benefit_year", None),
         clerk=_name(getattr(services, "clerk", None)),
+        role=_role(getattr(services, "clerk", None)),
         device=_name(getattr(services, "device", None)),
         today=today_of(services),
         draft=bool(getattr(policy, "is_draft", False)),

@@ -76,7 +76,8 @@ ANSWER_KEYS: tuple[Key, ...] = (
 
 # Keys of one workflow's screen (listed by F1 with the screen they work on).
 FAMILY_AID_KEYS: tuple[Key, ...] = (
-    Key("family_aid.bind", "ctrl+b", "bind", "绑定亲属", "家庭共济屏：按下方填写的亲属信息办理家庭共济绑定", priority=True, key_display="Ctrl+B"),
+    # Not priority, as Ctrl+S: it queues behind the number and the choices typed before it.
+    Key("family_aid.bind", "ctrl+b", "bind", "绑定亲属", "家庭共济屏：按下方填写的亲属信息办理家庭共济绑定", key_display="Ctrl+B"),
 )
 CASE_KEYS: tuple[Key, ...] = (
     Key("case.reload", "r", "reload", "刷新", "个人档案：重新读取此人的档案", key_display="R"),
@@ -91,7 +92,8 @@ QUEUE_KEYS: tuple[Key, ...] = (
 )
 REVIEW_KEYS: tuple[Key, ...] = (
     Key("refund_review.close", "escape", "close", "关闭", "退费审核对话框：关闭（已提交的步骤已保存）", key_display="Esc"),
-    Key("refund_review.submit", "ctrl+s", "submit", "确认提交", "退费审核对话框：记录所选的下一步", priority=True, key_display="Ctrl+S"),
+    # Not priority, as every Ctrl+S: it queues behind the note still being typed.
+    Key("refund_review.submit", "ctrl+s", "submit", "确认提交", "退费审核对话框：记录所选的下一步", key_display="Ctrl+S"),
 )
 
 PROGRESS_KEYS: tuple[Key, ...] = (

@@ -161,35 +161,68 @@ def birth_place(code: str, year: int) -> tuple[str, int | None] | None:
     ``None`` when the code is unknown or was abolished before ``year`` (refuse).
     Names as in python-stdnum's GB/T 2260 table, e.g. 陕西省商洛市商南县.
     """
-    results = numdb.get("cn/loc").info(code)
-    info = {k: v for _part, props in results for k, v in props.items()}
-    county = info.get("county")
+    county = _loc(code).get("county")
     if not county:
         return None
+    found = _name_in(county, year)
+    if found is None:
+        return None
+    county_name, first_year = found
+    province = _loc(code).get("province", "")
+    prefecture = _prefecture(code, year if first_year is None else first_year)
+    return province + prefecture + county_name, first_year
 
-    def name(county_name: str) -> str:
-        return "".join(
-            part for part in (info.get("province"), info.get("prefecture"), county_name) if part
-        )
 
+def _loc(code: str) -> dict[str, str]:
+    results = numdb.get("cn/loc").info(code)
+    return {k: v for _part, props in results for k, v in props.items()}
+
+
+# Rows of the table at the prefecture level that are no prefecture a person would name
+# (北京市 110100 市辖区, 重庆市 500200 县, 湖北省 429000 省直辖县级行政单位).
+_NOT_A_PREFECTURE = ("市辖区", "县", "地区")
+
+
+def _prefecture(code: str, year: int) -> str:
+    """The prefecture (地级市) a county code lies in, as named in ``year``; "" for a code that
+    is itself a prefecture or sits directly under its province (北京市东城区, 仙桃市)."""
+    if code[4:] == "00":
+        return ""
+    field = _loc(code[:4] + "00").get("county")
+    found = _name_in(field, year) if field else None
+    if found is None:
+        return ""
+    name = found[0]
+    if (
+        name in _NOT_A_PREFECTURE
+        or name.endswith("直辖县级行政单位")
+        or name.endswith("直辖县级行政区划")
+    ):
+        return ""
+    return name
+
+
+def _name_in(field: str, year: int) -> tuple[str, int | None] | None:
+    """The name a table entry (``[1995-1997]涪陵市,[2000-]眉山市``) gives in ``year``:
+    ``(name, None)``; a name only used later as ``(name, first_year)``; None otherwise."""
     later: list[tuple[int, bool, str]] = []  # (first year, still in use, name)
-    for entry in county.split(","):
+    for entry in field.split(","):
         if not entry.startswith("["):
-            return name(entry), None
-        span, county_name = entry[1:].split("]", 1)
+            return entry, None
+        span, entry_name = entry[1:].split("]", 1)
         start_s, end_s = span.split("-")
         start = int(start_s) if start_s else None
         end = int(end_s) if end_s else None
         if (start is None or year >= start) and (end is None or year <= end):
-            return name(county_name), None
+            return entry_name, None
         if start is not None and start > year:
-            later.append((start, end is None, county_name))
+            later.append((start, end is None, entry_name))
     if later:
         # A code reused for another county (511402: 枳城区 1995–1997, 东坡区 from 2000): a
         # number assigned after the birth year is most likely the county that holds the code
         # today, so that one is named, with the year it took the code.
-        start, _current, county_name = max(later, key=lambda s: (s[1], -s[0]))
-        return name(county_name), start
+        start, _current, entry_name = max(later, key=lambda s: (s[1], -s[0]))
+        return entry_name, start
     return None
 
 

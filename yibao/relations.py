@@ -53,3 +53,29 @@ def validate(code: str | None) -> str:
 def group(code: str) -> str:
     """The first digit's group: 1 配偶, 2 子, 3 女, 4 孙辈, 5 父母, 6 祖辈, 7 兄弟姐妹, 8/9 其他."""
     return code[0]
+
+
+def child_of(parent: str | None, sex: str | None) -> str:
+    """The relation to the head of a baby born to a member whose relation is ``parent``
+    (GB/T 4761), for the household the baby joins with its guardian (F3): the head's or the
+    spouse's child is 子 20 / 女 30; a son's (or a daughter-in-law's) child 孙子 41 / 孙女 42;
+    a daughter's (or a son-in-law's) 外孙子 43 / 外孙女 44; a grandchild's 曾孙 47 / 48; the
+    head's parents' 弟 73 / 妹妹 77; a brother's 侄子 93 / 侄女 94; a sister's 外甥 95 /
+    外甥女 96; anyone else's 其他亲属 97. ``sex``: "1" 男, "2" 女 (as on the ID number)."""
+    male = sex == "1"
+    code = parent or ""
+    if code in ("01", HEAD) or group(code or "0") == "1":
+        return "20" if male else "30"
+    if code == "28" or (group(code or "0") == "3" and code != "38"):
+        return "43" if male else "44"
+    if group(code or "0") in ("2", "3"):  # a son (20–27, 29) or a daughter-in-law (38)
+        return "41" if male else "42"
+    if group(code or "0") == "4":
+        return "47" if male else "48"
+    if group(code or "0") == "5":
+        return "73" if male else "77"
+    if code in ("71", "72", "73", "74"):
+        return "93" if male else "94"
+    if code in ("75", "76", "77", "78"):
+        return "95" if male else "96"
+    return "97"

@@ -167,3 +167,36 @@ def test_signing_in_on_the_laptop_is_not_a_refused_clerk_row_in_the_import_repor
     finally:
         team.engine.dispose()
         hall.engine.dispose()
+
+
+def test_sync_export_with_the_passphrase_on_stdin_unlocks_the_laptop_and_seals_the_bundle(laptop, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    # A walk: `yibao --db 外出登记库 sync export --to 回传 --passphrase-stdin` with the
+    # passphrase on standard input was refused (“是加密的外出登记库，须输入……口令才能打开”):
+    # the registry was opened before the line was read, so only YIBAO_BUNDLE_PASSPHRASE
+    # worked. The one line now unlocks the registry and seals the bundle.
+    import io
+
+    from yibao.cli.main import main
+    from yibao.outreach.sync import import_sync
+
+    hall_url, laptop_url, _saved = laptop
+    monkeypatch.delenv("YIBAO_BUNDLE_PASSPHRASE")
+    back = _path(laptop_url).with_name("back.yibao")
+    capsys.readouterr()
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"{PASSPHRASE}\n"))
+    status = main(["--db", str(_path(laptop_url)), "sync", "export", "--to", str(back), "--passphrase-stdin"])
+    out, err = capsys.readouterr()
+    assert status == 0, err
+    assert "已导出回传数据包" in out and back.is_file()
+    clock = Clock(local_noon(date(2024, 10, 8)))
+    hall = services_for(hall_url, "王大厅", clock)
+    try:
+        import_sync(hall.engine, back, actor=hall.actor, now=clock(), passphrase=PASSPHRASE)  # the hall opens it
+    finally:
+        hall.engine.dispose()
+    # A wrong line is refused in Chinese and writes no bundle.
+    back.unlink()
+    monkeypatch.setattr("sys.stdin", io.StringIO("不是这个口令-2024\n"))
+    assert main(["--db", str(_path(laptop_url)), "sync", "export", "--to", str(back), "--passphrase-stdin"]) == 1
+    err = capsys.readouterr().err
+    assert "口令不对" in err and "Traceback" not in err and not back.exists()

@@ -107,3 +107,39 @@ def test_a_certificate_and_an_id_number_of_two_people_are_refused(services, moth
     assert refused.value.field == "id_number" and "王某" in refused.value.message
     assert counts(services.engine, Person, AuditLog) == before
     assert (services.persons.get(first.baby.id).name, services.persons.get(other.id).name) == ("李宝", "王某")
+
+
+def test_the_baby_joins_its_guardians_household(services, mother) -> None:  # type: ignore[no-untyped-def]
+    # A walk of F3: the guardian's household did not list the baby, nor the baby's case its
+    # household. A newborn is entered on its parent's 户口簿: it joins the guardian's
+    # household, related to the head as the guardian's child (GB/T 4761: the head's or the
+    # spouse's child 20 子 / 30 女, a son's child 41 孙子 / 42 孙女).
+    household = services.persons.create_household(number="0009", hukou_region="511402")
+    services.persons.join_household(mother.id, household_id=household.id, relation_to_head="10")  # 配偶
+    case = services.newborns.register_and_assess(**_form(mother))  # sex "1"
+    baby = services.persons.get(case.baby.id)
+    assert (baby.household_id, baby.relation_to_head) == (household.id, "20")  # 子
+    grandmother = services.persons.register(
+        name="王奶奶", id_number=id_number(date(1950, 1, 2), seq=22, county="511402"),
+        hukou_region="511402", household_id=household.id, relation_to_head="02",
+    )
+    son = services.persons.register(
+        name="王儿", id_number=id_number(date(1985, 1, 2), seq=33, county="511402"),
+        hukou_region="511402", household_id=household.id, relation_to_head="20",
+    )
+    assert grandmother.household_id == household.id
+    girl = services.newborns.register_and_assess(
+        **_form(son, name="王孙女", sex="2", birth_cert_no="Q510123457")
+    )
+    assert services.persons.get(girl.baby.id).relation_to_head == "42"  # 孙女
+
+
+def test_a_baby_on_file_without_a_household_joins_the_guardians(services, mother) -> None:  # type: ignore[no-untyped-def]
+    first = services.newborns.register_and_assess(**_form(mother))  # the mother has no household yet
+    assert services.persons.get(first.baby.id).household_id is None
+    household = services.persons.create_household(number="0010", hukou_region="511402")
+    services.persons.join_household(mother.id, household_id=household.id, relation_to_head="02")  # 户主
+    again = services.newborns.register_and_assess(**_form(mother, sex="1"))
+    baby = services.persons.get(again.baby.id)
+    assert (baby.household_id, baby.relation_to_head) == (household.id, "20")
+    assert audit_actions(services.engine, person_id=baby.id)[-1] == ("household.join", "done")

@@ -46,6 +46,27 @@ def _register(services, seq: int = 11):  # type: ignore[no-untyped-def]
     )
 
 
+def test_activate_counts_what_is_left_as_confirm_does(services, clock, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # A walk: `policy confirm --all` said “还有 3 项未确认” (发文日期, 标题, 文号 still empty:
+    # --all confirms the entries, not the notice's own fields), then `policy activate` said
+    # “2 条未确认”: it left the 文号 out of its count. Both now name the same three.
+    from yibao.policy.authoring import pending
+
+    clock.set_local(2026, 12, 1)
+    target = _draft(tmp_path, "jincheng-2024", 2027)
+    result = confirm(target, everything=True)
+    target.write_text(result.text, encoding="utf-8")
+    assert [p.path for p in result.remaining] == ["document.date", "document.title", "document.number"]
+    supervisor = ensure_clerk(services.engine, name="李主任", device=services.device, role=Role.SUPERVISOR, now=clock())
+    boss = Services(services.engine, load_policy("jincheng-2024"), supervisor, services.device, clock)
+    with pytest.raises(InvalidInput) as refused:
+        boss.years.activate(target)
+    message = str(refused.value)
+    assert f"{len(pending(load_policy(target)))} 项未确认" in message and "3 项未确认" in message
+    assert "document.number" in message
+    assert rows(services.engine, PolicyFile) == []
+
+
 def test_refused_registration_for_a_closed_year_writes_nothing(services, clock) -> None:  # type: ignore[no-untyped-def]
     # 2026-12-01, only 商南 2025 (benefit period 2025-01-01 to 2025-12-31, 四(一)): that year
     # no longer collects, so F2's 登记 is refused and no person or enrolment is left behind.

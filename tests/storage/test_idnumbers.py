@@ -118,8 +118,8 @@ def test_a_reused_code_names_the_county_that_holds_it_today() -> None:
     # named “四川省枳城区”, beside 户籍地 “四川省眉山市东坡区” for the same code; the note
     # said the code came into use in 1995 (枳城区's year), not 2000.
     for first17, county, first_year in (
-        ("51140219800101123", "四川省东坡区", "2000"),
-        ("51142119800202333", "四川省仁寿县", "2000"),
+        ("51140219800101123", "四川省眉山市东坡区", "2000"),
+        ("51142119800202333", "四川省眉山市仁寿县", "2000"),
     ):
         info = idnumbers.parse(first17 + ric.calc_check_digit(first17 + "0"))
         assert info.region_name == county
@@ -127,5 +127,22 @@ def test_a_reused_code_names_the_county_that_holds_it_today() -> None:
     # Born while 511402 was 枳城区's code: that county, no note.
     first17 = "51140219960101123"
     info = idnumbers.parse(first17 + ric.calc_check_digit(first17 + "0"))
-    assert info.region_name == "四川省枳城区" and info.region_note is None
+    assert info.region_name == "四川省涪陵市枳城区" and info.region_note is None
+
+
+def test_the_birth_place_names_the_city_between_province_and_county() -> None:
+    # A 晋城 clerk read “发证地 山西省城区” for a number of 晋城市城区 (140502): GB/T 2260
+    # names 140500 晋城市 (from 1985), and 城区 is one of its districts. The prefecture is the
+    # code's first four digits + 00, named as in the birth year; none for a district of a
+    # municipality (北京市 110100 is 市辖区) or a county-level city under the province
+    # (湖北省 429000 省直辖县级行政单位).
+    for first17, place in (
+        ("14050219900101123", "山西省晋城市城区"),
+        ("14062119900101123", "山西省朔州市山阴县"),
+        ("61102320050101123", "陕西省商洛市商南县"),
+        ("11010119900101123", "北京市东城区"),
+        ("42900419960101123", "湖北省仙桃市"),
+    ):
+        info = idnumbers.parse(first17 + ric.calc_check_digit(first17 + "0"))
+        assert info.region_name == place
 

@@ -356,3 +356,67 @@ async def test_a_relative_already_paid_for_is_not_told_to_be_ticked(app, service
         await settle(app, pilot)
         step = _text(app, "#fa-step")
         assert "李秀英本年度已缴费，无需代缴" in step and "勾选后按 Ctrl+S 缴费" not in step
+
+
+async def test_digits_typed_in_the_list_of_relatives_go_to_the_relative_number(app, services, family) -> None:  # type: ignore[no-untyped-def]
+    """A walk: one relative bound, the focus on the list, the clerk types the next relative's
+    number: the digits vanished in the list (only an empty list passed them on). Space still
+    ticks the relative highlighted."""
+    from tests.tui.conftest import burst
+
+    services.persons.update(family.head_id, employee_insured=True)
+    spouse = services.persons.get(family.spouse_id)
+    child = services.persons.get(family.child_id)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f4", *family.head_number)
+        await settle(app, pilot)
+        await pilot.press("tab", "tab")
+        await _bind(app, pilot, spouse.id_number, 1, 2)  # 配偶, 结婚证
+        if isinstance(app.screen, ConfirmModal):  # 商南's document is silent: the clerk confirms
+            await pilot.press("enter")
+            await settle(app, pilot)
+        relatives = app.screen.query_one("#fa-relatives")
+        assert app.focused is relatives and relatives.option_count == 1
+        burst(app, *child.id_number)
+        await settle(app, pilot)
+        assert app.focused.id == "fa-relative"
+        assert app.screen.query_one("#fa-relative").value == child.id_number
+        relatives.focus()
+        before = set(relatives.selected)
+        await pilot.press("space")
+        await settle(app, pilot)
+        assert set(relatives.selected) ^ before == {family.spouse_id}  # ticked or unticked
+
+
+async def test_a_select_opened_and_chosen_in_one_burst_keeps_the_choice(app, services, family) -> None:  # type: ignore[no-untyped-def]
+    """A walk: Enter, Down, Down, Enter typed at once on 与缴费人关系 left it 请选择 (the
+    Downs and the Enter reached the Select before its list had the focus). The list opens
+    on 请选择 (blank), so two Downs choose the second relation, as typed slowly (``_bind``:
+    1 Down is 配偶, 2 are 父母); the same for 已核验材料 (2 Downs: 结婚证)."""
+    from tests.tui.conftest import burst
+
+    services.persons.update(family.head_id, employee_insured=True)
+    spouse = services.persons.get(family.spouse_id)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f4", *family.head_number)
+        await settle(app, pilot)
+        await pilot.press("tab", "tab", *spouse.id_number, "tab")
+        await settle(app, pilot)
+        assert app.focused.id == "fa-relation"
+        burst(app, "enter", "down", "down", "enter")
+        await settle(app, pilot)
+        assert app.screen.query_one("#fa-relation").value == "parent"
+        assert app.focused.id == "fa-relation"
+        burst(app, "tab", "enter", "down", "down", "enter")
+        await settle(app, pilot)
+        assert app.screen.query_one("#fa-evidence").value == "结婚证"
+        assert app.focused.id == "fa-evidence"
+        # And Ctrl+B typed in the same burst binds with the evidence just chosen (it ran
+        # before the choice had reached the Select, and was refused for want of it).
+        burst(app, "enter", "up", "enter", "ctrl+b")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmModal)  # 商南 is silent on 家庭共济: the clerk confirms
+        await pilot.press("enter")
+        await settle(app, pilot)
+    (binding,) = services.family_aid.bindings(family.head_id)
+    assert (binding.relative_name, binding.relation, binding.evidence) == ("李秀英", "parent", "户口簿")

@@ -91,3 +91,19 @@ async def test_the_clerk_sees_what_they_type_and_the_number_is_masked_once_left(
         assert field._value.plain == number and field.value == number
         field.found("61102319800102002X")
         assert field._value.plain == "611023********002X" and field.value == "61102319800102002X"
+
+
+async def test_f5_search_field_masks_the_number_once_the_person_is_found(app, family) -> None:  # type: ignore[no-untyped-def]
+    # A walk of F5 saw the full ID number stay in 收据号/身份证号 beside the case found:
+    # personal data on screen. Masked once found, still the real number underneath.
+    from tui.workflows.refund.screen import RefundScreen
+
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f5")
+        assert isinstance(app.screen, RefundScreen)
+        await pilot.press(*family.head_number, "enter")
+        await settle(app, pilot)
+        assert "张建国" in _on_screen(app)
+        assert family.head_number not in _on_screen(app)
+        assert _shows(app, "#rf-query") == mask(family.head_number)
+        assert app.screen.query_one("#rf-query", Input).value == family.head_number

@@ -179,6 +179,31 @@ async def test_supervisor_reviews_from_the_case_views_refund_tab(services, super
     assert services.payments.for_person(family.child_id)[0].status == "refunded"
 
 
+async def test_the_review_note_typed_in_one_burst_with_ctrl_s_is_kept(services, supervisor_services, family, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A walk (晋城, at today's date): Tab, the note and Ctrl+S typed at once approved with no
+    note: Ctrl+S ran at once, before the note's characters had reached the field."""
+    from tests.tui.conftest import burst
+    from tui.app import YibaoApp
+    from tui.workflows.case.screen import CaseScreen
+    from tui.workflows.refund.review import RefundReviewModal
+
+    receipt = _pay(services, family.child_id)
+    request = services.refunds.intake(receipt.payment.id, reason="duplicate", confirmed=True)
+    app = YibaoApp(services=supervisor_services, receipts_dir=tmp_path / "receipts")
+    async with app.run_test(size=SIZE) as pilot:
+        await app.push_screen(CaseScreen(family.child_id))
+        await settle(app, pilot)
+        await pilot.press("5", "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, RefundReviewModal)
+        await pilot.press("ctrl+s")  # → 审核中
+        await settle(app, pilot)
+        burst(app, "tab", *"材料齐全同意退费", "ctrl+s")  # → 已批准
+        await settle(app, pilot)
+        assert "当前状态 已批准" in _text(app, "#rr-summary")
+    assert supervisor_services.refunds.get(request.id).decision_note == "材料齐全同意退费"
+
+
 async def test_supervisor_reviews_from_the_command_palette(supervisor_services, family, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """Finding 1: Ctrl+P “退费审核” lists the open requests; Enter reviews one."""
     from textual.command import CommandPalette
@@ -385,3 +410,27 @@ async def test_tab_out_of_the_receipt_number_looks_it_up(app, services, family) 
         await pilot.press("shift+tab", "tab")  # back and out again: not looked up twice
         await settle(app, pilot)
         assert asked == [{"query": receipt.receipt_no}]
+
+
+async def test_papers_ticked_in_one_burst_before_a_tab_stay_ticked(app, services, family) -> None:  # type: ignore[no-untyped-def]
+    """A walk of F5 (晋城): Tab, Space, Down, Space, Tab and the applicant's name typed at once
+    ticked no paper (Ctrl+S then said 材料未收齐): the list ticked whatever was highlighted
+    when its own message came round (the second line, twice), and a Space still queued when
+    the Tab had moved on was looked up on the next field."""
+    from tests.tui.conftest import burst
+
+    _pay(services, family.child_id)
+    child = services.persons.get(family.child_id)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f5", *child.id_number, "enter")
+        await settle(app, pilot)
+        await pilot.press("enter", "enter", "down", "enter")  # this payment, 待遇享受期前重复缴费
+        await settle(app, pilot)
+        evidence = app.screen.query_one("#rf-evidence")
+        papers = [evidence.get_option_at_index(i).value for i in range(evidence.option_count)]
+        assert len(papers) >= 2
+        burst(app, "tab", "space", "down", "space", "tab", *"张建国")
+        await settle(app, pilot)
+        assert list(evidence.selected) == papers[:2]
+        assert app.focused.id == "rf-applicant"
+        assert app.screen.query_one("#rf-applicant").value == "张建国"

@@ -54,6 +54,7 @@ async def test_the_desk_opens_on_sign_in_and_no_workflow_opens_before(desk) -> N
         await _type_password(app, pilot)
         assert isinstance(app.screen, HomeScreen)
         assert app.services.clerk.name == "李经办" and app.info.clerk == "李经办"
+        assert app.info.role == "经办"
 
 
 async def test_idle_lock_keeps_the_form_for_the_same_clerk(desk) -> None:  # type: ignore[no-untyped-def]
@@ -129,6 +130,11 @@ async def test_f12_locks_so_a_supervisor_can_sign_in_at_this_window(desk) -> Non
         await _type_password(app, pilot, name="赵审核")
         assert isinstance(app.screen, HomeScreen)
         assert app.services.clerk.name == "赵审核" and app.info.clerk == "赵审核"
+        # The header names the role signed in: it said 经办：赵审核 for a 审核.
+        from tui.widgets.header import DeskHeader
+
+        header = str(app.screen.query_one(DeskHeader).render())
+        assert "审核：赵审核" in header and "经办：" not in header
         await pilot.press("ctrl+r")
         await settle(app, pilot)
         assert isinstance(app.screen, RefundQueueScreen)

@@ -18,6 +18,7 @@ class DeskInfo:
     jurisdiction: str = "未设置辖区"
     benefit_year: int | None = None
     clerk: str = "未设置"
+    role: str = "经办"  # the signed-in clerk's role as a clerk reads it: 经办 / 审核 / 管理
     device: str = "—"
     today: date | None = None
     draft: bool = False  # the year's file is a draft: quotes only, no money
@@ -28,7 +29,7 @@ def _has_reactive(obj: object, name: str) -> bool:
 
 
 class DeskHeader(Widget):
-    """One line: 医保窗口 · screen title … 辖区 | 年度 | 经办 | 设备 | 日期."""
+    """One line: 医保窗口 · screen title … 辖区 | 年度 | 角色：姓名 | 设备 | 日期."""
 
     DEFAULT_CSS = """
     DeskHeader { dock: top; height: 1; background: $primary; color: $text; }
@@ -57,7 +58,7 @@ class DeskHeader(Widget):
         if info.draft:
             year += "（草稿·未确认）"
         today = info.today.isoformat() if info.today else ""
-        right = Text(f"{info.jurisdiction} │ {year} │ 经办：{info.clerk} │ 设备：{info.device} │ {today} ")
+        right = Text(f"{info.jurisdiction} │ {year} │ {info.role}：{info.clerk} │ 设备：{info.device} │ {today} ")
         width = self.size.width
         gap = max(1, width - left.cell_len - right.cell_len)
         return left + Text(" " * gap) + right

@@ -51,24 +51,34 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_global_options(parser: argparse.ArgumentParser, *, default: object) -> None:
-    parser.add_argument(
-        "--db", default=default, help="登记库：SQLite 文件路径或数据库 URL（默认在用户数据目录）"
-    )
-    parser.add_argument("--policy", default=default, help="政策编号，如 shangnan-2025")
-    parser.add_argument(
-        "--clerk", default=default, help="经办人员姓名（写入登记库的命令须登录：随后提示输入密码）"
-    )
-    parser.add_argument(
-        "--printer", default=default,
-        help="收据打印机名称（lpstat -p 列出的），本次运行用它，不用本机设定的打印机",
-    )
-    parser.add_argument(
-        "--password-stdin",
-        action="store_true",
-        default=False if default is None else default,
-        help="从标准输入读入一行密码（供脚本使用），不在终端提示",
-    )
+def _add_global_options(
+    parser: argparse.ArgumentParser, *, default: object, skip: frozenset[str] = frozenset()
+) -> None:
+    """The options every command takes; ``skip`` those the command defines itself (``init``
+    has its own ``--clerk``, with its own help)."""
+    if "--db" not in skip:
+        parser.add_argument(
+            "--db", default=default, help="登记库：SQLite 文件路径或数据库 URL（默认在用户数据目录）"
+        )
+    if "--policy" not in skip:
+        parser.add_argument("--policy", default=default, help="政策编号，如 shangnan-2025")
+    if "--clerk" not in skip:
+        parser.add_argument(
+            "--clerk", default=default,
+            help="经办人员姓名（写入登记库的命令须登录：随后提示输入密码）",
+        )
+    if "--printer" not in skip:
+        parser.add_argument(
+            "--printer", default=default,
+            help="收据打印机名称（lpstat -p 列出的），本次运行用它，不用本机设定的打印机",
+        )
+    if "--password-stdin" not in skip:
+        parser.add_argument(
+            "--password-stdin",
+            action="store_true",
+            default=False if default is None else default,
+            help="从标准输入读入一行密码（供脚本使用），不在终端提示",
+        )
 
 
 def _accept_global_options_after(parser: argparse.ArgumentParser) -> None:
@@ -83,9 +93,8 @@ def _accept_global_options_after(parser: argparse.ArgumentParser) -> None:
         if not isinstance(action, argparse._SubParsersAction):
             continue
         for child in dict.fromkeys(action.choices.values()):
-            taken = {o for a in child._actions for o in a.option_strings}
-            if not taken & {"--db", "--policy", "--clerk", "--printer", "--password-stdin"}:
-                _add_global_options(child, default=argparse.SUPPRESS)
+            taken = frozenset(o for a in child._actions for o in a.option_strings)
+            _add_global_options(child, default=argparse.SUPPRESS, skip=taken)
             _accept_global_options_after(child)
 
 

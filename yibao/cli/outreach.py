@@ -108,14 +108,18 @@ def _date(text: str) -> date:
 class _Desk:
     """Engine, device, clerk and clock for a command (no policy needed)."""
 
-    def __init__(self, args: argparse.Namespace, *, need_clerk: bool = True) -> None:
+    def __init__(
+        self, args: argparse.Namespace, *, need_clerk: bool = True, secret: str | None = None
+    ) -> None:
+        """``secret``: the team's passphrase for an encrypted laptop registry (ignored for a
+        plain one); None leaves it to the environment or a prompt (``yibao.cipher``)."""
         from yibao.cli._common import sign_in
         from yibao.config import ensure_device
         from yibao.db import open_registry, resolve_url
         from yibao.models import utcnow
 
         self.url = resolve_url(getattr(args, "db", None))
-        self.engine = open_registry(self.url, create=False)
+        self.engine = open_registry(self.url, create=False, secret=secret)
         _ENGINES.append(self.engine)
         self.now = utcnow()
         if self.now.tzinfo is None:
@@ -237,9 +241,14 @@ def _outreach_open(args: argparse.Namespace) -> int:
 def _sync_export(args: argparse.Namespace) -> int:
     from yibao.outreach.sync import export_sync
 
-    desk = _Desk(args, need_clerk=False)
+    # One passphrase, the team's: it unlocks the encrypted laptop registry (made from it by
+    # `outreach open`) and seals the bundle the hall opens with it. Read from standard input
+    # once, before the registry is opened, so that it does both (the environment variable
+    # does both as well; at a terminal the registry asks, then the bundle asks twice).
+    given = _registry_secret(args)
+    desk = _Desk(args, need_clerk=False, secret=given)
     result = export_sync(desk.engine, to=args.to, actor=desk.actor, now=desk.now,
-                         passphrase=_passphrase(args, confirm=True))
+                         passphrase=given or _passphrase(args, confirm=True))
     total = sum(result.counts.values())
     print(f"已导出回传数据包：{result.path}（{total} 条改动）")
     for table, n in sorted(result.counts.items()):
@@ -566,7 +575,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     s_sub = sync.add_subparsers(dest="sync_command", metavar="操作", required=True)
     p = s_sub.add_parser("export", help="在外出电脑上导出自数据包以来的全部改动")
     p.add_argument("--to", required=True, help="回传数据包文件")
-    _passphrase_option(p)
+    p.add_argument(
+        "--passphrase-stdin", action="store_true",
+        help="从标准输入第一行读取外出组口令：用它打开加密的外出登记库，并加密回传数据包"
+        f"（也可用环境变量 {ENV_PASSPHRASE}；默认在终端询问）",
+    )
     p.set_defaults(func=_sync_export)
     p = s_sub.add_parser("import", help="在大厅导入外出设备的回传数据包（重复导入不会重复记账）")
     p.add_argument("file", help="回传数据包文件")

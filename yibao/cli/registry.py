@@ -34,7 +34,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "init",
         help="创建或升级登记库，选择政策、经办人员和本机收据号前缀",
-        description="创建或升级登记库（--db），并记住所选政策（--policy）和经办人员（--clerk）。",
+        description="创建或升级登记库（--db），并记住所选政策（--policy）和人员（--clerk）。"
+        "新建登记库时，--clerk 成为它的首位管理人员（角色 管理），可再用 clerk add 添加经办、审核人员。",
+    )
+    p.add_argument(
+        "--clerk",
+        default=argparse.SUPPRESS,
+        help="新建登记库时：首位管理人员（角色 管理）的姓名，随后为其设置密码；"
+        "已有登记库时：由管理人员登录",
     )
     p.add_argument("--prefix", help="本机收据号前缀（2–8 位大写字母或数字，默认自动生成）")
     p.add_argument("--device", help="本机窗口名称，如 城关镇1号窗口（默认为计算机名）")
@@ -143,7 +150,7 @@ def _init(args: Any) -> int:
         f"政策：{policy.id} {policy.jurisdiction} {policy.benefit_year} 年度（{policy.document.citation}）"
     )
     print(f"本机：{device.name or device_name}，收据号前缀 {device.prefix}")
-    print(f"经办人员：{person.name}（{person.role.label}）")
+    print(f"人员：{person.name}（{person.role.label}）")
     if created_admin:
         print("已设立首位管理人员。其他经办人员请用 yibao clerk add 姓名 --role 经办|审核|管理 新增。")
     for line in app_role_lines:

@@ -41,6 +41,14 @@ class ClerkView(BaseModel):
         return self.role.label
 
 
+def role_short(role: str | None) -> str:
+    """经办 / 审核 / 管理 for a clerk's stored role (经办 for none or an unknown one)."""
+    try:
+        return Role(role).short
+    except ValueError:
+        return Role.CLERK.short
+
+
 def _view(row: Clerk) -> ClerkView:
     return ClerkView(
         id=row.id,

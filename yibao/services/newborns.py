@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from yibao import idnumbers
+from yibao import idnumbers, relations
 from yibao.models import Channel, Person
 from yibao.rules.decision import Decision, Outcome, Reason, combine
 from yibao.rules.facts import Category
@@ -125,11 +125,16 @@ class NewbornService(ServiceBase):
             baby = (self.person_or_404(session, baby_id, for_update=True) if baby_id is not None
                     else self._on_file(session, birth_cert_no, info))
             if baby is None:
+                # A baby joins its guardian's household (as it does on the 户口簿), with
+                # the relation to the head that follows from the guardian's.
+                household_id = guardian.household_id if guardian else None
+                relation = (relations.child_of(guardian.relation_to_head, sex or (info.sex if info else None))
+                            if guardian is not None and household_id else None)
                 values = persons._validated_new_person(
                     id_confirmed=id_confirmed,
                     guardian_person_id=guardian.id if guardian else None,
                     name=name, id_number=id_number, birth_cert_no=birth_cert_no,
-                    birth_date=birth_date, sex=sex, household_id=None, relation_to_head=None,
+                    birth_date=birth_date, sex=sex, household_id=household_id, relation_to_head=relation,
                     hukou_region=hukou_region, residence_permit_region=None, school_region=None,
                     disability_grade=None,
                 )
@@ -145,6 +150,13 @@ class NewbornService(ServiceBase):
                     info = None  # registered with its number: nothing to link
             self._correct(session, baby, guardian, name=name, birth_date=birth_date,
                           hukou_region=hukou_region, info=info, id_confirmed=id_confirmed)
+            if guardian is not None and guardian.household_id and baby.household_id is None:
+                # A baby on file without a household (registered before its guardian had
+                # one): it joins the guardian's now.
+                persons.move_to_household(
+                    session, baby, guardian.household_id,
+                    relations.child_of(guardian.relation_to_head, baby.sex),
+                )
             # before anything is kept: a year this registry holds no file for registers nothing
             self.refuse_year_without_file(baby.birth_date, self.today(), year_choice)
             session.flush()

@@ -199,10 +199,13 @@ class YearService(ServiceBase):
             raise InvalidInput(str(exc), field="path") from None
         from yibao.policy.authoring import pending
 
-        left = [p for p in pending(policy) if p.path != "document.number"]
+        # The same list, and count, as `policy check` and `policy confirm` give: a draft's
+        # empty 文号 is one of them (confirmed with --no-number), as confirm says.
+        left = pending(policy)
         if policy.is_draft or left:
+            named = "、".join(p.path for p in left[:5]) + ("……" if len(left) > 5 else "")
             raise InvalidInput(
-                f"{file.name} 仍是草稿（{len(left)} 条未确认），不能启用。请先运行 "
+                f"{file.name} 仍是草稿（{len(left)} 项未确认{'：' + named if left else ''}），不能启用。请先运行 "
                 f"yibao policy check {file} 逐条核对，再 yibao policy confirm {file}"
                 f"{' 条目…' if left else ''}。",
                 field="path",

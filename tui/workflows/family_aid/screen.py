@@ -132,18 +132,20 @@ def pay(services: Any, receipts_dir: Path, payer_id: str, relative_ids: list[str
 
 
 class RelativeList(SelectionList[str]):
-    """The bound relatives. Typed into while empty (one Tab after the payer's number, nobody
-    bound yet), the keys go to the field ``route`` names, not lost in the list. The list
-    stays in the Tab order so a Tab pressed before the lookup answers lands the same way as
-    one pressed after. Handled here, in the list's own queue, so that a burst of keys (a
-    card reader, a fast typist) queued for the list follows the first one, in order."""
+    """The bound relatives. Typed into (one Tab after the payer's number, or with the focus
+    left here by a bind), the keys go to the field ``route`` names, not lost in the list:
+    a list has no use for digits, and a clerk who has just bound one relative types the next
+    one's number at once. Space still ticks. The list stays in the Tab order so a Tab
+    pressed before the lookup answers lands the same way as one pressed after. Handled
+    here, in the list's own queue, so that a burst of keys (a card reader, a fast typist)
+    queued for the list follows the first one, in order."""
 
     def __init__(self, route: Callable[[str], Input], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._route = route
 
     def on_key(self, event: events.Key) -> None:
-        if self.option_count or not event.is_printable:
+        if not event.is_printable or (self.option_count and event.key == "space"):
             return
         target = self._route(event.character or "")
         if self.screen.focused is self:

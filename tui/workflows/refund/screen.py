@@ -25,7 +25,7 @@ from textual.widgets.selection_list import Selection
 from tui.formatting import show_date, yuan
 from tui.widgets import form as wv
 from tui.widgets.decision import DecisionPanel
-from tui.widgets.inputs import DateInput, Restricted
+from tui.widgets.inputs import DateInput, MaskedIdInput, Restricted
 from tui.workflows.base import AnswerColumn, FormColumn, WorkflowScreen
 from tui.workflows.messages import Invalid, Refused
 from tui.workflows.refund import presentation as pr
@@ -80,7 +80,8 @@ class RefundScreen(WorkflowScreen):
             with FormColumn(id="rf-form", classes="form"):
                 yield wv.row(
                     "收据号/身份证号",
-                    Input(placeholder="输入后按 Enter 查找", id="rf-query", max_length=30),
+                    # An ID number found shows masked (first 6, last 4); a receipt number as typed.
+                    MaskedIdInput(placeholder="输入后按 Enter 查找", id="rf-query", max_length=30),
                 )
                 yield wv.Hint("", id="rf-query-info")
                 yield Static("缴费记录（↑↓ 选择要退的一笔）", classes="section-title")
@@ -258,6 +259,8 @@ class RefundScreen(WorkflowScreen):
         person, payments = message.found.person, message.found.payments
         self.person = person
         self.payments = {p.id: p for p in payments}
+        query = self.query_one("#rf-query", MaskedIdInput)
+        query.found(query.value)  # the number typed, masked now the person is found
         self.query_one("#rf-query-info", wv.Hint).update(f"[b]{wv.person_line(person)}[/]")
         table = self.query_one("#rf-payments", DataTable)
         table.clear()
