@@ -229,3 +229,22 @@ async def test_the_idle_lock_asks_the_password_f12_the_name(desk) -> None:  # ty
         await pilot.press(*"赵审核", "tab", *PIN, "enter")
         await settle(app, pilot)
         assert app.services.clerk.name == "赵审核"
+
+
+async def test_a_pin_typed_into_the_name_goes_to_the_password_hidden(desk) -> None:  # type: ignore[no-untyped-def]
+    """Walk finding: at the F12 lock the clerk typed the PIN straight away; the name field
+    (focused, the clerk's name in it) showed 357902 in clear. A name has no digits: they go to
+    密码, where they are hidden, and Enter signs the clerk in."""
+    app = desk
+    async with app.run_test(size=SIZE) as pilot:
+        await _type_password(app, pilot)
+        await pilot.press("f12")
+        await settle(app, pilot)
+        assert app.focused is app.screen.query_one("#signin-name")
+        await pilot.press(*PIN)
+        assert app.screen.query_one("#signin-name").value == "李经办"
+        assert app.screen.query_one("#signin-password").value == PIN
+        assert app.focused is app.screen.query_one("#signin-password")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.services.clerk.name == "李经办" and not isinstance(app.screen, SignInScreen)

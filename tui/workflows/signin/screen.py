@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -21,6 +21,24 @@ from textual.widgets import Input, Label, Static
 from tui import keymap
 from tui.widgets.footer import DeskFooter
 from tui.widgets.header import DeskHeader, StatusLine
+
+
+class NameInput(Input):
+    """The clerk's name. A name has no digits: a digit typed here is the start of a PIN typed
+    before the clerk moved on (a habit at the lock screen), and goes to the password field,
+    hidden, instead of standing in clear for the next person in the queue to read."""
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.character is not None and event.character.isdigit():
+            event.stop()
+            event.prevent_default()
+            password = self.screen.query_one("#signin-password", Input)
+            password.focus()
+            # behind the focus in the field's queue (which selects its text), before the
+            # digits typed after this one
+            password.call_later(password.insert_text_at_cursor, event.character)
+            return
+        await super()._on_key(event)
 
 
 class SignInScreen(Screen[Any]):
@@ -53,7 +71,7 @@ class SignInScreen(Screen[Any]):
         with Vertical(id="signin-body", classes="form"):
             yield Static(self._intro(), id="signin-intro")
             yield Label("经办人员姓名")
-            yield Input(self._name, placeholder="如：张三", id="signin-name")
+            yield NameInput(self._name, placeholder="如：张三", id="signin-name")
             yield Label("密码（至少 6 位，可用数字 PIN）")
             yield Input(password=True, placeholder="输入时不显示", id="signin-password")
             if self.first_admin:
