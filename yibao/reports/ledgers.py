@@ -427,6 +427,14 @@ def subsidy_sheets(engine: Engine, scope: Scope, *, full_ids: bool = False) -> l
                  "资金来源依据", "缴费日期", "收据号"],
         widths=[6, 14, 14, 10, 22, 16, 16, 12, 10, 12, *[12] * len(sources), 34, 12, 16],
     )
+    amounts: dict[int, str] = {}  # fen → yuan text: a few amounts, a line's four each
+
+    def money(fen: int) -> str:
+        text = amounts.get(fen)
+        if text is None:
+            text = amounts[fen] = yuan(fen)
+        return text
+
     for n, line in enumerate(lines, start=1):
         split = dict(line.split or [])
         sheet.rows.append(
@@ -438,10 +446,10 @@ def subsidy_sheets(engine: Engine, scope: Scope, *, full_ids: bool = False) -> l
                 _shown(line.id_number, full_ids),
                 identity_label(line.identity) if line.identity else "",
                 "、".join(identity_label(c) for c in line.other_identities),
-                yuan(line.standard_fen),
-                yuan(line.subsidy_fen),
-                yuan(line.personal_fen),
-                *[yuan(split[s]) if s in split else "" for s in sources],
+                money(line.standard_fen),
+                money(line.subsidy_fen),
+                money(line.personal_fen),
+                *[money(split[s]) if s in split else "" for s in sources],
                 line.split_note,
                 line.paid_on.isoformat() if line.paid_on else "",
                 line.receipt_no,
