@@ -15,13 +15,13 @@ from __future__ import annotations
 import os
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from itertools import chain
 from operator import itemgetter
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
-from yibao.cells import neutralise
+from yibao.cells import FORMULA_START, neutralise
 from yibao.reports.sheet import Cell, Sheet
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -105,7 +105,7 @@ _CELL_BY_TYPE = {
 class _RowsWriter:
     """Rows whose cells are all of one row of types (a ledger's are), written by one generated
     list comprehension of f-strings (``_CELL_BY_TYPE``: the code is made from the types only,
-    never from a value) — an eighth of the work of writing cell by cell."""
+    never from a value): about half the time of writing them cell by cell."""
 
     def __init__(self, kind: tuple[type, ...]) -> None:
         self.size = len(kind)
@@ -117,7 +117,7 @@ class _RowsWriter:
         )
         unpack = f"({', '.join(names)},)" if names else "_"
         source = f"lambda rows, first: ''.join([f'<row r=\"{{n}}\">{cells}</row>' for n, {unpack} in enumerate(rows, first)])"
-        self.write = eval(source, {})  # noqa: S307  (made from the fixed cell templates above)
+        self.write: Callable[[list[list[Cell]], int], str] = eval(source, {})  # noqa: S307  (made from the fixed cell templates above)
 
     def fits(self, rows: list[list[Cell]]) -> bool:
         """True when every row has these types and no text needs escaping, quoting,
@@ -141,7 +141,10 @@ class _RowsWriter:
 # Over the texts of a chunk joined by NUL (a text holding NUL is caught by counting them):
 # a character to escape (& < >) or that XML cannot hold; a text beginning with what
 # neutralise quotes or with a blank, or ending with a blank (it needs xml:space).
-_NEEDS_CARE = re.compile(r"[&<>\x01-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|\x00[=+\-@ \t\r\n]|[ \t\r\n]\x00")
+_NEEDS_CARE = re.compile(
+    r"[&<>\x01-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"
+    rf"|\x00[{re.escape(''.join(FORMULA_START))} \t\r\n]|[ \t\r\n]\x00"
+)
 
 
 def _chunk(first: int, rows: list[list[Cell]], writers: dict[tuple[type, ...], _RowsWriter | None]) -> str:
@@ -153,7 +156,7 @@ def _chunk(first: int, rows: list[list[Cell]], writers: dict[tuple[type, ...], _
             writers[kind] = _RowsWriter(kind) if len(kind) <= len(_LETTERS) and set(kind) <= _CELL_BY_TYPE.keys() else None
         writer = writers[kind]
         if writer is not None and writer.fits(rows):
-            return str(writer.write(rows, first))
+            return writer.write(rows, first)
     return "".join([_row(first + i, row) for i, row in enumerate(rows)])
 
 
