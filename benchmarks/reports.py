@@ -19,8 +19,10 @@ Target (issue 12): each report ≤ 5 s at 1.6 M; F7 renders ≤ 1 s (its service
 
 Each ledger is timed as ``report ledgers`` makes it: the query, the sheet's rows (ID numbers
 masked, labels) and the sheet written as an .xlsx; beside it the raw SQL listing the same
-people. The whole workbook (the six sheets of ``report ledgers``) is timed beside the raw SQL of
-all five lists written by openpyxl in write-only mode (the straightforward way, no masking).
+people, written out by ``csv.writer`` (the cheapest way to put the rows in a file). The whole
+workbook (the six sheets of ``report ledgers``) is timed beside the raw SQL of all five lists
+written by ``csv.writer``; with ``--openpyxl``, by openpyxl in write-only mode (the
+straightforward way to write an .xlsx, no masking: ~85 s of CPU at 1.6 M).
 
 The progress counts (``yibao.reports.tally``) are built once after the fill (``rebuild``,
 timed and printed; a reused file keeps them); ``progress`` reads them, ``progress, direct``
@@ -30,6 +32,7 @@ is the same report computed from the registry (the tally bypassed), both beside 
 from __future__ import annotations
 
 import argparse
+import csv
 import os
 import sqlite3
 import sys
@@ -38,6 +41,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from statistics import median
 from typing import Any
 
 from sqlmodel import Session
@@ -284,6 +288,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--persons", type=int, default=1_600_000)
     parser.add_argument("--db", type=Path, help="registry file to build or reuse")
+    parser.add_argument("--runs", type=int, default=3, help="runs of each line (medians printed)")
+    parser.add_argument("--openpyxl", action="store_true", help="workbook baseline: openpyxl write-only")
+    parser.add_argument("--only", help="only the lines whose name holds this text (e.g. ledger)")
     args = parser.parse_args(argv)
     path = args.db or Path(tempfile.mkdtemp()) / "reports.sqlite3"
     if not path.exists():
@@ -292,7 +299,8 @@ def main(argv: list[str] | None = None) -> int:
     engine = open_registry(sqlite_url(path))
     with Session(write_engine(engine)) as session:
         conn = session.connection()
-        if 2025 not in tally.built_years(conn) or not tally.is_settled(conn):
+        wants_tally = not args.only or args.only in "progress weekly"
+        if wants_tally and (2025 not in tally.built_years(conn) or not tally.is_settled(conn)):
             seconds, cpu, counted = timed(
                 lambda: tally.rebuild(conn, tally.years_to_build(conn), now=datetime.now(UTC))
             )
@@ -321,7 +329,17 @@ def main(argv: list[str] | None = None) -> int:
         villages, groups, week, refunds = rows
         return [tuple(r) for r in week], tuple(refunds[0]), tuple(refunds[1])
 
-    print(f"load average {os.getloadavg()[0]:.2f} (2 cores, shared)")
+    def raw_csv(sql: str) -> Callable[[], Any]:
+        """The raw SQL's rows written by ``csv.writer``: the rows in a file, the cheapest way."""
+        def run() -> Any:
+            rows = raw.execute(sql.replace("{codes}", codes), params).fetchall()
+            with out.with_name("raw.csv").open("w", newline="", encoding="utf-8") as handle:
+                csv.writer(handle).writerows(rows)
+            return [rows]
+        return run
+
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} (2 cores, shared); "
+          f"medians of {args.runs} runs")
     print(f"{'report':<34}{'yibao s':>9}{'cpu':>7}{'raw s':>8}{'cpu':>7}{'ratio':>7}{'cpu':>7}  figures agree?")
     cases: list[tuple[str, Callable[[], Any], Callable[[], Any], Callable[[Any], Any], Callable[[Any], Any]]] = [
         ("progress (county/town/village)", lambda: progress(engine, scope), raw_q(RAW_VILLAGES, RAW_GROUPS),
@@ -334,25 +352,34 @@ def main(argv: list[str] | None = None) -> int:
         ("weekly (progress + week + refunds)", lambda: weekly(engine, scope),
          raw_q(RAW_VILLAGES, RAW_GROUPS, RAW_WEEK, RAW_REFUNDS), _weekly_figures, raw_weekly),
         (f"ledger {HUKOU}", lambda: _one_sheet(ledger_sheet(engine, scope, HUKOU), out),
-         raw_q(RAW_HUKOU), _rows_of, _count),
+         raw_csv(RAW_HUKOU), _rows_of, _count),
         (f"ledger {LAST_YEAR}", lambda: _one_sheet(ledger_sheet(engine, scope, LAST_YEAR), out),
-         raw_q(RAW_LAST_YEAR), _rows_of, _count),
+         raw_csv(RAW_LAST_YEAR), _rows_of, _count),
         (f"ledger {SPECIAL}", lambda: _one_sheet(ledger_sheet(engine, scope, SPECIAL), out),
-         raw_q(RAW_SPECIAL), _rows_of, _count),
+         raw_csv(RAW_SPECIAL), _rows_of, _count),
         ("subsidy ledger", lambda: _sheets(subsidy_sheets(engine, scope), out), raw_q(RAW_SUBSIDY),
          lambda sheets: (len(sheets[0].rows), _subsidy_total(sheets[0])), lambda rows: tuple(rows[0][0])),
         ("ledger workbook (all six sheets)", lambda: _sheets(ledger_sheets(engine, scope), out),
-         lambda: _raw_workbook(raw_q(RAW_HUKOU, RAW_RESIDENT, RAW_LAST_YEAR, RAW_SPECIAL, RAW_SUBSIDY_LINES)(), out),
+         lambda: _raw_workbook(raw_q(RAW_HUKOU, RAW_RESIDENT, RAW_LAST_YEAR, RAW_SPECIAL, RAW_SUBSIDY_LINES)(), out,
+                               openpyxl=args.openpyxl),
          lambda sheets: [len(s.rows) for s in sheets[:5]], lambda counts: counts),
     ]
     for name, ours, theirs, figure, raw_figure in cases:
-        ours_s, ours_cpu, value = timed(ours)
-        raw_s, raw_cpu, raw_value = timed(theirs)
+        if args.only and args.only not in name:
+            continue
+        mine_runs, raw_runs = [], []
+        for _ in range(args.runs):  # alternated, so both see the same load
+            mine_runs.append(timed(ours))
+            raw_runs.append(timed(theirs))
+        ours_s, ours_cpu = median(r[0] for r in mine_runs), median(r[1] for r in mine_runs)
+        raw_s, raw_cpu = median(r[0] for r in raw_runs), median(r[1] for r in raw_runs)
+        value, raw_value = mine_runs[-1][2], raw_runs[-1][2]
         mine, other = figure(value), raw_figure(raw_value)
         agree = "yes" if mine == other else f"NO: {str(mine)[:200]} | {str(other)[:200]}"
         print(f"{name:<34}{ours_s:>9.2f}{ours_cpu:>7.2f}{raw_s:>8.2f}{raw_cpu:>7.2f}"
               f"{ours_s / raw_s:>7.2f}{ours_cpu / max(raw_cpu, 1e-6):>7.2f}  {agree}"
               + (f" ({mine})" if isinstance(mine, int) else ""))
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} at the end")
     engine.dispose()
     return 0
 
@@ -376,9 +403,14 @@ def _subsidy_total(sheet: Any) -> int:
     return round(sum(float(str(r[column]).replace(",", "")) for r in sheet.rows) * 100)
 
 
-def _raw_workbook(results: list[list[Any]], out: Path) -> list[int]:
-    """The straightforward way: each query's rows into a sheet of an openpyxl write-only
-    workbook (no masking, labels or neutralising). Returns the rows per sheet."""
+def _raw_workbook(results: list[list[Any]], out: Path, *, openpyxl: bool = False) -> list[int]:
+    """Each query's rows into a file by ``csv.writer``, or (``openpyxl``) into a sheet of an
+    openpyxl write-only workbook (no masking, labels or neutralising). Returns the rows per sheet."""
+    if not openpyxl:
+        for i, rows in enumerate(results):
+            with out.with_name(f"raw{i}.csv").open("w", newline="", encoding="utf-8") as handle:
+                csv.writer(handle).writerows(rows)
+        return [len(rows) for rows in results]
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)

@@ -90,3 +90,30 @@ def test_a_failed_write_leaves_no_file(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError):
         write_workbook(target, [_sheet(rows=[[Broken()]])])  # type: ignore[list-item]
     assert not target.exists() and not (tmp_path / "t.xlsx.part").exists()
+
+
+def test_rows_written_the_fast_way_read_back_as_cell_by_cell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A ledger's rows (one set of types) are written a chunk at a time by a generated
+    template when no text needs care; a chunk where one does is written cell by cell. Both
+    read back as the cell-by-cell writer's output does."""
+    from yibao.reports import workbook
+
+    rows: list[list[object]] = [[i, f"居民{i}", "611023********0012", "", 1.5, i % 2 == 0, None] for i in range(1, 4501)]
+    rows[2300][1] = "=HYPERLINK(1)"  # chunk 2 (rows 2001–4000): quoted, cell by cell
+    rows[4100][3] = " 前导空格"  # chunk 3: needs xml:space
+    rows[4200][2] = 42  # chunk 3: another type where the first row has text
+    fast = write_workbook(tmp_path / "fast.xlsx", [_sheet(rows=rows)])
+    monkeypatch.setattr(workbook._RowsWriter, "fits", lambda self, rows: False)
+    slow = write_workbook(tmp_path / "slow.xlsx", [_sheet(rows=rows)])
+
+    def cells(path: Path) -> list[tuple[object, ...]]:
+        return list(load_workbook(path, read_only=True).active.iter_rows(values_only=True))
+
+    got = cells(fast)
+    assert got == cells(slow)
+    assert got[5 + 2300][1] == "'=HYPERLINK(1)" and got[5 + 4100][3] == " 前导空格" and got[5 + 4200][2] == 42
+    assert got[5][:6] == (1, "居民1", "611023********0012", "", 1.5, False)
+    with zipfile.ZipFile(fast) as z:
+        xml = z.read("xl/worksheets/sheet1.xml").decode()
+    first_chunk = xml[xml.index('<row r="6">') : xml.index('<row r="2006">')]
+    assert "xml:space" not in first_chunk  # written the fast way

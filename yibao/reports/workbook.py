@@ -15,11 +15,13 @@ from __future__ import annotations
 import os
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from itertools import chain
+from operator import itemgetter
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
-from yibao.cells import neutralise
+from yibao.cells import FORMULA_START, neutralise
 from yibao.reports.sheet import Cell, Sheet
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -90,6 +92,74 @@ def _row(n: int, values: list[Cell], style: int = _PLAIN) -> str:
     return "".join(cells)
 
 
+# A cell of each type the fast way writes, ``{v}`` its value, ``{n}`` the row number.
+_CELL_BY_TYPE = {
+    str: '<c r="{letter}{{n}}" t="inlineStr"><is><t>{{{v}}}</t></is></c>',
+    int: '<c r="{letter}{{n}}"><v>{{{v}!r}}</v></c>',
+    float: '<c r="{letter}{{n}}"><v>{{{v}!r}}</v></c>',
+    bool: '<c r="{letter}{{n}}" t="b"><v>{{{v}:d}}</v></c>',
+    type(None): "",
+}
+
+
+class _RowsWriter:
+    """Rows whose cells are all of one row of types (a ledger's are), written by one generated
+    list comprehension of f-strings (``_CELL_BY_TYPE``: the code is made from the types only,
+    never from a value): about half the time of writing them cell by cell."""
+
+    def __init__(self, kind: tuple[type, ...]) -> None:
+        self.size = len(kind)
+        self.texts = tuple(i for i, t in enumerate(kind) if t is str)
+        self.others = tuple((i, t) for i, t in enumerate(kind) if t is not str)
+        names = [f"v{i}" for i in range(len(kind))]
+        cells = "".join(
+            _CELL_BY_TYPE[t].format(letter=letter, v=v) for letter, t, v in zip(_LETTERS, kind, names, strict=False)
+        )
+        unpack = f"({', '.join(names)},)" if names else "_"
+        source = f"lambda rows, first: ''.join([f'<row r=\"{{n}}\">{cells}</row>' for n, {unpack} in enumerate(rows, first)])"
+        self.write: Callable[[list[list[Cell]], int], str] = eval(source, {})  # noqa: S307  (made from the fixed cell templates above)
+
+    def fits(self, rows: list[list[Cell]]) -> bool:
+        """True when every row has these types and no text needs escaping, quoting,
+        ``xml:space`` or dropping (one search over the chunk's texts, ``_NEEDS_CARE``)."""
+        if set(map(len, rows)) != {self.size}:
+            return False
+        for i, kind in self.others:
+            if set(map(type, map(itemgetter(i), rows))) != {kind}:
+                return False
+        if not self.texts:
+            return True
+        pick = itemgetter(*self.texts)
+        values = map(pick, rows) if len(self.texts) == 1 else chain.from_iterable(map(pick, rows))
+        try:
+            joined = "\x00" + "\x00".join(values) + "\x00"
+        except TypeError:  # a value not text where the first row has text
+            return False
+        return joined.count("\x00") == len(rows) * len(self.texts) + 1 and _NEEDS_CARE.search(joined) is None
+
+
+# Over the texts of a chunk joined by NUL (a text holding NUL is caught by counting them):
+# a character to escape (& < >) or that XML cannot hold; a text beginning with what
+# neutralise quotes or with a blank, or ending with a blank (it needs xml:space).
+_NEEDS_CARE = re.compile(
+    r"[&<>\x01-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"
+    rf"|\x00[{re.escape(''.join(FORMULA_START))} \t\r\n]|[ \t\r\n]\x00"
+)
+
+
+def _chunk(first: int, rows: list[list[Cell]], writers: dict[tuple[type, ...], _RowsWriter | None]) -> str:
+    """Rows ``first``… as XML: the fast way (``_RowsWriter``) when the chunk fits it, else
+    cell by cell (``_row``), as every title, header and footer line is written."""
+    if rows:
+        kind = tuple(map(type, rows[0]))
+        if kind not in writers:
+            writers[kind] = _RowsWriter(kind) if len(kind) <= len(_LETTERS) and set(kind) <= _CELL_BY_TYPE.keys() else None
+        writer = writers[kind]
+        if writer is not None and writer.fits(rows):
+            return writer.write(rows, first)
+    return "".join([_row(first + i, row) for i, row in enumerate(rows)])
+
+
 def _sheet_xml(sheet: Sheet) -> Iterator[str]:
     head_row = 2 + len(sheet.header) + 1  # title, header lines, an empty row, the columns
     yield (
@@ -111,9 +181,9 @@ def _sheet_xml(sheet: Sheet) -> Iterator[str]:
     n += 1  # an empty row before the columns
     yield _row(n, list(sheet.columns), _COLUMN)
     rows = sheet.rows
+    writers: dict[tuple[type, ...], _RowsWriter | None] = {}
     for start in range(0, len(rows), _ROWS_PER_WRITE):
-        first = n + 1 + start
-        yield "".join([_row(first + i, row) for i, row in enumerate(rows[start : start + _ROWS_PER_WRITE])])
+        yield _chunk(n + 1 + start, rows[start : start + _ROWS_PER_WRITE], writers)
     n += len(rows)
     if sheet.footer:
         n += 1  # an empty row before the footer
