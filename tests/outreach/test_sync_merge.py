@@ -196,3 +196,34 @@ def test_a_conflicting_payment_changed_again_on_the_laptop_stays_as_the_hall_has
     assert stored is not None and stored.received_fen == FEE_FEN  # a bundle never rewrites money
     assert any(receipt.receipt_no in line and "不能改动" in line for line in report.refused)
     assert report.flagged == [] and len(report_conflicts(hall)) == 1
+
+
+def test_a_laptop_payment_on_a_hall_registration_it_also_changed_is_booked(trip) -> None:  # type: ignore[no-untyped-def]
+    """Walk finding (眉山): the hall's enrolment had a 参保地 and a note; the laptop's F2, taking
+    the cash, wrote its own 参保地 and no note. The import refused the enrolment as a hall row
+    the bundle may not change, and with it the laptop's cash payment: taken in the village,
+    never booked in the hall. The hall's registration stands, the payment is booked, the
+    fields not taken are listed."""
+    hall, laptop, people, clock, tmp = trip
+    from yibao.models import Enrolment
+
+    with Session(hall.engine) as session:  # registered at the hall window, not yet paid
+        registered = Enrolment(person_id=people["甲"].id, benefit_year=2025, category="general",
+                               insured_region="611023", policy_id="shangnan-2025", registered_on=DAY,
+                               note="大厅窗口登记", device_id=hall.device.id)
+        session.add(registered)
+        session.commit()
+        session.refresh(registered)
+    (tmp / "second").mkdir()
+    t = export_and_open(hall, f"sqlite:///{tmp / 'laptop2.db'}", tmp / "second", clock)
+    laptop = t.laptop
+    paid = pay_cash(laptop, people["甲"].id)
+    with laptop.engine.begin() as conn:  # what the laptop's F2 left in the hall's row
+        conn.execute(sa.text("UPDATE enrolment SET note = NULL WHERE id = :e"), {"e": registered.id})
+    report = _sync(laptop, hall, clock, tmp / "b.yibao")
+    with Session(hall.engine) as session:
+        payment = session.get(Payment, paid.payment.id)
+        assert payment is not None and payment.status == "paid" and payment.amount_fen == FEE_FEN
+        enrolment = session.exec(sa.text("SELECT status, note FROM enrolment WHERE id = :e").bindparams(e=registered.id)).one()
+    assert tuple(enrolment) == ("paid", "大厅窗口登记")
+    assert any("备注 未采用" in line and "缴费照常入账" in line for line in report.refused)

@@ -138,6 +138,11 @@ _FIELD_LABELS = {
     "ethnicity": "民族",
     "number": "户号",
     "hukou_region": "户籍地",
+    "insured_region": "参保地",
+    "note": "备注",
+    "category": "参保类别",
+    "registered_on": "登记日期",
+    "policy_id": "政策文件",
 }
 
 
@@ -770,10 +775,20 @@ class _Importer:
             self.done(table, key, target, incoming)  # merged earlier; its paid state follows payments
             self.tally(table, "unchanged")
             return
-        if table.name == "enrolment" and self._only_paid_change(hall, new):
+        if table.name == "enrolment":
+            # The hall's registration stands; its paid state follows the payments that come
+            # with the bundle (``after_payments``). Anything else the laptop changed in it (the
+            # 参保地 its F2 wrote, a note) is listed as not taken: refusing the row would have
+            # refused with it the cash the laptop took against it.
             self.pending_paid[target] = new
             self.done(table, key, target, incoming)
             self.tally(table, "unchanged")
+            if other := self._beyond_paid_change(hall, new):
+                names = "、".join(field_label(f) for f in other)
+                self.report.refused.append(
+                    f"{self.describe(table, hall)}：外出设备改动的 {names} 未采用（以大厅为准）；"
+                    "缴费照常入账"
+                )
             return
         if table.name == "payment" and self._own_void(hall, new, key):
             self.conn.execute(
@@ -796,10 +811,10 @@ class _Importer:
         self.refuse(table, key, row, "大厅已有这条记录，回传包不能改动它（以大厅为准）")
 
     @staticmethod
-    def _only_paid_change(hall: dict[str, Any], new: dict[str, Any]) -> bool:
+    def _beyond_paid_change(hall: dict[str, Any], new: dict[str, Any]) -> list[str]:
+        """The columns of a hall enrolment the laptop changed other than its paid state."""
         allowed = {"status", "coverage_start", "coverage_end", "waiting_months", "subsidy_identity", "updated_at"}
-        diff = {k for k in hall if hall.get(k) != new.get(k)}
-        return diff <= allowed
+        return sorted(k for k in hall if hall.get(k) != new.get(k) and k not in allowed)
 
     def _own_void(self, hall: dict[str, Any], new: dict[str, Any], key: str) -> bool:
         diff = {k for k in hall if hall.get(k) != new.get(k)} - {"updated_at"}
