@@ -23,7 +23,6 @@ from textual.screen import Screen
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
-
 # What a compact key takes besides its text: the space between key and label, the margin
 # after it; the palette key also has its border on the left.
 _GAP = 1
