@@ -13,9 +13,10 @@ from textual.containers import Horizontal
 from textual.validation import ValidationResult, Validator
 from textual.visual import VisualType
 from textual.widget import Widget
-from textual.widgets import Label, Static
+from textual.widgets import Label
 
 from tui.widgets.inputs import MaskedIdInput
+from tui.widgets.wrapping import CjkStatic
 
 
 def row(label: str, widget: Widget, *, id: str | None = None) -> Horizontal:  # noqa: A002
@@ -90,7 +91,7 @@ class OptionalIdInput(MaskedIdInput):
         super().__init__(restrict=r"[0-9Xx]*", max_length=18, validators=[_IdCheck()], **kwargs)
 
 
-class Hint(Static):
+class Hint(CjkStatic):
     """The hint line under a field (what was found, why a value is wrong); empty, it takes
     no line."""
 

@@ -39,6 +39,7 @@ from tui.modals.confirm import ConfirmModal
 from tui.widgets import form as wv
 from tui.widgets.decision import DecisionPanel, Figure, section
 from tui.widgets.inputs import IdNumberInput, invalid_on_enter
+from tui.widgets.wrapping import CjkStatic
 from tui.workflows.base import AnswerColumn, FormColumn, WorkflowScreen
 from tui.workflows.family_aid.presentation import place_to_fill
 from tui.workflows.messages import Answer, Invalid, Refused
@@ -254,7 +255,7 @@ class FamilyAidScreen(PrintsReceipts, WorkflowScreen):
                 yield wv.row("证明材料", Select([(e, e) for e in EVIDENCE], prompt="请选择", id="fa-evidence"))
                 yield wv.row("承诺书", Checkbox("缴费人已签署承诺书", value=True, id="fa-commitment"))
             with AnswerColumn(id="fa-right"):
-                yield Static("输入缴费人身份证号，调出已绑定的亲属。", id="fa-step", classes="hint")
+                yield CjkStatic("输入缴费人身份证号，调出已绑定的亲属。", id="fa-step", classes="hint")
                 yield Static("", id="fa-total")
                 yield Static("", id="fa-result")
                 yield DecisionPanel(id="fa-decision")

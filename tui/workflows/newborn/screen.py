@@ -29,6 +29,7 @@ from tui.formatting import cash_problem, change_markup, show_date, yuan
 from tui.widgets import form as wv
 from tui.widgets.decision import DecisionPanel, Figure, section
 from tui.widgets.inputs import DateInput, MoneyInput, Restricted, invalid_on_enter
+from tui.widgets.wrapping import CjkStatic
 from tui.widgets.year_choice import YearChoice
 from tui.workflows.base import AnswerColumn, FormColumn, WorkflowScreen
 from tui.workflows.messages import Answer, Invalid, Refused
@@ -269,7 +270,7 @@ class NewbornScreen(ChoosesYear, PrintsReceipts, WorkflowScreen):
                 yield wv.Hint("", id="nb-hukou-info")
             with AnswerColumn(id="nb-right"):
                 yield YearChoice(id="nb-benefit-year")  # two benefit years open: the clerk chooses
-                yield Static("填好左侧信息后按 Ctrl+S 登记并核定。", id="nb-step", classes="hint")
+                yield CjkStatic("填好左侧信息后按 Ctrl+S 登记并核定。", id="nb-step", classes="hint")
                 yield DecisionPanel(id="nb-decision")
                 with Vertical(id="nb-year-row", classes="form"):
                     yield wv.row("待遇年度", Select([], prompt="请选择", id="nb-year"))
