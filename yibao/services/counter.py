@@ -60,10 +60,30 @@ class CounterService(ServiceBase):
             history=self._services.history.known(person.id),
         )
 
-    def register(self, *, person_id: str | None, category: str, **person: Any) -> CounterView:
+    def register(
+        self,
+        *,
+        person_id: str | None,
+        category: str,
+        name: str,
+        id_number: str,
+        hukou_region: str | None = None,
+        residence_permit_region: str | None = None,
+        employee_insured: bool = False,
+        household_number: str | None = None,
+        relation_to_head: str | None = None,
+        id_confirmed: bool = False,
+        town: str | None = None,
+        village: str | None = None,
+    ) -> CounterView:
         """参保登记 (one transaction: ``enrolment.register_person``), then the person as F2
         shows it. A refusal or a bad field writes nothing."""
-        done = self._services.enrolment.register_person(person_id=person_id, category=category, **person)
+        done = self._services.enrolment.register_person(
+            person_id=person_id, category=category, name=name, id_number=id_number,
+            hukou_region=hukou_region, residence_permit_region=residence_permit_region,
+            employee_insured=employee_insured, household_number=household_number,
+            relation_to_head=relation_to_head, id_confirmed=id_confirmed, town=town, village=village,
+        )
         opened = self.open(person_id=done.person.id, category=category)
         assert opened is not None
         if done.household is not None and opened.household_number is None:
