@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -21,7 +20,7 @@ from yibao.services.base import ServiceBase
 from yibao.services.enrolment import parse_category
 from yibao.services.errors import InvalidInput
 from yibao.services.facts import records_of
-from yibao.services.history import HistoryView, known_of
+from yibao.services.history import DeclaredHistory, HistoryView, known_of
 from yibao.services.views import AssessmentView, IdentityView, PersonView, ReceiptView
 
 
@@ -94,7 +93,7 @@ class CounterService(ServiceBase):
         self,
         person_id: str,
         category: str | None,
-        declared: Mapping[str, Any],
+        declared: DeclaredHistory,
         *,
         require_reason: bool = True,
         known: HistoryView | None = None,
@@ -109,7 +108,7 @@ class CounterService(ServiceBase):
             person_id, category=category, require_reason=require_reason, known=known, **declared
         )
 
-    def quote(self, person_id: str, *, category: str | None, declared: Mapping[str, Any]) -> AssessmentView:
+    def quote(self, person_id: str, *, category: str | None, declared: DeclaredHistory) -> AssessmentView:
         """The assessment with the declared 参保历史 (``InvalidInput`` names the history field).
         The 申报理由 is only required to take the payment, not to quote while the clerk types.
 
@@ -127,7 +126,7 @@ class CounterService(ServiceBase):
             )
 
     def pay(
-        self, person_id: str, *, category: str, declared: Mapping[str, Any], channel: str,
+        self, person_id: str, *, category: str, declared: DeclaredHistory, channel: str,
         received_fen: int | None, confirmed: bool,
     ) -> ReceiptView:
         """收款 with the declared history as overrides (audited with the payment)."""
