@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App
 from textual.binding import Binding
@@ -33,12 +33,19 @@ from tui.workflows import WORKFLOWS, make_screen
 from tui.write_wait import WAITING, WriteWaiting, watch_writes
 from yibao.timezone import LOCAL_TZ
 
+if TYPE_CHECKING:
+    from textual import events
+
+    from tui.workflows.signin import DeskLock
+    from yibao.services import Services
+    from yibao.services.signin import SignInGate
+
 log = logging.getLogger(__name__)
 localise_textual()
 order_field_keys()
 focus_at_once()
 
-SetupHandler = Callable[[SetupChoice], Any]  # opens the registry with the choice → Services
+SetupHandler = Callable[[SetupChoice], "SignInGate"]  # opens the registry with the choice
 
 
 def today_of(services: Any) -> date | None:
@@ -140,12 +147,12 @@ class YibaoApp(App[int]):
     status: reactive[tuple[str, str]] = reactive(("就绪。按 F1 查看帮助。", "information"))
 
     @property
-    def services(self) -> Any:
+    def services(self) -> Services | None:
         """The signed-in clerk's services (None before sign-in)."""
         return self._services
 
     @services.setter
-    def services(self, services: Any) -> None:
+    def services(self, services: Services | None) -> None:
         self._services = services
         watch_writes(self, services)
 
@@ -157,14 +164,14 @@ class YibaoApp(App[int]):
 
     def __init__(
         self,
-        services: Any = None,
+        services: Services | None = None,
         *,
         setup: SetupHandler | None = None,
         policies: list[tuple[str, str]] | None = None,
         setup_defaults: dict[str, str] | None = None,
         receipts_dir: str | Path | None = None,
         temporary_dir: Path | None = None,
-        gate: Any = None,
+        gate: SignInGate | None = None,
         signin_name: str = "",
         printer: str | None = None,
     ) -> None:
@@ -177,10 +184,10 @@ class YibaoApp(App[int]):
         # Sign-in (tui.workflows.signin): the gate checks passwords; the lock watches idleness.
         self.gate = gate
         self._signin_name = signin_name
-        self.desk_lock: Any = None
+        self.desk_lock: DeskLock | None = None
         self._receipts_dir = Path(receipts_dir) if receipts_dir else None
         self._printer = (printer or "").strip() or None  # yibao --printer NAME
-        self._printer_of: Any = None  # the services the registry's printer setting was read for
+        self._printer_of: Services | None = None  # the services the registry's printer setting was read for
         self._registry_printer: str | None = None
         self._setup = setup
         self._policies = policies or []
@@ -240,7 +247,7 @@ class YibaoApp(App[int]):
         self.info = info_of(self.services if self.services is not None else self.gate)
 
     # -- sign-in and the idle lock ----------------------------------------------------------
-    def _start_signin(self, gate: Any) -> None:
+    def _start_signin(self, gate: SignInGate) -> None:
         from tui.workflows.signin import DeskLock, SignInScreen, idle_seconds
 
         self.gate = gate
@@ -249,7 +256,7 @@ class YibaoApp(App[int]):
         self.desk_lock.locked = True
         self.push_screen(SignInScreen(gate, name=self._signin_name), self._signed_in)
 
-    def _signed_in(self, services: Any) -> None:
+    def _signed_in(self, services: Services | None) -> None:
         if services is None:
             return
         self.services = services
@@ -267,7 +274,7 @@ class YibaoApp(App[int]):
     def locked(self) -> bool:
         return self.desk_lock is not None and self.desk_lock.locked
 
-    async def on_event(self, event: Any) -> None:
+    async def on_event(self, event: events.Event) -> None:
         from textual import events
 
         if self.desk_lock is not None and isinstance(event, events.Key | events.MouseDown):

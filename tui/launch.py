@@ -17,12 +17,16 @@ import tempfile
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui.app import YibaoApp
 from tui.formatting import show_date
 from tui.screens.setup import SetupChoice
 from yibao.timezone import LOCAL_TZ
+
+if TYPE_CHECKING:
+    from yibao.services.signin import SignInGate
+    from yibao.services.years import Coverage
 
 ENV_POLICY = "YIBAO_POLICY"
 ENV_CLERK = "YIBAO_CLERK"
@@ -52,7 +56,7 @@ def open_gate(
     clock: Callable[[], datetime] | None = None,
     demo_clerks: tuple[tuple[str, str, str], ...] = (),
     pending_policy: str | None = None,
-) -> Any:
+) -> SignInGate:
     """Open the registry, load the policy, ensure this device: the sign-in gate
     (``yibao.services.signin.SignInGate``). Nobody is signed in yet."""
     from yibao.config import ensure_device
@@ -107,7 +111,7 @@ def demo_day(moment: datetime) -> date:
     return moment.astimezone(LOCAL_TZ).date()
 
 
-def year_notice(coverage: Any) -> str:
+def year_notice(coverage: Coverage) -> str:
     """The status line when today's year is a draft or a year lacks a confirmed file."""
     if coverage.draft:
         return (f"{coverage.collecting}年度政策文件是草稿·未确认：只能试算，不能收费。"
@@ -207,7 +211,7 @@ def build_app(args: Any, *, clock: Callable[[], datetime] | None = None) -> Yiba
             app.status = (f"{year_notice(coverage)}{before}", "warning")  # the year comes first
         return app
 
-    def setup(choice: SetupChoice) -> Any:
+    def setup(choice: SetupChoice) -> SignInGate:
         gate = open_gate(url, choice.policy_id, device=choice.device, clock=clock, pending_policy=choice.policy_id)
         from yibao.config import remember_clerk
 

@@ -4,10 +4,13 @@ the services call back from the worker thread that writes (``Services.on_write_w
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 from textual.message import Message
+
+if TYPE_CHECKING:
+    from yibao.services import Services
 
 WAITING = "正在等待其他窗口完成写入……"
 
@@ -18,7 +21,7 @@ class WriteWaiting(Message):
         self.waiting = waiting
 
 
-def watch_writes(app: App[Any], services: Any) -> None:
+def watch_writes(app: App[Any], services: Services | None) -> None:
     """Have ``services`` tell ``app`` when a write waits (None: nothing to watch)."""
     if services is not None and hasattr(services, "on_write_wait"):
         services.on_write_wait(lambda waiting: app.post_message(WriteWaiting(waiting)))

@@ -23,3 +23,10 @@ def table_text(table: Any) -> str:
     for row_key in table.rows:
         rows.append(" | ".join(str(cell) for cell in table.get_row(row_key)))
     return "\n".join(rows)
+
+
+def screen_lines(app: Any) -> list[str]:
+    """The screen as the terminal shows it, one string a row: what the compositor draws,
+    overlaps and cut wide characters included (a CJK character half covered shows as a
+    space)."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]

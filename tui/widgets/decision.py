@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Protocol
 
 from rich.cells import cell_len
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
@@ -37,7 +37,17 @@ def section(clause: Clause | None) -> str:
     return clause.section or "未作规定"
 
 
-def outcome_of(decision: Any) -> tuple[str, str]:
+class Explained(Protocol):
+    """What the panel shows: a rules ``Decision``, or a service view carrying one (its
+    ``outcome`` an ``Outcome`` or its value, and ``explain()`` the reasons)."""
+
+    @property
+    def outcome(self) -> object: ...
+
+    def explain(self) -> list[str]: ...
+
+
+def outcome_of(decision: Explained) -> tuple[str, str]:
     """(value, Chinese label) of a decision's outcome."""
     outcome = getattr(decision, "outcome", None)
     value = getattr(outcome, "value", str(outcome))
@@ -45,7 +55,7 @@ def outcome_of(decision: Any) -> tuple[str, str]:
     return value, label
 
 
-def reasons_of(decision: Any) -> list[str]:
+def reasons_of(decision: Explained) -> list[str]:
     explain = getattr(decision, "explain", None)
     return list(explain()) if callable(explain) else []
 
@@ -84,7 +94,7 @@ class DecisionPanel(Static):
         title: str = "政策核定",
     ) -> None:
         self.border_title = title
-        parts: list[Any] = [Text(f"结论：{outcome_label}", style=_OUTCOME_STYLE.get(outcome, "bold"))]
+        parts: list[RenderableType] = [Text(f"结论：{outcome_label}", style=_OUTCOME_STYLE.get(outcome, "bold"))]
         if figures:
             table = Table(box=None, show_header=True, header_style="bold", expand=True, pad_edge=False)
             table.add_column("项目", no_wrap=True)
@@ -115,6 +125,6 @@ class DecisionPanel(Static):
         self.set_class(outcome == "refused", "-refused")
         self.set_class(outcome == "confirm", "-confirm")
 
-    def show_decision(self, decision: Any, figures: Sequence[Figure] = (), *, title: str = "政策核定") -> None:
+    def show_decision(self, decision: Explained, figures: Sequence[Figure] = (), *, title: str = "政策核定") -> None:
         value, label = outcome_of(decision)
         self.show(value, label, figures, reasons_of(decision), title=title)

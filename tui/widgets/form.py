@@ -7,15 +7,20 @@ No rule decides anything here; every figure comes from a service view.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.containers import Horizontal
 from textual.validation import ValidationResult, Validator
 from textual.visual import VisualType
 from textual.widget import Widget
-from textual.widgets import Label, Static
+from textual.widgets import Label
 
 from tui.widgets.inputs import MaskedIdInput
+from tui.widgets.wrapping import CjkStatic
+
+if TYPE_CHECKING:
+    from yibao.services import Services
+    from yibao.services.views import PersonView
 
 
 def row(label: str, widget: Widget, *, id: str | None = None) -> Horizontal:  # noqa: A002
@@ -68,7 +73,7 @@ def region_name(value: str) -> str:
     return full_name(value)
 
 
-def document_of(services: Any) -> str:
+def document_of(services: Services) -> str:
     """The policy document number, e.g. ``商南政办发〔2024〕57号``."""
     document = getattr(getattr(services, "policy", None), "document", None)
     return str(getattr(document, "number", "") or "")
@@ -90,7 +95,7 @@ class OptionalIdInput(MaskedIdInput):
         super().__init__(restrict=r"[0-9Xx]*", max_length=18, validators=[_IdCheck()], **kwargs)
 
 
-class Hint(Static):
+class Hint(CjkStatic):
     """The hint line under a field (what was found, why a value is wrong); empty, it takes
     no line."""
 
@@ -108,7 +113,7 @@ def hint_for(field: str | None, targets: dict[str, str]) -> str | None:
     return targets.get(field or "")
 
 
-def person_line(person: Any) -> str:
+def person_line(person: PersonView) -> str:
     """``张三（611023********0012）`` for the person served (masked even here: it is a list line)."""
     shown = person.id_masked or person.birth_cert_masked or "无证件号"
     return f"{person.name}（{shown}）"

@@ -8,7 +8,8 @@ from datetime import date
 from rich.text import Text
 from textual.reactive import Reactive, reactive
 from textual.widget import Widget
-from textual.widgets import Static
+
+from tui.widgets.wrapping import CjkStatic
 
 
 @dataclass(frozen=True)
@@ -64,8 +65,9 @@ class DeskHeader(Widget):
         return left + Text(" " * gap) + right
 
 
-class StatusLine(Static):
-    """The status line above the footer; mirrors ``App.status``."""
+class StatusLine(CjkStatic):
+    """The status line above the footer; mirrors ``App.status``. A long sentence wraps
+    between Chinese characters (``tui.widgets.wrapping``), so its three rows hold it whole."""
 
     DEFAULT_CSS = """
     StatusLine { dock: bottom; margin-bottom: 1; height: auto; max-height: 3; padding: 0 1; background: $panel; color: $text-muted; }

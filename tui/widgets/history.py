@@ -15,7 +15,7 @@ checks them; this widget only reads what was typed). A change by the clerk posts
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -24,6 +24,11 @@ from textual.message import Message
 from textual.widgets import Input, Label, Select, Static
 
 from tui.widgets.inputs import DateInput, Restricted
+
+if TYPE_CHECKING:
+    from textual.widget import Widget
+
+    from yibao.services.history import DeclaredHistory, HistoryView
 
 PREVIOUS_YEAR_OPTIONS: list[tuple[str, str]] = [
     ("按登记库记录", "registry"),
@@ -46,11 +51,11 @@ _HINT_DEFAULT = "按登记库记录（本库缴费和导入的参保缴费名单
 _YEARS_SHOWN = 6
 
 
-def _row(label: str, widget: Any, *, row_id: str | None = None) -> Horizontal:
+def _row(label: str, widget: Widget, *, row_id: str | None = None) -> Horizontal:
     return Horizontal(Label(label, classes="field-label"), widget, classes="row", id=row_id)
 
 
-def _year_lines(known: Any) -> str:
+def _year_lines(known: HistoryView | None) -> str:
     """One line per year with its source, last year first (markup-safe text)."""
     from rich.markup import escape
 
@@ -87,7 +92,7 @@ class HistoryForm(Vertical):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.known: Any = None  # HistoryView of the person on file
+        self.known: HistoryView | None = None  # of the person on file
         self.category: str = "general"
         self.touched = False  # changed by the clerk since the last prefill
 
@@ -107,7 +112,7 @@ class HistoryForm(Vertical):
         self.set_category(self.category)
 
     # -- filled by the screen -----------------------------------------------------------------
-    def prefill(self, known: Any) -> None:
+    def prefill(self, known: HistoryView) -> None:
         """What the registry knows (a ``HistoryView``); the clerk's changes start from here."""
         self.known = known
         with self.prevent(Input.Changed, Select.Changed):
@@ -208,13 +213,13 @@ class HistoryForm(Vertical):
             )
         return None
 
-    def declared(self) -> dict[str, Any]:
+    def declared(self) -> DeclaredHistory:
         """Keyword arguments for ``services.history.validate_declared`` (as typed).
 
         A stop date that is not a date is passed as its text: the worker refuses it with
         the field named (an empty one is "not declared")."""
         previous = self.query_one("#hist-previous", Select).value
-        out: dict[str, Any] = {
+        out: DeclaredHistory = {
             "previous_year": "registry" if previous is Select.BLANK else str(previous),
             "lapsed_years": _years(self.query_one("#hist-lapsed", Input).value),
             "repaid_years": _years(self.query_one("#hist-repaid", Input).value),

@@ -9,13 +9,16 @@ another year it posts ``YearChoice.Chosen``; the screen then calls
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Label, Select
+
+if TYPE_CHECKING:
+    from yibao.services.years import OpenYear
 
 
 class YearChoice(Horizontal):
@@ -38,7 +41,7 @@ class YearChoice(Horizontal):
         yield Label("办理年度")
         yield Select([], prompt="办理年度", allow_blank=True, id="year-select")
 
-    def show(self, years: Sequence[Any], current: int | None) -> None:
+    def show(self, years: Sequence[OpenYear], current: int | None) -> None:
         """``years``: ``OpenYear`` views, newest first; ``current``: the year the desk is in."""
         select = self.query_one(Select)
         options = [(y.label + ("　默认" if y.default else ""), y.benefit_year) for y in years]

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
@@ -42,6 +42,10 @@ from yibao.db import WriteWait
 from yibao.models import to_storage, utcnow
 from yibao.timezone import LOCAL_TZ
 
+if TYPE_CHECKING:
+    from yibao.policy.model import Policy
+    from yibao.services.years import Coverage
+
 Clock = Callable[[], datetime]
 
 
@@ -49,7 +53,7 @@ class Services:
     def __init__(
         self,
         engine: Engine,
-        policy: Any,
+        policy: Policy,
         clerk: ClerkInfo,
         device: DeviceInfo,
         clock: Clock = utcnow,
@@ -72,7 +76,7 @@ class Services:
         self.write_wait: WriteWait | None = None
         self.policy = policy  # yibao.policy.Policy: the benefit year the desk works in
         self.opened_policy = policy  # the file it was opened with (names the jurisdiction)
-        self.coverage = None  # yibao.services.years.Coverage once ``years.settle()`` ran
+        self.coverage: Coverage | None = None  # once ``years.settle()`` ran
         self.clerk = clerk
         self.device = device
         self.clock = clock

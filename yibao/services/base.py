@@ -16,6 +16,7 @@ from yibao.rules.decision import Decision, Outcome
 from yibao.services.errors import NeedsConfirmation, NotFound, Refused
 
 if TYPE_CHECKING:
+    from yibao.policy.model import Policy
     from yibao.services import Services
     from yibao.services.facts import PersonFile
 
@@ -26,7 +27,7 @@ class ServiceBase:
 
     # --- context -------------------------------------------------------------
     @property
-    def policy(self) -> Any:
+    def policy(self) -> Policy:
         return self._services.policy
 
     def now(self) -> datetime:

@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -21,7 +20,7 @@ from yibao.services.base import ServiceBase
 from yibao.services.enrolment import parse_category
 from yibao.services.errors import InvalidInput
 from yibao.services.facts import records_of
-from yibao.services.history import HistoryView, known_of
+from yibao.services.history import DeclaredHistory, HistoryView, known_of
 from yibao.services.views import AssessmentView, IdentityView, PersonView, ReceiptView
 
 
@@ -60,10 +59,30 @@ class CounterService(ServiceBase):
             history=self._services.history.known(person.id),
         )
 
-    def register(self, *, person_id: str | None, category: str, **person: Any) -> CounterView:
+    def register(
+        self,
+        *,
+        person_id: str | None,
+        category: str,
+        name: str,
+        id_number: str,
+        hukou_region: str | None = None,
+        residence_permit_region: str | None = None,
+        employee_insured: bool = False,
+        household_number: str | None = None,
+        relation_to_head: str | None = None,
+        id_confirmed: bool = False,
+        town: str | None = None,
+        village: str | None = None,
+    ) -> CounterView:
         """参保登记 (one transaction: ``enrolment.register_person``), then the person as F2
         shows it. A refusal or a bad field writes nothing."""
-        done = self._services.enrolment.register_person(person_id=person_id, category=category, **person)
+        done = self._services.enrolment.register_person(
+            person_id=person_id, category=category, name=name, id_number=id_number,
+            hukou_region=hukou_region, residence_permit_region=residence_permit_region,
+            employee_insured=employee_insured, household_number=household_number,
+            relation_to_head=relation_to_head, id_confirmed=id_confirmed, town=town, village=village,
+        )
         opened = self.open(person_id=done.person.id, category=category)
         assert opened is not None
         if done.household is not None and opened.household_number is None:
@@ -74,7 +93,7 @@ class CounterService(ServiceBase):
         self,
         person_id: str,
         category: str | None,
-        declared: Mapping[str, Any],
+        declared: DeclaredHistory,
         *,
         require_reason: bool = True,
         known: HistoryView | None = None,
@@ -89,7 +108,7 @@ class CounterService(ServiceBase):
             person_id, category=category, require_reason=require_reason, known=known, **declared
         )
 
-    def quote(self, person_id: str, *, category: str | None, declared: Mapping[str, Any]) -> AssessmentView:
+    def quote(self, person_id: str, *, category: str | None, declared: DeclaredHistory) -> AssessmentView:
         """The assessment with the declared 参保历史 (``InvalidInput`` names the history field).
         The 申报理由 is only required to take the payment, not to quote while the clerk types.
 
@@ -107,7 +126,7 @@ class CounterService(ServiceBase):
             )
 
     def pay(
-        self, person_id: str, *, category: str, declared: Mapping[str, Any], channel: str,
+        self, person_id: str, *, category: str, declared: DeclaredHistory, channel: str,
         received_fen: int | None, confirmed: bool,
     ) -> ReceiptView:
         """收款 with the declared history as overrides (audited with the payment)."""

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from typing import Any
+from typing import Any, TypedDict
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict
@@ -59,6 +59,20 @@ FIELD_LABELS: dict[str, str] = {
     DECLARATION_REASON: "申报理由",
 }
 MAX_REASON_CHARS = 200
+
+
+class DeclaredHistory(TypedDict, total=False):
+    """What the clerk declared of a person's 参保历史 on F2, as typed: the keyword arguments
+    of ``HistoryService.validate_declared`` (``counter.quote`` / ``counter.pay`` take it).
+    A stop date typed that is not a date comes as its text and is refused with the field
+    named."""
+
+    previous_year: str  # registry / enrolled / not_enrolled
+    lapsed_years: int | None
+    repaid_years: int | None
+    continuous_years: int | None
+    employee_exit_on: date | str | None
+    reason: str | None
 
 
 class HistoryYear(BaseModel):

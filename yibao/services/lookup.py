@@ -12,10 +12,9 @@ digits are missing), not a household search (that is ``户`` + number).
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel, ConfigDict
 
+from yibao.lookup import PersonRow
 from yibao.services.base import ServiceBase
 from yibao.services.errors import InvalidInput
 
@@ -25,14 +24,14 @@ class SearchPage(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    rows: tuple[Any, ...]  # yibao.lookup.PersonRow
+    rows: tuple[PersonRow, ...]
     more: bool
     limit: int
     offset: int
 
 
 class LookupService(ServiceBase):
-    def search(self, query: str, *, limit: int = 50, offset: int = 0) -> list[Any]:
+    def search(self, query: str, *, limit: int = 50, offset: int = 0) -> list[PersonRow]:
         from yibao import lookup
 
         with self.reading() as session:
@@ -66,7 +65,7 @@ class LookupService(ServiceBase):
                 raise InvalidInput(str(exc), field="query") from None
         return SearchPage(rows=tuple(found[:limit]), more=more, limit=limit, offset=offset)
 
-    def members(self, household_id: str) -> list[Any]:
+    def members(self, household_id: str) -> list[PersonRow]:
         from yibao import lookup
 
         with self.reading() as session:

@@ -15,12 +15,22 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING
 
 from yibao.rules.days import CalendarNotCovered
 from yibao.rules.decision import Clause, Decision, Outcome, Reason
 from yibao.rules.facts import PersonFacts
 from yibao.services.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from yibao.policy.base import Ref
+    from yibao.policy.model import Policy
+    from yibao.rules.assess import EnrolmentAssessment
+    from yibao.rules.family_aid import FamilyAidDecision
+    from yibao.rules.newborn import NewbornDecision
+    from yibao.rules.refunds import RefundDecision
+    from yibao.rules.relations import Relation
+    from yibao.rules.settlement import SettlementDecision
 
 
 @contextmanager
@@ -67,7 +77,7 @@ class Ruling:
         return self.amounts.total_fen
 
 
-def amounts_of(assessment: Any) -> Amounts | None:
+def amounts_of(assessment: EnrolmentAssessment) -> Amounts | None:
     quote = getattr(assessment, "quote", None)
     personal = getattr(assessment, "personal_fen", None)
     total = getattr(assessment, "total_fen", None)
@@ -89,7 +99,7 @@ def amounts_of(assessment: Any) -> Amounts | None:
 
 
 def assess_enrolment(
-    policy: Any, facts: PersonFacts, on: date, *, extras: Sequence[str] = ()
+    policy: Policy, facts: PersonFacts, on: date, *, extras: Sequence[str] = ()
 ) -> Ruling:
     """Eligibility + window + quote + coverage (``yibao.rules.assess``), as one ruling."""
     from yibao.rules.assess import assess_enrolment as rules_assess
@@ -111,8 +121,8 @@ def eligibility_of(result: Ruling) -> Decision | None:
 
 
 def newborn(
-    policy: Any, facts: PersonFacts, paid_on: date, *, year_choice: int | None = None
-) -> Any:
+    policy: Policy, facts: PersonFacts, paid_on: date, *, year_choice: int | None = None
+) -> NewbornDecision:
     from yibao.rules.newborn import newborn as rules_newborn
 
     with calendar_covered():
@@ -120,9 +130,9 @@ def newborn(
 
 
 def family_aid(
-    policy: Any, payer: PersonFacts, relative: PersonFacts, relation: Any, on: date,
+    policy: Policy, payer: PersonFacts, relative: PersonFacts, relation: Relation, on: date,
     *, binding: bool = False,
-) -> Any:
+) -> FamilyAidDecision:
     from yibao.rules.family_aid import family_aid as rules_family_aid
 
     with calendar_covered():
@@ -130,14 +140,14 @@ def family_aid(
 
 
 def refund_intake(
-    policy: Any,
+    policy: Policy,
     reason: str,
     *,
     paid_on: date,
     on: date,
     benefit_start: date,
     died_on: date | None = None,
-) -> Any:
+) -> RefundDecision:
     from yibao.rules.refunds import refund_intake as rules_refund_intake
 
     with calendar_covered():
@@ -147,14 +157,14 @@ def refund_intake(
 
 
 def subsidy_settlement(
-    policy: Any,
-    person: Any,
+    policy: Policy,
+    person: PersonFacts,
     *,
     paid_on: date,
     paid_subsidy_fen: int,
     on: date,
     benefit_start: date,
-) -> Any:
+) -> SettlementDecision:
     from yibao.rules.settlement import subsidy_settlement as rules_settlement
 
     with calendar_covered():
@@ -168,7 +178,7 @@ def subsidy_settlement(
         )
 
 
-def registry_refusal(policy: Any, text: str, *, rule: str, ref: Any | None = None) -> Decision:
+def registry_refusal(policy: Policy, text: str, *, rule: str, ref: Ref | None = None) -> Decision:
     """A refusal that comes from the registry (not a policy rule), citing ``ref`` if the
     policy has a matching clause, else the document as silent on the matter."""
     clause: Clause = policy.clause(ref) if ref is not None else policy.silent(text)
@@ -176,7 +186,7 @@ def registry_refusal(policy: Any, text: str, *, rule: str, ref: Any | None = Non
 
 
 def duplicate_payment_refusal(
-    policy: Any, *, person_name: str, year: int, receipt_no: str
+    policy: Policy, *, person_name: str, year: int, receipt_no: str
 ) -> Decision:
     """A second payment for the same person and year: refused, pointing to refund intake."""
     ref = None

@@ -14,13 +14,18 @@ screen shows (at start and when it locks after 10 idle minutes):
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
 from yibao.config import ClerkInfo, DeviceInfo
 from yibao.models import utcnow
+
+if TYPE_CHECKING:
+    from yibao.policy.model import Policy
+    from yibao.services import Services
+    from yibao.services.years import Coverage
 
 IDLE_MINUTES = 10
 
@@ -29,7 +34,7 @@ class SignInGate:
     def __init__(
         self,
         engine: Engine,
-        policy: Any,
+        policy: Policy,
         device: DeviceInfo,
         clock: Callable[[], datetime] = utcnow,
         *,
@@ -43,13 +48,13 @@ class SignInGate:
         self.demo_clerks = demo_clerks
         self.pending_policy = pending_policy
 
-    def today(self) -> Any:
+    def today(self) -> date:
         """Today at the counter (Asia/Shanghai), from the gate's clock."""
         from yibao.services import LOCAL_TZ
 
         return self.clock().astimezone(LOCAL_TZ).date()
 
-    def coverage(self) -> Any:
+    def coverage(self) -> Coverage:
         """Which benefit year today collects for, and which years lack a confirmed file.
         The gate then holds that year's file, so the header shows the year being collected
         before anybody signs in (not the year the registry was set up with)."""
@@ -65,7 +70,7 @@ class SignInGate:
 
         return not has_admin(self.engine)
 
-    def _services(self, clerk: ClerkInfo) -> Any:
+    def _services(self, clerk: ClerkInfo) -> Services:
         from yibao.services import Services
 
         services = Services(self.engine, self.policy, clerk, self.device, self.clock)
@@ -79,14 +84,14 @@ class SignInGate:
             self.pending_policy = None
         return services
 
-    def sign_in(self, name: str, password: str) -> Any:
+    def sign_in(self, name: str, password: str) -> Services:
         """``Services`` for ``name`` if the password is theirs; else ``SignInRefused``."""
         from yibao.auth import sign_in
 
         clerk = sign_in(self.engine, name=name, password=password, device=self.device, now=self.clock())
         return self._services(clerk)
 
-    def first_admin(self, name: str, password: str, again: str) -> Any:
+    def first_admin(self, name: str, password: str, again: str) -> Services:
         """Set up the registry's first 管理 and sign them in."""
         from yibao.auth import first_admin
         from yibao.services.errors import InvalidInput

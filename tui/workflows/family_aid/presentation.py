@@ -1,9 +1,36 @@
-"""What F4 tells the clerk about a relative beyond the decision panel."""
+"""What F4 tells the clerk about a relative beyond the decision panel, and what its
+workers hand back (the payer with their relatives' assessments, a binding, the receipts)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 from yibao.rules.decision import Outcome
 from yibao.services.views import FamilyAidAssessmentView
+
+if TYPE_CHECKING:
+    from yibao.printing.receipt import SavedReceipt
+    from yibao.services.views import BindingView, PersonView, ReceiptView
+
+
+@dataclass(frozen=True)
+class Payer:
+    person: PersonView
+    views: tuple[FamilyAidAssessmentView, ...]  # one per bound relative
+
+
+@dataclass(frozen=True)
+class Bound:
+    binding: BindingView
+    views: tuple[FamilyAidAssessmentView, ...]
+    payer: PersonView | None = None  # the payer as now on file, when this bind recorded them
+
+
+@dataclass(frozen=True)
+class Paid:
+    receipts: tuple[ReceiptView, ...]
+    saved: tuple[SavedReceipt, ...]  # one per receipt
 
 
 def place_to_fill(view: FamilyAidAssessmentView) -> str | None:

@@ -20,9 +20,7 @@ reasons (with clauses) and stops there.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Literal, TypedDict
 
 from textual import events, on
 from textual.app import ComposeResult
@@ -39,96 +37,37 @@ from tui.modals.confirm import ConfirmModal
 from tui.widgets import form as wv
 from tui.widgets.decision import DecisionPanel, Figure, section
 from tui.widgets.inputs import IdNumberInput, invalid_on_enter
+from tui.widgets.wrapping import CjkStatic
 from tui.workflows.base import AnswerColumn, FormColumn, WorkflowScreen
-from tui.workflows.family_aid.presentation import bound_step, place_to_fill
-from tui.workflows.messages import Answer, Invalid, Refused
-from tui.workflows.receipts import PrintsReceipts, save_text
+from tui.workflows.family_aid.calls import bind, open_payer, pay
+from tui.workflows.family_aid.messages import FamilyPaid, PayerOpened, RelativeBound
+from tui.workflows.family_aid.presentation import Bound, Paid, Payer, bound_step, place_to_fill
+from tui.workflows.messages import Invalid, Refused
+from tui.workflows.receipts import PrintsReceipts
 from yibao.rules.family_aid import PAYER_PROOFS
 from yibao.services.family_aid import EmployeePayer
 
+if TYPE_CHECKING:
+    from yibao.printing.receipt import SavedReceipt
+    from yibao.services.views import FamilyAidAssessmentView, PersonView
+
 EVIDENCE: tuple[str, ...] = ("户口簿", "结婚证", "出生医学证明", "承诺书", "其他关系证明")
 BIND = keymap.FAMILY_AID_KEYS[0]
+
+
+class BindArgs(TypedDict):
+    """What Ctrl+B sends with the relative's number (again, confirmed, after a 需人工核实)."""
+
+    relation: str
+    evidence: str
+    commitment_signed: bool
+    payer: EmployeePayer | None  # the payer checked here, to be recorded in 职工医保
 
 
 def relation_options() -> list[tuple[str, str]]:
     from yibao.rules.relations import Relation
 
     return [(r.label, r.value) for r in Relation]
-
-
-@dataclass(frozen=True)
-class Payer:
-    person: Any  # PersonView
-    views: tuple[Any, ...]  # FamilyAidAssessmentView, one per bound relative
-
-
-@dataclass(frozen=True)
-class Bound:
-    binding: Any  # BindingView
-    views: tuple[Any, ...]
-    payer: Any = None  # PersonView: the payer as now on file, when this bind recorded them
-
-
-@dataclass(frozen=True)
-class Paid:
-    receipts: tuple[Any, ...]  # ReceiptView
-    saved: tuple[Any, ...]  # yibao.printing.receipt.SavedReceipt, one per receipt
-
-
-@dataclass
-class PayerOpened(Answer):
-    payer: Payer | None
-
-
-@dataclass
-class RelativeBound(Answer):
-    bound: Bound
-
-
-@dataclass
-class FamilyPaid(Answer):
-    paid: Paid
-
-
-# -- worker functions (run in a thread; never touch a widget) ------------------------------
-
-
-def open_payer(services: Any, *, id_number: str | None = None, person_id: str | None = None) -> Payer | None:
-    person = services.persons.get(person_id) if person_id else services.persons.by_id_number(id_number)
-    if person is None:
-        return None
-    return Payer(person, tuple(services.family_aid.assess(person.id)))
-
-
-def bind(
-    services: Any, payer_id: str | None, relative_id_number: str, *, relation: str, evidence: str,
-    commitment_signed: bool, confirmed: bool, payer: EmployeePayer | None = None,
-) -> Bound:
-    """Bind the relative (``payer``: and record the payer as in 职工医保, in the same call)."""
-    from yibao.services.errors import InvalidInput
-
-    relative = services.persons.by_id_number(relative_id_number)
-    if relative is None:
-        raise InvalidInput(
-            "登记库中没有这位亲属。请先按 F2 为其办理参保登记，再回来绑定。", field="relative"
-        )
-    binding = services.family_aid.bind(
-        payer_person_id=None if payer is not None else payer_id, relative_person_id=relative.id,
-        relation=relation, evidence=evidence, commitment_signed=commitment_signed,
-        confirmed=confirmed, new_payer=payer,
-    )
-    payer_id = binding.payer_person_id
-    recorded = services.persons.get(payer_id) if payer is not None else None
-    return Bound(binding, tuple(services.family_aid.assess(payer_id)), recorded)
-
-
-def pay(services: Any, receipts_dir: Path, payer_id: str, relative_ids: list[str], *, confirmed: bool) -> Paid:
-    """One service call pays for every relative ticked; the text receipts are saved (the PDFs
-    and the printer follow in their own worker)."""
-    receipts = tuple(
-        services.family_aid.pay(payer_id, relative_person_ids=relative_ids, confirmed=confirmed)
-    )
-    return Paid(receipts, tuple(save_text(r, receipts_dir) for r in receipts))
 
 
 class RelativeList(SelectionList[str]):
@@ -140,8 +79,8 @@ class RelativeList(SelectionList[str]):
     here, in the list's own queue, so that a burst of keys (a card reader, a fast typist)
     queued for the list follows the first one, in order."""
 
-    def __init__(self, route: Callable[[str], Input], **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, route: Callable[[str], Input], *, id: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id)
         self._route = route
 
     def on_key(self, event: events.Key) -> None:
@@ -158,7 +97,7 @@ class RelativeList(SelectionList[str]):
 # -- display ------------------------------------------------------------------------------
 
 
-def answer_label(view: Any) -> str:
+def answer_label(view: FamilyAidAssessmentView) -> str:
     if view.existing_payment is not None:
         return "本年度已缴费"
     outcome = str(view.outcome)
@@ -168,24 +107,28 @@ def answer_label(view: Any) -> str:
     return f"{due}（需核实）" if outcome == "confirm" else due
 
 
-def option_text(view: Any) -> str:
+def option_text(view: FamilyAidAssessmentView) -> str:
     b = view.binding
     return f"{b.relative_name}　{b.relation_label}　{answer_label(view)}"
 
 
-def figures(view: Any) -> list[Figure]:
+def figures(view: FamilyAidAssessmentView) -> list[Figure]:
+    from yibao.rules.family_aid import FamilyAidDecision
+
     b = view.binding
     d = view.decision
+    relation_clause = d.relation_clause if isinstance(d, FamilyAidDecision) else None
+    amount_clause = d.amount_clause if isinstance(d, FamilyAidDecision) else None
     rows = [
         Figure("亲属", f"{b.relative_name}（{b.relative_id_masked}）", ""),
-        Figure("关系", b.relation_label, section(d.relation_clause)),
+        Figure("关系", b.relation_label, section(relation_clause)),
         Figure("证明材料", b.evidence + ("，已签承诺书" if b.commitment_signed else ""), ""),
         Figure("绑定日期", show_date(b.bound_on), ""),
     ]
     if view.existing_payment is not None:
         rows.append(Figure("已缴费", f"收据号 {view.existing_payment.receipt_no}", ""))
     if view.due_fen is not None:
-        rows.append(Figure("代缴金额", yuan(view.due_fen), section(d.amount_clause)))
+        rows.append(Figure("代缴金额", yuan(view.due_fen), section(amount_clause)))
     coverage = getattr(view.enrolment, "coverage", None)
     if coverage is not None and coverage.start is not None:
         rows.append(
@@ -227,11 +170,11 @@ class FamilyAidScreen(PrintsReceipts, WorkflowScreen):
     def __init__(self, person_id: str | None = None) -> None:
         super().__init__()
         self.person_id = person_id  # from the case view: the payer
-        self.payer: Any = None  # PersonView
-        self.views: dict[str, Any] = {}  # relative_person_id → FamilyAidAssessmentView
+        self.payer: PersonView | None = None
+        self.views: dict[str, FamilyAidAssessmentView] = {}  # by relative_person_id
         self.paid: Paid | None = None
         self._paying = False
-        self._bind_args: dict[str, Any] = {}
+        self._bind_args = BindArgs(relation="", evidence="", commitment_signed=False, payer=None)
         self._reloading = False  # re-reading the payer after paying: keep the result shown
         self.unknown_payer: str | None = None  # the number typed when the registry knows nobody
 
@@ -256,7 +199,7 @@ class FamilyAidScreen(PrintsReceipts, WorkflowScreen):
                 yield wv.row("证明材料", Select([(e, e) for e in EVIDENCE], prompt="请选择", id="fa-evidence"))
                 yield wv.row("承诺书", Checkbox("缴费人已签署承诺书", value=True, id="fa-commitment"))
             with AnswerColumn(id="fa-right"):
-                yield Static("输入缴费人身份证号，调出已绑定的亲属。", id="fa-step", classes="hint")
+                yield CjkStatic("输入缴费人身份证号，调出已绑定的亲属。", id="fa-step", classes="hint")
                 yield Static("", id="fa-total")
                 yield Static("", id="fa-result")
                 yield DecisionPanel(id="fa-decision")
@@ -353,7 +296,7 @@ class FamilyAidScreen(PrintsReceipts, WorkflowScreen):
         self.query_one("#fa-result").display = False
 
     # -- what the clerk has ticked -----------------------------------------------------------------
-    def _ticked(self) -> list[Any]:
+    def _ticked(self) -> list[FamilyAidAssessmentView]:
         selected = set(self.query_one("#fa-relatives", SelectionList).selected)
         return [v for rid, v in self.views.items() if rid in selected]
 
@@ -385,7 +328,7 @@ class FamilyAidScreen(PrintsReceipts, WorkflowScreen):
         self.query_one("#fa-payer-proof", Select).clear()
         self.query_one("#fa-payer-check").display = name is not None
 
-    def _payer_check(self) -> EmployeePayer | None | bool:
+    def _payer_check(self) -> EmployeePayer | Literal[False] | None:
         """What the bind records about the payer: None (on file in 职工医保), the checked
         payer, or False when a field is missing (the clerk is sent to it)."""
         if not self._checking_payer():
@@ -422,10 +365,10 @@ class FamilyAidScreen(PrintsReceipts, WorkflowScreen):
             if problem:
                 self.refuse_field(selector, problem)
                 return
-        self._bind_args = {
-            "relation": str(relation), "evidence": str(evidence),
-            "commitment_signed": self.query_one("#fa-commitment", Checkbox).value, "payer": payer,
-        }
+        self._bind_args = BindArgs(
+            relation=str(relation), evidence=str(evidence),
+            commitment_signed=self.query_one("#fa-commitment", Checkbox).value, payer=payer,
+        )
         self.status("正在绑定……")
         payer_id = self.payer.id if self.payer is not None else None
         self.call(RelativeBound, bind, self.services, payer_id, number, **self._bind_args, confirmed=False)
@@ -495,10 +438,10 @@ class FamilyAidScreen(PrintsReceipts, WorkflowScreen):
         binding = message.answer is RelativeBound
         if binding and decision.needs_confirmation and (self.payer is not None or self.unknown_payer):
             panel.show_decision(decision, title="绑定：需人工核实")
-            args = dict(self._bind_args)
+            args = self._bind_args.copy()
             number = self.query_one("#fa-relative", Input).value.strip()
             payer_id = self.payer.id if self.payer is not None else None
-            checked: EmployeePayer | None = args.get("payer")
+            checked = args["payer"]
 
             def answered(yes: bool | None) -> None:
                 if yes:
@@ -569,7 +512,7 @@ class FamilyAidScreen(PrintsReceipts, WorkflowScreen):
             self.query_one("#fa-step", Static).update("此人尚未绑定亲属：填写左下方亲属信息后按 Ctrl+B 绑定。")
             self.status(f"{person.name} 尚未绑定亲属。")
 
-    def _list(self, views: tuple[Any, ...], *, tick: str | None = None, show: bool = True) -> None:
+    def _list(self, views: tuple[FamilyAidAssessmentView, ...], *, tick: str | None = None, show: bool = True) -> None:
         """Fill the relatives list; refused relatives are listed but cannot be ticked.
         ``show``: show the highlighted relative's decision."""
         selection = self.query_one("#fa-relatives", SelectionList)
@@ -593,7 +536,7 @@ class FamilyAidScreen(PrintsReceipts, WorkflowScreen):
                     selection.highlighted = index
         self._show_total()
 
-    def _show_view(self, view: Any) -> None:
+    def _show_view(self, view: FamilyAidAssessmentView) -> None:
         name = view.binding.relative_name
         self.query_one("#fa-decision", DecisionPanel).show_decision(
             view, figures(view), title=f"{name}：政策核定 · {wv.document_of(self.services)}"
@@ -607,8 +550,9 @@ class FamilyAidScreen(PrintsReceipts, WorkflowScreen):
             proof = self.query_one("#fa-payer-proof", Select).value
             self.payer, self.unknown_payer = bound.payer, None
             self._show_payer_check(None)
-            with self.prevent(Input.Changed):
-                self.query_one("#fa-payer", IdNumberInput).found(bound.payer.id_number)  # shown masked
+            if bound.payer.id_number:  # it was typed: the payer is known by it
+                with self.prevent(Input.Changed):
+                    self.query_one("#fa-payer", IdNumberInput).found(bound.payer.id_number)  # shown masked
             self.query_one("#fa-payer-info", Static).update(
                 f"[b]{wv.person_line(bound.payer)}[/]\n职工医保参保（查验{proof}）"
             )
@@ -634,7 +578,7 @@ class FamilyAidScreen(PrintsReceipts, WorkflowScreen):
             self._reloading = True
             self.call(PayerOpened, open_payer, self.services, person_id=self.payer.id)
 
-    def receipts_printed(self, saved: tuple[Any, ...], failed: str | None) -> None:
+    def receipts_printed(self, saved: tuple[SavedReceipt, ...], failed: str | None) -> None:
         if self.paid is not None:
             self.paid = Paid(self.paid.receipts, saved)
             self._show_receipts(self.paid, failed)

@@ -15,194 +15,54 @@ the free enrolment. A refusal shows its reasons and stops there.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Select, Static
 
-from tui.formatting import cash_problem, change_markup, show_date, yuan
+from tui.formatting import cash_problem, change_markup, yuan
 from tui.widgets import form as wv
-from tui.widgets.decision import DecisionPanel, Figure, section
+from tui.widgets.decision import DecisionPanel
 from tui.widgets.inputs import DateInput, MoneyInput, Restricted, invalid_on_enter
+from tui.widgets.wrapping import CjkStatic
 from tui.widgets.year_choice import YearChoice
 from tui.workflows.base import AnswerColumn, FormColumn, WorkflowScreen
 from tui.workflows.messages import Answer, Invalid, Refused
-from tui.workflows.receipts import PrintsReceipts, save_text
+from tui.workflows.newborn.calls import (
+    enrol,
+    find_guardian,
+    open_person,
+    reassess,
+    register_and_assess,
+)
+from tui.workflows.newborn.messages import (
+    GuardianFound,
+    NewbornAssessed,
+    NewbornEnrolled,
+    NewbornOpened,
+    NewbornReassessed,
+)
+from tui.workflows.newborn.presentation import (
+    Assessed,
+    BabyDraft,
+    Enrolled,
+    figures,
+    newborn_decision,
+    result_text,
+    year_choices,
+)
+from tui.workflows.receipts import PrintsReceipts
 from tui.workflows.registration import presentation as rv
 from tui.workflows.years import ChoosesYear
 from yibao.services.years import OpenYear
 
+if TYPE_CHECKING:
+    from yibao.printing.receipt import SavedReceipt
+    from yibao.services.views import NewbornAssessmentView, PersonView
+
 SEX_OPTIONS: list[tuple[str, str]] = [("男", "1"), ("女", "2")]
-
-
-@dataclass(frozen=True)
-class BabyDraft:
-    """The form as typed (validated for shape only; the services check the rest)."""
-
-    guardian_id_number: str | None
-    birth_cert_no: str | None
-    id_number: str | None
-    name: str
-    sex: str | None
-    birth_date: date | None
-    hukou_region: str
-
-
-@dataclass(frozen=True)
-class Assessed:
-    baby: Any  # PersonView
-    guardian: Any  # PersonView | None
-    assessment: Any  # NewbornAssessmentView
-    draft: BabyDraft | None
-
-
-@dataclass(frozen=True)
-class Enrolled:
-    receipt: Any  # ReceiptView
-    saved: Any  # yibao.printing.receipt.SavedReceipt
-
-
-@dataclass
-class GuardianFound(Answer):
-    guardian: Any  # PersonView | None
-
-
-@dataclass
-class NewbornOpened(Answer):
-    opened: Any  # Assessed (a baby) | PersonView (the guardian)
-
-
-@dataclass
-class NewbornAssessed(Answer):
-    assessed: Assessed
-
-
-@dataclass
-class NewbornReassessed(Answer):
-    view: Any  # NewbornAssessmentView
-
-
-@dataclass
-class NewbornEnrolled(Answer):
-    done: Enrolled
-
-
-# -- worker functions (run in a thread; never touch a widget) ------------------------------
-
-
-def find_guardian(services: Any, id_number: str) -> Any:
-    return services.persons.by_id_number(id_number)
-
-
-def register_and_assess(
-    services: Any, draft: BabyDraft, baby_id: str | None, year_choice: int | None
-) -> Assessed:
-    """登记并核定: one service operation saves the baby (or corrects the one on file) and
-    asks the rules about it; a bad part writes nothing."""
-    case = services.newborns.register_and_assess(
-        baby_id=baby_id,
-        guardian_id_number=draft.guardian_id_number,
-        name=draft.name,
-        birth_date=draft.birth_date,
-        sex=draft.sex,
-        birth_cert_no=draft.birth_cert_no,
-        id_number=draft.id_number,
-        hukou_region=draft.hukou_region,
-        year_choice=year_choice,
-    )
-    return Assessed(case.baby, case.guardian, case.assessment, draft)
-
-
-def open_person(services: Any, person_id: str) -> Assessed | Any:
-    """From the case view: the baby (assessed) when registered as one, else the guardian."""
-    person = services.persons.get(person_id)
-    if person.guardian_person_id:
-        guardian = services.persons.get(person.guardian_person_id)
-        return Assessed(person, guardian, services.newborns.assess(person.id), None)
-    return person
-
-
-def reassess(services: Any, baby_id: str, year_choice: int | None) -> Any:
-    return services.newborns.assess(baby_id, year_choice=year_choice)
-
-
-def enrol(
-    services: Any,
-    receipts_dir: Path,
-    baby_id: str,
-    *,
-    channel: str,
-    received_fen: int | None,
-    year_choice: int | None,
-    paid_on: date,
-    confirmed: bool,
-) -> Enrolled:
-    receipt = services.newborns.enrol(
-        baby_id, channel=channel, received_fen=received_fen, year_choice=year_choice,
-        paid_on=paid_on, confirmed=confirmed,
-    )
-    return Enrolled(receipt, save_text(receipt, receipts_dir))
-
-
-# -- display ------------------------------------------------------------------------------
-
-
-def figures(view: Any) -> list[Figure]:
-    """The newborn answer as rows (window, year, fee, coverage, choice), each with its clause."""
-    d = view.decision
-    rows = [Figure("出生日期", show_date(view.person.birth_date), "")]
-    if getattr(d, "window_end", None) is not None:
-        inside = "在期限内" if d.within_window else "已超过期限"
-        rows.append(
-            Figure("出生后参保期限", f"至 {show_date(d.window_end)}（{inside}）", section(d.window_clause))
-        )
-    choices = tuple(getattr(d, "choices", ()) or ())
-    if len(choices) > 1:
-        rows.append(
-            Figure("可选待遇年度", "、".join(f"{y}年" for y in choices), section(d.choice_clause))
-        )
-    if getattr(d, "benefit_year", None):
-        rows.append(Figure("待遇年度", f"{d.benefit_year}年", ""))
-    fee = getattr(d, "fee_fen", None)
-    if fee is not None:
-        rows.append(Figure("缴费金额", "无需缴费" if fee == 0 else yuan(fee), section(d.fee_clause)))
-    if getattr(d, "coverage_start", None) is not None:
-        rows.append(
-            Figure(
-                "待遇享受期",
-                f"{show_date(d.coverage_start)} 至 {show_date(d.coverage_end)}",
-                section(d.coverage_clause),
-            )
-        )
-    if view.existing_payment is not None:
-        rows.append(Figure("已缴费", f"收据号 {view.existing_payment.receipt_no}", ""))
-    if view.due_fen is not None:
-        rows.append(Figure("本次应收", yuan(view.due_fen), ""))
-    return rows
-
-
-def result_text(done: Enrolled) -> str:
-    r = done.receipt
-    paid = "免缴费参保" if r.amount_fen == 0 else f"实缴 {yuan(r.amount_fen)}"
-    change = f"　找零 {yuan(r.change_fen)}" if r.change_fen else ""
-    start, end = r.enrolment.coverage_start, r.enrolment.coverage_end
-    # 晋城: the document sets no newborn coverage; “— 至 —” read as a fault after taking money.
-    coverage = (f"待遇享受期 {show_date(start)} 至 {show_date(end)}" if start or end
-                else "待遇享受期：文件未规定，请向医保经办机构核实")
-    return "\n".join(
-        (
-            f"[b green]已办理新生儿参保[/]　收据号 [b]{r.receipt_no}[/]　{r.person_name}（{r.id_masked or '—'}）",
-            f"{paid}{change}　{r.enrolment.benefit_year}年度",
-            coverage,
-            done.saved.note,
-            "按 Esc 返回，或按 F3 办理下一位。",
-        )
-    )
 
 
 class NewbornScreen(ChoosesYear, PrintsReceipts, WorkflowScreen):
@@ -229,8 +89,8 @@ class NewbornScreen(ChoosesYear, PrintsReceipts, WorkflowScreen):
     def __init__(self, person_id: str | None = None) -> None:
         super().__init__()
         self.person_id = person_id  # from the case view: the baby or the guardian
-        self.baby: Any = None  # PersonView once saved or opened
-        self.assessment: Any = None  # NewbornAssessmentView
+        self.baby: PersonView | None = None  # once saved or opened
+        self.assessment: NewbornAssessmentView | None = None
         self.draft: BabyDraft | None = None  # the form as it was assessed
         self.done: Enrolled | None = None
         self.workers.cancel_group(self, GuardianFound.__name__)
@@ -269,7 +129,7 @@ class NewbornScreen(ChoosesYear, PrintsReceipts, WorkflowScreen):
                 yield wv.Hint("", id="nb-hukou-info")
             with AnswerColumn(id="nb-right"):
                 yield YearChoice(id="nb-benefit-year")  # two benefit years open: the clerk chooses
-                yield Static("填好左侧信息后按 Ctrl+S 登记并核定。", id="nb-step", classes="hint")
+                yield CjkStatic("填好左侧信息后按 Ctrl+S 登记并核定。", id="nb-step", classes="hint")
                 yield DecisionPanel(id="nb-decision")
                 with Vertical(id="nb-year-row", classes="form"):
                     yield wv.row("待遇年度", Select([], prompt="请选择", id="nb-year"))
@@ -432,9 +292,9 @@ class NewbornScreen(ChoosesYear, PrintsReceipts, WorkflowScreen):
         return not (self._choice_pending(view) and self._year_choice() is None)
 
     @staticmethod
-    def _choice_pending(view: Any) -> bool:
-        d = view.decision
-        return len(getattr(d, "choices", ()) or ()) > 1 and bool(getattr(d, "within_window", False))
+    def _choice_pending(view: NewbornAssessmentView) -> bool:
+        d = newborn_decision(view)
+        return d is not None and len(year_choices(view)) > 1 and bool(d.within_window)
 
     def _show_change(self) -> None:
         label = self.query_one("#nb-change", Static)
@@ -546,7 +406,7 @@ class NewbornScreen(ChoosesYear, PrintsReceipts, WorkflowScreen):
             return
         super().show_invalid(message)
 
-    def _show_guardian(self, person: Any) -> None:
+    def _show_guardian(self, person: PersonView | None) -> None:
         info = self.query_one("#nb-guardian-info", Static)
         if person is None:
             info.update("[b red]登记库中没有此人[/]：请先按 F2 登记监护人，或清空此项后办理。")
@@ -556,7 +416,7 @@ class NewbornScreen(ChoosesYear, PrintsReceipts, WorkflowScreen):
                 with self.prevent(Input.Changed):
                     self.query_one("#nb-guardian", wv.OptionalIdInput).found(person.id_number)
 
-    def _fill_guardian(self, person: Any) -> None:
+    def _fill_guardian(self, person: PersonView) -> None:
         if person.id_number:
             self.query_one("#nb-guardian", wv.OptionalIdInput).found(person.id_number)  # shown masked
 
@@ -584,7 +444,7 @@ class NewbornScreen(ChoosesYear, PrintsReceipts, WorkflowScreen):
             self.draft = self._read_draft(quiet=True)
         return self._show_assessment(assessed.assessment)
 
-    def _show_assessment(self, view: Any) -> str | None:
+    def _show_assessment(self, view: NewbornAssessmentView) -> str | None:
         """Show the answer; returns the field the clerk goes on to (if the answer asks one)."""
         self.assessment = view
         panel = self.query_one("#nb-decision", DecisionPanel)
@@ -634,8 +494,8 @@ class NewbornScreen(ChoosesYear, PrintsReceipts, WorkflowScreen):
                 self.status("不予办理：理由见右侧。", "error")
         return None
 
-    def _show_year_choice(self, view: Any) -> None:
-        choices = tuple(getattr(view.decision, "choices", ()) or ())
+    def _show_year_choice(self, view: NewbornAssessmentView) -> None:
+        choices = year_choices(view)
         row = self.query_one("#nb-year-row")
         select = self.query_one("#nb-year", Select)
         if not self._choice_pending(view):
@@ -659,7 +519,7 @@ class NewbornScreen(ChoosesYear, PrintsReceipts, WorkflowScreen):
         self._show_receipt(done)
         self.print_receipts([done.receipt], [done.saved])
 
-    def receipts_printed(self, saved: tuple[Any, ...], failed: str | None) -> None:
+    def receipts_printed(self, saved: tuple[SavedReceipt, ...], failed: str | None) -> None:
         if self.done is not None:
             self.done = Enrolled(self.done.receipt, saved[0])
             self._show_receipt(self.done)

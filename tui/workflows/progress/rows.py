@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from yibao.identities import label as identity_label
-from yibao.reports.progress import FORMULA_SOURCE
+from yibao.reports.chase import ChaseLine
+from yibao.reports.progress import FORMULA_SOURCE, PersonLine, ProgressRow
 
 
 def pct(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.2f}%"
 
 
-def area_cells(row: Any) -> tuple[str, ...]:
+def area_cells(row: ProgressRow) -> tuple[str, ...]:
     target = "—" if row.target is None else f"{row.target:,}"
     source = "按上年缴费推算" if row.target_source == FORMULA_SOURCE else row.target_source
     if row.target_source == FORMULA_SOURCE and not row.target:
@@ -22,7 +21,7 @@ def area_cells(row: Any) -> tuple[str, ...]:
     return (row.name, target, f"{row.paid:,}", pct(row.rate), f"{row.change:+,}", source)
 
 
-def person_cells(line: Any) -> tuple[str, ...]:
+def person_cells(line: PersonLine) -> tuple[str, ...]:
     return (
         "✓ 已缴" if line.paid else "未缴",
         line.name,
@@ -33,7 +32,7 @@ def person_cells(line: Any) -> tuple[str, ...]:
     )
 
 
-def chase_cells(line: Any) -> tuple[str, ...]:
+def chase_cells(line: ChaseLine) -> tuple[str, ...]:
     return (
         "✓" if line.paid else "□",
         line.name,

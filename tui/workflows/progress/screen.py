@@ -4,7 +4,7 @@ level; Esc leaves. On an outreach laptop the 待缴名单 tab lists the bundle's
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -19,6 +19,10 @@ from tui.workflows.base import ServiceCalls
 from tui.workflows.messages import Failed, Invalid
 from tui.workflows.progress.messages import ChaseListed, ProgressCounted, VillagePeople
 from tui.workflows.progress.rows import area_cells, chase_cells, pct, person_cells
+
+if TYPE_CHECKING:
+    from yibao.reports.chase import ChaseLine
+    from yibao.reports.progress import PersonLine, ProgressReport
 
 AREA_COLUMNS = ("地区", "任务数", "已缴费", "参保率", "较上周", "任务数来源")
 PERSON_COLUMNS = ("本年", "姓名", "身份证号", "缴费日期", "上年", "特殊身份")
@@ -35,12 +39,12 @@ class ProgressScreen(ServiceCalls, DeskScreen):
 
     def __init__(self, person_id: str | None = None) -> None:
         super().__init__()
-        self.report: Any = None
+        self.report: ProgressReport | None = None
         # A city (眉山、晋城) goes 县区 → 乡镇 → 村 → 人员; a single county starts at its towns.
         self.county: str | None = None
         self.town: str | None = None
         self.village: str | None = None
-        self._keys: list[Any] = []
+        self._keys: list[str | None] = []  # what each row opens: a county, town, village or person
 
     def compose_body(self) -> ComposeResult:
         with TabbedContent(id="progress-tabs"):
@@ -132,6 +136,7 @@ class ProgressScreen(ServiceCalls, DeskScreen):
             return
         level = self.query_one("#progress-level", Static)
         where = self._where()
+        keys: list[str | None]
         if self._by_county and self.county is None:
             level.update(f"{self.report.scope.jurisdiction} 各县（区）　Enter 查看该县（区）各乡镇")
             rows, keys = self.report.counties, [row.county for row in self.report.counties]
@@ -166,7 +171,7 @@ class ProgressScreen(ServiceCalls, DeskScreen):
             county = next((c.name for c in self.report.counties if c.county == self.county), self.county) + " "
         return f"{county}{self.town or ''}"
 
-    def _people(self, lines: list[Any]) -> None:
+    def _people(self, lines: list[PersonLine]) -> None:
         if self.village is None:
             return
         unpaid = sum(1 for line in lines if not line.paid)
@@ -180,7 +185,7 @@ class ProgressScreen(ServiceCalls, DeskScreen):
             self._keys.append(line.person_id)
         table.focus()
 
-    def _chase(self, lines: list[Any]) -> None:
+    def _chase(self, lines: list[ChaseLine]) -> None:
         table = self.query_one("#chase-table", DataTable)
         table.clear()
         paid = sum(1 for line in lines if line.paid)

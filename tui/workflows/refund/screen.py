@@ -26,6 +26,7 @@ from tui.formatting import show_date, yuan
 from tui.widgets import form as wv
 from tui.widgets.decision import DecisionPanel
 from tui.widgets.inputs import DateInput, MaskedIdInput, Restricted
+from tui.widgets.wrapping import CjkStatic
 from tui.workflows.base import AnswerColumn, FormColumn, WorkflowScreen
 from tui.workflows.messages import Invalid, Refused
 from tui.workflows.refund import presentation as pr
@@ -97,7 +98,7 @@ class RefundScreen(WorkflowScreen):
                 yield wv.row("联系电话", Restricted(placeholder="手机或固定电话", id="rf-phone", takes="数字和“-”（最多20位）", restrict=r"[0-9\-]*", max_length=20))
                 yield wv.row("说明", Input(placeholder="如：另一笔缴费的收据号", id="rf-note", max_length=200))
             with AnswerColumn(id="rf-right"):
-                yield Static("输入收据号或身份证号后按 Enter 查找缴费。", id="rf-step", classes="hint")
+                yield CjkStatic("输入收据号或身份证号后按 Enter 查找缴费。", id="rf-step", classes="hint")
                 yield DecisionPanel(id="rf-decision")
                 yield Static("", id="rf-result")
 

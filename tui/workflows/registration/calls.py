@@ -4,13 +4,13 @@ They run in a thread and never touch a widget."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
 
 from tui.workflows.receipts import save_text
 from tui.workflows.registration.presentation import Draft, Paid
 from yibao.services import Services
 from yibao.services.counter import CounterView
+from yibao.services.history import DeclaredHistory
 
 
 def register(services: Services, draft: Draft, person_id: str | None) -> CounterView:
@@ -34,7 +34,7 @@ def register(services: Services, draft: Draft, person_id: str | None) -> Counter
 
 def pay(
     services: Services, receipts_dir: Path, person_id: str, *, category: str,
-    declared: Mapping[str, object], channel: str, received_fen: int | None, confirmed: bool,
+    declared: DeclaredHistory, channel: str, received_fen: int | None, confirmed: bool,
 ) -> Paid:
     receipt = services.counter.pay(
         person_id, category=category, declared=declared, channel=channel,

@@ -10,8 +10,6 @@ the focus on the field a refusal names. It holds no rule. The payment
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from textual import on
 from textual.widgets import Select
 
@@ -21,6 +19,7 @@ from tui.workflows.messages import Answer, Invalid
 from tui.workflows.registration.messages import HistoryQuoted, PaymentTaken
 from tui.workflows.registration.presentation import enrolment_assessment
 from yibao.services.counter import CounterView
+from yibao.services.history import DeclaredHistory
 from yibao.services.views import AssessmentView
 
 
@@ -38,7 +37,7 @@ class HistoryFormMixin(WorkflowScreen):
     def history_form(self) -> HistoryForm:
         return self.query_one(HistoryForm)
 
-    def declared_history(self) -> Mapping[str, object]:
+    def declared_history(self) -> DeclaredHistory:
         """The history as typed: passed through to the services, which check every value."""
         return self.history_form().declared()
 

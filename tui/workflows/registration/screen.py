@@ -29,6 +29,7 @@ from tui.labels import relation_options
 from tui.widgets.decision import DecisionPanel
 from tui.widgets.history import HistoryForm
 from tui.widgets.inputs import IdNumberInput, MoneyInput, invalid_on_enter
+from tui.widgets.wrapping import CjkStatic
 from tui.widgets.year_choice import YearChoice
 from tui.workflows.base import AnswerColumn, FormColumn
 from tui.workflows.messages import Answer, Invalid, Refused
@@ -133,7 +134,7 @@ class RegistrationScreen(ChoosesYear, PrintsReceipts, hv.HistoryFormMixin):
                 yield HistoryForm(id="reg-history")  # 参保历史: declared → overrides (history.py)
             with AnswerColumn(id="reg-right"):
                 yield YearChoice(id="reg-year")  # two benefit years open: the clerk chooses
-                yield Static("填好左侧信息后按 Ctrl+S 登记并核定缴费。", id="reg-step", classes="hint")
+                yield CjkStatic("填好左侧信息后按 Ctrl+S 登记并核定缴费。", id="reg-step", classes="hint")
                 yield DecisionPanel(id="reg-quote")
                 with Vertical(id="reg-payment", classes="form"):
                     yield _row("缴费方式", Select(rv.channel_options(), id="reg-channel", value="cash", allow_blank=False))

@@ -7,9 +7,14 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from yibao.services.signin import IDLE_MINUTES
+
+if TYPE_CHECKING:
+    from tui.app import YibaoApp
+    from yibao.services import Services
+    from yibao.services.signin import SignInGate
 
 ENV_IDLE = "YIBAO_IDLE_MINUTES"
 
@@ -25,8 +30,8 @@ def idle_seconds() -> float:
 class DeskLock:
     def __init__(
         self,
-        app: Any,
-        gate: Any,
+        app: YibaoApp,
+        gate: SignInGate,
         *,
         idle_seconds: float = IDLE_MINUTES * 60,
         monotonic: Callable[[], float] = time.monotonic,
@@ -62,7 +67,7 @@ class DeskLock:
                              self._unlocked)
         self.app.set_status("窗口已锁定，请重新登录。", "warning")
 
-    def _unlocked(self, services: Any) -> None:
+    def _unlocked(self, services: Services | None) -> None:
         self.locked = False
         self.touch()
         if services is None:

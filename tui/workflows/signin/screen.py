@@ -9,7 +9,7 @@ a refusal is shown in Chinese and the password field cleared.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -21,6 +21,11 @@ from textual.widgets import Input, Label, Static
 from tui import keymap
 from tui.widgets.footer import DeskFooter
 from tui.widgets.header import DeskHeader, StatusLine
+from tui.workflows.signin.messages import SignedIn, SignInFailed
+
+if TYPE_CHECKING:
+    from yibao.services import Services
+    from yibao.services.signin import SignInGate
 
 
 class NameInput(Input):
@@ -41,7 +46,7 @@ class NameInput(Input):
         await super()._on_key(event)
 
 
-class SignInScreen(Screen[Any]):
+class SignInScreen(Screen["Services | None"]):
     """Dismisses with the signed-in clerk's ``Services``."""
 
     BINDINGS: ClassVar[list[Binding]] = keymap.bindings((keymap.SUBMIT,))
@@ -53,7 +58,7 @@ class SignInScreen(Screen[Any]):
 
     def __init__(
         self,
-        gate: Any,
+        gate: SignInGate,
         *,
         name: str = "",
         locked_by: str | None = None,
@@ -152,9 +157,17 @@ class SignInScreen(Screen[Any]):
                 services = self.gate.sign_in(name, password)
         except Exception as error:  # a Chinese message from the services
             message = getattr(error, "message", None) or "登录未成功，请重试。"
-            self.app.call_from_thread(self._show_error, str(message))
+            self.post_message(SignInFailed(str(message)))
             return
-        self.app.call_from_thread(self._done, services, name)
+        self.post_message(SignedIn(services))
+
+    @on(SignInFailed)
+    def _failed(self, message: SignInFailed) -> None:
+        self._show_error(message.text)
+
+    @on(SignedIn)
+    def _signed_in(self, message: SignedIn) -> None:
+        self._done(message.services)
 
     def _show_error(self, message: str) -> None:
         self.query_one("#signin-error", Static).update(message)
@@ -164,5 +177,5 @@ class SignInScreen(Screen[Any]):
             self.query_one("#signin-again", Input).value = ""
         field.focus()
 
-    def _done(self, services: Any, name: str) -> None:
+    def _done(self, services: Services) -> None:
         self.dismiss(services)
