@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.outreach.test_laptop_policy import laptop  # noqa: F401  (fixture)
-from tests.tui.conftest import SIZE, settle
+from tests.tui.conftest import SIZE, burst, settle
 from tui.launch import build_app as _build_app
 from tui.screens.home import HomeScreen
 from tui.screens.setup import SetupScreen
@@ -341,3 +341,24 @@ def test_run_desk_prints_the_refusal_and_exits_2(tmp_path: Path, monkeypatch, ca
     monkeypatch.setattr(YibaoApp, "run", run)
     assert run_desk(_args(db=str(tmp_path / "r.sqlite3"))) == 2
     assert "无法打开窗口：登记库文件不存在" in capsys.readouterr().err
+
+
+async def test_name_enter_pin_typed_in_one_burst_while_the_registry_opens_signs_in(tmp_path: Path) -> None:
+    """Walk finding: typed at 20 keys a second right after launch, the first PIN digit went
+    into the name (演示经办员2) and the sign-in was refused: Enter in the name moved on only
+    once its ``Input.Submitted`` message was handled, after the next key had been taken."""
+    db = tmp_path / "hall.sqlite3"
+    _admin(db, "赵六")
+    app = _start(_args(db=str(db)))
+    release = _held(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.screen.query_one("#signin-name").value = ""
+        burst(app, *"赵六", "enter", *PIN, "enter")
+        await pilot.pause()
+        assert app.screen.query_one("#signin-name").value == "赵六"
+        assert app.screen.query_one("#signin-password").value == PIN
+        release.set()
+        await settle(app, pilot)
+        assert isinstance(app.screen, HomeScreen), app.screen.query_one("#signin-error").render()
+        assert isinstance(app.screen, HomeScreen) and app.services.clerk.name == "赵六"

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -32,7 +32,14 @@ from tui.widgets.header import DeskHeader, StatusLine
 class SignInScreen(Screen[Any]):
     """Dismisses with the signed-in clerk's ``Services``."""
 
-    BINDINGS: ClassVar[list[Binding]] = keymap.bindings((keymap.SUBMIT,))
+    # Enter moves on (or signs in) as the key arrives, before the keys typed after it reach
+    # a field: as an ``Input.Submitted`` message it came only once the app got round to it,
+    # so a quick clerk's first PIN digits (or, while the registry opens behind the screen,
+    # several) landed in the name.
+    BINDINGS: ClassVar[list[Binding]] = [
+        *keymap.bindings((keymap.SUBMIT,)),
+        Binding("enter", "enter", show=False, priority=True),
+    ]
     DEFAULT_CSS = """
     SignInScreen #signin-body { width: 64; height: auto; margin: 1 4; }
     SignInScreen #signin-intro { margin-bottom: 1; }
@@ -127,20 +134,28 @@ class SignInScreen(Screen[Any]):
         if self._shown is not None:
             self.call_after_refresh(self._shown)
 
-    @on(Input.Submitted, "#signin-name")
-    def _next(self) -> None:
-        self.query_one("#signin-password", Input).focus()
-
-    @on(Input.Submitted, "#signin-password")
-    def _password_done(self) -> None:
-        if self.first_admin:
-            self.query_one("#signin-again", Input).focus()
+    def action_enter(self) -> None:
+        focused = self.focused.id if self.focused is not None else None
+        # ``set_focus``, not ``focus()``: the latter only schedules the move
+        if focused == "signin-name":
+            self.set_focus(self.query_one("#signin-password", Input))
+        elif focused == "signin-password" and self.first_admin:
+            self.set_focus(self.query_one("#signin-again", Input))
         else:
-            self.action_submit()
+            self._submit_after_typed()
 
-    @on(Input.Submitted, "#signin-again")
-    def _again_done(self) -> None:
-        self.action_submit()
+    def _submit_after_typed(self) -> None:
+        """Submit once every field has taken the keys already sent to it: each field handles
+        its keys in turn from its own queue, so the submit waits at the end of each queue."""
+        fields = list(self.query(Input))
+
+        def after(rest: list[Input]) -> None:
+            if rest:
+                rest[0].call_later(after, rest[1:])
+            else:
+                self.action_submit()
+
+        after(fields)
 
     def action_submit(self) -> None:
         name = self.query_one("#signin-name", Input).value.strip()
