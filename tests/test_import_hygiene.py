@@ -56,3 +56,28 @@ def test_rules_never_read_the_clock() -> None:
         if clock.search(line)
     ]
     assert offenders == [], f"the rules engine reads the clock: {offenders}"
+
+
+def test_the_desk_paints_its_sign_in_screen_before_importing_storage() -> None:
+    """Cold start (issue 10): ``yibao`` paints the sign-in screen with Textual and its widgets
+    only; SQLAlchemy, SQLModel, the models and the policy loader are imported by the worker
+    that opens the registry meanwhile (``tui.launch.start_app``)."""
+    code = (
+        "import sys\n"
+        "from yibao.cli.main import build_parser\n"
+        "from tui.launch import start_app\n"
+        "import tui.workflows.signin\n"
+        "args = build_parser().parse_args(['--db', sys.argv[1], '--policy', 'shangnan-2025'])\n"
+        "start_app(args)\n"
+        "heavy = ('sqlalchemy', 'sqlmodel', 'pydantic', 'alembic', 'yibao.models', 'yibao.config',\n"
+        "         'yibao.policy', 'yibao.services', 'cryptography', 'pypinyin', 'openpyxl', 'stdnum')\n"
+        "print(','.join(sorted(m for m in sys.modules if m.startswith(heavy))))\n"
+    )
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**__import__("os").environ, "YIBAO_DATA_DIR": tmp}
+        result = subprocess.run([sys.executable, "-c", code, str(Path(tmp) / "r.sqlite3")],
+                                capture_output=True, text=True, check=True, env=env)
+    assert result.stdout.strip() == "", f"imported before the first paint: {result.stdout.strip()}"

@@ -174,8 +174,16 @@ class YibaoApp(App[int]):
         gate: SignInGate | None = None,
         signin_name: str = "",
         printer: str | None = None,
+        opening: Callable[[], Any] | None = None,
+        demo: bool = False,
     ) -> None:
         super().__init__()
+        # ``opening``: opens the registry (``tui.launch.open_desk`` → ``DeskStart``), run in a
+        # worker once the sign-in screen is painted; a refusal ends the desk (``refusal``).
+        self._opening = opening
+        self._demo = demo
+        self.refusal: str | None = None
+        self._signin_screen: Any = None
         self.services = services
         self._temporary_dir = temporary_dir  # the demo's throw-away registry: removed on exit
         self.status_owner: Screen | None = None  # the screen whose status line is shown
@@ -223,10 +231,29 @@ class YibaoApp(App[int]):
     def get_default_screen(self) -> Screen:
         return HomeScreen()
 
+    def begin(self, start: Any) -> None:
+        """Take what opening the registry found (``tui.launch.DeskStart``)."""
+        self.gate = start.gate
+        if start.temporary_dir is not None:
+            self._temporary_dir = start.temporary_dir
+        if start.receipts_dir is not None:
+            self._receipts_dir = Path(start.receipts_dir)
+        if start.status is not None:
+            self.status = start.status
+        self._setup = start.setup
+        self._policies = start.policies
+        self._setup_defaults = start.setup_defaults
+
     def on_mount(self) -> None:
         self.refresh_info()
         self.set_interval(60, self.refresh_info)
-        if self.gate is not None:
+        if self._opening is not None:  # sign-in first; the registry opens behind it
+            from tui.workflows.signin.screen import SignInScreen
+
+            self._signin_screen = SignInScreen(None, name=self._signin_name, shown=self._open_registry)
+            self.push_screen(self._signin_screen, self._signed_in)
+            self.status = ("正在准备演示登记库……" if self._demo else "正在打开登记库……", "information")
+        elif self.gate is not None:
             self._start_signin(self.gate)
         elif self.services is None and self._setup is not None:
             self.push_screen(
@@ -245,6 +272,42 @@ class YibaoApp(App[int]):
 
     def refresh_info(self) -> None:
         self.info = info_of(self.services if self.services is not None else self.gate)
+
+    def _open_registry(self) -> None:
+        opening = self._opening
+        assert opening is not None
+        self.run_worker(opening, thread=True, name="open", exit_on_error=False)
+
+    def _opened(self, start: Any) -> None:
+        self._opening = None
+        self.begin(start)
+        screen = self._signin_screen
+        self._signin_screen = None
+        if start.gate is None:  # a registry that serves no policy yet: the setup screen instead
+            while len(self.screen_stack) > 1 and self.screen is not screen:
+                self.pop_screen()
+            if self.screen is screen:
+                self.pop_screen()
+            self.push_screen(SetupScreen(self._policies, **self._setup_defaults), self._finish_setup)
+            return
+        from tui.workflows.signin import DeskLock, idle_seconds
+
+        self.desk_lock = DeskLock(self, start.gate, idle_seconds=idle_seconds())
+        self.set_interval(5, self.desk_lock.check)
+        self.desk_lock.locked = self.services is None
+        self.refresh_info()
+        if start.status is None:
+            self.status = ("就绪。按 F1 查看帮助。", "information")
+        screen.ready(start.gate)
+
+    def _refused(self, error: BaseException) -> None:
+        from tui.launch import DeskRefused
+
+        message = error.message if isinstance(error, DeskRefused) else f"{type(error).__name__}: {error}"
+        if not isinstance(error, DeskRefused):
+            log.error("opening the registry failed", exc_info=error)
+        self.refusal = message
+        self.exit(2, return_code=2)
 
     # -- sign-in and the idle lock ----------------------------------------------------------
     def _start_signin(self, gate: SignInGate) -> None:
@@ -272,7 +335,8 @@ class YibaoApp(App[int]):
 
     @property
     def locked(self) -> bool:
-        return self.desk_lock is not None and self.desk_lock.locked
+        """Nobody signed in yet (or the idle lock is on); also while the registry opens."""
+        return self._opening is not None or (self.desk_lock is not None and self.desk_lock.locked)
 
     async def on_event(self, event: events.Event) -> None:
         from textual import events
@@ -294,6 +358,12 @@ class YibaoApp(App[int]):
 
     def on_worker_state_changed(self, event) -> None:
         worker = event.worker
+        if worker.name == "open" and worker.is_finished:
+            if worker.error is not None:
+                self._refused(worker.error)
+            elif worker.result is not None:
+                self._opened(worker.result)
+            return
         if worker.name != "setup" or not worker.is_finished:
             return
         if worker.error is not None:
@@ -389,9 +459,13 @@ class YibaoApp(App[int]):
 
 def run_desk(args: Any) -> int:
     """Open the desk for ``yibao [--db PATH] [--policy ID] [--clerk NAME] [--demo]``."""
-    from tui.launch import build_app
+    import sys
 
-    app = build_app(args)
-    if app is None:
+    from tui.launch import start_app
+
+    app = start_app(args)
+    code = app.run()
+    if app.refusal is not None:  # the registry could not be opened: say why, as before
+        print(f"无法打开窗口：{app.refusal}", file=sys.stderr)
         return 2
-    return int(app.run() or 0)
+    return int(code or 0)

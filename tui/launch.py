@@ -15,6 +15,7 @@ import socket
 import sys
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -150,10 +151,43 @@ def remove_stale_demos(root: Path) -> int:
     return removed
 
 
-def build_app(args: Any, *, clock: Callable[[], datetime] | None = None) -> YibaoApp | None:
-    """``clock``: the desk's time (tests fix it; default the machine's)."""
+class DeskRefused(Exception):
+    """The desk cannot open on this registry; ``message`` (Chinese) says why."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class DeskStart:
+    """What opening the registry found: the sign-in gate (or, for a registry that serves
+    no policy yet, what the setup screen needs), and the status line to show."""
+
+    gate: Any = None
+    temporary_dir: Path | None = None
+    receipts_dir: Path | None = None
+    status: tuple[str, str] | None = None
+    setup: Callable[[SetupChoice], Any] | None = None
+    policies: list[tuple[str, str]] = field(default_factory=list)
+    setup_defaults: dict[str, str] = field(default_factory=dict)
+
+
+def signin_name(args: Any) -> str:
+    """The name the sign-in screen shows at first: ``--clerk``, ``YIBAO_CLERK``, the last
+    clerk on this registry (``desk.json``). Light: read before the first screen is painted."""
+    if getattr(args, "demo", False):
+        return args.clerk or ""
+    from yibao.locations import last_clerk, resolve_url
+
+    return args.clerk or os.environ.get(ENV_CLERK) or last_clerk(resolve_url(args.db)) or ""
+
+
+def open_desk(args: Any, *, clock: Callable[[], datetime] | None = None) -> DeskStart:
+    """Open the registry the arguments name (for ``--demo``, build one first), load the
+    policy, check the day is covered: the slow part of a start, run by the desk in a worker
+    while the sign-in screen is already up. Raises ``DeskRefused`` with the Chinese reason."""
     from yibao.config import (
-        last_clerk,
         outreach_policy,
         registry_policy,
         remembered_policy,
@@ -171,22 +205,18 @@ def build_app(args: Any, *, clock: Callable[[], datetime] | None = None) -> Yiba
 
         gate = open_gate(url, policy_id, device=DEMO_DEVICE, clock=lambda: moment,
                          demo_clerks=tuple(demo_clerk_lines()))
-        app = YibaoApp(gate=gate, temporary_dir=workdir, receipts_dir=workdir / "receipts", signin_name=args.clerk or "",
-                        printer=getattr(args, "printer", None))
-        app.status = (f"演示登记库（{workdir}），日期固定为 {show_date(demo_day(moment))}。"
-                      "请用下列演示经办人员之一登录。", "warning")
-        return app
+        status = (f"演示登记库（{workdir}），日期固定为 {show_date(demo_day(moment))}。"
+                  "请用下列演示经办人员之一登录。", "warning")
+        return DeskStart(gate=gate, temporary_dir=workdir, receipts_dir=workdir / "receipts", status=status)
 
     url = resolve_url(args.db)
     try:
         unlock_registry(url)  # an encrypted laptop registry: its passphrase first, asked here only
     except RegistryError as error:
-        print(f"无法打开窗口：{error}", file=sys.stderr)
-        return None
+        raise DeskRefused(str(error)) from error
     stored = remembered_policy(url)  # the registry's own setting (read only: nothing created yet)
     given = (args.policy or "").strip() or (os.environ.get(ENV_POLICY) or "").strip() or None
     policy_id = resolve_policy(url, explicit=args.policy, remembered=stored)
-    clerk = args.clerk or os.environ.get(ENV_CLERK) or last_clerk(url) or ""
     device = socket.gethostname()
     if policy_id:
         try:
@@ -195,21 +225,19 @@ def build_app(args: Any, *, clock: Callable[[], datetime] | None = None) -> Yiba
             if recorded is None and policy_id in (given, stored, outreach_policy(url)):
                 gate.pending_policy = policy_id  # recorded by the first clerk to sign in
         except (RegistryError, ValueError) as error:  # PolicyError is a ValueError
-            print(f"无法打开窗口：{error}", file=sys.stderr)
-            return None
+            raise DeskRefused(str(error)) from error
         coverage = gate.coverage()
         if coverage.blocked:  # nothing to collect for: say why, open nothing
             gate.engine.dispose()
-            print(f"无法打开窗口：{coverage.message()}", file=sys.stderr)
-            return None
-        app = YibaoApp(gate=gate, signin_name=clerk, printer=getattr(args, "printer", None))
+            raise DeskRefused(coverage.message())
+        status: tuple[str, str] | None = None
         if given and recorded and given != recorded:
-            app.status = (f"注意：本登记库设定服务的政策是 {recorded}，本次按 {given} 打开。"
-                          "如需更改登记库的政策，请运行 yibao init --policy。", "warning")
+            status = (f"注意：本登记库设定服务的政策是 {recorded}，本次按 {given} 打开。"
+                      "如需更改登记库的政策，请运行 yibao init --policy。", "warning")
         if coverage is not None and (coverage.draft or coverage.missing):
-            before = app.status[0] if app.status[1] == "warning" else ""
-            app.status = (f"{year_notice(coverage)}{before}", "warning")  # the year comes first
-        return app
+            before = status[0] if status else ""
+            status = (f"{year_notice(coverage)}{before}", "warning")  # the year comes first
+        return DeskStart(gate=gate, status=status)
 
     def setup(choice: SetupChoice) -> SignInGate:
         gate = open_gate(url, choice.policy_id, device=choice.device, clock=clock, pending_policy=choice.policy_id)
@@ -218,10 +246,56 @@ def build_app(args: Any, *, clock: Callable[[], datetime] | None = None) -> Yiba
         remember_clerk(url, choice.clerk)
         return gate
 
-    return YibaoApp(
+    return DeskStart(
         setup=setup,
         policies=policy_choices(policy_id, url=url),
-        setup_defaults={"policy_id": policy_id, "clerk": clerk or "", "device": device},
-        signin_name=clerk,
-        printer=getattr(args, "printer", None),
+        setup_defaults={"policy_id": policy_id, "clerk": signin_name(args), "device": device},
     )
+
+
+def build_app(args: Any, *, clock: Callable[[], datetime] | None = None) -> YibaoApp | None:
+    """The desk with its registry already open (``open_desk`` before the app exists): tests
+    use it to look at the gate straight away. None when refused (the reason on stderr).
+    ``clock``: the desk's time (tests fix it; default the machine's)."""
+    try:
+        start = open_desk(args, clock=clock)
+    except DeskRefused as refusal:
+        print(f"无法打开窗口：{refusal.message}", file=sys.stderr)
+        return None
+    app = YibaoApp(signin_name=signin_name(args), printer=getattr(args, "printer", None))
+    app.begin(start)
+    return app
+
+
+def start_app(args: Any, *, clock: Callable[[], datetime] | None = None) -> YibaoApp:
+    """The desk as ``yibao`` opens it: the sign-in screen is painted at once, with only
+    Textual and the sign-in widgets imported; ``open_desk`` (SQLAlchemy, the models, the
+    policy, the registry) runs in a worker while the clerk types. An encrypted laptop
+    registry's passphrase is asked at the terminal first, before the screen takes it over.
+    A refusal ends the desk with the same Chinese message (``YibaoApp.refusal``)."""
+    if not getattr(args, "demo", False):
+        _ask_passphrase_first(args)
+    return YibaoApp(
+        opening=lambda: open_desk(args, clock=clock),
+        signin_name=signin_name(args),
+        printer=getattr(args, "printer", None),
+        demo=bool(getattr(args, "demo", False)),
+    )
+
+
+def _ask_passphrase_first(args: Any) -> None:
+    """For a registry file with a key file beside it (an encrypted laptop registry), ask
+    its passphrase now, at the terminal; refused, ``open_desk`` then says why."""
+    from yibao.locations import resolve_url
+
+    url = resolve_url(args.db)
+    if not url.startswith("sqlite"):
+        return
+    from yibao import cipher
+
+    path = Path(url.split(":///", 1)[-1].split("?", 1)[0])
+    if cipher.is_encrypted(path):
+        import contextlib
+
+        with contextlib.suppress(cipher.CipherError):  # open_desk meets the refusal and says it
+            cipher.key_for(path)  # remembered for this process: the worker asks nothing

@@ -24,10 +24,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
-
 ENV_SECRET = "YIBAO_BUNDLE_PASSPHRASE"
 KEY_SUFFIX = ".key"
 _N, _R, _P = 2**15, 8, 1  # scrypt cost: ~0.1 s and 32 MiB per unlock on a laptop
@@ -132,6 +128,9 @@ def unlock(db: Path, secret: str) -> bytes:
             f"外出登记库的密钥文件 {key_path(db).name} 无法读取或已损坏，登记库无法打开。"
             "请从备份恢复该文件（它须与登记库放在同一文件夹）。"
         ) from exc
+    from cryptography.exceptions import InvalidTag  # cryptography only when a registry is encrypted
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     for slot in slots:
         try:
             kek = _derive(secret, _unb64(slot["salt"]))
@@ -160,10 +159,14 @@ def dbapi() -> Any:
 
 # --- helpers -----------------------------------------------------------------------------
 def _derive(secret: str, salt: bytes) -> bytes:
+    from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
     return Scrypt(salt=salt, length=32, n=_N, r=_R, p=_P).derive(secret.strip().encode("utf-8"))
 
 
 def _slot(key: bytes, secret: str) -> dict[str, str]:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     salt, nonce = secrets.token_bytes(16), secrets.token_bytes(12)
     wrapped = AESGCM(_derive(secret, salt)).encrypt(nonce, key, _AAD)
     return {"kdf": "scrypt", "salt": _b64(salt), "nonce": _b64(nonce), "wrapped": _b64(wrapped)}

@@ -33,6 +33,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from yibao.db import RegistryError, reading_engine, write_engine
+from yibao.locations import (  # noqa: F401  (re-exported: yibao.config is where callers look)
+    ENV_DATA_DIR,
+    data_dir,
+    desk_entry,
+    last_clerk,
+    remember_clerk,
+)
 from yibao.models import (
     AuditLog,
     Clerk,
@@ -44,7 +51,6 @@ from yibao.models import (
     utcnow,
 )
 
-ENV_DATA_DIR = "YIBAO_DATA_DIR"
 ENV_DEVICE_ID = "YIBAO_DEVICE_ID"
 ENV_CLERK = "YIBAO_CLERK"
 ENV_POLICY = "YIBAO_POLICY"
@@ -73,19 +79,6 @@ class ClerkInfo(BaseModel):
     @property
     def is_admin(self) -> bool:
         return self.role is Role.ADMIN
-
-
-def data_dir() -> Path:
-    """The user's data directory for yibao (created if missing)."""
-    override = os.environ.get(ENV_DATA_DIR)
-    if override:
-        path = Path(override).expanduser()
-    else:
-        from platformdirs import user_data_dir
-
-        path = Path(user_data_dir("yibao", appauthor=False))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def default_clerk_name() -> str | None:
@@ -424,42 +417,8 @@ def set_registry_printer(
 # --- the last clerk per registry (``desk.json`` in the data directory) ------------------
 
 
-def _desk_json() -> Path:
-    return data_dir() / "desk.json"
-
-
-def _desk_entries() -> dict:
-    import json
-
-    try:
-        data = json.loads(_desk_json().read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _desk_entry(url: str) -> dict:
-    entry = _desk_entries().get(url, {})
-    return entry if isinstance(entry, dict) else {}
-
-
-def last_clerk(url: str) -> str | None:
-    """The clerk who last worked on the registry at ``url`` from this user account."""
-    name = _desk_entry(url).get("clerk")
-    return name.strip() or None if isinstance(name, str) else None
-
-
-def remember_clerk(url: str, name: str) -> None:
-    """Remember ``name`` as the last clerk on the registry at ``url`` (``desk.json``)."""
-    import json
-
-    data = _desk_entries()
-    data[url] = {"clerk": name}
-    _desk_json().write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
-
-
 def remembered_policy(url: str) -> str | None:
     """The registry's own ``registry_policy``; for a registry set up before it had one,
     the policy an older yibao remembered for it in ``desk.json``."""
-    legacy = _desk_entry(url).get("policy_id")
+    legacy = desk_entry(url).get("policy_id")
     return registry_policy_at(url) or (legacy if isinstance(legacy, str) and legacy else None)

@@ -23,7 +23,13 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import StaticPool
 
-ENV_URL = "YIBAO_DATABASE_URL"
+from yibao.locations import (  # noqa: F401  (re-exported: yibao.db is where callers look)
+    ENV_URL,
+    default_database_url,
+    resolve_url,
+    sqlite_url,
+)
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 IMMEDIATE_OPTION = "yibao_sqlite_immediate"
 BUSY_TIMEOUT_MS = 15_000  # how long one attempt at SQLite's write lock waits
@@ -62,29 +68,6 @@ def include_object(obj: Any, name: str | None, type_: str, reflected: bool, comp
 
 class RegistryError(RuntimeError):
     """The registry cannot be opened or upgraded; the message is Chinese."""
-
-
-def default_database_url() -> str:
-    """``YIBAO_DATABASE_URL`` if set, else a SQLite file in the user's data directory."""
-    env = os.environ.get(ENV_URL)
-    if env:
-        return env
-    from yibao.config import data_dir
-
-    return sqlite_url(data_dir() / "registry.sqlite3")
-
-
-def sqlite_url(path: str | os.PathLike[str]) -> str:
-    return f"sqlite:///{Path(path).expanduser().resolve()}"
-
-
-def resolve_url(db: str | None) -> str:
-    """Turn the ``--db`` argument into a URL: a URL stays, a path becomes a SQLite URL."""
-    if not db:
-        return default_database_url()
-    if "://" in db:
-        return db
-    return sqlite_url(db)
 
 
 def _is_memory(url: sa.URL) -> bool:

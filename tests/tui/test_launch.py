@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.outreach.test_laptop_policy import laptop  # noqa: F401  (fixture)
-from tests.tui.conftest import SIZE, settle
+from tests.tui.conftest import SIZE, burst, settle
 from tui.launch import build_app as _build_app
 from tui.screens.home import HomeScreen
 from tui.screens.setup import SetupScreen
@@ -237,3 +237,128 @@ def test_the_demo_day_is_one_on_which_a_newborn_the_document_covers_can_be_enrol
         assert day > effective.start
     if policy_id == "shanyin-2025":
         assert str(day) == "2025-02-10"
+
+
+# --- the desk as ``yibao`` starts it: sign-in painted first, the registry opened behind it ---
+
+
+def _held(app):  # type: ignore[no-untyped-def]
+    """Hold ``app``'s registry opening until the returned event is set, so the test can type
+    before the worker has finished (as a quick clerk does right after launch)."""
+    import threading
+
+    opening, release = app._opening, threading.Event()
+
+    def held():  # type: ignore[no-untyped-def]
+        assert release.wait(30), "the test never let the registry open"
+        return opening()
+
+    app._opening = held
+    return release
+
+
+def _start(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from tui.launch import start_app
+
+    return start_app(args, clock=lambda: datetime(2024, 10, 15, 2, 0, tzinfo=UTC))
+
+
+async def test_typed_before_the_registry_is_open_signs_in_once_it_is(tmp_path: Path) -> None:
+    db = tmp_path / "hall.sqlite3"
+    _admin(db, "赵六")
+    app = _start(_args(db=str(db)))
+    release = _held(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, SignInScreen) and app.gate is None
+        assert app.screen.query_one("#signin-name").value == "赵六"  # the last clerk, prefilled
+        await pilot.press("f2")  # nothing opens before sign-in, not even while the registry opens
+        assert isinstance(app.screen, SignInScreen) and "请先登录" in app.status[0]
+        await pilot.press("enter", *"999999", "enter")  # a wrong PIN, typed at once
+        assert "正在打开登记库" in str(app.screen.query_one("#signin-error").render())
+        release.set()
+        await settle(app, pilot)
+        assert isinstance(app.screen, SignInScreen) and app.services is None
+        error = str(app.screen.query_one("#signin-error").render())
+        assert "姓名或密码不对" in error and "1 次" in error
+        assert (app.info.jurisdiction, app.info.benefit_year) == ("商南县", 2025)
+        await _sign_in(app, pilot, "赵六")
+        assert isinstance(app.screen, HomeScreen) and app.services.clerk.name == "赵六"
+
+
+async def test_a_new_registry_opened_behind_the_screen_asks_the_password_again(tmp_path: Path) -> None:
+    app = _start(_args(db=str(tmp_path / "new.sqlite3"), policy="shangnan-2025"))
+    release = _held(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press(*"刘芳", "enter", *PIN, "enter")
+        release.set()
+        await settle(app, pilot)
+        assert isinstance(app.screen, SignInScreen) and app.screen.first_admin
+        assert app.focused is app.screen.query_one("#signin-again")
+        assert "再次输入密码" in str(app.screen.query_one("#signin-error").render())
+        await pilot.press(*PIN, "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, HomeScreen) and app.services.clerk.role.label == "管理人员"
+
+
+async def test_a_registry_serving_no_policy_yet_turns_to_the_setup_screen(tmp_path: Path) -> None:
+    app = _start(_args(db=str(tmp_path / "new.sqlite3")))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert isinstance(app.screen, SetupScreen) and app.gate is None
+
+
+@pytest.mark.parametrize(
+    ("make", "said"),
+    [
+        (lambda tmp: {"policy": "nowhere-2025", "db": str(tmp / "r.sqlite3")}, "找不到政策"),
+        (lambda tmp: {"db": str(tmp / "folder"), "policy": "shangnan-2025"}, "是一个文件夹"),
+    ],
+)
+async def test_a_registry_that_cannot_open_ends_the_desk_with_the_chinese_reason(
+    tmp_path: Path, make, said: str  # type: ignore[no-untyped-def]
+) -> None:
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "folder" / "x").write_text("")
+    app = _start(_args(**make(tmp_path)))
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(500):  # the worker's refusal ends the app (settle would re-raise it)
+            if app.refusal is not None:
+                break
+            await pilot.pause(0.02)
+    assert app.refusal is not None and said in app.refusal, app.refusal
+    assert app.return_code == 2
+
+
+def test_run_desk_prints_the_refusal_and_exits_2(tmp_path: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    from tui.app import YibaoApp, run_desk
+
+    def run(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        self.refusal = "登记库文件不存在：x。"  # as the worker leaves it
+        return None
+
+    monkeypatch.setattr(YibaoApp, "run", run)
+    assert run_desk(_args(db=str(tmp_path / "r.sqlite3"))) == 2
+    assert "无法打开窗口：登记库文件不存在" in capsys.readouterr().err
+
+
+async def test_name_enter_pin_typed_in_one_burst_while_the_registry_opens_signs_in(tmp_path: Path) -> None:
+    """Walk finding: typed at 20 keys a second right after launch, the first PIN digit went
+    into the name (演示经办员2) and the sign-in was refused: Enter in the name moved on only
+    once its ``Input.Submitted`` message was handled, after the next key had been taken."""
+    db = tmp_path / "hall.sqlite3"
+    _admin(db, "赵六")
+    app = _start(_args(db=str(db)))
+    release = _held(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.screen.query_one("#signin-name").value = ""
+        burst(app, *"赵六", "enter", *PIN, "enter")
+        await pilot.pause()
+        assert app.screen.query_one("#signin-name").value == "赵六"
+        assert app.screen.query_one("#signin-password").value == PIN
+        release.set()
+        await settle(app, pilot)
+        assert isinstance(app.screen, HomeScreen), app.screen.query_one("#signin-error").render()
+        assert isinstance(app.screen, HomeScreen) and app.services.clerk.name == "赵六"

@@ -9,8 +9,6 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from yibao.services.signin import IDLE_MINUTES
-
 if TYPE_CHECKING:
     from tui.app import YibaoApp
     from yibao.services import Services
@@ -23,6 +21,8 @@ def idle_seconds() -> float:
     """``IDLE_MINUTES`` (10), or ``YIBAO_IDLE_MINUTES`` when set to a whole number 1–60
     (a county office may want less); anything else is ignored."""
     text = (os.environ.get(ENV_IDLE) or "").strip()
+    from yibao.services.signin import IDLE_MINUTES
+
     minutes = int(text) if text.isdigit() and 1 <= int(text) <= 60 else IDLE_MINUTES
     return minutes * 60.0
 
@@ -33,11 +33,15 @@ class DeskLock:
         app: YibaoApp,
         gate: SignInGate,
         *,
-        idle_seconds: float = IDLE_MINUTES * 60,
+        idle_seconds: float | None = None,  # None: IDLE_MINUTES
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.app = app
         self.gate = gate
+        if idle_seconds is None:
+            from yibao.services.signin import IDLE_MINUTES
+
+            idle_seconds = IDLE_MINUTES * 60.0
         self.idle_seconds = idle_seconds
         self.monotonic = monotonic
         self.last_input = monotonic()

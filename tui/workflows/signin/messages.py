@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from yibao.services import Services
+if TYPE_CHECKING:  # the sign-in screen paints before the storage layer is imported
+    from yibao.services import Services
 
 
 @dataclass

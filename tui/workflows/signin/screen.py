@@ -5,10 +5,16 @@ password twice); unlock (after the idle lock: the same clerk's password brings b
 screen underneath as it was; another clerk signing in starts from the home screen).
 ``yibao --demo`` lists its demo clerks and their PINs here. Checking runs in a worker;
 a refusal is shown in Chinese and the password field cleared.
+
+At start-up the screen is painted before the registry is open (``gate=None``): the clerk
+types meanwhile, and Enter waits ("正在打开登记库……") until ``ready(gate)`` hands it the
+gate; a new registry then asks for the password a second time. This module imports
+Textual and the desk's widgets only (a test checks that SQLAlchemy is not among them).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import events, on, work
@@ -49,7 +55,14 @@ class NameInput(Input):
 class SignInScreen(Screen["Services | None"]):
     """Dismisses with the signed-in clerk's ``Services``."""
 
-    BINDINGS: ClassVar[list[Binding]] = keymap.bindings((keymap.SUBMIT,))
+    # Enter moves on (or signs in) as the key arrives, before the keys typed after it reach
+    # a field: as an ``Input.Submitted`` message it came only once the app got round to it,
+    # so a quick clerk's first PIN digits (or, while the registry opens behind the screen,
+    # several) landed in the name.
+    BINDINGS: ClassVar[list[Binding]] = [
+        *keymap.bindings((keymap.SUBMIT,)),
+        Binding("enter", "enter", show=False, priority=True),
+    ]
     DEFAULT_CSS = """
     SignInScreen #signin-body { width: 64; height: auto; margin: 1 4; }
     SignInScreen #signin-intro { margin-bottom: 1; }
@@ -58,18 +71,21 @@ class SignInScreen(Screen["Services | None"]):
 
     def __init__(
         self,
-        gate: SignInGate,
+        gate: SignInGate | None,
         *,
         name: str = "",
         locked_by: str | None = None,
         idle_minutes: int | None = 10,  # None: locked with F12, not for being away
+        shown: Callable[[], None] | None = None,
     ) -> None:
         super().__init__()
         self.gate = gate
         self._name = name
         self.locked_by = locked_by  # the clerk whose screen lies underneath (idle lock)
         self.idle_minutes = idle_minutes
-        self.first_admin = gate.needs_first_admin()
+        self.first_admin = gate is not None and gate.needs_first_admin()
+        self._waiting = False  # Enter pressed before the registry was open: sign in once it is
+        self._shown = shown  # called once the screen has been painted (the desk opens the registry)
 
     def compose(self) -> ComposeResult:
         yield DeskHeader("登录")
@@ -83,13 +99,35 @@ class SignInScreen(Screen["Services | None"]):
                 yield Label("再次输入密码")
                 yield Input(password=True, placeholder="与上面相同", id="signin-again")
             yield Static("", id="signin-error", classes="error")
-            if self.gate.demo_clerks:
-                lines = "\n".join(
-                    f"  {name}（{label}）  PIN {pin}" for name, label, pin in self.gate.demo_clerks
-                )
-                yield Static(f"演示经办人员（仅演示库）：\n{lines}", id="signin-demo")
+            demo = self._demo_lines()
+            yield Static(demo, id="signin-demo").set_styles(display="block" if demo else "none")
         yield StatusLine()
         yield DeskFooter()
+
+    def _demo_lines(self) -> str:
+        clerks = getattr(self.gate, "demo_clerks", ())
+        if not clerks:
+            return ""
+        lines = "\n".join(f"  {name}（{label}）  PIN {pin}" for name, label, pin in clerks)
+        return f"演示经办人员（仅演示库）：\n{lines}"
+
+    def ready(self, gate: SignInGate) -> None:
+        """The registry is open: from now on the gate checks passwords. A new registry adds
+        the second password field; an Enter pressed while waiting is acted on now."""
+        self.gate = gate
+        self.first_admin = gate.needs_first_admin()
+        if self.first_admin:
+            body = self.query_one("#signin-body", Vertical)
+            body.mount(Label("再次输入密码"), Input(password=True, placeholder="与上面相同", id="signin-again"),
+                       after="#signin-password")
+        self.query_one("#signin-intro", Static).update(self._intro())
+        demo = self.query_one("#signin-demo", Static)
+        demo.update(self._demo_lines())
+        demo.display = bool(gate.demo_clerks)
+        if self._waiting:
+            self._waiting = False
+            self.query_one("#signin-error", Static).update("")
+            self.call_after_refresh(self.action_submit)
 
     def _intro(self) -> str:
         if self.first_admin:
@@ -116,21 +154,31 @@ class SignInScreen(Screen["Services | None"]):
         # which the same clerk mostly lifts, goes straight to the password; F12 hands over.
         returning = self._name and self.locked_by and self.idle_minutes is not None
         self.query_one("#signin-password" if returning else "#signin-name", Input).focus()
+        if self._shown is not None:
+            self.call_after_refresh(self._shown)
 
-    @on(Input.Submitted, "#signin-name")
-    def _next(self) -> None:
-        self.query_one("#signin-password", Input).focus()
-
-    @on(Input.Submitted, "#signin-password")
-    def _password_done(self) -> None:
-        if self.first_admin:
-            self.query_one("#signin-again", Input).focus()
+    def action_enter(self) -> None:
+        focused = self.focused.id if self.focused is not None else None
+        # ``set_focus``, not ``focus()``: the latter only schedules the move
+        if focused == "signin-name":
+            self.set_focus(self.query_one("#signin-password", Input))
+        elif focused == "signin-password" and self.first_admin:
+            self.set_focus(self.query_one("#signin-again", Input))
         else:
-            self.action_submit()
+            self._submit_after_typed()
 
-    @on(Input.Submitted, "#signin-again")
-    def _again_done(self) -> None:
-        self.action_submit()
+    def _submit_after_typed(self) -> None:
+        """Submit once every field has taken the keys already sent to it: each field handles
+        its keys in turn from its own queue, so the submit waits at the end of each queue."""
+        fields = list(self.query(Input))
+
+        def after(rest: list[Input]) -> None:
+            if rest:
+                rest[0].call_later(after, rest[1:])
+            else:
+                self.action_submit()
+
+        after(fields)
 
     def action_submit(self) -> None:
         name = self.query_one("#signin-name", Input).value.strip()
@@ -145,11 +193,20 @@ class SignInScreen(Screen["Services | None"]):
             self._show_error("；".join(problems) + "。")
             self.query_one("#signin-name" if not name else "#signin-password", Input).focus()
             return
+        if self.gate is None:  # still opening the registry: signed in as soon as it is open
+            self._waiting = True
+            self.query_one("#signin-error", Static).update("正在打开登记库……")
+            return
+        if self.first_admin and not again:
+            self.query_one("#signin-error", Static).update("这是新的登记库：请再次输入密码，然后按 Enter。")
+            self.query_one("#signin-again", Input).focus()
+            return
         self.query_one("#signin-error", Static).update("正在核对……")
         self._check(name, password, again)
 
     @work(thread=True, exclusive=True, group="signin")
     def _check(self, name: str, password: str, again: str) -> None:
+        assert self.gate is not None  # action_submit waits for the registry
         try:
             if self.first_admin:
                 services = self.gate.first_admin(name, password, again)
