@@ -64,12 +64,38 @@ def _p(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(len(values) * q))]
 
 
+CLERK, PASSWORD = "查询员", "258014"
+
+
+def _add_clerk(path: Path) -> None:
+    """The 经办 the desk signs in as (sign-in never creates a clerk); kept if already there."""
+    from datetime import UTC, datetime
+
+    from sqlmodel import Session, select
+
+    from yibao.auth import hash_password
+    from yibao.db import open_registry, sqlite_url
+    from yibao.models import Clerk, Device
+
+    engine = open_registry(sqlite_url(path))
+    with Session(engine) as session:
+        if session.exec(select(Clerk).where(Clerk.name == CLERK)).first() is None:
+            device = session.exec(select(Device)).first()
+            now = datetime.now(UTC)
+            session.add(Clerk(name=CLERK, role="clerk", device_id=device.id if device else "bench",
+                              password_hash=hash_password(PASSWORD), password_set_at=now,
+                              created_at=now, updated_at=now))
+            session.commit()
+    engine.dispose()
+
+
 async def time_desk(path: Path, queries: list[str]) -> list[float]:
     from tui.app import YibaoApp
     from yibao.db import sqlite_url
     from yibao.services import Services
 
-    services = Services.open(url=sqlite_url(path), policy_id="shangnan-2025", clerk_name="王芳")
+    _add_clerk(path)
+    services = Services.open(url=sqlite_url(path), policy_id="shangnan-2025", clerk_name=CLERK, password=PASSWORD)
     app = YibaoApp(services=services)
     samples: list[float] = []
     async with app.run_test(size=(120, 36)) as pilot:
