@@ -187,7 +187,9 @@ def _outreach_export(args: argparse.Namespace) -> int:
     print(f"已导出外出登记数据包：{result.path}")
     print(f"  范围：{result.town}{result.village or ''}；参保人 {c.get('person', 0)} 人，家庭户 {c.get('household', 0)} 户，"
           f"参保登记 {c.get('enrolment', 0)} 条，缴费 {c.get('payment', 0)} 笔")
-    print(f"  外出设备收据号前缀：{result.prefix}；政策：{policy.id}；年度：{year - 1}、{year}")
+    # the files activated here travel too (the laptop picks each year's): not only ``policy.id``
+    print(f"  外出设备收据号前缀：{result.prefix}；政策：本库已启用的各年度文件（设立时为 {policy.id}）；"
+          f"收缴 {year} 年度（含 {year - 1} 年度）")
     print(f"  设备登记码：{result.enrol_code}")
     print("  数据包已用口令加密。请把口令和设备登记码当面告诉外出组（不要写在U盘上）；")
     print("  在外出电脑上运行：yibao --db 新登记库文件 outreach open 该文件 --code 设备登记码")
