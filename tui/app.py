@@ -28,7 +28,7 @@ from tui.localise import DeskPalette, localise_textual
 from tui.screens.home import HomeScreen
 from tui.screens.setup import SetupChoice, SetupScreen
 from tui.widgets.header import DeskInfo
-from tui.widgets.ordered_keys import focus_at_once, order_field_keys
+from tui.widgets.ordered_keys import order_field_keys
 from tui.workflows import WORKFLOWS, make_screen
 from tui.write_wait import WAITING, WriteWaiting, watch_writes
 from yibao.timezone import LOCAL_TZ
@@ -43,7 +43,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 localise_textual()
 order_field_keys()
-focus_at_once()
 
 SetupHandler = Callable[[SetupChoice], "SignInGate"]  # opens the registry with the choice
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from textual import events
-from textual.dom import NoScreen
 from textual.widget import Widget
 from textual.widgets import Input, OptionList, Select, SelectionList
 from textual.widgets._select import SelectOverlay
@@ -117,30 +116,3 @@ def order_field_keys() -> None:
         # (F5: payment → 退费原因); the keys typed after it are meant for the next field.
         for kind in (OptionList, ToggleButton):  # SelectOverlay keeps its own
             kind._on_key = _own_binding_first  # type: ignore[method-assign,assignment]
-
-
-_original_focus: Callable[..., Widget] | None = None
-
-
-def _focus(self: Widget, scroll_visible: bool = True) -> Widget:
-    """Textual's ``focus`` only asks the app to move the focus later, behind the keys already
-    queued to it: Enter, Down, Down, Enter typed at once on a Select went to the Select, not to
-    the list it opened, and the choice was lost. A widget already on the current screen takes
-    the focus now (the deferred call then finds it there); one being mounted waits as before."""
-    assert _original_focus is not None
-    app = self.app
-    try:
-        screen = self.screen
-    except NoScreen:
-        return _original_focus(self, scroll_visible)
-    if self.is_attached and screen is app.screen and self.focusable:
-        screen.set_focus(self, scroll_visible=scroll_visible)
-    return _original_focus(self, scroll_visible)
-
-
-def focus_at_once() -> None:
-    """Install once, when the desk's app class is imported."""
-    global _original_focus
-    if _original_focus is None:
-        _original_focus = Widget.focus
-        Widget.focus = _focus  # type: ignore[method-assign]

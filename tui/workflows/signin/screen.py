@@ -44,8 +44,10 @@ class NameInput(Input):
             event.stop()
             event.prevent_default()
             password = self.screen.query_one("#signin-password", Input)
-            password.focus()
-            # behind the focus in the field's queue (which selects its text), before the
+            # ``set_focus``, not ``focus()`` (which only schedules the move): the digits typed
+            # after this one must reach the password field
+            self.screen.set_focus(password)
+            # behind the focus event in the field's queue (which selects its text), before the
             # digits typed after this one
             password.call_later(password.insert_text_at_cursor, event.character)
             return
