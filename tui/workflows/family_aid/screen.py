@@ -176,6 +176,7 @@ class FamilyAidScreen(PrintsReceipts, WorkflowScreen):
         self._paying = False
         self._bind_args = BindArgs(relation="", evidence="", commitment_signed=False, payer=None)
         self._reloading = False  # re-reading the payer after paying: keep the result shown
+        self._left_for_workflow = False  # covered by another workflow (not a confirmation)
         self.unknown_payer: str | None = None  # the number typed when the registry knows nobody
 
     # -- layout ----------------------------------------------------------------------------
@@ -219,7 +220,7 @@ class FamilyAidScreen(PrintsReceipts, WorkflowScreen):
     def on_screen_resume(self) -> None:
         """Back from another workflow (F2, where a relative's 户籍地 was filled in): the list's
         decisions are re-read, not left as they were before."""
-        if self.payer is not None and getattr(self, "_left_for_workflow", False):
+        if self.payer is not None and self._left_for_workflow:
             self._left_for_workflow = False
             self._reloading = bool(self.query_one("#fa-result").display)
             self.call(PayerOpened, open_payer, self.services, person_id=self.payer.id)
