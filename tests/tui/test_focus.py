@@ -163,3 +163,34 @@ async def test_f4_enter_on_a_wrong_payer_number_stays_to_correct_it(app, service
         await settle(app, pilot)
         assert _value(app, "#fa-payer") == family.head_number
         assert _value(app, "#fa-relative") == ""
+
+
+async def test_f3_year_chosen_moves_on_whichever_part_of_the_select_had_the_focus(app, services, family, clock) -> None:  # type: ignore[no-untyped-def]
+    """Choosing 待遇年度 hands the focus from the Select's open list back to the Select a
+    moment later (Textual queues it); under load ``Select.Changed`` can be handled before
+    that. The list is part of the Select: the re-assessment still moves on to 实收金额.
+    (CI once failed on this ordering: the focus stayed on 待遇年度.)"""
+    from textual.widgets import Select
+    from textual.widgets._select import SelectOverlay
+
+    clock.set_local(2025, 1, 10)  # born 2024-12-20, <90 days to the year's end: the guardian chooses
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f3", *family.head_number, "tab", *"Q611023004", "tab", "tab", *"张四宝", "tab")
+        await pilot.press("enter", "down", "enter", "tab", *"20241220", "ctrl+s")
+        await settle(app, pilot)
+        assert app.focused.id == "nb-year"
+        gate = threading.Event()
+        services.newborns.assess = _held(services.newborns.assess, gate)
+        await pilot.press("enter")  # the list opens: the focus is in it
+        select = app.screen.query_one("#nb-year", Select)
+        assert isinstance(app.focused, SelectOverlay)
+        select.value = 2025  # Changed is handled while the list still holds the focus …
+        await pilot.pause()
+        select.expanded = False
+        select.focus()  # … and only then does the Select take it back
+        await pilot.pause()
+        assert app.focused is select
+        gate.set()
+        await settle(app, pilot)
+        assert "2025-01-01 至 2025-12-31" in shown(app.screen.query_one("#nb-decision"))
+        assert app.focused.id == "nb-received"

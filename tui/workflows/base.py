@@ -75,6 +75,18 @@ def outcome_message(error: BaseException, answer: type[Answer], token: int) -> R
     return Failed(f"{type(error).__name__}: {error}", answer, token)
 
 
+def field_of(widget: object) -> object:
+    """The form field ``widget`` is part of: a Select's open list is the Select. Choosing
+    from the list hands the focus back to the Select a moment later (Textual queues it), so
+    a call made from ``Select.Changed`` may find the focus on either."""
+    node = widget
+    while node is not None:
+        if isinstance(node, Select):
+            return node
+        node = getattr(node, "parent", None)
+    return widget
+
+
 class ServiceCalls:
     """``call()`` for any node with ``run_worker`` / ``post_message`` (screens and modals)."""
 
@@ -97,7 +109,7 @@ class ServiceCalls:
         self._latest[kind] = token
         node = self._node()
         self._focus_at = {t: w for t, w in self._focus_at.items() if t in self._latest.values()}
-        self._focus_at[token] = getattr(node, "focused", None)  # where the clerk was
+        self._focus_at[token] = field_of(getattr(node, "focused", None))  # where the clerk was
 
         def job() -> None:
             worker = get_current_worker()
@@ -127,7 +139,7 @@ class ServiceCalls:
         where they were when the call was made; True when moved."""
         node = self._node()
         before = getattr(self, "_focus_at", {}).pop(message.token, None)
-        if node.focused is not before:
+        if field_of(node.focused) is not before:
             return False
         widgets = node.query(selector)
         if not widgets or not widgets.first().display:
