@@ -101,31 +101,61 @@ def info_of(services: Any) -> DeskInfo:
 
 # Keys after which the focus may move (Enter moves on like Tab; Enter opens a list).
 _FOCUS_KEYS = frozenset({"enter", "tab", "shift+tab"})
-_FOCUS_WAIT_S = 0.15
+_FOCUS_STALL_S = 0.3  # a look every so often: still working, or waiting on the app?
+_FOCUS_WORKING_CPU_S = 0.01  # CPU the process used in that time: it is working, just slowly
+_FOCUS_WAIT_MAX_S = 2.0
 
 
 async def _let_focus_move(target: Widget) -> None:
     """The app hands a key to the focused widget's queue and goes on to the next key at once,
     so keys typed right after Enter or Tab (a card reader, a paste, a fast clerk on a busy
     machine) went to the field being left: a name typed after Enter landed in the certificate
-    number. Here the app waits, briefly, until the field and the containers up to its screen
-    have handled what that key set off (Submitted bubbling up, the screen's focus_next), so the
-    next key goes where the focus went."""
+    number. Here the app waits until the field and the containers up to its screen have
+    handled what that key set off (Submitted bubbling up, the screen's focus_next), so the
+    next key goes where the focus went. It waits as long as the process is working (a
+    loaded machine is slow, not stuck) and gives up when it idles: a handler waiting on the
+    app itself, which is busy here."""
     import asyncio
+    import time
 
     chain: list[MessagePump] = [p for p in target.ancestors_with_self if not isinstance(p, App)]
+    loop = asyncio.get_running_loop()
+    give_up = loop.time() + _FOCUS_WAIT_MAX_S
 
-    async def drained(pump: MessagePump) -> None:
+    async def idle(pump: MessagePump) -> bool | None:
+        """Whether ``pump`` had nothing left to handle once it had handled what came before
+        (asked from inside its own queue: a handler that awaits has already taken its message
+        off the queue, so looking at the queue from here would call it idle); None: stuck."""
+        answer: list[bool] = []
         done = asyncio.Event()
-        if pump.call_later(done.set):  # runs once what is queued before it has been handled
-            await done.wait()
 
-    try:
-        async with asyncio.timeout(_FOCUS_WAIT_S):
-            while busy := [p for p in chain if not p._message_queue.empty()]:  # noqa: SLF001
-                await drained(busy[0])
-    except TimeoutError:
-        pass  # a handler waiting on the app itself: let the keys flow as before
+        def probe() -> None:
+            # the pump peeks at the message after the one it handles (to merge the two)
+            peeked = getattr(pump, "_pending_message", None) is not None
+            answer.append(pump._message_queue.empty() and not peeked)  # noqa: SLF001
+            done.set()
+
+        if not pump.call_later(probe):
+            return True  # closed: nothing more will come from it
+        while not done.is_set():
+            cpu = time.process_time()
+            try:
+                async with asyncio.timeout(min(_FOCUS_STALL_S, max(0.0, give_up - loop.time()))):
+                    await done.wait()
+            except TimeoutError:
+                if time.process_time() - cpu < _FOCUS_WORKING_CPU_S or loop.time() >= give_up:
+                    return None
+        return answer[0]
+
+    while True:
+        settled = True
+        for pump in chain:  # the field first: what it posts bubbles up to the screen
+            state = await idle(pump)
+            if state is None:
+                return  # let the keys flow as before
+            settled = settled and state
+        if settled:
+            return
 
 
 class YibaoApp(App[int]):

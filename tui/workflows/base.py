@@ -125,6 +125,18 @@ class ServiceCalls:
                         exclusive=True, exit_on_error=False)
         return token
 
+    def call_from(
+        self, origin: object, answer: Callable[[R], Answer], fn: Callable[P, R],
+        *args: P.args, **kwargs: P.kwargs,
+    ) -> int:
+        """``call`` made by a choice in ``origin`` (a Select's ``Changed``): the clerk is at
+        ``origin``, wherever the focus is at that instant. Closing a Select's list can leave
+        the focus on nobody until the Select takes it back (Textual queues that), so the
+        focus read then would make the answer's ``focus_after`` think the clerk moved on."""
+        token = self.call(answer, fn, *args, **kwargs)
+        self._focus_at[token] = field_of(origin)
+        return token
+
     def _node(self) -> Screen[object]:
         # Mixed into screens and modals only: ``focused``, ``query`` and the workers are theirs.
         return cast("Screen[object]", self)
@@ -139,7 +151,10 @@ class ServiceCalls:
         where they were when the call was made; True when moved."""
         node = self._node()
         before = getattr(self, "_focus_at", {}).pop(message.token, None)
-        if field_of(node.focused) is not before:
+        now = field_of(node.focused)
+        # Nobody focused (a Select's list just closed, the Select not yet given the focus
+        # back: Textual queues that behind the keys being handled) is not a clerk moving on.
+        if now is not before and now is not None:
             return False
         widgets = node.query(selector)
         if not widgets or not widgets.first().display:

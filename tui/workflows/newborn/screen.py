@@ -218,7 +218,7 @@ class NewbornScreen(ChoosesYear, PrintsReceipts, WorkflowScreen):
         if self.baby is None or event.value is Select.NULL or self.done is not None:
             return
         self.status("正在按所选待遇年度重新核定……")
-        self.call(NewbornReassessed, reassess, self.services, self.baby.id, int(event.value))
+        self.call_from(event.select, NewbornReassessed, reassess, self.services, self.baby.id, int(event.value))
 
     @on(Input.Submitted)
     def _next_field(self, event: Input.Submitted) -> None:
