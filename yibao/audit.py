@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlmodel import Session, SQLModel, col, select
 
+from yibao.auditchain import SnapshotText
 from yibao.idnumbers import mask, mask_birth_cert
 from yibao.models import AuditLog, AuditOutcome, new_ordered_ids, to_storage
 
@@ -225,8 +226,8 @@ def record_many(
                 "entity_id": entry.get("entity_id"),
                 "person_id": entry.get("person_id"),
                 "summary": entry.get("summary", ""),
-                "before": before if before is None or type(before) is Snapshot else snapshot(before),
-                "after": after if after is None or type(after) is Snapshot else snapshot(after),
+                "before": _snapshot_of(before),
+                "after": _snapshot_of(after),
             }
         )
     connection = session.connection()
@@ -234,10 +235,22 @@ def record_many(
     if connection.dialect.name == "sqlite":
         _insert_sqlite(connection, rows, texts)
     else:
+        import json
+
         from yibao.bulk import insert_rows
 
+        for row in rows:  # the JSON column takes values, not text
+            for name in ("before", "after"):
+                if type(row[name]) is SnapshotText:
+                    row[name] = json.loads(row[name])
         insert_rows(session, AuditLog, rows)
     return len(rows)
+
+
+def _snapshot_of(value: Any) -> Any:
+    if value is None or type(value) is Snapshot or type(value) is SnapshotText:
+        return value
+    return snapshot(value)
 
 
 def _insert_sqlite(

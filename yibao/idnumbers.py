@@ -93,13 +93,14 @@ def validate(raw: str, *, today: date | None = None) -> str:
 def parse(raw: str, *, today: date | None = None) -> IdInfo:
     """Validate ``raw`` and derive birth date, sex and birth region."""
     number = normalise(raw)
-    shown = mask(number) if len(number) >= 10 else "所输号码"
     if not number:
         raise InvalidIdNumber("未输入身份证号码。请输入18位居民身份证号码。")
     upgraded = False
     if len(number) == 15:
         if not number.isdigit():
-            raise InvalidIdNumber(f"15位身份证号码 {shown} 只能由数字组成。请核对证件后重新输入。")
+            raise InvalidIdNumber(
+                f"15位身份证号码 {_shown(number)} 只能由数字组成。请核对证件后重新输入。"
+            )
         number = upgrade_15(number)
         upgraded = True
     if len(number) != 18:
@@ -110,26 +111,25 @@ def parse(raw: str, *, today: date | None = None) -> IdInfo:
         raise InvalidIdNumber(
             "身份证号码前17位必须是数字，最后一位是数字或字母X。请核对证件后重新输入。"
         )
-    try:
-        birth = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
-    except ValueError:
+    birth = _birth_date(number[6:14])
+    if birth is None:
         raise InvalidIdNumber(
-            f"身份证号码 {shown} 中的出生日期（第7至14位 {number[6:14]}）不是有效日期。请核对证件后重新输入。"
-        ) from None
+            f"身份证号码 {_shown(number)} 中的出生日期（第7至14位 {number[6:14]}）不是有效日期。请核对证件后重新输入。"
+        )
     if birth.year < 1880 or (today is not None and birth > today):
         raise InvalidIdNumber(
-            f"身份证号码 {shown} 中的出生日期 {birth.isoformat()} 不合理。请核对证件后重新输入。"
+            f"身份证号码 {_shown(number)} 中的出生日期 {birth.isoformat()} 不合理。请核对证件后重新输入。"
         )
     expected = ric.calc_check_digit(number)
     if number[17] != expected:
         raise InvalidIdNumber(
-            f"身份证号码 {shown} 的校验码（最后一位）与前17位不符，号码中有抄错的数字。"
+            f"身份证号码 {_shown(number)} 的校验码（最后一位）与前17位不符，号码中有抄错的数字。"
             "请逐位核对证件后重新输入，不要只改最后一位。"
         )
     found = birth_place(number[:6], birth.year)
     if found is None:
         raise InvalidIdNumber(
-            f"身份证号码 {shown} 的前6位地址码 {number[:6]} 在 {birth.year} 年不是有效的行政区划代码。"
+            f"身份证号码 {_shown(number)} 的前6位地址码 {number[:6]} 在 {birth.year} 年不是有效的行政区划代码。"
             "请核对证件；确属有效证件的，请报经办机构核实。"
         )
     region_name, first_year = found
@@ -150,6 +150,21 @@ def parse(raw: str, *, today: date | None = None) -> IdInfo:
         upgraded_from_15=upgraded,
         region_note=note,
     )
+
+
+def _shown(number: str) -> str:
+    """How a refused number is quoted in its message (masked only on refusal: a list's rows
+    are almost all good)."""
+    return mask(number) if len(number) >= 10 else "所输号码"
+
+
+@lru_cache(maxsize=65_536)  # birth days repeat: a county's list has ~30,000 of them
+def _birth_date(digits: str) -> date | None:
+    """The date ``YYYYMMDD`` names, None when it is not a date."""
+    try:
+        return date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
+    except ValueError:
+        return None
 
 
 @lru_cache(maxsize=8192)

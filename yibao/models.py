@@ -103,11 +103,22 @@ def new_ordered_ids(count: int) -> list[str]:
             stamps.append((ms, counter))
             counter += 1
         _ORDER_STATE[:] = list(stamps[-1])
-    randbits = secrets.randbits
-    return [
-        _uuid_text((ms & (2**48 - 1)) << 80 | 0x7 << 76 | counter << 64 | 0b10 << 62 | randbits(62))
-        for ms, counter in stamps
-    ]
+    # The random bits for all of them in one read of the system's generator, not a call
+    # (and a system call) per id; each id's text assembled from its parts (the same text
+    # ``_uuid_text`` gives for the 128-bit value: time, version 7, counter, variant 10, 62
+    # random bits), the time's hex once per millisecond.
+    noise = os.urandom(8 * count)
+    low, variant = (1 << 62) - 1, 0b10 << 62
+    out: list[str] = []
+    hexed: dict[int, str] = {}
+    for i, (ms, counter) in enumerate(stamps):
+        head = hexed.get(ms)
+        if head is None:
+            text = f"{ms & (2**48 - 1):012x}"
+            head = hexed[ms] = f"{text[:8]}-{text[8:]}-7"
+        tail = f"{int.from_bytes(noise[8 * i : 8 * i + 8]) & low | variant:016x}"
+        out.append(f"{head}{counter:03x}-{tail[:4]}-{tail[4:]}")
+    return out
 
 
 def utcnow() -> datetime:

@@ -188,3 +188,72 @@ def test_a_large_list_gives_the_connection_its_page_cache_back(registry, tmp_pat
             assert connection.exec_driver_sql("PRAGMA cache_size").scalar() == before
         s.commit()
     _whole(engine)
+
+
+def test_an_identity_snapshot_text_is_what_the_encoder_writes_for_its_snapshot() -> None:
+    """A new identity's audit text is filled into a template (``_Run.snapshot_text``): it must
+    be byte for byte ``canonical_json(audit.snapshot(row))`` — the chain hashes it, ``verify``
+    re-encodes what it reads back — for every kind of value each column can hold."""
+    from datetime import UTC, datetime
+
+    from yibao.auditchain import SnapshotText, canonical_json
+    from yibao.imports.identities import _Cells, _Run
+    from yibao.models import PersonIdentity, new_id
+
+    run = _Run(
+        department="民政", batch_start=date(2024, 9, 1), today=date(2024, 9, 10),
+        department_codes={}, default_identity=None, allowed=frozenset(), known=_Cells({}),
+    )  # fmt: skip
+    odd = 'a"b\\c\n\t\x00 𠀀 “引号” \u2028'
+    moment = datetime(2024, 9, 10, 2, 0, tzinfo=UTC)
+    base = {
+        "id": new_id(), "person_id": new_id(), "code": "minimum_living", "department": "民政",
+        "department_code": None, "recognised_on": None, "valid_from": date(2024, 9, 1),
+        "valid_to": None, "disability_grade": None, "import_batch_id": new_id(),
+        "revoked_at": None, "note": "第 2 行", "device_id": new_id(), "created_at": moment,
+        "updated_at": moment,
+    }  # fmt: skip
+    assert sorted(base) == sorted(c.name for c in PersonIdentity.__table__.columns)  # type: ignore[attr-defined]
+    variants: list[dict[str, object]] = [
+        {},
+        {"department_code": "2303", "recognised_on": date(2024, 8, 1), "disability_grade": 2},
+        {"department_code": odd, "valid_to": date(2025, 12, 31), "disability_grade": 0},
+        {"department_code": A, "note": f"第 7 行 {B}"},  # ID numbers in any text are masked
+        {"person_id": f"p-{A}", "id": odd, "code": "disabled_severe", "department": "残联"},
+        {"created_at": datetime(2024, 9, 10, 10, 0), "updated_at": moment, "revoked_at": moment},
+        {"device_id": odd, "import_batch_id": "b" * 40, "valid_from": None},
+    ]
+    for variant in variants:
+        row = {**base, **variant}
+        text = run.snapshot_text(row)
+        assert type(text) is SnapshotText
+        assert text == canonical_json(audit.snapshot(row)), variant
+        assert A not in text and B not in text
+
+
+def test_new_rows_get_time_ordered_ids_in_the_lists_order(registry, tmp_path: Path) -> None:  # noqa: F811
+    """New persons and identities take time-ordered ids (``new_ordered_id``), so a large list
+    appends to the primary keys and the audit log's entity index instead of writing all
+    over them; ordered by id they come in the file's order, across chunks and imports."""
+    from sqlmodel import select
+
+    from yibao.models import Person, PersonIdentity
+
+    engine, actor = registry
+    many = [
+        f"某{i:02d},{make_id_number('612524', date(1950 + i, 1 + i, 1 + i), 200 + i)},低保对象"
+        for i in range(5)
+    ]
+    path = _csv(tmp_path, ["姓名,身份证号,身份类别", f"张三,{A},低保对象", *many, f"李四,{B},低保对象"])
+    with Session(engine) as s:
+        import_identities(s, path, department="民政", batch="2024-09", actor=actor, now=NOW, chunk_size=2)
+        s.commit()
+    later = _csv(tmp_path, ["姓名,身份证号,身份类别", f"赵六,{NEW},低保对象"], "b.csv")
+    _run(engine, actor, later, batch="2024-10", now=LATER)
+    with Session(engine) as s:
+        identities = sorted(s.exec(select(PersonIdentity)), key=lambda r: r.id)
+        persons = {p.id: p for p in s.exec(select(Person))}
+        created = sorted((p for p in persons.values() if p.note), key=lambda p: p.id)
+    assert [r.note for r in identities] == [f"第 {n} 行" for n in range(2, 9)] + ["第 2 行"]
+    assert [p.name for p in created] == [f"某{i:02d}" for i in range(5)] + ["赵六"]
+    assert all(r.id[14] == "7" for r in identities) and all(p.id[14] == "7" for p in created)

@@ -138,4 +138,7 @@ def test_ordered_ids_in_a_batch_sort_in_creation_order() -> None:
     assert len(batch) == 10_000 and len(set(ids)) == len(ids)
     assert ids == sorted(ids)
     assert all(uuid.UUID(i).version == 7 and uuid.UUID(i).variant == uuid.RFC_4122 for i in batch)
+    # and 62 random bits each: no two share their random part, nor is it the same as a text
+    assert all(str(uuid.UUID(i)) == i for i in batch)
+    assert len({uuid.UUID(i).int & ((1 << 62) - 1) for i in batch}) == len(batch)
     assert new_ordered_ids(0) == []

@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from json.encoder import encode_basestring
 from operator import itemgetter
 from pathlib import Path
 from typing import NamedTuple
@@ -38,6 +39,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from yibao import audit
+from yibao.auditchain import SnapshotText, canonical_json
 from yibao.bulk import analyze, insert_rows, rows_for, update_rows
 from yibao.identities import Identity
 from yibao.identities import label as identity_label
@@ -45,7 +47,15 @@ from yibao.idnumbers import InvalidIdNumber, mask, mask_ids_in, parse, tail
 from yibao.imports.errors import ImportFileError
 from yibao.imports.reader import SourceRow, open_table
 from yibao.imports.vocabulary import DEPARTMENT_IDENTITIES, department_of, resolve_identity
-from yibao.models import ImportBatch, Person, PersonIdentity, PersonStatus, new_id, to_storage
+from yibao.models import (
+    ImportBatch,
+    Person,
+    PersonIdentity,
+    PersonStatus,
+    new_ordered_id,
+    new_ordered_ids,
+    to_storage,
+)
 from yibao.pinyin import initials
 from yibao.prepared import driver_rows
 
@@ -99,10 +109,19 @@ _GRADES = {"1": 1, "2": 2, "3": 3, "4": 4, "一": 1, "二": 2, "三": 3, "四": 
 CHUNK_ROWS = 2000  # rows checked, matched and written together
 _DEAD = PersonStatus.DEAD.value
 _by_id = itemgetter("id")
-_DATED = ("recognised_on", "valid_from", "valid_to", "created_at", "updated_at")
 ANALYZE_FROM_ROWS = 10_000  # refresh the planner's statistics after an import this large
 
 Progress = Callable[[int, int], None]
+
+
+def _text_json(value: object) -> str:
+    """The canonical JSON of ``audit.plain(value)`` for a text seen once (ids, notes)."""
+    if type(value) is str and (
+        len(value) < 15  # too short to hold an ID number: ``plain`` leaves it as it is
+        or (len(value) == 36 and value[8] == value[13] == value[18] == value[23] == "-")
+    ):
+        return encode_basestring(value)
+    return canonical_json(audit.plain(value))
 
 
 @dataclass(frozen=True, slots=True)
@@ -399,24 +418,66 @@ class _Run:
     listed: set[tuple[str, str]] = field(default_factory=set)
     codes: set[str] = field(default_factory=set)
     summaries: dict[Identity, str] = field(default_factory=dict)
-    texts: dict[object, object] = field(default_factory=dict)  # date or stamp → snapshot text
+    # What a snapshot repeats → its JSON text: dates (or None), codes (texts or None), and
+    # (type, value) of the rest. Dates and texts never equal a value of another type, so
+    # they are looked up by the value itself.
+    date_json: dict[object, str] = field(default_factory=dict)
+    text_json: dict[object, str] = field(default_factory=dict)
+    other_json: dict[tuple[type, object], str] = field(default_factory=dict)
+    fixed: dict[tuple[object, ...], tuple[str, ...]] = field(default_factory=dict)
 
-    def snapshot_of(self, identity: dict[str, object]) -> audit.Snapshot:
-        """``audit.snapshot(identity)`` of a new identity row, without walking each value:
-        the dates and the stamp become text (each distinct one once), the ids are UUIDs,
-        the note is the row number; the department's code is checked as any text is."""
-        texts = self.texts
-        out = audit.Snapshot(identity)
-        for name in _DATED:
-            value = out[name]
-            if value is not None:
-                text = texts.get(value)
-                if text is None:
-                    text = texts[value] = audit.plain(value)
-                out[name] = text
-        if out["department_code"] is not None:
-            out["department_code"] = audit.plain(out["department_code"])
-        return out
+    def _json(self, value: object, memo: dict[object, str] | None = None) -> str:
+        """The canonical JSON of ``audit.plain(value)``, each distinct value encoded once."""
+        text = canonical_json(audit.plain(value))
+        if memo is None:
+            key = (type(value), value)
+            found = self.other_json.setdefault(key, text) if len(self.other_json) < 10_000 else text
+            return found
+        if len(memo) < 10_000:  # a column of distinct dates must not grow without end
+            memo[value] = text
+        return text
+
+    def snapshot_text(self, identity: dict[str, object]) -> SnapshotText:
+        """``canonical_json(audit.snapshot(identity))`` of a new identity row, filled into the
+        row's known shape (keys in sorted order, as the encoder writes them): encoding a dict
+        per row was the import's largest Python cost. Every value goes through
+        ``audit.plain`` as in a snapshot (each distinct one once);
+        ``tests/services/test_import_audit_chain.py`` compares the result with the
+        encoder's for every kind of value a column can hold."""
+        constant = (
+            identity["created_at"],
+            identity["department"],
+            identity["device_id"],
+            identity["import_batch_id"],
+            identity["revoked_at"],
+            identity["updated_at"],
+        )
+        fixed = self.fixed.get(constant)
+        if fixed is None:
+            fixed = self.fixed[constant] = tuple(self._json(v) for v in constant)
+        created, department, device, batch, revoked, updated = fixed
+        dates, texts, slow = self.date_json, self.text_json, self._json
+        code, department_code = identity["code"], identity["department_code"]
+        grade = identity["disability_grade"]
+        recognised, start, end = (
+            identity["recognised_on"],
+            identity["valid_from"],
+            identity["valid_to"],
+        )
+        return SnapshotText(
+            f'{{"code":{texts.get(code) or slow(code, texts)},"created_at":{created},'
+            f'"department":{department},'
+            f'"department_code":{texts.get(department_code) or slow(department_code, texts)},'
+            f'"device_id":{device},'
+            f'"disability_grade":{"null" if grade is None else slow(grade)},'
+            f'"id":{_text_json(identity["id"])},"import_batch_id":{batch},'
+            f'"note":{_text_json(identity["note"])},'
+            f'"person_id":{_text_json(identity["person_id"])},'
+            f'"recognised_on":{dates.get(recognised) or slow(recognised, dates)},'
+            f'"revoked_at":{revoked},"updated_at":{updated},'
+            f'"valid_from":{dates.get(start) or slow(start, dates)},'
+            f'"valid_to":{dates.get(end) or slow(end, dates)}}}'
+        )
 
     def recognised_as(self, identity: Identity) -> str:
         """The audit summary of a new identity, after the person's name."""
@@ -589,6 +650,7 @@ def _apply_chunk(
     new_identities: list[dict[str, object]] = []
     updates: list[dict[str, object]] = []
     entries: list[dict[str, object]] = []
+    fresh = iter(new_ordered_ids(len(good)))
     for row in good:
         person_id: str
         person_name: str
@@ -619,6 +681,7 @@ def _apply_chunk(
                 Person,
                 [
                     {
+                        "id": new_ordered_id(),
                         "id_number": row.id_number,
                         "id_tail": tail(row.id_number),
                         "name": row.name,
@@ -661,7 +724,7 @@ def _apply_chunk(
             # refused by ``_check_chunk`` before it gets here, and only identities on file
             # before the import can be ended.
             identity = {
-                "id": new_id(),
+                "id": next(fresh),
                 "person_id": person_id,
                 "code": code,
                 "department": canonical,
@@ -686,7 +749,7 @@ def _apply_chunk(
                     "entity_id": identity["id"],
                     "person_id": person_id,
                     "summary": person_name + run.recognised_as(row.identity),
-                    "after": run.snapshot_of(identity),
+                    "after": run.snapshot_text(identity),
                 }
             )
             continue
