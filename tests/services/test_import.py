@@ -143,6 +143,30 @@ def test_same_file_twice_changes_nothing(registry, tmp_path: Path) -> None:
     assert _counts(engine) == before
 
 
+def test_same_file_twice_with_an_end_date_changes_nothing(registry, tmp_path: Path) -> None:
+    """A row whose identity has already ended (结束日期 given) is on file after the first
+    import: the second import of the same file adds no second identity for it."""
+    engine, actor = registry
+    path = _csv(
+        tmp_path,
+        [
+            "姓名,身份证号,身份类别,认定日期,开始日期,结束日期",
+            f"张三,{A},低保对象,2023-05-10,2023-06-01,2024-06-30",
+            f"李四,{B},低保对象,2023-05-10,2023-06-01,",
+        ],
+    )
+    first = _run(engine, actor, path)
+    assert (first.imported, first.unchanged) == (2, 0)
+    before = _counts(engine)
+    second = _run(engine, actor, path)
+    assert (second.imported, second.unchanged, second.ended, second.refused) == (0, 2, 0, 0)
+    assert second.batch_id is None and not second.changed
+    assert _counts(engine) == before
+    with Session(engine) as s:
+        codes = s.execute(sa.select(PersonIdentity.code).join(Person).where(Person.id_number == A)).scalars().all()
+    assert len(codes) == 1  # one 低保 identity, not two
+
+
 def test_missing_from_later_list_is_ended_not_deleted(registry, tmp_path: Path) -> None:
     engine, actor = registry
     september = _csv(

@@ -415,6 +415,9 @@ class _Run:
     held_keys: set[tuple[str, str | None]] = field(default_factory=set)
     created: dict[str, tuple[str, str]] = field(default_factory=dict)  # number → (id, name)
     running: dict[tuple[str, str], _Running] = field(default_factory=dict)
+    # (person, code, valid_from, valid_to) of the department's identities already ended: a
+    # row naming one of them exactly (the same list again) is on file, not a new identity
+    ended: set[tuple[str, str, date | None, date | None]] = field(default_factory=set)
     listed: set[tuple[str, str]] = field(default_factory=set)
     codes: set[str] = field(default_factory=set)
     summaries: dict[Identity, str] = field(default_factory=dict)
@@ -589,6 +592,15 @@ def _load_running(session: Session, department: str) -> dict[tuple[str, str], _R
     }
 
 
+def _load_ended(session: Session, department: str) -> set[tuple[str, str, date | None, date | None]]:
+    """Identities of this department that have an end date (not revoked): one query."""
+    t = PersonIdentity.__table__  # type: ignore[attr-defined]
+    stmt = sa.select(t.c.person_id, t.c.code, t.c.valid_from, t.c.valid_to).where(
+        t.c.department == department, t.c.revoked_at.is_(None), t.c.valid_to.is_not(None)
+    )
+    return {(r.person_id, r.code, r.valid_from, r.valid_to) for r in session.execute(stmt)}
+
+
 PAGE_CACHE_KIB = 32_768  # SQLite's page cache while a large list is written (default 2 MiB)
 
 
@@ -716,8 +728,12 @@ def _apply_chunk(
         key = (person_id, code)
         run.codes.add(code)
         existing = run.running.get(key)
+        valid_from = row.valid_from or row.recognised_on or batch_start
         if existing is not None:
             run.listed.add(key)  # only identities on file can be ended: only they are kept
+        elif (person_id, code, valid_from, row.valid_to) in run.ended:
+            report.unchanged += 1  # already ended on file as this row says: the same list again
+            continue
         else:
             # Every column named (what ``rows_for`` would give): the bulk insert picks them
             # in C. Not kept in ``run.running``: a second row with this key is a duplicate,
@@ -730,7 +746,7 @@ def _apply_chunk(
                 "department": canonical,
                 "department_code": row.department_code,
                 "recognised_on": row.recognised_on,
-                "valid_from": row.valid_from or row.recognised_on or batch_start,
+                "valid_from": valid_from,
                 "valid_to": row.valid_to,
                 "disability_grade": row.disability_grade,
                 "import_batch_id": batch_id,
@@ -918,6 +934,7 @@ def import_identities(
         allowed=DEPARTMENT_IDENTITIES.get(canonical, frozenset(Identity)),
         known=_Cells(department_codes or {}),
         running=_load_running(session, canonical),
+        ended=_load_ended(session, canonical),
     )
     moment = to_storage(now)
     (batch_row,) = rows_for(
