@@ -30,6 +30,7 @@ class ConfirmModal(ModalScreen[bool]):
     ConfirmModal > Vertical { width: 64; max-width: 90%; height: auto; border: thick $primary; background: $surface; padding: 1 2; }
     ConfirmModal #confirm-title { text-style: bold; margin-bottom: 1; }
     ConfirmModal #confirm-body { margin-bottom: 1; }
+    ConfirmModal #confirm-hint { margin-bottom: 1; }
     ConfirmModal Horizontal { height: auto; align-horizontal: center; }
     ConfirmModal Button { margin: 0 2; }
     """

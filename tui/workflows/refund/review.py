@@ -110,8 +110,10 @@ class RefundReviewModal(ServiceCalls, ModalScreen["RefundView | None"]):
             else:
                 self._say(f"未退费：申请仍为“{refund.state_label}”。", error=True)
 
-        body = (f"将退费申请改为“{move.label}”：退还 {yuan(refund.amount_fen)}"
-                f"（收据号 {refund.receipt_no}）。\n确认后款项即记为已退回，不能撤销。")
+        who = f"{refund.person_name}　" if refund.person_name else ""
+        body = (f"{who}收据号 {refund.receipt_no}\n"
+                f"将退费申请改为“{move.label}”：退还 {yuan(refund.amount_fen)}。\n"
+                "确认后款项即记为已退回，不能撤销。")
         self.app.push_screen(ConfirmModal(f"确认{move.label}？", body, yes=f"确认{move.label}", deliberate=True),
                              answered)
 
