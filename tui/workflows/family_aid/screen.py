@@ -213,6 +213,19 @@ class FamilyAidScreen(PrintsReceipts, WorkflowScreen):
         if self.person_id:
             self.call(PayerOpened, open_payer, self.services, person_id=self.person_id)
 
+    def person_for(self, workflow_id: str) -> str | None:
+        """F2 pressed where the step line sends the clerk there: the relative under the
+        cursor whose 户籍地 is missing is opened in F2, so the ID number is not typed again."""
+        if workflow_id != "register" or self.query_one("#fa-result").display:
+            return None
+        selection = self.query_one("#fa-relatives", SelectionList)
+        index = selection.highlighted
+        if index is None or not 0 <= index < selection.option_count:
+            return None
+        relative_id = selection.get_option_at_index(index).value
+        view = self.views.get(str(relative_id))
+        return str(relative_id) if view is not None and place_to_fill(view) else None
+
     def on_screen_suspend(self) -> None:
         # a confirmation over F4 changes nothing F4 shows; another workflow (F2) may
         self._left_for_workflow = not isinstance(self.app.screen, ModalScreen)
