@@ -87,3 +87,38 @@ async def test_a_long_status_line_shows_the_whole_sentence_at_100_columns(app) -
     assert "".join(rows).replace(" ", "") == LONG.replace(" ", ""), rows
     assert len(rows) == 3
     _assert_filled(rows, width)
+
+
+async def test_the_decision_panels_reasons_and_figures_break_between_chinese_characters() -> None:
+    """The panel's reasons (and a figure's value) broke only at spaces: a reason with a
+    date or receipt number between spaces left a row half empty before it."""
+    from textual.app import App, ComposeResult
+
+    from tui.widgets.decision import DecisionPanel, Figure
+
+    value = "缴费人有效身份证件、两笔缴费的凭证或税务缴费记录（另一笔收据号 3RSG-00001452 的缴费凭证）、户口簿"
+
+    class Panel(App[None]):
+        def compose(self) -> ComposeResult:
+            yield DecisionPanel(id="panel")
+
+    app = Panel()
+    async with app.run_test(size=(64, 30)) as pilot:
+        app.query_one(DecisionPanel).show("refused", "不予办理", [Figure("须提交材料", value, "五(四)")], [LONG])
+        await pilot.pause()
+        rows = _rows(app, "#panel")
+        width = app.query_one("#panel").content_region.width
+    start = next(i for i, row in enumerate(rows) if row.startswith("理由"))
+    reason = [row[2:] for row in rows[start + 1 :]]  # after "· " and its indent
+    assert "".join(reason).replace(" ", "") == LONG.replace(" ", ""), reason
+    _assert_filled(reason, width - 2)
+    figure = rows[2:start]  # under the header row 项目 核定 条款
+    label_width = cell_len("须提交材料") + 1
+    cells = [row[len("须提交材料") + 1 :].strip() if i == 0 else row.strip() for i, row in enumerate(figure)]
+    cells = [c.removesuffix("五(四)").rstrip() for c in cells]
+    assert "".join(cells).replace(" ", "") == value.replace(" ", ""), cells
+    # the column's width as Rich shares it out: the widest row, at most the panel less the
+    # label, the clause and their padding
+    value_width = max(cell_len(c) for c in cells)
+    assert value_width >= width - label_width - 2 - 6 - 2, (value_width, width)
+    _assert_filled(cells, value_width)
