@@ -451,3 +451,26 @@ async def test_f2_sent_to_from_f4_opens_the_relative_without_a_place(app, servic
         await pilot.press("f3")  # another workflow from F4 is not opened for that relative
         await settle(app, pilot)
         assert getattr(app.screen, "person_id", None) is None
+
+
+async def test_a_down_and_space_typed_before_the_relatives_arrive_are_kept(app, services, family) -> None:  # type: ignore[no-untyped-def]
+    """The payer's number, Tab, Down, Space typed at once (a card reader, then the clerk's
+    habit): the Down and the Space reached the list while it was still empty, waiting for
+    the payer's relatives, and were lost (the first relative stayed highlighted, none ticked)."""
+    from tests.tui.conftest import burst
+
+    services.persons.update(family.head_id, employee_insured=True)
+    for relative_id, relation in ((family.spouse_id, "spouse"), (family.child_id, "child")):
+        services.family_aid.bind(payer_person_id=family.head_id, relative_person_id=relative_id,
+                                 relation=relation, evidence="户口簿", confirmed=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f4")
+        await settle(app, pilot)
+        burst(app, *family.head_number, "tab", "down", "space")
+        await settle(app, pilot)
+        relatives = app.screen.query_one("#fa-relatives")
+        assert app.focused is relatives and relatives.option_count == 2
+        second = relatives.get_option_at_index(1).value
+        assert relatives.highlighted == 1
+        assert list(relatives.selected) == [second]
+        assert app.screen.query_one("#fa-relative").value == ""  # the Space did not land there
