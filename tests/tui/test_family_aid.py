@@ -445,9 +445,15 @@ async def test_f2_sent_to_from_f4_opens_the_relative_without_a_place(app, servic
         assert app.screen.query_one("#reg-id").value == number
         assert app.screen.query_one("#reg-name").value == "李建国"
         assert app.screen.person_id == relative.id
+        assert app.focused.id == "reg-hukou"  # the field the step line asks for
+        await pilot.press("ctrl+u", *"611023", "ctrl+s")
+        await settle(app, pilot)
+        assert services.persons.get(relative.id).hukou_region == "611023"
         await pilot.press("escape")
         await settle(app, pilot)
         assert isinstance(app.screen, FamilyAidScreen)
+        prompt = str(app.screen.query_one("#fa-relatives").get_option_at_index(0).prompt)
+        assert "不予办理" not in prompt
         await pilot.press("f3")  # another workflow from F4 is not opened for that relative
         await settle(app, pilot)
         assert getattr(app.screen, "person_id", None) is None
