@@ -122,3 +122,20 @@ async def test_the_decision_panels_reasons_and_figures_break_between_chinese_cha
     value_width = max(cell_len(c) for c in cells)
     assert value_width >= width - label_width - 2 - 6 - 2, (value_width, width)
     _assert_filled(cells, value_width)
+
+
+async def test_a_confirmation_breaks_between_chinese_characters(app) -> None:  # type: ignore[no-untyped-def]
+    """F4's 绑定前需人工核实 broke 〔2024 / 〕57号 and （ / 文件未作规定）: the body broke only at spaces."""
+    from tui.modals.confirm import ConfirmModal
+
+    body = ("本文件未规定家庭共济（以职工医保个人账户为亲属缴纳居民医保费），请经办人员按上级规定核实。"
+            "（商南政办发〔2024〕57号（文件未作规定））")
+    async with app.run_test(size=NARROW) as pilot:
+        await settle(app, pilot)
+        await app.push_screen(ConfirmModal("绑定前需人工核实", body))
+        await pilot.pause()
+        rows = _rows(app, "#confirm-body")
+        width = app.screen.query_one("#confirm-body").content_region.width
+    assert "".join(rows).replace(" ", "") == body.replace(" ", ""), rows
+    assert not any(row.endswith(("〔2024", "（")) for row in rows), rows
+    _assert_filled(rows, width)

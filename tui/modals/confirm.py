@@ -10,6 +10,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from tui.widgets.wrapping import CjkStatic
+
 
 class ConfirmModal(ModalScreen[bool]):
     """Enter / Ctrl+S / Y confirms; Esc / N cancels. Focus starts on 确认.
@@ -46,7 +48,7 @@ class ConfirmModal(ModalScreen[bool]):
         with Vertical():
             yield Static(self._title, id="confirm-title")
             if self._body:
-                yield Static(self._body, id="confirm-body")
+                yield CjkStatic(self._body, id="confirm-body")  # a clause's 〔2024〕 is not split
             if self.deliberate:
                 yield Static("请核对后按 Enter 确认（Ctrl+S 在此不作确认）。", id="confirm-hint", classes="hint")
             with Horizontal():
