@@ -473,7 +473,9 @@ class YibaoApp(App[int]):
             self.set_status("请先在对话框中确认或取消（Enter / Esc）。", "warning")
             return
         if person_id is None and workflow.for_person:
-            person_id = getattr(current, "workflow_person_id", None)  # the case view's person
+            # the case view's person, or the one a workflow sends the clerk on with (F4 → F2)
+            chooser = getattr(current, "person_for", None)
+            person_id = chooser(workflow_id) if chooser else getattr(current, "workflow_person_id", None)
         screen = make_screen(workflow_id, person_id=person_id)
         if getattr(current, "workflow_id", None) == workflow_id:
             if getattr(current, "finished", False):

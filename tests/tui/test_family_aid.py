@@ -420,3 +420,63 @@ async def test_a_select_opened_and_chosen_in_one_burst_keeps_the_choice(app, ser
         await settle(app, pilot)
     (binding,) = services.family_aid.bindings(family.head_id)
     assert (binding.relative_name, binding.relation, binding.evidence) == ("李秀英", "parent", "户口簿")
+
+
+async def test_f2_sent_to_from_f4_opens_the_relative_without_a_place(app, services, family) -> None:  # type: ignore[no-untyped-def]
+    """F4 sends the clerk to F2 to fill a relative's 户籍地: F2 opens that relative (the ID
+    number was left empty, to be typed again); the place filled, Esc is back in F4 with the
+    relative assessed again."""
+    from tui.workflows.registration.screen import RegistrationScreen
+
+    services.persons.update(family.head_id, employee_insured=True)
+    number = id_number(date(1956, 11, 2), 44)
+    relative = services.persons.register(name="李建国", id_number=number)  # as a department list leaves him
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f4", *family.head_number)
+        await settle(app, pilot)
+        await pilot.press("tab", "tab")
+        await _bind(app, pilot, number, 2, 1)  # 父母, 户口簿
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert "F2" in _text(app, "#fa-step")
+        await pilot.press("f2")
+        await settle(app, pilot)
+        assert isinstance(app.screen, RegistrationScreen)
+        assert app.screen.query_one("#reg-id").value == number
+        assert app.screen.query_one("#reg-name").value == "李建国"
+        assert app.screen.person_id == relative.id
+        assert app.focused.id == "reg-hukou"  # the field the step line asks for
+        await pilot.press("ctrl+u", *"611023", "ctrl+s")
+        await settle(app, pilot)
+        assert services.persons.get(relative.id).hukou_region == "611023"
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert isinstance(app.screen, FamilyAidScreen)
+        prompt = str(app.screen.query_one("#fa-relatives").get_option_at_index(0).prompt)
+        assert "不予办理" not in prompt
+        await pilot.press("f3")  # another workflow from F4 is not opened for that relative
+        await settle(app, pilot)
+        assert getattr(app.screen, "person_id", None) is None
+
+
+async def test_a_down_and_space_typed_before_the_relatives_arrive_are_kept(app, services, family) -> None:  # type: ignore[no-untyped-def]
+    """The payer's number, Tab, Down, Space typed at once (a card reader, then the clerk's
+    habit): the Down and the Space reached the list while it was still empty, waiting for
+    the payer's relatives, and were lost (the first relative stayed highlighted, none ticked)."""
+    from tests.tui.conftest import burst
+
+    services.persons.update(family.head_id, employee_insured=True)
+    for relative_id, relation in ((family.spouse_id, "spouse"), (family.child_id, "child")):
+        services.family_aid.bind(payer_person_id=family.head_id, relative_person_id=relative_id,
+                                 relation=relation, evidence="户口簿", confirmed=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f4")
+        await settle(app, pilot)
+        burst(app, *family.head_number, "tab", "down", "space")
+        await settle(app, pilot)
+        relatives = app.screen.query_one("#fa-relatives")
+        assert app.focused is relatives and relatives.option_count == 2
+        second = relatives.get_option_at_index(1).value
+        assert relatives.highlighted == 1
+        assert list(relatives.selected) == [second]
+        assert app.screen.query_one("#fa-relative").value == ""  # the Space did not land there

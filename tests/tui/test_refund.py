@@ -160,13 +160,16 @@ async def test_supervisor_reviews_from_the_case_views_refund_tab(services, super
         await settle(app, pilot)
         assert isinstance(app.screen, RefundReviewModal)
         assert "当前状态 受理" in _text(app, "#rr-summary")
-        await pilot.press("ctrl+s")  # 受理 → 审核中 (the only move, preselected)
+        await pilot.press("enter", "down", "enter", "ctrl+s")  # 受理 → 审核中, chosen
         await settle(app, pilot)
         assert "当前状态 审核中" in _text(app, "#rr-summary")
-        await pilot.press("tab", *"材料齐全同意退费", "ctrl+s")  # → 已批准 (first offered)
+        await pilot.press("enter", "down", "enter", "tab", *"材料齐全同意退费", "ctrl+s")  # → 已批准
         await settle(app, pilot)
         assert "当前状态 已批准" in _text(app, "#rr-summary")
-        await pilot.press("ctrl+s")  # → 已退费
+        await pilot.press("enter", "down", "enter", "ctrl+s")  # → 已退费, asked first
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("enter")
         await settle(app, pilot)
         assert "已办结" in _text(app, "#rr-message")
         await pilot.press("escape")
@@ -196,9 +199,9 @@ async def test_the_review_note_typed_in_one_burst_with_ctrl_s_is_kept(services, 
         await pilot.press("5", "enter")
         await settle(app, pilot)
         assert isinstance(app.screen, RefundReviewModal)
-        await pilot.press("ctrl+s")  # → 审核中
+        await pilot.press("enter", "down", "enter", "ctrl+s")  # → 审核中
         await settle(app, pilot)
-        burst(app, "tab", *"材料齐全同意退费", "ctrl+s")  # → 已批准
+        burst(app, "enter", "down", "enter", "tab", *"材料齐全同意退费", "ctrl+s")  # → 已批准
         await settle(app, pilot)
         assert "当前状态 已批准" in _text(app, "#rr-summary")
     assert supervisor_services.refunds.get(request.id).decision_note == "材料齐全同意退费"
@@ -227,7 +230,7 @@ async def test_supervisor_reviews_from_the_command_palette(supervisor_services, 
         await pilot.press("enter")
         await settle(app, pilot)
         assert isinstance(app.screen, RefundReviewModal)
-        await pilot.press("ctrl+s")  # → 审核中
+        await pilot.press("enter", "down", "enter", "ctrl+s")  # → 审核中
         await settle(app, pilot)
         await pilot.press("escape")
         await settle(app, pilot)
@@ -245,10 +248,102 @@ async def test_clerk_cannot_approve(app, services, family) -> None:  # type: ign
     async with app.run_test(size=SIZE) as pilot:
         await app.push_screen(RefundReviewModal(request.id))
         await settle(app, pilot)
-        await pilot.press("ctrl+s")  # → 已批准
+        await pilot.press("enter", "down", "enter", "ctrl+s")  # → 已批准
         await settle(app, pilot)
         assert "审核人员" in _text(app, "#rr-message")
     assert services.refunds.get(request.id).state == "reviewing"
+
+
+async def test_repeated_ctrl_s_moves_nothing_that_was_not_chosen(services, supervisor_services, family, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A supervisor pressing Ctrl+S again and again on a 受理 request: no step is chosen
+    for them, so the request stays 受理 and the desk asks for the step."""
+    from tui.app import YibaoApp
+    from tui.workflows.case.screen import CaseScreen
+    from tui.workflows.refund.review import RefundReviewModal
+
+    receipt = _pay(services, family.child_id)
+    request = services.refunds.intake(receipt.payment.id, reason="duplicate", confirmed=True)
+    app = YibaoApp(services=supervisor_services, receipts_dir=tmp_path / "receipts")
+    async with app.run_test(size=SIZE) as pilot:
+        await app.push_screen(CaseScreen(family.child_id))
+        await settle(app, pilot)
+        await pilot.press("5", "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, RefundReviewModal)
+        for _ in range(6):
+            await pilot.press("ctrl+s")
+            await settle(app, pilot)
+        assert "请选择下一步" in _text(app, "#rr-message")
+        assert "当前状态 受理" in _text(app, "#rr-summary")
+    assert supervisor_services.refunds.get(request.id).state == "received"
+    assert receipt.receipt_no and services.payments.for_person(family.child_id)[0].status == "paid"
+
+
+async def test_each_step_is_chosen_and_the_payout_is_confirmed_by_name_and_amount(services, supervisor_services, family, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Step by step: after each move nothing is chosen for the next one; 已退费 asks a
+    confirmation naming the step and the amount, which Ctrl+S does not answer (a repeated
+    Ctrl+S is not a deliberate choice); Enter on 确认 pays out."""
+    from tui.app import YibaoApp
+    from tui.workflows.refund.review import RefundReviewModal
+
+    receipt = _pay(services, family.child_id)
+    request = services.refunds.intake(receipt.payment.id, reason="duplicate", confirmed=True)
+    app = YibaoApp(services=supervisor_services, receipts_dir=tmp_path / "receipts")
+    async with app.run_test(size=SIZE) as pilot:
+        await app.push_screen(RefundReviewModal(request.id))
+        await settle(app, pilot)
+        await pilot.press("enter", "down", "enter", "ctrl+s", "ctrl+s")  # 审核中, then Ctrl+S again
+        await settle(app, pilot)
+        assert "当前状态 审核中" in _text(app, "#rr-summary")
+        assert supervisor_services.refunds.get(request.id).state == "reviewing"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert "请选择下一步" in _text(app, "#rr-message")
+        await pilot.press("enter", "down", "enter", "tab", *"材料齐全", "ctrl+s")  # 已批准
+        await settle(app, pilot)
+        assert "当前状态 已批准" in _text(app, "#rr-summary")
+        await pilot.press("ctrl+s", "ctrl+s")
+        await settle(app, pilot)
+        assert supervisor_services.refunds.get(request.id).state == "approved"
+        await pilot.press("enter", "down", "enter", "ctrl+s")  # 已退费 chosen
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        body = shown(app.screen.query_one("#confirm-body"))
+        assert "已退费" in body and "400.00" in body and receipt.receipt_no in body
+        await pilot.press("ctrl+s", "ctrl+s")  # not an answer to this question
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        assert supervisor_services.refunds.get(request.id).state == "approved"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, RefundReviewModal)
+        assert "已办结" in _text(app, "#rr-message")
+    done = supervisor_services.refunds.get(request.id)
+    assert [t.to_label for t in done.transitions] == ["受理", "审核中", "已批准", "已退费"]
+    assert services.payments.for_person(family.child_id)[0].status == "refunded"
+
+
+async def test_the_payout_confirmation_cancelled_pays_nothing(services, supervisor_services, family, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tui.app import YibaoApp
+    from tui.workflows.refund.review import RefundReviewModal
+
+    receipt = _pay(services, family.child_id)
+    request = services.refunds.intake(receipt.payment.id, reason="duplicate", confirmed=True)
+    services.refunds.start_review(request.id)
+    supervisor_services.refunds.approve(request.id)
+    app = YibaoApp(services=supervisor_services, receipts_dir=tmp_path / "receipts")
+    async with app.run_test(size=SIZE) as pilot:
+        await app.push_screen(RefundReviewModal(request.id))
+        await settle(app, pilot)
+        await pilot.press("enter", "down", "enter", "ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert isinstance(app.screen, RefundReviewModal)
+        assert "未退费" in _text(app, "#rr-message")
+    assert supervisor_services.refunds.get(request.id).state == "approved"
+    assert receipt.receipt_no and services.payments.for_person(family.child_id)[0].status == "paid"
 
 
 @pytest.fixture

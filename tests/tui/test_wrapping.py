@@ -87,3 +87,55 @@ async def test_a_long_status_line_shows_the_whole_sentence_at_100_columns(app) -
     assert "".join(rows).replace(" ", "") == LONG.replace(" ", ""), rows
     assert len(rows) == 3
     _assert_filled(rows, width)
+
+
+async def test_the_decision_panels_reasons_and_figures_break_between_chinese_characters() -> None:
+    """The panel's reasons (and a figure's value) broke only at spaces: a reason with a
+    date or receipt number between spaces left a row half empty before it."""
+    from textual.app import App, ComposeResult
+
+    from tui.widgets.decision import DecisionPanel, Figure
+
+    value = "缴费人有效身份证件、两笔缴费的凭证或税务缴费记录（另一笔收据号 3RSG-00001452 的缴费凭证）、户口簿"
+
+    class Panel(App[None]):
+        def compose(self) -> ComposeResult:
+            yield DecisionPanel(id="panel")
+
+    app = Panel()
+    async with app.run_test(size=(64, 30)) as pilot:
+        app.query_one(DecisionPanel).show("refused", "不予办理", [Figure("须提交材料", value, "五(四)")], [LONG])
+        await pilot.pause()
+        rows = _rows(app, "#panel")
+        width = app.query_one("#panel").content_region.width
+    start = next(i for i, row in enumerate(rows) if row.startswith("理由"))
+    reason = [row[2:] for row in rows[start + 1 :]]  # after "· " and its indent
+    assert "".join(reason).replace(" ", "") == LONG.replace(" ", ""), reason
+    _assert_filled(reason, width - 2)
+    figure = rows[2:start]  # under the header row 项目 核定 条款
+    label_width = cell_len("须提交材料") + 1
+    cells = [row[len("须提交材料") + 1 :].strip() if i == 0 else row.strip() for i, row in enumerate(figure)]
+    cells = [c.removesuffix("五(四)").rstrip() for c in cells]
+    assert "".join(cells).replace(" ", "") == value.replace(" ", ""), cells
+    # the column's width as Rich shares it out: the widest row, at most the panel less the
+    # label, the clause and their padding
+    value_width = max(cell_len(c) for c in cells)
+    assert value_width >= width - label_width - 2 - 6 - 2, (value_width, width)
+    _assert_filled(cells, value_width)
+
+
+async def test_a_confirmation_breaks_between_chinese_characters(app) -> None:  # type: ignore[no-untyped-def]
+    """F4's 绑定前需人工核实 broke 〔2024 / 〕57号 and （ / 文件未作规定）: the body broke only at spaces."""
+    from tui.modals.confirm import ConfirmModal
+
+    body = ("本文件未规定家庭共济（以职工医保个人账户为亲属缴纳居民医保费），请经办人员按上级规定核实。"
+            "（商南政办发〔2024〕57号（文件未作规定））")
+    async with app.run_test(size=NARROW) as pilot:
+        await settle(app, pilot)
+        await app.push_screen(ConfirmModal("绑定前需人工核实", body))
+        await pilot.pause()
+        rows = _rows(app, "#confirm-body")
+        width = app.screen.query_one("#confirm-body").content_region.width
+    assert "".join(rows).replace(" ", "") == body.replace(" ", ""), rows
+    assert not any(row.endswith(("〔2024", "（")) for row in rows), rows
+    _assert_filled(rows, width)

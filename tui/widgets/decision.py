@@ -16,6 +16,8 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
+from tui.widgets.wrapping import CjkText
+
 if TYPE_CHECKING:
     from yibao.rules.decision import Clause
 
@@ -104,7 +106,7 @@ class DecisionPanel(Static):
             clause_width = min(max((cell_len(f.clause) for f in figures), default=0), 12)
             table.add_column("条款", style="dim", overflow="fold", width=max(clause_width, 4))
             for figure in figures:
-                table.add_row(figure.label, figure.value, figure.clause)
+                table.add_row(figure.label, CjkText(figure.value), figure.clause)
             parts.append(table)
         unique = list(dict.fromkeys(reasons))  # the same sentence from two checks is read once
         if unique:
@@ -113,7 +115,7 @@ class DecisionPanel(Static):
             grid.add_column(no_wrap=True)
             grid.add_column(ratio=1, overflow="fold")
             for reason in unique:
-                grid.add_row("·", reason)
+                grid.add_row("·", CjkText(reason))
             parts.append(grid)
         self.plain = "\n".join(
             [f"结论：{outcome_label}"]

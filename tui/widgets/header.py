@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.reactive import Reactive, reactive
 from textual.widget import Widget
@@ -51,18 +52,34 @@ class DeskHeader(Widget):
         self.info = info
 
     def render(self) -> Text:
+        """Everything when it fits; on a narrow terminal (an outreach laptop's device name at
+        100 columns) the left side gives way first, so who is signed in and today's date are
+        always whole: the app's name shortens, then goes, then the word 设备, then the device,
+        then the title is cut."""
         info = self.info
-        left = Text(" 城乡居民医保窗口", style="bold")
-        if self.title:
-            left.append(f" · {self.title}", style="bold")
         year = f"{info.benefit_year}年度" if info.benefit_year else "年度未设置"
         if info.draft:
             year += "（草稿·未确认）"
         today = info.today.isoformat() if info.today else ""
-        right = Text(f"{info.jurisdiction} │ {year} │ {info.role}：{info.clerk} │ 设备：{info.device} │ {today} ")
         width = self.size.width
-        gap = max(1, width - left.cell_len - right.cell_len)
-        return left + Text(" " * gap) + right
+        title = f" · {self.title}" if self.title else ""
+        full, short, bare = (" 城乡居民医保窗口", title), (" 医保窗口", title), (f" {self.title or '医保窗口'}", "")
+        who = f"{info.jurisdiction} │ {year} │ {info.role}：{info.clerk} │ "
+        with_label, without_label = f"{who}设备：{info.device} │ {today} ", f"{who}{info.device} │ {today} "
+        no_device = f"{who}{today} "
+        tries = ((full, with_label), (short, with_label), (bare, with_label), (bare, without_label),
+                 (bare, no_device))
+        for (name, after), right in tries:
+            if cell_len(name + after) + 1 + cell_len(right) <= width:
+                break
+        room = max(0, width - 1 - cell_len(right))
+        shown = Text(name, style="bold")
+        if after:
+            shown.append(after, style="bold")
+        if shown.cell_len > room:
+            shown.truncate(room, overflow="ellipsis")
+        gap = max(1, width - shown.cell_len - cell_len(right))
+        return shown + Text(" " * gap) + Text(right)
 
 
 class StatusLine(CjkStatic):

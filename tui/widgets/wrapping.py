@@ -10,12 +10,18 @@ An ASCII word (a receipt number, ``Ctrl+S``) is never split unless it is longer 
 whole line.
 
 ``CjkStatic`` is a ``Static`` that wraps its content so; the status line and the hint
-lines under the form fields are ones.
+lines under the form fields are ones. ``CjkText`` is the same for a Rich renderable (a
+cell of the decision panel's tables, which Rich lays out).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from rich.cells import cell_len, get_character_cell_size
+from rich.console import Console, ConsoleOptions
+from rich.measure import Measurement
+from rich.text import Text
 from textual.content import Content
 from textual.css.styles import RenderStyles
 from textual.geometry import Size
@@ -26,6 +32,7 @@ from textual.widgets import Static
 # never end one.
 NO_LINE_START = frozenset("，。、；：！？）》」』】〉〕…—·%％,.;:!?)]}")
 NO_LINE_END = frozenset("（《「『【〈〔([{")
+ASCII_OPENING = frozenset("([{")
 
 
 def _break_allowed(before: str, after: str) -> bool:
@@ -36,6 +43,8 @@ def _break_allowed(before: str, after: str) -> bool:
         return True
     if after in NO_LINE_START or before in NO_LINE_END:
         return False
+    if after in ASCII_OPENING and get_character_cell_size(before) == 2:
+        return False  # a clause (五(四), 四(二)2(1)) is read whole
     return get_character_cell_size(before) == 2 or get_character_cell_size(after) == 2
 
 
@@ -73,6 +82,34 @@ def wrap(content: Content, width: int) -> list[Content]:
         pieces = line.divide(break_offsets(line.plain, width))
         lines.extend(piece.rstrip() if index < len(pieces) - 1 else piece for index, piece in enumerate(pieces))
     return lines
+
+
+class CjkText:
+    """Rich text broken as ``break_offsets`` says, for a table cell: Rich's own wrapping
+    breaks only at spaces, leaving a row half empty before a date or receipt number."""
+
+    def __init__(self, text: str | Text) -> None:
+        self.text = Text(text) if isinstance(text, str) else text
+
+    def lines(self, width: int) -> list[Text]:
+        lines: list[Text] = []
+        for line in self.text.split("\n", allow_blank=True):
+            pieces = list(line.divide(break_offsets(line.plain, width)))
+            for index, piece in enumerate(pieces):
+                if index < len(pieces) - 1:
+                    piece.rstrip()
+                lines.append(piece)
+        return lines
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Text]:
+        for line in self.lines(options.max_width):
+            line.no_wrap = True  # already broken to fit; folded only if a word is longer
+            line.overflow = "fold"
+            yield line
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        longest = max((cell_len(line) for line in self.text.plain.split("\n")), default=0)
+        return Measurement(min(2, longest), longest)
 
 
 class CjkStatic(Static):

@@ -40,6 +40,11 @@ REFUND_TRANSITIONS: dict[RefundState, frozenset[RefundState]] = {
 }
 
 
+# The moves that send money back (the payment refunded, or a subsidy's difference): the
+# desk asks for these to be confirmed by name and amount, never offers them preselected.
+PAYS_OUT: frozenset[RefundState] = frozenset({RefundState.REFUNDED})
+
+
 def moves_from(state: str) -> tuple[RefundState, ...]:
     """The states a request in ``state`` may move to, in the order of the process."""
     order = list(RefundState)

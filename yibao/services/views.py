@@ -33,7 +33,7 @@ from yibao.policy.refunds import RefundReason
 from yibao.receipts import ReceiptText
 from yibao.rules.decision import Decision, Outcome
 from yibao.rules.facts import CATEGORY_LABELS, Category, PersonFacts
-from yibao.services.refund_states import REFUND_STATE_LABELS, RefundState, moves_from
+from yibao.services.refund_states import PAYS_OUT, REFUND_STATE_LABELS, RefundState, moves_from
 
 
 class View(BaseModel):
@@ -374,6 +374,7 @@ class RefundMoveView(View):
 
     state: str
     label: str
+    pays_out: bool = False  # this move sends money back (``refund_states.PAYS_OUT``)
 
 
 class RefundReasonOption(View):
@@ -434,7 +435,8 @@ class RefundView(View):
             approver=row.approver,
             decision_note=row.decision_note,
             transitions=tuple(RefundTransitionView.of(t) for t in transitions or ()),
-            moves=tuple(RefundMoveView(state=m.value, label=m.label) for m in moves_from(row.state)),
+            moves=tuple(RefundMoveView(state=m.value, label=m.label, pays_out=m in PAYS_OUT)
+                        for m in moves_from(row.state)),
         )
 
 

@@ -42,7 +42,7 @@ from tui.workflows.base import AnswerColumn, FormColumn, WorkflowScreen
 from tui.workflows.family_aid.calls import bind, open_payer, pay
 from tui.workflows.family_aid.messages import FamilyPaid, PayerOpened, RelativeBound
 from tui.workflows.family_aid.presentation import Bound, Paid, Payer, bound_step, place_to_fill
-from tui.workflows.messages import Invalid, Refused
+from tui.workflows.messages import Failed, Invalid, Refused
 from tui.workflows.receipts import PrintsReceipts
 from yibao.rules.family_aid import PAYER_PROOFS
 from yibao.services.family_aid import EmployeePayer
@@ -79,11 +79,42 @@ class RelativeList(SelectionList[str]):
     here, in the list's own queue, so that a burst of keys (a card reader, a fast typist)
     queued for the list follows the first one, in order."""
 
+    # The list's own keys, held while the payer's relatives are being read (``waiting``) and
+    # the list is still empty: a Down typed right after the payer's number and Tab moves the
+    # highlight once the relatives arrive, instead of being lost on an empty list.
+    HELD_KEYS: ClassVar[frozenset[str]] = frozenset({"down", "up", "home", "end", "pageup", "pagedown", "space"})
+
     def __init__(self, route: Callable[[str], Input], *, id: str | None = None) -> None:  # noqa: A002
         super().__init__(id=id)
         self._route = route
+        self.waiting = False
+        self._held: list[str] = []
+
+    def wait_for_relatives(self) -> None:
+        self.waiting = True
+        self._held = []
+
+    def release(self) -> None:
+        """The relatives have arrived (or none will): the keys held act now, in the order typed."""
+        held, self._held, self.waiting = self._held, [], False
+        for key in held if self.option_count else ():
+            if key == "space":  # as ``ordered_keys`` ticks: the line highlighted now
+                index = self.highlighted
+                if index is not None and not self.get_option_at_index(index).disabled:
+                    self.toggle(self.get_option_at_index(index))
+                continue
+            for binding in self._bindings.key_to_bindings.get(key, ()):
+                action = getattr(self, f"action_{binding.action}", None)
+                if callable(action):
+                    action()
+                    break
 
     def on_key(self, event: events.Key) -> None:
+        if self.waiting and not self.option_count and event.key in self.HELD_KEYS:
+            self._held.append(event.key)
+            event.stop()
+            event.prevent_default()
+            return
         if not event.is_printable or (self.option_count and event.key == "space"):
             return
         target = self._route(event.character or "")
@@ -213,6 +244,19 @@ class FamilyAidScreen(PrintsReceipts, WorkflowScreen):
         if self.person_id:
             self.call(PayerOpened, open_payer, self.services, person_id=self.person_id)
 
+    def person_for(self, workflow_id: str) -> str | None:
+        """F2 pressed where the step line sends the clerk there: the relative under the
+        cursor whose 户籍地 is missing is opened in F2, so the ID number is not typed again."""
+        if workflow_id != "register" or self.query_one("#fa-result").display:
+            return None
+        selection = self.query_one("#fa-relatives", SelectionList)
+        index = selection.highlighted
+        if index is None or not 0 <= index < selection.option_count:
+            return None
+        relative_id = selection.get_option_at_index(index).value
+        view = self.views.get(str(relative_id))
+        return str(relative_id) if view is not None and place_to_fill(view) else None
+
     def on_screen_suspend(self) -> None:
         # a confirmation over F4 changes nothing F4 shows; another workflow (F2) may
         self._left_for_workflow = not isinstance(self.app.screen, ModalScreen)
@@ -244,7 +288,9 @@ class FamilyAidScreen(PrintsReceipts, WorkflowScreen):
             self.status(problem, "error")
         elif self.payer is None and self.unknown_payer is None:
             info.update("正在查找……")
-            self.call(PayerOpened, open_payer, self.services, id_number=value)
+            self._open_payer(id_number=value)
+            return
+        self.query_one("#fa-relatives", RelativeList).release()  # no relatives are coming
 
     @on(Input.Changed, "#fa-relative")
     def _relative_changed(self, event: Input.Changed) -> None:
@@ -412,11 +458,23 @@ class FamilyAidScreen(PrintsReceipts, WorkflowScreen):
         self.confirm("确认家庭共济缴费？", body, take, yes="确认缴费")
 
     # -- answers from the services -----------------------------------------------------------
+    def _open_payer(self, *, id_number: str) -> None:
+        self.query_one("#fa-relatives", RelativeList).wait_for_relatives()
+        self.call(PayerOpened, open_payer, self.services, id_number=id_number)
+
+    @on(Refused)
+    @on(Invalid)
+    @on(Failed)
+    def _payer_not_opened(self, message: Refused | Invalid | Failed) -> None:
+        if message.answer is PayerOpened and self.answers_latest(message):
+            self.query_one("#fa-relatives", RelativeList).release()
+
     @on(PayerOpened)
     def _payer_opened(self, message: PayerOpened) -> None:
         if self.answers_latest(message):
             self._show_payer(message.payer, reloaded=self._reloading)
             self._reloading = False
+            self.query_one("#fa-relatives", RelativeList).release()
             if message.payer is not None and self.person_id and self.payer is not None:
                 # opened from the case view: nothing was typed, so go on to the list
                 self.focus_after(message, "#fa-relatives" if message.payer.views else "#fa-relative")

@@ -8,6 +8,11 @@ open so the next move can follow; Esc closes it and returns the last ``RefundVie
 (or None when nothing moved). Approving and rejecting need a supervisor: the service
 says so when the clerk is not one.
 
+No step is ever chosen for the clerk, before or after a move, and a Ctrl+S pressed while
+a move is being recorded is ignored: Ctrl+S pressed again and again moves nothing. A move
+that sends money back (``RefundMoveView.pays_out``) is confirmed first, in a question
+naming the step, the receipt and the amount that Ctrl+S does not answer.
+
 Opened from the case view's 退费 tab (Enter on a request, or Ctrl+P “退费：审核…”) and
 from the review queue (``RefundQueueScreen``, Ctrl+P “业务：退费审核”). The moves offered
 are the request's ``moves`` (``yibao.services.refund_states``): the desk decides none.
@@ -25,6 +30,8 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Select, Static
 
 from tui import keymap
+from tui.formatting import yuan
+from tui.modals.confirm import ConfirmModal
 from tui.widgets import form as wv
 from tui.workflows.base import ServiceCalls
 from tui.workflows.messages import Failed, Invalid, Refused
@@ -56,6 +63,7 @@ class RefundReviewModal(ServiceCalls, ModalScreen["RefundView | None"]):
         self.refund_id = refund_id
         self.refund: RefundView | None = None  # as last read
         self.moved = False
+        self.sending = False  # a move is being recorded: another Ctrl+S waits for its answer
 
     @property
     def services(self) -> Services:
@@ -82,16 +90,37 @@ class RefundReviewModal(ServiceCalls, ModalScreen["RefundView | None"]):
         self.dismiss(self.refund if self.moved else None)
 
     def action_submit(self) -> None:
-        if self.refund is None:
+        refund = self.refund
+        if refund is None or self.sending or refund.closed:
             return
         target = self.query_one("#rr-next", Select).value
-        if target is Select.NULL:
-            self._say("请选择下一步。", error=True)
+        move = next((m for m in refund.moves if m.state == target), None)
+        if move is None:
+            self._say(f"请选择下一步（当前状态“{refund.state_label}”）：在“下一步”按 Enter 选择。", error=True)
             self.query_one("#rr-next").focus()
             return
         note = self.query_one("#rr-note", Input).value.strip() or None
+        if not move.pays_out:
+            self._send(move.state, note)
+            return
+
+        def answered(ok: bool | None) -> None:
+            if ok:
+                self._send(move.state, note)
+            else:
+                self._say(f"未退费：申请仍为“{refund.state_label}”。", error=True)
+
+        who = f"{refund.person_name}　" if refund.person_name else ""
+        body = (f"{who}收据号 {refund.receipt_no}\n"
+                f"将退费申请改为“{move.label}”：退还 {yuan(refund.amount_fen)}。\n"
+                "确认后款项即记为已退回，不能撤销。")
+        self.app.push_screen(ConfirmModal(f"确认{move.label}？", body, yes=f"确认{move.label}", deliberate=True),
+                             answered)
+
+    def _send(self, state: str, note: str | None) -> None:
+        self.sending = True
         self._say("正在提交……")
-        self.call(RefundMoved, self.services.refunds.review, self.refund_id, to_state=str(target), note=note)
+        self.call(RefundMoved, self.services.refunds.review, self.refund_id, to_state=state, note=note)
 
     @on(Input.Submitted, "#rr-note")
     def _note_entered(self) -> None:
@@ -106,16 +135,18 @@ class RefundReviewModal(ServiceCalls, ModalScreen["RefundView | None"]):
     @on(RefundMoved)
     def _moved(self, message: RefundMoved) -> None:
         message.stop()
+        self.sending = False
         self.moved = True
         with self.prevent(Input.Changed):
             self.query_one("#rr-note", Input).value = ""
         self._show(message.refund)
         if not message.refund.closed:
-            self._say(f"已改为“{message.refund.state_label}”。可继续办理下一步，或按 Esc 关闭。")
+            self._say(f"已改为“{message.refund.state_label}”。如需继续，请选择下一步后按 Ctrl+S；或按 Esc 关闭。")
 
     @on(Invalid)
     def _invalid(self, message: Invalid) -> None:
         message.stop()
+        self.sending = False
         self._say(message.text, error=True)
         if message.field == "note":
             self.query_one("#rr-note").focus()
@@ -123,11 +154,13 @@ class RefundReviewModal(ServiceCalls, ModalScreen["RefundView | None"]):
     @on(Refused)
     def _refused(self, message: Refused) -> None:
         message.stop()
+        self.sending = False
         self._say("；".join(message.decision.explain()), error=True)
 
     @on(Failed)
     def _failed(self, message: Failed) -> None:
         message.stop()
+        self.sending = False
         self._say(f"出错了，未办理：{message.error}", error=True)
 
     def _show(self, refund: RefundView) -> None:
@@ -141,7 +174,7 @@ class RefundReviewModal(ServiceCalls, ModalScreen["RefundView | None"]):
         select = self.query_one("#rr-next", Select)
         select.set_options(options)
         if options:
-            select.value = options[0][1]
+            select.clear()  # no step chosen for the clerk: each is a deliberate choice
             select.focus()
         else:
             for row in self.query(".row"):

@@ -172,6 +172,15 @@ DRAFT_LINE = ("{year}年度政策文件是草稿·未确认：金额、期限和
 REFUSED_STEP = "[b red]不予办理，理由如下。[/]按 F2 办理下一位。"
 
 
+def place_missing(view: AssessmentView) -> bool:
+    """Refused only for want of a 户籍地 (a person from a department list): the form fixes it."""
+    a = enrolment_assessment(view)
+    eligibility = a.eligibility if a is not None else None
+    facts = view.facts
+    place_unknown = facts.hukou_region is None and facts.residence_permit_region is None
+    return eligibility is not None and eligibility.refused and place_unknown
+
+
 def refused_step(view: AssessmentView) -> tuple[str, str, str]:
     """What the clerk does next when the quote does not let money be taken: the line above
     the quote, the status line and its severity. Read from the facts and the decision's
@@ -181,9 +190,7 @@ def refused_step(view: AssessmentView) -> tuple[str, str, str]:
     window = a.payment_window if a is not None else None
     eligibility = a.eligibility if a is not None else None
     quote = a.quote if a is not None else None
-    facts = view.facts
-    place_unknown = facts.hukou_region is None and facts.residence_permit_region is None
-    if eligibility is not None and eligibility.refused and place_unknown:
+    if place_missing(view):
         return ("[b yellow]登记库中没有本人的户籍地：请在左侧填写户籍地（持居住证的填写居住证发证地），"
                 "再按 Ctrl+S 重新核定。[/]",
                 "请填写户籍地后按 Ctrl+S 重新核定。", "warning")

@@ -529,6 +529,8 @@ class RegistrationScreen(ChoosesYear, PrintsReceipts, hv.HistoryFormMixin):
                 line, status, severity = rv.refused_step(view)
                 step.update(line)
                 self.status(status, severity)
+                if focus and after is not None and rv.place_missing(view):
+                    self.focus_after(after, "#reg-hukou")  # the field the line asks for
 
     def _show_paid(self, paid: rv.Paid) -> None:
         """The receipt at once (its text file is saved); the PDFs and the printer follow."""
