@@ -248,3 +248,19 @@ async def test_a_pin_typed_into_the_name_goes_to_the_password_hidden(desk) -> No
         await pilot.press("enter")
         await settle(app, pilot)
         assert app.services.clerk.name == "李经办" and not isinstance(app.screen, SignInScreen)
+
+
+async def test_the_lock_notice_breaks_between_chinese_characters(desk) -> None:  # type: ignore[no-untyped-def]
+    """Walk finding at 100 columns: "窗口已锁定（演示经办员 按 F12\n锁定）" broke at the
+    space only, leaving a short row."""
+    from tests.tui.test_wrapping import _assert_filled, _rows
+
+    app = desk
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _type_password(app, pilot)
+        await pilot.press("f12")
+        await settle(app, pilot)
+        assert isinstance(app.screen, SignInScreen)
+        rows = _rows(app, "#signin-intro")
+        assert len(rows) >= 2
+        _assert_filled(rows, app.screen.query_one("#signin-intro").content_region.width)

@@ -139,3 +139,4 @@ async def test_a_confirmation_breaks_between_chinese_characters(app) -> None:  #
     assert "".join(rows).replace(" ", "") == body.replace(" ", ""), rows
     assert not any(row.endswith(("〔2024", "（")) for row in rows), rows
     _assert_filled(rows, width)
+

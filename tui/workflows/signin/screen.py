@@ -27,6 +27,7 @@ from textual.widgets import Input, Label, Static
 from tui import keymap
 from tui.widgets.footer import DeskFooter
 from tui.widgets.header import DeskHeader, StatusLine
+from tui.widgets.wrapping import CjkStatic
 from tui.workflows.signin.messages import SignedIn, SignInFailed
 
 if TYPE_CHECKING:
@@ -92,7 +93,7 @@ class SignInScreen(Screen["Services | None"]):
     def compose(self) -> ComposeResult:
         yield DeskHeader("登录")
         with Vertical(id="signin-body", classes="form"):
-            yield Static(self._intro(), id="signin-intro")
+            yield CjkStatic(self._intro(), id="signin-intro")
             yield Label("经办人员姓名")
             yield NameInput(self._name, placeholder="如：张三", id="signin-name")
             yield Label("密码（至少 6 位，可用数字 PIN）")
@@ -100,7 +101,7 @@ class SignInScreen(Screen["Services | None"]):
             if self.first_admin:
                 yield Label("再次输入密码")
                 yield Input(password=True, placeholder="与上面相同", id="signin-again")
-            yield Static("", id="signin-error", classes="error")
+            yield CjkStatic("", id="signin-error", classes="error")
             demo = self._demo_lines()
             yield Static(demo, id="signin-demo").set_styles(display="block" if demo else "none")
         yield StatusLine()
