@@ -529,3 +529,28 @@ async def test_papers_ticked_in_one_burst_before_a_tab_stay_ticked(app, services
         assert list(evidence.selected) == papers[:2]
         assert app.focused.id == "rf-applicant"
         assert app.screen.query_one("#rf-applicant").value == "张建国"
+
+
+async def test_a_refusal_in_the_review_goes_once_the_choice_changes(services, supervisor_services, family, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Walk finding: 驳回 without a reason is refused; the supervisor then chose 已批准 and
+    the red "须填写驳回理由" stayed under it, speaking of a choice no longer made."""
+    from tui.app import YibaoApp
+    from tui.workflows.refund.review import RefundReviewModal
+
+    receipt = _pay(services, family.child_id)
+    request = services.refunds.intake(receipt.payment.id, reason="duplicate", confirmed=True)
+    services.refunds.start_review(request.id)
+    app = YibaoApp(services=supervisor_services, receipts_dir=tmp_path / "receipts")
+    async with app.run_test(size=SIZE) as pilot:
+        await app.push_screen(RefundReviewModal(request.id))
+        await settle(app, pilot)
+        await pilot.press("enter", "down", "down", "enter", "ctrl+s")  # 已驳回, no reason
+        await settle(app, pilot)
+        assert "驳回理由" in _text(app, "#rr-message")
+        assert supervisor_services.refunds.get(request.id).state == "reviewing"
+        await pilot.press("shift+tab", "enter", "up", "enter")  # 已批准 instead
+        await settle(app, pilot)
+        assert "驳回理由" not in _text(app, "#rr-message")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert supervisor_services.refunds.get(request.id).state == "approved"

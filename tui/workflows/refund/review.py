@@ -43,6 +43,9 @@ if TYPE_CHECKING:
     from yibao.services.views import RefundView
 
 
+HINT = "Ctrl+S 确认提交　Esc 关闭"
+
+
 class RefundReviewModal(ServiceCalls, ModalScreen["RefundView | None"]):
     """Ctrl+S records the move chosen; Esc closes (returns the last RefundView or None)."""
 
@@ -64,6 +67,7 @@ class RefundReviewModal(ServiceCalls, ModalScreen["RefundView | None"]):
         self.refund: RefundView | None = None  # as last read
         self.moved = False
         self.sending = False  # a move is being recorded: another Ctrl+S waits for its answer
+        self.error_shown = False
 
     @property
     def services(self) -> Services:
@@ -76,14 +80,22 @@ class RefundReviewModal(ServiceCalls, ModalScreen["RefundView | None"]):
             yield DataTable(id="rr-history", cursor_type="none", show_cursor=False)
             yield wv.row("下一步", Select([], prompt="请选择", id="rr-next"))
             yield wv.row("审核意见", Input(placeholder="驳回须填写理由", id="rr-note", max_length=200))
-            yield Static("Ctrl+S 确认提交　Esc 关闭", id="rr-message", classes="hint")
+            yield Static(HINT, id="rr-message", classes="hint")
 
     def on_mount(self) -> None:
         self.query_one("#rr-history", DataTable).add_columns("时间", "状态", "意见")
         self.call(RefundRead, self.services.refunds.get, self.refund_id)
 
     def _say(self, text: str, error: bool = False) -> None:
+        self.error_shown = error
         self.query_one("#rr-message", Static).update(f"[b red]{text}[/]" if error else text)
+
+    @on(Select.Changed, "#rr-next")
+    @on(Input.Changed, "#rr-note")
+    def _edited(self) -> None:
+        """A refusal speaks of the choice and note as they were: it goes once either changes."""
+        if self.error_shown:
+            self._say(HINT)
 
     # -- actions ---------------------------------------------------------------------------
     def action_close(self) -> None:
