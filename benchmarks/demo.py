@@ -10,8 +10,9 @@ Each measurement is a fresh interpreter (its peak memory, ``VmHWM``, is its own)
 - ``raw``: the same number of already generated person rows (13 columns) written by
   ``sqlite3`` ``executemany`` into the same schema, the way the demo writes (below): the
   floor for the person rows alone;
-- ``rawall``: rows for all five tables in the demo's proportions (per 100 residents 33
-  households, 11 identities, 78 enrolments, 69 payments), every column filled, generated
+- ``rawall``: rows for all six tables in the demo's proportions (per 100 residents 33
+  households, 11 identities, 78 enrolments, 69 payments, 76 rows of last year's payer
+  list), every column filled, generated
   beforehand and written by ``sqlite3`` ``executemany`` into the same schema with its
   indexes in place, random keys, WAL, in one transaction: the demo's writes done naively;
 - ``rawsame``: rawall's rows written the way the demo writes them: keys in creation
@@ -114,9 +115,10 @@ def child_raw(db: Path, persons: int) -> tuple[float, float, str]:
     return time.perf_counter() - started, time.process_time() - cpu, f"{persons} 行 person"
 
 
-# rows per 100 residents, as the demo writes them (200,000 residents: 65,434 households,
-# 21,997 identities, 156,056 enrolments, 137,337 payments)
-_SHARES = {"household": 33, "person_identity": 11, "enrolment": 78, "payment": 69}
+# rows per 100 residents, as the demo writes them (200,000 residents: 65,245 households,
+# 22,134 identities, 156,067 enrolments, 137,482 payments, 152,000 of last year's payer list)
+_SHARES = {"household": 33, "person_identity": 11, "enrolment": 78, "payment": 69,
+           "prior_enrolment": 76}
 
 
 def child_rawall(db: Path, persons: int, *, same_way: bool = False) -> tuple[float, float, str]:
@@ -132,6 +134,12 @@ def child_rawall(db: Path, persons: int, *, same_way: bool = False) -> tuple[flo
         "INSERT INTO device (id, name, prefix, is_local, created_at)"
         " VALUES (?, 'raw', 'RAW1', 1, ?)", (device, stamp),
     )  # fmt: skip
+    batch = str(uuid.uuid4())
+    con.execute(
+        "INSERT INTO import_batch (id, kind, source_name, row_count, accepted_count, rejected_count,"
+        " device_id, created_at, updated_at) VALUES (?, 'enrolments', 'raw.csv', 0, 0, 0, ?, ?, ?)",
+        (batch, device, stamp, stamp),
+    )  # fmt: skip
     counts = {"person": persons, **{t: persons * n // 100 for t, n in _SHARES.items()}}
     if same_way:
         ids = {t: _ordered_ids(n) for t, n in counts.items()}
@@ -142,11 +150,11 @@ def child_rawall(db: Path, persons: int, *, same_way: bool = False) -> tuple[flo
         columns = [r[1] for r in con.execute(f"PRAGMA table_info({table})")]
         rows = []
         for i in range(n):
-            value = _raw_values(table, i, ids, device, stamp)
+            value = _raw_values(table, i, ids, device, stamp, batch)
             rows.append(tuple(value.get(c) for c in columns))
         tables[table] = (columns, rows)
     inserts = []
-    for table in ("household", "person", "person_identity", "enrolment", "payment"):
+    for table in ("household", "person", "person_identity", "enrolment", "payment", "prior_enrolment"):
         columns, rows = tables[table]
         marks = ", ".join("?" for _ in columns)
         inserts.append((f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows))
@@ -168,7 +176,7 @@ def child_rawall(db: Path, persons: int, *, same_way: bool = False) -> tuple[flo
 
 
 def _raw_values(
-    table: str, i: int, ids: dict[str, list[str]], device: str, stamp: str
+    table: str, i: int, ids: dict[str, list[str]], device: str, stamp: str, batch: str
 ) -> dict[str, object]:
     base: dict[str, object] = {"id": ids[table][i], "device_id": device, "created_at": stamp,
                                "updated_at": stamp, "note": "演示数据"}  # fmt: skip
@@ -194,6 +202,9 @@ def _raw_values(
                 "insured_region": "611023", "policy_id": "shangnan-2025", "status": "paid",
                 "registered_on": "2024-10-01", "coverage_start": "2025-01-01",
                 "coverage_end": "2025-12-31", "waiting_months": 0}  # fmt: skip
+    if table == "prior_enrolment":
+        return {**base, "person_id": persons[i], "benefit_year": 2024, "paid_on": "2023-10-01",
+                "amount_fen": 40000, "import_batch_id": batch, "source_row": i + 2}  # fmt: skip
     return {**base, "person_id": persons[i], "enrolment_id": ids["enrolment"][i],
             "benefit_year": 2025, "receipt_no": f"RAW1-{i:08d}", "channel": "cash",
             "standard_fen": 40000, "subsidy_fen": 0, "personal_fen": 40000, "extras_fen": 0,
