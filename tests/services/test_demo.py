@@ -282,3 +282,162 @@ def test_written_in_chunks_the_registry_is_whole(registry_url: str, monkeypatch)
     assert counts == [report.identities, report.enrolments, report.payments]
     assert report.enrolments > 100  # the enrolments of every chunk were written, not the last one's
     engine.dispose()
+
+
+# --- the file build (``demo.build`` on a SQLite file) -------------------------------------
+
+BUILD_NOW = datetime(2024, 10, 15, 2, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("YIBAO_DATA_DIR", str(tmp_path / "data"))
+    return tmp_path
+
+
+def _file_build(path, persons: int = 400, **kwargs):  # type: ignore[no-untyped-def]
+    from yibao import demo
+    from yibao.db import sqlite_url
+
+    return demo.build(url=sqlite_url(path), policy_id="shangnan-2025", persons=persons,
+                      now=BUILD_NOW, **kwargs)  # fmt: skip
+
+
+def test_a_build_that_fails_half_way_leaves_no_registry(data_dir, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # Chunks of 100: by the failure several chunks of rows have been written.
+    monkeypatch.setattr("yibao.demo._CHUNK_PERSONS", 100)
+    calls = 0
+    real_enrol = __import__("yibao.demo", fromlist=["_Builder"])._Builder.enrol
+
+    def failing_enrol(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        nonlocal calls
+        calls += 1
+        if calls == 350:
+            raise RuntimeError("killed")
+        return real_enrol(self, *args, **kwargs)
+
+    monkeypatch.setattr("yibao.demo._Builder.enrol", failing_enrol)
+    target = data_dir / "demo.sqlite3"
+    with pytest.raises(RuntimeError, match="killed"):
+        _file_build(target)
+    assert not target.exists()
+    left = sorted(p.name for p in data_dir.iterdir() if p.name != "data")
+    assert left == ["demo.sqlite3.lock"], left  # the lock file only: no registry, no work file
+
+
+def test_a_failed_build_onto_an_initialised_registry_leaves_it_as_it_was(data_dir, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from yibao.db import sqlite_url
+
+    target = data_dir / "desk.sqlite3"
+    engine = open_registry(sqlite_url(target))
+    device = ensure_device(engine, now=NOW)
+    clerk = ensure_clerk(engine, name="王芳", device=device, now=NOW)
+    engine.dispose()
+    before = target.read_bytes()
+    monkeypatch.setattr("yibao.demo._Builder.enrol", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("killed")))
+    with pytest.raises(RuntimeError, match="killed"):
+        _file_build(target, clerk=clerk)
+    assert target.read_bytes() == before
+    assert not [p for p in data_dir.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_keys_are_uuids_in_creation_order(data_dir) -> None:  # type: ignore[no-untyped-def]
+    """Every table's keys sort in the order its rows were written (the indexes are then
+    filled at their end), and are RFC 4122 UUIDs (version 7 layout)."""
+    import sqlite3
+    import uuid
+
+    target = data_dir / "demo.sqlite3"
+    _file_build(target, persons=600)
+    con = sqlite3.connect(target)
+    try:
+        for table in ("household", "person", "person_identity", "enrolment", "payment", "prior_enrolment"):
+            ids = [i for (i,) in con.execute(f"SELECT id FROM {table} ORDER BY rowid")]
+            assert len(ids) > 10 and ids == sorted(ids) and len(set(ids)) == len(ids), table
+            for text in ids:
+                value = uuid.UUID(text)
+                assert str(value) == text and value.variant == uuid.RFC_4122 and value.version == 7
+    finally:
+        con.close()
+
+
+def test_the_built_file_is_a_registry_as_migrated(data_dir) -> None:  # type: ignore[no-untyped-def]
+    import sqlite3
+    import stat
+
+    from yibao.db import head_revisions, sqlite_url, stored_revisions
+
+    target = data_dir / "demo.sqlite3"
+    report = _file_build(target, persons=500)
+    fresh = data_dir / "fresh.sqlite3"
+    open_registry(sqlite_url(fresh)).dispose()
+    query = "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name"
+    built, migrated = sqlite3.connect(target), sqlite3.connect(fresh)
+    try:
+        assert built.execute(query).fetchall() == migrated.execute(query).fetchall()
+        assert built.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        assert built.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        assert built.execute("PRAGMA foreign_key_check").fetchall() == []
+        assert built.execute("SELECT count(*) FROM person").fetchone() == (report.persons,)
+    finally:
+        built.close()
+        migrated.close()
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    engine = open_registry(sqlite_url(target), create=False)
+    try:
+        assert stored_revisions(engine) == head_revisions()
+    finally:
+        engine.dispose()
+    assert not [p for p in data_dir.iterdir() if p.name.endswith((".tmp", "-wal", "-journal"))]
+
+
+def test_values_are_stored_as_the_orm_stores_them(data_dir) -> None:  # type: ignore[no-untyped-def]
+    """The builder hands the driver text it made itself: each stored value is what the
+    column type's own bind processor makes of the value the ORM reads back."""
+    from yibao.db import sqlite_url
+
+    target = data_dir / "demo.sqlite3"
+    _file_build(target, persons=300)
+    engine = open_registry(sqlite_url(target), create=False)
+    try:
+        dialect = engine.dialect
+        with Session(engine) as s:
+            for model in (Household, Person, PersonIdentity, Enrolment, Payment, PriorEnrolment):
+                table = model.__table__
+                columns = list(table.columns)
+                stored = {row[0]: row for row in s.connection().exec_driver_sql(
+                    f"SELECT {', '.join(c.name for c in columns)} FROM {table.name}")}  # fmt: skip
+                objects = s.execute(sa.select(model)).scalars().all()
+                assert len(objects) == len(stored) > 0
+                for obj in objects:
+                    raw = stored[obj.id]
+                    for column, value in zip(columns, raw, strict=True):
+                        process = column.type._cached_bind_processor(dialect)
+                        python = getattr(obj, column.name)
+                        expected = python if process is None or python is None else process(python)
+                        assert value == expected and type(value) is type(expected), (table.name, column.name)
+    finally:
+        engine.dispose()
+
+
+def test_a_killed_builds_work_file_is_removed_at_the_next_start(data_dir) -> None:  # type: ignore[no-untyped-def]
+    from yibao.db import sqlite_url
+
+    leftover = data_dir / ".demo.sqlite3.demo-abc123.tmp"
+    leftover.write_bytes(b"half a registry")
+    open_registry(sqlite_url(data_dir / "desk.sqlite3")).dispose()
+    assert not leftover.exists()
+
+
+def test_refused_while_the_registry_is_open_elsewhere(data_dir) -> None:  # type: ignore[no-untyped-def]
+    from yibao.db import sqlite_url
+
+    target = data_dir / "desk.sqlite3"
+    desk = open_registry(sqlite_url(target))  # a desk has it open
+    try:
+        before = target.read_bytes()
+        with pytest.raises(DemoError, match="正被窗口界面或其他命令使用"):
+            _file_build(target)
+        assert target.read_bytes() == before
+    finally:
+        desk.dispose()

@@ -18,7 +18,7 @@ from typing import IO
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700
-LEFTOVER_TAGS = ("backup", "restore", "bundle", "export", "sheet", "text")
+LEFTOVER_TAGS = ("backup", "restore", "bundle", "export", "sheet", "text", "demo")
 
 
 def private_umask() -> None:

@@ -78,13 +78,16 @@ def _close(fd: int) -> None:
 
 
 @contextlib.contextmanager
-def exclusive(db: Path) -> Iterator[None]:
-    """The registry to oneself, or a refusal naming why (a desk or command has it open)."""
+def exclusive(db: Path, *, refusal: str | None = None) -> Iterator[None]:
+    """The registry to oneself, or a refusal naming why (a desk or command has it open):
+    ``refusal`` (Chinese, raised as ``RegistryBusy``) or the restore's."""
     fd = _open_lock(db)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
+            if refusal is not None:
+                raise RegistryBusy(refusal) from None
             raise _refusal(
                 f"登记库 {db.name} 正被窗口界面或其他命令使用，不能恢复。"
                 "请先关闭所有窗口界面、等其他命令结束后再恢复；什么也没有改动。"
