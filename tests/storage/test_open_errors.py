@@ -85,7 +85,7 @@ def test_a_registry_being_restored_is_neither_created_nor_written(tmp_path: Path
 
     path = tmp_path / "hall.db"
     with exclusive(path):  # a restore is under way
-        with pytest.raises(RegistryError, match="正在恢复备份"):
+        with pytest.raises(RegistryError, match="正在恢复备份或生成演示库"):
             open_registry(sqlite_url(path))
         assert not path.exists()
     engine = open_registry(sqlite_url(path))  # once it is done the setup goes ahead

@@ -63,7 +63,7 @@ def hold_shared(db: Path, owner: Any) -> None:
     except OSError:
         os.close(fd)
         raise RegistryBusy(
-            f"登记库 {db.name} 正在恢复备份，暂时不能打开。请等恢复完成后再打开窗口或运行命令。"
+            f"登记库 {db.name} 正在恢复备份或生成演示库，暂时不能打开。请等该操作完成后再打开窗口或运行命令。"
         ) from None
     finalizer = weakref.finalize(owner, _close, fd)
     with contextlib.suppress(Exception):
