@@ -5,7 +5,9 @@ column that stops repeating goes back to texts in the cell."""
 from __future__ import annotations
 
 import re
+import struct
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -61,3 +63,28 @@ def test_a_column_that_stops_repeating_goes_back_into_the_cells(tmp_path: Path) 
     assert len(shared) <= 2 + 2000 and "河口村7999号" not in shared
     got = _values(path)
     assert [r[3] for r in got[4:8004]] == [row[3] for row in rows]
+
+
+def test_the_sheets_deflated_by_isal_are_a_zip_every_reader_inflates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from yibao.reports import workbook
+
+    rows: list[list[object]] = [[i, TOWNS[i % 5], f"居民{i}", f"河口村{i}号"] for i in range(1, 3001)]
+    assert workbook._isal_zlib is not None, "isal is a dependency (pyproject.toml)"
+    fast = write_workbook(tmp_path / "isal.xlsx", [_sheet(rows)])
+    monkeypatch.setattr(workbook, "_isal_zlib", None)
+    plain = write_workbook(tmp_path / "zlib.xlsx", [_sheet(rows)])
+    with zipfile.ZipFile(fast) as a, zipfile.ZipFile(plain) as b:
+        assert a.testzip() is None  # every member's CRC checks
+        info = a.getinfo("xl/worksheets/sheet1.xml")
+        assert info.compress_type == zipfile.ZIP_DEFLATED and info.compress_size < info.file_size / 3
+        xml = b.read("xl/worksheets/sheet1.xml")
+        assert a.read("xl/worksheets/sheet1.xml") == xml  # the same XML as with zlib
+        with open(fast, "rb") as handle:  # the member's bytes, inflated by zlib itself
+            handle.seek(info.header_offset)
+            local = handle.read(30)
+            name_length, extra_length = struct.unpack("<HH", local[26:30])
+            handle.seek(info.header_offset + 30 + name_length + extra_length)
+            assert zlib.decompress(handle.read(info.compress_size), -15) == xml
+    assert _values(fast) == _values(plain)
