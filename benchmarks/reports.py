@@ -22,7 +22,11 @@ masked, labels) and the sheet written as an .xlsx; beside it the raw SQL listing
 people, written out by ``csv.writer`` (the cheapest way to put the rows in a file). The whole
 workbook (the six sheets of ``report ledgers``) is timed beside the raw SQL of all five lists
 written by ``csv.writer``; with ``--openpyxl``, by openpyxl in write-only mode (the
-straightforward way to write an .xlsx, no masking: ~85 s of CPU at 1.6 M).
+straightforward way to write an .xlsx, no masking: ~85 s of CPU at 1.6 M). Both sides run
+with the cyclic collector paused and drop their rows before it runs again, as
+``write_ledgers`` does (``yibao.reports.base.gc_paused``). The ledgers read who is in them
+from the kept counts when those are built (the progress lines build them; ``--only ledger``
+on a file without them times the registry's query).
 
 The progress counts (``yibao.reports.tally``) are built once after the fill (``rebuild``,
 timed and printed; a reused file keeps them); ``progress`` reads them, ``progress, direct``
@@ -306,6 +310,8 @@ def main(argv: list[str] | None = None) -> int:
             )
             session.commit()
             print(f"tally built for {counted:,} persons in {seconds:.1f} s (CPU {cpu:.1f} s)")
+        kept = 2025 in tally.built_years(conn) and tally.is_settled(conn)
+        print("the ledgers read who is in them from " + ("the kept counts" if kept else "the registry (no kept counts)"))
     policy = load_policy("shangnan-2025")
     scope = Scope(policy, AS_OF)
     out = Path(tempfile.mkdtemp()) / "ledgers.xlsx"

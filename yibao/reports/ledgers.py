@@ -495,8 +495,9 @@ def _columns(lines: list[Any], held: dict[str, list[str]], full_ids: bool) -> li
     if full_ids:
         shown: Sequence[Cell] = [_shown(n, True) for n in number]
     else:  # mask's slice inline: a call per row costs more than the slice
-        shown = [n[:6] + "********" + n[-4:] if n and len(n) >= 10 else _shown(n, False) for n in number]
-    if set(map(type, born)) != {str}:  # dates (PostgreSQL), or a row without one
+        shown = [f"{n[:6]}********{n[-4:]}" if n and len(n) >= 10 else _shown(n, False) for n in number]
+    # SQLite gives the date as its text (the sheet shows it as it is); PostgreSQL a date.
+    if type(born[0]) is not str:
         born = tuple(b if type(b) is str else b.isoformat() if b else "" for b in born)
     return [
         town,
