@@ -22,7 +22,11 @@ masked, labels) and the sheet written as an .xlsx; beside it the raw SQL listing
 people, written out by ``csv.writer`` (the cheapest way to put the rows in a file). The whole
 workbook (the six sheets of ``report ledgers``) is timed beside the raw SQL of all five lists
 written by ``csv.writer``; with ``--openpyxl``, by openpyxl in write-only mode (the
-straightforward way to write an .xlsx, no masking: ~85 s of CPU at 1.6 M).
+straightforward way to write an .xlsx, no masking: ~85 s of CPU at 1.6 M). Both sides run
+with the cyclic collector paused and drop their rows before it runs again, as
+``write_ledgers`` does (``yibao.reports.base.gc_paused``). The ledgers read who is in them
+from the kept counts when those are built (the progress lines build them; ``--only ledger``
+on a file without them times the registry's query).
 
 The progress counts (``yibao.reports.tally``) are built once after the fill (``rebuild``,
 timed and printed; a reused file keeps them); ``progress`` reads them, ``progress, direct``
@@ -49,7 +53,7 @@ from sqlmodel import Session
 from yibao.db import open_registry, sqlite_url, write_engine
 from yibao.policy import load_policy
 from yibao.reports import tally
-from yibao.reports.base import Scope, end_of_day_utc
+from yibao.reports.base import Scope, end_of_day_utc, gc_paused
 from yibao.reports.ledgers import (
     HUKOU,
     LAST_YEAR,
@@ -306,6 +310,8 @@ def main(argv: list[str] | None = None) -> int:
             )
             session.commit()
             print(f"tally built for {counted:,} persons in {seconds:.1f} s (CPU {cpu:.1f} s)")
+        kept = 2025 in tally.built_years(conn) and tally.is_settled(conn)
+        print("the ledgers read who is in them from " + ("the kept counts" if kept else "the registry (no kept counts)"))
     policy = load_policy("shangnan-2025")
     scope = Scope(policy, AS_OF)
     out = Path(tempfile.mkdtemp()) / "ledgers.xlsx"
@@ -330,12 +336,16 @@ def main(argv: list[str] | None = None) -> int:
         return [tuple(r) for r in week], tuple(refunds[0]), tuple(refunds[1])
 
     def raw_csv(sql: str) -> Callable[[], Any]:
-        """The raw SQL's rows written by ``csv.writer``: the rows in a file, the cheapest way."""
+        """The raw SQL's rows written by ``csv.writer``: the rows in a file, the cheapest way
+        (the collector paused and the rows dropped inside, as yibao's side does)."""
         def run() -> Any:
-            rows = raw.execute(sql.replace("{codes}", codes), params).fetchall()
-            with out.with_name("raw.csv").open("w", newline="", encoding="utf-8") as handle:
-                csv.writer(handle).writerows(rows)
-            return [rows]
+            with gc_paused():
+                rows = raw.execute(sql.replace("{codes}", codes), params).fetchall()
+                with out.with_name("raw.csv").open("w", newline="", encoding="utf-8") as handle:
+                    csv.writer(handle).writerows(rows)
+                count = len(rows)
+                del rows
+            return count
         return run
 
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} (2 cores, shared); "
@@ -351,18 +361,20 @@ def main(argv: list[str] | None = None) -> int:
          raw_progress),
         ("weekly (progress + week + refunds)", lambda: weekly(engine, scope),
          raw_q(RAW_VILLAGES, RAW_GROUPS, RAW_WEEK, RAW_REFUNDS), _weekly_figures, raw_weekly),
-        (f"ledger {HUKOU}", lambda: _one_sheet(ledger_sheet(engine, scope, HUKOU), out),
-         raw_csv(RAW_HUKOU), _rows_of, _count),
-        (f"ledger {LAST_YEAR}", lambda: _one_sheet(ledger_sheet(engine, scope, LAST_YEAR), out),
-         raw_csv(RAW_LAST_YEAR), _rows_of, _count),
-        (f"ledger {SPECIAL}", lambda: _one_sheet(ledger_sheet(engine, scope, SPECIAL), out),
-         raw_csv(RAW_SPECIAL), _rows_of, _count),
-        ("subsidy ledger", lambda: _sheets(subsidy_sheets(engine, scope), out), raw_q(RAW_SUBSIDY),
-         lambda sheets: (len(sheets[0].rows), _subsidy_total(sheets[0])), lambda rows: tuple(rows[0][0])),
-        ("ledger workbook (all six sheets)", lambda: _sheets(ledger_sheets(engine, scope), out),
-         lambda: _raw_workbook(raw_q(RAW_HUKOU, RAW_RESIDENT, RAW_LAST_YEAR, RAW_SPECIAL, RAW_SUBSIDY_LINES)(), out,
-                               openpyxl=args.openpyxl),
-         lambda sheets: [len(s.rows) for s in sheets[:5]], lambda counts: counts),
+        (f"ledger {HUKOU}", lambda: _written(lambda: [ledger_sheet(engine, scope, HUKOU)], out, _rows_of),
+         raw_csv(RAW_HUKOU), _same, _same),
+        (f"ledger {LAST_YEAR}", lambda: _written(lambda: [ledger_sheet(engine, scope, LAST_YEAR)], out, _rows_of),
+         raw_csv(RAW_LAST_YEAR), _same, _same),
+        (f"ledger {SPECIAL}", lambda: _written(lambda: [ledger_sheet(engine, scope, SPECIAL)], out, _rows_of),
+         raw_csv(RAW_SPECIAL), _same, _same),
+        ("subsidy ledger", lambda: _written(lambda: subsidy_sheets(engine, scope), out,
+                                            lambda sheets: (len(sheets[0].rows), _subsidy_total(sheets[0]))),
+         raw_q(RAW_SUBSIDY), _same, lambda rows: tuple(rows[0][0])),
+        ("ledger workbook (all six sheets)",
+         lambda: _written(lambda: ledger_sheets(engine, scope), out, lambda sheets: [len(s.rows) for s in sheets[:5]]),
+         lambda: _raw_workbook(lambda: raw_q(RAW_HUKOU, RAW_RESIDENT, RAW_LAST_YEAR, RAW_SPECIAL, RAW_SUBSIDY_LINES)(),
+                               out, openpyxl=args.openpyxl),
+         _same, _same),
     ]
     for name, ours, theirs, figure, raw_figure in cases:
         if args.only and args.only not in name:
@@ -384,18 +396,24 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _one_sheet(sheet: Any, out: Path) -> Any:
-    """A ledger as ``report ledgers`` makes it: the sheet (query, rows) written as a workbook."""
-    return _sheets([sheet], out)[0]
+def _written(make: Callable[[], list[Any]], out: Path, figures: Callable[[list[Any]], Any]) -> Any:
+    """Sheets made and written as ``report ledgers`` does (``write_ledgers``): the query, the
+    rows, the workbook, the collector paused while they live, dropped before it runs again;
+    returns their ``figures``."""
+    with gc_paused():
+        sheets = make()
+        write_workbook(out, sheets)
+        value = figures(sheets)
+        del sheets
+    return value
 
 
-def _sheets(sheets: list[Any], out: Path) -> list[Any]:
-    write_workbook(out, sheets)
-    return sheets
+def _same(value: Any) -> Any:
+    return value
 
 
-def _rows_of(sheet: Any) -> int:
-    return len(sheet.rows)
+def _rows_of(sheets: list[Any]) -> int:
+    return len(sheets[0].rows)
 
 
 def _subsidy_total(sheet: Any) -> int:
@@ -403,9 +421,18 @@ def _subsidy_total(sheet: Any) -> int:
     return round(sum(float(str(r[column]).replace(",", "")) for r in sheet.rows) * 100)
 
 
-def _raw_workbook(results: list[list[Any]], out: Path, *, openpyxl: bool = False) -> list[int]:
+def _raw_workbook(read: Callable[[], list[list[Any]]], out: Path, *, openpyxl: bool = False) -> list[int]:
     """Each query's rows into a file by ``csv.writer``, or (``openpyxl``) into a sheet of an
-    openpyxl write-only workbook (no masking, labels or neutralising). Returns the rows per sheet."""
+    openpyxl write-only workbook (no masking, labels or neutralising), the collector paused
+    as on yibao's side. Returns the rows per sheet."""
+    with gc_paused():
+        results = read()
+        counts = _raw_files(results, out, openpyxl=openpyxl)
+        del results
+    return counts
+
+
+def _raw_files(results: list[list[Any]], out: Path, *, openpyxl: bool) -> list[int]:
     if not openpyxl:
         for i, rows in enumerate(results):
             with out.with_name(f"raw{i}.csv").open("w", newline="", encoding="utf-8") as handle:
@@ -430,10 +457,6 @@ def _direct(fn: Callable[[], Any]) -> Any:
         return fn()
     finally:
         tally.village_counts = saved  # type: ignore[assignment]
-
-
-def _count(rows: list[Any]) -> Any:
-    return len(rows[0])
 
 
 def _stored(moment: datetime) -> str:

@@ -16,6 +16,9 @@ The county is the first six digits of the 户籍地 code (else of the 居住证 
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -54,6 +57,23 @@ class Scope:
     @property
     def jurisdiction(self) -> str:
         return str(self.policy.jurisdiction)
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector off for the block: a ledger makes millions of tuples
+    that live until the sheet is written, and every collection on the way walked the lists
+    holding them (~1 s of a big ledger). Nothing made there is cyclic: reference counting
+    frees it as before. Restored as it was (nested blocks: the outer one). What the block
+    made and still holds at its end is walked once by the next collection: a caller that
+    makes a workbook and drops it (``write_ledgers``) wraps both."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def end_of_day_utc(day: date) -> datetime:

@@ -19,7 +19,8 @@ ID numbers are masked unless ``full_ids`` (the CLI lets only a 审核人员 ask,
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Sequence
+from itertools import compress, count, repeat
 from operator import itemgetter
 from typing import Any, NamedTuple
 
@@ -29,9 +30,11 @@ from sqlalchemy.engine import Engine
 from yibao import regions
 from yibao.identities import label as identity_label
 from yibao.idnumbers import mask
+from yibao.prepared import Prepared
 from yibao.reports.base import (
     Scope,
     active_identity,
+    gc_paused,
     paid_as_of,
     paid_as_of_exists,
     paid_last_year_exists,
@@ -69,8 +72,10 @@ class LedgerLine(NamedTuple):
     identities: tuple[str, ...]  # codes
 
 
-@dataclass(frozen=True)
-class SubsidyLine:
+class SubsidyLine(NamedTuple):
+    """One subsidised person of the subsidy ledger (a named tuple, as ``LedgerLine``: a
+    county's ledger holds 80,000; a frozen dataclass took ~4 µs to make each)."""
+
     person_id: str
     name: str
     id_number: str | None
@@ -98,14 +103,15 @@ _IDENTITIES_BY_ID = 5000
 
 
 def _identities(conn: sa.Connection, ids: list[str], scope: Scope) -> dict[str, list[str]]:
-    """Codes of the identities each of ``ids`` holds on the day, in code order, each once."""
+    """Codes of the identities each of ``ids`` holds on the day, in code order, each once
+    (for a long list, of everyone who holds one)."""
     identity = table("person_identity")
     held: dict[str, list[str]] = defaultdict(list)
     query = sa.select(identity.c.person_id, identity.c.code).where(active_identity(scope.as_of))
     if len(ids) > _IDENTITIES_BY_ID:
-        wanted = set(ids)
-        rows: Any = conn.execute(query.order_by(identity.c.code)).all()
-        pairs = ((pid, code) for pid, code in rows if pid in wanted)
+        # Everyone's: a holder not among ``ids`` is never asked for (a set of half a million
+        # ids to leave them out cost more than keeping them).
+        pairs: Any = Prepared(query.order_by(identity.c.code)).tuples(conn)
     else:
         pairs = (
             (pid, code)
@@ -132,8 +138,11 @@ def ledger(engine: Engine, scope: Scope, which: str) -> list[LedgerLine]:
     ]
 
 
-def _who(scope: Scope, which: str, last: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:
-    """Who of the active, not in 职工医保 and not paid belongs in the ledger ``which``."""
+def _who(
+    scope: Scope, which: str, last: sa.ColumnElement[bool], person_id: sa.ColumnElement[Any] | None = None
+) -> sa.ColumnElement[bool]:
+    """Who of the active, not in 职工医保 and not paid belongs in the ledger ``which``
+    (``person_id``: the person's id column, default ``person.id``)."""
     person, identity = table("person"), table("person_identity")
     code = scope.policy.region_code
     if which == HUKOU:
@@ -149,7 +158,7 @@ def _who(scope: Scope, which: str, last: sa.ColumnElement[bool]) -> sa.ColumnEle
     if which == LAST_YEAR:
         return last
     codes = sorted(_subsidised_codes(scope.policy))
-    return person.c.id.in_(
+    return (person.c.id if person_id is None else person_id).in_(
         sa.select(identity.c.person_id).where(identity.c.code.in_(codes), active_identity(scope.as_of))
     )
 
@@ -160,69 +169,162 @@ def _ledger_rows(
     """The rows of the ledgers ``whiches`` as the query gives them (sorted as a ledger is),
     and each one's identities: the sheet is made from these, without a ``LedgerLine`` each.
     For one ledger, its people; for several, everyone in any of them, each row ending with a
-    flag (1/0) per ledger after the first's columns: one pass over the registry for the whole
-    workbook (each pass reads every resident: ~2.5 s at 1.6 M), and each ledger's rows are the
-    flagged ones, in the same order. ``dates_as_text``: the birth date as the database gives
-    it, not made a ``date`` (SQLite: the ISO text the sheet shows; half a million ``date``
-    objects made and formatted again cost ~0.5 s)."""
+    flag (1/0) per ledger after the first's columns: one pass for the whole workbook, and
+    each ledger's rows are the flagged ones, in the same order. ``dates_as_text``: the birth
+    date as the database gives it, not made a ``date`` (SQLite: the ISO text the sheet
+    shows; half a million ``date`` objects made and formatted again cost ~0.5 s).
+
+    Who is in them is read from the kept per-person counts (``progress_person``) when they
+    are built for the year and settled, else from the registry (the same rules,
+    ``yibao.reports.base``; the tests compare the two)."""
     for which in whiches:
         if which not in LEDGERS:
             raise ValueError(f"没有“{which}”这本台账。可选：{'、'.join(LEDGERS)}。")
-    person = table("person")
-    county, town, village = place_columns(scope.policy.region_code)
-    last = paid_last_year_exists(person.c.id, scope.year)
-    conds: list[sa.ColumnElement[bool]] = [
-        person.c.status == "active",
-        person.c.employee_insured.is_(False),
-        person.c.id.not_in(paid_as_of(scope.year, scope.as_of)),
-        *town_filter(scope),
-    ]
-    conds.append(sa.or_(*(_who(scope, which, last) for which in whiches)))
-    # The last-year column is the last-year flag: probed once per row.
-    flags = [] if len(whiches) == 1 else [
-        sa.type_coerce(_who(scope, which, last), sa.Integer).label(f"in_{i}")
-        for i, which in enumerate(whiches) if which != LAST_YEAR
-    ]
-    query = (
-        sa.select(
-            person.c.id,
-            person.c.name,
-            person.c.id_number,
-            person.c.sex,
-            sa.type_coerce(person.c.birth_date, sa.String) if dates_as_text else person.c.birth_date,
-            county,
-            town,
-            village,
-            person.c.address,
-            person.c.phone,
-            sa.type_coerce(sa.true() if whiches == (LAST_YEAR,) else last, sa.Integer).label("last"),
-            *flags,
+    with engine.connect() as conn, conn.begin():
+        query = (_kept_query if _tally_serves(conn, scope) else _registry_query)(
+            scope, whiches, dates_as_text=dates_as_text
         )
-        .select_from(persons_with_place())
-        .where(*conds)
-    )
-    with engine.connect() as conn:
-        rows = conn.execute(query).all()
+        # The driver's tuples: a SQLAlchemy row each cost ~0.4 µs to make, and indexing
+        # one is a Python call.
+        rows = Prepared(_in_ledger_order(query, conn.dialect.name)).tuples(conn)
         held = _identities(conn, [r[0] for r in rows], scope)
-    # Sorted here, not by ORDER BY: SQLite's sorter carried every column of half a million
-    # rows (~2 s at 1.6 M). By code point, as SQLite sorted; on PostgreSQL the same order now,
-    # not the database's collation.
-    rows.sort(key=itemgetter(5, 6, 7, 1, 0))
     return rows, held
 
 
+def _in_ledger_order(query: sa.Select[Any], dialect: str) -> sa.Select[Any]:
+    """``query`` ordered as a ledger is: county, town, village, name, person id (its columns
+    5, 6, 7, 1, 0), by code point on both databases (PostgreSQL's "C" collation; SQLite's
+    default). By the database, not in Python: half a million rows sorted in Python come
+    out scattered in memory, and every later pass over them (the cells, the XML, freeing
+    them) waited on memory — at 1.6 M the sort in SQLite costs ~0.5 s more, Python's sort
+    and those passes ~1.5 s less."""
+    columns = [query.selected_columns[i] for i in (5, 6, 7, 1, 0)]
+    if dialect == "postgresql":
+        return query.order_by(*(sa.collate(c, "C") for c in columns))
+    return query.order_by(*columns)
+
+
+def _tally_serves(conn: sa.Connection, scope: Scope) -> bool:
+    """The kept per-person counts can say who is in a ledger: built for the year, and no
+    write left unsettled (the hook settles every commit; a write by hand may not be)."""
+    from yibao.reports import tally
+
+    return scope.year in tally.built_years(conn) and tally.is_settled(conn)
+
+
+def _person_columns(
+    person: sa.Table, dates_as_text: bool
+) -> tuple[sa.ColumnElement[Any], ...]:
+    born = sa.type_coerce(person.c.birth_date, sa.String).label("birth_date") if dates_as_text else person.c.birth_date
+    return person.c.id, person.c.name, person.c.id_number, person.c.sex, born
+
+
+def _flags(
+    whiches: tuple[str, ...], who: Any
+) -> tuple[sa.ColumnElement[int], list[sa.ColumnElement[Any]]]:
+    """The last-year column and, for several ledgers, a flag per ledger but 上年度 (whose
+    flag is the last-year column): ``who(which)`` is the ledger's condition."""
+    last = sa.type_coerce(sa.true() if whiches == (LAST_YEAR,) else who(LAST_YEAR), sa.Integer).label("last")
+    flags = [] if len(whiches) == 1 else [
+        sa.type_coerce(who(which), sa.Integer).label(f"in_{i}")
+        for i, which in enumerate(whiches) if which != LAST_YEAR
+    ]
+    return last, flags
+
+
+def _registry_query(scope: Scope, whiches: tuple[str, ...], *, dates_as_text: bool) -> sa.Select[Any]:
+    person = table("person")
+    county, town, village = place_columns(scope.policy.region_code)
+    last = paid_last_year_exists(person.c.id, scope.year)
+
+    def who(which: str) -> sa.ColumnElement[bool]:
+        return _who(scope, which, last)
+
+    last_column, flags = _flags(whiches, who)
+    return (
+        sa.select(
+            *_person_columns(person, dates_as_text), county, town, village,
+            person.c.address, person.c.phone, last_column, *flags,
+        )
+        .select_from(persons_with_place())
+        .where(
+            person.c.status == "active",
+            person.c.employee_insured.is_(False),
+            person.c.id.not_in(paid_as_of(scope.year, scope.as_of)),
+            *town_filter(scope),
+            sa.or_(*(who(which) for which in whiches)),
+        )
+    )  # fmt: skip
+
+
+def _kept_query(scope: Scope, whiches: tuple[str, ...], *, dates_as_text: bool) -> sa.Select[Any]:
+    """The same rows as ``_registry_query`` from the kept shares of the year: each resident's
+    place, registered, paid last year and paid days are on their own row there, where the
+    registry needs the household, three last-year look-ups and the 1.1 M payers (at 1.6 M:
+    ~3.7 s of SQLite against ~0.9 s). The person's own columns are joined by key."""
+    kept, person = table("progress_person"), table("person")
+    codes = sorted({*regions.counties_of(scope.policy.region_code), scope.policy.region_code})
+    here = kept.c.hukou6.in_(codes)
+    day = sa.literal(scope.as_of.isoformat(), sa.String)
+
+    def who(which: str) -> sa.ColumnElement[bool]:
+        if which == HUKOU:
+            return here
+        if which == RESIDENT:
+            return sa.and_(kept.c.permit6.in_(codes), sa.not_(here))
+        if which == LAST_YEAR:
+            return kept.c.last == 1
+        return _who(scope, which, sa.false(), kept.c.person_id)
+
+    last_column, flags = _flags(whiches, who)
+    county = sa.case(
+        (here, kept.c.hukou6), (kept.c.permit6.in_(codes), kept.c.permit6), else_=kept.c.fallback6
+    )
+    # Not paid on the day: no paid days, or the first (in order) after it; days that end (a
+    # refund) or several spans are asked of the registry, by person (a few in a hundred).
+    spans = kept.c.spans
+    not_paid = sa.or_(
+        spans == "",
+        sa.func.substr(spans, 1, 10) > day,
+        sa.and_(
+            sa.func.length(spans) != len("2024-01-01/"),
+            sa.not_(paid_as_of_exists(kept.c.person_id, scope.year, scope.as_of)),
+        ),
+    )
+    return (
+        sa.select(
+            *_person_columns(person, dates_as_text), county.label("county"),
+            kept.c.town.label("town"), kept.c.village.label("village"),
+            person.c.address, person.c.phone, last_column, *flags,
+        )
+        # Joined on an expression of the kept side, so SQLite reads the kept rows first (a
+        # plain scan, narrow rows, most left out) and finds each person by key, not every
+        # person first and their kept row by key.
+        .select_from(kept.join(person, person.c.id == sa.func.coalesce(kept.c.person_id, "")))
+        .where(
+            kept.c.benefit_year == scope.year,
+            kept.c.registered == 1,
+            not_paid,
+            *([kept.c.town == scope.town] if scope.town else []),
+            sa.or_(*(who(which) for which in whiches)),
+        )
+    )  # fmt: skip
+
+
 def gone_since_last_year(engine: Engine, scope: Scope) -> int:
-    """Last year's payers not paid this year who have since died or moved out."""
+    """Last year's payers not paid this year who have since died or moved out. Probed per
+    person gone (a few in a thousand), where ``NOT IN (paid_as_of)`` first collected the
+    1.1 M payers of a county (1.6 s against 0.4 s)."""
     person = table("person")
     with engine.connect() as conn:
         return int(
             conn.scalar(
                 sa.select(sa.func.count())
-                .select_from(persons_with_place())
+                .select_from(persons_with_place() if scope.town else person)
                 .where(
                     person.c.status != "active",
                     paid_last_year_exists(person.c.id, scope.year),
-                    person.c.id.not_in(paid_as_of(scope.year, scope.as_of)),
+                    sa.not_(paid_as_of_exists(person.c.id, scope.year, scope.as_of)),
                     *town_filter(scope),
                 )
             )
@@ -260,8 +362,8 @@ def subsidy_ledger(engine: Engine, scope: Scope) -> list[SubsidyLine]:
             *town_filter(scope),
         )
     )
-    with engine.connect() as conn:
-        rows = conn.execute(query).all()
+    with engine.connect() as conn, conn.begin():
+        rows = list(Prepared(query).rows(conn))  # named tuples, not SQLAlchemy rows
         held = _identities(conn, [r.id for r in rows], scope)
     rows.sort(key=itemgetter(3, 4, 1, 0))  # town, village, name, person (as the ledgers)
     coverage = getattr(scope.policy, "coverage", None)
@@ -271,15 +373,23 @@ def subsidy_ledger(engine: Engine, scope: Scope) -> list[SubsidyLine]:
         if r.id not in seen or r.status == "paid":
             seen[r.id] = r
     notes: dict[str, tuple[Any, str]] = {}  # per identity applied: its funding and the note
+    # per identity and subsidy: its split and note (a few amounts: worked out once each)
+    splits: dict[tuple[str, int], tuple[list[tuple[str, int]] | None, str]] = {}
     out: list[SubsidyLine] = []
     for r in seen.values():
         code = r.subsidy_identity or ""
-        if code not in notes:
-            notes[code] = _funding_note(scope, coverage, code)
-        funding, note = notes[code]
-        split = funding.split(int(r.subsidy_fen)) if funding is not None else None
-        if funding is not None and split is None:
-            note = f"{scope.document} {funding.clause} 所列来源之和与资助额不符，需核实"
+        known = splits.get((code, r.subsidy_fen))
+        if known is None:
+            if code not in notes:
+                notes[code] = _funding_note(scope, coverage, code)
+            funding, note = notes[code]
+            split = funding.split(int(r.subsidy_fen)) if funding is not None else None
+            if funding is not None and split is None:
+                note = f"{scope.document} {funding.clause} 所列来源之和与资助额不符，需核实"
+            known = splits[(code, r.subsidy_fen)] = (split, note)
+        split, note = known
+        if split is not None:
+            split = list(split)  # each line its own list
         out.append(
             SubsidyLine(
                 person_id=r.id,
@@ -362,35 +472,55 @@ _LEDGER_RULE = {
 
 
 def ledger_sheet(engine: Engine, scope: Scope, which: str, *, full_ids: bool = False) -> Sheet:
-    lines, held = _ledger_rows(engine, scope, (which,), dates_as_text=True)
-    return _ledger_sheet(engine, scope, which, _cells(lines, held, full_ids), full_ids=full_ids)
+    with gc_paused():
+        lines, held = _ledger_rows(engine, scope, (which,), dates_as_text=True)
+        columns = _columns(lines, held, full_ids)
+        del lines
+        return _ledger_sheet(engine, scope, which, _numbered(columns), full_ids=full_ids)
 
 
-def _cells(lines: list[Any], held: dict[str, list[str]], full_ids: bool) -> list[list[Cell]]:
-    """Each row's cells after the 序号 (the same for a person in any ledger)."""
+_SEXES = {"1": "男", "2": "女"}
+_PAID_LAST = ("未缴", "已缴")
+
+
+def _columns(lines: list[Any], held: dict[str, list[str]], full_ids: bool) -> list[Sequence[Cell]]:
+    """The cells after the 序号 (the same for a person in any ledger), column by column:
+    half a million rows, so each column is made by ``map`` over a dict or tuple where it
+    can (in C, no Python call per cell) and by one expression per row where it cannot."""
+    if not lines:
+        return [() for _ in range(10)]
+    pid, name, number, sex, born, _county, town, village, address, phone, was = list(zip(*lines, strict=True))[:11]
     labels = _Labels()
-    held_labels = {pid: labels.of(tuple(codes)) for pid, codes in held.items()}
-    sexes = {"1": "男", "2": "女"}
-    # Half a million rows: no call per row that an expression can do (mask's slice inline).
+    held_labels = {person: labels.of(tuple(codes)) for person, codes in held.items()}
+    if full_ids:
+        shown: Sequence[Cell] = [_shown(n, True) for n in number]
+    else:  # mask's slice inline: a call per row costs more than the slice
+        shown = [f"{n[:6]}********{n[-4:]}" if n and len(n) >= 10 else _shown(n, False) for n in number]
+    # SQLite gives the date as its text (the sheet shows it as it is); PostgreSQL a date.
+    if type(born[0]) is not str:
+        born = tuple(b if type(b) is str else b.isoformat() if b else "" for b in born)
     return [
-        [
-            town,
-            village,
-            name,
-            number[:6] + "********" + number[-4:] if not full_ids and number and len(number) >= 10
-            else _shown(number, full_ids),
-            sexes.get(sex, "未知"),
-            born if type(born) is str else born.isoformat() if born else "",
-            "已缴" if was else "未缴",
-            held_labels.get(pid, ""),
-            phone or "",
-            address or "",
-        ]
-        for pid, name, number, sex, born, _county, town, village, address, phone, was, *_flags in lines
+        town,
+        village,
+        name,
+        shown,
+        list(map(_SEXES.get, sex, repeat("未知"))),
+        born,
+        list(map(_PAID_LAST.__getitem__, map(bool, was))),
+        list(map(held_labels.get, pid, repeat(""))),
+        [p or "" for p in phone],
+        [a or "" for a in address],
     ]
 
 
-def _ledger_sheet(engine: Engine, scope: Scope, which: str, cells: list[list[Cell]], *, full_ids: bool) -> Sheet:
+def _numbered(columns: list[Sequence[Cell]], keep: Sequence[Any] | None = None) -> list[list[Cell]]:
+    """The sheet's rows from ``columns``: 序号 first; with ``keep``, only the rows it flags."""
+    if keep is not None:
+        columns = [list(compress(column, keep)) for column in columns]
+    return list(zip(count(1), *columns))
+
+
+def _ledger_sheet(engine: Engine, scope: Scope, which: str, rows: list[list[Cell]], *, full_ids: bool) -> Sheet:
     sheet = Sheet(
         name=which,
         title=f"{which}台账",
@@ -399,8 +529,8 @@ def _ledger_sheet(engine: Engine, scope: Scope, which: str, cells: list[list[Cel
                  "上年度缴费", "特殊身份", "联系电话", "住址"],
         widths=[6, 14, 14, 10, 22, 6, 12, 10, 24, 14, 30],
     )
-    sheet.rows = [[n, *row] for n, row in enumerate(cells, start=1)]
-    sheet.footer.append(f"合计：{len(cells)} 人。")
+    sheet.rows = rows
+    sheet.footer.append(f"合计：{len(rows)} 人。")
     if which == LAST_YEAR:
         gone = gone_since_last_year(engine, scope)
         sheet.footer.append(f"另有上年度参保、现已死亡或迁出的 {gone} 人，未列入本台账。")
@@ -497,18 +627,18 @@ def subsidy_sheets(engine: Engine, scope: Scope, *, full_ids: bool = False) -> l
 def ledger_sheets(engine: Engine, scope: Scope, *, full_ids: bool = False) -> list[Sheet]:
     """The whole ledger workbook: the four ledgers, the subsidy ledger and its totals by source.
     The four ledgers' people are read at once (``_ledger_rows``), each one's cells made once."""
-    lines, held = _ledger_rows(engine, scope, LEDGERS, dates_as_text=True)
-    cells = _cells(lines, held, full_ids)
-    # Each ledger's flag: the last-year column (10), else the flags after it, in LEDGERS' order.
-    others = [w for w in LEDGERS if w != LAST_YEAR]
-    flag = {LAST_YEAR: 10, **{which: 11 + i for i, which in enumerate(others)}}
-    return [
-        *(
-            _ledger_sheet(
-                engine, scope, which, [c for c, line in zip(cells, lines, strict=True) if line[flag[which]]],
-                full_ids=full_ids,
-            )
-            for which in LEDGERS
-        ),
-        *subsidy_sheets(engine, scope, full_ids=full_ids),
-    ]
+    with gc_paused():
+        lines, held = _ledger_rows(engine, scope, LEDGERS, dates_as_text=True)
+        columns = _columns(lines, held, full_ids)
+        # Each ledger's flag: the last-year column (10), else the flags after it, in LEDGERS' order.
+        others = [w for w in LEDGERS if w != LAST_YEAR]
+        flag = {LAST_YEAR: 10, **{which: 11 + i for i, which in enumerate(others)}}
+        flags = {which: [line[flag[which]] for line in lines] for which in LEDGERS}
+        del lines
+        return [
+            *(
+                _ledger_sheet(engine, scope, which, _numbered(columns, flags[which]), full_ids=full_ids)
+                for which in LEDGERS
+            ),
+            *subsidy_sheets(engine, scope, full_ids=full_ids),
+        ]

@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from yibao.audit import Actor, record
 from yibao.models import AuditOutcome, Clerk, Role
-from yibao.reports.base import Scope
+from yibao.reports.base import Scope, gc_paused
 from yibao.reports.ledgers import LEDGERS, SUBSIDY, ledger_sheets
 from yibao.reports.sheet import Sheet
 from yibao.reports.weekly import weekly, weekly_sheets
@@ -34,11 +34,16 @@ class ReportRefused(PermissionError):
 @dataclass(frozen=True)
 class Written:
     path: Path
-    sheets: list[Sheet]
+    rows: dict[str, int]  # per sheet, its rows (the sheets themselves are not kept: a
+    # county's ledgers hold a million rows)
     pdf: Path | None = None
 
     def counts(self) -> dict[str, int]:
-        return {s.name: len(s.rows) for s in self.sheets}
+        return dict(self.rows)
+
+
+def _rows(sheets: list[Sheet]) -> dict[str, int]:
+    return {s.name: len(s.rows) for s in sheets}
 
 
 def _check_xlsx(path: Path) -> None:
@@ -64,9 +69,12 @@ def write_ledgers(
                 raise ReportRefused(
                     "只有审核人员可以导出完整身份证号的台账。请由审核人员登录后办理，或不加 --full-id 导出遮蔽号码的台账。"
                 )
-        sheets = ledger_sheets(engine, scope, full_ids=full_ids)
-        write_workbook(path, sheets)
-        counts = {s.name: len(s.rows) for s in sheets if s.name in (*LEDGERS, SUBSIDY)}
+        with gc_paused():  # the rows made, written and dropped inside
+            sheets = ledger_sheets(engine, scope, full_ids=full_ids)
+            write_workbook(path, sheets)
+            rows = _rows(sheets)
+            del sheets
+        counts = {name: n for name, n in rows.items() if name in (*LEDGERS, SUBSIDY)}
         record(
             session,
             actor=actor,
@@ -84,7 +92,7 @@ def write_ledgers(
                    "full_id": full_ids, "counts": counts},
         )
         session.commit()
-    return Written(path=path, sheets=sheets)
+    return Written(path=path, rows=rows)
 
 
 def write_weekly(
@@ -112,7 +120,7 @@ def write_weekly(
                    "week_ending": scope.as_of.isoformat()},
         )
         session.commit()
-    return Written(path=path, sheets=sheets, pdf=pdf_path)
+    return Written(path=path, rows=_rows(sheets), pdf=pdf_path)
 
 
 @dataclass(frozen=True)
