@@ -20,6 +20,12 @@ def _pay(services, person_id: str):  # type: ignore[no-untyped-def]
     return services.enrolment.enrol_and_pay(person_id, channel="cash", received_fen=40000)
 
 
+
+def _taken_in(services, family):  # type: ignore[no-untyped-def]
+    """A paid child's payment and the refund request a clerk took in for it (重复缴费)."""
+    receipt = _pay(services, family.child_id)
+    return receipt, services.refunds.intake(receipt.payment.id, reason="duplicate", confirmed=True)
+
 async def test_refund_taken_in_before_benefit_start(app, services, family) -> None:  # type: ignore[no-untyped-def]
     """商南 五(四): a refund asked before 2025-01-01 is taken in until 2024-12-31.
 
@@ -190,8 +196,7 @@ async def test_the_review_note_typed_in_one_burst_with_ctrl_s_is_kept(services, 
     from tui.workflows.case.screen import CaseScreen
     from tui.workflows.refund.review import RefundReviewModal
 
-    receipt = _pay(services, family.child_id)
-    request = services.refunds.intake(receipt.payment.id, reason="duplicate", confirmed=True)
+    receipt, request = _taken_in(services, family)
     app = YibaoApp(services=supervisor_services, receipts_dir=tmp_path / "receipts")
     async with app.run_test(size=SIZE) as pilot:
         await app.push_screen(CaseScreen(family.child_id))
@@ -216,8 +221,7 @@ async def test_supervisor_reviews_from_the_command_palette(supervisor_services, 
     from tui.workflows.refund.review import RefundReviewModal
 
     services = supervisor_services
-    receipt = _pay(services, family.child_id)
-    request = services.refunds.intake(receipt.payment.id, reason="duplicate", confirmed=True)
+    receipt, request = _taken_in(services, family)
     app = YibaoApp(services=services, receipts_dir=tmp_path / "receipts")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+p", *"退费审核")
@@ -242,8 +246,7 @@ async def test_supervisor_reviews_from_the_command_palette(supervisor_services, 
 async def test_clerk_cannot_approve(app, services, family) -> None:  # type: ignore[no-untyped-def]
     from tui.workflows.refund.review import RefundReviewModal
 
-    receipt = _pay(services, family.child_id)
-    request = services.refunds.intake(receipt.payment.id, reason="duplicate", confirmed=True)
+    receipt, request = _taken_in(services, family)
     services.refunds.start_review(request.id)
     async with app.run_test(size=SIZE) as pilot:
         await app.push_screen(RefundReviewModal(request.id))
@@ -261,8 +264,7 @@ async def test_repeated_ctrl_s_moves_nothing_that_was_not_chosen(services, super
     from tui.workflows.case.screen import CaseScreen
     from tui.workflows.refund.review import RefundReviewModal
 
-    receipt = _pay(services, family.child_id)
-    request = services.refunds.intake(receipt.payment.id, reason="duplicate", confirmed=True)
+    receipt, request = _taken_in(services, family)
     app = YibaoApp(services=supervisor_services, receipts_dir=tmp_path / "receipts")
     async with app.run_test(size=SIZE) as pilot:
         await app.push_screen(CaseScreen(family.child_id))
@@ -286,8 +288,7 @@ async def test_each_step_is_chosen_and_the_payout_is_confirmed_by_name_and_amoun
     from tui.app import YibaoApp
     from tui.workflows.refund.review import RefundReviewModal
 
-    receipt = _pay(services, family.child_id)
-    request = services.refunds.intake(receipt.payment.id, reason="duplicate", confirmed=True)
+    receipt, request = _taken_in(services, family)
     app = YibaoApp(services=supervisor_services, receipts_dir=tmp_path / "receipts")
     async with app.run_test(size=SIZE) as pilot:
         await app.push_screen(RefundReviewModal(request.id))
@@ -327,8 +328,7 @@ async def test_the_payout_confirmation_cancelled_pays_nothing(services, supervis
     from tui.app import YibaoApp
     from tui.workflows.refund.review import RefundReviewModal
 
-    receipt = _pay(services, family.child_id)
-    request = services.refunds.intake(receipt.payment.id, reason="duplicate", confirmed=True)
+    receipt, request = _taken_in(services, family)
     services.refunds.start_review(request.id)
     supervisor_services.refunds.approve(request.id)
     app = YibaoApp(services=supervisor_services, receipts_dir=tmp_path / "receipts")
@@ -537,8 +537,7 @@ async def test_a_refusal_in_the_review_goes_once_the_choice_changes(services, su
     from tui.app import YibaoApp
     from tui.workflows.refund.review import RefundReviewModal
 
-    receipt = _pay(services, family.child_id)
-    request = services.refunds.intake(receipt.payment.id, reason="duplicate", confirmed=True)
+    receipt, request = _taken_in(services, family)
     services.refunds.start_review(request.id)
     app = YibaoApp(services=supervisor_services, receipts_dir=tmp_path / "receipts")
     async with app.run_test(size=SIZE) as pilot:
