@@ -104,6 +104,18 @@ def test_town_filter(engine: sa.Engine, people: dict[str, str]) -> None:
     assert report.total.paid == 2  # H, O
 
 
+def test_a_town_filter_totals_that_town(engine: sa.Engine, people: dict[str, str]) -> None:
+    """With --town the total describes the town: its target is 附件2's for that town, not
+    the sum of its villages' formula targets (a walk printed 商南县合计 with 240 against the
+    town's 19,165)."""
+    report = progress(engine, Scope(SHANGNAN, END, town="富水镇"))
+    # 附件2: 富水镇 (5) = 18898; paid A, C, N = 3 → rate 3 / 18898.
+    assert report.total.target == 18898
+    assert "附件2" in report.total.target_source
+    assert report.total.rate == 3 / 18898
+    assert [(c.target, c.paid) for c in report.counties] == [(18898, 3)]
+
+
 def test_the_four_ledgers(engine: sa.Engine, people: dict[str, str]) -> None:
     scope = Scope(SHANGNAN, END)
     # 户籍 商南, active, not 职工医保, not paid: B, D, E (pays later), F (refunded), K, L, M.

@@ -102,8 +102,9 @@ def _progress(args: Any) -> int:
         print(f"目标：{report.goal}")
     print(f"{'地区':<16}{'任务数':>10}{'已缴费':>9}{'参保率':>9}{'较上周':>8}  任务数来源")
     rows = [report.total] if scope.town or len(report.counties) < 2 else [report.total, *report.counties]
+    total_label = f"{scope.jurisdiction}{scope.town or ''}合计"  # with --town the total is that town
     for row in rows:
-        _line(row, row.county_name if row.level != "total" else f"{scope.jurisdiction}合计", percent)
+        _line(row, row.county_name if row.level != "total" else total_label, percent)
     for row in report.towns:
         _line(row, "  " + (row.town or ""), percent)
         if args.villages or scope.town:

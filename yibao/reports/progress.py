@@ -349,6 +349,8 @@ def progress(engine: Engine, scope: Scope) -> ProgressReport:
                 total.target = sum(r.target or 0 for r in counties.values())
                 total.target_source = source
             note = f"县区任务数取自{source}；乡镇、村（社区）的任务数{FORMULA_SOURCE}。"
+    if scope.town:
+        _total_the_towns(total, counties, list(towns.values()))
     goal = None
     if coverage is not None and coverage.goal is not None:
         goal = f"{coverage.goal.text}（{scope.document} {coverage.goal.clause}）"
@@ -369,6 +371,25 @@ def progress(engine: Engine, scope: Scope) -> ProgressReport:
         goal=goal,
         target_note=note,
     )
+
+
+def _total_the_towns(total: ProgressRow, counties: dict[Any, ProgressRow], towns: list[ProgressRow]) -> None:
+    """A report for one town: the total and the county rows are that town, so their target
+    is the town's (附件2's where published), not the sum of its villages' formula targets;
+    a county the town is not in drops out."""
+    for key, county in list(counties.items()):
+        mine = [t for t in towns if t.county == county.county]
+        if not mine:
+            del counties[key]
+            continue
+        _sum_targets(county, mine)
+    _sum_targets(total, towns)
+
+
+def _sum_targets(row: ProgressRow, towns: list[ProgressRow]) -> None:
+    row.target = sum(t.target or 0 for t in towns)
+    sources = {t.target_source for t in towns}
+    row.target_source = sources.pop() if len(sources) == 1 else "各乡镇任务数之和"
 
 
 def _town_order(policy: Any) -> list[str]:
