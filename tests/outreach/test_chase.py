@@ -3,6 +3,7 @@ and the payments back at the hall's progress report."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -48,6 +49,14 @@ def test_chase_list_round_trip(registry_url: str, tmp_path: Path) -> None:
     pay_cash(trip.laptop, a.id)  # 张东 pays to the outreach team
     ticked = {line.name: line.paid for line in trip.laptop.reports.chase(as_of=DAY)}
     assert ticked == {"张东": True, "李西": False}
+    # The laptop's own progress is of the place it holds: 富水镇's 附件2 target (18,898) is
+    # the whole town's, so every target there follows the formula instead.
+    laptop_scope = trip.laptop.reports.scope(as_of=DAY)  # the helpers' policy is a stand-in
+    lap = progress(trip.laptop.engine, replace(laptop_scope, policy=load_policy("shangnan-2025")))
+    assert lap.scope.holds_only == "富水镇东岭村"
+    assert [t.town for t in lap.towns] == ["富水镇"]
+    assert all("附件2" not in row.target_source for row in [lap.total, *lap.towns])
+    assert lap.total.paid == 2  # C (paid at the hall, carried in the bundle) and A
 
     sent = export_sync(trip.laptop.engine, to=tmp_path / "back.yibao", actor=trip.laptop.actor, now=clock(),
                        passphrase=PASSPHRASE)

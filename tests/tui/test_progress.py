@@ -11,6 +11,7 @@ from textual_plotext import PlotextPlot
 
 from tests.reports.registry import build, import_last_year
 from tests.tui.conftest import SIZE, settle
+from tests.tui.reading import shown
 from tui.workflows.case.screen import CaseScreen
 from tui.workflows.progress.screen import ProgressScreen
 
@@ -46,6 +47,11 @@ async def test_f7_from_county_to_a_person(app, services) -> None:  # type: ignor
         # Active or paid in 河口村: A (paid), B, I, J, L; G moved out; H lives in 城关街道办.
         assert sorted(r[1] for r in people) == sorted(["张一", "李二", "郑九", "冯十", "褚十二"])
         assert people[-1][:2] == ("✓ 已缴", "张一")  # unpaid first
+        # J (冯十) is in 职工医保: listed as such, after those to chase, and not counted 未缴.
+        assert people[-2][:2] == ("职工医保", "冯十")
+        assert [r[0] for r in people[:3]] == ["未缴"] * 3  # B, I, L
+        level = shown(app.screen.query_one("#progress-level"))
+        assert "5 人，未缴 3 人" in level
         assert all("********" in r[2] for r in people)
         await pilot.press("backspace")
         await settle(app, pilot)
@@ -117,3 +123,38 @@ async def test_the_rate_chart_runs_from_0_to_100_percent(app, services) -> None:
         chart = app.screen.query_one("#progress-chart", PlotextPlot)
         drawn = chart.plt.build()
         assert "100" in drawn and "-0." not in drawn and "-1." not in drawn
+
+
+async def test_f7_on_a_laptop_opens_its_chase_list(services, clock, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """On the outreach laptop F7 opens on 待缴名单; its 进度 is of the place it holds (no
+    附件2 town target: the laptop has one village's people); Enter on a name opens the case,
+    and a payment taken from there ticks the name off on return."""
+    from tests.outreach.helpers import export_and_open, pay_cash, register
+    from tui.app import YibaoApp
+    from yibao.services import Services
+
+    register(services, "张东", 11)  # 商南县富水镇东岭村
+    register(services, "李西", 12)
+    trip = export_and_open(services, f"sqlite:///{tmp_path / 'laptop.sqlite3'}", tmp_path, clock,
+                           village="东岭村")
+    laptop = Services(trip.laptop.engine, services.policy, trip.laptop.clerk, trip.laptop.device, clock)
+    app = YibaoApp(services=laptop, receipts_dir=tmp_path / "receipts")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f7")
+        await settle(app, pilot)
+        screen = app.screen
+        assert screen.query_one("#progress-tabs").active == "chase-pane"
+        assert "待缴名单 2 人，已缴 0 人" in shown(screen.query_one("#chase-summary"))
+        assert "本机为外出登记设备，只有富水镇东岭村的人员" in shown(screen.query_one("#progress-summary"))
+        assert [r[0] for r in _rows(app)] == ["富水镇"]
+        await pilot.press("enter")  # the first name on the list
+        await settle(app, pilot)
+        assert isinstance(app.screen, CaseScreen)
+        opened = app.screen.person_id
+        pay_cash(laptop, opened)  # the payment F2 would take (the F2 tests walk that screen)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        table = app.screen.query_one("#chase-table", DataTable)
+        ticked = [tuple(table.get_row_at(i))[0] for i in range(table.row_count)]
+        assert sorted(ticked) == sorted(["✓", "□"])
+        assert "已缴 1 人" in shown(app.screen.query_one("#chase-summary"))

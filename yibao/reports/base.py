@@ -45,6 +45,9 @@ class Scope:
     policy: Any
     as_of: date
     town: str | None = None
+    # On an outreach laptop: the place its bundle holds (e.g. 过风楼镇张家湾村). The laptop has
+    # only those people, so a published town target would make its rate meaningless.
+    holds_only: str | None = None
 
     @property
     def year(self) -> int:

@@ -307,6 +307,9 @@ def progress(engine: Engine, scope: Scope) -> ProgressReport:
         row.target = row.formula.target
     note = f"各行任务数均{FORMULA_SOURCE}。"
     targets = getattr(coverage, "targets", None) if coverage else None
+    if scope.holds_only:
+        targets = None
+        note = f"本机为外出登记设备，只有{scope.holds_only}的人员；各行任务数{FORMULA_SOURCE}。"
     if targets is not None:
         published = load_targets(targets.file)
         source = f"{scope.document} {targets.clause}"
@@ -479,6 +482,12 @@ class PersonLine:
     paid_on: date | None
     paid_last_year: bool
     identities: tuple[str, ...]  # Chinese labels
+    # In 职工医保 (not paid here): not someone to chase; the ledgers leave them out too.
+    employee_insured: bool = False
+
+    @property
+    def to_chase(self) -> bool:
+        return not self.paid and not self.employee_insured
 
 
 def people(
@@ -511,6 +520,7 @@ def people(
             person.c.name,
             person.c.id_number,
             person.c.status,
+            person.c.employee_insured,
             paid_now.c.person_id.label("paid_id"),
             last.c.person_id.label("last_id"),
             paid_on.label("paid_on"),
@@ -521,7 +531,13 @@ def people(
             .outerjoin(last, last.c.person_id == person.c.id)
         )
         .where(*conds, sa.or_(person.c.status == "active", paid_now.c.person_id.is_not(None)))
-        .order_by(paid_now.c.person_id.is_not(None), village_col, person.c.name)
+        # those to chase first, then those in 职工医保, then those who paid
+        .order_by(
+            paid_now.c.person_id.is_not(None),
+            person.c.employee_insured,
+            village_col,
+            person.c.name,
+        )
         .limit(limit)
     )
     with engine.connect() as conn:
@@ -546,6 +562,7 @@ def people(
             paid_on=r.paid_on if r.paid_id is not None else None,
             paid_last_year=r.last_id is not None,
             identities=tuple(sorted(held.get(r.id, []))),
+            employee_insured=bool(r.employee_insured) and r.paid_id is None,
         )
         for r in rows
     ]

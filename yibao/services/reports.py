@@ -19,6 +19,11 @@ class ReportService(ServiceBase):
         from yibao.places import town_names
 
         town = (town or "").strip() or None
+        laptop = self._laptop_place()
+        if laptop is not None:
+            # The laptop holds one town's (or village's) people: its report is of that place.
+            return Scope(policy=self.policy, as_of=as_of or self.today(), town=town or laptop[0] or None,
+                         holds_only=laptop[0] + (laptop[1] or ""))
         names = town_names(self.policy.region_code)
         if town and names and town not in names:
             raise InvalidInput(
@@ -26,6 +31,16 @@ class ReportService(ServiceBase):
                 field="town",
             )
         return Scope(policy=self.policy, as_of=as_of or self.today(), town=town)
+
+    def _laptop_place(self) -> tuple[str, str | None] | None:
+        """On an outreach laptop: the town and village of the bundle it was opened from."""
+        from sqlmodel import select
+
+        from yibao.outreach.models import OutreachOrigin
+
+        with self.reading() as session:
+            origin = session.exec(select(OutreachOrigin)).first()
+        return None if origin is None else (origin.town, origin.village)
 
     def progress(self, *, as_of: date | None = None, town: str | None = None) -> ProgressReport:
         """Progress of the benefit year as of ``as_of`` (default today), all towns or one."""

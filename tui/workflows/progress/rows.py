@@ -23,7 +23,7 @@ def area_cells(row: ProgressRow) -> tuple[str, ...]:
 
 def person_cells(line: PersonLine) -> tuple[str, ...]:
     return (
-        "✓ 已缴" if line.paid else "未缴",
+        "✓ 已缴" if line.paid else "职工医保" if line.employee_insured else "未缴",
         line.name,
         line.id_masked,
         line.paid_on.isoformat() if line.paid_on else "",

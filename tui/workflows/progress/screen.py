@@ -45,6 +45,8 @@ class ProgressScreen(ServiceCalls, DeskScreen):
         self.town: str | None = None
         self.village: str | None = None
         self._keys: list[str | None] = []  # what each row opens: a county, town, village or person
+        self._chase_ids: list[str] = []  # the person of each 待缴名单 row
+        self._first_count = True
 
     def compose_body(self) -> ComposeResult:
         with TabbedContent(id="progress-tabs"):
@@ -79,6 +81,13 @@ class ProgressScreen(ServiceCalls, DeskScreen):
             self._summary()
             self._chart()
             self._show()
+            if self._first_count and self.report.scope.holds_only:
+                self.action_pane("chase-pane")  # a laptop is there for its 待缴名单
+            self._first_count = False
+
+    def on_screen_resume(self) -> None:
+        if self.report is not None:  # back from a case or a payment: tick off who paid
+            self.action_reload()
 
     @on(VillagePeople)
     def _village_people(self, message: VillagePeople) -> None:
@@ -174,7 +183,7 @@ class ProgressScreen(ServiceCalls, DeskScreen):
     def _people(self, lines: list[PersonLine]) -> None:
         if self.village is None:
             return
-        unpaid = sum(1 for line in lines if not line.paid)
+        unpaid = sum(1 for line in lines if line.to_chase)
         self.query_one("#progress-level", Static).update(
             f"{self._where()} {self.village}：{len(lines)} 人，未缴 {unpaid} 人　Enter 打开个人档案，Backspace 返回"
         )
@@ -188,6 +197,7 @@ class ProgressScreen(ServiceCalls, DeskScreen):
     def _chase(self, lines: list[ChaseLine]) -> None:
         table = self.query_one("#chase-table", DataTable)
         table.clear()
+        self._chase_ids = [line.person_id for line in lines]
         paid = sum(1 for line in lines if line.paid)
         if not lines:
             self.query_one("#chase-summary", Static).update(
@@ -196,6 +206,7 @@ class ProgressScreen(ServiceCalls, DeskScreen):
             return
         self.query_one("#chase-summary", Static).update(
             f"待缴名单 {len(lines)} 人，已缴 {paid} 人，尚有 {len(lines) - paid} 人未缴。"
+            "　Enter 打开个人档案（再按 F2 登记缴费）"
         )
         for line in lines:
             table.add_row(*chase_cells(line))
@@ -218,6 +229,13 @@ class ProgressScreen(ServiceCalls, DeskScreen):
             self.app.push_screen(CaseScreen(key))
             return
         self._show()
+
+    @on(DataTable.RowSelected, "#chase-table")
+    def _chase_selected(self, event: DataTable.RowSelected) -> None:
+        if 0 <= event.cursor_row < len(self._chase_ids):
+            from tui.workflows.case.screen import CaseScreen
+
+            self.app.push_screen(CaseScreen(self._chase_ids[event.cursor_row]))
 
     def action_up(self) -> None:
         if self.village is not None:
