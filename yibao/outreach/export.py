@@ -256,6 +256,8 @@ def export_outreach(
             ]
             payment_ids = {r["id"] for r in payments}
             identities = _fetch_in(conn, t("person_identity"), "person_id", person_ids)
+            # The years of imported payer lists: the waiting-period history counts them.
+            priors = _fetch_in(conn, t("prior_enrolment"), "person_id", person_ids)
             refunds = _fetch_in(conn, t("refund_request"), "payment_id", payment_ids)
             bindings = {
                 r["id"]: r
@@ -270,9 +272,11 @@ def export_outreach(
                 "household": _fetch_in(conn, t("household"), "id", household_ids),
                 "person": _fetch_in(conn, t("person"), "id", person_ids),
                 "import_batch": _fetch_in(
-                    conn, t("import_batch"), "id", {r["import_batch_id"] for r in identities if r["import_batch_id"]}
+                    conn, t("import_batch"), "id",
+                    {r["import_batch_id"] for r in [*identities, *priors] if r["import_batch_id"]},
                 ),
                 "person_identity": identities,
+                "prior_enrolment": priors,
                 "enrolment": [
                     r
                     for r in _fetch_in(conn, t("enrolment"), "person_id", person_ids)

@@ -268,6 +268,13 @@ LOCAL_ONLY_TABLES = frozenset(
         "alembic_version",
         "registry_setting",  # which policy this registry serves (yibao.config)
         "outreach_chase",  # the laptop's to-chase list, from the outreach bundle
+        # The progress report's kept counts (yibao.reports.tally): derived from each
+        # registry's own rows, so each keeps its own (a laptop's were refused at the hall).
+        "progress_person",
+        "progress_tally",
+        "progress_group_tally",
+        "progress_dirty",
+        "progress_year",
     }
 )
 

@@ -118,7 +118,8 @@ _LABELS = {
     "household": "家庭户",
     "person": "参保人",
     "person_identity": "特殊身份",
-    "import_batch": "身份名单批次",
+    "import_batch": "导入名单批次",
+    "prior_enrolment": "以往年度参保缴费名单",
     "enrolment": "参保登记",
     "family_binding": "家庭共济绑定",
     "payment": "缴费",
@@ -539,7 +540,8 @@ class _Importer:
         reasons = {
             "receipt_sequence": "收据号序列只由本机开票推进，回传包不能改动",
             "person_identity": "特殊身份以部门名单为准，外出设备不能新增或改动",
-            "import_batch": "部门名单批次只在大厅导入",
+            "import_batch": "导入名单批次只在大厅导入",
+            "prior_enrolment": "以往年度参保缴费名单只在大厅导入",
         }
         why = reasons.get(table.name, f"{label(table.name)}不接受回传包改动")
         if table.name == "receipt_sequence":
