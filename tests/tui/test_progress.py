@@ -147,14 +147,18 @@ async def test_f7_on_a_laptop_opens_its_chase_list(services, clock, tmp_path) ->
         assert "待缴名单 2 人，已缴 0 人" in shown(screen.query_one("#chase-summary"))
         assert "本机为外出登记设备，只有富水镇东岭村的人员" in shown(screen.query_one("#progress-summary"))
         assert [r[0] for r in _rows(app)] == ["富水镇"]
-        await pilot.press("enter")  # the first name on the list
+        await pilot.press("down", "enter")  # the second name on the list
         await settle(app, pilot)
         assert isinstance(app.screen, CaseScreen)
         opened = app.screen.person_id
         pay_cash(laptop, opened)  # the payment F2 would take (the F2 tests walk that screen)
         await pilot.press("escape")
         await settle(app, pilot)
+        # Back on 待缴名单 (the reload once switched the tabs to 进度), on the same name, ticked.
+        assert app.screen.query_one("#progress-tabs").active == "chase-pane"
         table = app.screen.query_one("#chase-table", DataTable)
-        ticked = [tuple(table.get_row_at(i))[0] for i in range(table.row_count)]
-        assert sorted(ticked) == sorted(["✓", "□"])
+        assert table.cursor_row == 1
+        assert [tuple(table.get_row_at(i))[0] for i in range(table.row_count)] == ["□", "✓"]
         assert "已缴 1 人" in shown(app.screen.query_one("#chase-summary"))
+        # Nobody here paid last year: no target can be worked out, and 0 is not shown as one.
+        assert "任务 — 人" in shown(app.screen.query_one("#progress-summary"))

@@ -11,14 +11,21 @@ def pct(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.2f}%"
 
 
+def _unknowable(row: ProgressRow) -> bool:
+    # Nobody paid here last year (or the year is not in the registry): a target of 0
+    # "推算" from it would read as a real figure.
+    return row.target_source == FORMULA_SOURCE and not row.target
+
+
+def target_text(row: ProgressRow) -> str:
+    return "—" if row.target is None or _unknowable(row) else f"{row.target:,}"
+
+
 def area_cells(row: ProgressRow) -> tuple[str, ...]:
-    target = "—" if row.target is None else f"{row.target:,}"
     source = "按上年缴费推算" if row.target_source == FORMULA_SOURCE else row.target_source
-    if row.target_source == FORMULA_SOURCE and not row.target:
-        # Nobody paid here last year (or the year is not in the registry): a target of 0
-        # "推算" from it would read as a real figure.
-        target, source = "—", "上年无缴费记录，无法推算（可导入上年缴费名单）"
-    return (row.name, target, f"{row.paid:,}", pct(row.rate), f"{row.change:+,}", source)
+    if _unknowable(row):
+        source = "上年无缴费记录，无法推算（可导入上年缴费名单）"
+    return (row.name, target_text(row), f"{row.paid:,}", pct(row.rate), f"{row.change:+,}", source)
 
 
 def person_cells(line: PersonLine) -> tuple[str, ...]:

@@ -18,7 +18,7 @@ from tui.screens.base import DeskScreen
 from tui.workflows.base import ServiceCalls
 from tui.workflows.messages import Failed, Invalid
 from tui.workflows.progress.messages import ChaseListed, ProgressCounted, VillagePeople
-from tui.workflows.progress.rows import area_cells, chase_cells, pct, person_cells
+from tui.workflows.progress.rows import area_cells, chase_cells, pct, person_cells, target_text
 
 if TYPE_CHECKING:
     from yibao.reports.chase import ChaseLine
@@ -111,7 +111,7 @@ class ProgressScreen(ServiceCalls, DeskScreen):
         t = r.total
         lines = [
             f"{r.scope.jurisdiction} {r.scope.year}年度　截至 {r.scope.as_of}　任务 "
-            f"{'—' if t.target is None else f'{t.target:,}'} 人　已缴 {t.paid:,} 人　参保率 {pct(t.rate)}"
+            f"{target_text(t)} 人　已缴 {t.paid:,} 人　参保率 {pct(t.rate)}"
             f"　较上周（{r.week_ago}）{t.change:+,}",
             f"特殊身份人员 {r.special_paid:,}/{r.special_holders:,} 人，参保率 {pct(r.special_rate)}："
             + "；".join(f"{g.label} {g.paid}/{g.holders}" for g in r.groups if g.subsidised),
@@ -167,7 +167,7 @@ class ProgressScreen(ServiceCalls, DeskScreen):
         self._keys = keys
         for row in rows:
             table.add_row(*area_cells(row))
-        table.focus()
+        self._focus(table)
 
     @property
     def _by_county(self) -> bool:
@@ -192,10 +192,17 @@ class ProgressScreen(ServiceCalls, DeskScreen):
         for line in lines:
             table.add_row(*person_cells(line))
             self._keys.append(line.person_id)
-        table.focus()
+        self._focus(table)
+
+    def _focus(self, table: DataTable) -> None:
+        # Focusing a table in the hidden 进度 pane would switch the tabs to it: a reload
+        # while the clerk works in 待缴名单 (back from a payment) must leave them there.
+        if self.query_one("#progress-tabs", TabbedContent).active == "progress-pane":
+            table.focus()
 
     def _chase(self, lines: list[ChaseLine]) -> None:
         table = self.query_one("#chase-table", DataTable)
+        was_on = table.cursor_row  # back from a payment: stay on that name
         table.clear()
         self._chase_ids = [line.person_id for line in lines]
         paid = sum(1 for line in lines if line.paid)
@@ -210,6 +217,7 @@ class ProgressScreen(ServiceCalls, DeskScreen):
         )
         for line in lines:
             table.add_row(*chase_cells(line))
+        table.move_cursor(row=min(was_on, len(lines) - 1))
 
     @on(DataTable.RowSelected, "#progress-table")
     def _selected(self, event: DataTable.RowSelected) -> None:
