@@ -162,3 +162,18 @@ async def test_f7_on_a_laptop_opens_its_chase_list(services, clock, tmp_path) ->
         assert "已缴 1 人" in shown(app.screen.query_one("#chase-summary"))
         # Nobody here paid last year: no target can be worked out, and 0 is not shown as one.
         assert "任务 — 人" in shown(app.screen.query_one("#progress-summary"))
+
+
+async def test_the_chart_follows_the_level_shown(app, services) -> None:  # type: ignore[no-untyped-def]
+    """The chart draws the rows the table lists: a town's villages once the clerk drills in
+    (it kept every town's bars, and a city's chart was a row of （乡镇未知） bars)."""
+    build(services.engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f7")
+        await settle(app, pilot)
+        chart = app.screen.query_one("#progress-chart", PlotextPlot)
+        assert "各乡镇（街道）参保率" in chart.plt.build()
+        await pilot.press("down", "enter")  # 富水镇
+        await settle(app, pilot)
+        drawn = chart.plt.build()
+        assert "富水镇 各村（社区）参保率" in drawn and "河口村" in drawn and "城关街道办" not in drawn

@@ -22,7 +22,7 @@ from tui.workflows.progress.rows import area_cells, chase_cells, pct, person_cel
 
 if TYPE_CHECKING:
     from yibao.reports.chase import ChaseLine
-    from yibao.reports.progress import PersonLine, ProgressReport
+    from yibao.reports.progress import PersonLine, ProgressReport, ProgressRow
 
 AREA_COLUMNS = ("地区", "任务数", "已缴费", "参保率", "较上周", "任务数来源")
 PERSON_COLUMNS = ("本年", "姓名", "身份证号", "缴费日期", "上年", "特殊身份")
@@ -79,7 +79,6 @@ class ProgressScreen(ServiceCalls, DeskScreen):
         if self.answers_latest(message):
             self.report = message.report
             self._summary()
-            self._chart()
             self._show()
             if self._first_count and self.report.scope.holds_only:
                 self.action_pane("chase-pane")  # a laptop is there for its 待缴名单
@@ -121,16 +120,18 @@ class ProgressScreen(ServiceCalls, DeskScreen):
             lines.append(f"目标：{r.goal}")
         self.query_one("#progress-summary", Static).update("\n".join(lines))
 
-    def _chart(self) -> None:
+    def _chart(self, rows: list[ProgressRow], title: str) -> None:
+        """The rates of the rows the table lists (a city's counties, a county's towns, a
+        town's villages): a city's chart of every town was a row of （乡镇未知） bars."""
         plot = self.query_one("#progress-chart", PlotextPlot)
         plt = plot.plt
         plt.clear_data()
         plt.clear_figure()
-        towns = [t for t in self.report.towns if t.rate is not None]
-        if towns:
-            plt.bar([t.town for t in towns], [round(t.rate * 100, 2) for t in towns])
+        shown = [r for r in rows if r.rate is not None]
+        if shown:
+            plt.bar([r.name for r in shown], [round(r.rate * 100, 2) for r in shown])
             plt.ylim(0, 100)  # a rate: 0 to 100 %, the target near the top (plotext's own range went below 0)
-            plt.title("各乡镇参保率（%）")
+            plt.title(f"{title}参保率（%）")
         plot.refresh()
 
     # -- levels --------------------------------------------------------------------------
@@ -149,15 +150,18 @@ class ProgressScreen(ServiceCalls, DeskScreen):
         if self._by_county and self.county is None:
             level.update(f"{self.report.scope.jurisdiction} 各县（区）　Enter 查看该县（区）各乡镇")
             rows, keys = self.report.counties, [row.county for row in self.report.counties]
+            self._chart(rows, "各县（区）")
         elif self.town is None:
             back = "，Backspace 返回上一级" if self._by_county else ""
             level.update(f"{where}各乡镇（街道）　Enter 查看该乡镇各村{back}")
             rows = self.report.towns_of(self.county)
             keys = [row.town for row in rows]
+            self._chart(rows, f"{where}各乡镇（街道）")
         elif self.village is None:
             level.update(f"{where} 各村（社区）　Enter 查看该村人员，Backspace 返回上一级")
             rows = self.report.villages_of(self.town, self.county)
             keys = [row.village for row in rows]
+            self._chart(rows, f"{where} 各村（社区）")
         else:
             level.update(f"{where} {self.village}：正在读取人员……")
             self.call(VillagePeople, self.services.reports.people, town=self.town, village=self.village,
