@@ -445,3 +445,19 @@ async def test_a_city_desk_does_not_prefill_the_citys_own_code_as_hukou(app) -> 
         await pilot.press("f2")
         await settle(app, pilot)
         assert app.screen.query_one("#reg-hukou").value == ""
+
+
+@pytest.mark.parametrize("policy_id", ["shanyin-2025"])
+async def test_a_county_without_a_town_list_offers_no_empty_town_choice(app) -> None:  # type: ignore[no-untyped-def]
+    """山阴's documents name no towns (data/regions/towns.csv lists 商南's only): the walk met a
+    乡镇 list holding nothing but its prompt. The field says why and Tab goes past it to 村."""
+    number = make_id_number(codes_for_year("140621", 1990)[0], date(1990, 7, 7), 345)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2", *number)
+        await settle(app, pilot)
+        town = app.screen.query_one("#reg-town")
+        assert town.disabled and "未录入乡镇名单" in str(town.prompt)
+        app.screen.query_one("#reg-relation").focus()
+        await pilot.press("tab")
+        await settle(app, pilot)
+        assert app.focused is not None and app.focused.id == "reg-village"
