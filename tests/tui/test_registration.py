@@ -456,7 +456,7 @@ async def test_a_county_without_a_town_list_offers_no_empty_town_choice(app) -> 
         await pilot.press("f2", *number)
         await settle(app, pilot)
         town = app.screen.query_one("#reg-town")
-        assert town.disabled and "未录入乡镇名单" in str(town.prompt)
+        assert town.disabled and "无乡镇名单" in str(town.prompt)
         app.screen.query_one("#reg-relation").focus()
         await pilot.press("tab")
         await settle(app, pilot)

@@ -130,7 +130,7 @@ class RegistrationScreen(ChoosesYear, PrintsReceipts, hv.HistoryFormMixin):
                 # No town list for this county (data/regions/towns.csv): nothing to choose, so
                 # the field says so and Tab skips it; the clerk writes the village only.
                 yield _row("乡镇（街道）", Select([(t, t) for t in towns], id="reg-town", disabled=not towns,
-                                                 prompt="请选择（居住地）" if towns else "本县未录入乡镇名单，只填村（社区）"))
+                                                 prompt="请选择（居住地）" if towns else "无乡镇名单，只填村（社区）"))
                 yield _row("村（社区）", Input(placeholder="如 河口村、前进社区", id="reg-village", max_length=50))
                 yield _row("职工医保", Checkbox("否（空格键切换）", id="reg-employee"))
                 yield _row("特殊身份", Static("（输入身份证号码后显示）", id="reg-identities", classes="hint"))
