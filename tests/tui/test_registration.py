@@ -427,6 +427,8 @@ async def test_shanyin_new_person_is_registered_and_told_when_to_pay(app, servic
         assert "不予办理" not in step
         assert "今天尚不能缴费" in step and "最早 2024年10月16日" in step and "三(一)1" in step
         assert "登记信息已保存" in step and app.status[1] == "warning"
+        panel = app.screen.query_one("#reg-quote").plain
+        assert "不予办理" not in panel and "今天尚不能缴费（最早 2024-10-16 可缴）" in panel
         assert services.persons.by_id_number(number) is not None  # the registration is kept
         await pilot.press("f2", *listed.id_number)
         await settle(app, pilot)

@@ -12,6 +12,8 @@ from tui.formatting import local_time, show_date, yuan
 from tui.widgets.decision import Figure, section
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from yibao.printing.receipt import SavedReceipt
     from yibao.rules.assess import EnrolmentAssessment
     from yibao.rules.coverage import CoverageDecision
@@ -186,22 +188,31 @@ def refused_step(view: AssessmentView) -> tuple[str, str, str]:
     the quote, the status line and its severity. Read from the facts and the decision's
     fields, so that a fixable form (no 户籍地 on file) or a wait (登记后… 个工作日可缴) is not
     told as a refusal."""
-    a = enrolment_assessment(view)
-    window = a.payment_window if a is not None else None
-    eligibility = a.eligibility if a is not None else None
-    quote = a.quote if a is not None else None
     if place_missing(view):
         return ("[b yellow]登记库中没有本人的户籍地：请在左侧填写户籍地（持居住证的填写居住证发证地），"
                 "再按 Ctrl+S 重新核定。[/]",
                 "请填写户籍地后按 Ctrl+S 重新核定。", "warning")
-    others_fine = all(d is not None and not d.refused for d in (eligibility, quote))
-    if window is not None and others_fine and window.earliest_payment_on and window.earliest_payment_on > view.on:
-        when = f"{window.earliest_payment_on:%Y年%-m月%-d日}"
+    wait = payable_from(view)
+    window = a.payment_window if (a := enrolment_assessment(view)) is not None else None
+    if window is not None and wait is not None:
+        when = f"{wait:%Y年%-m月%-d日}"
         clause = window.reasons[-1].clause.cite() if window.reasons else ""
         return (f"[b yellow]登记信息已保存，今天尚不能缴费：最早 {when} 可以缴费（{clause}）。"
                 "请告知居民届时来缴费。[/]按 F2 办理下一位。",
                 f"今天尚不能缴费，最早 {when} 可缴；登记信息已保存。按 F2 办理下一位。", "warning")
     return REFUSED_STEP, "不予办理：理由见右侧。按 F2 办理下一位，Esc 返回。", "error"
+
+
+def payable_from(view: AssessmentView) -> date | None:
+    """The day money may first be taken when the only thing in the way is a wait the
+    document sets (山阴 三(一)1: 登记成功后1至2个工作日可以缴费); None otherwise."""
+    a = enrolment_assessment(view)
+    if a is None or a.payment_window is None:
+        return None
+    if not all(d is not None and not d.refused for d in (a.eligibility, a.quote)):
+        return None
+    earliest = a.payment_window.earliest_payment_on
+    return earliest if earliest is not None and earliest > view.on else None
 
 
 def payable(view: AssessmentView | None) -> bool:

@@ -499,6 +499,9 @@ class RegistrationScreen(ChoosesYear, PrintsReceipts, hv.HistoryFormMixin):
             panel.show("confirm", "试算（草稿·未确认，不能收费）", rv.figures(view),
                        [rv.DRAFT_LINE.format(year=view.benefit_year), *view.explain()],
                        title=f"{view.benefit_year}年度 试算（草稿·未确认）")
+        elif (wait := rv.payable_from(view)) is not None:  # a wait, not a refusal: not 不予办理
+            panel.show("confirm", f"登记有效，今天尚不能缴费（最早 {wait:%Y-%m-%d} 可缴）", rv.figures(view),
+                       view.explain(), title=f"{view.benefit_year}年度 政策核定")
         else:
             panel.show_decision(view.decision, rv.figures(view), title=f"{view.benefit_year}年度 政策核定")
         if view.draft:
