@@ -112,8 +112,9 @@ class ProgressScreen(ServiceCalls, DeskScreen):
             f"{r.scope.jurisdiction} {r.scope.year}年度　截至 {r.scope.as_of}　任务 "
             f"{target_text(t)} 人　已缴 {t.paid:,} 人　参保率 {pct(t.rate)}"
             f"　较上周（{r.week_ago}）{t.change:+,}",
-            f"特殊身份人员 {r.special_paid:,}/{r.special_holders:,} 人，参保率 {pct(r.special_rate)}："
-            + "；".join(f"{g.label} {g.paid}/{g.holders}" for g in r.groups if g.subsidised),
+            f"特殊身份人员 {r.special_paid:,}/{r.special_holders:,} 人，参保率 {pct(r.special_rate)}"
+            + "".join(f"{'：' if i == 0 else '；'}{g.label} {g.paid}/{g.holders}"
+                      for i, g in enumerate(g for g in r.groups if g.subsidised)),
             r.target_note,
         ]
         if r.goal:
