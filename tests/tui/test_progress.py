@@ -177,3 +177,15 @@ async def test_the_chart_follows_the_level_shown(app, services) -> None:  # type
         await settle(app, pilot)
         drawn = chart.plt.build()
         assert "富水镇 各村（社区）参保率" in drawn and "河口村" in drawn and "城关街道办" not in drawn
+
+
+async def test_the_chart_leaves_the_table_room_on_a_small_terminal(app, services) -> None:  # type: ignore[no-untyped-def]
+    """At 100×30 a 12-row chart left two rows of the county list (a walk on 眉山)."""
+    build(services.engine)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("f7")
+        await settle(app, pilot)
+        chart = app.screen.query_one("#progress-chart", PlotextPlot)
+        table = app.screen.query_one("#progress-table", DataTable)
+        assert chart.size.height == 8  # 30 − 22
+        assert table.size.height >= 6

@@ -61,8 +61,16 @@ class ProgressScreen(ServiceCalls, DeskScreen):
 
     def on_mount(self) -> None:
         self.query_one("#chase-table", DataTable).add_columns(*CHASE_COLUMNS)
-        self.query_one("#progress-chart", PlotextPlot).styles.height = 12
+        self._fit_chart()
         self.action_reload()
+
+    def on_resize(self) -> None:
+        self._fit_chart()
+
+    def _fit_chart(self) -> None:
+        # 12 rows on a 36-row terminal, 8 on a 30-row one (12 left the table two rows there).
+        rows = self.app.size.height
+        self.query_one("#progress-chart", PlotextPlot).styles.height = max(8, min(12, rows - 22))
 
     def action_pane(self, pane: str) -> None:
         self.query_one("#progress-tabs", TabbedContent).active = pane
