@@ -29,10 +29,15 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import gc
 import itertools
+import multiprocessing
 import os
+import pickle
 import random
+import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -275,7 +280,6 @@ class _Builder:
         today: date,
         device_id: str,
         device_prefix: str,
-        clerk_id: str | None,
         now: datetime,
         taken: set[str],
         receipt_start: int,
@@ -291,7 +295,6 @@ class _Builder:
         self.today_ordinal = today.toordinal()
         self.device_id = device_id
         self.prefix = device_prefix
-        self.clerk_id = clerk_id
         self.stamp = values.moment(now)
         self.id_ms = int(now.timestamp() * 1000) & (2**48 - 1)
         self.serial = 0
@@ -341,10 +344,16 @@ class _Builder:
         self.benefit_end = values.day(settings.benefit_end) if settings.benefit_end else None
         subsidy = settings.subsidy_fen
         self.subsidy_of = lambda code: subsidy.get(code, 0)
+
+    def shared(self, clerk_id: str | None) -> dict[str, dict[str, Any]]:
+        """The values every row of a table shares, by table (see ``_insert``); the clerk the
+        payments are taken by is the writer's (it may be made after the rows' generation
+        started: ``_build_in``)."""
         stamp = self.stamp
-        made = {"device_id": device_id, "created_at": stamp, "updated_at": stamp}
+        made = {"device_id": self.device_id, "created_at": stamp, "updated_at": stamp}
         noted = {**made, "note": "演示数据"}
-        self.shared: dict[str, dict[str, Any]] = {
+        year, policy_id = self.s.benefit_year, self.s.policy_id
+        return {
             "household": made,
             "person": {**noted, "birth_cert_no": None, "ethnicity": "汉族", "guardian_person_id": None,
                        "residence_permit_region": None, "school_region": None,
@@ -352,10 +361,10 @@ class _Builder:
             "person_identity": {**noted, "department_code": None, "valid_to": None,
                                 "import_batch_id": None, "revoked_at": None},
             "enrolment": {**noted, "benefit_year": year, "category": "general",
-                          "policy_id": settings.policy_id},
-            "payment": {**made, "benefit_year": year, "standard_fen": settings.standard_fen,
+                          "policy_id": policy_id},
+            "payment": {**made, "benefit_year": year, "standard_fen": self.s.standard_fen,
                         "extras_fen": 0, "extras": None, "payer_person_id": None,
-                        "family_binding_id": None, "policy_id": settings.policy_id,
+                        "family_binding_id": None, "policy_id": policy_id,
                         "status": _PAID, "clerk_id": clerk_id},
             "prior_enrolment": {**made, "benefit_year": year - 1, "category": None,
                                 "import_batch_id": self.prior_batch_id},
@@ -637,19 +646,17 @@ def _insert(
     insert_rows(session, model, [{**shared, **dict(zip(columns, row, strict=True))} for row in rows])
 
 
-def _write(session: Session, builder: _Builder, persons: int) -> dict[str, int]:
-    """Generate and write ``persons`` residents, a chunk of households at a time (memory
-    follows the chunk, not the registry); the count of rows written per table."""
-    _check_columns(builder.shared)
-    written = {"persons": 0, "households": 0, "identities": 0, "enrolments": 0, "payments": 0,
-               "prior": 0}  # fmt: skip
-    while written["persons"] < persons:
-        target = min(persons - written["persons"], _CHUNK_PERSONS)
+def _chunks(builder: _Builder, persons: int) -> Iterator[tuple[list[list[Any]], ...]]:
+    """Generate ``persons`` residents, a chunk of households at a time (memory follows the
+    chunk, not the registry): each chunk's rows per table, in the order of ``_WRITES``."""
+    made = 0
+    while made < persons:
+        target = min(persons - made, _CHUNK_PERSONS)
         while len(builder.persons) < target:
             builder.household()
         # the last household may overshoot: trim its extra members (never its head)
         extra = len(builder.persons) - target
-        if extra and written["persons"] + len(builder.persons) > persons:
+        if extra and made + len(builder.persons) > persons:
             dropped = {p[_P_ID] for p in builder.persons[-extra:]}
             del builder.persons[-extra:], builder.facts[-extra:]
             builder.identities = [i for i in builder.identities if i[1] not in dropped]
@@ -657,12 +664,156 @@ def _write(session: Session, builder: _Builder, persons: int) -> dict[str, int]:
         for person, (_age, codes) in zip(builder.persons, builder.facts, strict=True):
             paid_last_year(person, codes, enrolled=enrol(person, codes))
         builder.facts.clear()
-        for model, key, columns in _WRITES:
-            rows = getattr(builder, key)
-            _insert(session, model, columns, builder.shared[model.__tablename__], rows)  # type: ignore[attr-defined]
-            written[key] += len(rows)
-            rows.clear()
+        made += len(builder.persons)
+        chunk = tuple(getattr(builder, key) for _model, key, _columns in _WRITES)
+        for _model, key, _columns in _WRITES:
+            setattr(builder, key, [])  # the chunk's lists are the caller's from here on
+        yield chunk
+
+
+def _parallel_possible() -> bool:
+    """Whether a second process can generate while this one writes: a fork (the producer
+    starts with the builder as it is, nothing to re-import or pickle) and a second core."""
+    if sys.platform != "linux" or "fork" not in multiprocessing.get_all_start_methods():
+        return False
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return cores >= 2
+
+
+class _Rows:
+    """The build's chunks of rows (``_chunks``), generated here or, ``parallel``, by a
+    producer process forked with the builder while this one writes the chunks before.
+
+    The producer runs the same generator over the same builder (one random stream, used
+    in the same order), so a seed gives the same registry either way; it only moves the
+    generation to the other core. Chunks come through a pipe as pickles, a few ahead at
+    most (memory still follows the chunk). A failure of the producer is raised here (its
+    own exception, e.g. a ``DemoError``); leaving the block, or a failed write, stops it.
+    ``receipt_no`` is the last receipt number the rows used, once they are all read.
+    """
+
+    def __init__(self, builder: _Builder, persons: int, *, parallel: bool) -> None:
+        self.builder = builder
+        self.persons = persons
+        self.parallel = parallel
+        self.receipt_no = builder.receipt_no
+        self._process: Any = None
+        self._receiver: Any = None
+
+    def __enter__(self) -> _Rows:
+        if self.parallel:
+            context = multiprocessing.get_context("fork")
+            self._receiver, sender = context.Pipe(duplex=False)
+            self._process = context.Process(
+                target=_produce, args=(self.builder, self.persons, sender), daemon=True,
+                name="yibao-demo-rows",
+            )  # fmt: skip
+            self._process.start()
+            sender.close()  # the producer's end: a dead producer then reads as end of file
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        process, self._process = self._process, None
+        if process is None:
+            return
+        self._receiver.close()
+        if process.is_alive():
+            process.terminate()
+        process.join()
+
+    def __iter__(self) -> Iterator[tuple[list[list[Any]], ...]]:
+        if not self.parallel:
+            yield from _chunks(self.builder, self.persons)
+            self.receipt_no = self.builder.receipt_no
+            return
+        receive = self._receiver.recv_bytes
+        while True:
+            try:
+                kind, payload = pickle.loads(receive())
+            except EOFError:
+                raise DemoError("生成演示数据的进程意外退出，什么也没有写入。请重试。") from None
+            if kind == "rows":
+                yield payload
+            elif kind == "done":
+                self.receipt_no = payload
+                return
+            else:
+                raise payload
+
+
+def _produce(builder: _Builder, persons: int, sender: Any) -> None:
+    """The producer process (``_Rows``): the chunks pickled into ``sender``; a sending thread
+    lets the next chunk be generated while one is still going down the pipe."""
+    import queue
+    import signal
+    import threading
+
+    # Ctrl-C reaches the whole process group: the writer stops this process (``_Rows``);
+    # here it would only print a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    gc.disable()  # as in the writer: nothing the builder makes is cyclic
+    outbox: queue.Queue[bytes | None] = queue.Queue(maxsize=2)
+
+    def send() -> None:
+        try:
+            while (data := outbox.get()) is not None:
+                sender.send_bytes(data)
+        except OSError:  # the writer is gone (killed): so is its build, end at once
+            os._exit(1)
+
+    thread = threading.Thread(target=send, daemon=True)
+    thread.start()
+    protocol = pickle.HIGHEST_PROTOCOL
+    try:
+        for chunk in _chunks(builder, persons):
+            outbox.put(pickle.dumps(("rows", chunk), protocol))
+        outbox.put(pickle.dumps(("done", builder.receipt_no), protocol))
+    except Exception as exc:  # the writer raises it (with its own message)
+        try:
+            message = pickle.dumps(("error", exc), protocol)
+        except Exception:  # not picklable: its text
+            message = pickle.dumps(("error", RuntimeError(f"{type(exc).__name__}: {exc}")), protocol)
+        outbox.put(message)
+    outbox.put(None)
+    thread.join()
+
+
+def _write(session: Session, shared: dict[str, dict[str, Any]], rows: _Rows) -> dict[str, int]:
+    """Write the chunks of ``rows``; the count of rows written per table."""
+    _check_columns(shared)
+    written = dict.fromkeys(("persons", "households", "identities", "enrolments", "payments", "prior"), 0)
+    for chunk in rows:
+        for (model, key, columns), table_rows in zip(_WRITES, chunk, strict=True):
+            _insert(session, model, columns, shared[model.__tablename__], table_rows)  # type: ignore[attr-defined]
+            written[key] += len(table_rows)
     return written
+
+
+def _local_today(now: datetime) -> date:
+    aware = now if now.tzinfo else now.replace(tzinfo=UTC)
+    return aware.astimezone(LOCAL_TZ).date()
+
+
+def _new_builder(
+    session: Session, settings: DemoSettings, seed: int, *, device_id: str, device_prefix: str,
+    now: datetime, today: date,
+) -> _Builder:  # fmt: skip
+    sequence = session.get(ReceiptSequence, device_id)
+    return _Builder(
+        settings,
+        random.Random(seed),
+        today=today,
+        device_id=device_id,
+        device_prefix=device_prefix,
+        now=to_storage(now),
+        taken=set(),
+        receipt_start=sequence.last_value if sequence else 0,
+        values=_Values(session.get_bind().dialect),
+        prior_rng=random.Random(f"prior-list-{seed}"),
+    )
 
 
 def build_demo(
@@ -675,8 +826,14 @@ def build_demo(
     device_prefix: str,
     now: datetime,
     today: date | None = None,
+    parallel: bool | None = None,
+    rows: _Rows | None = None,
 ) -> DemoReport:
     """Fill an empty registry with ``persons`` synthetic residents (the caller commits).
+
+    ``parallel``: the rows generated by a second process while this one writes (``_Rows``;
+    by default when there is a second core and more than one chunk). ``rows``: chunks
+    already being generated for these arguments (``_build_in``).
 
     Raises ``DemoError`` when the registry already holds people or ``persons`` is out
     of range: demo data never mixes with a real registry.
@@ -686,25 +843,31 @@ def build_demo(
     existing = session.execute(sa.select(sa.func.count()).select_from(Person)).scalar_one()
     if existing:
         raise DemoError(_HOLDS_PEOPLE.format(existing))
+    from yibao.reports.base import gc_paused
+
     started = time.perf_counter()
+    with contextlib.ExitStack() as stack:
+        # Nothing the build makes is cyclic: the collector would only walk the growing
+        # ID-number set and the chunks again and again (≈40 % of the generation's time).
+        stack.enter_context(gc_paused())
+        if rows is None:
+            builder = _new_builder(session, settings, seed, device_id=actor.device_id,
+                                   device_prefix=device_prefix, now=now,
+                                   today=today or _local_today(now))  # fmt: skip
+            if parallel is None:
+                parallel = persons > _CHUNK_PERSONS and _parallel_possible()
+            rows = stack.enter_context(_Rows(builder, persons, parallel=parallel))
+        report = _fill(session, rows, settings=settings, seed=seed, actor=actor, now=now)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _fill(
+    session: Session, rows: _Rows, *, settings: DemoSettings, seed: int, actor: audit.Actor,
+    now: datetime,
+) -> DemoReport:  # fmt: skip
+    builder = rows.builder
     moment = to_storage(now)
-    if today is None:
-        aware = now if now.tzinfo else now.replace(tzinfo=UTC)
-        today = aware.astimezone(LOCAL_TZ).date()
-    sequence = session.get(ReceiptSequence, actor.device_id)
-    builder = _Builder(
-        settings,
-        random.Random(seed),
-        today=today,
-        device_id=actor.device_id,
-        device_prefix=device_prefix,
-        clerk_id=actor.clerk_id,
-        now=moment,
-        taken=set(),
-        receipt_start=sequence.last_value if sequence else 0,
-        values=_Values(session.get_bind().dialect),
-        prior_rng=random.Random(f"prior-list-{seed}"),
-    )
     if session.get_bind().dialect.name == "sqlite":
         # The indexes of a large registry (random UUID keys) outgrow SQLite's default 2 MB
         # page cache; for this connection only.
@@ -723,13 +886,14 @@ def build_demo(
     session.add(batch)
     session.flush()
     with indexes_deferred(session, _TABLES), tally.paused(session.connection(), now=moment):
-        written = _write(session, builder, persons)
+        written = _write(session, builder.shared(actor.clerk_id), rows)
     batch.row_count = batch.accepted_count = written["prior"]
     session.add(batch)
+    sequence = session.get(ReceiptSequence, actor.device_id)
     if sequence is None:
-        session.add(ReceiptSequence(device_id=actor.device_id, last_value=builder.receipt_no))
+        session.add(ReceiptSequence(device_id=actor.device_id, last_value=rows.receipt_no))
     else:
-        sequence.last_value = builder.receipt_no
+        sequence.last_value = rows.receipt_no
         session.add(sequence)
     report = DemoReport(**written)
     audit.record(
@@ -752,7 +916,6 @@ def build_demo(
             "prior": report.prior,
         },
     )
-    report.seconds = time.perf_counter() - started
     return report
 
 
@@ -945,6 +1108,7 @@ def _build_in(
 ) -> DemoReport:  # fmt: skip
     from yibao.config import ensure_device
     from yibao.db import open_registry
+    from yibao.reports.base import gc_paused
 
     engine = open_registry(url)
     try:
@@ -954,20 +1118,33 @@ def _build_in(
             engine.dispose()
             sa.event.listen(engine, "connect", _fast_pragmas)
         device = ensure_device(engine, name=device_name, now=moment)
-        if clerk is None:
-            clerk = demo_clerks(engine, device, moment)
-        actor = audit.Actor(device_id=device.id, clerk_id=clerk.id, clerk_name=clerk.name)
-        with Session(engine) as session:
-            report = build_demo(
-                session,
-                persons=persons,
-                settings=DemoSettings.from_policy(policy),
-                seed=seed,
-                actor=actor,
-                device_prefix=device.prefix,
-                now=moment,
-            )
-            session.commit()
+        settings = DemoSettings.from_policy(policy)
+        with contextlib.ExitStack() as stack:
+            rows = None
+            if persons > _CHUNK_PERSONS and _parallel_possible():
+                # The producer starts before the demo clerks' passwords are hashed (argon2,
+                # about 0.4 s): its first chunks are ready when the writing starts.
+                stack.enter_context(gc_paused())
+                with Session(engine) as session:
+                    builder = _new_builder(session, settings, seed, device_id=device.id,
+                                           device_prefix=device.prefix, now=moment,
+                                           today=_local_today(moment))  # fmt: skip
+                rows = stack.enter_context(_Rows(builder, persons, parallel=True))
+            if clerk is None:
+                clerk = demo_clerks(engine, device, moment)
+            actor = audit.Actor(device_id=device.id, clerk_id=clerk.id, clerk_name=clerk.name)
+            with Session(engine) as session:
+                report = build_demo(
+                    session,
+                    persons=persons,
+                    settings=settings,
+                    seed=seed,
+                    actor=actor,
+                    device_prefix=device.prefix,
+                    now=moment,
+                    rows=rows,
+                )
+                session.commit()
         if fast:
             with engine.connect() as connection:
                 # The registry's own journal from here on (WAL is kept in the file).
