@@ -710,7 +710,7 @@ class _Rows:
             context = multiprocessing.get_context("fork")
             self._receiver, sender = context.Pipe(duplex=False)
             self._process = context.Process(
-                target=_produce, args=(self.builder, self.persons, sender), daemon=True,
+                target=_produce, args=(self.builder, self.persons, sender, self._receiver), daemon=True,
                 name="yibao-demo-rows",
             )  # fmt: skip
             self._process.start()
@@ -756,12 +756,16 @@ class _Rows:
 _ROWS, _PICKLED_ROWS, _DONE, _FAILED = b"r", b"p", b"d", b"e"
 
 
-def _produce(builder: _Builder, persons: int, sender: Any) -> None:
-    """The producer process (``_Rows``): the chunks pickled into ``sender``; a sending thread
-    lets the next chunk be generated while one is still going down the pipe."""
+def _produce(builder: _Builder, persons: int, sender: Any, receiver: Any) -> None:
+    """The producer process (``_Rows``): the chunks into ``sender``; a sending thread lets
+    the next chunk be generated while one is still going down the pipe."""
     import queue
     import signal
     import threading
+
+    # The writer's end, inherited by the fork: closed, so that the writer's death (even
+    # killed) leaves the pipe without a reader and the next send fails (see ``send``).
+    receiver.close()
 
     # Ctrl-C reaches the whole process group: the writer stops this process (``_Rows``);
     # here it would only print a traceback.

@@ -292,6 +292,29 @@ def test_a_producer_that_dies_is_a_chinese_error(tmp_path, monkeypatch) -> None:
         _build(f"sqlite:///{tmp_path / 'dead.sqlite3'}", persons=300, seed=2, parallel=True)
 
 
+def test_the_producer_ends_when_the_writer_is_gone(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # A killed writer closes nothing itself: its end of the pipe goes with the process. The
+    # producer (blocked sending, chunks queued) must then end on its own, not hold the
+    # registry's lock for ever; here the writer's end is closed without stopping it.
+    from yibao import demo
+
+    monkeypatch.setattr("yibao.demo._CHUNK_PERSONS", 100)
+    engine = open_registry(f"sqlite:///{tmp_path / 'gone.sqlite3'}")
+    device = ensure_device(engine, now=NOW)
+    with Session(engine) as s:
+        builder = demo._new_builder(s, SETTINGS, 3, device_id=device.id, device_prefix=device.prefix,
+                                    now=NOW, today=date(2024, 11, 20))  # fmt: skip
+    rows = demo._Rows(builder, 50_000, parallel=True)
+    with rows:
+        process = rows._process
+        next(iter(rows))  # the producer is running and sending
+        rows._receiver.close()
+        process.join(timeout=30)
+        assert not process.is_alive(), "the producer outlived its writer"
+        assert process.exitcode == 1
+    engine.dispose()
+
+
 def test_refuses_a_registry_that_holds_people(demo) -> None:
     engine, _report, actor, device = demo
     with Session(engine) as s, pytest.raises(DemoError, match="空登记库"):
