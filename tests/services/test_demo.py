@@ -43,7 +43,7 @@ SETTINGS = DemoSettings(
 )
 
 
-def _build(url: str, persons: int = 1500, seed: int = 5):
+def _build(url: str, persons: int = 1500, seed: int = 5, **kwargs):  # type: ignore[no-untyped-def]
     engine = open_registry(url)
     device = ensure_device(engine, now=NOW)
     clerk = ensure_clerk(engine, name="演示经办员", device=device, now=NOW)
@@ -51,7 +51,7 @@ def _build(url: str, persons: int = 1500, seed: int = 5):
     with Session(engine) as s:
         report = build_demo(
             s, persons=persons, settings=SETTINGS, seed=seed, actor=actor,
-            device_prefix=device.prefix, now=NOW,
+            device_prefix=device.prefix, now=NOW, **kwargs,
         )  # fmt: skip
         s.commit()
     return engine, report, actor, device
@@ -190,6 +190,129 @@ def test_same_seed_same_people(registry_url: str, tmp_path) -> None:
         assert a.execute(query).all() == b.execute(query).all()
     engine_a.dispose()
     engine_b.dispose()
+
+
+# Every generated column of each table, in key order (the device and the clerk differ
+# between two registries; a receipt number without its device prefix).
+_DIGESTED = {
+    Household: "SELECT id, number, hukou_region, address, town, village FROM household",
+    Person: "SELECT id, id_number, name, name_initials, sex, birth_date, phone, household_id,"
+    " relation_to_head, hukou_region, address, town, village, employee_insured,"
+    " disability_grade, status, died_on FROM person",
+    PersonIdentity: "SELECT id, person_id, code, department, recognised_on, disability_grade"
+    " FROM person_identity",
+    Enrolment: "SELECT id, person_id, status, registered_on, coverage_start, subsidy_identity"
+    " FROM enrolment",
+    Payment: "SELECT id, person_id, enrolment_id, substr(receipt_no, instr(receipt_no, '-')),"
+    " channel, subsidy_fen, personal_fen, received_fen, paid_at, paid_on FROM payment",
+    PriorEnrolment: "SELECT id, person_id, paid_on, amount_fen, source_row FROM prior_enrolment",
+}
+
+
+def _digests(engine) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    import hashlib
+
+    out = {}
+    with engine.connect() as connection:
+        for model, sql in _DIGESTED.items():
+            rows = connection.exec_driver_sql(f"{sql} ORDER BY id").all()
+            out[model.__tablename__] = hashlib.sha256(repr(rows).encode()).hexdigest()
+            out[f"{model.__tablename__} rows"] = str(len(rows))
+    return out
+
+
+def _in_the_producer_only(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Households made in this process fail: the rows must come from the forked producer."""
+    import os
+
+    from yibao import demo
+
+    writer, real = os.getpid(), demo._Builder.household
+
+    def household(self) -> None:  # type: ignore[no-untyped-def]
+        assert os.getpid() != writer, "generated in the writing process"
+        real(self)
+
+    monkeypatch.setattr("yibao.demo._Builder.household", household)
+
+
+def test_parallel_build_gives_the_serial_registry(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # Chunks of 100: 450 residents are five chunks, the last one trimmed, every chunk's
+    # rows generated in the producer process while the ones before are written.
+    monkeypatch.setattr("yibao.demo._CHUNK_PERSONS", 100)
+    serial, report_serial, *_ = _build(f"sqlite:///{tmp_path / 's.sqlite3'}", persons=450, seed=11,
+                                       parallel=False)  # fmt: skip
+    _in_the_producer_only(monkeypatch)
+    parallel, report_parallel, _actor, device = _build(
+        f"sqlite:///{tmp_path / 'p.sqlite3'}", persons=450, seed=11, parallel=True
+    )
+    digests = _digests(serial)
+    assert digests["person rows"] == "450"
+    assert digests == _digests(parallel)
+    assert report_parallel.persons == report_serial.persons == 450
+    assert (report_parallel.payments, report_parallel.prior) == (report_serial.payments, report_serial.prior)
+    with Session(parallel) as s:  # the receipt sequence continues after the producer's last receipt
+        last = s.execute(sa.select(sa.func.max(Payment.receipt_no))).scalar_one()
+        sequence = s.get(ReceiptSequence, device.id)
+        assert sequence is not None and last == f"{device.prefix}-{sequence.last_value:08d}"
+        assert sequence.last_value == report_parallel.payments
+    serial.dispose()
+    parallel.dispose()
+
+
+def test_one_core_builds_in_one_process(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    from yibao import demo
+
+    monkeypatch.setattr("yibao.demo._CHUNK_PERSONS", 100)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0}, raising=False)
+    assert demo._parallel_possible() is False
+    pids: set[int] = set()
+    real = demo._Builder.household
+
+    def household(self) -> None:  # type: ignore[no-untyped-def]
+        pids.add(os.getpid())
+        real(self)
+
+    monkeypatch.setattr("yibao.demo._Builder.household", household)
+    engine, report, *_ = _build(f"sqlite:///{tmp_path / 'one.sqlite3'}", persons=300, seed=2)
+    assert pids == {os.getpid()} and report.persons == 300
+    engine.dispose()
+
+
+def test_a_producer_that_dies_is_a_chinese_error(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    monkeypatch.setattr("yibao.demo._CHUNK_PERSONS", 100)
+    writer = os.getpid()
+    monkeypatch.setattr("yibao.demo._Builder.enrol",
+                        lambda *a, **k: os._exit(9) if os.getpid() != writer else None)  # fmt: skip
+    with pytest.raises(DemoError, match="意外退出"):
+        _build(f"sqlite:///{tmp_path / 'dead.sqlite3'}", persons=300, seed=2, parallel=True)
+
+
+def test_the_producer_ends_when_the_writer_is_gone(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # A killed writer closes nothing itself: its end of the pipe goes with the process. The
+    # producer (blocked sending, chunks queued) must then end on its own, not hold the
+    # registry's lock for ever; here the writer's end is closed without stopping it.
+    from yibao import demo
+
+    monkeypatch.setattr("yibao.demo._CHUNK_PERSONS", 100)
+    engine = open_registry(f"sqlite:///{tmp_path / 'gone.sqlite3'}")
+    device = ensure_device(engine, now=NOW)
+    with Session(engine) as s:
+        builder = demo._new_builder(s, SETTINGS, 3, device_id=device.id, device_prefix=device.prefix,
+                                    now=NOW, today=date(2024, 11, 20))  # fmt: skip
+    rows = demo._Rows(builder, 50_000, parallel=True)
+    with rows:
+        process = rows._process
+        next(iter(rows))  # the producer is running and sending
+        rows._receiver.close()
+        process.join(timeout=30)
+        assert not process.is_alive(), "the producer outlived its writer"
+        assert process.exitcode == 1
+    engine.dispose()
 
 
 def test_refuses_a_registry_that_holds_people(demo) -> None:
