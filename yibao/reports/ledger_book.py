@@ -109,7 +109,7 @@ def write_ledger_book(
             second = _run(conn, scope, 1, boundary, full_ids, lambda counts: dict(first.counts))
             return _assemble(path, scope, [first, second], full_ids)
         boundary = _begin_together(engine, conn, scope, child, pipe)
-        mine = _run(conn, scope, 0, boundary, full_ids, lambda counts: _sent(pipe, counts))
+        mine = _run(conn, scope, 0, boundary, full_ids, lambda counts: _sent(pipe, child, counts))
         theirs = _result(child, pipe)
         return _assemble(path, scope, [mine, theirs], full_ids)
     raise AssertionError("unreachable")  # pragma: no cover
@@ -345,9 +345,14 @@ def _child_main(engine: Engine, scope: Scope, full_ids: bool, pipe: Any) -> None
         pipe.close()
 
 
-def _sent(pipe: Any, counts: dict[str, int]) -> dict[str, int]:
-    """Part 0's counts to the child (which numbers its rows after them); part 0 is first."""
-    pipe.send(("counts", counts))
+def _sent(pipe: Any, child: _Child, counts: dict[str, int]) -> dict[str, int]:
+    """Part 0's counts to the child (which numbers its rows after them); part 0 is first.
+    A child already gone has said why (or died): that is raised."""
+    try:
+        pipe.send(("counts", counts))
+    except OSError:
+        _expect(pipe, child, "counts taken", READY_TIMEOUT_S)
+        raise LedgerBookFailed("生成台账的后台进程提前结束，未写入文件。请重试。") from None
     return _zeros()
 
 

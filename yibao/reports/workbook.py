@@ -21,6 +21,7 @@ import time
 import zipfile
 import zlib
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any, NamedTuple
@@ -260,20 +261,25 @@ class _RowsWriter:
         return "escaped", [_text(str(neutralise(v))).encode() for v in texts]
 
 
-def _chunk(
-    first: int, rows: list[list[Cell]], writers: dict[tuple[type, ...], _RowsWriter | None], shared: _SharedStrings
-) -> bytes:
+Writers = dict[tuple[type, ...], "_RowsWriter | None"]
+
+
+def _writer(kind: tuple[type, ...], writers: Writers, shared: _SharedStrings) -> _RowsWriter | None:
+    """The fast writer of rows of these cell types, made on first use (None: none can)."""
+    if kind not in writers:
+        writers[kind] = (
+            _RowsWriter(kind, shared)
+            if len(kind) <= len(_LETTERS) and set(kind) <= {str, int, float, bool, type(None)}
+            else None
+        )
+    return writers[kind]
+
+
+def _chunk(first: int, rows: list[list[Cell]], writers: Writers, shared: _SharedStrings) -> bytes:
     """Rows ``first``… as XML: the fast way (``_RowsWriter``) when the chunk fits it, else
     cell by cell (``_row``), as every title, header and footer line is written."""
     if rows:
-        kind = tuple(map(type, rows[0]))
-        if kind not in writers:
-            writers[kind] = (
-                _RowsWriter(kind, shared)
-                if len(kind) <= len(_LETTERS) and set(kind) <= {str, int, float, bool, type(None)}
-                else None
-            )
-        writer = writers[kind]
+        writer = _writer(tuple(map(type, rows[0])), writers, shared)
         if writer is not None and writer.fits(rows):
             written = writer.write(rows, first)
             if written is not None:
@@ -281,20 +287,10 @@ def _chunk(
     return "".join([_row(first + i, row) for i, row in enumerate(rows)]).encode()
 
 
-def _column_chunk(
-    first: int, columns: list[Sequence[Cell]], writers: dict[tuple[type, ...], _RowsWriter | None],
-    shared: _SharedStrings,
-) -> bytes:
+def _column_chunk(first: int, columns: list[Sequence[Cell]], writers: Writers, shared: _SharedStrings) -> bytes:
     """``_chunk`` for rows given column by column (as many rows in each)."""
     if columns and columns[0]:
-        kind = tuple(type(column[0]) for column in columns)
-        if kind not in writers:
-            writers[kind] = (
-                _RowsWriter(kind, shared)
-                if len(kind) <= len(_LETTERS) and set(kind) <= {str, int, float, bool, type(None)}
-                else None
-            )
-        writer = writers[kind]
+        writer = _writer(tuple(type(column[0]) for column in columns), writers, shared)
         if writer is not None and writer.fits_columns(columns):
             written = writer.write_columns(columns, first)
             if written is not None:
@@ -306,7 +302,7 @@ def _column_chunk(
 def column_rows(first: int, columns: list[Sequence[Cell]], shared: _SharedStrings) -> Iterator[bytes]:
     """Rows ``first``… given column by column, as XML a chunk at a time (as ``_sheet_xml``
     writes a sheet's rows)."""
-    writers: dict[tuple[type, ...], _RowsWriter | None] = {}
+    writers: Writers = {}
     count = len(columns[0]) if columns else 0
     for start in range(0, count, _ROWS_PER_WRITE):
         part = [column[start : start + _ROWS_PER_WRITE] for column in columns]
@@ -355,7 +351,7 @@ def _sheet_xml(sheet: Sheet, shared: _SharedStrings) -> Iterator[str | bytes]:
     head, n = sheet_head(sheet)
     yield head
     rows = sheet.rows
-    writers: dict[tuple[type, ...], _RowsWriter | None] = {}
+    writers: Writers = {}
     for start in range(0, len(rows), _ROWS_PER_WRITE):
         yield _chunk(n + 1 + start, rows[start : start + _ROWS_PER_WRITE], writers, shared)
     yield sheet_foot(sheet, n + len(rows))
@@ -407,33 +403,41 @@ def _parts(names: list[str]) -> dict[str, str]:
     }
 
 
-def write_workbook(path: Path | str, sheets: list[Sheet]) -> Path:
+@contextmanager
+def _in_place(path: Path | str) -> Iterator[IO[bytes]]:
+    """A file written beside ``path`` (0600: personal data) and renamed onto it when the
+    block ends; removed if the block fails, so a reader never finds half a workbook."""
     target = Path(path)
-    names = _sheet_names(sheets)
-    shared = _SharedStrings()
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + ".part")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
-        with gc_paused(), os.fdopen(fd, "wb") as handle, zipfile.ZipFile(
-            handle, "w", zipfile.ZIP_DEFLATED, compresslevel=1  # level 1: most of the size, a fifth of the time
-        ) as book:
-            for name, text in _parts(names).items():
-                book.writestr(name, text)
-            for i, sheet in enumerate(sheets, start=1):
-                with book.open(f"xl/worksheets/sheet{i}.xml", "w", force_zip64=True) as part:
-                    _deflate_faster(part)
-                    for chunk in _sheet_xml(sheet, shared):
-                        part.write(chunk if type(chunk) is bytes else chunk.encode())  # type: ignore[union-attr]
-            with book.open("xl/sharedStrings.xml", "w", force_zip64=True) as part:
-                for chunk in shared.xml():
-                    part.write(chunk)
+        with os.fdopen(fd, "wb") as handle:
+            yield handle
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     os.chmod(tmp, 0o600)
     os.replace(tmp, target)
-    return target
+
+
+def write_workbook(path: Path | str, sheets: list[Sheet]) -> Path:
+    names = _sheet_names(sheets)
+    shared = _SharedStrings()
+    with gc_paused(), _in_place(path) as handle, zipfile.ZipFile(
+        handle, "w", zipfile.ZIP_DEFLATED, compresslevel=1  # level 1: most of the size, a fifth of the time
+    ) as book:
+        for name, text in _parts(names).items():
+            book.writestr(name, text)
+        for i, sheet in enumerate(sheets, start=1):
+            with book.open(f"xl/worksheets/sheet{i}.xml", "w", force_zip64=True) as part:
+                _deflate_faster(part)
+                for chunk in _sheet_xml(sheet, shared):
+                    part.write(chunk if type(chunk) is bytes else chunk.encode())  # type: ignore[union-attr]
+        with book.open("xl/sharedStrings.xml", "w", force_zip64=True) as part:
+            for chunk in shared.xml():
+                part.write(chunk)
+    return Path(path)
 
 
 def _deflate_faster(part: IO[bytes]) -> None:
@@ -534,48 +538,37 @@ _ZIP32 = 0xFFFFFFFF
 
 
 def write_pieces(path: Path | str, members: list[tuple[str, Piece]]) -> Path:
-    """A zip of members deflated already, written as ``write_workbook`` writes: to a file
-    beside ``path`` (0600) renamed onto it, removed if anything fails. A plain zip (what
-    zipfile writes for these parts: deflate, sizes in the local headers, no data
-    descriptors); a member or the file beyond 4 GiB is refused (a sheet holds at most
-    1,048,576 rows in Excel, ~450 MB of XML)."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".part")
+    """A zip of members deflated already, written as ``write_workbook`` writes (``_in_place``).
+    A plain zip (what zipfile writes for these parts: deflate, sizes in the local headers,
+    no data descriptors); a member or the file beyond 4 GiB is refused (a sheet holds at
+    most 1,048,576 rows in Excel, ~450 MB of XML)."""
     stamp = time.localtime()
     dos_time = stamp.tm_hour << 11 | stamp.tm_min << 5 | stamp.tm_sec // 2
     dos_date = (stamp.tm_year - 1980) << 9 | stamp.tm_mon << 5 | stamp.tm_mday
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            central: list[bytes] = []
-            offset = 0
-            for name, piece in members:
-                encoded = name.encode("ascii")
-                compressed = sum(map(len, piece.data))
-                if max(compressed, piece.size, offset) >= _ZIP32:
-                    raise ValueError(f"工作簿的 {name} 超过 4 GB，无法写入。请按乡镇分别导出。")
-                fields = (20, 0, zipfile.ZIP_DEFLATED, dos_time, dos_date, piece.crc, compressed, piece.size)
-                local = struct.pack("<IHHHHHIIIHH", 0x04034B50, *fields, len(encoded), 0) + encoded
-                handle.write(local)
-                handle.writelines(piece.data)
-                central.append(
-                    struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 3 << 8 | 20, *fields, len(encoded),
-                                0, 0, 0, 0, 0o600 << 16, offset) + encoded
-                )
-                offset += len(local) + compressed
-            directory = b"".join(central)
-            if offset + len(directory) >= _ZIP32:
-                raise ValueError("工作簿超过 4 GB，无法写入。请按乡镇分别导出。")
-            handle.write(directory)
-            handle.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(central), len(central),
-                                     len(directory), offset, 0))
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, target)
-    return target
+    with _in_place(path) as handle:
+        central: list[bytes] = []
+        offset = 0
+        for name, piece in members:
+            encoded = name.encode("ascii")
+            compressed = sum(map(len, piece.data))
+            if max(compressed, piece.size, offset) >= _ZIP32:
+                raise ValueError(f"工作簿的 {name} 超过 4 GB，无法写入。请按乡镇分别导出。")
+            fields = (20, 0, zipfile.ZIP_DEFLATED, dos_time, dos_date, piece.crc, compressed, piece.size)
+            local = struct.pack("<IHHHHHIIIHH", 0x04034B50, *fields, len(encoded), 0) + encoded
+            handle.write(local)
+            handle.writelines(piece.data)
+            central.append(
+                struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 3 << 8 | 20, *fields, len(encoded),
+                            0, 0, 0, 0, 0o600 << 16, offset) + encoded
+            )
+            offset += len(local) + compressed
+        directory = b"".join(central)
+        if offset + len(directory) >= _ZIP32:
+            raise ValueError("工作簿超过 4 GB，无法写入。请按乡镇分别导出。")
+        handle.write(directory)
+        handle.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(central), len(central),
+                                 len(directory), offset, 0))
+    return Path(path)
 
 
 def _sheet_names(sheets: list[Sheet]) -> list[str]:
