@@ -12,10 +12,10 @@ part 1's, its footer) into one member, merges the shared strings and writes the 
 One moment for all six sheets. Both parts read one snapshot of the registry:
 - SQLite (WAL): once the child has opened its connection (no read yet), the parent takes
   the write lock (``BEGIN IMMEDIATE`` on a connection of its own, waiting for a write under
-  way as any write would), begins its read (choosing the boundary), tells the child to begin
-  its own and lets the lock go when it has. No commit can come between the two reads' starts,
-  so both see the last commit before the lock. Writers wait for the boundary query and a
-  message to the child and back (milliseconds).
+  way as any write would), begins its read, tells the child to begin its own and lets the
+  lock go when it has. No commit can come between the two reads' starts, so both see the
+  last commit before the lock. Writers wait for two small reads on each side and a message
+  to the child and back (milliseconds). The boundary is chosen after, in the snapshot.
 - PostgreSQL: the parent's ``REPEATABLE READ`` transaction exports its snapshot
   (``pg_export_snapshot``) and the child's imports it (``SET TRANSACTION SNAPSHOT``).
 Both report whether the kept counts serve; they must agree. Written in one process, both
@@ -278,19 +278,20 @@ def _start_child(engine: Engine, scope: Scope, full_ids: bool) -> tuple[_Child, 
 
 def _begin_together(engine: Engine, conn: sa.Connection, scope: Scope, child: _Child, pipe: Any) -> L.Key | None:
     """Begin the parent's read and the child's on one snapshot (see the module's note);
-    returns the boundary, chosen in it and handed to the child."""
+    then choose the boundary (in that snapshot, the lock let go) and hand it to the child."""
     with ExitStack() as held:
         snapshot = None
         if engine.dialect.name == "postgresql":
             snapshot = conn.exec_driver_sql("SELECT pg_export_snapshot()").scalar()
         else:
             held.enter_context(_write_lock(held.enter_context(engine.connect())))
-        boundary = _boundary(conn, scope)  # the parent's first read: its snapshot
-        serves = L._tally_serves(conn, scope)
-        pipe.send(("begin", boundary, snapshot))
+        serves = L._tally_serves(conn, scope)  # the parent's first read: its snapshot
+        pipe.send(("begin", snapshot))
         message = _expect(pipe, child, "begun", READY_TIMEOUT_S)
         if message[1] != serves:
             raise LedgerBookFailed("生成台账时两个进程读到的登记库不一致，未写入文件。请重试。")
+    boundary = _boundary(conn, scope)
+    pipe.send(("boundary", boundary))
     return boundary
 
 
@@ -324,11 +325,15 @@ def _child_main(engine: Engine, scope: Scope, full_ids: bool, pipe: Any) -> None
             message = pipe.recv()
             if message[0] != "begin":
                 return
-            _tag, boundary, snapshot = message
+            snapshot = message[1]
             with conn.begin():
                 if snapshot is not None:
                     conn.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
                 pipe.send(("begun", L._tally_serves(conn, scope)))  # its first read: begun
+                message = pipe.recv()
+                if message[0] != "boundary":
+                    return
+                boundary = message[1]
 
                 def before(counts: dict[str, int]) -> dict[str, int]:
                     message = pipe.recv()
