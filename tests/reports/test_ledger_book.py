@@ -128,7 +128,7 @@ def test_a_part_that_dies_leaves_no_file(
     engine: sa.Engine, people: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _split_in_the_middle(engine, monkeypatch)
-    monkeypatch.setattr(L, "_gone_on", lambda conn, scope: os._exit(3))  # the child, killed
+    monkeypatch.setattr(L, "_subsidy_ledger_on", lambda conn, scope: os._exit(3))  # part 1's: the child
     out = tmp_path / "out"
     out.mkdir()
     with pytest.raises(B.LedgerBookFailed) as failed:
@@ -209,9 +209,10 @@ def test_the_boundary_halves_the_estimated_work(engine: sa.Engine, people: dict[
     # in code point order: 城关街道办 东坡村 E F (2; H and O paid); 富水镇 河口村 B I L (3);
     # 富水镇 石门村 D M (2); the unknown town K (1). The registry's estimate counts the
     # registered (4, 4, 4, 1). Part 1 also takes the 2 subsidised payments (C, N: 2.5
-    # each) and the gone (0.02 a registered resident, 13): kept, half of 8 + 5.26 is 6.63;
-    # the places' midpoints 1, 3.5, 6, 7.5: part 1 begins at the unknown town. Registry:
-    # half of 13 + 5.26 is 9.13; midpoints 2, 6, 10: part 1 begins at 富水镇 石门村.
+    # each), part 0 the gone (0.02 a registered resident, 13: 0.26). Kept: half of 8 + 5 +
+    # 0.26 is 6.63; part 0 at each place's midpoint 0.26 + 1, 3.76, 6.26, 7.76: part 1
+    # begins at the unknown town. Registry: half of 13 + 5.26 is 9.13; midpoints 2.26,
+    # 6.26, 10.26: part 1 begins at 富水镇 石门村.
     if kept:
         assert boundary == ("611023", UNKNOWN_TOWN, UNKNOWN_VILLAGE)
     else:

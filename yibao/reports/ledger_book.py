@@ -4,7 +4,7 @@ At 1.6 M residents the six sheets take ~8 s of CPU in one process: the four ledg
 people (one query, half a million rows), their cells and XML, the subsidy ledger. The work is
 cut in two *parts* by the ledgers' own order (county, town, village, name): part 0 writes
 every ledger's rows before a boundary village, part 1 the rows from it on, the subsidy ledger,
-its totals by source and the count of last year's payers gone. The boundary is chosen from
+its totals by source; part 0 also counts last year's payers gone. The boundary is chosen from
 the kept counts (or the registry) so both parts take about as long. Each part makes its rows'
 sheet XML and deflates it; the parent joins each ledger's pieces (its head, part 0's rows,
 part 1's, its footer) into one member, merges the shared strings and writes the zip.
@@ -75,7 +75,7 @@ class LedgerBookFailed(RuntimeError):
 @dataclass
 class _Part:
     """What one part hands back: per ledger its rows' count and deflated XML, the whole
-    subsidy sheets (part 1), the count gone (part 1), its shared strings."""
+    subsidy sheets (part 1), the count gone (part 0), its shared strings."""
 
     counts: dict[str, int]
     pieces: dict[str, W.Piece]
@@ -127,7 +127,7 @@ def _run(
     before: Callable[[dict[str, int]], dict[str, int]],
 ) -> _Part:
     """Part ``index``: its stretch of the ledgers (part 0 before ``boundary``, part 1 from it;
-    None: part 0 has them all), and for part 1 the subsidy sheets and the count gone.
+    None: part 0 has them all); part 0 also counts the gone, part 1 makes the subsidy sheets.
     ``before(counts)`` is given this part's rows per ledger once they are known and returns
     how many rows of each ledger come before this part's (part 0's, for part 1)."""
     shared = W._SharedStrings(stride=PARTS, offset=index)
@@ -144,9 +144,10 @@ def _run(
     del columns, flags
     counts = {which: len(cells[0]) for which, cells in mine.items()}
     part = _Part(counts=counts, pieces={})
-    if index == 1:
-        subsidy = L.subsidy_sheets_of(scope, L._subsidy_ledger_on(conn, scope), full_ids=full_ids)
+    if index == 0:
         part.gone = L._gone_on(conn, scope)
+    else:
+        subsidy = L.subsidy_sheets_of(scope, L._subsidy_ledger_on(conn, scope), full_ids=full_ids)
     earlier = before(counts)
     for which in L.LEDGERS:
         cells = mine.pop(which)
@@ -165,8 +166,8 @@ def _run(
 
 def _boundary(conn: sa.Connection, scope: Scope) -> L.Key | None:
     """The (county, town, village) part 1 begins at, so both parts take about as long: part
-    0 the ledger rows before it, part 1 those from it on, the subsidy lines and the count
-    gone. The rows per village are estimated (registered and not paid on the day) from the
+    0 the ledger rows before it and the count gone, part 1 those from it on and the subsidy
+    lines. The rows per village are estimated (registered and not paid on the day) from the
     kept counts, else counted on the registry. None: part 0 takes every ledger row."""
     from yibao.reports import tally
 
@@ -187,9 +188,9 @@ def _boundary(conn: sa.Connection, scope: Scope) -> L.Key | None:
             payment.c.subsidy_fen > sa.literal_column("0"),  # the partial index's condition
         )
     ) or 0
-    extra = _SUBSIDY_WEIGHT * subsidised + _GONE_WEIGHT * residents
-    half = (sum(rows.values()) + extra) / PARTS
-    taken = 0.0
+    gone = _GONE_WEIGHT * residents
+    half = (sum(rows.values()) + _SUBSIDY_WEIGHT * subsidised + gone) / PARTS
+    taken = gone  # part 0's
     for key in sorted(rows):  # code point order, as the ledgers are ordered
         if taken + rows[key] / 2 > half:
             return key
@@ -264,7 +265,7 @@ def _start_child(engine: Engine, scope: Scope, full_ids: bool) -> tuple[_Child, 
         return None
     context = multiprocessing.get_context("fork")
     mine, theirs = context.Pipe()
-    process = context.Process(target=_child_main, args=(engine, scope, full_ids, theirs), daemon=True)
+    process = context.Process(target=_child_main, args=(engine, scope, full_ids, theirs, mine), daemon=True)
     process.start()
     theirs.close()
     child = _Child(process)
@@ -311,9 +312,11 @@ class _write_lock:  # noqa: N801  (a context manager, used as one)
         self.transaction.rollback()
 
 
-def _child_main(engine: Engine, scope: Scope, full_ids: bool, pipe: Any) -> None:
+def _child_main(engine: Engine, scope: Scope, full_ids: bool, pipe: Any, parents: Any) -> None:
     """Part 1 in the forked child; every outcome goes back through ``pipe`` (never a
-    traceback on the clerk's screen)."""
+    traceback on the clerk's screen). The parent's end, inherited, is closed first: so if
+    the parent dies the child's next read ends (EOF) instead of waiting for ever."""
+    parents.close()
     try:
         engine.pool = engine.pool.recreate()  # nothing of the parent's pool is used here
         with gc_paused(), engine.connect() as conn:
@@ -406,7 +409,7 @@ def _stop(child: _Child) -> None:
 def _assemble(path: Path | str, scope: Scope, parts: list[_Part], full_ids: bool) -> dict[str, int]:
     """Each ledger's member from its head, the parts' rows and its footer; the subsidy
     sheets as part 1 wrote them; the shared strings merged; the zip written."""
-    gone = parts[1].gone
+    gone = parts[0].gone
     members: list[tuple[str, W.Piece]] = []
     rows: dict[str, int] = {}
     for which in L.LEDGERS:

@@ -10,6 +10,10 @@ ISA-L where installed). What is written is the small part of the format a report
 text as inline strings (a text repeated down a column of the rows as a shared string),
 numbers, a bold title and header row, column widths, the panes frozen below the header.
 openpyxl and Excel read it back as they read their own.
+
+A workbook may also be written in pieces (``deflated``, ``joined``, ``write_pieces``): each
+piece of a member deflated on its own, in another process if need be, and the zip written
+from them (``yibao.reports.ledger_book`` writes the ledgers so, two processes at once).
 """
 
 from __future__ import annotations
