@@ -177,18 +177,48 @@ def _ledger_rows(
     Who is in them is read from the kept per-person counts (``progress_person``) when they
     are built for the year and settled, else from the registry (the same rules,
     ``yibao.reports.base``; the tests compare the two)."""
+    with engine.connect() as conn, conn.begin():
+        return _ledger_rows_on(conn, scope, whiches, dates_as_text=dates_as_text)
+
+
+Key = tuple[str, str, str]  # (county, town, village): the ledgers' order before the name
+
+
+def _ledger_rows_on(
+    conn: sa.Connection, scope: Scope, whiches: tuple[str, ...], *, dates_as_text: bool = False,
+    low: Key | None = None, high: Key | None = None,
+) -> tuple[list[Any], dict[str, list[str]]]:
+    """``_ledger_rows`` in ``conn``'s transaction; with ``low`` / ``high``, only the rows whose
+    (county, town, village) is from ``low`` on and before ``high``: one stretch of the
+    ledgers' order (``yibao.reports.ledger_book`` writes two stretches at once)."""
     for which in whiches:
         if which not in LEDGERS:
             raise ValueError(f"没有“{which}”这本台账。可选：{'、'.join(LEDGERS)}。")
-    with engine.connect() as conn, conn.begin():
-        query = (_kept_query if _tally_serves(conn, scope) else _registry_query)(
-            scope, whiches, dates_as_text=dates_as_text
-        )
-        # The driver's tuples: a SQLAlchemy row each cost ~0.4 µs to make, and indexing
-        # one is a Python call.
-        rows = Prepared(_in_ledger_order(query, conn.dialect.name)).tuples(conn)
-        held = _identities(conn, [r[0] for r in rows], scope)
+    query = (_kept_query if _tally_serves(conn, scope) else _registry_query)(
+        scope, whiches, dates_as_text=dates_as_text
+    )
+    query = _within(query, conn.dialect.name, low, high)
+    # The driver's tuples: a SQLAlchemy row each cost ~0.4 µs to make, and indexing
+    # one is a Python call.
+    rows = Prepared(_in_ledger_order(query, conn.dialect.name)).tuples(conn)
+    held = _identities(conn, [r[0] for r in rows], scope)
     return rows, held
+
+
+def _within(query: sa.Select[Any], dialect: str, low: Key | None, high: Key | None) -> sa.Select[Any]:
+    """``query`` (a ledger's) limited to the (county, town, village) from ``low`` on and
+    before ``high``, compared as the ledger is ordered (code point: "C" on PostgreSQL)."""
+    if low is None and high is None:
+        return query
+    columns = [query.selected_columns[i] for i in (5, 6, 7)]
+    if dialect == "postgresql":
+        columns = [sa.collate(c, "C") for c in columns]
+    key = sa.tuple_(*columns)
+    if low is not None:
+        query = query.where(key >= sa.tuple_(*(sa.literal(v, sa.String) for v in low)))
+    if high is not None:
+        query = query.where(key < sa.tuple_(*(sa.literal(v, sa.String) for v in high)))
+    return query
 
 
 def _in_ledger_order(query: sa.Select[Any], dialect: str) -> sa.Select[Any]:
@@ -315,24 +345,33 @@ def gone_since_last_year(engine: Engine, scope: Scope) -> int:
     """Last year's payers not paid this year who have since died or moved out. Probed per
     person gone (a few in a thousand), where ``NOT IN (paid_as_of)`` first collected the
     1.1 M payers of a county (1.6 s against 0.4 s)."""
-    person = table("person")
     with engine.connect() as conn:
-        return int(
-            conn.scalar(
-                sa.select(sa.func.count())
-                .select_from(persons_with_place() if scope.town else person)
-                .where(
-                    person.c.status != "active",
-                    paid_last_year_exists(person.c.id, scope.year),
-                    sa.not_(paid_as_of_exists(person.c.id, scope.year, scope.as_of)),
-                    *town_filter(scope),
-                )
+        return _gone_on(conn, scope)
+
+
+def _gone_on(conn: sa.Connection, scope: Scope) -> int:
+    person = table("person")
+    return int(
+        conn.scalar(
+            sa.select(sa.func.count())
+            .select_from(persons_with_place() if scope.town else person)
+            .where(
+                person.c.status != "active",
+                paid_last_year_exists(person.c.id, scope.year),
+                sa.not_(paid_as_of_exists(person.c.id, scope.year, scope.as_of)),
+                *town_filter(scope),
             )
-            or 0
         )
+        or 0
+    )
 
 
 def subsidy_ledger(engine: Engine, scope: Scope) -> list[SubsidyLine]:
+    with engine.connect() as conn, conn.begin():
+        return _subsidy_ledger_on(conn, scope)
+
+
+def _subsidy_ledger_on(conn: sa.Connection, scope: Scope) -> list[SubsidyLine]:
     person, payment = table("person"), table("payment")
     _county, town, village = place_columns(scope.policy.region_code)
     query = (
@@ -362,9 +401,8 @@ def subsidy_ledger(engine: Engine, scope: Scope) -> list[SubsidyLine]:
             *town_filter(scope),
         )
     )
-    with engine.connect() as conn, conn.begin():
-        rows = list(Prepared(query).rows(conn))  # named tuples, not SQLAlchemy rows
-        held = _identities(conn, [r.id for r in rows], scope)
+    rows = list(Prepared(query).rows(conn))  # named tuples, not SQLAlchemy rows
+    held = _identities(conn, [r.id for r in rows], scope)
     rows.sort(key=itemgetter(3, 4, 1, 0))  # town, village, name, person (as the ledgers)
     coverage = getattr(scope.policy, "coverage", None)
     # A refunded payment beside a newer good one: keep the good one only.
@@ -476,7 +514,8 @@ def ledger_sheet(engine: Engine, scope: Scope, which: str, *, full_ids: bool = F
         lines, held = _ledger_rows(engine, scope, (which,), dates_as_text=True)
         columns = _columns(lines, held, full_ids)
         del lines
-        return _ledger_sheet(engine, scope, which, _numbered(columns), full_ids=full_ids)
+        gone = gone_since_last_year(engine, scope) if which == LAST_YEAR else 0
+        return _ledger_sheet(scope, which, _numbered(columns), gone, full_ids=full_ids)
 
 
 _SEXES = {"1": "男", "2": "女"}
@@ -520,7 +559,18 @@ def _numbered(columns: list[Sequence[Cell]], keep: Sequence[Any] | None = None) 
     return list(zip(count(1), *columns))
 
 
-def _ledger_sheet(engine: Engine, scope: Scope, which: str, rows: list[list[Cell]], *, full_ids: bool) -> Sheet:
+def _ledger_sheet(scope: Scope, which: str, rows: list[list[Cell]], gone: int, *, full_ids: bool) -> Sheet:
+    sheet = ledger_frame(scope, which, len(rows), gone, full_ids=full_ids)
+    sheet.rows = rows
+    return sheet
+
+
+LEDGER_COLUMNS = 11  # the ledgers' columns, 序号 first
+
+
+def ledger_frame(scope: Scope, which: str, count: int, gone: int, *, full_ids: bool) -> Sheet:
+    """The ledger ``which``'s sheet without its rows (``count`` of them; ``gone``: last
+    year's payers since dead or moved out, said under 上年度参保本年度未参保)."""
     sheet = Sheet(
         name=which,
         title=f"{which}台账",
@@ -529,17 +579,19 @@ def _ledger_sheet(engine: Engine, scope: Scope, which: str, rows: list[list[Cell
                  "上年度缴费", "特殊身份", "联系电话", "住址"],
         widths=[6, 14, 14, 10, 22, 6, 12, 10, 24, 14, 30],
     )
-    sheet.rows = rows
-    sheet.footer.append(f"合计：{len(rows)} 人。")
+    sheet.footer.append(f"合计：{count} 人。")
     if which == LAST_YEAR:
-        gone = gone_since_last_year(engine, scope)
         sheet.footer.append(f"另有上年度参保、现已死亡或迁出的 {gone} 人，未列入本台账。")
     sheet.footer.append("身份证号" + ("为完整号码（已记入审计日志）。" if full_ids else "已遮蔽（前6位、后4位）。"))
     return sheet
 
 
 def subsidy_sheets(engine: Engine, scope: Scope, *, full_ids: bool = False) -> list[Sheet]:
-    lines = subsidy_ledger(engine, scope)
+    return subsidy_sheets_of(scope, subsidy_ledger(engine, scope), full_ids=full_ids)
+
+
+def subsidy_sheets_of(scope: Scope, lines: list[SubsidyLine], *, full_ids: bool = False) -> list[Sheet]:
+    """The subsidy ledger and its totals by source, of ``lines`` (``subsidy_ledger``)."""
     sources: list[str] = []
     coverage = getattr(scope.policy, "coverage", None)
     for funding in getattr(coverage, "funding", ()) or ():
@@ -624,20 +676,26 @@ def subsidy_sheets(engine: Engine, scope: Scope, *, full_ids: bool = False) -> l
     return [sheet, totals]
 
 
+def ledger_flags(lines: list[Any]) -> dict[str, list[Any]]:
+    """Per ledger, which of the rows of all four (``_ledger_rows`` of ``LEDGERS``) are its:
+    the last-year column (10), else the flags after it, in ``LEDGERS``' order."""
+    others = [w for w in LEDGERS if w != LAST_YEAR]
+    flag = {LAST_YEAR: 10, **{which: 11 + i for i, which in enumerate(others)}}
+    return {which: list(map(itemgetter(flag[which]), lines)) for which in LEDGERS}
+
+
 def ledger_sheets(engine: Engine, scope: Scope, *, full_ids: bool = False) -> list[Sheet]:
     """The whole ledger workbook: the four ledgers, the subsidy ledger and its totals by source.
     The four ledgers' people are read at once (``_ledger_rows``), each one's cells made once."""
     with gc_paused():
         lines, held = _ledger_rows(engine, scope, LEDGERS, dates_as_text=True)
         columns = _columns(lines, held, full_ids)
-        # Each ledger's flag: the last-year column (10), else the flags after it, in LEDGERS' order.
-        others = [w for w in LEDGERS if w != LAST_YEAR]
-        flag = {LAST_YEAR: 10, **{which: 11 + i for i, which in enumerate(others)}}
-        flags = {which: [line[flag[which]] for line in lines] for which in LEDGERS}
+        flags = ledger_flags(lines)
         del lines
+        gone = gone_since_last_year(engine, scope)
         return [
             *(
-                _ledger_sheet(engine, scope, which, _numbered(columns, flags[which]), full_ids=full_ids)
+                _ledger_sheet(scope, which, _numbered(columns, flags[which]), gone, full_ids=full_ids)
                 for which in LEDGERS
             ),
             *subsidy_sheets(engine, scope, full_ids=full_ids),

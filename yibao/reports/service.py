@@ -17,7 +17,8 @@ from sqlmodel import Session
 from yibao.audit import Actor, record
 from yibao.models import AuditOutcome, Clerk, Role
 from yibao.reports.base import Scope, gc_paused
-from yibao.reports.ledgers import LEDGERS, SUBSIDY, ledger_sheets
+from yibao.reports.ledger_book import write_ledger_book
+from yibao.reports.ledgers import LEDGERS, SUBSIDY
 from yibao.reports.sheet import Sheet
 from yibao.reports.weekly import weekly, weekly_sheets
 from yibao.reports.workbook import write_workbook
@@ -69,11 +70,11 @@ def write_ledgers(
                 raise ReportRefused(
                     "只有审核人员可以导出完整身份证号的台账。请由审核人员登录后办理，或不加 --full-id 导出遮蔽号码的台账。"
                 )
+        # The check's read ended: the workbook reads its own snapshot, in two processes
+        # where it can (``yibao.reports.ledger_book``), with no connection held here.
+        session.rollback()
         with gc_paused():  # the rows made, written and dropped inside
-            sheets = ledger_sheets(engine, scope, full_ids=full_ids)
-            write_workbook(path, sheets)
-            rows = _rows(sheets)
-            del sheets
+            rows = write_ledger_book(engine, scope, path, full_ids=full_ids)
         counts = {name: n for name, n in rows.items() if name in (*LEDGERS, SUBSIDY)}
         record(
             session,
